@@ -1,0 +1,120 @@
+// Typed domain errors. Core and engine throw these with a stable code and no HTTP status;
+// each dialect maps codes to its own status and body in one errors.ts at its edge.
+
+export type ErrorCode =
+  | 'VALIDATION_FAILED' // a value is malformed, out of range, or of the wrong type
+  | 'UNKNOWN_PROPERTY' // a request body has a property the schema does not allow
+  | 'INVALID_ENUM' // a value is not one of the allowed enum values
+  | 'NOT_FOUND' // the addressed object does not exist
+  | 'NAME_IN_USE' // another object of the same kind already has this name
+  | 'STATE_INVALID' // the operation is not allowed in the object's current state
+  | 'IN_USE' // the object is referenced and cannot be deleted or changed that way
+  | 'OPERATION_IN_PROGRESS' // another operation is running on the object
+  | 'READ_ONLY' // the object is read-only (snapshot, replication destination)
+  | 'NO_SPACE' // capacity exhausted
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'PEER_UNREACHABLE' // the remote system cannot be reached
+  | 'INTERNAL';
+
+export type ResourceKind =
+  | 'volume'
+  | 'volume_group'
+  | 'host'
+  | 'host_volume_mapping'
+  | 'policy'
+  | 'snapshot_rule'
+  | 'replication_rule'
+  | 'remote_system'
+  | 'replication_session'
+  | 'job'
+  | 'user'
+  | 'fault'
+  | 'session';
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: { kind?: ResourceKind; id?: string; arguments?: string[]; field?: string } = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'DomainError';
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(kind: ResourceKind, id: string) {
+    super('NOT_FOUND', `Instance with id ${id} was not found.`, { kind, id, arguments: [id] });
+    this.name = 'NotFoundError';
+  }
+}
+
+export class ValidationError extends DomainError {
+  constructor(message: string, field?: string) {
+    super('VALIDATION_FAILED', message, { field, arguments: [message] });
+    this.name = 'ValidationError';
+  }
+}
+
+export class UnknownPropertyError extends DomainError {
+  constructor(readonly properties: string[]) {
+    super(
+      'UNKNOWN_PROPERTY',
+      `Validation failed: Object instance has properties which are not allowed by the schema: [${properties.join(', ')}]`,
+      { arguments: properties },
+    );
+    this.name = 'UnknownPropertyError';
+  }
+}
+
+export class InvalidEnumError extends DomainError {
+  constructor(field: string, value: unknown, allowed: readonly string[]) {
+    super('INVALID_ENUM', `Invalid value ${JSON.stringify(value)} for ${field}; allowed: ${allowed.join(', ')}.`, {
+      field,
+      arguments: [field, String(value)],
+    });
+    this.name = 'InvalidEnumError';
+  }
+}
+
+export class NameInUseError extends DomainError {
+  constructor(kind: ResourceKind, name: string) {
+    super('NAME_IN_USE', `A ${kind} with name ${name} already exists.`, { kind, arguments: [name] });
+    this.name = 'NameInUseError';
+  }
+}
+
+export class StateError extends DomainError {
+  constructor(message: string, kind?: ResourceKind, id?: string) {
+    super('STATE_INVALID', message, { kind, id });
+    this.name = 'StateError';
+  }
+}
+
+export class InUseError extends DomainError {
+  constructor(message: string, kind?: ResourceKind, id?: string) {
+    super('IN_USE', message, { kind, id });
+    this.name = 'InUseError';
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  constructor(message = 'The user does not have the privilege to perform this operation.') {
+    super('FORBIDDEN', message);
+    this.name = 'ForbiddenError';
+  }
+}
+
+export class ReadOnlyError extends DomainError {
+  constructor(message: string, kind?: ResourceKind, id?: string) {
+    super('READ_ONLY', message, { kind, id });
+    this.name = 'ReadOnlyError';
+  }
+}
+
+/** Engine invariant violations are bugs, not input: they crash loudly. */
+export function invariant(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`invariant violated: ${message}`);
+}

@@ -1,0 +1,43 @@
+// Every bound the system relies on, with its unit and the reason for its value.
+// Relationships between limits are asserted at load so a bad edit fails at start, not in production.
+
+/** The engine maps data at 4 KiB: fio and nbdcopy issue 4 KiB-aligned I/O (research/dataplane.md §4.2). */
+export const BLOCK_BYTES = 4096;
+/** Entries per map page: 1024 × 4 KiB = 4 MiB of address space per page, the unit of snapshot sharing. */
+export const MAP_PAGE_BLOCKS = 1024;
+export const MAP_PAGE_BYTES = BLOCK_BYTES * MAP_PAGE_BLOCKS;
+/** A segment file is closed and a new one opened past this size; 256 MiB keeps GC copies short. */
+export const SEGMENT_BYTES_MAX = 256 * 1024 * 1024;
+/** PowerStore volume_create: size 1 MiB..256 TiB. */
+export const VOLUME_BYTES_MIN = 1024 * 1024;
+export const VOLUME_BYTES_MAX = 256 * 1024 ** 4;
+/** PowerStore requires sizes to be a multiple of 8192; the engine needs whole blocks. */
+export const VOLUME_BYTES_ALIGN = 8192;
+/** NBD: requests above 32 MiB may be refused (proto.md "Size constraints"); we advertise this maximum. */
+export const NBD_REQUEST_BYTES_MAX = 32 * 1024 * 1024;
+/** NBD: bound on requests in flight per connection; nbdcopy uses 64, fio QD32. */
+export const NBD_INFLIGHT_MAX = 128;
+/** NBD: bound on option haggling before transmission, as nbdkit's MAX_NR_OPTIONS. */
+export const NBD_OPTIONS_MAX = 32;
+/** PowerStore paging: default page 100, limit clamped to 2000 (research/powerstore-api.md §2.4). */
+export const POWERSTORE_PAGE_DEFAULT = 100;
+export const POWERSTORE_PAGE_MAX = 2000;
+/** PowerStore login_session idle_timeout in seconds (non-STIG default). */
+export const POWERSTORE_IDLE_TIMEOUT_SECONDS = 3600;
+/** Finished jobs are kept this long for polling clients. */
+export const JOB_RETENTION_MS = 30 * 60 * 1000;
+/** Bound on kept jobs, oldest finished dropped first (ETERNUS keeps at most 512). */
+export const JOBS_KEPT_MAX = 512;
+/** Request bodies larger than this are refused before parsing. */
+export const HTTP_BODY_BYTES_MAX = 1024 * 1024;
+/** Snapshot rule retention in hours (snapshot_rule_create.desired_retention). */
+export const SNAPSHOT_RETENTION_HOURS_MAX = 613200;
+
+function assertLimit(condition: boolean, message: string): void {
+  if (!condition) throw new Error(`limits.ts: ${message}`);
+}
+assertLimit(VOLUME_BYTES_ALIGN % BLOCK_BYTES === 0, 'volume alignment must be whole blocks');
+assertLimit(SEGMENT_BYTES_MAX % BLOCK_BYTES === 0, 'segments hold whole blocks');
+assertLimit(NBD_REQUEST_BYTES_MAX < SEGMENT_BYTES_MAX, 'one NBD write must fit in one segment');
+assertLimit(NBD_REQUEST_BYTES_MAX % BLOCK_BYTES === 0, 'NBD maximum payload is whole blocks');
+assertLimit(POWERSTORE_PAGE_DEFAULT <= POWERSTORE_PAGE_MAX, 'default page within the maximum');
