@@ -1,0 +1,106 @@
+// Batches replies for one connection into as few socket writes as possible. Headers (and small
+// payloads) are written into a preallocated slab; consecutive slab bytes go out as one Buffer, large
+// payloads by reference. Everything queued during one turn of the event loop leaves in a single
+// cork()/uncork() (one writev) from a setImmediate callback, which runs right after the poll phase
+// in which the I/O completed, so batching adds no timer latency (research/dataplane.md §1.8).
+
+import type { Socket } from 'node:net';
+
+/** Slab size: holds the headers of hundreds of replies, or ~60 copied 4 KiB read payloads. */
+const SLAB_BYTES = 256 * 1024;
+/** Payloads up to this size are copied into the slab: a 16 KiB memcpy is cheaper than a writev entry. */
+const PAYLOAD_COPY_BYTES_MAX = 16 * 1024;
+
+export class ReplyWriter {
+  /** The buffer reserve() returned an offset into; read it after each reserve(). */
+  slab: Buffer = Buffer.allocUnsafeSlow(SLAB_BYTES);
+  private slabUsedBytes = 0;
+  private regionStart = 0; // start of the slab bytes not yet handed to `pending`
+  private pending: Buffer[] = [];
+  private scheduled = false;
+  private discarded = false;
+  /** True while the socket's buffer is above its high-water mark; cleared on 'drain'. */
+  blocked = false;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly onUnblocked: () => void,
+  ) {
+    socket.on('drain', () => {
+      this.blocked = false;
+      this.onUnblocked();
+    });
+  }
+
+  /** Reserves `n` bytes in `this.slab` for the caller to fill; returns their offset. */
+  reserve(n: number): number {
+    if (this.slab.length - this.slabUsedBytes < n) {
+      this.closeRegion();
+      this.slab = Buffer.allocUnsafeSlow(Math.max(SLAB_BYTES, n));
+      this.slabUsedBytes = 0;
+      this.regionStart = 0;
+    }
+    const at = this.slabUsedBytes;
+    this.slabUsedBytes += n;
+    this.schedule();
+    return at;
+  }
+
+  /** Queues a payload after the bytes reserved so far. The buffer must not change afterwards. */
+  payload(data: Buffer): void {
+    if (data.length <= PAYLOAD_COPY_BYTES_MAX) {
+      const at = this.reserve(data.length);
+      data.copy(this.slab, at);
+      return;
+    }
+    this.closeRegion();
+    this.pending.push(data);
+    this.schedule();
+  }
+
+  /** Writes everything queued now (used before ending the socket). */
+  flush(): void {
+    this.scheduled = false;
+    this.closeRegion();
+    if (this.pending.length === 0 || this.discarded || this.socket.destroyed) {
+      this.pending.length = 0;
+      return;
+    }
+    const pending = this.pending;
+    this.pending = [];
+    let ok: boolean;
+    if (pending.length === 1) {
+      ok = this.socket.write(pending[0]!);
+    } else {
+      this.socket.cork();
+      for (const chunk of pending) this.socket.write(chunk);
+      this.socket.uncork();
+      ok = this.socket.writableLength <= this.socket.writableHighWaterMark;
+    }
+    if (!ok) this.blocked = true;
+  }
+
+  /** Drops queued replies and ignores later ones: the connection is being torn down. */
+  discard(): void {
+    this.discarded = true;
+    this.pending.length = 0;
+    this.regionStart = this.slabUsedBytes;
+  }
+
+  private closeRegion(): void {
+    if (this.slabUsedBytes > this.regionStart) {
+      this.pending.push(this.slab.subarray(this.regionStart, this.slabUsedBytes));
+      this.regionStart = this.slabUsedBytes;
+    }
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(flushWriter, this);
+  }
+}
+
+function flushWriter(writer: ReplyWriter): void {
+  writer.flush();
+}
