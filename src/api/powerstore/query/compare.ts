@@ -64,7 +64,7 @@ export function likePattern(pattern: string, caseInsensitive: boolean): RegExp {
   let source = '';
   for (const c of pattern) {
     if (c === '*' || c === '%') source += '[\\s\\S]*';
-    else source += c.replace(/[.+?^${}()|[\]\\/-]/g, '\\$&');
+    else source += c.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
   }
   return new RegExp(`^${source}$`, caseInsensitive ? 'iu' : 'u');
 }
