@@ -144,6 +144,12 @@ describe('NBD handshake', () => {
     assert.equal(await client.waitClosed(), true);
   });
 
+  it('drops a client whose option data is longer than the bound', async () => {
+    const client = await negotiating();
+    client.write(Buffer.concat([C.IHAVEOPT, u32(C.OPT_LIST), u32(1024 * 1024)]));
+    assert.equal(await client.waitClosed(), true);
+  });
+
   it('meta contexts need structured replies first, then list and select base:allocation', async () => {
     const client = await negotiating();
     client.sendOption(C.OPT_SET_META_CONTEXT, metaContextData('alpha', ['base:allocation']));
