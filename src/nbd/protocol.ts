@@ -213,18 +213,15 @@ export function encodeExportNameReply(sizeBytes: number, transmissionFlags: numb
   return buf;
 }
 
-/** Transmission flags for an export: everything we implement, plus READ_ONLY when it applies. */
+/**
+ * Transmission flags for an export: everything we implement. A read-only export advertises
+ * READ_ONLY and drops the write-side flags (FUA, TRIM, WRITE_ZEROES), as nbdkit does, so clients
+ * do not plan writes that would fail with EPERM.
+ */
 export function transmissionFlagsFor(readOnly: boolean): number {
-  const flags =
-    TFLAG.HAS_FLAGS |
-    TFLAG.SEND_FLUSH |
-    TFLAG.SEND_FUA |
-    TFLAG.SEND_TRIM |
-    TFLAG.SEND_WRITE_ZEROES |
-    TFLAG.SEND_DF |
-    TFLAG.CAN_MULTI_CONN |
-    TFLAG.SEND_CACHE;
-  return readOnly ? flags | TFLAG.READ_ONLY : flags;
+  const common = TFLAG.HAS_FLAGS | TFLAG.SEND_FLUSH | TFLAG.SEND_DF | TFLAG.CAN_MULTI_CONN | TFLAG.SEND_CACHE;
+  if (readOnly) return common | TFLAG.READ_ONLY;
+  return common | TFLAG.SEND_FUA | TFLAG.SEND_TRIM | TFLAG.SEND_WRITE_ZEROES;
 }
 
 const EMPTY = Buffer.alloc(0);
