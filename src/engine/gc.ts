@@ -1,0 +1,136 @@
+// Garbage collection of segments.
+//
+// 1. Mark: count distinct live locations per segment (live-map.ts).
+// 2. Pick sealed segments: those with no live data (just deleted) and those below half live (live
+//    blocks copied out first), the emptiest first, within a byte budget so one run stays bounded.
+// 3. Copy the live blocks of the partial segments to the open segment as RELOCATE records through
+//    the normal pipeline (replay ignores them), remembering old location -> new location.
+// 4. In one synchronous turn: repoint every page entry that still holds an old location (in place:
+//    every sharer of the page sees new, identical data), checkpoint (fdatasync + SQLite commit), and
+//    only then unlink the victims. A crash before the checkpoint leaves the maps pointing at the old
+//    copies, which still exist; after it, nothing references them and replay starts past them.
+//
+// Why repointing by table lookup over all pages is complete: while the copy runs, entries can only
+// stop referencing victim locations (writes go to the open segment); snapshots, restores and
+// copy-on-write only duplicate existing entries, all of which the mark saw. An entry in a victim
+// segment that is missing from the table is therefore a bug, and asserted.
+
+import { BLOCK_BYTES } from '../limits.ts';
+import { invariant } from '../core/errors.ts';
+import { encodeLocation, locationSegmentId } from './location.ts';
+import { forEachLiveLocation, liveBlocksBySegment } from './live-map.ts';
+import { preadFully } from './read-path.ts';
+import { RecordType } from './record-codec.ts';
+import type { SegmentFiles } from './segment-files.ts';
+import type { VolumeTable } from './volume-table.ts';
+import { newLogRecord, type WritePipeline } from './write-pipeline.ts';
+
+/** Blocks per RELOCATE record: 1 MiB keeps each copy step short and reads well coalesced. */
+const RELOCATE_RECORD_BLOCKS = 256;
+/** A sealed segment with less than this fraction live is worth copying out. */
+const LIVE_FRACTION_COLLECT_BELOW = 0.5;
+
+export interface GcHost {
+  table: VolumeTable;
+  files: SegmentFiles;
+  pipeline: WritePipeline;
+  /** Makes the current maps durable (synchronous, see blockstore.ts). */
+  checkpointNow(): void;
+  /** Bound on live bytes copied per run. */
+  relocateBytesMax: number;
+}
+
+interface Victims {
+  empty: number[];
+  partial: number[];
+}
+
+export async function collectGarbage(host: GcHost): Promise<{ freedBytes: number }> {
+  const victims = chooseVictims(host);
+  if (victims.empty.length === 0 && victims.partial.length === 0) return { freedBytes: 0 };
+  const partialIds = new Set(victims.partial);
+  const locations: number[] = [];
+  forEachLiveLocation(host.table, (location) => {
+    if (partialIds.has(locationSegmentId(location))) locations.push(location);
+  });
+  locations.sort((a, b) => a - b);
+  const relocated = await relocate(host, locations);
+  // From here to the end: one synchronous turn, so no write or GC can interleave.
+  const victimIds = new Set([...victims.empty, ...victims.partial]);
+  repoint(host.table, victimIds, relocated);
+  host.checkpointNow();
+  let freedBytes = 0;
+  for (const segmentId of victimIds) {
+    freedBytes += host.files.sizesBytes.get(segmentId) ?? 0;
+    host.files.delete(segmentId);
+  }
+  host.files.fsyncDir();
+  return { freedBytes };
+}
+
+function chooseVictims(host: GcHost): Victims {
+  const live = liveBlocksBySegment(host.table);
+  const openId = host.pipeline.openSegmentId;
+  const candidates: { segmentId: number; liveBytes: number }[] = [];
+  const empty: number[] = [];
+  for (const segmentId of host.files.ids()) {
+    if (segmentId >= openId) continue; // only sealed segments; the open one is still being written
+    const liveBytes = (live.get(segmentId) ?? 0) * BLOCK_BYTES;
+    const sizeBytes = host.files.sizesBytes.get(segmentId) ?? 0;
+    if (liveBytes === 0) empty.push(segmentId);
+    else if (liveBytes < sizeBytes * LIVE_FRACTION_COLLECT_BELOW) candidates.push({ segmentId, liveBytes });
+  }
+  candidates.sort((a, b) => a.liveBytes - b.liveBytes);
+  const partial: number[] = [];
+  let budgetBytes = host.relocateBytesMax;
+  for (const candidate of candidates) {
+    if (candidate.liveBytes > budgetBytes) break;
+    budgetBytes -= candidate.liveBytes;
+    partial.push(candidate.segmentId);
+  }
+  return { empty, partial };
+}
+
+/** Copies blocks to the open segment; returns old location -> new location. */
+async function relocate(host: GcHost, locations: number[]): Promise<Map<number, number>> {
+  const relocated = new Map<number, number>();
+  for (let first = 0; first < locations.length; first += RELOCATE_RECORD_BLOCKS) {
+    const chunk = locations.slice(first, first + RELOCATE_RECORD_BLOCKS);
+    const payload = Buffer.allocUnsafe(chunk.length * BLOCK_BYTES);
+    await readLocations(host.files, chunk, payload);
+    const record = newLogRecord(RecordType.RELOCATE, 0, 0, chunk.length, 0, payload, false);
+    await host.pipeline.submit(record);
+    chunk.forEach((oldLocation, i) => {
+      relocated.set(oldLocation, encodeLocation(record.segmentId, record.dataOffsetBytes + i * BLOCK_BYTES));
+    });
+  }
+  return relocated;
+}
+
+/** Reads sorted locations into payload, one pread per physically contiguous run. */
+function readLocations(files: SegmentFiles, sorted: number[], payload: Buffer): Promise<void[]> {
+  const reads: Promise<void>[] = [];
+  let runStart = 0;
+  for (let i = 1; i <= sorted.length; i++) {
+    if (i < sorted.length && sorted[i] === sorted[i - 1] + BLOCK_BYTES) continue;
+    reads.push(preadFully(files, sorted[runStart], payload, runStart * BLOCK_BYTES, (i - runStart) * BLOCK_BYTES));
+    runStart = i;
+  }
+  return Promise.all(reads);
+}
+
+function repoint(table: VolumeTable, victimIds: Set<number>, relocated: Map<number, number>): void {
+  for (const page of table.uniquePages()) {
+    const entries = page.entries;
+    let changed = false;
+    for (let i = 0; i < entries.length; i++) {
+      const location = entries[i];
+      if (location === 0 || !victimIds.has(locationSegmentId(location))) continue;
+      const moved = relocated.get(location);
+      invariant(moved !== undefined, `page ${page.pageId} references uncopied location ${location} in a victim`);
+      entries[i] = moved;
+      changed = true;
+    }
+    if (changed) table.dirtyPages.add(page);
+  }
+}

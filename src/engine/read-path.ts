@@ -1,0 +1,67 @@
+// Reads: walk the map entries of a block range, coalesce runs that are physically contiguous in one
+// segment into one pread each, and zero-fill holes without I/O. A 4 KiB read is one pread into one
+// allocUnsafe buffer; zeros are written only where the map is unmapped.
+
+import * as fs from 'node:fs';
+import { BLOCK_BYTES } from '../limits.ts';
+import { invariant } from '../core/errors.ts';
+import { locationOffsetBytes, locationSegmentId } from './location.ts';
+import type { VolumeMap } from './map.ts';
+import type { SegmentFiles } from './segment-files.ts';
+
+/** Reads blocks [firstBlock, firstBlock+countBlocks) into a new buffer. */
+export function readBlocks(files: SegmentFiles, volume: VolumeMap, firstBlock: number, countBlocks: number): Promise<Buffer> {
+  const target = Buffer.allocUnsafe(countBlocks * BLOCK_BYTES);
+  const reads: Promise<void>[] = [];
+  let block = firstBlock;
+  const endBlock = firstBlock + countBlocks;
+  while (block < endBlock) {
+    const location = volume.entryAt(block);
+    const runStart = block;
+    block++;
+    if (location === 0) {
+      while (block < endBlock && volume.entryAt(block) === 0) block++;
+      target.fill(0, (runStart - firstBlock) * BLOCK_BYTES, (block - firstBlock) * BLOCK_BYTES);
+      continue;
+    }
+    let next = location + BLOCK_BYTES;
+    while (block < endBlock && volume.entryAt(block) === next) {
+      block++;
+      next += BLOCK_BYTES;
+    }
+    reads.push(preadFully(files, location, target, (runStart - firstBlock) * BLOCK_BYTES, (block - runStart) * BLOCK_BYTES));
+  }
+  if (reads.length === 0) return Promise.resolve(target);
+  if (reads.length === 1) return reads[0].then(() => target);
+  return Promise.all(reads).then(() => target);
+}
+
+/** One pread (retried on a short read, which only a truncated segment could cause). */
+export function preadFully(
+  files: SegmentFiles,
+  location: number,
+  target: Buffer,
+  targetOffsetBytes: number,
+  lengthBytes: number,
+): Promise<void> {
+  const segmentId = locationSegmentId(location);
+  const fd = files.fd(segmentId);
+  const positionBytes = locationOffsetBytes(location);
+  files.readStarted();
+  return new Promise<void>((resolve, reject) => {
+    const step = (doneBytes: number): void => {
+      fs.read(fd, target, targetOffsetBytes + doneBytes, lengthBytes - doneBytes, positionBytes + doneBytes, (error, n) => {
+        if (error || n === 0) {
+          files.readFinished();
+          reject(error ?? new Error(`segment ${segmentId} ends before ${positionBytes + doneBytes}`));
+          return;
+        }
+        if (doneBytes + n < lengthBytes) return step(doneBytes + n);
+        files.readFinished();
+        resolve();
+      });
+    };
+    invariant(lengthBytes > 0, 'empty pread');
+    step(0);
+  });
+}
