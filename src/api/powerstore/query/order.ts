@@ -41,8 +41,9 @@ function orderError(message: string): QueryError {
 
 /**
  * Sorts a copy. Keys are read once per row before sorting (decorate, sort, undecorate), so a
- * costly fields() runs n times, not n log n. Array.prototype.sort is stable: ties keep input order,
- * which makes pages of one query consistent with each other.
+ * costly fields() runs n times, not n log n, and strings are lowercased once per row rather than
+ * once per comparison. Array.prototype.sort is stable: ties keep input order, which makes pages
+ * of one query consistent with each other.
  */
 export function sortRows(
   rows: readonly Row[],
@@ -52,15 +53,44 @@ export function sortRows(
 ): Row[] {
   if (keys.length === 0) return rows.slice();
   const accessors = keys.map((key) => wrapOrderError(() => compileAccessor(key.path, schema, registry)));
-  const decorated = rows.map((row) => ({ row, values: accessors.map((read) => orderValue(read(row))) }));
+  const decorated: Decorated[] = rows.map((row) => ({ row, keys: accessors.map((read) => sortKey(read(row))) }));
+  const count = keys.length;
   decorated.sort((a, b) => {
-    for (let i = 0; i < keys.length; i++) {
-      const sign = compareKey(a.values[i], b.values[i], keys[i]!);
+    for (let i = 0; i < count; i++) {
+      const sign = compareKey(a.keys[i]!, b.keys[i]!, keys[i]!);
       if (sign !== 0) return sign;
     }
     return 0;
   });
   return decorated.map((d) => d.row);
+}
+
+interface Decorated {
+  row: Row;
+  keys: SortKey[];
+}
+
+/**
+ * A value ready for comparison: rank orders types (null apart), primary is the lowercased
+ * string or the number, raw breaks ties between strings equal but for case.
+ */
+interface SortKey {
+  rank: number;
+  primary: string | number;
+  raw: unknown;
+}
+
+const RANK_NULL = -1;
+const RANK_NUMBER = 0;
+const RANK_STRING = 2;
+const RANK_OTHER = 3;
+
+/** A one-to-many path has no single value to sort by; it sorts as null. */
+function sortKey(value: unknown): SortKey {
+  if (value === null || value === undefined || value instanceof ManyValues) return { rank: RANK_NULL, primary: 0, raw: null };
+  if (typeof value === 'string') return { rank: RANK_STRING, primary: value.toLowerCase(), raw: value };
+  if (typeof value === 'number') return { rank: RANK_NUMBER, primary: value, raw: value };
+  return { rank: RANK_OTHER, primary: 0, raw: value };
 }
 
 function wrapOrderError<T>(compile: () => T): T {
@@ -72,18 +102,14 @@ function wrapOrderError<T>(compile: () => T): T {
   }
 }
 
-/** A one-to-many path has no single value to sort by; it sorts as null. */
-function orderValue(value: unknown): unknown {
-  return value instanceof ManyValues || value === undefined ? null : value;
-}
-
-function compareKey(a: unknown, b: unknown, key: OrderKey): number {
-  const aNull = a === null;
-  const bNull = b === null;
-  if (aNull || bNull) {
-    if (aNull && bNull) return 0;
-    return aNull === key.nullsFirst ? -1 : 1;
+function compareKey(a: SortKey, b: SortKey, key: OrderKey): number {
+  if (a.rank === RANK_NULL || b.rank === RANK_NULL) {
+    if (a.rank === b.rank) return 0;
+    return (a.rank === RANK_NULL) === key.nullsFirst ? -1 : 1;
   }
-  const sign = compareForOrder(a, b);
+  let sign: number;
+  if (a.rank !== b.rank || a.rank === RANK_OTHER) sign = compareForOrder(a.raw, b.raw);
+  else if (a.primary !== b.primary) sign = a.primary < b.primary ? -1 : 1;
+  else sign = a.raw === b.raw ? 0 : (a.raw as string) < (b.raw as string) ? -1 : 1;
   return key.descending ? -sign : sign;
 }
