@@ -1,0 +1,81 @@
+// Tandem's own API under /tandem/v1: health (no auth), and admin-only operations (users; faults
+// and lab topology are added by the replication layer as extensions).
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { DomainError, ForbiddenError } from '../../core/errors.ts';
+import type { User } from '../../core/model.ts';
+import type { Services } from '../../system.ts';
+
+export interface ControlExtension {
+  registerRoutes(app: FastifyInstance, helpers: ControlHelpers): void;
+}
+
+export interface ControlHelpers {
+  services: Services;
+  /** Authenticates with Basic auth and returns the user; throws 401. */
+  authenticate(request: FastifyRequest): User;
+  requireAdmin(request: FastifyRequest): User;
+}
+
+const STATUS: Record<string, number> = {
+  VALIDATION_FAILED: 400,
+  UNKNOWN_PROPERTY: 400,
+  INVALID_ENUM: 400,
+  NOT_FOUND: 404,
+  NAME_IN_USE: 409,
+  STATE_INVALID: 409,
+  IN_USE: 409,
+  OPERATION_IN_PROGRESS: 409,
+  READ_ONLY: 409,
+  NO_SPACE: 507,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  PEER_UNREACHABLE: 502,
+  INTERNAL: 500,
+};
+
+export function controlPlugin(services: Services, extensions: ControlExtension[]) {
+  return async function plugin(app: FastifyInstance): Promise<void> {
+    app.setErrorHandler((error, _request, reply) => {
+      if (error instanceof DomainError) return reply.code(STATUS[error.code] ?? 500).send({ error: error.code, message: error.message });
+      const status = (error as { statusCode?: number }).statusCode ?? 500;
+      return reply.code(status).send({ error: status >= 500 ? 'INTERNAL' : 'BAD_REQUEST', message: status >= 500 ? 'internal error' : (error as Error).message });
+    });
+    app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'NOT_FOUND', message: `No route ${request.method} ${request.url}` }));
+
+    const authenticate = (request: FastifyRequest): User => {
+      const header = request.headers.authorization ?? '';
+      const decoded = /^basic /i.test(header) ? Buffer.from(header.slice(6).trim(), 'base64').toString('utf8') : '';
+      const colon = decoded.indexOf(':');
+      const user = colon > 0 ? services.users.authenticate(decoded.slice(0, colon), decoded.slice(colon + 1)) : null;
+      if (!user) throw new DomainError('UNAUTHENTICATED', 'Authentication required: use HTTP Basic with a Tandem user.');
+      return user;
+    };
+    const requireAdmin = (request: FastifyRequest): User => {
+      const user = authenticate(request);
+      if (user.role !== 'Administrator') throw new ForbiddenError(`User ${user.name} is not an Administrator.`);
+      return user;
+    };
+
+    app.get('/health', async () => ({ status: 'ok', name: services.ctx.identity.name }));
+    app.get('/system', async (request) => {
+      authenticate(request);
+      const id = services.ctx.identity;
+      return { id: id.id, name: id.name, global_id: id.globalId, serial_number: id.serialNumber, box_id: id.boxId, version: id.softwareVersion, engine: services.ctx.store.stats() };
+    });
+    app.post('/users', async (request, reply) => {
+      requireAdmin(request);
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const user = services.users.create({ name: body.name, password: body.password, role: body.role, tenant: body.tenant });
+      return reply.code(201).send({ id: user.id, name: user.name, role: user.role, tenant: user.tenant });
+    });
+    app.get('/users', async (request) => {
+      requireAdmin(request);
+      return services.users.list().map((u) => ({ id: u.id, name: u.name, role: u.role, tenant: u.tenant }));
+    });
+    app.post('/gc', async (request) => {
+      requireAdmin(request);
+      return services.ctx.store.collectGarbage();
+    });
+    for (const e of extensions) e.registerRoutes(app, { services, authenticate, requireAdmin });
+  };
+}

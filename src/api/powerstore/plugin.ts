@@ -1,0 +1,74 @@
+// The PowerStore dialect under /api/rest: body parsing that accepts what real clients send,
+// authentication as a hook, one scoped error handler, and the resource routes.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Services } from '../../system.ts';
+import { PowerStoreApi } from './api-context.ts';
+import { PowerStoreAuth } from './auth.ts';
+import { errorBody, toPowerStoreError } from './errors.ts';
+import { registerHostRoutes } from './routes/hosts.ts';
+import { registerProtectionRoutes } from './routes/protection.ts';
+import { registerSystemRoutes } from './routes/system.ts';
+import { registerVolumeGroupRoutes } from './routes/volume-groups.ts';
+import { registerVolumeRoutes } from './routes/volumes.ts';
+import { buildRegistry } from './schemas.ts';
+import type { ResourceRegistry } from './query/index.ts';
+
+export interface PowerStoreExtension {
+  extendRegistry?(registry: ResourceRegistry): void;
+  registerRoutes?(app: FastifyInstance, api: PowerStoreApi): void;
+}
+
+export const POWERSTORE_PREFIX = '/api/rest';
+
+export function powerStorePlugin(services: Services, extensions: PowerStoreExtension[] = []) {
+  return async function plugin(app: FastifyInstance): Promise<void> {
+    const registry = buildRegistry({
+      meta: services.ctx.meta as never,
+      store: services.ctx.store,
+      identity: services.ctx.identity,
+      extend: (r) => extensions.forEach((e) => e.extendRegistry?.(r)),
+    });
+    const api = new PowerStoreApi(services, registry);
+    const auth = new PowerStoreAuth(services.users, services.ctx.clock);
+
+    app.setErrorHandler((error, _request, reply) => {
+      const mapped = toPowerStoreError(error);
+      if (mapped.status >= 500) app.log.error(error);
+      void reply.code(mapped.status).send(mapped.body);
+    });
+    app.setNotFoundHandler((request, reply) => {
+      void reply.code(404).send(errorBody('0xE04040020001', `The requested URL ${request.url.split('?')[0]} was not found.`));
+    });
+
+    app.addHook('onRequest', async (request: FastifyRequest, reply) => {
+      const accept = request.headers.accept;
+      if (accept && !accept.includes('application/json') && !accept.includes('*/*')) {
+        return reply.code(406).send(errorBody('0xE04040030003', 'Only application/json is supported in Accept.'));
+      }
+      const isMutation = request.method !== 'GET' && request.method !== 'HEAD';
+      const { user, session } = auth.authenticate(
+        {
+          authorization: request.headers.authorization,
+          cookie: request.headers.cookie,
+          token: headerValue(request.headers['dell-emc-token']),
+        },
+        isMutation,
+      );
+      request.powerstoreUser = user;
+      request.powerstoreSession = session;
+      reply.header('DELL-EMC-TOKEN', session.token);
+      reply.header('Set-Cookie', `auth_cookie=${session.cookie}; Path=/; Secure; HttpOnly`);
+    });
+
+    registerSystemRoutes(app, api, auth);
+    registerVolumeRoutes(app, api);
+    registerVolumeGroupRoutes(app, api);
+    registerHostRoutes(app, api);
+    registerProtectionRoutes(app, api);
+    for (const e of extensions) e.registerRoutes?.(app, api);
+  };
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,16 @@
+// The metadata repository port. Synchronous by design: better-sqlite3 is synchronous, and a
+// synchronous transaction lets a service validate and commit in one event-loop turn, so
+// concurrent requests cannot interleave between the check and the write.
+import type { Kind, Kinds } from './model.ts';
+
+export interface MetaStore {
+  get<K extends Kind>(kind: K, id: string): Kinds[K] | undefined;
+  list<K extends Kind>(kind: K): Kinds[K][];
+  put<K extends Kind>(kind: K, doc: Kinds[K]): void;
+  delete(kind: Kind, id: string): void;
+  /** Runs fn atomically: all puts and deletes inside land together or not at all. */
+  transaction<T>(fn: () => T): T;
+  getSetting(key: string): string | undefined;
+  setSetting(key: string, value: string): void;
+  close(): void;
+}

@@ -1,0 +1,401 @@
+// Volumes, their snapshots and clones, and host attachment. Every operation validates fully
+// before it changes anything, then does its engine work, then commits metadata in one transaction;
+// engine work is undone if the commit fails, so a refused or failed operation leaves no trace.
+import type { CoreContext } from './context.ts';
+import { InUseError, NameInUseError, NotFoundError, ReadOnlyError, StateError, ValidationError } from './errors.ts';
+import type { CreatorType, HostVolumeMapping, Volume } from './model.ts';
+import { checkInteger, checkName, checkVolumeSize } from './validate.ts';
+
+export interface CreateVolumeInput {
+  name: string;
+  sizeBytes: number;
+  description?: string | null;
+  volumeGroupId?: string | null;
+  protectionPolicyId?: string | null;
+  performancePolicyId?: string | null;
+  hostId?: string | null;
+  logicalUnitNumber?: number | null;
+  appType?: string | null;
+  appTypeOther?: string | null;
+  sectorSizeBytes?: number | null;
+}
+
+export interface ModifyVolumeInput {
+  name?: string;
+  description?: string | null;
+  sizeBytes?: number;
+  protectionPolicyId?: string | null;
+  performancePolicyId?: string | null;
+  expirationTimestampMs?: number | null;
+  isReplicationDestination?: boolean;
+  appType?: string | null;
+  appTypeOther?: string | null;
+  nodeAffinity?: string;
+  force?: boolean;
+}
+
+export interface SnapshotInput {
+  name?: string | null;
+  description?: string | null;
+  expirationTimestampMs?: number | null;
+  creatorType?: CreatorType;
+  createdByRuleId?: string | null;
+  createdByRuleName?: string | null;
+}
+
+export interface CloneInput {
+  name?: string | null;
+  description?: string | null;
+  hostId?: string | null;
+  logicalUnitNumber?: number | null;
+  protectionPolicyId?: string | null;
+}
+
+/** Hooks the protection layer installs: policy assignment may start replication sessions. */
+export interface ProtectionHooks {
+  checkPolicyAssignable(policyId: string, resource: { kind: 'volume' | 'volume_group'; id: string | null }): void;
+  afterPolicyChange(kind: 'volume' | 'volume_group', id: string, oldPolicyId: string | null, newPolicyId: string | null): Promise<void>;
+}
+
+export class VolumeService {
+  protection: ProtectionHooks = {
+    checkPolicyAssignable: (policyId) => {
+      if (!this.ctx.meta.get('policy', policyId)) throw new NotFoundError('policy', policyId);
+    },
+    afterPolicyChange: async () => undefined,
+  };
+
+  constructor(private readonly ctx: CoreContext) {}
+
+  get(id: string): Volume {
+    const volume = this.ctx.meta.get('volume', id);
+    if (!volume) throw new NotFoundError('volume', id);
+    return volume;
+  }
+
+  findByName(name: string): Volume | undefined {
+    return this.ctx.meta.list('volume').find((v) => v.name === name);
+  }
+
+  create(input: CreateVolumeInput): Promise<Volume> {
+    return this.ctx.lock.run(async () => {
+      const name = this.checkNewName(input.name);
+      const sizeBytes = checkVolumeSize('size', input.sizeBytes);
+      if (input.volumeGroupId) this.checkGroupAcceptsMembers(input.volumeGroupId);
+      if (input.protectionPolicyId) this.protection.checkPolicyAssignable(input.protectionPolicyId, { kind: 'volume', id: null });
+      const lun = this.checkHostAttach(input.hostId ?? null, input.logicalUnitNumber ?? null);
+      const volume = this.newVolume({
+        name,
+        sizeBytes,
+        type: 'Primary',
+        description: input.description ?? null,
+        volumeGroupId: input.volumeGroupId ?? null,
+        protectionPolicyId: input.protectionPolicyId ?? null,
+        performancePolicyId: input.performancePolicyId ?? null,
+        appType: input.appType ?? null,
+        appTypeOther: input.appTypeOther ?? null,
+        sectorSizeBytes: input.sectorSizeBytes ?? 512,
+      });
+      await this.ctx.store.createVolume(volume.id, sizeBytes);
+      await this.commitOrUndo([volume.id], () => {
+        this.ctx.meta.put('volume', volume);
+        if (input.hostId) this.putMapping(input.hostId, volume.id, lun);
+      });
+      if (volume.protectionPolicyId) await this.protection.afterPolicyChange('volume', volume.id, null, volume.protectionPolicyId);
+      return volume;
+    });
+  }
+
+  modify(id: string, input: ModifyVolumeInput): Promise<Volume> {
+    return this.ctx.lock.run(async () => {
+      const volume = this.get(id);
+      const next = { ...volume };
+      if (volume.isReplicationDestination && !this.onlyClearsDestination(input)) {
+        throw new ReadOnlyError(`Volume ${volume.name} is a replication destination and cannot be modified.`, 'volume', id);
+      }
+      if (input.name !== undefined && input.name !== volume.name) next.name = this.checkNewName(input.name);
+      if (input.description !== undefined) next.description = input.description;
+      if (input.sizeBytes !== undefined && input.sizeBytes !== volume.sizeBytes) {
+        checkVolumeSize('size', input.sizeBytes);
+        if (volume.type === 'Snapshot') throw new StateError(`Snapshot ${volume.name} cannot be resized.`, 'volume', id);
+        if (input.sizeBytes < volume.sizeBytes) {
+          throw new StateError(`The new size ${input.sizeBytes} of volume ${volume.name} is smaller than its current size ${volume.sizeBytes}; volumes can only grow.`, 'volume', id);
+        }
+        next.sizeBytes = input.sizeBytes;
+      }
+      if (input.expirationTimestampMs !== undefined) {
+        if (volume.type !== 'Snapshot' && input.expirationTimestampMs !== null) {
+          throw new ValidationError('expiration_timestamp applies to snapshots only.', 'expiration_timestamp');
+        }
+        next.expirationTimestampMs = input.expirationTimestampMs;
+      }
+      if (input.protectionPolicyId !== undefined) {
+        const policyId = input.protectionPolicyId === '' ? null : input.protectionPolicyId;
+        if (policyId) this.protection.checkPolicyAssignable(policyId, { kind: 'volume', id });
+        if (policyId && volume.volumeGroupId) {
+          throw new StateError(`Volume ${volume.name} is a member of a volume group; protect the group instead.`, 'volume', id);
+        }
+        next.protectionPolicyId = policyId;
+      }
+      if (input.performancePolicyId !== undefined) next.performancePolicyId = input.performancePolicyId;
+      if (input.appType !== undefined) next.appType = input.appType;
+      if (input.appTypeOther !== undefined) next.appTypeOther = input.appTypeOther;
+      if (input.nodeAffinity !== undefined) next.nodeAffinity = input.nodeAffinity;
+      if (input.isReplicationDestination !== undefined && input.isReplicationDestination !== volume.isReplicationDestination) {
+        if (input.isReplicationDestination) throw new ValidationError('is_replication_destination can only be set to false.', 'is_replication_destination');
+        next.isReplicationDestination = false;
+      }
+      if (next.sizeBytes !== volume.sizeBytes) await this.ctx.store.resizeVolume(id, next.sizeBytes);
+      this.ctx.meta.put('volume', next);
+      if (next.protectionPolicyId !== volume.protectionPolicyId) {
+        await this.protection.afterPolicyChange('volume', id, volume.protectionPolicyId, next.protectionPolicyId);
+      }
+      if (next.name !== volume.name || next.isReplicationDestination !== volume.isReplicationDestination) {
+        this.ctx.listeners.volumeExportChanged(next, volume.name);
+      }
+      return next;
+    });
+  }
+
+  delete(id: string): Promise<void> {
+    return this.ctx.lock.run(async () => {
+      const volume = this.get(id);
+      if (volume.isReplicationDestination) {
+        throw new ReadOnlyError(`Volume ${volume.name} is a replication destination and cannot be deleted.`, 'volume', id);
+      }
+      if (this.mappingsOf(id).length > 0) throw new InUseError(`Volume ${volume.name} is attached to a host; detach it first.`, 'volume', id);
+      if (volume.protectionPolicyId) {
+        throw new InUseError(`Volume ${volume.name} has a protection policy; remove the policy first.`, 'volume', id);
+      }
+      if (volume.volumeGroupId && volume.type !== 'Snapshot') {
+        throw new InUseError(`Volume ${volume.name} is a member of a volume group; remove it from the group first.`, 'volume', id);
+      }
+      const snapshots = this.ctx.meta.list('volume').filter((v) => v.type === 'Snapshot' && v.sourceId === id);
+      for (const snap of snapshots) {
+        if (this.mappingsOf(snap.id).length > 0) throw new InUseError(`Snapshot ${snap.name} of volume ${volume.name} is attached to a host.`, 'volume', snap.id);
+      }
+      // Metadata first: once committed the volume is gone for every reader; an engine volume left
+      // behind by a crash right here is an orphan that start-up reconciliation deletes.
+      this.ctx.meta.transaction(() => {
+        for (const v of [...snapshots, volume]) this.ctx.meta.delete('volume', v.id);
+      });
+      for (const v of [...snapshots, volume]) {
+        this.ctx.listeners.volumeExportChanged({ ...v, name: '' }, v.name);
+        await this.ctx.store.deleteVolume(v.id);
+      }
+    });
+  }
+
+  snapshot(id: string, input: SnapshotInput = {}): Promise<Volume> {
+    return this.ctx.lock.run(() => this.snapshotLocked(id, input));
+  }
+
+  /** For callers already holding the lock (volume group snapshots, the scheduler). */
+  async snapshotLocked(id: string, input: SnapshotInput, options: { allowDestination?: boolean } = {}): Promise<Volume> {
+    const source = this.get(id);
+    if (source.isReplicationDestination && !options.allowDestination) {
+      throw new ReadOnlyError(`Volume ${source.name} is a replication destination; snapshots are taken by replication.`, 'volume', id);
+    }
+    const nowMs = this.ctx.clock.nowMs();
+    const name = this.checkNewName(input.name ?? `${source.name}.snapshot.${new Date(nowMs).toISOString()}`);
+    const snap = this.newVolume({
+      name,
+      sizeBytes: source.sizeBytes,
+      type: 'Snapshot',
+      description: input.description ?? null,
+      sourceId: source.id,
+      familyId: source.familyId,
+      sourceTimestampMs: nowMs,
+      creatorType: input.creatorType ?? 'User',
+      createdByRuleId: input.createdByRuleId ?? null,
+      createdByRuleName: input.createdByRuleName ?? null,
+      expirationTimestampMs: input.expirationTimestampMs ?? null,
+      sectorSizeBytes: source.sectorSizeBytes,
+    });
+    await this.ctx.store.snapshotVolume(source.id, snap.id);
+    await this.commitOrUndo([snap.id], () => this.ctx.meta.put('volume', snap));
+    return snap;
+  }
+
+  clone(id: string, input: CloneInput = {}): Promise<Volume> {
+    return this.ctx.lock.run(async () => {
+      const source = this.get(id);
+      if (source.isReplicationDestination) {
+        throw new ReadOnlyError(`Volume ${source.name} is a replication destination and cannot be cloned.`, 'volume', id);
+      }
+      const name = this.checkNewName(input.name ?? `${source.name}.clone.${new Date(this.ctx.clock.nowMs()).toISOString()}`);
+      if (input.protectionPolicyId) this.protection.checkPolicyAssignable(input.protectionPolicyId, { kind: 'volume', id: null });
+      const lun = this.checkHostAttach(input.hostId ?? null, input.logicalUnitNumber ?? null);
+      const clone = this.newVolume({
+        name,
+        sizeBytes: source.sizeBytes,
+        type: 'Clone',
+        description: input.description ?? null,
+        sourceId: source.id,
+        familyId: source.familyId,
+        sourceTimestampMs: this.ctx.clock.nowMs(),
+        protectionPolicyId: input.protectionPolicyId ?? null,
+        sectorSizeBytes: source.sectorSizeBytes,
+      });
+      await this.ctx.store.snapshotVolume(source.id, clone.id);
+      await this.commitOrUndo([clone.id], () => {
+        this.ctx.meta.put('volume', clone);
+        if (input.hostId) this.putMapping(input.hostId, clone.id, lun);
+      });
+      if (clone.protectionPolicyId) await this.protection.afterPolicyChange('volume', clone.id, null, clone.protectionPolicyId);
+      return clone;
+    });
+  }
+
+  /** Replaces the volume's contents with a snapshot of it; returns the backup snapshot's id. */
+  restore(id: string, fromSnapId: string, createBackupSnap: boolean, backupProfile: SnapshotInput = {}): Promise<string | null> {
+    return this.ctx.lock.run(async () => {
+      const volume = this.get(id);
+      const from = this.ctx.meta.get('volume', fromSnapId);
+      if (!from) throw new NotFoundError('volume', fromSnapId);
+      if (from.type !== 'Snapshot' || from.sourceId !== id) {
+        throw new StateError(`${from.name} is not a snapshot of volume ${volume.name}.`, 'volume', id);
+      }
+      return this.replaceContents(volume, from, createBackupSnap, backupProfile);
+    });
+  }
+
+  /** Replaces the volume's contents with another member of its family; returns the backup's id. */
+  refresh(id: string, fromObjectId: string, createBackupSnap: boolean, backupProfile: SnapshotInput = {}): Promise<string | null> {
+    return this.ctx.lock.run(async () => {
+      const volume = this.get(id);
+      const from = this.ctx.meta.get('volume', fromObjectId);
+      if (!from) throw new NotFoundError('volume', fromObjectId);
+      if (from.familyId !== volume.familyId || from.id === volume.id) {
+        throw new StateError(`${from.name} is not another member of the family of volume ${volume.name}.`, 'volume', id);
+      }
+      return this.replaceContents(volume, from, createBackupSnap, backupProfile);
+    });
+  }
+
+  attach(id: string, hostId: string, logicalUnitNumber: number | null): Promise<void> {
+    return this.ctx.lock.run(async () => {
+      const volume = this.get(id);
+      if (volume.isReplicationDestination) {
+        throw new ReadOnlyError(`Volume ${volume.name} is a replication destination and cannot be attached.`, 'volume', id);
+      }
+      if (this.mappingsOf(id).some((m) => m.hostId === hostId)) {
+        throw new StateError(`Volume ${volume.name} is already attached to host ${hostId}.`, 'volume', id);
+      }
+      const lun = this.checkHostAttach(hostId, logicalUnitNumber);
+      this.putMapping(hostId, id, lun);
+    });
+  }
+
+  detach(id: string, hostId: string): Promise<void> {
+    return this.ctx.lock.run(async () => {
+      const volume = this.get(id);
+      if (!this.ctx.meta.get('host', hostId)) throw new NotFoundError('host', hostId);
+      const mapping = this.mappingsOf(id).find((m) => m.hostId === hostId);
+      if (!mapping) throw new StateError(`Volume ${volume.name} is not mapped to host ${hostId}.`, 'host_volume_mapping', id);
+      this.ctx.meta.delete('host_volume_mapping', mapping.id);
+    });
+  }
+
+  mappingsOf(volumeId: string): HostVolumeMapping[] {
+    return this.ctx.meta.list('host_volume_mapping').filter((m) => m.volumeId === volumeId);
+  }
+
+  /** Builds a volume record with defaults; the caller persists it. */
+  newVolume(fields: Partial<Volume> & Pick<Volume, 'name' | 'sizeBytes' | 'type'>): Volume {
+    const id = this.ctx.ids.uuid();
+    return {
+      id,
+      number: this.nextNumber(),
+      description: null,
+      wwn: `naa.68ccf098${this.ctx.ids.hex(12)}`,
+      createdAtMs: this.ctx.clock.nowMs(),
+      sourceId: null,
+      familyId: id,
+      sourceTimestampMs: null,
+      creatorType: 'User',
+      createdByRuleId: null,
+      createdByRuleName: null,
+      expirationTimestampMs: null,
+      protectionPolicyId: null,
+      performancePolicyId: null,
+      volumeGroupId: null,
+      isReplicationDestination: false,
+      appType: null,
+      appTypeOther: null,
+      nodeAffinity: 'System_Select_At_Attach',
+      sectorSizeBytes: 512,
+      tenant: null,
+      ...fields,
+    };
+  }
+
+  checkNewName(name: unknown): string {
+    const checked = checkName('name', name);
+    if (this.findByName(checked)) throw new NameInUseError('volume', checked);
+    return checked;
+  }
+
+  /** Runs a metadata commit; if it throws, deletes the engine volumes the operation created. */
+  async commitOrUndo(createdIds: string[], commit: () => void): Promise<void> {
+    try {
+      this.ctx.meta.transaction(commit);
+    } catch (error) {
+      for (const id of createdIds) await this.ctx.store.deleteVolume(id).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async replaceContents(volume: Volume, from: Volume, createBackupSnap: boolean, backupProfile: SnapshotInput): Promise<string | null> {
+    if (volume.isReplicationDestination) {
+      throw new ReadOnlyError(`Volume ${volume.name} is a replication destination and cannot be restored.`, 'volume', volume.id);
+    }
+    if (volume.type === 'Snapshot') throw new StateError(`Snapshot ${volume.name} cannot be refreshed or restored.`, 'volume', volume.id);
+    const backup = createBackupSnap ? await this.snapshotLocked(volume.id, { ...backupProfile, creatorType: 'System' }) : null;
+    await this.ctx.store.restoreVolume(volume.id, from.id);
+    if (from.sizeBytes !== volume.sizeBytes) this.ctx.meta.put('volume', { ...volume, sizeBytes: this.ctx.store.sizeBytes(volume.id) });
+    return backup?.id ?? null;
+  }
+
+  private onlyClearsDestination(input: ModifyVolumeInput): boolean {
+    const keys = Object.entries(input).filter(([, v]) => v !== undefined).map(([k]) => k);
+    return keys.every((k) => k === 'isReplicationDestination' || k === 'force' || k === 'protectionPolicyId' || k === 'description');
+  }
+
+  private checkGroupAcceptsMembers(groupId: string): void {
+    const group = this.ctx.meta.get('volume_group', groupId);
+    if (!group) throw new NotFoundError('volume_group', groupId);
+    if (group.type === 'Snapshot') throw new StateError(`Volume group ${group.name} is a snapshot set; members cannot be added.`, 'volume_group', groupId);
+    if (group.isReplicationDestination) {
+      throw new ReadOnlyError(`Volume group ${group.name} is a replication destination; members cannot be added.`, 'volume_group', groupId);
+    }
+  }
+
+  /** Validates a host attachment and returns the LUN to use. */
+  private checkHostAttach(hostId: string | null, logicalUnitNumber: number | null): number {
+    if (!hostId) {
+      if (logicalUnitNumber !== null) throw new ValidationError('logical_unit_number needs host_id.', 'logical_unit_number');
+      return 0;
+    }
+    if (!this.ctx.meta.get('host', hostId)) throw new NotFoundError('host', hostId);
+    const used = new Set(this.ctx.meta.list('host_volume_mapping').filter((m) => m.hostId === hostId).map((m) => m.logicalUnitNumber));
+    if (logicalUnitNumber !== null) {
+      checkInteger('logical_unit_number', logicalUnitNumber, 0, 16383);
+      if (used.has(logicalUnitNumber)) throw new InUseError(`Logical unit number ${logicalUnitNumber} is already used on host ${hostId}.`, 'host', hostId);
+      return logicalUnitNumber;
+    }
+    let lun = 1;
+    while (used.has(lun)) lun += 1;
+    return lun;
+  }
+
+  private putMapping(hostId: string, volumeId: string, lun: number): void {
+    this.ctx.meta.put('host_volume_mapping', { id: this.ctx.ids.uuid(), hostId, volumeId, logicalUnitNumber: lun });
+  }
+
+  private nextNumber(): number {
+    const next = Number(this.ctx.meta.getSetting('next_volume_number') ?? '0');
+    this.ctx.meta.setSetting('next_volume_number', String(next + 1));
+    return next;
+  }
+}

@@ -1,0 +1,126 @@
+// MetaStore over better-sqlite3: one table of JSON documents per (kind, id), cached in memory.
+// Reads come from the cache; writes inside a transaction are staged and become visible to other
+// callers only after the SQLite transaction commits, so a failed operation leaves nothing behind.
+import Database from 'better-sqlite3';
+import type { MetaStore } from '../core/meta-store.ts';
+import type { Kind, Kinds } from '../core/model.ts';
+
+type Doc = { id: string };
+const DELETED = Symbol('deleted');
+type Staged = Map<string, Map<string, Doc | typeof DELETED>>;
+
+const MIGRATIONS = [
+  `CREATE TABLE IF NOT EXISTS objects (kind TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (kind, id))`,
+  `CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+];
+
+export class SqliteMetaStore implements MetaStore {
+  private readonly db: Database.Database;
+  private readonly cache = new Map<string, Map<string, Doc>>();
+  private staged: Staged | null = null;
+  private readonly upsert: Database.Statement;
+  private readonly remove: Database.Statement;
+  private readonly settingPut: Database.Statement;
+
+  /** `path` is a file, or ':memory:' for tests. */
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    for (const sql of MIGRATIONS) this.db.exec(sql);
+    this.upsert = this.db.prepare('INSERT OR REPLACE INTO objects (kind, id, doc) VALUES (?, ?, ?)');
+    this.remove = this.db.prepare('DELETE FROM objects WHERE kind = ? AND id = ?');
+    this.settingPut = this.db.prepare('INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)');
+    for (const row of this.db.prepare('SELECT kind, id, doc FROM objects').iterate() as Iterable<{
+      kind: string;
+      id: string;
+      doc: string;
+    }>) {
+      this.bucket(row.kind).set(row.id, JSON.parse(row.doc) as Doc);
+    }
+  }
+
+  get<K extends Kind>(kind: K, id: string): Kinds[K] | undefined {
+    const staged = this.staged?.get(kind)?.get(id);
+    if (staged === DELETED) return undefined;
+    if (staged) return structuredClone(staged) as Kinds[K];
+    const doc = this.cache.get(kind)?.get(id);
+    return doc ? (structuredClone(doc) as Kinds[K]) : undefined;
+  }
+
+  list<K extends Kind>(kind: K): Kinds[K][] {
+    const merged = new Map(this.cache.get(kind) ?? []);
+    for (const [id, doc] of this.staged?.get(kind) ?? []) {
+      if (doc === DELETED) merged.delete(id);
+      else merged.set(id, doc);
+    }
+    return [...merged.values()].map((d) => structuredClone(d) as Kinds[K]);
+  }
+
+  /** Like list, without copying: for hot read paths that promise not to mutate. */
+  listShared<K extends Kind>(kind: K): readonly Kinds[K][] {
+    if (this.staged?.get(kind)) return this.list(kind);
+    return [...(this.cache.get(kind)?.values() ?? [])] as Kinds[K][];
+  }
+
+  put<K extends Kind>(kind: K, doc: Kinds[K]): void {
+    this.transaction(() => this.stage(kind).set(doc.id, structuredClone(doc)));
+  }
+
+  delete(kind: Kind, id: string): void {
+    this.transaction(() => this.stage(kind).set(id, DELETED));
+  }
+
+  transaction<T>(fn: () => T): T {
+    if (this.staged) return fn(); // nested: part of the outer transaction
+    this.staged = new Map();
+    try {
+      const result = fn();
+      const staged = this.staged;
+      this.db.transaction(() => {
+        for (const [kind, docs] of staged) {
+          for (const [id, doc] of docs) {
+            if (doc === DELETED) this.remove.run(kind, id);
+            else this.upsert.run(kind, id, JSON.stringify(doc));
+          }
+        }
+      })();
+      for (const [kind, docs] of staged) {
+        const bucket = this.bucket(kind);
+        for (const [id, doc] of docs) {
+          if (doc === DELETED) bucket.delete(id);
+          else bucket.set(id, doc);
+        }
+      }
+      return result;
+    } finally {
+      this.staged = null;
+    }
+  }
+
+  getSetting(key: string): string | undefined {
+    const row = this.db.prepare('SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+    return row?.value;
+  }
+
+  setSetting(key: string, value: string): void {
+    this.settingPut.run(key, value);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private bucket(kind: string): Map<string, Doc> {
+    let bucket = this.cache.get(kind);
+    if (!bucket) this.cache.set(kind, (bucket = new Map()));
+    return bucket;
+  }
+
+  private stage(kind: string): Map<string, Doc | typeof DELETED> {
+    if (!this.staged) throw new Error('stage outside a transaction');
+    let docs = this.staged.get(kind);
+    if (!docs) this.staged.set(kind, (docs = new Map()));
+    return docs;
+  }
+}
