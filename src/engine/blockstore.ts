@@ -279,6 +279,11 @@ export class Engine implements BlockStore {
     return { segmentBytes: this.files.totalBytes(), liveBytes: liveBlocks * BLOCK_BYTES, volumes: this.table.byId.size };
   }
 
+  /** Distinct live map pages (diagnostics; tests use it to see that snapshots share pages). */
+  livePageCount(): number {
+    return this.table.uniquePages().size;
+  }
+
   async close(): Promise<void> {
     if (this.state !== 'open') return;
     this.state = 'closing';
