@@ -51,9 +51,16 @@ export function ownAssociation(schema: ResourceSchema, name: string): Associatio
   return associations && Object.hasOwn(associations, name) ? associations[name] : undefined;
 }
 
-export function targetSchema(registry: ResourceRegistry, owner: ResourceSchema, name: string, association: Association): ResourceSchema {
+export function targetSchema(
+  registry: ResourceRegistry,
+  owner: ResourceSchema,
+  name: string,
+  association: Association,
+): ResourceSchema {
   const target = Object.hasOwn(registry, association.resource) ? registry[association.resource] : undefined;
-  if (!target) throw new Error(`query registry: association ${owner.name}.${name} targets unknown resource ${association.resource}`);
+  if (!target) {
+    throw new Error(`query registry: ${owner.name}.${name} targets unknown resource ${association.resource}`);
+  }
   return target;
 }
 

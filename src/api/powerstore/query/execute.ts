@@ -1,5 +1,6 @@
 // Evaluation of a parsed query over rows the routes layer supplies: filter, order, page, and only
 // then project, so rows that are filtered out or outside the page are never turned into JSON.
+import { invariant } from '../../../core/errors.ts';
 import { compileFilters } from './filter-compile.ts';
 import { sortRows } from './order.ts';
 import { sliceForWindow } from './paging.ts';
@@ -28,6 +29,7 @@ export function executeCollectionQuery(
   for (let i = slice.startIndex; i < slice.endIndex; i++) {
     body.push(projectRow(ordered[i], schema, registry, query.select));
   }
+  invariant(body.length <= query.page.limitRows, 'a page never exceeds its limit');
   return slice.contentRange === undefined
     ? { status: slice.status, body }
     : { status: slice.status, body, contentRange: slice.contentRange };

@@ -21,7 +21,8 @@ export function isLogicKey(key: string): boolean {
 export function parseFilterParam(key: string, value: string): FilterNode {
   const logic = LOGIC_KEY.exec(key);
   if (logic) {
-    return { kind: logic[2] as 'and' | 'or', negated: logic[1] !== undefined, children: parseLogicList(value, key, 1) };
+    const children = parseLogicList(value, key, 1);
+    return { kind: logic[2] as 'and' | 'or', negated: logic[1] !== undefined, children };
   }
   const path = parseAttrPath(key);
   return { kind: 'compare', path, ...parseOperation(value, key, false) };
@@ -112,7 +113,9 @@ function splitTopLevel(text: string, context: string): string[] {
 }
 
 function parseLogicList(text: string, context: string, depth: number): FilterNode[] {
-  if (depth > LOGIC_DEPTH_MAX) throw filterError(`Filter '${context}' nests and/or deeper than ${LOGIC_DEPTH_MAX}.`, context);
+  if (depth > LOGIC_DEPTH_MAX) {
+    throw filterError(`Filter '${context}' nests and/or deeper than ${LOGIC_DEPTH_MAX}.`, context);
+  }
   const trimmed = text.trim();
   if (!trimmed.startsWith('(') || !trimmed.endsWith(')')) {
     throw filterError(`Invalid filter '${context}=${text}': expected (a.op.v,b.op.v,...).`, context);
@@ -126,7 +129,8 @@ function parseLogicItem(item: string, context: string, depth: number): FilterNod
   const logic = LOGIC_ITEM.exec(item);
   if (logic) {
     const list = item.slice(logic[0].length - 1);
-    return { kind: logic[2] as 'and' | 'or', negated: logic[1] !== undefined, children: parseLogicList(list, context, depth + 1) };
+    const children = parseLogicList(list, context, depth + 1);
+    return { kind: logic[2] as 'and' | 'or', negated: logic[1] !== undefined, children };
   }
   // The attribute ends before the first segment that is an operator (or not.<operator>); the value
   // may itself contain dots (management_address.eq.10.0.0.1).

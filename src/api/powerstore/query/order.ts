@@ -87,7 +87,9 @@ const RANK_OTHER = 3;
 
 /** A one-to-many path has no single value to sort by; it sorts as null. */
 function sortKey(value: unknown): SortKey {
-  if (value === null || value === undefined || value instanceof ManyValues) return { rank: RANK_NULL, primary: 0, raw: null };
+  if (value === null || value === undefined || value instanceof ManyValues) {
+    return { rank: RANK_NULL, primary: 0, raw: null };
+  }
   if (typeof value === 'string') return { rank: RANK_STRING, primary: value.toLowerCase(), raw: value };
   if (typeof value === 'number') return { rank: RANK_NUMBER, primary: value, raw: value };
   return { rank: RANK_OTHER, primary: 0, raw: value };

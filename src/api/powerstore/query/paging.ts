@@ -2,6 +2,7 @@
 // 416), or the header `Range: first-last` with an inclusive last index. PyPowerStore's follow-up
 // pages send `Range: i-(i+2000)`, asking 2001 rows; they must be clamped to 2000, not refused.
 import { POWERSTORE_PAGE_DEFAULT, POWERSTORE_PAGE_MAX } from '../../../limits.ts';
+import { invariant } from '../../../core/errors.ts';
 import { rangeError } from './errors.ts';
 import type { PageWindow } from './types.ts';
 
@@ -10,7 +11,9 @@ const RANGE = /^(?:items=)?(\d+)-(\d*)$/;
 
 export function parseLimit(text: string): number {
   const trimmed = text.trim();
-  if (!DIGITS.test(trimmed)) throw rangeError(`Invalid limit '${text}': expected an integer from 1 to ${POWERSTORE_PAGE_MAX}.`, 'limit');
+  if (!DIGITS.test(trimmed)) {
+    throw rangeError(`Invalid limit '${text}': expected an integer from 1 to ${POWERSTORE_PAGE_MAX}.`, 'limit');
+  }
   const limitRows = Number(trimmed);
   if (limitRows <= 0) throw rangeError(`Invalid limit '${text}': it must be at least 1.`, 'limit');
   return Math.min(limitRows, POWERSTORE_PAGE_MAX);
@@ -37,7 +40,11 @@ export function parseRangeHeader(header: string): PageWindow {
  * The window a request asks for. A Range header, when present, wins over offset/limit in the
  * querystring: no known client sends both, and the header is the more specific request.
  */
-export function pageWindow(limitText: string | undefined, offsetText: string | undefined, rangeHeader: string | undefined): PageWindow {
+export function pageWindow(
+  limitText: string | undefined,
+  offsetText: string | undefined,
+  rangeHeader: string | undefined,
+): PageWindow {
   if (rangeHeader !== undefined && rangeHeader.trim() !== '') return parseRangeHeader(rangeHeader);
   return {
     offsetRows: offsetText === undefined ? 0 : parseOffset(offsetText),
@@ -64,6 +71,8 @@ export function sliceForWindow(totalRows: number, window: PageWindow): PageSlice
   }
   const startIndex = window.offsetRows;
   const endIndex = Math.min(totalRows, startIndex + window.limitRows);
+  invariant(window.limitRows >= 1 && window.limitRows <= POWERSTORE_PAGE_MAX, 'page limit within 1..max');
+  invariant(startIndex < endIndex && endIndex <= totalRows, 'page slice is non-empty and inside the set');
   if (startIndex === 0 && endIndex === totalRows) return { status: 200, startIndex, endIndex };
   return { status: 206, startIndex, endIndex, contentRange: `${startIndex}-${endIndex - 1}/${totalRows}` };
 }

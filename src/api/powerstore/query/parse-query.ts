@@ -16,7 +16,7 @@ export interface ParseQueryOptions {
 const RESERVED: ReadonlySet<string> = new Set(['select', 'order', 'limit', 'offset', 'is_async', 'async']);
 
 export function parseQuery(search: URLSearchParams | string, options: ParseQueryOptions = {}): ParsedQuery {
-  const params = typeof search === 'string' ? new URLSearchParams(search.startsWith('?') ? search.slice(1) : search) : search;
+  const params = typeof search === 'string' ? new URLSearchParams(search.replace(/^\?/, '')) : search;
   const selects: string[] = [];
   const orders: string[] = [];
   const filters: FilterNode[] = [];

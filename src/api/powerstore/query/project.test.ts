@@ -190,6 +190,14 @@ test('limit and offset: clamping, windows and 206 for a later window that reache
   assert.deepEqual(tail.body.map((r) => r['id']), ['V7', 'V8', 'V9']);
 });
 
+test('a Range or limit wider than the set is 200 with no Content-Range', () => {
+  const w = manyVolumes(50);
+  assert.deepEqual(page(w, '', '0-99').status, 200);
+  assert.equal(page(w, '', '0-99').contentRange, undefined);
+  assert.equal(page(w, 'limit=2000').status, 200);
+  assert.equal(page(w, '', '0-9').contentRange, '0-9/50');
+});
+
 test('416: offset past the end, bad limit, bad offset, bad Range', () => {
   const w = manyVolumes(10);
   const is416 = (e: unknown): boolean => e instanceof QueryError && e.status === 416;

@@ -42,6 +42,8 @@ function projectAssociation(
   if (association.cardinality === 'many') {
     return Array.isArray(resolved) ? resolved.map(project) : [];
   }
-  if (Array.isArray(resolved)) throw new Error(`query registry: ${schema.name}.${name} is one-to-one but resolved to a list`);
+  if (Array.isArray(resolved)) {
+    throw new Error(`query registry: ${schema.name}.${name} is one-to-one but resolved to a list`);
+  }
   return resolved === null || resolved === undefined ? null : project(resolved);
 }
