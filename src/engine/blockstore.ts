@@ -279,6 +279,11 @@ export class Engine implements BlockStore {
     return { segmentBytes: this.files.totalBytes(), liveBytes: liveBlocks * BLOCK_BYTES, volumes: this.table.byId.size };
   }
 
+  /** True while a GC run (manual or automatic) is copying or deleting. */
+  get gcInProgress(): boolean {
+    return this.gcRun !== null;
+  }
+
   /** Distinct live map pages (diagnostics; tests use it to see that snapshots share pages). */
   livePageCount(): number {
     return this.table.uniquePages().size;
