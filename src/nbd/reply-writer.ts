@@ -10,6 +10,13 @@ import type { Socket } from 'node:net';
 const SLAB_BYTES = 256 * 1024;
 /** Payloads up to this size are copied into the slab: a 16 KiB memcpy is cheaper than a writev entry. */
 const PAYLOAD_COPY_BYTES_MAX = 16 * 1024;
+/**
+ * Replies buffered in the socket before the connection stops reading requests. 'drain' only fires
+ * once the buffer is empty, so pausing costs a pipeline bubble: the bound sits above what real
+ * clients keep in flight (nbdcopy 64 × 256 KiB = 16 MiB per connection, qemu 16 × 2 MiB) and only
+ * stops a client that sends requests without reading replies.
+ */
+export const SOCKET_BUFFERED_BYTES_MAX = 32 * 1024 * 1024;
 
 export class ReplyWriter {
   /** The buffer reserve() returned an offset into; read it after each reserve(). */
@@ -19,7 +26,7 @@ export class ReplyWriter {
   private pending: Buffer[] = [];
   private scheduled = false;
   private discarded = false;
-  /** True while the socket's buffer is above its high-water mark; cleared on 'drain'. */
+  /** True while the socket holds more than SOCKET_BUFFERED_BYTES_MAX; cleared on 'drain'. */
   blocked = false;
 
   constructor(
@@ -68,16 +75,15 @@ export class ReplyWriter {
     }
     const pending = this.pending;
     this.pending = [];
-    let ok: boolean;
     if (pending.length === 1) {
-      ok = this.socket.write(pending[0]!);
+      this.socket.write(pending[0]!);
     } else {
       this.socket.cork();
       for (const chunk of pending) this.socket.write(chunk);
       this.socket.uncork();
-      ok = this.socket.writableLength <= this.socket.writableHighWaterMark;
     }
-    if (!ok) this.blocked = true;
+    // 'drain' follows whenever the buffer passed Node's high-water mark, so blocked is cleared.
+    if (this.socket.writableLength > SOCKET_BUFFERED_BYTES_MAX) this.blocked = true;
   }
 
   /** Drops queued replies and ignores later ones: the connection is being torn down. */
