@@ -252,6 +252,7 @@ export class Engine implements BlockStore {
         pipeline: this.pipeline,
         checkpointNow: () => this.checkpointNow(),
         relocateBytesMax: Math.max(4 * this.segmentBytesMax, 256 * 1024 * 1024),
+        recordPayloadBytesMax: this.recordPayloadBytesMax,
       }).finally(() => (this.gcRun = null));
     }
     return this.gcRun;

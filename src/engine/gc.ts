@@ -38,6 +38,8 @@ export interface GcHost {
   checkpointNow(): void;
   /** Bound on live bytes copied per run. */
   relocateBytesMax: number;
+  /** Largest payload one record may carry (a record never spans segments). */
+  recordPayloadBytesMax: number;
 }
 
 interface Victims {
@@ -94,8 +96,9 @@ function chooseVictims(host: GcHost): Victims {
 /** Copies blocks to the open segment; returns old location -> new location. */
 async function relocate(host: GcHost, locations: number[]): Promise<Map<number, number>> {
   const relocated = new Map<number, number>();
-  for (let first = 0; first < locations.length; first += RELOCATE_RECORD_BLOCKS) {
-    const chunk = locations.slice(first, first + RELOCATE_RECORD_BLOCKS);
+  const recordBlocks = Math.min(RELOCATE_RECORD_BLOCKS, host.recordPayloadBytesMax / BLOCK_BYTES);
+  for (let first = 0; first < locations.length; first += recordBlocks) {
+    const chunk = locations.slice(first, first + recordBlocks);
     const payload = Buffer.allocUnsafe(chunk.length * BLOCK_BYTES);
     await readLocations(host.files, chunk, payload);
     const record = newLogRecord(RecordType.RELOCATE, 0, 0, chunk.length, 0, payload, false);
