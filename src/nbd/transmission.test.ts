@@ -326,4 +326,14 @@ describe('NBD transmission', () => {
     assert.equal(await client.waitClosed(), true);
     assert.equal(server.connectionCount(), 0);
   });
+
+  it('close() does not hang on clients still negotiating or idle, and refuses new connections', async () => {
+    const { client: greeted } = await RawNbdClient.connect(port); // never sends client flags
+    clients.push(greeted);
+    const idle = await open();
+    await server.close();
+    assert.equal(await greeted.waitClosed(), true);
+    assert.equal(await idle.waitClosed(), true);
+    await assert.rejects(RawNbdClient.connect(port));
+  });
 });
