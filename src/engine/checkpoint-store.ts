@@ -81,7 +81,7 @@ export class CheckpointStore {
     const commit = this.db.transaction(() => {
       for (const pageId of table.freedPageIds) this.deletePage.run(pageId);
       for (const page of table.dirtyPages) {
-        invariant(page.refCount > 0, `dirty page ${page.pageId} is unreferenced`);
+        if (!(page.refCount > 0)) invariant(false, `dirty page ${page.pageId} is unreferenced`);
         this.putPage.run(page.pageId, bytesOf(page.entries));
       }
       for (const volumeId of table.deletedVolumeIds) this.deleteVolume.run(volumeId);
@@ -106,7 +106,7 @@ export class CheckpointStore {
     const pages = new Map<number, MapPage>();
     const rows = this.db.prepare('SELECT page_id, entries FROM pages').iterate() as Iterable<PageRow>;
     for (const row of rows) {
-      invariant(row.entries.length === MAP_PAGE_BLOCKS * 8, `page ${row.page_id} blob is ${row.entries.length} bytes`);
+      if (!(row.entries.length === MAP_PAGE_BLOCKS * 8)) invariant(false, `page ${row.page_id} blob is ${row.entries.length} bytes`);
       const entries = new Float64Array(MAP_PAGE_BLOCKS);
       new Uint8Array(entries.buffer).set(row.entries);
       pages.set(row.page_id, new MapPage(row.page_id, entries));
@@ -157,8 +157,8 @@ function volumeFromRow(row: VolumeRow, pages: Map<number, MapPage>): VolumeMap {
   new Uint8Array(pairs.buffer).set(row.page_refs);
   for (let i = 0; i < pairs.length; i += 2) {
     const page = pages.get(pairs[i + 1]);
-    invariant(page !== undefined, `volume ${row.volume_id} references missing page ${pairs[i + 1]}`);
-    invariant(pairs[i] < slots.length, `volume ${row.volume_id} slot ${pairs[i]} past its size`);
+    if (!(page !== undefined)) invariant(false, `volume ${row.volume_id} references missing page ${pairs[i + 1]}`);
+    if (!(pairs[i] < slots.length)) invariant(false, `volume ${row.volume_id} slot ${pairs[i]} past its size`);
     slots[pairs[i]] = page;
   }
   return new VolumeMap(row.volume_id, row.handle, row.size_bytes, slots);

@@ -17,8 +17,8 @@ export class MapPage {
     readonly pageId: number,
     readonly entries: Float64Array = new Float64Array(MAP_PAGE_BLOCKS),
   ) {
-    invariant(pageId >= 1, `page id must be positive, got ${pageId}`);
-    invariant(entries.length === MAP_PAGE_BLOCKS, `page ${pageId} has ${entries.length} entries`);
+    if (!(pageId >= 1)) invariant(false, `page id must be positive, got ${pageId}`);
+    if (!(entries.length === MAP_PAGE_BLOCKS)) invariant(false, `page ${pageId} has ${entries.length} entries`);
     this.mappedBlocks = countMapped(entries);
   }
 }

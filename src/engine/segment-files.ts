@@ -58,7 +58,7 @@ export class SegmentFiles {
   fd(segmentId: number): number {
     let fd = this.fds.get(segmentId);
     if (fd === undefined) {
-      invariant(this.sizesBytes.has(segmentId), `read from missing segment ${segmentId}`);
+      if (!(this.sizesBytes.has(segmentId))) invariant(false, `read from missing segment ${segmentId}`);
       fd = fs.openSync(this.path(segmentId), 'r');
       this.fds.set(segmentId, fd);
     }

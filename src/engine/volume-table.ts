@@ -82,7 +82,7 @@ export class VolumeTable {
   /** Points blocks [firstBlock, firstBlock+countBlocks) at consecutive 4 KiB locations. */
   mapBlocks(volume: VolumeMap, firstBlock: number, countBlocks: number, firstLocation: number): void {
     invariant(firstLocation > 0, 'mapBlocks needs a real location');
-    invariant(firstBlock + countBlocks <= volume.sizeBlocks, `map past end of ${volume.volumeId}`);
+    if (!(firstBlock + countBlocks <= volume.sizeBlocks)) invariant(false, `map past end of ${volume.volumeId}`);
     let block = firstBlock;
     let location = firstLocation;
     const endBlock = firstBlock + countBlocks;
@@ -104,7 +104,7 @@ export class VolumeTable {
   /** Unmaps blocks; a page left with nothing mapped and owned by this volume alone is dropped. */
   unmapBlocks(volume: VolumeMap, firstBlock: number, countBlocks: number): void {
     const endBlock = firstBlock + countBlocks;
-    invariant(endBlock <= volume.pages.length * MAP_PAGE_BLOCKS, `unmap past end of ${volume.volumeId}`);
+    if (!(endBlock <= volume.pages.length * MAP_PAGE_BLOCKS)) invariant(false, `unmap past end of ${volume.volumeId}`);
     let block = firstBlock;
     while (block < endBlock) {
       const pageIndex = Math.floor(block / MAP_PAGE_BLOCKS);
@@ -161,7 +161,7 @@ export class VolumeTable {
   }
 
   private releasePage(page: MapPage): void {
-    invariant(page.refCount > 0, `page ${page.pageId} released below zero`);
+    if (!(page.refCount > 0)) invariant(false, `page ${page.pageId} released below zero`);
     page.refCount--;
     if (page.refCount === 0) {
       this.dirtyPages.delete(page);

@@ -211,7 +211,7 @@ export class WritePipeline {
         for (const record of batch) record.reject(this.failure ?? error);
         return;
       }
-      invariant(bytesWritten === endBytes - positionBytes, `short writev: ${bytesWritten} bytes`);
+      if (!(bytesWritten === endBytes - positionBytes)) invariant(false, `short writev: ${bytesWritten} bytes`);
       this.onBatchWritten(batch, endBytes);
     });
   }
