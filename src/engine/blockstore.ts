@@ -80,7 +80,10 @@ export class Engine implements BlockStore {
   private readonly autoGc: boolean;
   private metadataChain: Promise<void> = Promise.resolve();
   private gcRun: Promise<{ freedBytes: number }> | null = null;
-  private gcSealedSegmentId = 0;
+  /** pipeline.appendedBytes when the last GC run started. */
+  private gcAppendedBytes = 0;
+  /** Set by operations that drop references without appending (delete, restore, shrink, trim). */
+  private gcDropHint = false;
   private checkpointSeq = -1;
   private timer: TimerHandle | null = null;
   private state: 'open' | 'closing' | 'closed' = 'open';
@@ -107,7 +110,6 @@ export class Engine implements BlockStore {
     this.pipeline = new WritePipeline(files, segmentBytesMax, this.applyLogRecord, {
       lastSeq: recovery.lastSeq, segmentId, fd,
     });
-    this.gcSealedSegmentId = segmentId;
     this.armTimer();
   }
 
@@ -125,6 +127,7 @@ export class Engine implements BlockStore {
   deleteVolume(id: string): Promise<void> {
     return this.metadataOp(() => {
       const volume = requireVolume(this.table, id);
+      this.gcDropHint = true;
       return newLogRecord(RecordType.DELETE, volume.handle, 0, 0, 0, null, true);
     });
   }
@@ -133,6 +136,7 @@ export class Engine implements BlockStore {
     return this.metadataOp(() => {
       const volume = requireVolume(this.table, id);
       checkSizeBytes(sizeBytes);
+      if (sizeBytes < volume.sizeBytes) this.gcDropHint = true;
       return newLogRecord(RecordType.RESIZE, volume.handle, 0, 0, sizeBytes, encodeJsonPayload({}), true);
     });
   }
@@ -151,6 +155,7 @@ export class Engine implements BlockStore {
     return this.metadataOp(() => {
       const target = requireVolume(this.table, targetId);
       const source = requireVolume(this.table, sourceId);
+      this.gcDropHint = true;
       return newLogRecord(RecordType.RESTORE, target.handle, 0, 0, source.handle, encodeJsonPayload({}), true);
     });
   }
@@ -208,6 +213,7 @@ export class Engine implements BlockStore {
       this.assertOpen();
       const volume = requireVolume(this.table, id);
       checkRange(volume, offsetBytes, lengthBytes);
+      this.gcDropHint = true;
       return this.trimRange(volume, offsetBytes, lengthBytes, options?.fua === true);
     } catch (error) {
       return Promise.reject(error);
@@ -245,7 +251,8 @@ export class Engine implements BlockStore {
       return Promise.reject(error);
     }
     if (this.gcRun === null) {
-      this.gcSealedSegmentId = this.pipeline.openSegmentId;
+      this.gcAppendedBytes = this.pipeline.appendedBytes;
+      this.gcDropHint = false;
       this.gcRun = collectGarbage({
         table: this.table,
         files: this.files,
@@ -392,13 +399,28 @@ export class Engine implements BlockStore {
   private readonly onTimer = (): void => {
     if (this.state !== 'open' || this.pipeline.failed !== null) return;
     this.armTimer();
-    if (this.pipeline.appliedSeq !== this.checkpointSeq) this.checkpointNow();
-    const sealedSince = this.pipeline.openSegmentId > this.gcSealedSegmentId;
-    if (this.autoGc && sealedSince && this.gcRun === null) {
+    try {
+      if (this.pipeline.appliedSeq !== this.checkpointSeq) this.checkpointNow();
+    } catch (error) {
+      // The log still holds everything; a failed checkpoint only lengthens the next replay.
+      process.emitWarning(`engine: periodic checkpoint failed: ${String(error)}`);
+      return;
+    }
+    if (this.autoGc && this.gcRun === null && this.gcDue()) {
       this.collectGarbage().catch((error: unknown) => {
         if (this.state === 'open') process.emitWarning(`engine: background GC failed: ${String(error)}`);
       });
     }
   };
-}
 
+  /**
+   * Automatic GC marks every live entry, so it runs only once dead space can have grown by a
+   * quarter of the log (appends since the last run) or references were dropped wholesale: the
+   * mark cost stays proportional to the bytes written in between.
+   */
+  private gcDue(): boolean {
+    if (this.files.ids().length < 2) return false; // nothing sealed yet
+    const appendedBytes = this.pipeline.appendedBytes - this.gcAppendedBytes;
+    return this.gcDropHint || appendedBytes >= Math.max(this.segmentBytesMax, this.files.totalBytes() / 4);
+  }
+}

@@ -80,6 +80,8 @@ export class WritePipeline {
   private openFd: number;
   openSegmentId: number;
   private openOffsetBytes = 0;
+  /** Bytes appended since open (GC uses it to decide when dead space may have grown). */
+  appendedBytes = 0;
   /** End of the last applied record: where replay would resume if the maps were checkpointed now. */
   appliedPosition: ReplayPosition;
 
@@ -217,6 +219,7 @@ export class WritePipeline {
   }
 
   private onBatchWritten(batch: LogRecord[], endBytes: number): void {
+    this.appendedBytes += endBytes - (this.files.sizesBytes.get(this.openSegmentId) ?? 0);
     this.files.sizesBytes.set(this.openSegmentId, endBytes);
     for (const record of batch) {
       const error = this.applyRecord(record);

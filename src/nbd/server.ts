@@ -55,7 +55,12 @@ export class NbdServer {
     return this.connections.size;
   }
 
-  /** Closes every connection serving `name` at once (volume demoted or deleted). */
+  /**
+   * Closes every connection serving `name` at once (volume demoted or deleted): queued replies are
+   * dropped and requests in flight finish without a reply. Call it after the resolver has stopped
+   * returning the export (or returns it read-only), so that a client still negotiating cannot
+   * reconnect to the old mode.
+   */
   disconnectExport(name: string): void {
     for (const connection of this.connections) {
       if (connection.exportName === name) {

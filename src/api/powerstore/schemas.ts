@@ -29,6 +29,7 @@ export function buildRegistry(src: SchemaSources): ResourceRegistry {
   const volume: ResourceSchema = {
     name: 'volume',
     fields: (row) => volumeFields(row as Volume, src.store),
+    field: (row, name) => volumeField(row as Volume, name, src.store),
     associations: {
       appliance: { resource: 'appliance', cardinality: 'one', resolve: () => applianceRow(src.identity) },
       protection_policy: { resource: 'policy', cardinality: 'one', resolve: (row) => byId('policy', (row as Volume).protectionPolicyId) },
@@ -220,6 +221,34 @@ export function volumeFields(v: Volume, store: BlockStore): Record<string, unkno
     node_affinity_l10n: l10n(v.nodeAffinity),
     app_type_l10n: l10n(v.appType),
   };
+}
+
+/** One volume field without building the whole object: filters over many rows read only this. */
+function volumeField(v: Volume, name: string, store: BlockStore): unknown {
+  switch (name) {
+    case 'id':
+      return v.id;
+    case 'name':
+      return v.name;
+    case 'type':
+      return v.type;
+    case 'size':
+      return v.sizeBytes;
+    case 'description':
+      return v.description;
+    case 'wwn':
+      return v.wwn;
+    case 'protection_policy_id':
+      return v.protectionPolicyId;
+    case 'is_replication_destination':
+      return v.isReplicationDestination;
+    case 'creation_timestamp':
+      return timestamp(v.createdAtMs);
+    case 'protection_data':
+      return protectionData(v);
+    default:
+      return volumeFields(v, store)[name];
+  }
 }
 
 export function volumeGroupFields(g: VolumeGroup): Record<string, unknown> {
