@@ -15,6 +15,7 @@ import type { BlockStore, Extent } from '../core/ports.ts';
 import { applyRecord } from './apply.ts';
 import { BlockLocks } from './block-locks.ts';
 import { CheckpointStore } from './checkpoint-store.ts';
+import { lockDirectory } from './dir-lock.ts';
 import { blockStatusExtents, diffExtents, type DiffCounters } from './extents.ts';
 import { collectGarbage } from './gc.ts';
 import { liveBlocksBySegment } from './live-map.ts';
@@ -51,17 +52,20 @@ export async function openBlockStore(options: BlockStoreOptions): Promise<Engine
   invariant(segmentBytesMax >= SEGMENT_BYTES_MIN && segmentBytesMax <= SEGMENT_BYTES_LIMIT,
     `segmentBytesMax ${segmentBytesMax} outside ${SEGMENT_BYTES_MIN}..${SEGMENT_BYTES_LIMIT}`);
   fs.mkdirSync(options.dir, { recursive: true });
-  const store = new CheckpointStore(join(options.dir, 'engine.db'));
+  const unlock = lockDirectory(options.dir);
+  let store: CheckpointStore | null = null;
   try {
+    store = new CheckpointStore(join(options.dir, 'engine.db'));
     const files = new SegmentFiles(options.dir);
     const checkpoint = store.load();
     const recovery = recover(files, checkpoint);
-    const engine = new Engine(options, segmentBytesMax, store, files, recovery);
+    const engine = new Engine(options, segmentBytesMax, store, files, recovery, unlock);
     // Settle what replay rebuilt (and any cut tail) so the next recovery starts past it.
     if (checkpoint === null || recovery.replayedRecords > 0 || recovery.truncatedAt !== null) engine.checkpointNow();
     return engine;
   } catch (error) {
-    store.close();
+    store?.close();
+    unlock();
     throw error;
   }
 }
@@ -82,8 +86,8 @@ export class Engine implements BlockStore {
   private gcRun: Promise<{ freedBytes: number }> | null = null;
   /** pipeline.appendedBytes when the last GC run started. */
   private gcAppendedBytes = 0;
-  /** Set by operations that drop references without appending (delete, restore, shrink, trim). */
-  private gcDropHint = false;
+  /** Upper bound of bytes unreferenced without appending (delete, restore, shrink, trim) since then. */
+  private gcDroppedBytes = 0;
   private checkpointSeq = -1;
   private timer: TimerHandle | null = null;
   private state: 'open' | 'closing' | 'closed' = 'open';
@@ -94,6 +98,7 @@ export class Engine implements BlockStore {
     private readonly store: CheckpointStore,
     files: SegmentFiles,
     recovery: RecoveryResult,
+    private readonly unlock: () => void,
   ) {
     const { table, ...summary } = recovery;
     this.table = table;
@@ -127,7 +132,7 @@ export class Engine implements BlockStore {
   deleteVolume(id: string): Promise<void> {
     return this.metadataOp(() => {
       const volume = requireVolume(this.table, id);
-      this.gcDropHint = true;
+      this.gcDroppedBytes += volume.mappedBlocks() * BLOCK_BYTES;
       return newLogRecord(RecordType.DELETE, volume.handle, 0, 0, 0, null, true);
     });
   }
@@ -136,7 +141,7 @@ export class Engine implements BlockStore {
     return this.metadataOp(() => {
       const volume = requireVolume(this.table, id);
       checkSizeBytes(sizeBytes);
-      if (sizeBytes < volume.sizeBytes) this.gcDropHint = true;
+      this.gcDroppedBytes += Math.max(0, volume.sizeBytes - sizeBytes);
       return newLogRecord(RecordType.RESIZE, volume.handle, 0, 0, sizeBytes, encodeJsonPayload({}), true);
     });
   }
@@ -155,7 +160,7 @@ export class Engine implements BlockStore {
     return this.metadataOp(() => {
       const target = requireVolume(this.table, targetId);
       const source = requireVolume(this.table, sourceId);
-      this.gcDropHint = true;
+      this.gcDroppedBytes += target.mappedBlocks() * BLOCK_BYTES;
       return newLogRecord(RecordType.RESTORE, target.handle, 0, 0, source.handle, encodeJsonPayload({}), true);
     });
   }
@@ -213,7 +218,7 @@ export class Engine implements BlockStore {
       this.assertOpen();
       const volume = requireVolume(this.table, id);
       checkRange(volume, offsetBytes, lengthBytes);
-      this.gcDropHint = true;
+      this.gcDroppedBytes += lengthBytes;
       return this.trimRange(volume, offsetBytes, lengthBytes, options?.fua === true);
     } catch (error) {
       return Promise.reject(error);
@@ -252,7 +257,7 @@ export class Engine implements BlockStore {
     }
     if (this.gcRun === null) {
       this.gcAppendedBytes = this.pipeline.appendedBytes;
-      this.gcDropHint = false;
+      this.gcDroppedBytes = 0;
       this.gcRun = collectGarbage({
         table: this.table,
         files: this.files,
@@ -308,6 +313,7 @@ export class Engine implements BlockStore {
     if (this.pipeline.failed === null) this.checkpointNow();
     this.files.closeAll();
     this.store.close();
+    this.unlock();
     this.state = 'closed';
   }
 
@@ -415,12 +421,12 @@ export class Engine implements BlockStore {
 
   /**
    * Automatic GC marks every live entry, so it runs only once dead space can have grown by a
-   * quarter of the log (appends since the last run) or references were dropped wholesale: the
-   * mark cost stays proportional to the bytes written in between.
+   * quarter of the log (bytes appended or unreferenced since the last run): the mark cost stays
+   * proportional to the bytes changed in between.
    */
   private gcDue(): boolean {
     if (this.files.ids().length < 2) return false; // nothing sealed yet
-    const appendedBytes = this.pipeline.appendedBytes - this.gcAppendedBytes;
-    return this.gcDropHint || appendedBytes >= Math.max(this.segmentBytesMax, this.files.totalBytes() / 4);
+    const changedBytes = this.pipeline.appendedBytes - this.gcAppendedBytes + this.gcDroppedBytes;
+    return changedBytes >= Math.max(this.segmentBytesMax, this.files.totalBytes() / 4);
   }
 }

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import { join } from 'node:path';
 import { BLOCK_BYTES } from '../limits.ts';
 import { ManualClock } from '../core/clock.ts';
+import { StateError } from '../core/errors.ts';
 import { openBlockStore } from './blockstore.ts';
 import { RECORD_HEADER_BYTES } from './record-codec.ts';
 import { MiB, patternBlocks, tempDir } from './test-support.ts';
@@ -121,6 +122,16 @@ describe('persistence and recovery', () => {
       copy.remove();
     });
   }
+
+  it('refuses a second engine on a directory that is open', async () => {
+    const tmp = tempDir();
+    const store = await openBlockStore({ dir: tmp.dir });
+    await assert.rejects(openBlockStore({ dir: tmp.dir }), StateError);
+    await store.close();
+    const again = await openBlockStore({ dir: tmp.dir });
+    await again.close();
+    tmp.remove();
+  });
 
   it('a 1 TiB thin volume costs almost no memory or disk', async () => {
     const tmp = tempDir();
