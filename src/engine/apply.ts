@@ -36,7 +36,8 @@ function applyBlocks(table: VolumeTable, header: RecordHeader, segmentId: number
   const volume = table.byHandle.get(header.handle);
   if (volume === undefined) return new StateError(`volume handle ${header.handle} was deleted before the I/O applied`);
   if (header.firstBlock + header.countBlocks > volume.sizeBlocks) {
-    return new StateError(`volume ${volume.volumeId} shrank below the I/O before it applied`, 'volume', volume.volumeId);
+    const message = `volume ${volume.volumeId} shrank below the I/O before it applied`;
+    return new StateError(message, 'volume', volume.volumeId);
   }
   if (header.type === RecordType.WRITE) {
     table.mapBlocks(volume, header.firstBlock, header.countBlocks, encodeLocation(segmentId, offsetBytes));

@@ -289,7 +289,11 @@ export class Engine implements BlockStore {
   stats(): { segmentBytes: number; liveBytes: number; volumes: number } {
     let liveBlocks = 0;
     for (const blocks of liveBlocksBySegment(this.table).values()) liveBlocks += blocks;
-    return { segmentBytes: this.files.totalBytes(), liveBytes: liveBlocks * BLOCK_BYTES, volumes: this.table.byId.size };
+    return {
+      segmentBytes: this.files.totalBytes(),
+      liveBytes: liveBlocks * BLOCK_BYTES,
+      volumes: this.table.byId.size,
+    };
   }
 
   /** True while a GC run (manual or automatic) is copying or deleting. */
@@ -334,7 +338,8 @@ export class Engine implements BlockStore {
   private writeAligned(handle: number, firstBlock: number, data: Buffer, fua: boolean): Promise<void> {
     const maxBytes = this.recordPayloadBytesMax;
     if (data.length <= maxBytes) {
-      return this.pipeline.submit(newLogRecord(RecordType.WRITE, handle, firstBlock, data.length / BLOCK_BYTES, 0, data, fua));
+      const countBlocks = data.length / BLOCK_BYTES;
+      return this.pipeline.submit(newLogRecord(RecordType.WRITE, handle, firstBlock, countBlocks, 0, data, fua));
     }
     const parts: Promise<void>[] = [];
     for (let startBytes = 0; startBytes < data.length; startBytes += maxBytes) {
@@ -357,7 +362,8 @@ export class Engine implements BlockStore {
     const keys = edges.map((block) => `${volume.handle}:${block}`);
     return this.locks.withLocks(keys, async () => {
       if (this.table.byHandle.get(volume.handle) !== volume || endBlock > volume.sizeBlocks) {
-        throw new StateError(`volume ${volume.volumeId} changed before a partial-block write`, 'volume', volume.volumeId);
+        const message = `volume ${volume.volumeId} changed before a partial-block write`;
+        throw new StateError(message, 'volume', volume.volumeId);
       }
       const merged = Buffer.allocUnsafe((endBlock - firstBlock) * BLOCK_BYTES);
       for (const block of edges) {

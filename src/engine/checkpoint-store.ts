@@ -106,7 +106,9 @@ export class CheckpointStore {
     const pages = new Map<number, MapPage>();
     const rows = this.db.prepare('SELECT page_id, entries FROM pages').iterate() as Iterable<PageRow>;
     for (const row of rows) {
-      if (!(row.entries.length === MAP_PAGE_BLOCKS * 8)) invariant(false, `page ${row.page_id} blob is ${row.entries.length} bytes`);
+      if (row.entries.length !== MAP_PAGE_BLOCKS * 8) {
+        invariant(false, `page ${row.page_id} blob is ${row.entries.length} bytes`);
+      }
       const entries = new Float64Array(MAP_PAGE_BLOCKS);
       new Uint8Array(entries.buffer).set(row.entries);
       pages.set(row.page_id, new MapPage(row.page_id, entries));

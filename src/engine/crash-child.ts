@@ -5,7 +5,9 @@
 
 import { BLOCK_BYTES } from '../limits.ts';
 import { openBlockStore } from './blockstore.ts';
-import { CRASH_OPS_MAX, CRASH_VOLUME, CRASH_VOLUME_BLOCKS, CRASH_WAVE_OPS, crashOpData, crashOps } from './crash-workload.ts';
+import {
+  CRASH_OPS_MAX, CRASH_VOLUME, CRASH_VOLUME_BLOCKS, CRASH_WAVE_OPS, crashOpData, crashOps,
+} from './crash-workload.ts';
 
 const [dir, roundText, intervalText] = process.argv.slice(2);
 const round = Number(roundText);

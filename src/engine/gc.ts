@@ -130,7 +130,9 @@ function repoint(table: VolumeTable, victimIds: Set<number>, relocated: Map<numb
       const location = entries[i];
       if (location === 0 || !victimIds.has(locationSegmentId(location))) continue;
       const moved = relocated.get(location);
-      if (!(moved !== undefined)) invariant(false, `page ${page.pageId} references uncopied location ${location} in a victim`);
+      if (moved === undefined) {
+        invariant(false, `page ${page.pageId} references uncopied location ${location} in a victim`);
+      }
       entries[i] = moved;
       changed = true;
     }

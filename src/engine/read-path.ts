@@ -10,7 +10,12 @@ import type { VolumeMap } from './map.ts';
 import type { SegmentFiles } from './segment-files.ts';
 
 /** Reads blocks [firstBlock, firstBlock+countBlocks) into a new buffer. */
-export function readBlocks(files: SegmentFiles, volume: VolumeMap, firstBlock: number, countBlocks: number): Promise<Buffer> {
+export function readBlocks(
+  files: SegmentFiles,
+  volume: VolumeMap,
+  firstBlock: number,
+  countBlocks: number,
+): Promise<Buffer> {
   const target = Buffer.allocUnsafe(countBlocks * BLOCK_BYTES);
   const reads: Promise<void>[] = [];
   let block = firstBlock;
@@ -29,7 +34,8 @@ export function readBlocks(files: SegmentFiles, volume: VolumeMap, firstBlock: n
       block++;
       next += BLOCK_BYTES;
     }
-    reads.push(preadFully(files, location, target, (runStart - firstBlock) * BLOCK_BYTES, (block - runStart) * BLOCK_BYTES));
+    const targetOffsetBytes = (runStart - firstBlock) * BLOCK_BYTES;
+    reads.push(preadFully(files, location, target, targetOffsetBytes, (block - runStart) * BLOCK_BYTES));
   }
   if (reads.length === 0) return Promise.resolve(target);
   if (reads.length === 1) return reads[0].then(() => target);
@@ -50,7 +56,8 @@ export function preadFully(
   files.readStarted();
   return new Promise<void>((resolve, reject) => {
     const step = (doneBytes: number): void => {
-      fs.read(fd, target, targetOffsetBytes + doneBytes, lengthBytes - doneBytes, positionBytes + doneBytes, (error, n) => {
+      const at = targetOffsetBytes + doneBytes;
+      fs.read(fd, target, at, lengthBytes - doneBytes, positionBytes + doneBytes, (error, n) => {
         if (error || n === 0) {
           files.readFinished();
           reject(error ?? new Error(`segment ${segmentId} ends before ${positionBytes + doneBytes}`));

@@ -109,7 +109,9 @@ function headerShapeOk(h: RecordHeader): boolean {
 
 // Hot path: the message (with JSON) is built only when the check fails.
 function assertHeaderShape(h: RecordHeader): void {
-  if (!headerShapeOk(h)) invariant(false, `malformed record header seq ${h.seq} type ${h.type} blocks ${h.countBlocks}`);
+  if (!headerShapeOk(h)) {
+    invariant(false, `malformed record header seq ${h.seq} type ${h.type} blocks ${h.countBlocks}`);
+  }
 }
 
 export function encodeJsonPayload(value: unknown): Buffer {

@@ -67,7 +67,12 @@ export function recover(files: SegmentFiles, checkpoint: LoadedCheckpoint | null
 }
 
 /** Replays one segment from startBytes; returns the offset of a torn record, or null at a clean end. */
-function replaySegment(files: SegmentFiles, segmentId: number, startBytes: number, result: RecoveryResult): number | null {
+function replaySegment(
+  files: SegmentFiles,
+  segmentId: number,
+  startBytes: number,
+  result: RecoveryResult,
+): number | null {
   const sizeBytes = files.sizesBytes.get(segmentId) ?? 0;
   invariant(startBytes <= sizeBytes, `replay position ${startBytes} past end of segment ${segmentId} (${sizeBytes})`);
   const reader = new SegmentReader(files.fd(segmentId), sizeBytes);

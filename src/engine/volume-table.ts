@@ -1,6 +1,10 @@
 // The in-memory state every log record mutates: volumes by id and by numeric handle, the page
 // allocator, and what changed since the last checkpoint. Live writes and recovery replay both go
 // through these methods (apply.ts), so the state after replay is exactly the state before a crash.
+//
+// On hot paths the engine writes `if (!(ok)) invariant(false, `...`)` rather than
+// `invariant(ok, `...`)`: a template message is built on every call otherwise, and one such
+// message (a JSON of the record) once cost 15x of the whole write path.
 
 import { BLOCK_BYTES, MAP_PAGE_BLOCKS } from '../limits.ts';
 import { invariant } from '../core/errors.ts';
