@@ -116,7 +116,7 @@ describe('crash safety under kill -9', () => {
     const random = prng(seed);
     let baseline: Buffer[] = Array.from({ length: CRASH_VOLUME_BLOCKS }, () => Buffer.alloc(BLOCK_BYTES));
     for (let round = 1; round <= CHECKPOINT_INTERVALS_MS.length; round++) {
-      const flushes = 2 + Math.floor(random() * 10);
+      const flushes = 2 + Math.floor(random() * 6);
       const delayMs = Math.floor(random() * 15);
       const report = await runChildUntilKilled(tmp.dir, round, CHECKPOINT_INTERVALS_MS[round - 1], flushes, delayMs);
       assert.ok(report.flushedOps > 0, `round ${round} reported no flush (seed ${seed})`);
