@@ -1,0 +1,164 @@
+// The answering side of the peer link: a TLS HTTP/2 server that asks every client for its
+// certificate. Each stream passes the fault point, is matched to a trusted peer by the client
+// certificate's fingerprint, read as one frame (wire.ts), dispatched to its handler and answered.
+import {
+  constants, createSecureServer, type Http2SecureServer, type Http2Session, type IncomingHttpHeaders,
+  type ServerHttp2Stream,
+} from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { DomainError, type ErrorCode } from '../core/errors.ts';
+import { toWireError, type WireError } from './errors.ts';
+import { faultDelay, type FaultController } from './faults.ts';
+import { PEER_JSON_BYTES_MAX, PEER_PAYLOAD_BYTES_MAX } from './limits.ts';
+import { closeWithGrace, PEER_SESSION_OPTIONS, widenSessionWindow, type PeerLog } from './session-options.ts';
+import type { TrustedPeer, TrustStore } from './trust.ts';
+import {
+  encodeJson, frameHeaders, HEADER_OUTCOME, parseFrameLengths, parseJson, readFrame, RPC_PATH_PREFIX,
+  writeFrame, type Frame,
+} from './wire.ts';
+
+export interface RpcRequest {
+  params: unknown;
+  payload: Buffer | null;
+  from: TrustedPeer;
+}
+
+export interface RpcResponse {
+  result?: unknown;
+  payload?: Buffer | null;
+}
+
+export type RpcHandler = (request: RpcRequest) => Promise<RpcResponse>;
+
+export interface RpcServerOptions {
+  tls: { key: string; cert: string };
+  trust: TrustStore;
+  faults: FaultController;
+  handlers: ReadonlyMap<string, RpcHandler>;
+  log: PeerLog;
+}
+
+export class RpcServer {
+  private readonly server: Http2SecureServer;
+  private readonly sessions = new Set<Http2Session>();
+
+  constructor(private readonly options: RpcServerOptions) {
+    this.server = createSecureServer({
+      ...PEER_SESSION_OPTIONS,
+      key: options.tls.key,
+      cert: options.tls.cert,
+      // Ask for the client's certificate but judge it ourselves: peers are self-signed, and trust
+      // is the fingerprint in the trust store, checked per stream because trust can change.
+      requestCert: true,
+      rejectUnauthorized: false,
+      allowHTTP1: false,
+    });
+    this.server.on('session', (session) => this.track(session));
+    this.server.on('stream', (stream, headers) => {
+      stream.on('error', () => {}); // a reset stream is normal here: the caller gave up or went away
+      this.serve(stream, headers).catch((error: unknown) => {
+        this.options.log('peer stream failed', { error: String(error) });
+        if (!stream.destroyed) stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+      });
+    });
+    this.server.on('sessionError', (error) => this.options.log('peer session error', { error: error.message }));
+  }
+
+  listen(host: string, port: number): Promise<{ port: number }> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve({ port: (this.server.address() as AddressInfo).port });
+      });
+    });
+  }
+
+  /** Destroys the sessions of the peers `affected` selects (undefined: the client is not trusted). */
+  dropSessions(affected: (peerSystemId: string | undefined) => boolean): void {
+    for (const session of this.sessions) {
+      if (affected(this.peerOf(session)?.systemId)) session.destroy();
+    }
+  }
+
+  async close(graceMs: number): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await Promise.all([...this.sessions].map((session) => closeWithGrace(session, graceMs)));
+    if (this.server.listening) await closed;
+  }
+
+  private track(session: Http2Session): void {
+    this.sessions.add(session);
+    session.on('close', () => this.sessions.delete(session));
+    session.on('error', (error) => this.options.log('peer session failed', { error: error.message }));
+    widenSessionWindow(session);
+  }
+
+  private peerOf(session: Http2Session | undefined): TrustedPeer | undefined {
+    const fingerprint = (session?.socket as TLSSocket | undefined)?.getPeerCertificate?.()?.fingerprint256;
+    return fingerprint ? this.options.trust.byFingerprint(fingerprint) : undefined;
+  }
+
+  private async serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Promise<void> {
+    const from = this.peerOf(stream.session);
+    const verdict = this.options.faults.decide(from?.systemId);
+    if (verdict.action === 'refuse') {
+      stream.close(constants.NGHTTP2_REFUSED_STREAM);
+      return;
+    }
+    if (!from) return refuse(stream, 403, 'FORBIDDEN', 'The client certificate is not trusted.');
+    await faultDelay(verdict.delayMs);
+    const method = methodOf(headers);
+    if (headers[':method'] !== 'POST') return refuse(stream, 405, 'VALIDATION_FAILED', 'Peer RPC uses POST.');
+    if (method === undefined) return refuse(stream, 400, 'VALIDATION_FAILED', `Not an RPC path: ${headers[':path']}.`);
+    const lengths = parseFrameLengths(headers);
+    if ('problem' in lengths) return refuse(stream, lengths.status, 'VALIDATION_FAILED', `Refused ${method}: ${lengths.problem}.`);
+    const frame = await readFrame(stream, lengths);
+    const params = parseJson(frame.json);
+    if (!params.ok) return refuse(stream, 400, 'VALIDATION_FAILED', `Refused ${method}: ${params.problem}.`);
+    const answer = await this.dispatch(method, { params: params.value, payload: frame.payload, from });
+    respond(stream, 200, answer);
+  }
+
+  /** Runs the handler and turns its outcome, success or error, into the answer frame. */
+  private async dispatch(method: string, request: RpcRequest): Promise<{ outcome: 'ok' | 'error'; frame: Frame }> {
+    const handler = this.options.handlers.get(method);
+    if (!handler) {
+      return errorAnswer({ code: 'NOT_FOUND', message: `No RPC method ${method} on this system.`, details: { arguments: [method] } });
+    }
+    try {
+      const response = await handler(request);
+      const json = encodeJson(response.result);
+      const payload = response.payload ?? null;
+      if (json.length > PEER_JSON_BYTES_MAX || (payload?.length ?? 0) > PEER_PAYLOAD_BYTES_MAX) {
+        throw new Error(`${method} answered ${json.length} JSON and ${payload?.length ?? 0} payload bytes, over the limits`);
+      }
+      return { outcome: 'ok', frame: { json, payload } };
+    } catch (error) {
+      if (!(error instanceof DomainError)) this.options.log('peer handler failed', { method, error: String(error) });
+      return errorAnswer(toWireError(error));
+    }
+  }
+}
+
+function methodOf(headers: IncomingHttpHeaders): string | undefined {
+  const path = headers[':path'];
+  if (typeof path !== 'string' || !path.startsWith(RPC_PATH_PREFIX)) return undefined;
+  return path.slice(RPC_PATH_PREFIX.length);
+}
+
+function errorAnswer(error: WireError): { outcome: 'error'; frame: Frame } {
+  return { outcome: 'error', frame: { json: encodeJson(error), payload: null } };
+}
+
+function refuse(stream: ServerHttp2Stream, status: number, code: ErrorCode, message: string): void {
+  respond(stream, status, errorAnswer({ code, message, details: {} }));
+}
+
+function respond(stream: ServerHttp2Stream, status: number, answer: { outcome: 'ok' | 'error'; frame: Frame }): void {
+  // The caller may have cancelled or the session may be gone while the handler ran.
+  if (stream.destroyed || stream.closed || stream.headersSent) return;
+  stream.respond({ ':status': status, [HEADER_OUTCOME]: answer.outcome, ...frameHeaders(answer.frame) });
+  writeFrame(stream, answer.frame);
+}

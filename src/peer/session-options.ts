@@ -1,0 +1,46 @@
+// HTTP/2 settings shared by both ends of a peer session. Large windows and frames are what make a
+// 4 MiB payload travel at memory speed instead of one round trip per 64 KiB (see limits.ts).
+import type { Http2Session, Settings } from 'node:http2';
+import {
+  PEER_FRAME_BYTES_MAX,
+  PEER_SESSION_MEMORY_MIB,
+  PEER_SESSION_WINDOW_BYTES,
+  PEER_STREAMS_MAX,
+  PEER_STREAM_WINDOW_BYTES,
+} from './limits.ts';
+
+export const PEER_SETTINGS: Settings = {
+  initialWindowSize: PEER_STREAM_WINDOW_BYTES,
+  maxFrameSize: PEER_FRAME_BYTES_MAX,
+  maxConcurrentStreams: PEER_STREAMS_MAX,
+  enablePush: false,
+};
+
+export const PEER_SESSION_OPTIONS = {
+  settings: PEER_SETTINGS,
+  maxSessionMemory: PEER_SESSION_MEMORY_MIB,
+  peerMaxConcurrentStreams: PEER_STREAMS_MAX,
+};
+
+/** The session-wide receive window is not a SETTINGS value; it is raised once the session is up. */
+export function widenSessionWindow(session: Http2Session): void {
+  if (!session.destroyed) session.setLocalWindowSize(PEER_SESSION_WINDOW_BYTES);
+}
+
+/** Closes a session gracefully and destroys it if it is still open after the grace. */
+export function closeWithGrace(session: Http2Session, graceMs: number): Promise<void> {
+  if (session.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    // A real timer: this bounds teardown in wall time, and a test's manual clock never advances
+    // while close() is awaited.
+    const timer = setTimeout(() => session.destroy(), graceMs);
+    session.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    session.close();
+  });
+}
+
+export type PeerLog = (message: string, fields?: Record<string, unknown>) => void;
+export const SILENT_LOG: PeerLog = () => {};
