@@ -171,6 +171,8 @@ export interface SnapshotSchedule {
   lastRunMs: number;
 }
 
+import type { RemoteSystem, ReplicationSession, TrustRecord } from './replication/model.ts';
+
 export interface Kinds {
   volume: Volume;
   volume_group: VolumeGroup;
@@ -182,6 +184,9 @@ export interface Kinds {
   job: Job;
   user: User;
   snapshot_schedule: SnapshotSchedule;
+  replication_session: ReplicationSession;
+  remote_system: RemoteSystem;
+  trust: TrustRecord;
 }
 
 export type Kind = keyof Kinds;

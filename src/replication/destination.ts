@@ -1,0 +1,295 @@
+// The destination side of a session: creates the destination resources, applies each cycle into
+// staging copies and commits them atomically as the new common base. A commit is first written as
+// a redo record (pendingCommit), so a crash in the middle is finished at the next start.
+import type { CoreContext } from '../core/context.ts';
+import { DomainError, NotFoundError, StateError } from '../core/errors.ts';
+import type { Policy, ReplicationRule, Volume } from '../core/model.ts';
+import type { ReplicationSession } from '../core/replication/model.ts';
+import type { VolumeService } from '../core/volumes.ts';
+import type { PeerTransport } from './transport.ts';
+import { RPC, type CreateDestinationParams, type CreateDestinationResult, type CycleBeginParams, type CycleBeginResult, type CycleExtentsParams } from './wire.ts';
+
+interface OpenCycle {
+  cycle: number;
+  stagingIds: Record<string, string>; // remote (local here) volume id → staging volume id
+}
+
+export class DestinationSide {
+  private readonly open = new Map<string, OpenCycle>();
+
+  constructor(
+    private readonly ctx: CoreContext,
+    private readonly volumes: VolumeService,
+    transport: PeerTransport,
+    private readonly hooks: { replicaTarget(session: ReplicationSession, volumeId: string): string; onCommitted(session: ReplicationSession): void },
+  ) {
+    transport.handle(RPC.createDestination, async ({ params, fromSystemId }) => ({ result: await this.createDestination(params as CreateDestinationParams, fromSystemId) }));
+    transport.handle(RPC.cycleBegin, async ({ params, fromSystemId }) => ({ result: await this.begin(params as CycleBeginParams, fromSystemId) }));
+    transport.handle(RPC.cycleExtents, async ({ params, payload }) => {
+      await this.applyExtents(params as CycleExtentsParams, payload);
+      return { result: {} };
+    });
+    transport.handle(RPC.cycleCommit, async ({ params }) => {
+      await this.commit(params.sessionId as string, params.cycle as number, params.syncedAtMs as number);
+      return { result: {} };
+    });
+    transport.handle(RPC.cycleAbort, async ({ params }) => {
+      await this.abort(params.sessionId as string);
+      return { result: {} };
+    });
+  }
+
+  private session(id: string): ReplicationSession {
+    const session = this.ctx.meta.get('replication_session', id);
+    if (!session) throw new NotFoundError('replication_session', id);
+    return session;
+  }
+
+  private remoteSystemFor(peerSystemId: string) {
+    const rs = this.ctx.meta.list('remote_system').find((r) => r.peerSystemId === peerSystemId);
+    if (!rs) throw new DomainError('FORBIDDEN', 'This system has no remote_system record for the caller.');
+    return rs;
+  }
+
+  async createDestination(p: CreateDestinationParams, fromSystemId: string): Promise<CreateDestinationResult> {
+    const rs = this.remoteSystemFor(fromSystemId);
+    return this.ctx.lock.run(async () => {
+      const existing = this.ctx.meta.get('replication_session', p.sessionId);
+      if (existing) return { remoteResourceId: existing.localResourceId, members: existing.elementPairs.map((e) => ({ sourceVolumeId: e.remoteVolumeId, remoteVolumeId: e.localVolumeId })) };
+      const nowMs = this.ctx.clock.nowMs();
+      // Validate every name first: a conflict must leave nothing behind on either system.
+      for (const m of p.members) this.checkDestinationName(m.name);
+      if (p.resourceType === 'volume_group' && this.ctx.meta.list('volume_group').some((g) => g.name.toLowerCase() === p.resourceName.toLowerCase())) {
+        throw new DomainError('NAME_IN_USE', `The destination system already has a volume group named ${p.resourceName}.`, { kind: 'volume_group', arguments: [p.resourceName] });
+      }
+      const replicaPolicy = this.replicaProtection(p, rs.id);
+      const groupId = p.resourceType === 'volume_group' ? this.ctx.ids.uuid() : null;
+      const created: Volume[] = p.members.map((m) =>
+        this.volumes.newVolume({ name: m.name, sizeBytes: m.sizeBytes, type: 'Primary', isReplicationDestination: true, volumeGroupId: groupId, protectionPolicyId: groupId ? null : (replicaPolicy?.policy.id ?? null) }),
+      );
+      for (const v of created) await this.ctx.store.createVolume(v.id, v.sizeBytes);
+      const session: ReplicationSession = {
+        id: p.sessionId,
+        role: 'Destination',
+        resourceType: p.resourceType,
+        localResourceId: groupId ?? created[0]!.id,
+        remoteResourceId: '',
+        remoteSystemId: rs.id,
+        peerSystemId: fromSystemId,
+        replicationRuleId: replicaPolicy?.rule.id ?? null,
+        transferMode: p.transferMode as ReplicationSession['transferMode'],
+        rpoSeconds: p.rpoSeconds,
+        state: 'Initializing',
+        pausedByUser: false,
+        elementPairs: created.map((v, i) => ({ localVolumeId: v.id, remoteVolumeId: p.members[i]!.sourceVolumeId, localBaseSnapshotId: null })),
+        baseCycle: 0,
+        generation: 0,
+        lastSyncMs: null,
+        lastSyncDurationMs: null,
+        nextSyncMs: null,
+        progressPercentage: null,
+        estimatedCompletionMs: null,
+        failoverTest: null,
+        errorCode: null,
+        createdAtMs: nowMs,
+        pendingCycle: null,
+        pendingCommit: null,
+      };
+      await this.volumes.commitOrUndo(
+        created.map((v) => v.id),
+        () => {
+          if (replicaPolicy) {
+            this.ctx.meta.put('replication_rule', replicaPolicy.rule);
+            this.ctx.meta.put('policy', replicaPolicy.policy);
+          }
+          if (groupId) {
+            this.ctx.meta.put('volume_group', {
+              id: groupId,
+              name: p.resourceName,
+              description: null,
+              type: 'Primary',
+              createdAtMs: nowMs,
+              isWriteOrderConsistent: p.groupIsWriteOrderConsistent,
+              protectionPolicyId: replicaPolicy?.policy.id ?? null,
+              sourceId: null,
+              familyId: groupId,
+              sourceTimestampMs: null,
+              creatorType: 'System',
+              createdByRuleId: null,
+              createdByRuleName: null,
+              expirationTimestampMs: null,
+              isReplicationDestination: true,
+            });
+          }
+          for (const v of created) this.ctx.meta.put('volume', v);
+          this.ctx.meta.put('replication_session', session);
+        },
+      );
+      return { remoteResourceId: session.localResourceId, members: session.elementPairs.map((e) => ({ sourceVolumeId: e.remoteVolumeId, remoteVolumeId: e.localVolumeId })) };
+    });
+  }
+
+  /** Opens a cycle: staging copies of the replica target for every member, sizes carried over. */
+  async begin(p: CycleBeginParams, fromSystemId: string): Promise<CycleBeginResult> {
+    const session = this.session(p.sessionId);
+    if (session.peerSystemId !== fromSystemId) throw new DomainError('FORBIDDEN', 'The session belongs to another peer.');
+    if (session.role !== 'Destination') throw new StateError(`Replication session ${session.id} is not a destination here.`, 'replication_session', session.id);
+    if (session.baseCycle !== p.baseCycle) return { ok: false, destinationBaseCycle: session.baseCycle, members: [] };
+    await this.abort(session.id);
+    const pairs = await this.ctx.lock.run(() => this.reconcileMembers(session, p));
+    const stagingIds: Record<string, string> = {};
+    for (const pair of pairs) {
+      const stagingId = this.ctx.ids.uuid();
+      await this.ctx.store.snapshotVolume(this.hooks.replicaTarget(session, pair.remoteVolumeId), stagingId);
+      stagingIds[pair.remoteVolumeId] = stagingId;
+    }
+    this.open.set(session.id, { cycle: p.cycle, stagingIds });
+    return { ok: true, destinationBaseCycle: session.baseCycle, members: pairs };
+  }
+
+  async applyExtents(p: CycleExtentsParams, payload: Buffer | null): Promise<void> {
+    const open = this.open.get(p.sessionId);
+    if (!open || open.cycle !== p.cycle) throw new StateError(`No open cycle ${p.cycle} for replication session ${p.sessionId}.`, 'replication_session', p.sessionId);
+    const stagingId = open.stagingIds[p.remoteVolumeId];
+    if (!stagingId) throw new NotFoundError('volume', p.remoteVolumeId);
+    let cursor = 0;
+    const writes: Promise<void>[] = [];
+    for (const extent of p.extents) {
+      if (extent.kind === 'data') {
+        if (!payload || cursor + extent.lengthBytes > payload.length) throw new DomainError('VALIDATION_FAILED', 'Extent payload is shorter than its extents.');
+        writes.push(this.ctx.store.write(stagingId, extent.offsetBytes, payload.subarray(cursor, cursor + extent.lengthBytes)));
+        cursor += extent.lengthBytes;
+      } else {
+        writes.push(this.ctx.store.trim(stagingId, extent.offsetBytes, extent.lengthBytes));
+      }
+    }
+    await Promise.all(writes);
+  }
+
+  /** Makes the staging copies the new content and the new common base, all members at once. */
+  async commit(sessionId: string, cycle: number, syncedAtMs: number): Promise<void> {
+    const open = this.open.get(sessionId);
+    if (!open || open.cycle !== cycle) throw new StateError(`No open cycle ${cycle} for replication session ${sessionId}.`, 'replication_session', sessionId);
+    await this.ctx.store.flush();
+    await this.ctx.lock.run(async () => {
+      const session = this.session(sessionId);
+      this.ctx.meta.put('replication_session', { ...session, pendingCommit: { cycle, stagingIds: open.stagingIds } });
+      this.open.delete(sessionId);
+      await this.finishCommit(sessionId, syncedAtMs);
+    });
+  }
+
+  /** Applies a recorded commit (idempotent); also run at start-up for a commit cut by a crash. */
+  async finishCommit(sessionId: string, syncedAtMs: number | null): Promise<void> {
+    const session = this.session(sessionId);
+    const pending = session.pendingCommit;
+    if (!pending) return;
+    const oldBases: string[] = [];
+    for (const pair of session.elementPairs) {
+      const stagingId = pending.stagingIds[pair.localVolumeId];
+      if (!stagingId) continue;
+      await this.ctx.store.restoreVolume(this.hooks.replicaTarget(session, pair.localVolumeId), stagingId);
+      if (pair.localBaseSnapshotId && pair.localBaseSnapshotId !== stagingId) oldBases.push(pair.localBaseSnapshotId);
+    }
+    const next: ReplicationSession = {
+      ...this.session(sessionId),
+      elementPairs: session.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: pending.stagingIds[p.localVolumeId] ?? p.localBaseSnapshotId })),
+      baseCycle: pending.cycle,
+      pendingCommit: null,
+      lastSyncMs: syncedAtMs ?? session.lastSyncMs,
+      state: session.state === 'Initializing' || session.state === 'Synchronizing' || session.state === 'System_Paused' ? 'OK' : session.state,
+    };
+    this.syncSizes(next);
+    this.ctx.meta.put('replication_session', next);
+    for (const id of oldBases) await this.ctx.store.deleteVolume(id).catch(() => undefined);
+    this.hooks.onCommitted(next);
+  }
+
+  async abort(sessionId: string): Promise<void> {
+    const open = this.open.get(sessionId);
+    if (!open) return;
+    this.open.delete(sessionId);
+    for (const id of Object.values(open.stagingIds)) await this.ctx.store.deleteVolume(id).catch(() => undefined);
+  }
+
+  openStagingIds(): string[] {
+    return [...this.open.values()].flatMap((o) => Object.values(o.stagingIds));
+  }
+
+  /** Group membership and sizes follow the source: new members get destination volumes. */
+  private async reconcileMembers(session: ReplicationSession, p: CycleBeginParams): Promise<{ sourceVolumeId: string; remoteVolumeId: string }[]> {
+    const current = this.session(session.id);
+    const pairs = [...current.elementPairs];
+    const result: { sourceVolumeId: string; remoteVolumeId: string }[] = [];
+    for (const m of p.members) {
+      let pair = pairs.find((e) => e.remoteVolumeId === m.sourceVolumeId);
+      if (!pair) {
+        this.checkDestinationName(m.name);
+        const v = this.volumes.newVolume({ name: m.name, sizeBytes: m.sizeBytes, type: 'Primary', isReplicationDestination: true, volumeGroupId: current.resourceType === 'volume_group' ? current.localResourceId : null });
+        await this.ctx.store.createVolume(v.id, v.sizeBytes);
+        this.ctx.meta.put('volume', v);
+        pair = { localVolumeId: v.id, remoteVolumeId: m.sourceVolumeId, localBaseSnapshotId: null };
+        pairs.push(pair);
+      }
+      const volume = this.ctx.meta.get('volume', pair.localVolumeId);
+      if (volume && volume.sizeBytes < m.sizeBytes) {
+        await this.ctx.store.resizeVolume(this.hooks.replicaTarget(current, volume.id), m.sizeBytes);
+        if (this.hooks.replicaTarget(current, volume.id) !== volume.id) await this.ctx.store.resizeVolume(volume.id, m.sizeBytes);
+        this.ctx.meta.put('volume', { ...volume, sizeBytes: m.sizeBytes });
+      }
+      result.push({ sourceVolumeId: m.sourceVolumeId, remoteVolumeId: pair.localVolumeId });
+    }
+    // Members removed on the source leave the destination group but stay as destination volumes.
+    const kept = pairs.filter((e) => p.members.some((m) => m.sourceVolumeId === e.remoteVolumeId));
+    for (const gone of pairs.filter((e) => !kept.includes(e))) {
+      const v = this.ctx.meta.get('volume', gone.localVolumeId);
+      if (v) this.ctx.meta.put('volume', { ...v, volumeGroupId: null });
+      if (gone.localBaseSnapshotId) await this.ctx.store.deleteVolume(gone.localBaseSnapshotId).catch(() => undefined);
+    }
+    this.ctx.meta.put('replication_session', { ...current, elementPairs: kept });
+    return result;
+  }
+
+  private syncSizes(session: ReplicationSession): void {
+    for (const pair of session.elementPairs) {
+      const v = this.ctx.meta.get('volume', pair.localVolumeId);
+      if (v && this.ctx.store.hasVolume(v.id) && this.ctx.store.sizeBytes(v.id) !== v.sizeBytes) this.ctx.meta.put('volume', { ...v, sizeBytes: this.ctx.store.sizeBytes(v.id) });
+    }
+  }
+
+  private checkDestinationName(name: string): void {
+    if (this.ctx.meta.list('volume').some((v) => v.name === name)) {
+      throw new DomainError('NAME_IN_USE', `The destination system already has a volume named ${name}.`, { kind: 'volume', arguments: [name] });
+    }
+  }
+
+  private replicaProtection(p: CreateDestinationParams, remoteSystemId: string): { policy: Policy; rule: ReplicationRule } | null {
+    if (!p.policy || !p.rule) return null;
+    const existingPolicy = this.ctx.meta.get('policy', p.policy.id);
+    const existingRule = this.ctx.meta.get('replication_rule', p.rule.id);
+    const rule: ReplicationRule = existingRule ?? {
+      id: p.rule.id,
+      name: p.rule.name,
+      rpo: p.rule.rpo as ReplicationRule['rpo'],
+      remoteSystemId,
+      alertThresholdMinutes: p.rule.alertThresholdMinutes,
+      isReplica: true,
+      isReadOnly: true,
+      managedBy: 'Replication',
+      managedById: remoteSystemId,
+    };
+    const policy: Policy = existingPolicy ?? {
+      id: p.policy.id,
+      name: p.policy.name,
+      description: p.policy.description,
+      type: 'Protection',
+      snapshotRuleIds: [],
+      replicationRuleIds: [rule.id],
+      isReplica: true,
+      isReadOnly: true,
+      managedBy: 'Replication',
+      managedById: remoteSystemId,
+    };
+    return { policy, rule };
+  }
+}

@@ -1,0 +1,14 @@
+// Bounds of the replication data path, each with its reason.
+
+/** Bytes of extent data per RPC: large enough to amortise a stream, small enough to pipeline. */
+export const SHIP_BATCH_BYTES_MAX = 4 * 1024 * 1024;
+/** Extents per RPC, so a batch of many tiny zero extents stays a small JSON document. */
+export const SHIP_BATCH_EXTENTS_MAX = 4096;
+/** Shipping RPCs in flight per cycle: keeps the link busy while the receiver writes. */
+export const SHIP_INFLIGHT_MAX = 8;
+/** One engine read while shipping; diff extents longer than this are read in pieces. */
+export const SHIP_READ_BYTES_MAX = 1024 * 1024;
+/** A cycle runs every 80% of the RPO (PowerStoreOS 4.x, research/powerstore-api.md §4.3). */
+export const CYCLE_FRACTION_OF_RPO = 0.8;
+/** Timeout of one control RPC (state changes, begin/commit). */
+export const CONTROL_RPC_TIMEOUT_MS = 15_000;

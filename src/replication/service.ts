@@ -1,0 +1,753 @@
+// Replication sessions: created and deleted by protection-policy assignment, driven by the RPO
+// schedule and by user actions (sync, pause, resume, failover, reprotect, failover test), and
+// kept right across link loss. The rules of what is allowed when live in core/replication/rules.
+import type { TimerHandle } from '../core/clock.ts';
+import type { CoreContext } from '../core/context.ts';
+import { DomainError, NotFoundError, StateError, ValidationError } from '../core/errors.ts';
+import type { Policy, Volume } from '../core/model.ts';
+import type { ReplicationSession, SessionState } from '../core/replication/model.ts';
+import { checkAction } from '../core/replication/rules.ts';
+import { RPO_MINUTES } from '../core/protection.ts';
+import type { ProtectionService } from '../core/protection.ts';
+import type { VolumeGroupService } from '../core/volume-groups.ts';
+import type { VolumeService } from '../core/volumes.ts';
+import type { JobRunner } from '../jobs/job-runner.ts';
+import { DestinationSide } from './destination.ts';
+import { CONTROL_RPC_TIMEOUT_MS, CYCLE_FRACTION_OF_RPO } from './limits.ts';
+import type { RemoteSystemService } from './remote-systems.ts';
+import { shipExtents } from './shipper.ts';
+import type { PeerTransport } from './transport.ts';
+import { RPC, type CreateDestinationResult, type CycleBeginResult, type MemberSpec, type SessionStateSummary } from './wire.ts';
+
+export interface FailoverOptions {
+  isPlanned: boolean;
+  reverse: boolean;
+  force: boolean;
+  useTestCopy: boolean;
+  failoverSnapshotId: string | null;
+}
+
+type Log = (message: string, fields?: Record<string, unknown>) => void;
+
+export class ReplicationService {
+  readonly destination: DestinationSide;
+  private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly timers = new Map<string, TimerHandle>();
+  private readonly cancelled = new Set<string>();
+  private readonly cycleSnapshots = new Set<string>();
+  private stopped = false;
+
+  constructor(
+    private readonly ctx: CoreContext,
+    private readonly volumes: VolumeService,
+    private readonly groups: VolumeGroupService,
+    private readonly protection: ProtectionService,
+    private readonly transport: PeerTransport,
+    private readonly jobs: JobRunner,
+    private readonly remotes: RemoteSystemService,
+    private readonly log: Log = () => undefined,
+  ) {
+    this.destination = new DestinationSide(ctx, volumes, transport, {
+      replicaTarget: (session, volumeId) => session.failoverTest?.shadowVolumeIds[volumeId] ?? volumeId,
+      onCommitted: () => undefined,
+    });
+    this.installHooks();
+    this.installRpc();
+    transport.onStateChange((peer, state) => {
+      if (state === 'OK') void this.reconcileWith(peer).catch((e) => this.log('reconcile failed', { peer, error: String(e) }));
+      else this.onLinkLost(peer);
+    });
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Finishes commits and cycles cut by a crash, then arms every schedule. */
+  async start(): Promise<void> {
+    for (const s of this.list()) {
+      if (s.pendingCommit) await this.destination.finishCommit(s.id, null);
+      if (s.state === 'Synchronizing' || s.state === 'Initializing') this.put({ ...this.get(s.id), state: s.baseCycle === 0 ? 'Initializing' : 'System_Paused' });
+      this.arm(s.id);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers.values()) t.cancel();
+    this.timers.clear();
+    for (const s of this.list()) this.cancelled.add(s.id);
+    await Promise.allSettled([...this.chains.values()]);
+  }
+
+  /** Engine volumes replication owns (bases, pending and staging snapshots, test shadows). */
+  internalVolumeIds(): Set<string> {
+    const ids = new Set<string>([...this.cycleSnapshots, ...this.destination.openStagingIds()]);
+    for (const s of this.list()) {
+      for (const p of s.elementPairs) if (p.localBaseSnapshotId) ids.add(p.localBaseSnapshotId);
+      for (const id of Object.values(s.pendingCycle?.snapshotIds ?? {})) ids.add(id);
+      for (const id of Object.values(s.pendingCommit?.stagingIds ?? {})) ids.add(id);
+      for (const id of Object.values(s.failoverTest?.shadowVolumeIds ?? {})) ids.add(id);
+    }
+    return ids;
+  }
+
+  /** Volumes hosts may write although they are replication destinations (a failover test). */
+  isHostWritable(volume: Volume): boolean {
+    if (!volume.isReplicationDestination) return volume.type !== 'Snapshot';
+    return this.list().some((s) => s.failoverTest && s.elementPairs.some((p) => p.localVolumeId === volume.id));
+  }
+
+  // ---------------------------------------------------------------- queries
+
+  list(): ReplicationSession[] {
+    return this.ctx.meta.list('replication_session');
+  }
+
+  get(id: string): ReplicationSession {
+    const s = this.ctx.meta.get('replication_session', id);
+    if (!s) throw new NotFoundError('replication_session', id);
+    return s;
+  }
+
+  private put(s: ReplicationSession): void {
+    this.ctx.meta.put('replication_session', s);
+  }
+
+  private patch(id: string, changes: Partial<ReplicationSession>): ReplicationSession {
+    const next = { ...this.get(id), ...changes };
+    this.put(next);
+    return next;
+  }
+
+  // ---------------------------------------------------------------- policy hooks
+
+  private installHooks(): void {
+    const base = this.volumes.protection;
+    this.volumes.protection = {
+      checkPolicyAssignable: (policyId, resource) => {
+        base.checkPolicyAssignable(policyId, resource);
+        const policy = this.ctx.meta.get('policy', policyId)!;
+        const rule = this.ruleOf(policy);
+        if (!rule) return;
+        if (policy.isReplica) throw new ValidationError(`Protection policy ${policy.name} is a replica managed by replication and cannot be assigned here.`, 'protection_policy_id');
+        if (rule.rpo === 'Zero') {
+          throw new DomainError('VALIDATION_FAILED', `Replication rule ${rule.name} has rpo Zero: synchronous replication is not available in this release.`, { arguments: [rule.name] });
+        }
+        if (!this.ctx.meta.get('remote_system', rule.remoteSystemId)) throw new NotFoundError('remote_system', rule.remoteSystemId);
+        if (resource.id && this.list().some((s) => s.localResourceId === resource.id && s.role === 'Destination')) {
+          throw new StateError('The resource is a replication destination.', resource.kind, resource.id);
+        }
+      },
+      afterPolicyChange: (kind, id, oldPolicyId, newPolicyId) => this.afterPolicyChange(kind, id, oldPolicyId, newPolicyId),
+    };
+    this.protection.listeners = {
+      remoteSystemExists: (id) => Boolean(this.ctx.meta.get('remote_system', id)),
+      policyRulesChanged: (policy, previous) => this.policyRulesChanged(policy, previous),
+      replicationRuleChanged: (rule) => {
+        for (const s of this.list().filter((s) => s.replicationRuleId === rule.id && s.role === 'Source')) {
+          this.patch(s.id, { rpoSeconds: RPO_MINUTES[rule.rpo] * 60 });
+          this.arm(s.id);
+        }
+      },
+    };
+  }
+
+  private ruleOf(policy: Policy | undefined | null) {
+    const ruleId = policy?.replicationRuleIds[0];
+    return ruleId ? (this.ctx.meta.get('replication_rule', ruleId) ?? null) : null;
+  }
+
+  /** Called with the management lock held, after the resource's policy changed in metadata. */
+  private async afterPolicyChange(kind: 'volume' | 'volume_group', resourceId: string, oldPolicyId: string | null, newPolicyId: string | null): Promise<void> {
+    const oldRule = this.ruleOf(oldPolicyId ? this.ctx.meta.get('policy', oldPolicyId) : null);
+    const newRule = this.ruleOf(newPolicyId ? this.ctx.meta.get('policy', newPolicyId) : null);
+    if (oldRule?.id === newRule?.id) return;
+    const existing = this.list().find((s) => s.localResourceId === resourceId && s.role === 'Source');
+    if (existing && oldRule) this.deleteSessionInBackground(existing);
+    if (newRule && newPolicyId) await this.createSession(kind, resourceId, this.ctx.meta.get('policy', newPolicyId)!);
+  }
+
+  private async policyRulesChanged(policy: Policy, previous: Policy): Promise<void> {
+    const before = previous.replicationRuleIds[0] ?? null;
+    const after = policy.replicationRuleIds[0] ?? null;
+    if (before === after) return;
+    const assigned = [
+      ...this.ctx.meta.list('volume').filter((v) => v.protectionPolicyId === policy.id).map((v) => ({ kind: 'volume' as const, id: v.id })),
+      ...this.ctx.meta.list('volume_group').filter((g) => g.protectionPolicyId === policy.id).map((g) => ({ kind: 'volume_group' as const, id: g.id })),
+    ];
+    for (const r of assigned) {
+      const existing = this.list().find((s) => s.localResourceId === r.id && s.role === 'Source');
+      if (existing) this.deleteSessionInBackground(existing);
+      if (after) await this.createSession(r.kind, r.id, policy);
+    }
+  }
+
+  private membersOf(kind: 'volume' | 'volume_group', resourceId: string): Volume[] {
+    if (kind === 'volume') return [this.volumes.get(resourceId)];
+    return this.groups.members(resourceId);
+  }
+
+  /** Creates the destination on the peer, then the session here; the initial copy runs after. */
+  private async createSession(kind: 'volume' | 'volume_group', resourceId: string, policy: Policy): Promise<void> {
+    const rule = this.ruleOf(policy)!;
+    const rs = this.ctx.meta.get('remote_system', rule.remoteSystemId);
+    if (!rs) throw new NotFoundError('remote_system', rule.remoteSystemId);
+    const members = this.membersOf(kind, resourceId);
+    const resourceName = kind === 'volume' ? members[0]!.name : this.groups.get(resourceId).name;
+    const sessionId = this.ctx.ids.uuid();
+    const created = await this.transport.call<CreateDestinationResult>(
+      rs.peerSystemId,
+      RPC.createDestination,
+      {
+        sessionId,
+        resourceType: kind,
+        resourceName,
+        groupIsWriteOrderConsistent: kind === 'volume_group' ? this.groups.get(resourceId).isWriteOrderConsistent : false,
+        members: members.map((m) => ({ sourceVolumeId: m.id, remoteVolumeId: null, name: m.name, sizeBytes: m.sizeBytes })),
+        rpoSeconds: RPO_MINUTES[rule.rpo] * 60,
+        transferMode: 'Asynchronous',
+        policy: { id: policy.id, name: policy.name, description: policy.description },
+        rule: { id: rule.id, name: rule.name, rpo: rule.rpo, alertThresholdMinutes: rule.alertThresholdMinutes },
+      },
+      { timeoutMs: CONTROL_RPC_TIMEOUT_MS },
+    );
+    const nowMs = this.ctx.clock.nowMs();
+    this.put({
+      id: sessionId,
+      role: 'Source',
+      resourceType: kind,
+      localResourceId: resourceId,
+      remoteResourceId: created.result.remoteResourceId,
+      remoteSystemId: rs.id,
+      peerSystemId: rs.peerSystemId,
+      replicationRuleId: rule.id,
+      transferMode: 'Asynchronous',
+      rpoSeconds: RPO_MINUTES[rule.rpo] * 60,
+      state: 'Initializing',
+      pausedByUser: false,
+      elementPairs: created.result.members.map((m) => ({ localVolumeId: m.sourceVolumeId, remoteVolumeId: m.remoteVolumeId, localBaseSnapshotId: null })),
+      baseCycle: 0,
+      generation: 0,
+      lastSyncMs: null,
+      lastSyncDurationMs: null,
+      nextSyncMs: nowMs,
+      progressPercentage: 0,
+      estimatedCompletionMs: null,
+      failoverTest: null,
+      errorCode: null,
+      createdAtMs: nowMs,
+      pendingCycle: null,
+      pendingCommit: null,
+    });
+    setImmediate(() => void this.exclusive(sessionId, () => this.cycle(sessionId)).catch(() => undefined));
+  }
+
+  private deleteSessionInBackground(session: ReplicationSession): void {
+    this.patch(session.id, { state: 'Deleting' });
+    this.cancelled.add(session.id);
+    this.timers.get(session.id)?.cancel();
+    this.jobs.submit(
+      { resourceType: 'replication_session', resourceAction: 'delete', resourceId: session.id, resourceName: null, description: `Delete replication session ${session.id}`, user: 'system' },
+      () =>
+        this.exclusive(session.id, async () => {
+          await this.transport.call(session.peerSystemId, RPC.deleteSession, { sessionId: session.id }, { timeoutMs: CONTROL_RPC_TIMEOUT_MS }).catch((e) => {
+            this.log('peer did not confirm session deletion; it will on reconnect', { session: session.id, error: String(e) });
+          });
+          await this.dropSessionLocally(session.id);
+          return null;
+        }),
+    );
+  }
+
+  /** Removes a session record and its internal snapshots; destination volumes stay destinations. */
+  private async dropSessionLocally(sessionId: string): Promise<void> {
+    const session = this.ctx.meta.get('replication_session', sessionId);
+    if (!session) return;
+    await this.destination.abort(sessionId);
+    this.timers.get(sessionId)?.cancel();
+    this.timers.delete(sessionId);
+    await this.ctx.lock.run(async () => {
+      this.ctx.meta.transaction(() => {
+        this.ctx.meta.delete('replication_session', sessionId);
+        if (session.role === 'Destination') this.clearReplicaPolicy(session);
+      });
+    });
+    const internal = [...session.elementPairs.map((p) => p.localBaseSnapshotId), ...Object.values(session.pendingCycle?.snapshotIds ?? {}), ...Object.values(session.failoverTest?.shadowVolumeIds ?? {})];
+    for (const id of internal) if (id) await this.ctx.store.deleteVolume(id).catch(() => undefined);
+    this.cancelled.delete(sessionId);
+  }
+
+  private clearReplicaPolicy(session: ReplicationSession): void {
+    const ids = [session.localResourceId, ...session.elementPairs.map((p) => p.localVolumeId)];
+    for (const id of ids) {
+      const v = this.ctx.meta.get('volume', id);
+      if (v?.protectionPolicyId && this.ctx.meta.get('policy', v.protectionPolicyId)?.isReplica) this.ctx.meta.put('volume', { ...v, protectionPolicyId: null });
+      const g = this.ctx.meta.get('volume_group', id);
+      if (g?.protectionPolicyId && this.ctx.meta.get('policy', g.protectionPolicyId)?.isReplica) this.ctx.meta.put('volume_group', { ...g, protectionPolicyId: null });
+    }
+  }
+
+  // ---------------------------------------------------------------- RPC from the peer
+
+  private installRpc(): void {
+    this.transport.handle(RPC.deleteSession, async ({ params, fromSystemId }) => {
+      const s = this.ctx.meta.get('replication_session', params.sessionId as string);
+      if (s && s.peerSystemId === fromSystemId) {
+        this.cancelled.add(s.id);
+        await this.exclusive(s.id, () => this.dropSessionLocally(s.id));
+      }
+      return { result: {} };
+    });
+    this.transport.handle(RPC.setState, async ({ params }) => {
+      const s = this.ctx.meta.get('replication_session', params.sessionId as string);
+      if (s) this.applyPeerState(s, params.state as SessionState, params.pausedByUser as boolean | undefined);
+      return { result: {} };
+    });
+    this.transport.handle(RPC.becomeSource, async ({ params }) => {
+      await this.becomeSource(params.sessionId as string, params.generation as number, params.state as SessionState);
+      if (params.reprotect) setImmediate(() => void this.reprotect(params.sessionId as string).catch((e) => this.log('reverse reprotect failed', { error: String(e) })));
+      return { result: {} };
+    });
+    this.transport.handle(RPC.becomeDestination, async ({ params }) => ({ result: await this.becomeDestination(params.sessionId as string, params.generation as number, params.prepareForBaseCycle as number | null) }));
+    this.transport.handle(RPC.sessionStates, async ({ params, fromSystemId }) => {
+      await this.applyPeerSummaries(fromSystemId, params.sessions as SessionStateSummary[]);
+      return { result: { sessions: this.summariesFor(fromSystemId) } };
+    });
+  }
+
+  private applyPeerState(s: ReplicationSession, state: SessionState, pausedByUser?: boolean): void {
+    if (state === 'Paused') {
+      this.cancelled.add(s.id);
+      this.patch(s.id, { state: 'Paused', pausedByUser: true });
+    } else if (s.state === 'Paused') {
+      this.cancelled.delete(s.id);
+      this.patch(s.id, { state: s.baseCycle === 0 ? 'Initializing' : 'OK', pausedByUser: false });
+      if (s.role === 'Source') void this.runSoon(s.id);
+    } else {
+      this.patch(s.id, { state, pausedByUser: pausedByUser ?? s.pausedByUser });
+    }
+  }
+
+  private async notifyPeer(s: ReplicationSession, state: SessionState): Promise<void> {
+    await this.transport.call(s.peerSystemId, RPC.setState, { sessionId: s.id, state, pausedByUser: s.pausedByUser }, { timeoutMs: CONTROL_RPC_TIMEOUT_MS }).catch(() => undefined);
+  }
+
+  // ---------------------------------------------------------------- cycles (source side)
+
+  /** Runs fn after every earlier operation on the session: one operation at a time. */
+  private exclusive<T>(sessionId: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.chains.get(sessionId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(fn);
+    this.chains.set(sessionId, next);
+    void next.catch(() => undefined).finally(() => {
+      if (this.chains.get(sessionId) === next) this.chains.delete(sessionId);
+    });
+    return next;
+  }
+
+  private runSoon(sessionId: string): Promise<void> {
+    return this.exclusive(sessionId, () => this.cycle(sessionId)).catch(() => undefined);
+  }
+
+  /** Arms the RPO timer of a source session: the next cycle at 80% of the RPO after the last. */
+  private arm(sessionId: string): void {
+    this.timers.get(sessionId)?.cancel();
+    this.timers.delete(sessionId);
+    const s = this.ctx.meta.get('replication_session', sessionId);
+    if (!s || s.role !== 'Source' || this.stopped || s.rpoSeconds <= 0) return;
+    const nowMs = this.ctx.clock.nowMs();
+    const dueMs = s.lastSyncMs === null ? nowMs : s.lastSyncMs + s.rpoSeconds * 1000 * CYCLE_FRACTION_OF_RPO;
+    if (s.nextSyncMs !== dueMs) this.patch(sessionId, { nextSyncMs: dueMs });
+    this.timers.set(
+      sessionId,
+      this.ctx.clock.setTimer(Math.max(0, dueMs - nowMs), () => {
+        this.timers.delete(sessionId);
+        const current = this.ctx.meta.get('replication_session', sessionId);
+        if (current && ['OK', 'System_Paused', 'Initializing'].includes(current.state)) void this.runSoon(sessionId);
+        else this.arm(sessionId);
+      }),
+    );
+  }
+
+  /** One cycle: consistent snapshots, ship diff(base, new) into staging, commit, new base. */
+  private async cycle(sessionId: string): Promise<void> {
+    let s = this.ctx.meta.get('replication_session', sessionId);
+    if (!s || s.role !== 'Source' || this.stopped) return;
+    if (!['OK', 'System_Paused', 'Initializing', 'Synchronizing', 'Failing_Over', 'Reprotecting'].includes(s.state)) return;
+    this.cancelled.delete(sessionId);
+    const startMs = this.ctx.clock.nowMs();
+    const startState = s.state;
+    const workingState: SessionState = s.baseCycle === 0 ? 'Initializing' : startState === 'Failing_Over' || startState === 'Reprotecting' ? startState : 'Synchronizing';
+    let snapshotIds: Record<string, string> = {};
+    let commitSent = false;
+    try {
+      const members = this.membersOf(s.resourceType, s.localResourceId);
+      const cycle = s.baseCycle + 1;
+      // One consistent cut: every member's snapshot is issued in this turn, before any await.
+      snapshotIds = Object.fromEntries(members.map((m) => [m.id, this.ctx.ids.uuid()]));
+      for (const id of Object.values(snapshotIds)) this.cycleSnapshots.add(id);
+      const previousPending = s.pendingCycle;
+      await Promise.all(members.map((m) => this.ctx.store.snapshotVolume(m.id, snapshotIds[m.id]!)));
+      s = this.patch(sessionId, { state: workingState, pendingCycle: { cycle, snapshotIds }, progressPercentage: 0, errorCode: null });
+      const specs: MemberSpec[] = members.map((m) => ({ sourceVolumeId: m.id, remoteVolumeId: s!.elementPairs.find((p) => p.localVolumeId === m.id)?.remoteVolumeId ?? null, name: m.name, sizeBytes: m.sizeBytes }));
+      let begin = await this.call<CycleBeginResult>(s, RPC.cycleBegin, { sessionId, cycle, baseCycle: s.baseCycle, members: specs });
+      if (!begin.ok) {
+        s = await this.resolveBaseMismatch(s, begin.destinationBaseCycle, previousPending, snapshotIds);
+        begin = await this.call<CycleBeginResult>(s, RPC.cycleBegin, { sessionId, cycle: s.baseCycle + 1, baseCycle: s.baseCycle, members: specs });
+        if (!begin.ok) throw new DomainError('STATE_INVALID', `The destination of session ${sessionId} is at cycle ${begin.destinationBaseCycle}, this side at ${s.baseCycle}.`);
+      }
+      const thisCycle = s.baseCycle + 1;
+      const pairs = members.map((m) => {
+        const remoteVolumeId = begin.members.find((x) => x.sourceVolumeId === m.id)!.remoteVolumeId;
+        const base = s!.elementPairs.find((p) => p.localVolumeId === m.id)?.localBaseSnapshotId ?? null;
+        return { member: m, remoteVolumeId, base, extents: this.ctx.store.diff(base, snapshotIds[m.id]!) };
+      });
+      const totalBytes = pairs.reduce((sum, p) => sum + p.extents.filter((e) => e.kind === 'data').reduce((a, e) => a + e.lengthBytes, 0), 0);
+      let doneBytes = 0;
+      for (const pair of pairs) {
+        await shipExtents(
+          this.ctx.store,
+          snapshotIds[pair.member.id]!,
+          pair.extents,
+          { transport: this.transport, peerSystemId: s.peerSystemId, sessionId, cycle: thisCycle, remoteVolumeId: pair.remoteVolumeId },
+          (bytes) => {
+            doneBytes += bytes;
+            const percent = totalBytes === 0 ? 99 : Math.min(99, Math.floor((doneBytes / totalBytes) * 100));
+            const current = this.ctx.meta.get('replication_session', sessionId);
+            if (current && current.progressPercentage !== percent) this.put({ ...current, progressPercentage: percent });
+          },
+          () => this.cancelled.has(sessionId),
+        );
+      }
+      commitSent = true;
+      await this.call(s, RPC.cycleCommit, { sessionId, cycle: thisCycle, syncedAtMs: startMs });
+      await this.recordCommitted(sessionId, thisCycle, pairs.map((p) => ({ localVolumeId: p.member.id, remoteVolumeId: p.remoteVolumeId, snapshotId: snapshotIds[p.member.id]! })), startMs, startState);
+      this.log('cycle committed', { session: sessionId, cycle: thisCycle, bytes: totalBytes, ms: this.ctx.clock.nowMs() - startMs });
+    } catch (error) {
+      await this.cycleFailed(sessionId, error, snapshotIds, commitSent, startState);
+      throw error;
+    } finally {
+      for (const id of Object.values(snapshotIds)) this.cycleSnapshots.delete(id);
+      this.arm(sessionId);
+    }
+  }
+
+  private async call<T>(s: ReplicationSession, method: string, params: unknown): Promise<T> {
+    return (await this.transport.call<T>(s.peerSystemId, method, params, { timeoutMs: CONTROL_RPC_TIMEOUT_MS })).result;
+  }
+
+  private async recordCommitted(sessionId: string, cycle: number, pairs: { localVolumeId: string; remoteVolumeId: string; snapshotId: string }[], startMs: number, startState: SessionState): Promise<void> {
+    const s = this.get(sessionId);
+    const oldBases = s.elementPairs.map((p) => p.localBaseSnapshotId).filter((id): id is string => Boolean(id));
+    const nowMs = this.ctx.clock.nowMs();
+    const endState: SessionState = startState === 'Failing_Over' || startState === 'Reprotecting' ? startState : s.state === 'Paused' ? 'Paused' : 'OK';
+    this.put({
+      ...s,
+      elementPairs: pairs.map((p) => ({ localVolumeId: p.localVolumeId, remoteVolumeId: p.remoteVolumeId, localBaseSnapshotId: p.snapshotId })),
+      baseCycle: cycle,
+      pendingCycle: null,
+      lastSyncMs: startMs,
+      lastSyncDurationMs: nowMs - startMs,
+      progressPercentage: null,
+      state: endState,
+      errorCode: null,
+    });
+    const keep = new Set(pairs.map((p) => p.snapshotId));
+    for (const id of oldBases) if (!keep.has(id)) await this.ctx.store.deleteVolume(id).catch(() => undefined);
+  }
+
+  /** The destination is at another base than this side thinks: adopt a pending cut, or resync all. */
+  private async resolveBaseMismatch(s: ReplicationSession, destinationBaseCycle: number, previousPending: ReplicationSession['pendingCycle'], current: Record<string, string>): Promise<ReplicationSession> {
+    if (previousPending && previousPending.cycle === destinationBaseCycle) {
+      // The last commit reached the destination but not our records: its cut is the common base.
+      const pairs = s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: previousPending.snapshotIds[p.localVolumeId] ?? null }));
+      for (const p of s.elementPairs) if (p.localBaseSnapshotId) await this.ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
+      return this.patch(s.id, { elementPairs: pairs, baseCycle: destinationBaseCycle, pendingCycle: { cycle: destinationBaseCycle + 1, snapshotIds: current } });
+    }
+    this.log('base mismatch: full resynchronisation', { session: s.id, local: s.baseCycle, destination: destinationBaseCycle });
+    await this.call(s, RPC.becomeDestination, { sessionId: s.id, generation: s.generation, prepareForBaseCycle: -1 });
+    for (const p of s.elementPairs) if (p.localBaseSnapshotId) await this.ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
+    return this.patch(s.id, { elementPairs: s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })), baseCycle: 0 });
+  }
+
+  private async cycleFailed(sessionId: string, error: unknown, snapshotIds: Record<string, string>, commitSent: boolean, startState: SessionState): Promise<void> {
+    const s = this.ctx.meta.get('replication_session', sessionId);
+    this.log('cycle failed', { session: sessionId, error: String(error) });
+    if (!commitSent) {
+      for (const id of Object.values(snapshotIds)) await this.ctx.store.deleteVolume(id).catch(() => undefined);
+      if (s?.pendingCycle && Object.values(s.pendingCycle.snapshotIds).every((id) => Object.values(snapshotIds).includes(id))) this.patch(sessionId, { pendingCycle: null });
+    }
+    const current = this.ctx.meta.get('replication_session', sessionId);
+    if (!current || current.state === 'Deleting') return;
+    if (current.state === 'Paused' || this.cancelled.has(sessionId)) {
+      await this.call(current, RPC.cycleAbort, { sessionId }).catch(() => undefined);
+      return;
+    }
+    const code = error instanceof DomainError ? error.code : 'INTERNAL';
+    const next: SessionState = startState === 'Initializing' && current.baseCycle === 0 ? 'System_Paused' : 'System_Paused';
+    this.patch(sessionId, { state: next, errorCode: code, progressPercentage: null });
+  }
+
+  // ---------------------------------------------------------------- actions
+
+  sync(id: string): Promise<void> {
+    const s = this.get(id);
+    checkAction(s, 'sync');
+    return this.exclusive(id, () => this.cycle(id));
+  }
+
+  async pause(id: string): Promise<void> {
+    const s = this.get(id);
+    checkAction(s, 'pause');
+    this.cancelled.add(id);
+    const paused = this.patch(id, { state: 'Paused', pausedByUser: true, progressPercentage: null });
+    await this.notifyPeer(paused, 'Paused');
+  }
+
+  async resume(id: string): Promise<void> {
+    const s = this.get(id);
+    checkAction(s, 'resume');
+    this.cancelled.delete(id);
+    const resumed = this.patch(id, { state: s.baseCycle === 0 ? 'Initializing' : 'OK', pausedByUser: false });
+    await this.notifyPeer(resumed, 'OK');
+    if (resumed.role === 'Source') {
+      const due = resumed.baseCycle === 0 || (resumed.nextSyncMs !== null && resumed.nextSyncMs <= this.ctx.clock.nowMs());
+      if (due) void this.runSoon(id);
+      else this.arm(id);
+    }
+  }
+
+  async failover(id: string, options: FailoverOptions): Promise<void> {
+    const s = this.get(id);
+    if (options.isPlanned) {
+      if (options.force || options.useTestCopy || options.failoverSnapshotId) {
+        throw new ValidationError('force, use_test_copy and failover_snapshot_id apply to unplanned failover only.', 'is_planned');
+      }
+      checkAction(s, 'failover_planned');
+      this.patch(id, { state: 'Failing_Over' });
+      return this.exclusive(id, () => this.plannedFailover(id, options.reverse));
+    }
+    if (options.reverse) throw new ValidationError('reverse applies to planned failover only.', 'reverse');
+    checkAction(s, 'failover_unplanned', { force: options.force, useTestCopy: options.useTestCopy });
+    if (options.failoverSnapshotId) {
+      if (s.failoverTest) throw new ValidationError('failover_snapshot_id is not allowed while a failover test runs.', 'failover_snapshot_id');
+      const snap = this.ctx.meta.get('volume', options.failoverSnapshotId);
+      if (!snap || snap.type !== 'Snapshot' || !s.elementPairs.some((p) => p.localVolumeId === snap.sourceId)) throw new NotFoundError('volume', options.failoverSnapshotId);
+    }
+    this.cancelled.add(id);
+    this.patch(id, { state: 'Failing_Over_For_DR' });
+    return this.exclusive(id, () => this.unplannedFailover(id, options));
+  }
+
+  private async plannedFailover(id: string, reverse: boolean): Promise<void> {
+    const s = this.get(id);
+    await this.setHostAccess(s, false);
+    try {
+      await this.notifyPeer(s, 'Failing_Over');
+      await this.cycle(id);
+      const generation = s.generation + 1;
+      await this.call(s, RPC.becomeSource, { sessionId: id, generation, state: reverse ? 'Reprotecting' : 'Failed_Over', reprotect: reverse });
+      this.patch(id, { role: 'Destination', state: reverse ? 'Reprotecting' : 'Failed_Over', generation, progressPercentage: null, nextSyncMs: null });
+      this.timers.get(id)?.cancel();
+    } catch (error) {
+      await this.setHostAccess(this.get(id), true);
+      this.patch(id, { state: 'System_Paused', errorCode: error instanceof DomainError ? error.code : 'INTERNAL' });
+      throw error;
+    }
+  }
+
+  private async unplannedFailover(id: string, options: FailoverOptions): Promise<void> {
+    await this.destination.abort(id);
+    let s = this.get(id);
+    if (s.failoverTest) {
+      // use_test_copy: the test data becomes production; the shadow replica is dropped.
+      for (const shadow of Object.values(s.failoverTest.shadowVolumeIds)) await this.ctx.store.deleteVolume(shadow).catch(() => undefined);
+      s = this.patch(id, { failoverTest: null });
+    } else if (options.failoverSnapshotId) {
+      const snap = this.volumes.get(options.failoverSnapshotId);
+      await this.ctx.store.restoreVolume(snap.sourceId!, snap.id);
+    }
+    // The destination volume holds exactly the last committed base: cycles apply to staging only.
+    const generation = s.generation + 1;
+    await this.setHostAccess(s, true);
+    s = this.patch(id, { role: 'Source', state: 'Failed_Over', generation, pendingCommit: null, progressPercentage: null });
+    this.cancelled.delete(id);
+    await this.transport
+      .call(s.peerSystemId, RPC.becomeDestination, { sessionId: id, generation, prepareForBaseCycle: null }, { timeoutMs: 5_000 })
+      .catch(() => this.log('old source unreachable during unplanned failover; it is demoted when it returns', { session: id }));
+  }
+
+  async reprotect(id: string): Promise<void> {
+    const s = this.get(id);
+    checkAction(s, 'reprotect');
+    this.patch(id, { state: 'Reprotecting' });
+    return this.exclusive(id, async () => {
+      try {
+        const current = this.get(id);
+        const prepared = await this.call<{ baseCycle: number }>(current, RPC.becomeDestination, { sessionId: id, generation: current.generation, prepareForBaseCycle: current.baseCycle });
+        if (prepared.baseCycle !== current.baseCycle) {
+          for (const p of current.elementPairs) if (p.localBaseSnapshotId) await this.ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
+          this.patch(id, { baseCycle: 0, elementPairs: current.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })) });
+        }
+        await this.cycle(id);
+        this.patch(id, { state: 'OK' });
+        await this.notifyPeer(this.get(id), 'OK');
+      } catch (error) {
+        this.patch(id, { state: 'Failed_Over', errorCode: error instanceof DomainError ? error.code : 'INTERNAL' });
+        throw error;
+      }
+    });
+  }
+
+  async startFailoverTest(id: string, snapshotId: string | null): Promise<void> {
+    const s = this.get(id);
+    checkAction(s, 'start_failover_test');
+    return this.exclusive(id, async () => {
+      await this.destination.abort(id);
+      const shadows: Record<string, string> = {};
+      for (const pair of s.elementPairs) {
+        const shadowId = this.ctx.ids.uuid();
+        await this.ctx.store.snapshotVolume(pair.localVolumeId, shadowId);
+        shadows[pair.localVolumeId] = shadowId;
+      }
+      if (snapshotId) {
+        const snap = this.ctx.meta.get('volume', snapshotId);
+        if (!snap || snap.type !== 'Snapshot' || !s.elementPairs.some((p) => p.localVolumeId === snap.sourceId)) throw new NotFoundError('volume', snapshotId);
+        await this.ctx.store.restoreVolume(snap.sourceId!, snap.id);
+      }
+      this.patch(id, { failoverTest: { shadowVolumeIds: shadows, startedAtMs: this.ctx.clock.nowMs() } });
+    });
+  }
+
+  async stopFailoverTest(id: string, createEndOfTestSnapshot: boolean): Promise<string | null> {
+    const s = this.get(id);
+    checkAction(s, 'stop_failover_test');
+    return this.exclusive(id, async () => {
+      await this.destination.abort(id);
+      const current = this.get(id);
+      let snapshotId: string | null = null;
+      if (createEndOfTestSnapshot && current.elementPairs[0]) {
+        const stamp = new Date(this.ctx.clock.nowMs()).toISOString().replace(/[-:.]/g, '');
+        const snap = await this.ctx.lock.run(() =>
+          this.volumes.snapshotLocked(current.elementPairs[0]!.localVolumeId, { name: `failover_test_STOPPED_${stamp}`, creatorType: 'System' }, { allowDestination: true }),
+        );
+        snapshotId = snap.id;
+      }
+      for (const [volumeId, shadowId] of Object.entries(current.failoverTest!.shadowVolumeIds)) {
+        await this.ctx.store.restoreVolume(volumeId, shadowId);
+        await this.ctx.store.deleteVolume(shadowId).catch(() => undefined);
+        const v = this.ctx.meta.get('volume', volumeId);
+        if (v) this.ctx.listeners.volumeExportChanged(v, v.name);
+      }
+      this.patch(id, { failoverTest: null });
+      return snapshotId;
+    });
+  }
+
+  // ---------------------------------------------------------------- roles
+
+  /** Makes the local volumes of a session writable (source) or read-only (destination). */
+  private async setHostAccess(s: ReplicationSession, writable: boolean): Promise<void> {
+    await this.ctx.lock.run(async () => {
+      this.ctx.meta.transaction(() => {
+        for (const pair of s.elementPairs) {
+          const v = this.ctx.meta.get('volume', pair.localVolumeId);
+          if (v) this.ctx.meta.put('volume', { ...v, isReplicationDestination: !writable });
+        }
+        const g = s.resourceType === 'volume_group' ? this.ctx.meta.get('volume_group', s.localResourceId) : undefined;
+        if (g) this.ctx.meta.put('volume_group', { ...g, isReplicationDestination: !writable });
+      });
+    });
+    if (!writable) {
+      for (const pair of s.elementPairs) {
+        const v = this.ctx.meta.get('volume', pair.localVolumeId);
+        if (v) this.ctx.listeners.volumeExportChanged(v, v.name);
+      }
+    }
+  }
+
+  private async becomeSource(id: string, generation: number, state: SessionState): Promise<void> {
+    const s = this.get(id);
+    await this.destination.abort(id);
+    await this.setHostAccess(s, true);
+    this.patch(id, { role: 'Source', state, generation: Math.max(generation, s.generation), failoverTest: null });
+  }
+
+  /**
+   * Demotes this side to destination. With prepareForBaseCycle (reprotect), rolls the volumes back
+   * to the common base so the new source can ship from it; -1 or no matching base empties them
+   * for a full copy. Answers the base cycle it now holds.
+   */
+  private async becomeDestination(id: string, generation: number, prepareForBaseCycle: number | null): Promise<{ baseCycle: number }> {
+    this.cancelled.add(id);
+    this.timers.get(id)?.cancel();
+    let s = this.get(id);
+    if (s.role === 'Source') {
+      await this.setHostAccess(s, false);
+      s = this.patch(id, { role: 'Destination', state: 'Failed_Over', generation: Math.max(generation, s.generation), nextSyncMs: null, progressPercentage: null });
+    }
+    if (prepareForBaseCycle === null) return { baseCycle: s.baseCycle };
+    return this.exclusiveInline(id, async () => {
+      s = this.get(id);
+      const pending = s.pendingCycle;
+      let pairs = s.elementPairs;
+      let baseCycle = s.baseCycle;
+      if (pending && pending.cycle === prepareForBaseCycle) {
+        pairs = pairs.map((p) => ({ ...p, localBaseSnapshotId: pending.snapshotIds[p.localVolumeId] ?? p.localBaseSnapshotId }));
+        baseCycle = pending.cycle;
+      }
+      const usable = prepareForBaseCycle >= 0 && baseCycle === prepareForBaseCycle && pairs.every((p) => p.localBaseSnapshotId);
+      for (const pair of pairs) {
+        // Writes made here after the common base were never replicated: they are discarded.
+        if (usable) await this.ctx.store.restoreVolume(pair.localVolumeId, pair.localBaseSnapshotId!);
+        else await this.ctx.store.trim(pair.localVolumeId, 0, this.ctx.store.sizeBytes(pair.localVolumeId));
+      }
+      this.patch(id, { elementPairs: usable ? pairs : pairs.map((p) => ({ ...p, localBaseSnapshotId: null })), baseCycle: usable ? baseCycle : 0, pendingCycle: null, state: 'Reprotecting', errorCode: null });
+      this.cancelled.delete(id);
+      return { baseCycle: usable ? baseCycle : 0 };
+    });
+  }
+
+  private exclusiveInline<T>(_id: string, fn: () => Promise<T>): Promise<T> {
+    return fn();
+  }
+
+  // ---------------------------------------------------------------- link state
+
+  private onLinkLost(peerSystemId: string): void {
+    for (const s of this.list().filter((s) => s.peerSystemId === peerSystemId)) {
+      if (['OK', 'Synchronizing', 'Initializing'].includes(s.state)) this.patch(s.id, { state: 'System_Paused', errorCode: 'PEER_UNREACHABLE' });
+    }
+  }
+
+  private summariesFor(peerSystemId: string): SessionStateSummary[] {
+    return this.list()
+      .filter((s) => s.peerSystemId === peerSystemId)
+      .map((s) => ({ id: s.id, role: s.role, generation: s.generation, state: s.state, baseCycle: s.baseCycle }));
+  }
+
+  /** When the link comes back: agree on roles, drop sessions the peer deleted, catch up. */
+  async reconcileWith(peerSystemId: string): Promise<void> {
+    const answer = await this.transport.call<{ sessions: SessionStateSummary[] }>(peerSystemId, RPC.sessionStates, { sessions: this.summariesFor(peerSystemId) }, { timeoutMs: CONTROL_RPC_TIMEOUT_MS });
+    await this.applyPeerSummaries(peerSystemId, answer.result.sessions);
+  }
+
+  private async applyPeerSummaries(peerSystemId: string, theirs: SessionStateSummary[]): Promise<void> {
+    for (const s of this.list().filter((x) => x.peerSystemId === peerSystemId)) {
+      const remote = theirs.find((r) => r.id === s.id);
+      if (!remote) {
+        if (s.role === 'Destination' && s.state !== 'Initializing') await this.exclusive(s.id, () => this.dropSessionLocally(s.id));
+        continue;
+      }
+      if (remote.role === 'Source' && s.role === 'Source' && remote.generation > s.generation) {
+        // The peer failed over while we were away: we are the old source and step down.
+        this.log('demoted: the peer failed over while the link was down', { session: s.id });
+        await this.setHostAccess(s, false);
+        this.patch(s.id, { role: 'Destination', state: 'Failed_Over', generation: remote.generation, nextSyncMs: null });
+        this.timers.get(s.id)?.cancel();
+        continue;
+      }
+      if (s.role === 'Source' && s.state === 'System_Paused' && !s.pausedByUser) void this.runSoon(s.id);
+      if (s.role === 'Destination' && s.state === 'System_Paused') this.patch(s.id, { state: remote.state === 'Paused' ? 'Paused' : 'OK' });
+    }
+  }
+}

@@ -1,0 +1,17 @@
+// The port replication uses to reach peers. The composition root backs it with src/peer (HTTP/2
+// over mutual TLS); tests may back it with an in-process pair.
+
+export type ConnectionState = 'OK' | 'Complete_Data_Connection_Loss' | 'Initializing';
+
+export interface RpcRequest {
+  params: any;
+  payload: Buffer | null;
+  fromSystemId: string;
+}
+
+export interface PeerTransport {
+  call<T>(peerSystemId: string, method: string, params: unknown, options?: { payload?: Buffer; timeoutMs?: number }): Promise<{ result: T; payload: Buffer | null }>;
+  handle(method: string, handler: (request: RpcRequest) => Promise<{ result?: unknown; payload?: Buffer | null } | void>): void;
+  connectionState(peerSystemId: string): ConnectionState;
+  onStateChange(listener: (peerSystemId: string, state: ConnectionState) => void): void;
+}
