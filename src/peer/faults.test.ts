@@ -1,0 +1,139 @@
+// Goal: the fault point cuts, delays and drops the link as the lab asks, in both directions, and the
+// link comes back when the fault is removed. Method: two (or three) real endpoints on 127.0.0.1;
+// drops use a seeded PRNG so the expected count is known; delay tests stay tiny.
+import { strict as assert } from 'node:assert';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { ManualClock } from '../core/clock.ts';
+import { DomainError } from '../core/errors.ts';
+import { FaultController, seededRandom } from './faults.ts';
+import { startSystem, trustEachOther, type TestSystem } from './testing/pair.ts';
+
+async function failure(promise: Promise<unknown>): Promise<DomainError> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof DomainError, String(error));
+    return error;
+  }
+  throw new assert.AssertionError({ message: 'expected the call to fail' });
+}
+
+async function ping(from: TestSystem, to: TestSystem): Promise<string> {
+  const { result } = await from.endpoint.peer(to.systemId).call<{ systemId: string }>('peer.ping', {});
+  return result.systemId;
+}
+
+describe('fault controller', () => {
+  it('validates faults and lists and removes them by id', () => {
+    const faults = new FaultController();
+    assert.throws(() => faults.add({ kind: 'delay', delayMs: -1 }), /delayMs/);
+    assert.throws(() => faults.add({ kind: 'drop', fraction: 1.5 }), /fraction/);
+    const { id } = faults.add({ kind: 'delay', delayMs: 5, peerSystemId: 'sys-b' });
+    assert.deepEqual(faults.list(), [{ id, kind: 'delay', delayMs: 5, peerSystemId: 'sys-b' }]);
+    assert.deepEqual(faults.decide('sys-b'), { action: 'pass', delayMs: 5 });
+    assert.deepEqual(faults.decide('sys-c'), { action: 'pass', delayMs: 0 });
+    assert.equal(faults.remove(id), true);
+    assert.equal(faults.remove(id), false);
+    assert.deepEqual(faults.list(), []);
+  });
+
+  it('scopes link_down to one peer when the fault names it', () => {
+    const faults = new FaultController();
+    faults.add({ kind: 'link_down', peerSystemId: 'sys-b' });
+    assert.equal(faults.isLinkDown('sys-b'), true);
+    assert.equal(faults.isLinkDown('sys-c'), false);
+    assert.equal(faults.isLinkDown(undefined), false);
+  });
+});
+
+describe('peer link under faults', () => {
+  let clock: ManualClock;
+  let a: TestSystem;
+  let b: TestSystem;
+  const extra: TestSystem[] = [];
+
+  beforeEach(async () => {
+    clock = new ManualClock();
+    a = await startSystem('sys-a', clock, { faults: new FaultController({ random: seededRandom(42) }) });
+    b = await startSystem('sys-b', clock);
+    trustEachOther(a, b);
+  });
+
+  afterEach(async () => {
+    await Promise.all([a.endpoint.close(), b.endpoint.close(), ...extra.splice(0).map((s) => s.endpoint.close())]);
+  });
+
+  it('link_down fails calls both ways at once, fails calls in flight, and removing it restores the link', async () => {
+    let arrivedCount = 0;
+    let arrive: () => void = () => {};
+    const bothArrived = new Promise<void>((resolve) => { arrive = resolve; });
+    for (const system of [a, b]) {
+      system.endpoint.handle('hang', () => {
+        arrivedCount += 1;
+        if (arrivedCount === 2) arrive();
+        return new Promise(() => {});
+      });
+    }
+    assert.equal(await ping(a, b), 'sys-b');
+    assert.equal(await ping(b, a), 'sys-a');
+    const inFlight = [failure(a.endpoint.peer('sys-b').call('hang', {})), failure(b.endpoint.peer('sys-a').call('hang', {}))];
+    await bothArrived;
+
+    const { id } = a.endpoint.faults.add({ kind: 'link_down' });
+    for (const error of await Promise.all(inFlight)) assert.equal(error.code, 'PEER_UNREACHABLE');
+    const out = await failure(a.endpoint.peer('sys-b').call('peer.ping', {}));
+    assert.equal(out.code, 'PEER_UNREACHABLE');
+    assert.match(out.message, /link down/);
+    const incoming = await failure(b.endpoint.peer('sys-a').call('peer.ping', {}));
+    assert.equal(incoming.code, 'PEER_UNREACHABLE');
+
+    assert.equal(a.endpoint.faults.remove(id), true);
+    assert.equal(await ping(a, b), 'sys-b');
+    assert.equal(await ping(b, a), 'sys-a');
+  });
+
+  it('link_down scoped to one peer leaves the others reachable', async () => {
+    const c = await startSystem('sys-c', clock);
+    extra.push(c);
+    trustEachOther(a, c);
+    a.endpoint.faults.add({ kind: 'link_down', peerSystemId: 'sys-b' });
+    assert.equal((await failure(ping(a, b))).code, 'PEER_UNREACHABLE');
+    assert.equal((await failure(ping(b, a))).code, 'PEER_UNREACHABLE');
+    assert.equal(await ping(a, c), 'sys-c');
+    assert.equal(await ping(c, a), 'sys-a');
+  });
+
+  it('drop fails the fraction of calls the seeded PRNG picks', async () => {
+    const callsCount = 40;
+    const expected = seededRandom(42);
+    const expectedDrops = Array.from({ length: callsCount }, () => expected() < 0.5).filter(Boolean).length;
+    a.endpoint.faults.add({ kind: 'drop', fraction: 0.5 });
+    let dropped = 0;
+    for (let i = 0; i < callsCount; i += 1) {
+      try {
+        await ping(a, b);
+      } catch (error) {
+        assert.ok(error instanceof DomainError && error.code === 'PEER_UNREACHABLE', String(error));
+        dropped += 1;
+      }
+    }
+    assert.equal(dropped, expectedDrops);
+    assert.ok(dropped > 0 && dropped < callsCount);
+  });
+
+  it('drop on the receiving side refuses incoming streams', async () => {
+    b.endpoint.faults.add({ kind: 'drop', fraction: 1 });
+    assert.equal((await failure(ping(a, b))).code, 'PEER_UNREACHABLE');
+    assert.equal((await failure(ping(b, a))).code, 'PEER_UNREACHABLE');
+  });
+
+  it('delay adds latency to calls out and streams in', async () => {
+    const delayMs = 40;
+    a.endpoint.faults.add({ kind: 'delay', delayMs });
+    for (const [from, to] of [[a, b], [b, a]] as const) {
+      const startMs = performance.now();
+      await ping(from, to);
+      assert.ok(performance.now() - startMs >= delayMs - 1, 'the call took less than the injected delay');
+    }
+  });
+});
