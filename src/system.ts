@@ -20,6 +20,16 @@ import { openBlockStore } from './engine/blockstore.ts';
 import { JobRunner } from './jobs/job-runner.ts';
 import { SqliteMetaStore } from './meta/sqlite-meta-store.ts';
 import { NbdServer } from './nbd/server.ts';
+import { replicationControl } from './api/control/replication-routes.ts';
+import { extendRegistryForReplication } from './api/powerstore/replication-schemas.ts';
+import { registerReplicationRoutes } from './api/powerstore/routes/replication.ts';
+import { PeerEndpoint } from './peer/endpoint.ts';
+import { HeartbeatMonitor } from './peer/heartbeat.ts';
+import { fingerprintOf } from './peer/trust.ts';
+import { MetaTrustStore } from './replication/meta-trust-store.ts';
+import { installFingerprint, RemoteSystemService } from './replication/remote-systems.ts';
+import { ReplicationService } from './replication/service.ts';
+import type { PeerTransport } from './replication/transport.ts';
 import { loadOrCreateTlsIdentity } from './security/tls.ts';
 import { UserDirectory } from './security/users.ts';
 
@@ -58,6 +68,10 @@ export interface Services {
   jobs: JobRunner;
   users: UserDirectory;
   nbd: NbdServer;
+  remotes: RemoteSystemService;
+  replication: ReplicationService;
+  peer: PeerEndpoint;
+  heartbeat: HeartbeatMonitor;
 }
 
 export const nodeIds: IdSource = {
@@ -72,7 +86,8 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
   const meta = new SqliteMetaStore(join(config.dataDir, 'meta.db'));
   const store = await openBlockStore({ dir: join(config.dataDir, 'engine'), clock });
   const identity = loadOrCreateIdentity(meta, nodeIds, config.name, clock.nowMs());
-  reconcileEngine(meta.list('volume'), store, log);
+  const tls = await loadOrCreateTlsIdentity(config.dataDir, config.name);
+  installFingerprint(fingerprintOf);
 
   let nbd: NbdServer | null = null;
   const ctx: CoreContext = {
@@ -94,21 +109,52 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
   const users = new UserDirectory(meta, nodeIds);
   const { generatedPassword } = users.ensureAdmin(config.adminPassword);
 
-  nbd = new NbdServer({ io: store, exports: volumeExports(meta), host: config.host, port: config.nbdPort });
+  // The peer link and replication.
+  const trust = new MetaTrustStore(meta);
+  const peer = new PeerEndpoint({ identity: { systemId: identity.id, name: identity.name }, tls, host: config.host, port: config.peerPort, clock, trust });
+  const peerAddress = await peer.listen();
+  const heartbeat = new HeartbeatMonitor({
+    endpoint: peer,
+    trust,
+    clock,
+    isRemoteSystem: (p) => meta.list('remote_system').some((r) => r.peerSystemId === p.systemId),
+  });
+  const transport = peerTransport(peer, heartbeat);
+  let httpsPort = 0;
+  const remotes = new RemoteSystemService(ctx, transport, { address: config.host, managementPort: () => httpsPort, peerPort: () => peerAddress.port, certPem: tls.cert });
+  const replication = new ReplicationService(ctx, volumes, groups, protection, transport, jobs, remotes, log);
+  await replication.start();
+  reconcileEngine(meta.list('volume'), replication.internalVolumeIds(), store, log);
+
+  nbd = new NbdServer({ io: store, exports: volumeExports(meta, replication), host: config.host, port: config.nbdPort });
   const nbdAddress = await nbd.listen();
-  const services: Services = { ctx, volumes, groups, hosts, protection, scheduler, jobs, users, nbd };
-  const tls = await loadOrCreateTlsIdentity(config.dataDir, config.name);
-  const http = await buildHttpServer({ services, tls, logging: config.httpLogging ?? false });
+  const services: Services = { ctx, volumes, groups, hosts, protection, scheduler, jobs, users, nbd, remotes, replication, peer, heartbeat };
+  const http = await buildHttpServer({
+    services,
+    tls,
+    logging: config.httpLogging ?? false,
+    powerstore: [
+      {
+        extendRegistry: (registry) => extendRegistryForReplication(registry, { meta, connectionState: (rs) => transport.connectionState(rs.peerSystemId) }),
+        registerRoutes: (app, api) => registerReplicationRoutes(app, api, { remotes, replication }),
+      },
+    ],
+    control: [replicationControl(remotes, peer.faults)],
+  });
   await http.listen({ host: config.host, port: config.httpsPort });
-  const httpsPort = (http.server.address() as { port: number }).port;
+  httpsPort = (http.server.address() as { port: number }).port;
   scheduler.start();
+  heartbeat.start();
 
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
+      heartbeat.stop();
       await scheduler.stop();
       await http.close();
       await nbd.close();
+      await replication.stop();
+      await peer.close();
       await jobs.drain();
       await ctx.lock.run(async () => undefined);
       await store.close();
@@ -117,7 +163,7 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
 
   return {
     identity,
-    ports: { https: httpsPort, nbd: nbdAddress.port, peer: config.peerPort },
+    ports: { https: httpsPort, nbd: nbdAddress.port, peer: peerAddress.port },
     urls: { https: `https://${config.host}:${httpsPort}`, nbd: `nbd://${config.host}:${nbdAddress.port}` },
     generatedAdminPassword: generatedPassword,
     services,
@@ -126,12 +172,25 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
   };
 }
 
+/** Replication's view of the peer link. */
+function peerTransport(peer: PeerEndpoint, heartbeat: HeartbeatMonitor): PeerTransport {
+  return {
+    call: (peerSystemId, method, params, options) => peer.peer(peerSystemId).call(method, params, options),
+    handle: (method, handler) =>
+      peer.handle(method, async (request) => (await handler({ params: request.params, payload: request.payload, fromSystemId: request.from.systemId })) ?? {}),
+    connectionState: (peerSystemId) => heartbeat.connectionState(peerSystemId) ?? 'Initializing',
+    onStateChange: (listener) => {
+      heartbeat.onStateChange(listener);
+    },
+  };
+}
+
 /** NBD exports: every volume by name; snapshots and replication destinations read-only. */
-function volumeExports(meta: SqliteMetaStore): NbdExportResolver {
+function volumeExports(meta: SqliteMetaStore, replication: ReplicationService): NbdExportResolver {
   const toExport = (v: Volume): NbdExport => ({
     name: v.name,
     volumeId: v.id,
-    readOnly: v.type === 'Snapshot' || v.isReplicationDestination,
+    readOnly: v.type === 'Snapshot' || (v.isReplicationDestination && !replication.isHostWritable(v)),
     description: v.description ?? undefined,
   });
   return {
@@ -144,8 +203,8 @@ function volumeExports(meta: SqliteMetaStore): NbdExportResolver {
 }
 
 /** Engine volumes without metadata are leftovers of a crash between the two commits: drop them. */
-function reconcileEngine(volumes: Volume[], store: BlockStore, log: (m: string, f?: Record<string, unknown>) => void): void {
-  const known = new Set(volumes.map((v) => v.id));
+function reconcileEngine(volumes: Volume[], internal: Set<string>, store: BlockStore, log: (m: string, f?: Record<string, unknown>) => void): void {
+  const known = new Set([...volumes.map((v) => v.id), ...internal]);
   for (const id of store.volumeIds()) {
     if (!known.has(id)) {
       log('deleting engine volume without metadata', { id });

@@ -4,6 +4,7 @@
 import type { ErrorCode } from '../../core/errors.ts';
 import { DomainError } from '../../core/errors.ts';
 import { RuleNotFoundError, RuleNotInPolicyError } from '../../core/protection.ts';
+import { AlreadyFailedOverError } from '../../core/replication/rules.ts';
 import { QueryError } from './query/index.ts';
 
 export interface PowerStoreError {
@@ -44,6 +45,7 @@ export function toPowerStoreError(error: unknown): PowerStoreError {
     return { status: error.status, body: errorBody(error.status === 416 ? '0xE04040030002' : '0xE04040030001', error.message, [error.message]) };
   }
   if (error instanceof RuleNotFoundError) return { status: 404, body: errorBody('0xE0203001000B', error.message, error.details.arguments) };
+  if (error instanceof AlreadyFailedOverError) return { status: 422, body: errorBody('0xE0201005000C', error.message, [error.details.id ?? '']) };
   if (error instanceof RuleNotInPolicyError) return { status: 404, body: errorBody('0xE02020010007', error.message, error.details.arguments) };
   if (error instanceof DomainError) {
     const mapped = ERROR_MAP[error.code];

@@ -35,6 +35,13 @@ export class FailoverFromDestinationError extends DomainError {
   }
 }
 
+/** Cinder treats this one (0xE0201005000C) as success when it fails back. */
+export class AlreadyFailedOverError extends StateError {
+  constructor(session: ReplicationSession) {
+    super(`Replication session ${session.id} is already failed over; use force to fail over again.`, 'replication_session', session.id);
+  }
+}
+
 /** Throws the error the dialects expect when `action` is not allowed now; returns otherwise. */
 export function checkAction(session: ReplicationSession, action: SessionAction, options: { force?: boolean; useTestCopy?: boolean } = {}): void {
   const { state, role } = session;
@@ -61,7 +68,7 @@ export function checkAction(session: ReplicationSession, action: SessionAction, 
     case 'failover_unplanned':
       if (role !== 'Destination') refuse('an unplanned failover is issued on the destination');
       if (session.failoverTest && !options.useTestCopy) refuse('a failover test is running; use_test_copy is required');
-      if (state === 'Failed_Over' && !options.force) refuse('the session is already failed over; force is required');
+      if (state === 'Failed_Over' && !options.force) throw new AlreadyFailedOverError(session);
       if (state === 'Initializing' && session.baseCycle === 0) refuse('the destination has no synchronized copy yet');
       return;
     case 'reprotect':

@@ -1,0 +1,161 @@
+// remote_system and replication_session as PowerStore resources (research/powerstore-api.md §3.7,
+// §3.8), added to the registry by the replication extension.
+import type { MetaStore } from '../../core/meta-store.ts';
+import type { RemoteSystem, ReplicationSession } from '../../core/replication/model.ts';
+import type { ConnectionState } from '../../replication/transport.ts';
+import { l10n, timestamp } from './format.ts';
+import type { ResourceRegistry, Row } from './query/index.ts';
+import { APPLIANCE_ID } from './schemas.ts';
+
+export interface ReplicationViews {
+  meta: MetaStore;
+  connectionState(rs: RemoteSystem): ConnectionState;
+}
+
+const DATA_TRANSFER_STATE: Partial<Record<ReplicationSession['state'], string>> = {
+  Initializing: 'Asynchronous_Initial_Sync',
+  Paused: 'Paused',
+  System_Paused: 'Faulted',
+};
+
+export function extendRegistryForReplication(registry: ResourceRegistry, views: ReplicationViews): void {
+  const { meta } = views;
+  const sessionsOf = (rsId: string) => meta.list('replication_session').filter((s) => s.remoteSystemId === rsId);
+  registry.remote_system = {
+    name: 'remote_system',
+    fields: (row) => remoteSystemFields(row as RemoteSystem, views.connectionState(row as RemoteSystem)),
+    associations: {
+      replication_rules: { resource: 'replication_rule', cardinality: 'many', resolve: (row) => meta.list('replication_rule').filter((r) => r.remoteSystemId === (row as RemoteSystem).id) },
+      replication_sessions: { resource: 'replication_session', cardinality: 'many', resolve: (row) => sessionsOf((row as RemoteSystem).id) },
+      snapshot_rules: { resource: 'snapshot_rule', cardinality: 'many', resolve: () => [] },
+      import_sessions: { resource: 'migration_session', cardinality: 'many', resolve: () => [] },
+      storage_container_destinations: { resource: 'migration_session', cardinality: 'many', resolve: () => [] },
+      remote_snapshot_sessions: { resource: 'migration_session', cardinality: 'many', resolve: () => [] },
+      remote_snapshots: { resource: 'migration_session', cardinality: 'many', resolve: () => [] },
+    },
+  };
+  registry.replication_session = {
+    name: 'replication_session',
+    fields: (row) => {
+      const s = row as ReplicationSession;
+      const rs = meta.get('remote_system', s.remoteSystemId);
+      return sessionFields(s, rs ? views.connectionState(rs) : 'Complete_Data_Connection_Loss');
+    },
+    associations: {
+      remote_system: { resource: 'remote_system', cardinality: 'one', resolve: (row) => meta.get('remote_system', (row as ReplicationSession).remoteSystemId) ?? null },
+      replication_rule: { resource: 'replication_rule', cardinality: 'one', resolve: (row) => ((row as ReplicationSession).replicationRuleId ? (meta.get('replication_rule', (row as ReplicationSession).replicationRuleId!) ?? null) : null) },
+      migration_session: { resource: 'migration_session', cardinality: 'one', resolve: () => null },
+      volumes: {
+        resource: 'volume',
+        cardinality: 'many',
+        resolve: (row) => (row as ReplicationSession).elementPairs.map((p) => meta.get('volume', p.localVolumeId)).filter(Boolean) as Row[],
+      },
+      volume_groups: {
+        resource: 'volume_group',
+        cardinality: 'many',
+        resolve: (row) => {
+          const s = row as ReplicationSession;
+          const g = s.resourceType === 'volume_group' ? meta.get('volume_group', s.localResourceId) : undefined;
+          return g ? [g] : [];
+        },
+      },
+    },
+  };
+  const ruleSchema = registry.replication_rule!;
+  ruleSchema.associations = {
+    ...ruleSchema.associations,
+    remote_system: { resource: 'remote_system', cardinality: 'one', resolve: (row) => meta.get('remote_system', (row as { remoteSystemId: string }).remoteSystemId) ?? null },
+    replication_sessions: { resource: 'replication_session', cardinality: 'many', resolve: (row) => meta.list('replication_session').filter((s) => s.replicationRuleId === (row as { id: string }).id) },
+  };
+  for (const resource of ['volume', 'volume_group'] as const) {
+    const schema = registry[resource]!;
+    schema.associations = {
+      ...schema.associations,
+      replication_sessions: {
+        resource: 'replication_session',
+        cardinality: 'many',
+        resolve: (row) => meta.list('replication_session').filter((s) => s.localResourceId === (row as { id: string }).id || s.elementPairs.some((p) => p.localVolumeId === (row as { id: string }).id)),
+      },
+    };
+  }
+}
+
+export function remoteSystemFields(rs: RemoteSystem, connection: ConnectionState): Record<string, unknown> {
+  const lost = connection === 'Complete_Data_Connection_Loss';
+  return {
+    id: rs.id,
+    name: rs.name,
+    description: rs.description,
+    serial_number: rs.serialNumber,
+    version: rs.version,
+    management_address: rs.managementAddress,
+    management_port: rs.managementPort,
+    type: 'PowerStore',
+    user_name: null,
+    state: lost ? 'Management_Connection_Lost' : 'OK',
+    data_connection_type: 'TCP',
+    data_connection_state: connection,
+    iscsi_addresses: [],
+    fc_target_wwns: [],
+    discovery_chap_mode: 'Disabled',
+    session_chap_mode: 'Disabled',
+    data_network_latency: rs.dataNetworkLatency,
+    data_connections: [
+      { node_id: `${APPLIANCE_ID}-NA`, initiator_address: '127.0.0.1', target_address: `${rs.managementAddress}:${rs.peerPort}`, status: lost ? 'Login_Failed' : 'Login_Success', data_connection_type: 'TCP' },
+    ],
+    capabilities: ['Asynchronous_Block_Replication'],
+    file_connection_address: null,
+    file_connection_state: null,
+    vnx_file_username: null,
+    ppdd_storage_unit_details: null,
+    appliance_details: [],
+    unity_file_details: null,
+    powerstore_data_network_configuration: null,
+    type_l10n: 'PowerStore',
+    state_l10n: l10n(lost ? 'Management_Connection_Lost' : 'OK'),
+    data_connection_type_l10n: 'TCP',
+    data_connection_state_l10n: l10n(connection),
+    discovery_chap_mode_l10n: 'Disabled',
+    session_chap_mode_l10n: 'Disabled',
+    data_network_latency_l10n: l10n(rs.dataNetworkLatency),
+    capabilities_l10n: ['Asynchronous Block Replication'],
+    file_connection_state_l10n: null,
+  };
+}
+
+export function sessionFields(s: ReplicationSession, connection: ConnectionState): Record<string, unknown> {
+  const transfer = DATA_TRANSFER_STATE[s.state] ?? 'Asynchronous';
+  return {
+    id: s.id,
+    state: s.state,
+    role: s.role,
+    resource_type: s.resourceType,
+    data_transfer_state: transfer,
+    type: s.transferMode === 'Synchronous' ? 'Synchronous' : 'Asynchronous',
+    last_sync_timestamp: timestamp(s.lastSyncMs),
+    local_resource_id: s.localResourceId,
+    remote_resource_id: s.remoteResourceId,
+    remote_system_id: s.remoteSystemId,
+    progress_percentage: s.role === 'Source' ? s.progressPercentage : null,
+    estimated_completion_timestamp: timestamp(s.estimatedCompletionMs),
+    replication_rule_id: s.replicationRuleId,
+    last_sync_duration: s.lastSyncDurationMs,
+    next_sync_timestamp: s.role === 'Source' ? timestamp(s.nextSyncMs) : null,
+    storage_element_pairs: s.elementPairs.map((p) => ({ local_storage_element_id: p.localVolumeId, remote_storage_element_id: p.remoteVolumeId, storage_element_type: 'volume', replication_shadow_id: null })),
+    failover_test_in_progress: s.failoverTest !== null,
+    error_code: s.errorCode,
+    data_connection_state: connection,
+    parent_replication_session_id: null,
+    local_resource_state: 'System_Defined',
+    witness_details: null,
+    auto_failover_state: 'Not_Applicable',
+    state_l10n: l10n(s.state),
+    role_l10n: s.role,
+    resource_type_l10n: s.resourceType === 'volume' ? 'Volume' : 'Volume Group',
+    data_transfer_state_l10n: l10n(transfer),
+    type_l10n: s.transferMode === 'Synchronous' ? 'Synchronous' : 'Asynchronous',
+    data_connection_state_l10n: l10n(connection),
+    local_resource_state_l10n: 'System Defined',
+    auto_failover_state_l10n: 'Not Applicable',
+  };
+}
