@@ -42,6 +42,7 @@ export interface RpcServerOptions {
 export class RpcServer {
   private readonly server: Http2SecureServer;
   private readonly sessions = new Set<Http2Session>();
+  private readonly fingerprints = new WeakMap<Http2Session, string>();
 
   constructor(private readonly options: RpcServerOptions) {
     this.server = createSecureServer({
@@ -95,8 +96,15 @@ export class RpcServer {
     widenSessionWindow(session);
   }
 
+  /** The trusted peer behind a session, looked up afresh each time because trust can change. */
   private peerOf(session: Http2Session | undefined): TrustedPeer | undefined {
-    const fingerprint = (session?.socket as TLSSocket | undefined)?.getPeerCertificate?.()?.fingerprint256;
+    if (!session) return undefined;
+    let fingerprint = this.fingerprints.get(session);
+    if (fingerprint === undefined) {
+      // getPeerCertificate() builds a new object per call; the certificate of a session never changes.
+      fingerprint = (session.socket as TLSSocket | undefined)?.getPeerCertificate?.()?.fingerprint256 ?? '';
+      this.fingerprints.set(session, fingerprint);
+    }
     return fingerprint ? this.options.trust.byFingerprint(fingerprint) : undefined;
   }
 
