@@ -12,3 +12,5 @@ export const SHIP_READ_BYTES_MAX = 1024 * 1024;
 export const CYCLE_FRACTION_OF_RPO = 0.8;
 /** Timeout of one control RPC (state changes, begin/commit). */
 export const CONTROL_RPC_TIMEOUT_MS = 15_000;
+/** After a failed cycle (link down, peer error) the schedule retries this much later. */
+export const CYCLE_RETRY_MS = 30_000;

@@ -13,7 +13,7 @@ import type { VolumeGroupService } from '../core/volume-groups.ts';
 import type { VolumeService } from '../core/volumes.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import { DestinationSide } from './destination.ts';
-import { CONTROL_RPC_TIMEOUT_MS, CYCLE_FRACTION_OF_RPO } from './limits.ts';
+import { CONTROL_RPC_TIMEOUT_MS, CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS } from './limits.ts';
 import type { RemoteSystemService } from './remote-systems.ts';
 import { shipExtents } from './shipper.ts';
 import type { PeerTransport } from './transport.ts';
@@ -76,6 +76,11 @@ export class ReplicationService {
     this.timers.clear();
     for (const s of this.list()) this.cancelled.add(s.id);
     await Promise.allSettled([...this.chains.values()]);
+  }
+
+  /** Resolves when no operation or cycle is queued on any session (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.chains.size > 0) await Promise.allSettled([...this.chains.values()]);
   }
 
   /** Engine volumes replication owns (bases, pending and staging snapshots, test shadows). */
@@ -303,7 +308,8 @@ export class ReplicationService {
       return { result: {} };
     });
     this.transport.handle(RPC.becomeSource, async ({ params }) => {
-      await this.becomeSource(params.sessionId as string, params.generation as number, params.state as SessionState);
+      // With reverse, this side reprotects at once: it starts Failed_Over and reprotect moves it on.
+      await this.becomeSource(params.sessionId as string, params.generation as number, params.reprotect ? 'Failed_Over' : (params.state as SessionState));
       if (params.reprotect) setImmediate(() => void this.reprotect(params.sessionId as string).catch((e) => this.log('reverse reprotect failed', { error: String(e) })));
       return { result: {} };
     });
@@ -348,14 +354,19 @@ export class ReplicationService {
     return this.exclusive(sessionId, () => this.cycle(sessionId)).catch(() => undefined);
   }
 
-  /** Arms the RPO timer of a source session: the next cycle at 80% of the RPO after the last. */
+  /**
+   * Arms the RPO timer of a source session: the next cycle at 80% of the RPO after the last one,
+   * or after CYCLE_RETRY_MS when the last attempt failed. A timer that finds the session not
+   * runnable does nothing: resume and reprotect arm it again.
+   */
   private arm(sessionId: string): void {
     this.timers.get(sessionId)?.cancel();
     this.timers.delete(sessionId);
     const s = this.ctx.meta.get('replication_session', sessionId);
     if (!s || s.role !== 'Source' || this.stopped || s.rpoSeconds <= 0) return;
     const nowMs = this.ctx.clock.nowMs();
-    const dueMs = s.lastSyncMs === null ? nowMs : s.lastSyncMs + s.rpoSeconds * 1000 * CYCLE_FRACTION_OF_RPO;
+    let dueMs = s.lastSyncMs === null ? nowMs : s.lastSyncMs + s.rpoSeconds * 1000 * CYCLE_FRACTION_OF_RPO;
+    if (s.state === 'System_Paused') dueMs = Math.max(dueMs, nowMs + CYCLE_RETRY_MS);
     if (s.nextSyncMs !== dueMs) this.patch(sessionId, { nextSyncMs: dueMs });
     this.timers.set(
       sessionId,
@@ -363,7 +374,6 @@ export class ReplicationService {
         this.timers.delete(sessionId);
         const current = this.ctx.meta.get('replication_session', sessionId);
         if (current && ['OK', 'System_Paused', 'Initializing'].includes(current.state)) void this.runSoon(sessionId);
-        else this.arm(sessionId);
       }),
     );
   }

@@ -1,0 +1,59 @@
+// Two systems in one process, paired through the PowerStore API as Ansible does it:
+// x509_certificate/exchange, then remote_system on one side (created on both).
+import assert from 'node:assert/strict';
+import { ManualClock } from '../../src/core/clock.ts';
+import { ADMIN_PASSWORD, startTestSystem, type TestSystem } from './system.ts';
+
+export interface Pair {
+  a: TestSystem;
+  b: TestSystem;
+  clockA: ManualClock;
+  clockB: ManualClock;
+  /** A's remote_system id for B, and B's for A. */
+  rsOnA: string;
+  rsOnB: string;
+  close(): Promise<void>;
+}
+
+export async function startPair(): Promise<Pair> {
+  const clockA = new ManualClock();
+  const clockB = new ManualClock();
+  const a = await startTestSystem({ name: 'site-a', clock: clockA });
+  const b = await startTestSystem({ name: 'site-b', clock: clockB });
+  const exchange = await a.ps('POST', '/x509_certificate/exchange', { service: 'Replication_HTTP', address: '127.0.0.1', port: b.system.ports.https, username: 'admin', password: ADMIN_PASSWORD });
+  assert.equal(exchange.status, 204, JSON.stringify(exchange.body));
+  const rs = await a.ps('POST', '/remote_system', { management_address: '127.0.0.1', management_port: b.system.ports.https, type: 'PowerStore', data_network_latency: 'Low' });
+  assert.equal(rs.status, 201, JSON.stringify(rs.body));
+  const onB = await b.ps('GET', '/remote_system?select=id,name');
+  assert.equal(onB.body.length, 1);
+  await heartbeats({ a, b } as Pair);
+  return {
+    a,
+    b,
+    clockA,
+    clockB,
+    rsOnA: rs.body.id,
+    rsOnB: onB.body[0].id,
+    close: async () => {
+      await a.close();
+      await b.close();
+    },
+  };
+}
+
+/** One heartbeat round on both sides (pings go over the real link). */
+export async function heartbeats(pair: Pick<Pair, 'a' | 'b'>): Promise<void> {
+  await pair.a.system.services.heartbeat.tick();
+  await pair.b.system.services.heartbeat.tick();
+}
+
+/** Waits for background work a test started (jobs, queued cycles) without sleeping on time. */
+export async function settle(pair: Pick<Pair, 'a' | 'b'>): Promise<void> {
+  for (let i = 0; i < 3; i++) {
+    await pair.a.system.services.jobs.drain();
+    await pair.b.system.services.jobs.drain();
+    await new Promise((r) => setImmediate(r));
+    await pair.a.system.services.replication.idle();
+    await pair.b.system.services.replication.idle();
+  }
+}
