@@ -53,7 +53,7 @@ export class PeerEndpoint {
       tls: options.tls, trust: options.trust, faults: this.faults, handlers: this.handlers, log: this.log,
     });
     this.connector = new PeerConnector({ tls: options.tls, trust: options.trust, log: this.log });
-
+    this.faults.onChange(() => this.cutDownLinks());
     this.handle('peer.ping', async () => {
       const result: PingResult = { ...options.identity, nowMs: options.clock.nowMs() };
       return { result };
