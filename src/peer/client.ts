@@ -42,7 +42,9 @@ export class PeerClient {
   call<T>(method: string, params: unknown, options: CallOptions = {}): Promise<CallResult<T>> {
     const payload = options.payload ?? null;
     const timeoutMs = options.timeoutMs ?? PEER_CALL_TIMEOUT_MS_DEFAULT;
-    if (!isValidMethod(method)) return Promise.reject(new ValidationError(`Invalid RPC method name ${JSON.stringify(method)}.`, 'method'));
+    if (!isValidMethod(method)) {
+      return Promise.reject(new ValidationError(`Invalid RPC method name ${JSON.stringify(method)}.`, 'method'));
+    }
     if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) {
       return Promise.reject(new ValidationError(`timeoutMs must be positive, got ${timeoutMs}.`, 'timeoutMs'));
     }
@@ -134,7 +136,7 @@ class OutgoingCall {
     const status = Number(headers[':status']);
     const lengths = parseFrameLengths(headers);
     if ('problem' in lengths) {
-      this.fail(new DomainError('INTERNAL', `Peer ${this.peerSystemId} answered ${this.method} badly: ${lengths.problem}.`), false);
+      this.fail(this.malformed(lengths.problem), false);
       return;
     }
     readFrame(stream, lengths).then(
@@ -149,7 +151,7 @@ class OutgoingCall {
   private onFrame(status: number, outcome: unknown, frame: Frame): void {
     const parsed = parseJson(frame.json);
     if (!parsed.ok) {
-      this.fail(new DomainError('INTERNAL', `Peer ${this.peerSystemId} answered ${this.method} with ${parsed.problem}.`), false);
+      this.fail(this.malformed(parsed.problem), false);
       return;
     }
     if (status === 200 && outcome === 'ok') {
@@ -160,6 +162,10 @@ class OutgoingCall {
     } else {
       this.fail(fromWireError(parsed.value, this.peerSystemId), false);
     }
+  }
+
+  private malformed(problem: string): DomainError {
+    return new DomainError('INTERNAL', `Peer ${this.peerSystemId} answered ${this.method} malformed: ${problem}.`);
   }
 
   private onTimeout(timeoutMs: number): void {

@@ -75,7 +75,9 @@ export class PeerConnector {
     });
     const entry: Entry = { session, fingerprint256, connected: false, ready: Promise.resolve(session) };
     entry.ready = new Promise<ClientHttp2Session>((resolve, reject) => {
-      const onError = (error: Error): void => reject(unreachable(peerSystemId, `connect failed: ${error.message}`, error));
+      const onError = (error: Error): void => {
+        reject(unreachable(peerSystemId, `connect failed: ${error.message}`, error));
+      };
       const onClose = (): void => reject(unreachable(peerSystemId, 'the session closed while connecting'));
       session.once('error', onError);
       session.once('close', onClose);

@@ -65,7 +65,9 @@ export class PeerEndpoint {
   }
 
   handle(method: string, handler: RpcHandler): void {
-    if (!isValidMethod(method)) throw new ValidationError(`Invalid RPC method name ${JSON.stringify(method)}.`, 'method');
+    if (!isValidMethod(method)) {
+      throw new ValidationError(`Invalid RPC method name ${JSON.stringify(method)}.`, 'method');
+    }
     if (this.handlers.has(method)) throw new Error(`peer: a handler for ${method} is already registered`);
     this.handlers.set(method, handler);
   }

@@ -63,7 +63,7 @@ describe('peer link under faults', () => {
     await Promise.all([a.endpoint.close(), b.endpoint.close(), ...extra.splice(0).map((s) => s.endpoint.close())]);
   });
 
-  it('link_down fails calls both ways at once, fails calls in flight, and removing it restores the link', async () => {
+  it('link_down fails calls both ways at once, fails calls in flight, and removing it restores the link', { timeout: 10_000 }, async () => {
     let arrivedCount = 0;
     let arrive: () => void = () => {};
     const bothArrived = new Promise<void>((resolve) => { arrive = resolve; });

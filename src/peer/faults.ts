@@ -92,7 +92,8 @@ function appliesTo(fault: ActiveFault, peerSystemId: string | undefined): boolea
 function validateFault(fault: PeerFault): void {
   if (fault.kind === 'delay') {
     if (!Number.isInteger(fault.delayMs) || fault.delayMs < 0 || fault.delayMs > FAULT_DELAY_MS_MAX) {
-      throw new ValidationError(`delayMs must be an integer in 0..${FAULT_DELAY_MS_MAX}, got ${fault.delayMs}.`, 'delayMs');
+      const message = `delayMs must be an integer in 0..${FAULT_DELAY_MS_MAX}, got ${fault.delayMs}.`;
+      throw new ValidationError(message, 'delayMs');
     }
   } else if (fault.kind === 'drop') {
     if (!(fault.fraction >= 0 && fault.fraction <= 1)) {

@@ -127,7 +127,9 @@ export class HeartbeatMonitor {
     } catch (error) {
       health.failuresCount += 1;
       this.log('peer ping failed', { peerSystemId, failuresCount: health.failuresCount, error: String(error) });
-      if (health.failuresCount >= this.failuresMax) this.setState(peerSystemId, health, 'Complete_Data_Connection_Loss');
+      if (health.failuresCount >= this.failuresMax) {
+        this.setState(peerSystemId, health, 'Complete_Data_Connection_Loss');
+      }
     }
   }
 

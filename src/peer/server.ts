@@ -121,7 +121,9 @@ export class RpcServer {
     if (headers[':method'] !== 'POST') return refuse(stream, 405, 'VALIDATION_FAILED', 'Peer RPC uses POST.');
     if (method === undefined) return refuse(stream, 400, 'VALIDATION_FAILED', `Not an RPC path: ${headers[':path']}.`);
     const lengths = parseFrameLengths(headers);
-    if ('problem' in lengths) return refuse(stream, lengths.status, 'VALIDATION_FAILED', `Refused ${method}: ${lengths.problem}.`);
+    if ('problem' in lengths) {
+      return refuse(stream, lengths.status, 'VALIDATION_FAILED', `Refused ${method}: ${lengths.problem}.`);
+    }
     const frame = await readFrame(stream, lengths);
     const params = parseJson(frame.json);
     if (!params.ok) return refuse(stream, 400, 'VALIDATION_FAILED', `Refused ${method}: ${params.problem}.`);
@@ -133,14 +135,16 @@ export class RpcServer {
   private async dispatch(method: string, request: RpcRequest): Promise<{ outcome: 'ok' | 'error'; frame: Frame }> {
     const handler = this.options.handlers.get(method);
     if (!handler) {
-      return errorAnswer({ code: 'NOT_FOUND', message: `No RPC method ${method} on this system.`, details: { arguments: [method] } });
+      const message = `No RPC method ${method} on this system.`;
+      return errorAnswer({ code: 'NOT_FOUND', message, details: { arguments: [method] } });
     }
     try {
       const response = await handler(request);
       const json = encodeJson(response.result);
       const payload = response.payload ?? null;
       if (json.length > PEER_JSON_BYTES_MAX || (payload?.length ?? 0) > PEER_PAYLOAD_BYTES_MAX) {
-        throw new Error(`${method} answered ${json.length} JSON and ${payload?.length ?? 0} payload bytes, over the limits`);
+        const sizes = `${json.length} JSON and ${payload?.length ?? 0} payload bytes`;
+        throw new Error(`${method} answered ${sizes}, over the limits`);
       }
       return { outcome: 'ok', frame: { json, payload } };
     } catch (error) {
