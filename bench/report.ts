@@ -1,0 +1,214 @@
+// Formatting of benchmark results: the console table, the targets (from the issues) with met / not
+// met, and the rewrite of the generated section of BENCHMARKS.md between
+//   <!-- bench:begin -->  and  <!-- bench:end -->
+// The section also carries the raw results as JSON in an HTML comment (<!-- bench:data ... -->), so
+// that a run of some modules (`npm run bench -- api`) keeps the last figures of the others, shown
+// with their own date.
+//
+// Figure names the targets read (a module returns them from its run*Bench function):
+//   nbd     randwrite_4k_qd32_iops_{ours,qemu,ratio}, randread_4k_qd32_iops_{...},
+//           nbdcopy_read_mibps_{...}                               (bench/nbd.ts)
+//   engine  snapshot_1gib_ms and snapshot_16gib_ms: durable snapshot of a full 1 GiB volume and
+//           of a 16 GiB one                                         (bench/engine.ts, when it exports runEngineBench)
+//   api     filter_*, page_*, health_* (p50_ms, p99_ms, rps) and *_vs_health_ratio  (bench/api.ts)
+
+import { readFileSync } from 'node:fs';
+import { availableParallelism, totalmem } from 'node:os';
+
+export const BEGIN = '<!-- bench:begin -->';
+export const END = '<!-- bench:end -->';
+const DATA_PREFIX = '<!-- bench:data ';
+
+export type Figures = Record<string, number>;
+
+export interface ModuleResult {
+  /** Module name: engine, nbd, api. */
+  name: string;
+  status: 'ok' | 'missing' | 'no-export' | 'failed';
+  figures?: Figures;
+  error?: string;
+  seconds?: number;
+  /** ISO date-time of the run that produced the figures. */
+  date: string;
+  machine: string;
+}
+
+export function machineDescription(): string {
+  let model = 'unknown CPU';
+  try {
+    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
+    if (line) model = line.slice(line.indexOf(':') + 1).trim();
+  } catch {
+    /* not Linux */
+  }
+  const memGiB = Math.round(totalmem() / 1024 ** 3);
+  return `${availableParallelism()} cores (nproc), ${model}, ${memGiB} GiB RAM, Node ${process.version}, ${process.platform} ${process.arch}`;
+}
+
+type Status = 'met' | 'not met' | 'reported' | 'not yet measured';
+
+interface TargetRow {
+  target: string;
+  figure: string;
+  status: Status;
+  date?: string;
+}
+
+interface Target {
+  module: string;
+  target: string;
+  evaluate(figures: Figures): Omit<TargetRow, 'target' | 'date'> | null;
+}
+
+const fmt = (value: number | undefined, digits = 1) =>
+  value === undefined || !Number.isFinite(value) ? '?' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+
+/** ours ≥ 0.9 × qemu-nbd for one of bench/nbd.ts's figures. */
+function vsQemu(name: string, unit: string, label: string): Target {
+  return {
+    module: 'nbd',
+    target: `${label} ≥ 0.9× qemu-nbd`,
+    evaluate: (f) => {
+      const ours = f[`${name}_ours`];
+      const qemu = f[`${name}_qemu`];
+      if (ours === undefined || qemu === undefined) return null;
+      const ratio = ours / qemu;
+      return {
+        figure: `ours ${fmt(ours, 0)} ${unit}, qemu-nbd ${fmt(qemu, 0)} ${unit}: **${fmt(ratio, 2)}×**`,
+        status: ratio >= 0.9 ? 'met' : 'not met',
+      };
+    },
+  };
+}
+
+const firstOf = (f: Figures, keys: string[]) => keys.map((k) => f[k]).find((v) => v !== undefined);
+
+export const TARGETS: Target[] = [
+  vsQemu('randwrite_4k_qd32_iops', 'IOPS', 'fio 4 KiB randwrite QD32'),
+  vsQemu('randread_4k_qd32_iops', 'IOPS', 'fio 4 KiB randread QD32'),
+  vsQemu('nbdcopy_read_mibps', 'MiB/s', 'nbdcopy sequential read'),
+  {
+    module: 'engine',
+    target: 'snapshot of a 16 GiB volume ≤ 2× that of a 1 GiB one',
+    evaluate: (f) => {
+      const small = firstOf(f, ['snapshot_1gib_ms', 'snapshot_full_1gib_ms', 'snapshot_1g_ms']);
+      const large = firstOf(f, ['snapshot_16gib_ms', 'snapshot_sparse_16gib_ms', 'snapshot_16g_ms']);
+      if (small === undefined || large === undefined) return null;
+      const ratio = large / small;
+      return { figure: `1 GiB ${fmt(small, 2)} ms, 16 GiB ${fmt(large, 2)} ms: **${fmt(ratio, 2)}×**`, status: ratio <= 2 ? 'met' : 'not met' };
+    },
+  },
+  {
+    module: 'api',
+    target: 'GET /volume, select + filter over 10,000 volumes: report p50/p99 and requests/s',
+    evaluate: (f) => {
+      if (f.filter_rps === undefined) return null;
+      return {
+        figure:
+          `p50 ${fmt(f.filter_p50_ms, 2)} ms, p99 ${fmt(f.filter_p99_ms, 2)} ms, ${fmt(f.filter_rps, 0)} req/s ` +
+          `(**${fmt(f.filter_vs_health_ratio, 3)}×** health on the same server, over ${fmt(f.volumes, 0)} volumes)`,
+        status: 'reported',
+      };
+    },
+  },
+];
+
+export function evaluateTargets(results: Map<string, ModuleResult>): TargetRow[] {
+  return TARGETS.map((t) => {
+    const result = results.get(t.module);
+    const row = result?.figures ? t.evaluate(result.figures) : null;
+    if (!row) return { target: t.target, figure: '—', status: 'not yet measured' as const };
+    return { target: t.target, ...row, date: result!.date };
+  });
+}
+
+function markdownTable(header: string[], rows: string[][]): string {
+  const escape = (cell: string) => cell.replace(/\|/g, '\\|');
+  return [
+    `| ${header.join(' | ')} |`,
+    `| ${header.map(() => '---').join(' | ')} |`,
+    ...rows.map((r) => `| ${r.map(escape).join(' | ')} |`),
+  ].join('\n');
+}
+
+/** Console table: every figure of every module, then the targets. */
+export function consoleReport(thisRun: ModuleResult[], results: Map<string, ModuleResult>): string {
+  const rows: string[][] = [];
+  for (const r of thisRun) {
+    if (r.status !== 'ok') {
+      rows.push([r.name, `(${r.status}${r.error ? `: ${r.error}` : ''})`, '']);
+      continue;
+    }
+    for (const [key, value] of Object.entries(r.figures ?? {})) rows.push([r.name, key, fmt(value, 3)]);
+  }
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length), 6));
+  const lines = rows.map((r) => `${r[0]!.padEnd(widths[0]!)}  ${r[1]!.padEnd(widths[1]!)}  ${r[2]!.padStart(widths[2]!)}`);
+  lines.push('');
+  for (const t of evaluateTargets(results)) lines.push(`[${t.status}] ${t.target}: ${t.figure.replace(/\*\*/g, '')}`);
+  return lines.join('\n');
+}
+
+/** Describes the anchor of each module, as printed above its figures. */
+const MODULE_NOTES: Record<string, string> = {
+  engine: 'Storage engine alone (bench/engine.ts), no network.',
+  nbd:
+    'Our NBD server (real engine, child process) against qemu-nbd on a raw file of the same size in the same run (bench/nbd.ts); ' +
+    '`_ratio` is ours / qemu-nbd (for latencies, above 1 means ours is slower).',
+  api:
+    '`tandem serve` in a child process, 10,000 volumes of 1 MiB created through POST /api/rest/volume, then GETs with 8 in flight ' +
+    'over keep-alive HTTPS with Basic auth (bench/api.ts). `filter` = `?select=id,name,size,type,protection_data,volume_groups(id,name)&name=eq.vol-07777`, ' +
+    '`page` = `?select=id,name,size&order=name&limit=100&offset=5000`, anchor `health` = `GET /tandem/v1/health` on the same server.',
+};
+
+export function generatedSection(results: Map<string, ModuleResult>, thisRun: ModuleResult[]): string {
+  const out: string[] = [BEGIN, '<!-- Generated by `npm run bench` (bench/run.ts); edits here are overwritten. -->', ''];
+  const ranNow = new Map(thisRun.map((r) => [r.name, r]));
+  const order = ['engine', 'nbd', 'api', ...[...results.keys()].filter((k) => !['engine', 'nbd', 'api'].includes(k))];
+  out.push('### Targets', '');
+  out.push(
+    markdownTable(
+      ['target', 'measured', 'status', 'run'],
+      evaluateTargets(results).map((t) => [t.target, t.figure, t.status, t.date ? t.date.slice(0, 10) : '—']),
+    ),
+  );
+  out.push('');
+  for (const name of order) {
+    const stored = results.get(name);
+    const now = ranNow.get(name);
+    if (!stored && !now) continue;
+    out.push(`### ${name}`, '');
+    if (MODULE_NOTES[name]) out.push(MODULE_NOTES[name]!, '');
+    if (now && now.status !== 'ok') out.push(`Last attempt (${now.date.slice(0, 16).replace('T', ' ')} UTC): ${now.status}${now.error ? ` — ${now.error}` : ''}.`, '');
+    if (!stored?.figures) {
+      out.push('Not yet measured.', '');
+      continue;
+    }
+    out.push(`Measured ${stored.date.slice(0, 16).replace('T', ' ')} UTC${stored.seconds ? ` (took ${Math.round(stored.seconds)} s)` : ''} on ${stored.machine}.`, '');
+    out.push(markdownTable(['figure', 'value'], Object.entries(stored.figures).map(([k, v]) => [`\`${k}\``, fmt(v, 3)])), '');
+  }
+  const data: Record<string, ModuleResult> = {};
+  for (const [name, r] of results) if (r.figures) data[name] = r;
+  out.push(`${DATA_PREFIX}${JSON.stringify(data).replace(/--/g, '\\u002d\\u002d')} -->`, END);
+  return out.join('\n');
+}
+
+/** Results stored in an existing BENCHMARKS.md, by module. */
+export function storedResults(markdown: string): Map<string, ModuleResult> {
+  const start = markdown.indexOf(DATA_PREFIX);
+  if (start < 0) return new Map();
+  const end = markdown.indexOf(' -->', start);
+  try {
+    const data = JSON.parse(markdown.slice(start + DATA_PREFIX.length, end)) as Record<string, ModuleResult>;
+    return new Map(Object.entries(data));
+  } catch {
+    return new Map();
+  }
+}
+
+/** Replaces the text between the markers (inclusive), or appends the section when they are absent. */
+export function rewriteSection(markdown: string, section: string): string {
+  const begin = markdown.indexOf(BEGIN);
+  const end = markdown.indexOf(END);
+  if (begin < 0 || end < begin) return `${markdown.trimEnd()}\n\n${section}\n`;
+  return markdown.slice(0, begin) + section + markdown.slice(end + END.length);
+}
