@@ -1,5 +1,6 @@
 // The `tandem` command.
 import { Command } from 'commander';
+import { lab } from './lab.ts';
 import { serve } from './serve.ts';
 
 const program = new Command();
@@ -17,6 +18,16 @@ program
   .option('--json', 'print the ready line as JSON')
   .action(async (options) => {
     await serve(options);
+  });
+
+program
+  .command('lab')
+  .description('run the two-site lab: site-a and site-b, paired, each in its own process')
+  .option('--data <dir>', 'data directory of the lab', '.tandem/lab')
+  .option('--host <addr>', 'address to listen on', '127.0.0.1')
+  .option('--base-port <port>', 'site-a HTTPS port; site-b uses the next one', '8443')
+  .action(async (options) => {
+    await lab(options);
   });
 
 await program.parseAsync(process.argv);

@@ -6,6 +6,8 @@ import type { Kind, Kinds } from './model.ts';
 export interface MetaStore {
   get<K extends Kind>(kind: K, id: string): Kinds[K] | undefined;
   list<K extends Kind>(kind: K): Kinds[K][];
+  /** Like list without copying, for read-only scans on hot paths: callers must not mutate. */
+  listShared<K extends Kind>(kind: K): readonly Kinds[K][];
   put<K extends Kind>(kind: K, doc: Kinds[K]): void;
   delete(kind: Kind, id: string): void;
   /** Runs fn atomically: all puts and deletes inside land together or not at all. */

@@ -251,7 +251,7 @@ export class ProtectionService {
 
   isPolicyAssigned(policyId: string): boolean {
     return (
-      this.ctx.meta.list('volume').some((v) => v.protectionPolicyId === policyId) ||
+      this.ctx.meta.listShared('volume').some((v) => v.protectionPolicyId === policyId) ||
       this.ctx.meta.list('volume_group').some((g) => g.protectionPolicyId === policyId)
     );
   }

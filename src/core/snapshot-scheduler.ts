@@ -49,7 +49,7 @@ export class SnapshotScheduler {
   private async takeDueSnapshots(): Promise<void> {
     const nowMs = this.ctx.clock.nowMs();
     const resources = [
-      ...this.ctx.meta.list('volume').filter((v) => v.protectionPolicyId && v.type !== 'Snapshot' && !v.isReplicationDestination).map((v) => ({ kind: 'volume' as const, id: v.id, policyId: v.protectionPolicyId! })),
+      ...this.ctx.meta.listShared('volume').filter((v) => v.protectionPolicyId && v.type !== 'Snapshot' && !v.isReplicationDestination).map((v) => ({ kind: 'volume' as const, id: v.id, policyId: v.protectionPolicyId! })),
       ...this.ctx.meta.list('volume_group').filter((g) => g.protectionPolicyId && g.type !== 'Snapshot' && !g.isReplicationDestination).map((g) => ({ kind: 'volume_group' as const, id: g.id, policyId: g.protectionPolicyId! })),
     ];
     for (const resource of resources) {

@@ -74,7 +74,7 @@ export class VolumeService {
   }
 
   findByName(name: string): Volume | undefined {
-    return this.ctx.meta.list('volume').find((v) => v.name === name);
+    return this.ctx.meta.listShared('volume').find((v) => v.name === name);
   }
 
   create(input: CreateVolumeInput): Promise<Volume> {
@@ -298,7 +298,7 @@ export class VolumeService {
   }
 
   mappingsOf(volumeId: string): HostVolumeMapping[] {
-    return this.ctx.meta.list('host_volume_mapping').filter((m) => m.volumeId === volumeId);
+    return this.ctx.meta.listShared('host_volume_mapping').filter((m) => m.volumeId === volumeId);
   }
 
   /** Builds a volume record with defaults; the caller persists it. */
@@ -378,7 +378,7 @@ export class VolumeService {
       return 0;
     }
     if (!this.ctx.meta.get('host', hostId)) throw new NotFoundError('host', hostId);
-    const used = new Set(this.ctx.meta.list('host_volume_mapping').filter((m) => m.hostId === hostId).map((m) => m.logicalUnitNumber));
+    const used = new Set(this.ctx.meta.listShared('host_volume_mapping').filter((m) => m.hostId === hostId).map((m) => m.logicalUnitNumber));
     if (logicalUnitNumber !== null) {
       checkInteger('logical_unit_number', logicalUnitNumber, 0, 16383);
       if (used.has(logicalUnitNumber)) throw new InUseError(`Logical unit number ${logicalUnitNumber} is already used on host ${hostId}.`, 'host', hostId);
@@ -393,9 +393,17 @@ export class VolumeService {
     this.ctx.meta.put('host_volume_mapping', { id: this.ctx.ids.uuid(), hostId, volumeId, logicalUnitNumber: lun });
   }
 
+  /**
+   * The next free volume number. Derived from the volumes themselves (cached after the first
+   * scan) rather than a separately committed counter, so a create costs one metadata commit.
+   */
   private nextNumber(): number {
-    const next = Number(this.ctx.meta.getSetting('next_volume_number') ?? '0');
-    this.ctx.meta.setSetting('next_volume_number', String(next + 1));
-    return next;
+    if (this.numberHighWater === null) {
+      this.numberHighWater = this.ctx.meta.listShared('volume').reduce((max, v) => Math.max(max, v.number), -1);
+    }
+    this.numberHighWater += 1;
+    return this.numberHighWater;
   }
+
+  private numberHighWater: number | null = null;
 }

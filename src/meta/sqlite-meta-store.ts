@@ -57,7 +57,6 @@ export class SqliteMetaStore implements MetaStore {
     return [...merged.values()].map((d) => structuredClone(d) as Kinds[K]);
   }
 
-  /** Like list, without copying: for hot read paths that promise not to mutate. */
   listShared<K extends Kind>(kind: K): readonly Kinds[K][] {
     if (this.staged?.get(kind)) return this.list(kind);
     return [...(this.cache.get(kind)?.values() ?? [])] as Kinds[K][];
