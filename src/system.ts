@@ -111,8 +111,8 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
 
   // The peer link and replication.
   const trust = new MetaTrustStore(meta);
-  const peer = new PeerEndpoint({ identity: { systemId: identity.id, name: identity.name }, tls, host: config.host, port: config.peerPort, clock, trust });
-  const peerAddress = await peer.listen();
+  const peer = await listenPeer(meta, { identity: { systemId: identity.id, name: identity.name }, tls, host: config.host, port: config.peerPort, clock, trust });
+  const peerAddress = { port: Number(meta.getSetting('peer_port')) };
   const heartbeat = new HeartbeatMonitor({
     endpoint: peer,
     trust,
@@ -170,6 +170,27 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
     http,
     close,
   };
+}
+
+/**
+ * Peers keep this system's peer port in their trust records, so with --peer-port 0 a restart
+ * first tries the port it had before; only if that is taken does it pick a new one.
+ */
+async function listenPeer(meta: SqliteMetaStore, options: ConstructorParameters<typeof PeerEndpoint>[0]): Promise<PeerEndpoint> {
+  const saved = Number(meta.getSetting('peer_port') ?? '0');
+  if (options.port === 0 && saved > 0) {
+    const endpoint = new PeerEndpoint({ ...options, port: saved });
+    try {
+      await endpoint.listen();
+      return endpoint;
+    } catch {
+      await endpoint.close();
+    }
+  }
+  const endpoint = new PeerEndpoint(options);
+  const { port } = await endpoint.listen();
+  meta.setSetting('peer_port', String(port));
+  return endpoint;
 }
 
 /** Replication's view of the peer link. */
