@@ -9,6 +9,16 @@ import type { VolumeService } from '../core/volumes.ts';
 import type { PeerTransport } from './transport.ts';
 import { RPC, type CreateDestinationParams, type CreateDestinationResult, type CycleBeginParams, type CycleBeginResult, type CycleExtentsParams } from './wire.ts';
 
+/** A user or scheduled snapshot of the source that this cycle's cut stands for. */
+export interface ReplicatedSnapshot {
+  name: string;
+  description: string | null;
+  creatorType: Volume['creatorType'];
+  createdByRuleName: string | null;
+  expirationTimestampMs: number | null;
+  sourceTimestampMs: number;
+}
+
 interface OpenCycle {
   cycle: number;
   stagingIds: Record<string, string>; // remote (local here) volume id → staging volume id
@@ -30,7 +40,7 @@ export class DestinationSide {
       return { result: {} };
     });
     transport.handle(RPC.cycleCommit, async ({ params }) => {
-      await this.commit(params.sessionId as string, params.cycle as number, params.syncedAtMs as number);
+      await this.commit(params.sessionId as string, params.cycle as number, params.syncedAtMs as number, (params.snapshot as ReplicatedSnapshot | null) ?? null);
       return { result: {} };
     });
     transport.handle(RPC.cycleAbort, async ({ params }) => {
@@ -167,7 +177,7 @@ export class DestinationSide {
   }
 
   /** Makes the staging copies the new content and the new common base, all members at once. */
-  async commit(sessionId: string, cycle: number, syncedAtMs: number): Promise<void> {
+  async commit(sessionId: string, cycle: number, syncedAtMs: number, snapshot: ReplicatedSnapshot | null = null): Promise<void> {
     const open = this.open.get(sessionId);
     if (!open || open.cycle !== cycle) throw new StateError(`No open cycle ${cycle} for replication session ${sessionId}.`, 'replication_session', sessionId);
     await this.ctx.store.flush();
@@ -176,7 +186,34 @@ export class DestinationSide {
       this.ctx.meta.put('replication_session', { ...session, pendingCommit: { cycle, stagingIds: open.stagingIds } });
       this.open.delete(sessionId);
       await this.finishCommit(sessionId, syncedAtMs);
+      if (snapshot) await this.takeReplicatedSnapshot(this.session(sessionId), snapshot);
     });
+  }
+
+  /** The destination's copy of a source snapshot: same name (suffixed if taken), same times. */
+  private async takeReplicatedSnapshot(session: ReplicationSession, snapshot: ReplicatedSnapshot): Promise<void> {
+    const pair = session.elementPairs[0];
+    if (!pair) return;
+    const taken = (name: string) => this.ctx.meta.listShared('volume').some((v) => v.name === name);
+    const name = taken(snapshot.name) ? `${snapshot.name}.replica` : snapshot.name;
+    if (taken(name)) return;
+    const dest = this.ctx.meta.get('volume', pair.localVolumeId);
+    if (!dest) return;
+    const snap = this.volumes.newVolume({
+      name,
+      sizeBytes: dest.sizeBytes,
+      type: 'Snapshot',
+      description: snapshot.description,
+      sourceId: dest.id,
+      familyId: dest.familyId,
+      sourceTimestampMs: snapshot.sourceTimestampMs,
+      creatorType: snapshot.creatorType,
+      createdByRuleName: snapshot.createdByRuleName,
+      expirationTimestampMs: snapshot.expirationTimestampMs,
+      sectorSizeBytes: dest.sectorSizeBytes,
+    });
+    await this.ctx.store.snapshotVolume(this.hooks.replicaTarget(session, dest.id), snap.id);
+    await this.volumes.commitOrUndo([snap.id], () => this.ctx.meta.put('volume', snap));
   }
 
   /** Applies a recorded commit (idempotent); also run at start-up for a commit cut by a crash. */

@@ -242,6 +242,8 @@ export class ReplicationService {
       createdAtMs: nowMs,
       pendingCycle: null,
       pendingCommit: null,
+      // Snapshots taken before protection stay local; those taken from now on are replicated.
+      snapshotWatermark: this.ctx.meta.listShared('volume').reduce((max, v) => Math.max(max, v.number), -1),
     });
     setImmediate(() => void this.exclusive(sessionId, () => this.cycle(sessionId)).catch(() => undefined));
   }
@@ -378,8 +380,37 @@ export class ReplicationService {
     );
   }
 
-  /** One cycle: consistent snapshots, ship diff(base, new) into staging, commit, new base. */
+  /**
+   * Brings the destination up to now. User and scheduled snapshots taken on a replicated volume
+   * since the last cycle are cut points of their own: a cycle ships up to each of them and the
+   * destination takes a snapshot of the same name, then a last cycle ships up to now.
+   */
   private async cycle(sessionId: string): Promise<void> {
+    for (const snapshot of this.snapshotsToReplicate(sessionId)) {
+      await this.cycleTo(sessionId, snapshot);
+      this.patchIfPresent(sessionId, { snapshotWatermark: snapshot.number });
+    }
+    await this.cycleTo(sessionId, null);
+  }
+
+  /** Snapshots of a replicated volume (not groups) that the destination has not received yet. */
+  private snapshotsToReplicate(sessionId: string): Volume[] {
+    const s = this.ctx.meta.get('replication_session', sessionId);
+    if (!s || s.role !== 'Source' || s.resourceType !== 'volume') return [];
+    const watermark = s.snapshotWatermark ?? -1;
+    return this.ctx.meta
+      .listShared('volume')
+      .filter((v) => v.type === 'Snapshot' && v.sourceId === s.localResourceId && v.number > watermark && (v.creatorType === 'User' || v.creatorType === 'Scheduler'))
+      .sort((a, b) => a.number - b.number);
+  }
+
+  private patchIfPresent(id: string, changes: Partial<ReplicationSession>): void {
+    const current = this.ctx.meta.get('replication_session', id);
+    if (current) this.put({ ...current, ...changes });
+  }
+
+  /** One cycle: consistent snapshots, ship diff(base, cut) into staging, commit, new base. */
+  private async cycleTo(sessionId: string, userSnapshot: Volume | null): Promise<void> {
     let s = this.ctx.meta.get('replication_session', sessionId);
     if (!s || s.role !== 'Source' || this.stopped) return;
     if (!['OK', 'System_Paused', 'Initializing', 'Synchronizing', 'Failing_Over', 'Reprotecting'].includes(s.state)) return;
@@ -396,7 +427,8 @@ export class ReplicationService {
       snapshotIds = Object.fromEntries(members.map((m) => [m.id, this.ctx.ids.uuid()]));
       for (const id of Object.values(snapshotIds)) this.cycleSnapshots.add(id);
       const previousPending = s.pendingCycle;
-      await Promise.all(members.map((m) => this.ctx.store.snapshotVolume(m.id, snapshotIds[m.id]!)));
+      // The cut is now, or the user snapshot being replicated (copied, so the user may delete it).
+      await Promise.all(members.map((m) => this.ctx.store.snapshotVolume(userSnapshot && userSnapshot.sourceId === m.id ? userSnapshot.id : m.id, snapshotIds[m.id]!)));
       s = this.patch(sessionId, { state: workingState, pendingCycle: { cycle, snapshotIds }, progressPercentage: 0, errorCode: null });
       const specs: MemberSpec[] = members.map((m) => ({ sourceVolumeId: m.id, remoteVolumeId: s!.elementPairs.find((p) => p.localVolumeId === m.id)?.remoteVolumeId ?? null, name: m.name, sizeBytes: m.sizeBytes }));
       let begin = await this.call<CycleBeginResult>(s, RPC.cycleBegin, { sessionId, cycle, baseCycle: s.baseCycle, members: specs });
@@ -429,7 +461,10 @@ export class ReplicationService {
         );
       }
       commitSent = true;
-      await this.call(s, RPC.cycleCommit, { sessionId, cycle: thisCycle, syncedAtMs: startMs });
+      const snapshot = userSnapshot
+        ? { name: userSnapshot.name, description: userSnapshot.description, creatorType: userSnapshot.creatorType, createdByRuleName: userSnapshot.createdByRuleName, expirationTimestampMs: userSnapshot.expirationTimestampMs, sourceTimestampMs: userSnapshot.createdAtMs }
+        : null;
+      await this.call(s, RPC.cycleCommit, { sessionId, cycle: thisCycle, syncedAtMs: userSnapshot ? userSnapshot.createdAtMs : startMs, snapshot });
       await this.recordCommitted(sessionId, thisCycle, pairs.map((p) => ({ localVolumeId: p.member.id, remoteVolumeId: p.remoteVolumeId, snapshotId: snapshotIds[p.member.id]! })), startMs, startState);
       this.log('cycle committed', { session: sessionId, cycle: thisCycle, bytes: totalBytes, ms: this.ctx.clock.nowMs() - startMs });
     } catch (error) {

@@ -125,6 +125,24 @@ test('pause and resume are seen on both sides; the RPO schedule runs cycles on t
   assert.deepEqual(await readB(4096), block(0x22));
 });
 
+test('user snapshots taken on the source are replicated as cut points with the same name', async () => {
+  const storeA = p.a.system.services.ctx.store;
+  await storeA.write(volA, 2 * 4096, block(0x61));
+  const snap = await p.a.ps('POST', `/volume/${volA}/snapshot`, { name: 'repl-vol-snap1', description: 'cut' });
+  assert.equal(snap.status, 200);
+  await storeA.write(volA, 2 * 4096, block(0x62));
+  await p.a.system.services.replication.sync(sessionId);
+  const onB = await p.b.ps('GET', `/volume?select=id,name,type,description,protection_data&name=eq.repl-vol-snap1`);
+  assert.equal(onB.body.length, 1, 'the destination has a snapshot of the same name');
+  assert.equal(onB.body[0].type, 'Snapshot');
+  assert.equal(onB.body[0].protection_data.source_id, volB);
+  assert.deepEqual(await p.b.system.services.ctx.store.read(onB.body[0].id, 2 * 4096, 4096), block(0x61), 'it holds the bytes of the source snapshot');
+  assert.deepEqual(await readB(2 * 4096), block(0x62), 'and the volume moved on to the latest cut');
+  await p.a.system.services.replication.sync(sessionId);
+  const again = await p.b.ps('GET', `/volume?select=id&name=like.repl-vol-snap1*`);
+  assert.equal(again.body.length, 1, 'a snapshot is replicated once');
+});
+
 test('planned failover swaps roles with no data loss; reprotect and failback with reverse', async () => {
   await p.a.system.services.ctx.store.write(volA, 12 * MiB, block(0x31));
   assert.equal((await p.a.ps('POST', `/replication_session/${sessionId}/failover`)).status, 204);

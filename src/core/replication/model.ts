@@ -59,6 +59,8 @@ export interface ReplicationSession {
   failoverTest: FailoverTest | null;
   errorCode: string | null;
   createdAtMs: number;
+  /** Source: volume number of the last user or scheduled snapshot shipped as a cut point. */
+  snapshotWatermark?: number;
   /** Source: a cycle whose snapshots exist but whose commit is not yet known (redo on start). */
   pendingCycle: { cycle: number; snapshotIds: Record<string, string> } | null;
   /** Destination: a commit in progress (staging per remote volume), redone on start. */
