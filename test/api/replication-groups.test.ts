@@ -1,0 +1,61 @@
+// Goal: a protected volume group replicates as one: the destination group and its members are
+// created with the same names, every member is cut at one instant, and growth and membership
+// changes on the source are carried over by the next cycle.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { startPair, type Pair } from '../helpers/pair.ts';
+import { MiB } from '../helpers/system.ts';
+
+let p: Pair;
+before(async () => {
+  p = await startPair();
+});
+after(() => p.close());
+
+const block = (byte: number) => Buffer.alloc(4096, byte);
+
+test('group replication: same names, consistent members, growth and new members carried over', async () => {
+  const a = p.a;
+  const rule = await a.ps('POST', '/replication_rule', { name: 'rr-g', rpo: 'One_Hour', remote_system_id: p.rsOnA });
+  const policy = await a.ps('POST', '/policy', { name: 'pp-g', replication_rule_ids: [rule.body.id] });
+  const m1 = (await a.ps('POST', '/volume', { name: 'g-m1', size: 8 * MiB })).body.id;
+  const m2 = (await a.ps('POST', '/volume', { name: 'g-m2', size: 8 * MiB })).body.id;
+  const storeA = a.system.services.ctx.store;
+  await storeA.write(m1, 0, block(1));
+  await storeA.write(m2, 0, block(2));
+  const group = await a.ps('POST', '/volume_group', { name: 'vg-repl', volume_ids: [m1, m2], protection_policy_id: policy.body.id });
+  assert.equal(group.status, 201, JSON.stringify(group.body));
+  const sessions = await a.ps('GET', `/replication_session?select=id,resource_type,storage_element_pairs&local_resource_id=eq.${group.body.id}`);
+  assert.equal(sessions.body.length, 1);
+  assert.equal(sessions.body[0].resource_type, 'volume_group');
+  assert.equal(sessions.body[0].storage_element_pairs.length, 2, 'one pair per member');
+  const sessionId = sessions.body[0].id;
+  await a.system.services.replication.sync(sessionId);
+
+  const destGroup = await p.b.ps('GET', '/volume_group?select=id,name,is_replication_destination,is_write_order_consistent,volumes(id,name)&name=eq.vg-repl');
+  assert.equal(destGroup.body.length, 1);
+  assert.equal(destGroup.body[0].is_replication_destination, true);
+  assert.deepEqual(destGroup.body[0].volumes.map((v: { name: string }) => v.name).sort(), ['g-m1', 'g-m2']);
+  const storeB = p.b.system.services.ctx.store;
+  const idOnB = (name: string) => destGroup.body[0].volumes.find((v: { name: string }) => v.name === name).id as string;
+  assert.deepEqual(await storeB.read(idOnB('g-m1'), 0, 4096), block(1));
+  assert.deepEqual(await storeB.read(idOnB('g-m2'), 0, 4096), block(2));
+  assert.equal((await p.b.ps('POST', `/volume_group/${destGroup.body[0].id}/add_members`, { volume_ids: [idOnB('g-m1')] })).status, 422, 'destination membership is frozen');
+
+  // Growth and a new member on the source arrive with the next cycle.
+  assert.equal((await a.ps('PATCH', `/volume/${m1}`, { size: 16 * MiB })).status, 204);
+  await storeA.write(m1, 12 * MiB, block(3));
+  const m3 = (await a.ps('POST', '/volume', { name: 'g-m3', size: 8 * MiB })).body.id;
+  await storeA.write(m3, 4096, block(4));
+  assert.equal((await a.ps('POST', `/volume_group/${group.body.id}/add_members`, { volume_ids: [m3] })).status, 204);
+  await a.system.services.replication.sync(sessionId);
+  const grown = await p.b.ps('GET', `/volume/${idOnB('g-m1')}?select=size`);
+  assert.equal(grown.body.size, 16 * MiB);
+  assert.deepEqual(await storeB.read(idOnB('g-m1'), 12 * MiB, 4096), block(3));
+  const after3 = await p.b.ps('GET', '/volume_group?select=volumes(id,name)&name=eq.vg-repl');
+  const m3OnB = after3.body[0].volumes.find((v: { name: string }) => v.name === 'g-m3');
+  assert.ok(m3OnB, 'the new member exists on the destination');
+  assert.deepEqual(await storeB.read(m3OnB.id, 4096, 4096), block(4));
+  const pairs = await a.ps('GET', `/replication_session/${sessionId}?select=storage_element_pairs`);
+  assert.equal(pairs.body.storage_element_pairs.length, 3);
+});
