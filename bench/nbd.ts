@@ -74,7 +74,8 @@ async function startOurs(dir: string, options: BenchOptions): Promise<Target> {
   const script = fileURLToPath(new URL('./nbd-server.ts', import.meta.url));
   const args = ['--import', 'tsx', script, '--size', String(options.sizeBytes)];
   if (!options.memory) args.push('--engine', join(dir, 'engine'));
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The same libuv pool size as bin/tandem.mjs gives the product.
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16' } });
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('our NBD server did not start')), SERVER_START_MS_MAX);
     let text = '';
