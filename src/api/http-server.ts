@@ -1,10 +1,11 @@
-// One HTTPS server per system carrying both vendor dialects and Tandem's own control API,
-// each a scoped Fastify plugin with its own error handler.
+// One HTTPS server per system carrying both vendor dialects (PowerStore /api/rest, ETERNUS
+// /api/v1) and Tandem's own control API, each a scoped Fastify plugin with its own error handler.
 import Fastify, { type FastifyInstance } from 'fastify';
 import { HTTP_BODY_BYTES_MAX } from '../limits.ts';
 import type { TlsIdentity } from '../security/tls.ts';
 import type { Services } from '../system.ts';
 import { controlPlugin, type ControlExtension } from './control/plugin.ts';
+import { ETERNUS_PREFIX, eternusPlugin, type EternusExtension } from './eternus/plugin.ts';
 import { POWERSTORE_PREFIX, powerStorePlugin, type PowerStoreExtension } from './powerstore/plugin.ts';
 
 export interface HttpServerOptions {
@@ -12,6 +13,7 @@ export interface HttpServerOptions {
   tls: TlsIdentity | null;
   logging: boolean;
   powerstore?: PowerStoreExtension[];
+  eternus?: EternusExtension[];
   control?: ControlExtension[];
 }
 
@@ -38,6 +40,7 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
   });
 
   await app.register(powerStorePlugin(options.services, options.powerstore ?? []), { prefix: POWERSTORE_PREFIX });
+  await app.register(eternusPlugin(options.services, options.eternus ?? []), { prefix: ETERNUS_PREFIX });
   await app.register(controlPlugin(options.services, options.control ?? []), { prefix: '/tandem/v1' });
   return app;
 }

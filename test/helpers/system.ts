@@ -19,6 +19,13 @@ export interface TestSystem {
   dataDir: string;
   /** PowerStore request as admin (Basic auth) unless headers say otherwise. */
   ps(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
+  /**
+   * ETERNUS request (/api/v1) with `Authorization: Bearer` of an admin session opened on first use
+   * (and again if it expired), unless headers carry their own authorization.
+   */
+  et(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
+  /** Opens an ETERNUS session and returns `Bearer <token>` for the headers of et(). */
+  etLogin(user?: string, password?: string): Promise<string>;
   /** Control API request. */
   control(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Reply>;
   close(): Promise<void>;
@@ -57,9 +64,25 @@ export async function startTestSystem(options: { name?: string; clock?: Clock; d
     }
     return { status: response.statusCode, headers: response.headers, body: parsed };
   };
+  const etLogin = async (user = 'admin', password = ADMIN_PASSWORD): Promise<string> => {
+    const r = await inject('/api/v1', 'POST', '/session', { user_name: user, password }, { authorization: '' });
+    if (r.status !== 200) throw new Error(`ETERNUS login as ${user} failed: ${r.status} ${JSON.stringify(r.body)}`);
+    return `Bearer ${r.body.token}`;
+  };
+  let adminBearer: string | null = null;
+  const et = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> => {
+    if (headers.authorization !== undefined) return inject('/api/v1', method, path, body, headers);
+    adminBearer ??= await etLogin();
+    const first = await inject('/api/v1', method, path, body, { ...headers, authorization: adminBearer });
+    if (first.status !== 401) return first;
+    adminBearer = await etLogin();
+    return inject('/api/v1', method, path, body, { ...headers, authorization: adminBearer });
+  };
   return {
     system,
     dataDir,
+    et,
+    etLogin,
     ps: (method, path, body, headers) => inject('/api/rest', method, path, body, headers),
     control: (method, path, body, headers) => inject('/tandem/v1', method, path, body, headers),
     close: async () => {
