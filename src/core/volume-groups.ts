@@ -76,7 +76,17 @@ export class VolumeGroupService {
         this.ctx.meta.put('volume_group', group);
         for (const v of members) this.ctx.meta.put('volume', { ...v, volumeGroupId: id });
       });
-      if (group.protectionPolicyId) await this.protection.afterPolicyChange('volume_group', id, null, group.protectionPolicyId);
+      if (group.protectionPolicyId) {
+        try {
+          await this.protection.afterPolicyChange('volume_group', id, null, group.protectionPolicyId);
+        } catch (error) {
+          this.ctx.meta.transaction(() => {
+            this.ctx.meta.delete('volume_group', id);
+            for (const v of members) this.ctx.meta.put('volume', v);
+          });
+          throw error;
+        }
+      }
       return group;
     });
   }
@@ -109,15 +119,21 @@ export class VolumeGroupService {
         if (input.isReplicationDestination) throw new ValidationError('is_replication_destination can only be set to false.', 'is_replication_destination');
         next.isReplicationDestination = false;
       }
+      if (next.protectionPolicyId !== group.protectionPolicyId) {
+        this.ctx.meta.put('volume_group', { ...group, protectionPolicyId: next.protectionPolicyId });
+        try {
+          await this.protection.afterPolicyChange('volume_group', id, group.protectionPolicyId, next.protectionPolicyId);
+        } catch (error) {
+          this.ctx.meta.put('volume_group', group);
+          throw error;
+        }
+      }
       this.ctx.meta.transaction(() => {
         this.ctx.meta.put('volume_group', next);
         if (group.isReplicationDestination && !next.isReplicationDestination) {
           for (const m of this.members(id)) this.ctx.meta.put('volume', { ...m, isReplicationDestination: false });
         }
       });
-      if (next.protectionPolicyId !== group.protectionPolicyId) {
-        await this.protection.afterPolicyChange('volume_group', id, group.protectionPolicyId, next.protectionPolicyId);
-      }
       return next;
     });
   }

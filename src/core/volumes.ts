@@ -6,6 +6,9 @@ import { InUseError, NameInUseError, NotFoundError, ReadOnlyError, StateError, V
 import type { CreatorType, HostVolumeMapping, Volume } from './model.ts';
 import { checkInteger, checkName, checkVolumeSize } from './validate.ts';
 
+/** Tenant names are as long as user names may be (security/users.ts). */
+const TENANT_CHARS_MAX = 64;
+
 export interface CreateVolumeInput {
   name: string;
   sizeBytes: number;
@@ -101,7 +104,19 @@ export class VolumeService {
         this.ctx.meta.put('volume', volume);
         if (input.hostId) this.putMapping(input.hostId, volume.id, lun);
       });
-      if (volume.protectionPolicyId) await this.protection.afterPolicyChange('volume', volume.id, null, volume.protectionPolicyId);
+      if (volume.protectionPolicyId) {
+        try {
+          await this.protection.afterPolicyChange('volume', volume.id, null, volume.protectionPolicyId);
+        } catch (error) {
+          // Protection could not start (e.g. the peer is unreachable): the create did not happen.
+          this.ctx.meta.transaction(() => {
+            for (const m of this.mappingsOf(volume.id)) this.ctx.meta.delete('host_volume_mapping', m.id);
+            this.ctx.meta.delete('volume', volume.id);
+          });
+          await this.ctx.store.deleteVolume(volume.id).catch(() => undefined);
+          throw error;
+        }
+      }
       return volume;
     });
   }
@@ -145,11 +160,18 @@ export class VolumeService {
         if (input.isReplicationDestination) throw new ValidationError('is_replication_destination can only be set to false.', 'is_replication_destination');
         next.isReplicationDestination = false;
       }
+      // The policy change goes first: if protection cannot start, nothing else changes either.
+      if (next.protectionPolicyId !== volume.protectionPolicyId) {
+        this.ctx.meta.put('volume', { ...volume, protectionPolicyId: next.protectionPolicyId });
+        try {
+          await this.protection.afterPolicyChange('volume', id, volume.protectionPolicyId, next.protectionPolicyId);
+        } catch (error) {
+          this.ctx.meta.put('volume', volume);
+          throw error;
+        }
+      }
       if (next.sizeBytes !== volume.sizeBytes) await this.ctx.store.resizeVolume(id, next.sizeBytes);
       this.ctx.meta.put('volume', next);
-      if (next.protectionPolicyId !== volume.protectionPolicyId) {
-        await this.protection.afterPolicyChange('volume', id, volume.protectionPolicyId, next.protectionPolicyId);
-      }
       if (next.name !== volume.name || next.isReplicationDestination !== volume.isReplicationDestination) {
         this.ctx.listeners.volumeExportChanged(next, volume.name);
       }
@@ -183,6 +205,21 @@ export class VolumeService {
         this.ctx.listeners.volumeExportChanged({ ...v, name: '' }, v.name);
         await this.ctx.store.deleteVolume(v.id);
       }
+    });
+  }
+
+  /**
+   * Assigns the volume to an ETERNUS tenant, or to none with null. Tenants only limit what tenant
+   * users see and may change; the volume's data, exports and replication are unaffected.
+   */
+  setTenant(id: string, tenant: unknown): Promise<Volume> {
+    return this.ctx.lock.run(async () => {
+      const volume = this.get(id);
+      const checked = tenant === null ? null : checkName('tenant', tenant, TENANT_CHARS_MAX);
+      if (checked === volume.tenant) return volume;
+      const next = { ...volume, tenant: checked };
+      this.ctx.meta.put('volume', next);
+      return next;
     });
   }
 

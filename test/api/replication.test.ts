@@ -225,3 +225,22 @@ test('removing the policy deletes the session in a background job and keeps the 
   assert.equal((await p.b.ps('PATCH', `/volume/${volB}`, { is_replication_destination: false })).status, 204);
   assert.equal((await p.b.ps('PATCH', `/volume/${volB}`, { name: 'now-mine' })).status, 204);
 });
+
+test('protection that cannot start (peer cut off) refuses the change and leaves nothing behind', async () => {
+  const rule = await p.a.ps('POST', '/replication_rule', { name: 'rr-cut', rpo: 'One_Hour', remote_system_id: p.rsOnA });
+  const policy = await p.a.ps('POST', '/policy', { name: 'pp-cut', replication_rule_ids: [rule.body.id] });
+  const cut = await p.a.control('POST', '/faults', { kind: 'link_down' });
+  try {
+    const refused = await p.a.ps('POST', '/volume', { name: 'cut-vol', size: 8 * MiB, protection_policy_id: policy.body.id });
+    assert.equal(refused.status, 422);
+    assert.equal((await p.a.ps('GET', '/volume?name=eq.cut-vol')).body.length, 0, 'the volume was not created');
+    const plain = await p.a.ps('POST', '/volume', { name: 'cut-vol2', size: 8 * MiB });
+    const assign = await p.a.ps('PATCH', `/volume/${plain.body.id}`, { protection_policy_id: policy.body.id, description: 'x' });
+    assert.equal(assign.status, 422);
+    const after = await p.a.ps('GET', `/volume/${plain.body.id}?select=protection_policy_id,description`);
+    assert.deepEqual(after.body, { protection_policy_id: null, description: null }, 'the refused modify changed nothing');
+    assert.equal((await p.a.ps('GET', `/replication_session?local_resource_id=eq.${plain.body.id}`)).body.length, 0);
+  } finally {
+    await p.a.control('DELETE', `/faults/${cut.body.id}`);
+  }
+});
