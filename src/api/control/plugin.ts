@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError, ForbiddenError } from '../../core/errors.ts';
 import type { User } from '../../core/model.ts';
 import type { Services } from '../../system.ts';
+import { tenantControl } from './tenant-routes.ts';
 
 export interface ControlExtension {
   registerRoutes(app: FastifyInstance, helpers: ControlHelpers): void;
@@ -32,6 +33,9 @@ const STATUS: Record<string, number> = {
   PEER_UNREACHABLE: 502,
   INTERNAL: 500,
 };
+
+/** ETERNUS default role names accepted for the Tandem roles they map to (docs/eternus.md). */
+const ETERNUS_ROLE_ALIASES: Record<string, string> = { Admin: 'Administrator', StorageAdmin: 'Storage_Administrator', Monitor: 'Operator' };
 
 export function controlPlugin(services: Services, extensions: ControlExtension[]) {
   return async function plugin(app: FastifyInstance): Promise<void> {
@@ -65,7 +69,8 @@ export function controlPlugin(services: Services, extensions: ControlExtension[]
     app.post('/users', async (request, reply) => {
       requireAdmin(request);
       const body = (request.body ?? {}) as Record<string, unknown>;
-      const user = services.users.create({ name: body.name, password: body.password, role: body.role, tenant: body.tenant });
+      const role = typeof body.role === 'string' ? (ETERNUS_ROLE_ALIASES[body.role] ?? body.role) : body.role;
+      const user = services.users.create({ name: body.name, password: body.password, role, tenant: body.tenant });
       return reply.code(201).send({ id: user.id, name: user.name, role: user.role, tenant: user.tenant });
     });
     app.get('/users', async (request) => {
@@ -76,6 +81,6 @@ export function controlPlugin(services: Services, extensions: ControlExtension[]
       requireAdmin(request);
       return services.ctx.store.collectGarbage();
     });
-    for (const e of extensions) e.registerRoutes(app, { services, authenticate, requireAdmin });
+    for (const e of [tenantControl(), ...extensions]) e.registerRoutes(app, { services, authenticate, requireAdmin });
   };
 }
