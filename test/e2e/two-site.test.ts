@@ -52,8 +52,8 @@ let sessionId = '';
 let volA = '';
 let volB = '';
 /** What each step expects a host to read; the test keeps the host's view of the volume. */
-let hostView = Buffer.alloc(0);
-let lastSynced = Buffer.alloc(0);
+let hostView: Buffer = Buffer.alloc(0);
+let lastSynced: Buffer = Buffer.alloc(0);
 const done = new Set<string>();
 
 function requireStep(t: { skip(m: string): void }, step: string): boolean {
@@ -294,6 +294,7 @@ async function disaster(options: { waitForCheckpoint: boolean }): Promise<void> 
   // Flushed on site-a but never replicated.
   const unsynced = hostWriteRegion('a', lastSynced, 24 * MiB, 2 * MiB);
   assertSameBytes(hostRead('a'), unsynced, 'site-a has the unsynced writes');
+  if (process.env.TANDEM_KEEP_E2E) writeFileSync(join(work, 'site-a-before-kill.log'), sites.a.proc!.stderr.join(''));
   await stopProcess(sites.a.proc!.child, 'SIGKILL');
   sites.a.proc = null;
 
@@ -305,7 +306,6 @@ async function disaster(options: { waitForCheckpoint: boolean }): Promise<void> 
   // Production goes on at site-b: 1 MiB of new writes that reprotect must carry to site-a.
   hostView = hostWriteRegion('b', lastSynced, 40 * MiB, 1 * MiB);
 
-  if (process.env.TANDEM_KEEP_E2E) writeFileSync(join(work, 'site-a-before-restart.log'), sites.a.proc?.stderr.join('') ?? '');
   await startSite('a');
   await waitForSession('a', { role: 'Destination' }, 'restarted site-a learns from heartbeats that site-b failed over');
   hostWriteRefused('a', randomBytes(MiB));
