@@ -41,7 +41,7 @@ export function registerSessionRoutes(app: FastifyInstance, api: EternusApi): vo
   });
 
   app.get<Id>('/session/:id', async (request) => {
-    const session = ownSession(api, request.params.id, request.eternusSession!.id);
+    const session = ownSession(request.params.id, request.eternusSession!.id);
     const query = parseListQuery(request.url, ['fields']);
     const user = api.user(request);
     const item = {
@@ -54,7 +54,7 @@ export function registerSessionRoutes(app: FastifyInstance, api: EternusApi): vo
   });
 
   app.delete<Id>('/session/:id', async (request, reply) => {
-    ownSession(api, request.params.id, request.eternusSession!.id);
+    ownSession(request.params.id, request.eternusSession!.id);
     readBody(request.body, {});
     api.sessions.logout(request.eternusSession!);
     return reply.code(200).send();
@@ -62,7 +62,7 @@ export function registerSessionRoutes(app: FastifyInstance, api: EternusApi): vo
 }
 
 /** Only the session that owns the token can be read or ended; any other id is reported missing. */
-function ownSession(_api: EternusApi, raw: string, ownId: number): number {
+function ownSession(raw: string, ownId: number): number {
   const id = parseIntegerId('session_id', raw, Number.MAX_SAFE_INTEGER);
   if (id !== ownId) throw new NotFoundError('session', raw);
   return id;
