@@ -48,7 +48,8 @@ function applyBlocks(table: VolumeTable, header: RecordHeader, segmentId: number
 }
 
 function applyMetadata(table: VolumeTable, header: RecordHeader, payload: Buffer | null): Error | null {
-  const json = payload === null ? {} : decodeJsonPayload(payload);
+  // Records without a payload (DELETE) come back from replay as an empty buffer, not null.
+  const json = payload === null || payload.length === 0 ? {} : decodeJsonPayload(payload);
   const volume = table.byHandle.get(header.handle);
   switch (header.type) {
     case RecordType.CREATE:

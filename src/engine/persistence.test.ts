@@ -82,6 +82,31 @@ describe('persistence and recovery', () => {
     copy.remove();
   });
 
+  it('replays a volume deletion in the log tail (a record without payload)', async () => {
+    // Regression: replay handed DELETE an empty payload and failed to parse it as JSON, leaving
+    // a store killed within a checkpoint interval of a deletion unable to open.
+    const tmp = tempDir();
+    const clock = new ManualClock();
+    const live = await openBlockStore({ dir: tmp.dir, clock, checkpointIntervalMs: 60_000 });
+    await live.createVolume('keep', 4 * MiB);
+    await live.createVolume('gone', 4 * MiB);
+    await live.write('keep', 0, patternBlocks(4, 0, 4, 1));
+    await live.snapshotVolume('gone', 'gone-snap');
+    await live.deleteVolume('gone-snap');
+    await live.deleteVolume('gone');
+    const copy = tempDir();
+    fs.cpSync(tmp.dir, copy.dir, { recursive: true });
+
+    const recovered = await openBlockStore({ dir: copy.dir });
+    assert.equal(recovered.hasVolume('gone'), false);
+    assert.equal(recovered.hasVolume('gone-snap'), false);
+    assert.ok((await recovered.read('keep', 0, 4 * BLOCK_BYTES)).equals(patternBlocks(4, 0, 4, 1)));
+    await recovered.close();
+    await live.close();
+    tmp.remove();
+    copy.remove();
+  });
+
   for (const damage of ['truncate', 'garble'] as const) {
     it(`a ${damage}d last record stops replay there and keeps earlier data`, async () => {
       const tmp = tempDir();

@@ -568,8 +568,15 @@ export class ReplicationService {
         throw new ValidationError('force, use_test_copy and failover_snapshot_id apply to unplanned failover only.', 'is_planned');
       }
       checkAction(s, 'failover_planned');
+      const failback = s.state === 'Failed_Over';
       this.patch(id, { state: 'Failing_Over' });
-      return this.exclusive(id, () => this.plannedFailover(id, options.reverse));
+      return this.exclusive(id, async () => {
+        if (failback) await this.prepareDestination(id).catch((error) => {
+          this.patch(id, { state: 'Failed_Over', errorCode: error instanceof DomainError ? error.code : 'INTERNAL' });
+          throw error;
+        });
+        await this.plannedFailover(id, options.reverse);
+      });
     }
     if (options.reverse) throw new ValidationError('reverse applies to planned failover only.', 'reverse');
     checkAction(s, 'failover_unplanned', { force: options.force, useTestCopy: options.useTestCopy });
@@ -627,12 +634,7 @@ export class ReplicationService {
     this.patch(id, { state: 'Reprotecting' });
     return this.exclusive(id, async () => {
       try {
-        const current = this.get(id);
-        const prepared = await this.call<{ baseCycle: number }>(current, RPC.becomeDestination, { sessionId: id, generation: current.generation, prepareForBaseCycle: current.baseCycle });
-        if (prepared.baseCycle !== current.baseCycle) {
-          for (const p of current.elementPairs) if (p.localBaseSnapshotId) await this.ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
-          this.patch(id, { baseCycle: 0, elementPairs: current.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })) });
-        }
+        await this.prepareDestination(id);
         await this.cycle(id);
         this.patch(id, { state: 'OK' });
         await this.notifyPeer(this.get(id), 'OK');
@@ -641,6 +643,19 @@ export class ReplicationService {
         throw error;
       }
     });
+  }
+
+  /**
+   * Makes the peer a destination rolled back to the common base (its writes after it are
+   * discarded), or empties it for a full copy when no common base survives.
+   */
+  private async prepareDestination(id: string): Promise<void> {
+    const current = this.get(id);
+    const prepared = await this.call<{ baseCycle: number }>(current, RPC.becomeDestination, { sessionId: id, generation: current.generation, prepareForBaseCycle: current.baseCycle });
+    if (prepared.baseCycle !== current.baseCycle) {
+      for (const p of current.elementPairs) if (p.localBaseSnapshotId) await this.ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
+      this.patch(id, { baseCycle: 0, elementPairs: current.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })) });
+    }
   }
 
   async startFailoverTest(id: string, snapshotId: string | null): Promise<void> {

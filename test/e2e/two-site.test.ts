@@ -251,13 +251,7 @@ test('planned failover: site-b serves the same bytes and becomes writable', asyn
   done.add('failed-over');
 });
 
-// README ("A first session") and research §4.6 fail back right after a planned failover with a
-// planned failover from the current source with reverse. Tandem refuses it (422, "a planned
-// failover needs a healthy session (OK or Synchronizing)") because the session is Failed_Over.
-const FAILBACK_TODO =
-  'product: POST /replication_session/{id}/failover {"reverse":true} on site-b right after a planned failover answers 422 (state Failed_Over) instead of failing back as README and research §4.6 describe';
-
-test('fail back as the README does: planned failover with reverse on site-b right after the failover', { todo: FAILBACK_TODO }, async (t) => {
+test('fail back as the README does: planned failover with reverse on site-b right after the failover', async (t) => {
   if (!requireStep(t, 'failed-over')) return;
   const back = await api('b', 'POST', `/replication_session/${sessionId}/failover`, { reverse: true });
   expectStatus(back, 204, 'planned failover with reverse on site-b');
@@ -281,7 +275,7 @@ test('fail back (reprotect on site-b first, then planned failover with reverse):
 
 /**
  * The disaster story. With `waitForCheckpoint`, site-a is killed only after its engine wrote a
- * checkpoint that covers the last sync (see ENGINE_TODO for why); the unsynced writes still come
+ * checkpoint that covers the last sync; the unsynced writes still come
  * after that checkpoint and are flushed only, so they are exactly what an unplanned failover loses.
  */
 async function disaster(options: { waitForCheckpoint: boolean }): Promise<void> {
@@ -332,7 +326,7 @@ async function disaster(options: { waitForCheckpoint: boolean }): Promise<void> 
 /**
  * Waits (bounded) until site's engine committed a checkpoint after `sinceMs`: the engine
  * checkpoints every few seconds into engine/engine.db (SQLite, WAL mode), so the -wal file
- * changes. Only a workaround for ENGINE_TODO; it polls a state change, it does not sleep on the RPO.
+ * changes. It polls a state change, it does not sleep on the RPO.
  */
 async function waitForEngineCheckpoint(side: 'a' | 'b', sinceMs: number): Promise<void> {
   const wal = join(sites[side].data, 'engine', 'engine.db-wal');
@@ -352,12 +346,9 @@ async function waitForEngineCheckpoint(side: 'a' | 'b', sinceMs: number): Promis
 // JSON input" and `tandem serve` exits 1. Every replication cycle deletes the previous base
 // snapshot, so a source killed within 5 s of a sync cannot start again. Minimal repro: the last
 // test in this file (create a volume, delete it, kill -9, restart).
-const ENGINE_TODO =
-  'product (engine): restart after kill -9 fails with "SyntaxError: Unexpected end of JSON input" when the log tail since the last checkpoint holds a volume DELETE record (here: the base snapshot the last sync dropped)';
-
 test('disaster: kill -9 site-a with unsynced writes, unplanned failover on site-b, site-a returns as destination, reprotect without a full copy', async (t) => {
   if (!requireStep(t, 'failed-back')) return;
-  // Killed once site-a's engine has checkpointed past the last sync (workaround for ENGINE_TODO);
+  // Killed once site-a's engine has checkpointed past the last sync (the next disaster test kills it before any checkpoint);
   // the test below repeats the story with no pause before kill -9.
   await disaster({ waitForCheckpoint: true });
   done.add('reprotected');
@@ -372,12 +363,12 @@ test('fail back to site-a again after the disaster', async (t) => {
   done.add('failed-back-2');
 });
 
-test('disaster as a user does it: kill -9 right after the unsynced writes, restart, reprotect', { todo: ENGINE_TODO }, async (t) => {
+test('disaster as a user does it: kill -9 right after the unsynced writes, restart, reprotect', async (t) => {
   if (!requireStep(t, 'failed-back-2')) return;
   await disaster({ waitForCheckpoint: false });
 });
 
-test('a system restarts after kill -9 when the log tail holds a volume deletion (minimal repro of the engine bug)', { todo: ENGINE_TODO }, async (t) => {
+test('a system restarts after kill -9 when the log tail holds a volume deletion (minimal repro of the engine bug)', async (t) => {
   if (missing) return t.skip(missing);
   const data = join(work, 'repro');
   let proc: ServeProcess | null = await startServe({ name: 'repro', data, password: PASSWORD });

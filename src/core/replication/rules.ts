@@ -63,7 +63,9 @@ export function checkAction(session: ReplicationSession, action: SessionAction, 
     case 'failover_planned':
       if (role !== 'Source') throw new FailoverFromDestinationError(session);
       if (session.failoverTest) refuse('a failover test is running');
-      if (!['OK', 'Synchronizing'].includes(state)) refuse('a planned failover needs a healthy session (OK or Synchronizing)');
+      // Failed_Over on the source is the failback case (research §4.6): the other side is rolled
+      // back to the common base first, then the final sync and the swap run as usual.
+      if (!['OK', 'Synchronizing', 'Failed_Over'].includes(state)) refuse('a planned failover needs a healthy or failed-over session');
       return;
     case 'failover_unplanned':
       if (role !== 'Destination') refuse('an unplanned failover is issued on the destination');
