@@ -11,6 +11,8 @@
 //   engine  snapshot_1gib_ms and snapshot_16gib_ms: durable snapshot of a full 1 GiB volume and
 //           of a 16 GiB one                                         (bench/engine.ts, when it exports runEngineBench)
 //   api     filter_*, page_*, health_* (p50_ms, p99_ms, rps) and *_vs_health_ratio  (bench/api.ts)
+//   replication  initial_copy_mibps vs anchor_nbdcopy_mibps; incremental_sync_ms vs rsync_ms;
+//           incremental_shipped_bytes vs changed_bytes (and incremental_wire_bytes)   (bench/replication.ts)
 
 import { readFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
@@ -22,7 +24,7 @@ const DATA_PREFIX = '<!-- bench:data ';
 export type Figures = Record<string, number>;
 
 export interface ModuleResult {
-  /** Module name: engine, nbd, api. */
+  /** Module name: engine, nbd, api, replication. */
   name: string;
   status: 'ok' | 'missing' | 'no-export' | 'failed';
   figures?: Figures;
@@ -81,6 +83,7 @@ function vsQemu(name: string, unit: string, label: string): Target {
   };
 }
 
+const MiB_ = 1024 * 1024;
 const firstOf = (f: Figures, keys: string[]) => keys.map((k) => f[k]).find((v) => v !== undefined);
 
 export const TARGETS: Target[] = [
@@ -96,6 +99,49 @@ export const TARGETS: Target[] = [
       if (small === undefined || large === undefined) return null;
       const ratio = large / small;
       return { figure: `1 GiB ${fmt(small, 2)} ms, 16 GiB ${fmt(large, 2)} ms: **${fmt(ratio, 2)}×**`, status: ratio <= 2 ? 'met' : 'not met' };
+    },
+  },
+  {
+    module: 'replication',
+    target: 'initial full copy ≥ 0.7× nbdcopy between the two NBD exports',
+    evaluate: (f) => {
+      const ours = f.initial_copy_mibps;
+      const anchor = f.anchor_nbdcopy_mibps;
+      if (ours === undefined || anchor === undefined) return null;
+      const ratio = ours / anchor;
+      return {
+        figure: `${fmt(f.size_gib, 0)} GiB: ours ${fmt(ours, 0)} MiB/s, nbdcopy ${fmt(anchor, 0)} MiB/s: **${fmt(ratio, 2)}×**`,
+        status: ratio >= 0.7 ? 'met' : 'not met',
+      };
+    },
+  },
+  {
+    module: 'replication',
+    target: 'cycle after a 1% random 4 KiB change ≥ 5× faster than rsync --inplace --no-whole-file',
+    evaluate: (f) => {
+      const ours = f.incremental_sync_ms;
+      const rsync = f.rsync_ms;
+      if (ours === undefined || rsync === undefined) return null;
+      const speedup = rsync / ours;
+      return {
+        figure: `ours ${fmt(ours, 0)} ms, rsync ${fmt(rsync, 0)} ms: **${fmt(speedup, 1)}× faster**`,
+        status: speedup >= 5 ? 'met' : 'not met',
+      };
+    },
+  },
+  {
+    module: 'replication',
+    target: 'bytes shipped by that cycle within 10% of bytes changed',
+    evaluate: (f) => {
+      const shipped = f.incremental_shipped_bytes;
+      const changed = f.changed_bytes;
+      if (shipped === undefined || changed === undefined) return null;
+      const ratio = shipped / changed;
+      const wire = f.incremental_wire_bytes === undefined ? '' : `; ${fmt(f.incremental_wire_bytes / MiB_, 2)} MiB on the peer connection (${fmt(f.incremental_wire_bytes / changed, 3)}×)`;
+      return {
+        figure: `shipped ${fmt(shipped / MiB_, 2)} MiB for ${fmt(changed / MiB_, 2)} MiB changed: **${fmt(ratio, 3)}×**${wire}`,
+        status: Math.abs(ratio - 1) <= 0.1 ? 'met' : 'not met',
+      };
     },
   },
   {
@@ -158,12 +204,23 @@ const MODULE_NOTES: Record<string, string> = {
     '`tandem serve` in a child process, 10,000 volumes of 1 MiB created through POST /api/rest/volume, then GETs with 8 in flight ' +
     'over keep-alive HTTPS with Basic auth (bench/api.ts). `filter` = `?select=id,name,size,type,protection_data,volume_groups(id,name)&name=eq.vol-07777`, ' +
     '`page` = `?select=id,name,size&order=name&limit=100&offset=5000`, anchor `health` = `GET /tandem/v1/health` on the same server.',
+  replication:
+    'Two `tandem serve` processes (site-a, site-b) paired over the PowerStore API, replication rule rpo One_Hour (bench/replication.ts). ' +
+    '**Initial copy**: a volume of `size_gib` GiB filled with /dev/urandom data over NBD, then timed from the PATCH that assigns the policy ' +
+    'to the 204 of POST /replication_session/{id}/sync (`initial_cycle_logged_ms`: the product\'s own duration of that cycle); anchor ' +
+    '`nbdcopy --flush` of the same volume from site-a\'s NBD export to a plain volume on site-b\'s, once before and once after (mean). ' +
+    '**Incremental**: fio writes 1% of the volume as unique random 4 KiB blocks, then one sync is timed (POST → 204); anchor ' +
+    '`rsync --inplace --no-whole-file A B` between two plain files of the same size after the same fio job (same offsets, checked) on A. ' +
+    '`changed_bytes` = unique blocks in fio\'s I/O log × 4096; `incremental_shipped_bytes` = the `bytes` of site-a\'s `cycle committed` log line ' +
+    '(no API field reports it); `incremental_wire_bytes` = bytes site-a sent on its TCP connection to site-b\'s peer port over the sync (`ss -ti`), ' +
+    'framing and control calls included. The replica is checked against the source (SHA-1 over NBD) after the run.',
 };
 
 export function generatedSection(results: Map<string, ModuleResult>, thisRun: ModuleResult[]): string {
   const out: string[] = [BEGIN, '<!-- Generated by `npm run bench` (bench/run.ts); edits here are overwritten. -->', ''];
   const ranNow = new Map(thisRun.map((r) => [r.name, r]));
-  const order = ['engine', 'nbd', 'api', ...[...results.keys()].filter((k) => !['engine', 'nbd', 'api'].includes(k))];
+  const known = ['engine', 'nbd', 'api', 'replication'];
+  const order = [...known, ...[...results.keys()].filter((k) => !known.includes(k))];
   out.push('### Targets', '');
   out.push(
     markdownTable(
