@@ -23,6 +23,7 @@ import { NbdServer } from './nbd/server.ts';
 import { replicationControl } from './api/control/replication-routes.ts';
 import { extendRegistryForReplication } from './api/powerstore/replication-schemas.ts';
 import { registerReplicationRoutes } from './api/powerstore/routes/replication.ts';
+import { copySessionExtension } from './api/eternus/routes/copysessions.ts';
 import { PeerEndpoint } from './peer/endpoint.ts';
 import { HeartbeatMonitor } from './peer/heartbeat.ts';
 import { fingerprintOf } from './peer/trust.ts';
@@ -139,6 +140,7 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
         registerRoutes: (app, api) => registerReplicationRoutes(app, api, { remotes, replication }),
       },
     ],
+    eternus: [copySessionExtension()],
     control: [replicationControl(remotes, peer.faults)],
   });
   await http.listen({ host: config.host, port: config.httpsPort });

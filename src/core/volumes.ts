@@ -58,6 +58,8 @@ export interface CloneInput {
 export interface ProtectionHooks {
   checkPolicyAssignable(policyId: string, resource: { kind: 'volume' | 'volume_group'; id: string | null }): void;
   afterPolicyChange(kind: 'volume' | 'volume_group', id: string, oldPolicyId: string | null, newPolicyId: string | null): Promise<void>;
+  /** Refuses deleting a volume that a copy session still pairs (ETERNUS REC). */
+  checkDeletable?(volume: Volume): void;
 }
 
 export class VolumeService {
@@ -192,6 +194,7 @@ export class VolumeService {
       if (volume.volumeGroupId && volume.type !== 'Snapshot') {
         throw new InUseError(`Volume ${volume.name} is a member of a volume group; remove it from the group first.`, 'volume', id);
       }
+      this.protection.checkDeletable?.(volume);
       const snapshots = this.ctx.meta.list('volume').filter((v) => v.type === 'Snapshot' && v.sourceId === id);
       for (const snap of snapshots) {
         if (this.mappingsOf(snap.id).length > 0) throw new InUseError(`Snapshot ${snap.name} of volume ${volume.name} is attached to a host.`, 'volume', snap.id);

@@ -31,7 +31,7 @@ export class DestinationSide {
     private readonly ctx: CoreContext,
     private readonly volumes: VolumeService,
     transport: PeerTransport,
-    private readonly hooks: { replicaTarget(session: ReplicationSession, volumeId: string): string; onCommitted(session: ReplicationSession): void },
+    private readonly hooks: { replicaTarget(session: ReplicationSession, volumeId: string): string; onCommitted(session: ReplicationSession): void; allocateNumber(): number },
   ) {
     transport.handle(RPC.createDestination, async ({ params, fromSystemId }) => ({ result: await this.createDestination(params as CreateDestinationParams, fromSystemId) }));
     transport.handle(RPC.cycleBegin, async ({ params, fromSystemId }) => ({ result: await this.begin(params as CycleBeginParams, fromSystemId) }));
@@ -65,7 +65,7 @@ export class DestinationSide {
     const rs = this.remoteSystemFor(fromSystemId);
     return this.ctx.lock.run(async () => {
       const existing = this.ctx.meta.get('replication_session', p.sessionId);
-      if (existing) return { remoteResourceId: existing.localResourceId, members: existing.elementPairs.map((e) => ({ sourceVolumeId: e.remoteVolumeId, remoteVolumeId: e.localVolumeId })) };
+      if (existing) return this.created(existing);
       const nowMs = this.ctx.clock.nowMs();
       // Validate every name first: a conflict must leave nothing behind on either system.
       for (const m of p.members) this.checkDestinationName(m.name);
@@ -88,6 +88,11 @@ export class DestinationSide {
         peerSystemId: fromSystemId,
         replicationRuleId: replicaPolicy?.rule.id ?? null,
         transferMode: p.transferMode as ReplicationSession['transferMode'],
+        splitMode: 'Manual',
+        recoveryMode: 'Automatic',
+        number: this.hooks.allocateNumber(),
+        remoteNumber: p.number ?? null,
+        remoteVolume: p.resourceType === 'volume' && p.members[0]?.number !== undefined ? { number: p.members[0].number, name: p.members[0].name } : null,
         rpoSeconds: p.rpoSeconds,
         state: 'Initializing',
         pausedByUser: false,
@@ -135,8 +140,19 @@ export class DestinationSide {
           this.ctx.meta.put('replication_session', session);
         },
       );
-      return { remoteResourceId: session.localResourceId, members: session.elementPairs.map((e) => ({ sourceVolumeId: e.remoteVolumeId, remoteVolumeId: e.localVolumeId })) };
+      return this.created(session);
     });
+  }
+
+  private created(session: ReplicationSession): CreateDestinationResult {
+    return {
+      remoteResourceId: session.localResourceId,
+      number: session.number,
+      members: session.elementPairs.map((e) => {
+        const v = this.ctx.meta.get('volume', e.localVolumeId);
+        return { sourceVolumeId: e.remoteVolumeId, remoteVolumeId: e.localVolumeId, ...(v ? { remoteVolumeNumber: v.number, remoteVolumeName: v.name } : {}) };
+      }),
+    };
   }
 
   /** Opens a cycle: staging copies of the replica target for every member, sizes carried over. */

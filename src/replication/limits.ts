@@ -14,3 +14,5 @@ export const CYCLE_FRACTION_OF_RPO = 0.8;
 export const CONTROL_RPC_TIMEOUT_MS = 15_000;
 /** After a failed cycle (link down, peer error) the schedule retries this much later. */
 export const CYCLE_RETRY_MS = 30_000;
+/** ETERNUS Consistency and Stack: a cycle at most this long after the last one (sooner when it shipped data). */
+export const REC_CYCLE_INTERVAL_MS = 1_000;

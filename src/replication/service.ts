@@ -2,22 +2,31 @@
 // schedule and by user actions (sync, pause, resume, failover, reprotect, failover test), and
 // kept right across link loss. The rules of what is allowed when live in core/replication/rules.
 import type { TimerHandle } from '../core/clock.ts';
+import { OperationInProgressError } from '../core/replication/rules.ts';
 import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError, StateError, ValidationError } from '../core/errors.ts';
 import type { Policy, Volume } from '../core/model.ts';
-import type { ReplicationSession, SessionState } from '../core/replication/model.ts';
-import { checkAction } from '../core/replication/rules.ts';
+import type { RecoveryMode, ReplicationSession, SessionState, SplitMode, TransferMode } from '../core/replication/model.ts';
+import { checkAction, checkRecAction, isEquivalent, isRec, nextRecModes, type RecModes } from '../core/replication/rules.ts';
 import { RPO_MINUTES } from '../core/protection.ts';
 import type { ProtectionService } from '../core/protection.ts';
 import type { VolumeGroupService } from '../core/volume-groups.ts';
 import type { VolumeService } from '../core/volumes.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import { DestinationSide } from './destination.ts';
-import { CONTROL_RPC_TIMEOUT_MS, CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS } from './limits.ts';
+import { CONTROL_RPC_TIMEOUT_MS, CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, REC_CYCLE_INTERVAL_MS } from './limits.ts';
 import type { RemoteSystemService } from './remote-systems.ts';
 import { shipExtents } from './shipper.ts';
 import type { PeerTransport } from './transport.ts';
-import { RPC, type CreateDestinationResult, type CycleBeginResult, type MemberSpec, type SessionStateSummary } from './wire.ts';
+import {
+  RPC,
+  type CreateDestinationResult,
+  type CycleBeginResult,
+  type MemberSpec,
+  type RecCreateDestinationParams,
+  type RecCreateDestinationResult,
+  type SessionStateSummary,
+} from './wire.ts';
 
 export interface FailoverOptions {
   isPlanned: boolean;
@@ -29,12 +38,31 @@ export interface FailoverOptions {
 
 type Log = (message: string, fields?: Record<string, unknown>) => void;
 
+/** An ETERNUS REC session to create (research §2.4); the caller checked the modes. */
+export interface RecCreateSpec {
+  localVolumeId: string;
+  remoteSystemId: string;
+  destinationVolumeNumber: number;
+  transferMode: TransferMode;
+  splitMode: SplitMode;
+  recoveryMode: RecoveryMode;
+}
+
 export class ReplicationService {
   readonly destination: DestinationSide;
   private readonly chains = new Map<string, Promise<unknown>>();
   private readonly timers = new Map<string, TimerHandle>();
   private readonly cancelled = new Set<string>();
   private readonly cycleSnapshots = new Set<string>();
+  /** Data bytes shipped per session since start (the `cycle committed` log has each cycle's). */
+  private readonly shipped = new Map<string, number>();
+  /** Bytes of the cycle running now per session, for the ETERNUS uncopied_data_size. */
+  private readonly cycleBytes = new Map<string, { total: number; done: number }>();
+  /** Sessions whose normal suspend is waiting for its final cycle. */
+  private readonly suspending = new Set<string>();
+  /** Local volumes being paired by a REC create in flight. */
+  private readonly pairing = new Set<string>();
+  private numberHighWater: number | null = null;
   private stopped = false;
 
   constructor(
@@ -50,6 +78,7 @@ export class ReplicationService {
     this.destination = new DestinationSide(ctx, volumes, transport, {
       replicaTarget: (session, volumeId) => session.failoverTest?.shadowVolumeIds[volumeId] ?? volumeId,
       onCommitted: () => undefined,
+      allocateNumber: () => this.allocateNumber(),
     });
     this.installHooks();
     this.installRpc();
@@ -63,11 +92,65 @@ export class ReplicationService {
 
   /** Finishes commits and cycles cut by a crash, then arms every schedule. */
   async start(): Promise<void> {
+    this.migrate();
     for (const s of this.list()) {
       if (s.pendingCommit) await this.destination.finishCommit(s.id, null);
       if (s.state === 'Synchronizing' || s.state === 'Initializing') this.put({ ...this.get(s.id), state: s.baseCycle === 0 ? 'Initializing' : 'System_Paused' });
       this.arm(s.id);
     }
+  }
+
+  /** Records written before copy-session numbers and modes existed get them. */
+  private migrate(): void {
+    for (const s of this.list()) {
+      if (typeof s.number === 'number' && s.splitMode && s.recoveryMode && s.remoteNumber !== undefined && s.remoteVolume !== undefined) continue;
+      this.put({
+        ...s,
+        number: typeof s.number === 'number' ? s.number : this.allocateNumber(),
+        splitMode: s.splitMode ?? 'Manual',
+        recoveryMode: s.recoveryMode ?? 'Automatic',
+        remoteNumber: s.remoteNumber ?? null,
+        remoteVolume: s.remoteVolume ?? null,
+      });
+    }
+  }
+
+  /** The next free copy session number on this system (ETERNUS copysession_id). */
+  private allocateNumber(): number {
+    if (this.numberHighWater === null) this.numberHighWater = this.list().reduce((max, s) => (typeof s.number === 'number' ? Math.max(max, s.number) : max), -1);
+    this.numberHighWater += 1;
+    return this.numberHighWater;
+  }
+
+  /** Data bytes shipped by this system's cycles of a session since the process started. */
+  shippedBytes(id: string): number {
+    return this.shipped.get(id) ?? 0;
+  }
+
+  /** Bytes changed on this side since the common base (what a resume or the next cycle ships). */
+  trackedBytes(s: ReplicationSession): number {
+    let total = 0;
+    for (const p of s.elementPairs) {
+      if (!this.ctx.store.hasVolume(p.localVolumeId)) continue;
+      for (const e of this.ctx.store.diff(p.localBaseSnapshotId, p.localVolumeId)) if (e.kind === 'data') total += e.lengthBytes;
+    }
+    return total;
+  }
+
+  /** Whether the source holds changes the destination does not have yet. */
+  hasBacklog(s: ReplicationSession): boolean {
+    if (s.role !== 'Source') return false;
+    return s.elementPairs.some((p) => this.ctx.store.hasVolume(p.localVolumeId) && this.ctx.store.diff(p.localBaseSnapshotId, p.localVolumeId).length > 0);
+  }
+
+  /** Bytes of the running cycle not shipped yet, or null when none runs. */
+  uncopiedBytes(id: string): number | null {
+    const c = this.cycleBytes.get(id);
+    return c ? Math.max(0, c.total - c.done) : null;
+  }
+
+  isSuspending(id: string): boolean {
+    return this.suspending.has(id);
   }
 
   async stop(): Promise<void> {
@@ -98,7 +181,7 @@ export class ReplicationService {
   /** Volumes hosts may write although they are replication destinations (a failover test). */
   isHostWritable(volume: Volume): boolean {
     if (!volume.isReplicationDestination) return volume.type !== 'Snapshot';
-    return this.list().some((s) => s.failoverTest && s.elementPairs.some((p) => p.localVolumeId === volume.id));
+    return this.list().some((s) => (s.failoverTest || s.state === 'Suspended') && s.elementPairs.some((p) => p.localVolumeId === volume.id));
   }
 
   // ---------------------------------------------------------------- queries
@@ -143,6 +226,10 @@ export class ReplicationService {
         }
       },
       afterPolicyChange: (kind, id, oldPolicyId, newPolicyId) => this.afterPolicyChange(kind, id, oldPolicyId, newPolicyId),
+      checkDeletable: (volume) => {
+        const s = this.sessionOfVolume(volume.id);
+        if (s) throw new DomainError('IN_USE', `Volume ${volume.name} is in copy session ${s.number}; delete the session first.`, { kind: 'volume', id: volume.id });
+      },
     };
     this.protection.listeners = {
       remoteSystemExists: (id) => Boolean(this.ctx.meta.get('remote_system', id)),
@@ -199,6 +286,7 @@ export class ReplicationService {
     const members = this.membersOf(kind, resourceId);
     const resourceName = kind === 'volume' ? members[0]!.name : this.groups.get(resourceId).name;
     const sessionId = this.ctx.ids.uuid();
+    const sessionNumber = this.allocateNumber();
     const created = await this.transport.call<CreateDestinationResult>(
       rs.peerSystemId,
       RPC.createDestination,
@@ -207,9 +295,10 @@ export class ReplicationService {
         resourceType: kind,
         resourceName,
         groupIsWriteOrderConsistent: kind === 'volume_group' ? this.groups.get(resourceId).isWriteOrderConsistent : false,
-        members: members.map((m) => ({ sourceVolumeId: m.id, remoteVolumeId: null, name: m.name, sizeBytes: m.sizeBytes })),
+        members: members.map((m) => ({ sourceVolumeId: m.id, remoteVolumeId: null, name: m.name, sizeBytes: m.sizeBytes, number: m.number })),
         rpoSeconds: RPO_MINUTES[rule.rpo] * 60,
         transferMode: 'Asynchronous',
+        number: sessionNumber,
         policy: { id: policy.id, name: policy.name, description: policy.description },
         rule: { id: rule.id, name: rule.name, rpo: rule.rpo, alertThresholdMinutes: rule.alertThresholdMinutes },
       },
@@ -226,6 +315,11 @@ export class ReplicationService {
       peerSystemId: rs.peerSystemId,
       replicationRuleId: rule.id,
       transferMode: 'Asynchronous',
+      splitMode: 'Manual',
+      recoveryMode: 'Automatic',
+      number: sessionNumber,
+      remoteNumber: created.result.number ?? null,
+      remoteVolume: kind === 'volume' && created.result.members[0]?.remoteVolumeNumber !== undefined ? { number: created.result.members[0].remoteVolumeNumber, name: created.result.members[0].remoteVolumeName ?? members[0]!.name } : null,
       rpoSeconds: RPO_MINUTES[rule.rpo] * 60,
       state: 'Initializing',
       pausedByUser: false,
@@ -276,6 +370,13 @@ export class ReplicationService {
       this.ctx.meta.transaction(() => {
         this.ctx.meta.delete('replication_session', sessionId);
         if (session.role === 'Destination') this.clearReplicaPolicy(session);
+        // A REC pairs two existing volumes: once it is gone both are ordinary volumes again.
+        if (isRec(session) && session.replicationRuleId === null) {
+          for (const pair of session.elementPairs) {
+            const v = this.ctx.meta.get('volume', pair.localVolumeId);
+            if (v?.isReplicationDestination) this.ctx.meta.put('volume', { ...v, isReplicationDestination: false });
+          }
+        }
       });
     });
     const internal = [...session.elementPairs.map((p) => p.localBaseSnapshotId), ...Object.values(session.pendingCycle?.snapshotIds ?? {}), ...Object.values(session.failoverTest?.shadowVolumeIds ?? {})];
@@ -316,6 +417,39 @@ export class ReplicationService {
       return { result: {} };
     });
     this.transport.handle(RPC.becomeDestination, async ({ params }) => ({ result: await this.becomeDestination(params.sessionId as string, params.generation as number, params.prepareForBaseCycle as number | null) }));
+    this.transport.handle(RPC.recCreateDestination, async ({ params, fromSystemId }) => ({ result: await this.recCreateDestination(params as RecCreateDestinationParams, fromSystemId) }));
+    const own = (params: unknown, fromSystemId: string): ReplicationSession => {
+      const s = this.get((params as { sessionId: string }).sessionId);
+      if (s.peerSystemId !== fromSystemId) throw new DomainError('FORBIDDEN', 'The session belongs to another peer.');
+      return s;
+    };
+    this.transport.handle(RPC.recSuspend, async ({ params, fromSystemId }) => {
+      const s = own(params, fromSystemId);
+      void (await this.recSuspend(s.id, params.force as boolean)).completion.catch(() => undefined);
+      return { result: {} };
+    });
+    this.transport.handle(RPC.recSuspended, async ({ params, fromSystemId }) => {
+      const s = own(params, fromSystemId);
+      this.cancelled.add(s.id);
+      await this.destination.abort(s.id);
+      this.patch(s.id, { state: 'Suspended', pausedByUser: false, progressPercentage: null });
+      return { result: {} };
+    });
+    this.transport.handle(RPC.recResume, async ({ params, fromSystemId }) => {
+      await this.recResume(own(params, fromSystemId).id);
+      return { result: {} };
+    });
+    this.transport.handle(RPC.recRollback, async ({ params, fromSystemId }) => ({ result: await this.recRollback(own(params, fromSystemId).id, params.baseCycle as number) }));
+    this.transport.handle(RPC.recReverse, async ({ params, fromSystemId }) => {
+      await this.reverseLocally(own(params, fromSystemId).id, params.generation as number);
+      return { result: {} };
+    });
+    this.transport.handle(RPC.recSetModes, async ({ params, fromSystemId }) => {
+      const s = own(params, fromSystemId);
+      const modes = params.modes as RecModes;
+      this.patch(s.id, { transferMode: modes.transferMode, splitMode: modes.splitMode, recoveryMode: modes.recoveryMode });
+      return { result: {} };
+    });
     this.transport.handle(RPC.sessionStates, async ({ params, fromSystemId }) => {
       await this.applyPeerSummaries(fromSystemId, params.sessions as SessionStateSummary[]);
       return { result: { sessions: this.summariesFor(fromSystemId) } };
@@ -365,9 +499,13 @@ export class ReplicationService {
     this.timers.get(sessionId)?.cancel();
     this.timers.delete(sessionId);
     const s = this.ctx.meta.get('replication_session', sessionId);
-    if (!s || s.role !== 'Source' || this.stopped || s.rpoSeconds <= 0) return;
+    if (!s || s.role !== 'Source' || this.stopped) return;
+    const intervalMs = this.cycleIntervalMs(s);
+    if (intervalMs === null) return;
+    // Manual recovery: a halted session waits for an operator (forced suspend, then resume).
+    if (s.state === 'System_Paused' && s.recoveryMode === 'Manual') return;
     const nowMs = this.ctx.clock.nowMs();
-    let dueMs = s.lastSyncMs === null ? nowMs : s.lastSyncMs + s.rpoSeconds * 1000 * CYCLE_FRACTION_OF_RPO;
+    let dueMs = s.lastSyncMs === null ? nowMs : s.lastSyncMs + intervalMs;
     if (s.state === 'System_Paused') dueMs = Math.max(dueMs, nowMs + CYCLE_RETRY_MS);
     if (s.nextSyncMs !== dueMs) this.patch(sessionId, { nextSyncMs: dueMs });
     this.timers.set(
@@ -378,6 +516,19 @@ export class ReplicationService {
         if (current && ['OK', 'System_Paused', 'Initializing'].includes(current.state)) void this.runSoon(sessionId);
       }),
     );
+  }
+
+  /** Time between cycles: 80% of the RPO, REC_CYCLE_INTERVAL_MS for Consistency and Stack, none for Through. */
+  private cycleIntervalMs(s: ReplicationSession): number | null {
+    switch (s.transferMode) {
+      case 'Asynchronous':
+        return s.rpoSeconds > 0 ? s.rpoSeconds * 1000 * CYCLE_FRACTION_OF_RPO : null;
+      case 'Consistency':
+      case 'Stack':
+        return REC_CYCLE_INTERVAL_MS;
+      default:
+        return null;
+    }
   }
 
   /**
@@ -414,6 +565,13 @@ export class ReplicationService {
     let s = this.ctx.meta.get('replication_session', sessionId);
     if (!s || s.role !== 'Source' || this.stopped) return;
     if (!['OK', 'System_Paused', 'Initializing', 'Synchronizing', 'Failing_Over', 'Reprotecting'].includes(s.state)) return;
+    // Through: changes are tracked against the base and nothing is shipped.
+    if (s.transferMode === 'Through' && s.state !== 'Failing_Over' && s.state !== 'Reprotecting') return;
+    // Consistency and Stack cycle every second: a cycle with nothing to ship is skipped.
+    if (isRec(s) && !userSnapshot && s.state === 'OK' && s.baseCycle > 0 && !this.hasBacklog(s)) {
+      this.arm(sessionId);
+      return;
+    }
     this.cancelled.delete(sessionId);
     const startMs = this.ctx.clock.nowMs();
     const startState = s.state;
@@ -445,6 +603,8 @@ export class ReplicationService {
       });
       const totalBytes = pairs.reduce((sum, p) => sum + p.extents.filter((e) => e.kind === 'data').reduce((a, e) => a + e.lengthBytes, 0), 0);
       let doneBytes = 0;
+      const running = { total: totalBytes, done: 0 };
+      this.cycleBytes.set(sessionId, running);
       for (const pair of pairs) {
         await shipExtents(
           this.ctx.store,
@@ -453,6 +613,7 @@ export class ReplicationService {
           { transport: this.transport, peerSystemId: s.peerSystemId, sessionId, cycle: thisCycle, remoteVolumeId: pair.remoteVolumeId },
           (bytes) => {
             doneBytes += bytes;
+            running.done = doneBytes;
             const percent = totalBytes === 0 ? 99 : Math.min(99, Math.floor((doneBytes / totalBytes) * 100));
             const current = this.ctx.meta.get('replication_session', sessionId);
             if (current && current.progressPercentage !== percent) this.put({ ...current, progressPercentage: percent });
@@ -466,11 +627,15 @@ export class ReplicationService {
         : null;
       await this.call(s, RPC.cycleCommit, { sessionId, cycle: thisCycle, syncedAtMs: userSnapshot ? userSnapshot.createdAtMs : startMs, snapshot });
       await this.recordCommitted(sessionId, thisCycle, pairs.map((p) => ({ localVolumeId: p.member.id, remoteVolumeId: p.remoteVolumeId, snapshotId: snapshotIds[p.member.id]! })), startMs, startState);
+      this.shipped.set(sessionId, (this.shipped.get(sessionId) ?? 0) + totalBytes);
       this.log('cycle committed', { session: sessionId, cycle: thisCycle, bytes: totalBytes, ms: this.ctx.clock.nowMs() - startMs });
+      // Consistency and Stack: a cycle that shipped data is followed at once by the next one.
+      if (isRec(s) && totalBytes > 0 && !userSnapshot) setImmediate(() => void this.runSoon(sessionId));
     } catch (error) {
       await this.cycleFailed(sessionId, error, snapshotIds, commitSent, startState);
       throw error;
     } finally {
+      this.cycleBytes.delete(sessionId);
       for (const id of Object.values(snapshotIds)) this.cycleSnapshots.delete(id);
       this.arm(sessionId);
     }
@@ -484,7 +649,7 @@ export class ReplicationService {
     const s = this.get(sessionId);
     const oldBases = s.elementPairs.map((p) => p.localBaseSnapshotId).filter((id): id is string => Boolean(id));
     const nowMs = this.ctx.clock.nowMs();
-    const endState: SessionState = startState === 'Failing_Over' || startState === 'Reprotecting' ? startState : s.state === 'Paused' ? 'Paused' : 'OK';
+    const endState: SessionState = startState === 'Failing_Over' || startState === 'Reprotecting' ? startState : s.state === 'Paused' || s.state === 'Suspended' ? s.state : 'OK';
     this.put({
       ...s,
       elementPairs: pairs.map((p) => ({ localVolumeId: p.localVolumeId, remoteVolumeId: p.remoteVolumeId, localBaseSnapshotId: p.snapshotId })),
@@ -495,6 +660,7 @@ export class ReplicationService {
       progressPercentage: null,
       state: endState,
       errorCode: null,
+      errorAtMs: null,
     });
     const keep = new Set(pairs.map((p) => p.snapshotId));
     for (const id of oldBases) if (!keep.has(id)) await this.ctx.store.deleteVolume(id).catch(() => undefined);
@@ -523,13 +689,13 @@ export class ReplicationService {
     }
     const current = this.ctx.meta.get('replication_session', sessionId);
     if (!current || current.state === 'Deleting') return;
-    if (current.state === 'Paused' || this.cancelled.has(sessionId)) {
+    if (current.state === 'Paused' || current.state === 'Suspended' || this.cancelled.has(sessionId)) {
       await this.call(current, RPC.cycleAbort, { sessionId }).catch(() => undefined);
       return;
     }
     const code = error instanceof DomainError ? error.code : 'INTERNAL';
     const next: SessionState = startState === 'Initializing' && current.baseCycle === 0 ? 'System_Paused' : 'System_Paused';
-    this.patch(sessionId, { state: next, errorCode: code, progressPercentage: null });
+    this.patch(sessionId, { state: next, errorCode: code, errorAtMs: current.errorAtMs ?? this.ctx.clock.nowMs(), progressPercentage: null });
   }
 
   // ---------------------------------------------------------------- actions
@@ -551,6 +717,7 @@ export class ReplicationService {
   async resume(id: string): Promise<void> {
     const s = this.get(id);
     checkAction(s, 'resume');
+    if (s.state === 'Suspended') return this.recResume(id);
     this.cancelled.delete(id);
     const resumed = this.patch(id, { state: s.baseCycle === 0 ? 'Initializing' : 'OK', pausedByUser: false });
     await this.notifyPeer(resumed, 'OK');
@@ -703,6 +870,301 @@ export class ReplicationService {
     });
   }
 
+  // ---------------------------------------------------------------- ETERNUS REC
+
+  /** The REC session of a local volume, if any (a volume is in at most one session). */
+  sessionOfVolume(volumeId: string): ReplicationSession | undefined {
+    return this.list().find((s) => s.elementPairs.some((p) => p.localVolumeId === volumeId) || s.localResourceId === volumeId);
+  }
+
+  /**
+   * Creates a REC session from a local source volume to an existing volume of the peer (research
+   * §2.4). Everything is checked on both systems before anything changes; the destination volume
+   * is emptied (the initial copy overwrites all of it), becomes a read-only destination, and the
+   * initial copy runs in the background.
+   */
+  async createRec(spec: RecCreateSpec): Promise<ReplicationSession> {
+    const rs = this.ctx.meta.get('remote_system', spec.remoteSystemId);
+    if (!rs) throw new NotFoundError('remote_system', spec.remoteSystemId);
+    const volume = this.volumes.get(spec.localVolumeId);
+    if (volume.type === 'Snapshot') throw new ValidationError(`Volume ${volume.number} is a snapshot; a REC pairs standard volumes.`, 'source_volume_id');
+    if (volume.isReplicationDestination) throw new DomainError('READ_ONLY', `Volume ${volume.number} is a replication destination.`, { kind: 'volume', id: volume.id });
+    if (this.sessionOfVolume(volume.id) || this.pairing.has(volume.id)) throw new DomainError('IN_USE', `Volume ${volume.number} is already in a copy session.`, { kind: 'volume', id: volume.id });
+    if (volume.volumeGroupId) throw new DomainError('IN_USE', `Volume ${volume.number} is a volume group member; its group is replicated as a whole.`, { kind: 'volume', id: volume.id });
+    if (volume.protectionPolicyId && this.ruleOf(this.ctx.meta.get('policy', volume.protectionPolicyId))) {
+      throw new DomainError('IN_USE', `Volume ${volume.number} is replicated by its protection policy.`, { kind: 'volume', id: volume.id });
+    }
+    if (spec.transferMode === 'Synchronous' || spec.transferMode === 'Asynchronous') throw new ValidationError(`transfer_mode ${spec.transferMode} is not available for REC here.`, 'transfer_mode');
+    this.pairing.add(volume.id);
+    try {
+      const sessionId = this.ctx.ids.uuid();
+      const number = this.allocateNumber();
+      const created = await this.call<RecCreateDestinationResult>({ peerSystemId: rs.peerSystemId } as ReplicationSession, RPC.recCreateDestination, {
+        sessionId,
+        number,
+        source: { volumeId: volume.id, number: volume.number, name: volume.name, sizeBytes: volume.sizeBytes },
+        destinationVolumeNumber: spec.destinationVolumeNumber,
+        transferMode: spec.transferMode,
+        splitMode: spec.splitMode,
+        recoveryMode: spec.recoveryMode,
+      } satisfies RecCreateDestinationParams);
+      const nowMs = this.ctx.clock.nowMs();
+      const session: ReplicationSession = {
+        ...this.recRecord(sessionId, 'Source', spec, rs.id, rs.peerSystemId, nowMs),
+        localResourceId: volume.id,
+        remoteResourceId: created.volumeId,
+        number,
+        remoteNumber: created.number,
+        remoteVolume: { number: spec.destinationVolumeNumber, name: created.volumeName },
+        elementPairs: [{ localVolumeId: volume.id, remoteVolumeId: created.volumeId, localBaseSnapshotId: null }],
+        nextSyncMs: nowMs,
+        progressPercentage: 0,
+        snapshotWatermark: this.ctx.meta.listShared('volume').reduce((max, v) => Math.max(max, v.number), -1),
+      };
+      this.put(session);
+      setImmediate(() => void this.runSoon(sessionId));
+      return session;
+    } finally {
+      this.pairing.delete(volume.id);
+    }
+  }
+
+  private recRecord(id: string, role: 'Source' | 'Destination', modes: RecModes, remoteSystemId: string, peerSystemId: string, nowMs: number): ReplicationSession {
+    return {
+      id,
+      role,
+      resourceType: 'volume',
+      localResourceId: '',
+      remoteResourceId: '',
+      remoteSystemId,
+      peerSystemId,
+      replicationRuleId: null,
+      transferMode: modes.transferMode,
+      splitMode: modes.splitMode,
+      recoveryMode: modes.recoveryMode,
+      number: -1,
+      remoteNumber: null,
+      remoteVolume: null,
+      errorAtMs: null,
+      rpoSeconds: 0,
+      state: 'Initializing',
+      pausedByUser: false,
+      elementPairs: [],
+      baseCycle: 0,
+      generation: 0,
+      lastSyncMs: null,
+      lastSyncDurationMs: null,
+      nextSyncMs: null,
+      progressPercentage: null,
+      estimatedCompletionMs: null,
+      failoverTest: null,
+      errorCode: null,
+      createdAtMs: nowMs,
+      pendingCycle: null,
+      pendingCommit: null,
+    };
+  }
+
+  /** Destination box: checks the existing volume, empties it and records the session. */
+  private async recCreateDestination(p: RecCreateDestinationParams, fromSystemId: string): Promise<RecCreateDestinationResult> {
+    const rs = this.ctx.meta.list('remote_system').find((r) => r.peerSystemId === fromSystemId);
+    if (!rs) throw new DomainError('FORBIDDEN', 'This system has no remote_system record for the caller.');
+    return this.ctx.lock.run(async () => {
+      const existing = this.ctx.meta.get('replication_session', p.sessionId);
+      if (existing) return { number: existing.number, volumeId: existing.localResourceId, volumeName: this.ctx.meta.get('volume', existing.localResourceId)?.name ?? '' };
+      const volume = this.ctx.meta.listShared('volume').find((v) => v.number === p.destinationVolumeNumber);
+      if (!volume) throw new DomainError('NOT_FOUND', `destination_volume_id ${p.destinationVolumeNumber} does not exist on the remote box`, { kind: 'volume', field: 'destination_volume_id' });
+      if (volume.type === 'Snapshot') throw new ValidationError(`destination volume ${volume.number} is a snapshot; a REC pairs standard volumes`, 'destination_volume_id');
+      if (volume.sizeBytes < p.source.sizeBytes) {
+        throw new DomainError('NO_SPACE', `destination volume ${volume.number} (${volume.sizeBytes} bytes) is smaller than source volume ${p.source.number} (${p.source.sizeBytes} bytes)`, { kind: 'volume', id: volume.id, field: 'destination_volume_id' });
+      }
+      if (volume.isReplicationDestination || this.sessionOfVolume(volume.id) || this.pairing.has(volume.id)) {
+        throw new DomainError('IN_USE', `destination volume ${volume.number} is already in a copy session`, { kind: 'volume', id: volume.id });
+      }
+      if (volume.protectionPolicyId || volume.volumeGroupId) throw new DomainError('IN_USE', `destination volume ${volume.number} has a protection policy or is a group member`, { kind: 'volume', id: volume.id });
+      if (this.ctx.meta.list('host_volume_mapping').some((m) => m.volumeId === volume.id)) {
+        throw new DomainError('IN_USE', `destination volume ${volume.number} is attached to a host`, { kind: 'volume', id: volume.id });
+      }
+      // The initial copy overwrites the whole destination: what the source never wrote reads as zeros.
+      await this.ctx.store.trim(volume.id, 0, this.ctx.store.sizeBytes(volume.id));
+      const session: ReplicationSession = {
+        ...this.recRecord(p.sessionId, 'Destination', { transferMode: p.transferMode as TransferMode, splitMode: p.splitMode as SplitMode, recoveryMode: p.recoveryMode as RecoveryMode }, rs.id, fromSystemId, this.ctx.clock.nowMs()),
+        localResourceId: volume.id,
+        remoteResourceId: p.source.volumeId,
+        number: this.allocateNumber(),
+        remoteNumber: p.number,
+        remoteVolume: { number: p.source.number, name: p.source.name },
+        elementPairs: [{ localVolumeId: volume.id, remoteVolumeId: p.source.volumeId, localBaseSnapshotId: null }],
+      };
+      this.ctx.meta.transaction(() => {
+        this.ctx.meta.put('volume', { ...volume, isReplicationDestination: true });
+        this.ctx.meta.put('replication_session', session);
+      });
+      this.ctx.listeners.volumeExportChanged(volume, volume.name);
+      return { number: session.number, volumeId: volume.id, volumeName: volume.name };
+    });
+  }
+
+  /**
+   * Suspends a REC session (research §2.6). Normal: waits for the Equivalent phase, ships a last
+   * cycle so the destination holds everything written before the suspend, then both sides stop
+   * and the destination becomes usable. Forced: stops at once; the destination keeps the last
+   * committed cycle. Issued on the destination box, the source box runs it. Answers once the
+   * request is accepted; `completion` settles when the suspend is done.
+   */
+  async recSuspend(id: string, force: boolean): Promise<{ completion: Promise<void> }> {
+    const s = this.get(id);
+    checkRecAction(s, 'suspend', { force, backlog: this.hasBacklog(s) });
+    if (this.suspending.has(id)) throw new OperationInProgressError(s);
+    if (s.role === 'Destination') {
+      await this.call(s, RPC.recSuspend, { sessionId: id, force });
+      return { completion: Promise.resolve() };
+    }
+    this.suspending.add(id);
+    if (force) {
+      this.cancelled.add(id);
+      this.timers.get(id)?.cancel();
+    }
+    const completion = this.exclusive(id, async () => {
+      try {
+        // The final cycle (normal suspend): everything written before now reaches the destination.
+        if (!force) await this.cycle(id);
+        await this.call(this.get(id), RPC.recSuspended, { sessionId: id });
+        this.cancelled.add(id);
+        this.timers.get(id)?.cancel();
+        this.patch(id, { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null });
+      } finally {
+        this.suspending.delete(id);
+        if (force && this.get(id).state !== 'Suspended') {
+          this.cancelled.delete(id);
+          this.arm(id);
+        }
+      }
+    });
+    return { completion };
+  }
+
+  /**
+   * Resumes a suspended session (research §2.7): the destination is rolled back to the common base
+   * (its writes while suspended are lost), then the source's changes since the base are shipped.
+   * Returns once transfer has restarted; the copy runs in the background.
+   */
+  async recResume(id: string): Promise<void> {
+    const s = this.get(id);
+    checkRecAction(s, 'resume');
+    if (s.state === 'Paused') return this.resume(id);
+    if (s.role === 'Destination') return void (await this.call(s, RPC.recResume, { sessionId: id }));
+    await this.exclusive(id, async () => {
+      const current = this.get(id);
+      const rolled = await this.call<{ baseCycle: number }>(current, RPC.recRollback, { sessionId: id, baseCycle: current.baseCycle });
+      if (rolled.baseCycle !== current.baseCycle) {
+        for (const p of current.elementPairs) if (p.localBaseSnapshotId) await this.ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
+        this.patch(id, { baseCycle: 0, elementPairs: current.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })) });
+      }
+      this.cancelled.delete(id);
+      this.patch(id, { state: this.get(id).baseCycle === 0 ? 'Initializing' : 'OK', pausedByUser: false, errorCode: null, errorAtMs: null });
+    });
+    void this.runSoon(id);
+  }
+
+  /** Destination box on resume: back to the common base, read-only again. */
+  private async recRollback(id: string, baseCycle: number): Promise<{ baseCycle: number }> {
+    const s = this.get(id);
+    const usable = baseCycle > 0 && s.baseCycle === baseCycle && s.elementPairs.every((p) => p.localBaseSnapshotId);
+    for (const pair of s.elementPairs) {
+      if (usable) await this.ctx.store.restoreVolume(pair.localVolumeId, pair.localBaseSnapshotId!);
+      else await this.ctx.store.trim(pair.localVolumeId, 0, this.ctx.store.sizeBytes(pair.localVolumeId));
+    }
+    if (!usable) for (const p of s.elementPairs) if (p.localBaseSnapshotId) await this.ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
+    this.cancelled.delete(id);
+    this.patch(id, {
+      state: usable ? 'OK' : 'Initializing',
+      baseCycle: usable ? s.baseCycle : 0,
+      elementPairs: usable ? s.elementPairs : s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })),
+      errorCode: null,
+      errorAtMs: null,
+    });
+    // Hosts that wrote to the suspended destination are disconnected: it is read-only again.
+    for (const pair of s.elementPairs) {
+      const v = this.ctx.meta.get('volume', pair.localVolumeId);
+      if (v) this.ctx.listeners.volumeExportChanged(v, v.name);
+    }
+    return { baseCycle: usable ? s.baseCycle : 0 };
+  }
+
+  /** Reverses a suspended session (research §2.8): the next resume copies the other way. */
+  async recReverse(id: string): Promise<void> {
+    const s = this.get(id);
+    checkRecAction(s, 'reverse');
+    await this.exclusive(id, async () => {
+      const generation = this.get(id).generation + 1;
+      await this.call(s, RPC.recReverse, { sessionId: id, generation });
+      await this.reverseLocally(id, generation);
+    });
+  }
+
+  private async reverseLocally(id: string, generation: number): Promise<void> {
+    const s = this.get(id);
+    if (s.state !== 'Suspended') throw new StateError(`Copy session ${s.number} is not suspended here.`, 'replication_session', id);
+    const role = s.role === 'Source' ? 'Destination' : 'Source';
+    this.timers.get(id)?.cancel();
+    await this.ctx.lock.run(async () => {
+      this.ctx.meta.transaction(() => {
+        for (const pair of s.elementPairs) {
+          const v = this.ctx.meta.get('volume', pair.localVolumeId);
+          // Both volumes stay usable while suspended; the flag says which one resume overwrites.
+          if (v) this.ctx.meta.put('volume', { ...v, isReplicationDestination: role === 'Destination' });
+        }
+        this.put({
+          ...s,
+          role,
+          generation: Math.max(generation, s.generation),
+          pendingCycle: null,
+          nextSyncMs: null,
+          snapshotWatermark: this.ctx.meta.listShared('volume').reduce((max, v) => Math.max(max, v.number), -1),
+        });
+      });
+    });
+  }
+
+  /** Changes the modes of a suspended session on both systems (research §2.5, seed 003). */
+  async recModify(id: string, change: Partial<RecModes>): Promise<RecModes> {
+    const s = this.get(id);
+    checkRecAction(s, 'modify');
+    const modes = nextRecModes({ transferMode: s.transferMode, splitMode: s.splitMode, recoveryMode: s.recoveryMode }, change);
+    if (modes.transferMode === 'Synchronous') throw new ValidationError('transfer_mode Synchronous is not available in this release.', 'transfer_mode');
+    await this.exclusive(id, async () => {
+      await this.call(s, RPC.recSetModes, { sessionId: id, modes });
+      this.patch(id, { transferMode: modes.transferMode, splitMode: modes.splitMode, recoveryMode: modes.recoveryMode });
+    });
+    return modes;
+  }
+
+  /**
+   * Deletes a REC session on both systems (research §2.9); the volumes stay as ordinary volumes.
+   * Forced, it goes even when the peer cannot be told (the peer keeps its record until it is
+   * deleted there too, as the vendor describes).
+   */
+  async recDelete(id: string, force: boolean): Promise<void> {
+    const s = this.get(id);
+    checkRecAction(s, 'delete', { force, backlog: this.hasBacklog(s) });
+    this.cancelled.add(id);
+    this.timers.get(id)?.cancel();
+    await this.exclusive(id, async () => {
+      try {
+        await this.call(s, RPC.deleteSession, { sessionId: id });
+      } catch (error) {
+        if (!force) {
+          this.cancelled.delete(id);
+          this.arm(id);
+          throw error;
+        }
+        this.log('peer did not confirm copy session deletion', { session: id, error: String(error) });
+      }
+      await this.dropSessionLocally(id);
+    });
+  }
+
   // ---------------------------------------------------------------- roles
 
   /** Makes the local volumes of a session writable (source) or read-only (destination). */
@@ -775,7 +1237,7 @@ export class ReplicationService {
 
   private onLinkLost(peerSystemId: string): void {
     for (const s of this.list().filter((s) => s.peerSystemId === peerSystemId)) {
-      if (['OK', 'Synchronizing', 'Initializing'].includes(s.state)) this.patch(s.id, { state: 'System_Paused', errorCode: 'PEER_UNREACHABLE' });
+      if (['OK', 'Synchronizing', 'Initializing'].includes(s.state)) this.patch(s.id, { state: 'System_Paused', errorCode: 'PEER_UNREACHABLE', errorAtMs: this.ctx.clock.nowMs() });
     }
   }
 
@@ -806,8 +1268,12 @@ export class ReplicationService {
         this.timers.get(s.id)?.cancel();
         continue;
       }
-      if (s.role === 'Source' && s.state === 'System_Paused' && !s.pausedByUser) void this.runSoon(s.id);
-      if (s.role === 'Destination' && s.state === 'System_Paused') this.patch(s.id, { state: remote.state === 'Paused' ? 'Paused' : 'OK' });
+      // Recovery mode Manual: the halt outlives the link loss until an operator acts.
+      const manual = s.recoveryMode === 'Manual';
+      if (s.role === 'Source' && s.state === 'System_Paused' && !s.pausedByUser && !manual) void this.runSoon(s.id);
+      if (s.role === 'Destination' && s.state === 'System_Paused' && !(manual && remote.state === 'System_Paused')) {
+        this.patch(s.id, { state: remote.state === 'Paused' || remote.state === 'Suspended' ? (remote.state as SessionState) : 'OK' });
+      }
     }
   }
 }

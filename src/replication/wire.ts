@@ -12,6 +12,13 @@ export const RPC = {
   becomeDestination: 'repl.becomeDestination',
   sessionStates: 'repl.sessionStates',
   setState: 'repl.setState',
+  recCreateDestination: 'rec.createDestination',
+  recSuspend: 'rec.suspend',
+  recSuspended: 'rec.suspended',
+  recResume: 'rec.resume',
+  recRollback: 'rec.rollback',
+  recReverse: 'rec.reverse',
+  recSetModes: 'rec.setModes',
 } as const;
 
 export interface MemberSpec {
@@ -20,6 +27,8 @@ export interface MemberSpec {
   remoteVolumeId: string | null;
   name: string;
   sizeBytes: number;
+  /** The source volume's number (ETERNUS volume_id), for the destination's copy-session view. */
+  number?: number;
 }
 
 export interface CreateDestinationParams {
@@ -32,11 +41,32 @@ export interface CreateDestinationParams {
   transferMode: string;
   policy: { id: string; name: string; description: string | null } | null;
   rule: { id: string; name: string; rpo: string; alertThresholdMinutes: number } | null;
+  /** The source's copy session number. */
+  number?: number;
 }
 
 export interface CreateDestinationResult {
   remoteResourceId: string;
-  members: { sourceVolumeId: string; remoteVolumeId: string }[];
+  members: { sourceVolumeId: string; remoteVolumeId: string; remoteVolumeNumber?: number; remoteVolumeName?: string }[];
+  /** The destination's copy session number. */
+  number?: number;
+}
+
+/** ETERNUS REC: pair an existing volume on the destination box with a source volume. */
+export interface RecCreateDestinationParams {
+  sessionId: string;
+  number: number;
+  source: { volumeId: string; number: number; name: string; sizeBytes: number };
+  destinationVolumeNumber: number;
+  transferMode: string;
+  splitMode: string;
+  recoveryMode: string;
+}
+
+export interface RecCreateDestinationResult {
+  number: number;
+  volumeId: string;
+  volumeName: string;
 }
 
 export interface CycleBeginParams {

@@ -43,7 +43,7 @@ export class EternusApi {
   }
 
   /** Registers a job for the request (202 body); everything was checked by the caller. */
-  submit(request: FastifyRequest, spec: { resourceType: string; action: string; resourceName?: string | null; continueOnError?: boolean; steps: JobStep[] }) {
+  submit(request: FastifyRequest, spec: { resourceType: string; action: string; resourceName?: string | null; continueOnError?: boolean; steps: JobStep[]; progressHrefs?: string[] }) {
     return this.jobs.submit({
       user: this.user(request),
       description: describe(request),
@@ -52,6 +52,7 @@ export class EternusApi {
       resourceName: spec.resourceName ?? null,
       continueOnError: spec.continueOnError ?? false,
       steps: spec.steps,
+      progressHrefs: spec.progressHrefs,
     });
   }
 }

@@ -35,6 +35,8 @@ export interface JobPlan {
   /** Bulk operations keep going after a failed step and end Partial_Error if some succeeded. */
   continueOnError: boolean;
   steps: JobStep[];
+  /** Resources to poll for work that goes on after the job (a suspend that lags its job, §2.6). */
+  progressHrefs?: string[];
 }
 
 interface FailedInfo {
@@ -52,6 +54,7 @@ interface Tracked {
   succeededHrefs: string[];
   failed: FailedInfo[];
   isBulk: boolean;
+  progressHrefs: string[];
 }
 
 export class EternusJobs {
@@ -87,6 +90,7 @@ export class EternusJobs {
       succeededHrefs: [],
       failed: [],
       isBulk: plan.continueOnError,
+      progressHrefs: plan.progressHrefs ?? [],
     };
     const job = this.runner.submit(
       {
@@ -187,7 +191,7 @@ function render(tracked: Tracked, job: Job): Record<string, unknown> {
     modified_time: isoSeconds(job.endTimeMs ?? job.startTimeMs),
     resource_href_list: [...tracked.resourceHrefs],
     operation_list: tracked.operations.map((o) => ({ result: o.result, operation: o.operation })),
-    progress_href_list: [],
+    progress_href_list: [...tracked.progressHrefs],
   };
   if (status === 'Partial_Error' || (status === 'Error' && tracked.isBulk)) {
     out.succeeded_resource_href_list = [...tracked.succeededHrefs];

@@ -15,6 +15,7 @@ export interface ReplicationViews {
 const DATA_TRANSFER_STATE: Partial<Record<ReplicationSession['state'], string>> = {
   Initializing: 'Asynchronous_Initial_Sync',
   Paused: 'Paused',
+  Suspended: 'Paused',
   System_Paused: 'Faulted',
 };
 
@@ -127,7 +128,8 @@ export function sessionFields(s: ReplicationSession, connection: ConnectionState
   const transfer = DATA_TRANSFER_STATE[s.state] ?? 'Asynchronous';
   return {
     id: s.id,
-    state: s.state,
+    // An ETERNUS suspend is a pause to PowerStore (DESIGN §5.4).
+    state: s.state === 'Suspended' ? 'Paused' : s.state,
     role: s.role,
     resource_type: s.resourceType,
     data_transfer_state: transfer,
@@ -149,7 +151,7 @@ export function sessionFields(s: ReplicationSession, connection: ConnectionState
     local_resource_state: 'System_Defined',
     witness_details: null,
     auto_failover_state: 'Not_Applicable',
-    state_l10n: l10n(s.state),
+    state_l10n: l10n(s.state === 'Suspended' ? 'Paused' : s.state),
     role_l10n: s.role,
     resource_type_l10n: s.resourceType === 'volume' ? 'Volume' : 'Volume Group',
     data_transfer_state_l10n: l10n(transfer),

@@ -2,13 +2,27 @@
 // systems; `role` is the local view. Dialects name states their own way (DESIGN.md §5.4).
 
 export type SessionRole = 'Source' | 'Destination';
+/**
+ * `Asynchronous`: PowerStore RPO cycles. ETERNUS REC: `Consistency` (short cycles back to back,
+ * each write-order consistent), `Stack` (the same shipping; not Equivalent while a backlog
+ * remains), `Through` (changes tracked, nothing shipped), `Synchronous` (not available yet).
+ */
 export type TransferMode = 'Asynchronous' | 'Synchronous' | 'Stack' | 'Consistency' | 'Through';
+/** What a synchronous session does when every path is down (DESIGN §5.2). */
+export type SplitMode = 'Automatic' | 'Manual';
+/** What a halted session does when the path returns: catch up by itself, or wait for an operator. */
+export type RecoveryMode = 'Automatic' | 'Manual';
 
 export type SessionState =
   | 'Initializing'
   | 'OK'
   | 'Synchronizing'
   | 'Paused'
+  /**
+   * ETERNUS suspend: transfer stopped, the destination is usable by hosts and both sides keep
+   * their base, so changes on both are tracked. PowerStore shows it as Paused (DESIGN §5.4).
+   */
+  | 'Suspended'
   | 'System_Paused'
   | 'Failing_Over'
   | 'Failing_Over_For_DR'
@@ -41,6 +55,16 @@ export interface ReplicationSession {
   peerSystemId: string;
   replicationRuleId: string | null;
   transferMode: TransferMode;
+  splitMode: SplitMode;
+  recoveryMode: RecoveryMode;
+  /** This system's ETERNUS copy session id (per system, like Volume.number). */
+  number: number;
+  /** The peer's copy session id for the same session, when known. */
+  remoteNumber: number | null;
+  /** The peer's volume number and name of the (single) paired volume, for the ETERNUS view. */
+  remoteVolume: { number: number; name: string } | null;
+  /** When the current error or halt began. */
+  errorAtMs?: number | null;
   rpoSeconds: number;
   state: SessionState;
   /** Set while the user paused the session (PowerStore pause). */

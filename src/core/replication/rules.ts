@@ -1,8 +1,8 @@
 // Which session action is allowed in which state and on which side (research/powerstore-api.md
 // §4.4). Pure: the replication service asks before it changes anything, so a refused action
 // leaves no trace and answers the dialect's error.
-import { DomainError, StateError } from '../errors.ts';
-import type { ReplicationSession, SessionState } from './model.ts';
+import { DomainError, StateError, ValidationError } from '../errors.ts';
+import type { RecoveryMode, ReplicationSession, SessionState, SplitMode, TransferMode } from './model.ts';
 
 export type SessionAction =
   | 'sync'
@@ -58,7 +58,7 @@ export function checkAction(session: ReplicationSession, action: SessionAction, 
       if (!['OK', 'Synchronizing', 'System_Paused', 'Initializing'].includes(state)) refuse('only an active session can be paused');
       return;
     case 'resume':
-      if (state !== 'Paused') refuse('only a paused session can be resumed');
+      if (state !== 'Paused' && state !== 'Suspended') refuse('only a paused session can be resumed');
       return;
     case 'failover_planned':
       if (role !== 'Source') throw new FailoverFromDestinationError(session);
@@ -87,4 +87,90 @@ export function checkAction(session: ReplicationSession, action: SessionAction, 
       if (!session.failoverTest) refuse('no failover test is running');
       return;
   }
+}
+
+// ---------------------------------------------------------------- ETERNUS REC (research §2.4–2.9)
+
+export type RecAction = 'suspend' | 'resume' | 'reverse' | 'modify' | 'delete';
+
+/** REC sessions carry an ETERNUS transfer mode; PowerStore RPO sessions are `Asynchronous`. */
+export function isRec(session: Pick<ReplicationSession, 'transferMode'>): boolean {
+  return session.transferMode !== 'Asynchronous';
+}
+
+/**
+ * The equivalent state: the destination holds the source as of the last cycle and nothing is
+ * waiting. Consistency ships consistent cuts back to back, so it stays Equivalent while a cycle
+ * runs; Stack and Through are Equivalent only with no backlog (`backlog`: changes since the base).
+ */
+export function isEquivalent(session: ReplicationSession, backlog: boolean): boolean {
+  if (session.baseCycle === 0) return false;
+  if (session.transferMode === 'Consistency' || session.transferMode === 'Asynchronous' || session.transferMode === 'Synchronous') {
+    return session.state === 'OK' || session.state === 'Synchronizing';
+  }
+  return session.state === 'OK' && !backlog;
+}
+
+const REC_ACTIVE: readonly SessionState[] = ['Initializing', 'OK', 'Synchronizing', 'System_Paused', 'Paused'];
+
+/** Throws the error the ETERNUS dialect expects when a REC action is not allowed now. */
+export function checkRecAction(session: ReplicationSession, action: RecAction, options: { force?: boolean; backlog?: boolean } = {}): void {
+  const { state } = session;
+  const force = options.force ?? false;
+  const refuse = (why: string) => {
+    throw new StateError(`Cannot ${action} copy session ${session.number} (state ${state}, transfer mode ${session.transferMode}): ${why}.`, 'replication_session', session.id);
+  };
+  if (TRANSIENT.includes(state)) throw new OperationInProgressError(session);
+  if (session.resourceType !== 'volume') refuse('volume group sessions are managed through the PowerStore dialect');
+  switch (action) {
+    case 'suspend':
+      if (state === 'Error') refuse('a session in Error cannot be suspended; delete it with force');
+      if (state === 'Suspended') refuse('the session is already suspended');
+      if (!REC_ACTIVE.includes(state)) refuse('only an active or halted session can be suspended');
+      if (force) return;
+      if (session.transferMode === 'Through') refuse('a session in Through mode can only be suspended with is_forced');
+      if (state === 'System_Paused') refuse('the session is halted; a halted session is suspended with is_forced');
+      if (state === 'Paused') refuse('the session is paused through the PowerStore dialect; suspend it with is_forced');
+      if (!isEquivalent(session, options.backlog ?? false)) refuse('a normal suspend needs the Equivalent phase; use is_forced');
+      return;
+    case 'resume':
+      if (state !== 'Suspended' && state !== 'Paused') refuse(state === 'System_Paused' ? 'a halted session in manual recovery is suspended with is_forced first, then resumed' : 'only a suspended session can be resumed');
+      return;
+    case 'reverse':
+      if (state !== 'Suspended') refuse('the session must be suspended before it is reversed');
+      return;
+    case 'modify':
+      if (state !== 'Suspended') refuse('suspend the session before changing its configuration');
+      return;
+    case 'delete':
+      if (session.replicationRuleId !== null) refuse('the session belongs to a protection policy; remove the policy from the volume through the PowerStore dialect');
+      if (force) return;
+      if (session.transferMode === 'Consistency') refuse('a session in Consistency mode can only be deleted with is_forced (suspend it first to flush its data)');
+      if (state === 'Suspended' || state === 'Paused') return;
+      if (!isEquivalent(session, options.backlog ?? false)) refuse('a normal delete needs the Equivalent phase; use is_forced');
+      return;
+  }
+}
+
+export interface RecModes {
+  transferMode: TransferMode;
+  splitMode: SplitMode;
+  recoveryMode: RecoveryMode;
+}
+
+/**
+ * The modes after a PATCH (seed 003): split_mode is for synchronous mode only, so it may not be
+ * given when the resulting mode is asynchronous (400); synchronous → asynchronous forces split
+ * mode Manual, and it stays Manual on the way back to synchronous unless split_mode is given.
+ */
+export function nextRecModes(current: RecModes, change: Partial<RecModes>): RecModes {
+  const transferMode = change.transferMode ?? current.transferMode;
+  if (transferMode === 'Asynchronous') throw new ValidationError('transfer_mode Asynchronous is a PowerStore mode, not an ETERNUS one.', 'transfer_mode');
+  const synchronous = transferMode === 'Synchronous';
+  if (change.splitMode !== undefined && !synchronous) {
+    throw new ValidationError(`split_mode applies to synchronous transfer mode only; the session would be in ${transferMode} mode.`, 'split_mode');
+  }
+  let splitMode = change.splitMode ?? current.splitMode;
+  if (current.transferMode === 'Synchronous' && !synchronous) splitMode = 'Manual';
+  return { transferMode, splitMode, recoveryMode: change.recoveryMode ?? current.recoveryMode };
 }

@@ -1,5 +1,5 @@
 // /volume: list, get, create (one or `count` volumes in the thin pool) and delete, as views over
-// the core VolumeService; the copy-session views answer empty lists until REC sessions exist.
+// the core VolumeService. The copy-session views of volumes live in routes/copysessions.ts.
 //
 // Order of a mutation: policy (403), body and path (400/404), the core's own checks that can be
 // asked without changing anything (name in use: 409), room in the job table (503); only then is a
@@ -36,20 +36,9 @@ export function registerVolumeRoutes(app: FastifyInstance, api: EternusApi): voi
     return listEnvelope(request.url, 'volume', 'volume_id', api.visibleVolumes(api.user(request)).map(formatVolume), query);
   });
 
-  // No REC or local copy sessions exist yet, so every volume's copy relations are empty.
-  app.get('/volume/copysession', async (request) => {
-    const query = parseListQuery(request.url, ['fields', 'last_get_id', 'volume_id', 'is_copy_source_volume']);
-    return listEnvelope(request.url, 'copysession', 'volume_id', [], query);
-  });
-
   app.get<Id>('/volume/:id', async (request) => {
     const query = parseListQuery(request.url, ['fields']);
     return project(formatVolume(api.volume(api.user(request), request.params.id)), 'volume_id', query.fields);
-  });
-
-  app.get<Id>('/volume/:id/copysession', async (request) => {
-    api.volume(api.user(request), request.params.id);
-    return listEnvelope(request.url, 'copysession', 'volume_id', [], parseListQuery(request.url));
   });
 
   app.post('/volume', async (request, reply) => {

@@ -1,0 +1,304 @@
+// /copysession, /copysession/rec and the REC actions (research/eternus-api.md §2, seed 003), and
+// the volume views of copy relations (§2.3), over the core's replication sessions. Registered as
+// an EternusExtension by the composition root.
+//
+// Order of a mutation: policy and tenant (403), body and path (400/404), room in the job table
+// (503), then the core operation itself, whose refusals (409 state, 400 modes, 503 peer) are only
+// known by attempting it and leave nothing changed; only then is a job registered (202). The job
+// records the operation; a normal suspend of a Consistency session goes on after its job, which
+// names the session in progress_href_list (§2.6).
+import type { FastifyInstance } from 'fastify';
+import { DomainError, ForbiddenError, ValidationError } from '../../../core/errors.ts';
+import type { User } from '../../../core/model.ts';
+import type { RecoveryMode, ReplicationSession, SplitMode, TransferMode } from '../../../core/replication/model.ts';
+import { checkEnum } from '../../../core/validate.ts';
+import type { EternusApi } from '../api-context.ts';
+import { parseIntegerId } from '../api-context.ts';
+import { requirePolicy } from '../auth.ts';
+import { readBody } from '../body.ts';
+import { copySessionHref, copySessions, formatCopySession, formatVolumeCopySession } from '../copysession-format.ts';
+import { ETERNUS_VOLUME_ID_MAX } from '../limits.ts';
+import { listEnvelope, parseListQuery, project } from '../query.ts';
+import type { EternusExtension } from '../plugin.ts';
+
+type Id = { Params: { id: string } };
+
+const TRANSFER_MODES = ['Synchronous', 'Stack', 'Consistency', 'Through'] as const;
+const SPLIT_MODES = ['Automatic', 'Manual'] as const;
+const RECOVERY_MODES = ['Automatic', 'Manual'] as const;
+/** Copy session ids (the vendor's range is not documented). */
+const COPYSESSION_ID_MAX = 2 ** 31 - 1;
+
+function synchronousRefused(): never {
+  throw new DomainError('VALIDATION_FAILED', 'transfer_mode Synchronous is not available in this release; use Consistency, Stack or Through', {
+    field: 'transfer_mode',
+    arguments: ['transfer_mode'],
+  });
+}
+
+export function copySessionExtension(): EternusExtension {
+  return { registerRoutes: (app, api) => registerCopySessionRoutes(app, api) };
+}
+
+export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi): void {
+  const { services } = api;
+  const { replication } = services;
+
+  const byNumber = (raw: string): ReplicationSession => {
+    const number = parseIntegerId('copysession_id', raw, COPYSESSION_ID_MAX);
+    const s = copySessions(services).find((x) => x.number === number);
+    if (!s) throw new DomainError('NOT_FOUND', `copysession_id ${raw} does not exist`, { kind: 'replication_session', id: raw });
+    return s;
+  };
+  /** Tenant users act only on sessions whose volume on this box belongs to their tenant. */
+  const requireLocalTenant = (user: User, s: ReplicationSession) => {
+    if (user.tenant === null) return;
+    const v = services.ctx.meta.get('volume', s.elementPairs[0]?.localVolumeId ?? s.localResourceId);
+    if (v?.tenant !== user.tenant) throw new ForbiddenError(`copy session ${s.number}: the local volume does not belong to tenant ${user.tenant}`);
+  };
+  const refuseTenant = (user: User, what: string) => {
+    if (user.tenant !== null) throw new ForbiddenError(`tenant users cannot ${what} REC sessions`);
+  };
+  const done = (s: ReplicationSession) => async () => [copySessionHref(s)];
+
+  // ---- reads
+
+  app.get('/copysession', async (request) => {
+    const query = parseListQuery(request.url, ['fields', 'last_get_id', 'copysession_id']);
+    const filter = idList(request.url, 'copysession_id');
+    const items = copySessions(services)
+      .filter((s) => filter === null || filter.includes(s.number))
+      .map((s) => formatCopySession(services, s));
+    return listEnvelope(request.url, 'copysession', 'copysession_id', items, query);
+  });
+
+  app.get<Id>('/copysession/:id', async (request) => {
+    const query = parseListQuery(request.url, ['fields']);
+    return project(formatCopySession(services, byNumber(request.params.id)), 'copysession_id', query.fields);
+  });
+
+  const volumeItems = (user: User) =>
+    copySessions(services)
+      .map((s) => ({ s, v: services.ctx.meta.get('volume', s.elementPairs[0]?.localVolumeId ?? s.localResourceId) }))
+      .filter(({ v }) => v && (user.tenant === null || v.tenant === user.tenant))
+      .map(({ s }) => formatVolumeCopySession(services, s));
+
+  app.get('/volume/copysession', async (request) => {
+    const query = parseListQuery(request.url, ['fields', 'last_get_id', 'volume_id', 'is_copy_source_volume']);
+    const ids = idList(request.url, 'volume_id');
+    const sourceRaw = new URLSearchParams(request.url.split('?')[1] ?? '').get('is_copy_source_volume');
+    if (sourceRaw !== null && sourceRaw !== 'true' && sourceRaw !== 'false') throw new ValidationError(`is_copy_source_volume must be true or false, got ${JSON.stringify(sourceRaw)}`, 'is_copy_source_volume');
+    const items = volumeItems(api.user(request)).filter(
+      (i) => (ids === null || ids.includes(i.volume_id as number)) && (sourceRaw === null || i.is_copy_source_volume === (sourceRaw === 'true')),
+    );
+    return listEnvelope(request.url, 'copysession', 'volume_id', items, query);
+  });
+
+  app.get<Id>('/volume/:id/copysession', async (request) => {
+    const volume = api.volume(api.user(request), request.params.id);
+    const items = volumeItems(api.user(request)).filter((i) => i.volume_id === volume.number);
+    return listEnvelope(request.url, 'copysession', 'volume_id', items, parseListQuery(request.url));
+  });
+
+  // ---- create
+
+  app.post('/copysession/rec', async (request, reply) => {
+    const user = api.user(request);
+    requirePolicy(user, 'Copy_Session_Management');
+    refuseTenant(user, 'create');
+    const body = readBody(
+      request.body,
+      {
+        source_volume_id: 'integer',
+        destination_volume_id: 'integer',
+        source_boxid: 'string',
+        destination_boxid: 'string',
+        transfer_mode: 'string',
+        split_mode: 'string',
+        recovery_mode: 'string',
+      },
+      ['source_volume_id', 'destination_volume_id', 'source_boxid', 'destination_boxid'],
+    );
+    for (const field of ['source_volume_id', 'destination_volume_id'] as const) {
+      if (body[field]! < 0 || body[field]! > ETERNUS_VOLUME_ID_MAX) throw new ValidationError(`${field} must be 0..${ETERNUS_VOLUME_ID_MAX}`, field);
+    }
+    // The vendor's default transfer mode is Synchronous (§2.4), which this release refuses.
+    const transferMode = checkEnum('transfer_mode', body.transfer_mode ?? 'Synchronous', TRANSFER_MODES) as TransferMode;
+    if (body.split_mode !== undefined) checkEnum('split_mode', body.split_mode, SPLIT_MODES);
+    const recoveryMode = checkEnum('recovery_mode', body.recovery_mode ?? 'Automatic', RECOVERY_MODES) as RecoveryMode;
+    if (transferMode === 'Synchronous') synchronousRefused();
+    if (body.split_mode !== undefined) throw new ValidationError(`split_mode applies to synchronous transfer mode only, not ${transferMode}`, 'split_mode');
+    const localBox = services.ctx.identity.boxId;
+    if (body.source_boxid !== localBox) {
+      if (body.destination_boxid === localBox) throw new ValidationError('source_boxid is the remote box: create the REC session on the source box', 'source_boxid');
+      throw new ValidationError(`neither source_boxid nor destination_boxid is this box (${localBox})`, 'source_boxid');
+    }
+    const rs = services.remotes.list().find((r) => r.boxId === body.destination_boxid);
+    if (!rs) throw new ValidationError(`destination_boxid ${body.destination_boxid} is not a remote box paired with this one`, 'destination_boxid');
+    const volume = api.volume(user, String(body.source_volume_id));
+    api.jobs.checkRoom();
+    const session = await replication.createRec({
+      localVolumeId: volume.id,
+      remoteSystemId: rs.id,
+      destinationVolumeNumber: body.destination_volume_id!,
+      transferMode,
+      splitMode: 'Manual',
+      recoveryMode,
+    });
+    const answer = api.submit(request, {
+      resourceType: 'copysession',
+      action: 'create',
+      steps: [
+        {
+          operation: `start advanced-copy -type rec -source-volume-number ${volume.number} -destination-volume-number ${body.destination_volume_id} -remote-boxid ${rs.boxId} -transfer-mode ${transferMode.toLowerCase()} -recovery-mode ${recoveryMode.toLowerCase()}`,
+          resourceHref: null,
+          run: done(session),
+        },
+      ],
+    });
+    return reply.code(202).send(answer);
+  });
+
+  // ---- modify
+
+  app.patch<Id>('/copysession/:id', async (request, reply) => {
+    const user = api.user(request);
+    requirePolicy(user, 'Copy_Session_Management');
+    const s = byNumber(request.params.id);
+    requireLocalTenant(user, s);
+    const body = readBody(request.body, { transfer_mode: 'string', split_mode: 'string', recovery_mode: 'string' });
+    const change: { transferMode?: TransferMode; splitMode?: SplitMode; recoveryMode?: RecoveryMode } = {};
+    if (body.transfer_mode !== undefined) change.transferMode = checkEnum('transfer_mode', body.transfer_mode, TRANSFER_MODES);
+    if (body.split_mode !== undefined) change.splitMode = checkEnum('split_mode', body.split_mode, SPLIT_MODES);
+    if (body.recovery_mode !== undefined) change.recoveryMode = checkEnum('recovery_mode', body.recovery_mode, RECOVERY_MODES);
+    if (change.transferMode === 'Synchronous') synchronousRefused();
+    api.jobs.checkRoom();
+    const modes = await replication.recModify(s.id, change);
+    const answer = api.submit(request, {
+      resourceType: 'copysession',
+      action: 'modify',
+      steps: [{ operation: `set advanced-copy-session -session-id ${s.number} -transfer-mode ${modes.transferMode.toLowerCase()} -recovery-mode ${modes.recoveryMode.toLowerCase()}`, resourceHref: copySessionHref(s), run: done(s) }],
+    });
+    return reply.code(202).send(answer);
+  });
+
+  // ---- suspend, resume, reverse
+
+  app.post<Id>('/copysession/:id/suspend', async (request, reply) => {
+    const user = api.user(request);
+    requirePolicy(user, 'Copy_Session_Management');
+    const s = byNumber(request.params.id);
+    requireLocalTenant(user, s);
+    const force = readBody(request.body, { is_forced: 'boolean' }).is_forced ?? false;
+    api.jobs.checkRoom();
+    const { completion } = await replication.recSuspend(s.id, force);
+    // Consistency: the job succeeds once the suspend is under way; the session shows its end.
+    const lags = s.transferMode === 'Consistency' && !force;
+    if (lags) void completion.catch(() => undefined);
+    const answer = api.submit(request, {
+      resourceType: 'copysession',
+      action: 'suspend',
+      progressHrefs: lags ? [copySessionHref(s)] : [],
+      steps: [
+        {
+          operation: `suspend advanced-copy-session -session-id ${s.number}${force ? ' -force' : ''}`,
+          resourceHref: copySessionHref(s),
+          run: async () => {
+            if (!lags) await completion;
+            return [copySessionHref(s)];
+          },
+        },
+      ],
+    });
+    return reply.code(202).send(answer);
+  });
+
+  app.post('/copysession/suspend', async (request, reply) => {
+    const user = api.user(request);
+    requirePolicy(user, 'Copy_Session_Management');
+    const body = readBody(request.body, { copysession_id_list: 'integer[]', is_forced: 'boolean' }, ['copysession_id_list']);
+    const list = body.copysession_id_list!;
+    if (list.length === 0) throw new ValidationError('copysession_id_list must name at least one copy session', 'copysession_id_list');
+    if (new Set(list).size !== list.length) throw new ValidationError('copysession_id_list names a copy session twice', 'copysession_id_list');
+    const sessions = list.map((n) => byNumber(String(n)));
+    for (const s of sessions) requireLocalTenant(user, s);
+    const force = body.is_forced ?? false;
+    const answer = api.submit(request, {
+      resourceType: 'copysession',
+      action: 'suspend',
+      continueOnError: true,
+      steps: sessions.map((s) => ({
+        operation: `suspend advanced-copy-session -session-id ${s.number}${force ? ' -force' : ''}`,
+        resourceHref: copySessionHref(s),
+        run: async () => {
+          await (await replication.recSuspend(s.id, force)).completion;
+          return [copySessionHref(s)];
+        },
+      })),
+    });
+    return reply.code(202).send(answer);
+  });
+
+  app.post<Id>('/copysession/:id/resume', async (request, reply) => {
+    const user = api.user(request);
+    requirePolicy(user, 'Copy_Session_Management');
+    const s = byNumber(request.params.id);
+    requireLocalTenant(user, s);
+    readBody(request.body, {});
+    api.jobs.checkRoom();
+    await replication.recResume(s.id);
+    const answer = api.submit(request, {
+      resourceType: 'copysession',
+      action: 'resume',
+      steps: [{ operation: `resume advanced-copy-session -session-id ${s.number}`, resourceHref: copySessionHref(s), run: done(s) }],
+    });
+    return reply.code(202).send(answer);
+  });
+
+  app.post<Id>('/copysession/:id/reverse', async (request, reply) => {
+    const user = api.user(request);
+    requirePolicy(user, 'Copy_Session_Management');
+    refuseTenant(user, 'reverse');
+    const s = byNumber(request.params.id);
+    readBody(request.body, {});
+    api.jobs.checkRoom();
+    await replication.recReverse(s.id);
+    const answer = api.submit(request, {
+      resourceType: 'copysession',
+      action: 'reverse',
+      steps: [{ operation: `reverse advanced-copy-session -session-id ${s.number}`, resourceHref: copySessionHref(s), run: done(s) }],
+    });
+    return reply.code(202).send(answer);
+  });
+
+  // ---- delete
+
+  app.delete<Id>('/copysession/:id', async (request, reply) => {
+    const user = api.user(request);
+    requirePolicy(user, 'Copy_Session_Management');
+    refuseTenant(user, 'delete');
+    const s = byNumber(request.params.id);
+    const query = new URLSearchParams(request.url.split('?')[1] ?? '');
+    for (const key of query.keys()) if (key !== 'is_forced') throw new ValidationError(`unknown query parameter ${key}`, key);
+    const forcedRaw = query.get('is_forced');
+    if (forcedRaw !== null && forcedRaw !== 'true' && forcedRaw !== 'false') throw new ValidationError(`is_forced must be true or false, got ${JSON.stringify(forcedRaw)}`, 'is_forced');
+    const force = readBody(request.body, { is_forced: 'boolean' }).is_forced ?? forcedRaw === 'true';
+    api.jobs.checkRoom();
+    await replication.recDelete(s.id, force);
+    const answer = api.submit(request, {
+      resourceType: 'copysession',
+      action: 'delete',
+      steps: [{ operation: `stop advanced-copy -session-id ${s.number}${force ? ' -force' : ''}`, resourceHref: copySessionHref(s), run: done(s) }],
+    });
+    return reply.code(202).send(answer);
+  });
+}
+
+/** An array filter given as `name=1,2,3` (or repeated once); null when absent. */
+function idList(url: string, name: string): number[] | null {
+  const raw = new URLSearchParams(url.split('?')[1] ?? '').get(name);
+  if (raw === null) return null;
+  const parts = raw.split(',').map((p) => p.trim());
+  if (parts.some((p) => !/^\d{1,15}$/.test(p))) throw new ValidationError(`${name} must be a comma-separated list of integers, got ${JSON.stringify(raw)}`, name);
+  return parts.map(Number);
+}
