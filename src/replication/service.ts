@@ -2,12 +2,11 @@
 // schedule and by user actions (sync, pause, resume, failover, reprotect, failover test), and
 // kept right across link loss. The rules of what is allowed when live in core/replication/rules.
 import type { TimerHandle } from '../core/clock.ts';
-import { OperationInProgressError } from '../core/replication/rules.ts';
 import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError, StateError, ValidationError } from '../core/errors.ts';
 import type { Policy, Volume } from '../core/model.ts';
 import type { RecoveryMode, ReplicationSession, SessionState, SplitMode, TransferMode } from '../core/replication/model.ts';
-import { checkAction, checkRecAction, isEquivalent, isRec, nextRecModes, type RecModes } from '../core/replication/rules.ts';
+import { checkAction, checkRecAction, isRec, nextRecModes, OperationInProgressError, type RecModes } from '../core/replication/rules.ts';
 import { RPO_MINUTES } from '../core/protection.ts';
 import type { ProtectionService } from '../core/protection.ts';
 import type { VolumeGroupService } from '../core/volume-groups.ts';
