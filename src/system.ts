@@ -29,6 +29,7 @@ import { HeartbeatMonitor } from './peer/heartbeat.ts';
 import { fingerprintOf } from './peer/trust.ts';
 import { MetaTrustStore } from './replication/meta-trust-store.ts';
 import { installFingerprint, RemoteSystemService } from './replication/remote-systems.ts';
+import { MirroredIo } from './replication/mirrored-io.ts';
 import { ReplicationService } from './replication/service.ts';
 import type { PeerTransport } from './replication/transport.ts';
 import { loadOrCreateTlsIdentity } from './security/tls.ts';
@@ -69,6 +70,8 @@ export interface Services {
   jobs: JobRunner;
   users: UserDirectory;
   nbd: NbdServer;
+  /** Host I/O as NBD uses it: the BlockStore with synchronous replication wrapped around it. */
+  io: MirroredIo;
   remotes: RemoteSystemService;
   replication: ReplicationService;
   peer: PeerEndpoint;
@@ -123,13 +126,14 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
   const transport = peerTransport(peer, heartbeat);
   let httpsPort = 0;
   const remotes = new RemoteSystemService(ctx, transport, { address: config.host, managementPort: () => httpsPort, peerPort: () => peerAddress.port, certPem: tls.cert });
-  const replication = new ReplicationService(ctx, volumes, groups, protection, transport, jobs, remotes, log);
+  const io = new MirroredIo(store, transport);
+  const replication = new ReplicationService(ctx, volumes, groups, protection, transport, jobs, remotes, log, io);
   await replication.start();
   reconcileEngine(meta.list('volume'), replication.internalVolumeIds(), store, log);
 
-  nbd = new NbdServer({ io: store, exports: volumeExports(meta, replication), host: config.host, port: config.nbdPort });
+  nbd = new NbdServer({ io, exports: volumeExports(meta, replication), host: config.host, port: config.nbdPort });
   const nbdAddress = await nbd.listen();
-  const services: Services = { ctx, volumes, groups, hosts, protection, scheduler, jobs, users, nbd, remotes, replication, peer, heartbeat };
+  const services: Services = { ctx, volumes, groups, hosts, protection, scheduler, jobs, users, nbd, io, remotes, replication, peer, heartbeat };
   const http = await buildHttpServer({
     services,
     tls,

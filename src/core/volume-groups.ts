@@ -45,6 +45,19 @@ export class VolumeGroupService {
     return this.ctx.meta.list('volume').filter((v) => v.volumeGroupId === id);
   }
 
+  /**
+   * A group replicated synchronously (replication rule rpo Zero) must be write-order consistent:
+   * its members are resynchronised from one cut and mirrored together (PowerStore refuses it too).
+   */
+  private checkSynchronousOrder(policyId: string | null, writeOrderConsistent: boolean): void {
+    if (!policyId || writeOrderConsistent) return;
+    const ruleId = this.ctx.meta.get('policy', policyId)?.replicationRuleIds[0];
+    const rule = ruleId ? this.ctx.meta.get('replication_rule', ruleId) : undefined;
+    if (rule?.rpo === 'Zero') {
+      throw new ValidationError(`Replication rule ${rule.name} has rpo Zero: a volume group replicated synchronously must be write-order consistent.`, 'is_write_order_consistent');
+    }
+  }
+
   create(input: CreateGroupInput): Promise<VolumeGroup> {
     return this.ctx.lock.run(async () => {
       const name = this.checkNewName(input.name);
@@ -53,6 +66,7 @@ export class VolumeGroupService {
       if (input.protectionPolicyId) {
         this.protection.checkPolicyAssignable(input.protectionPolicyId, { kind: 'volume_group', id: null });
       }
+      this.checkSynchronousOrder(input.protectionPolicyId ?? null, input.isWriteOrderConsistent ?? true);
       const nowMs = this.ctx.clock.nowMs();
       const id = this.ctx.ids.uuid();
       const group: VolumeGroup = {
@@ -115,6 +129,7 @@ export class VolumeGroupService {
         if (policyId) this.protection.checkPolicyAssignable(policyId, { kind: 'volume_group', id });
         next.protectionPolicyId = policyId;
       }
+      if (input.protectionPolicyId !== undefined || input.isWriteOrderConsistent !== undefined) this.checkSynchronousOrder(next.protectionPolicyId ?? null, next.isWriteOrderConsistent);
       if (input.isReplicationDestination !== undefined && input.isReplicationDestination !== group.isReplicationDestination) {
         if (input.isReplicationDestination) throw new ValidationError('is_replication_destination can only be set to false.', 'is_replication_destination');
         next.isReplicationDestination = false;

@@ -163,10 +163,16 @@ export class DestinationSide {
     if (session.baseCycle !== p.baseCycle) return { ok: false, destinationBaseCycle: session.baseCycle, members: [] };
     await this.abort(session.id);
     const pairs = await this.ctx.lock.run(() => this.reconcileMembers(session, p));
+    const current = this.session(session.id);
     const stagingIds: Record<string, string> = {};
     for (const pair of pairs) {
       const stagingId = this.ctx.ids.uuid();
-      await this.ctx.store.snapshotVolume(this.hooks.replicaTarget(session, pair.remoteVolumeId), stagingId);
+      // Synchronous: the volume may hold mirrored writes past the common base, and even a write
+      // the source never completed (it crashed, or a trim after it was not mirrored). The source
+      // ships diff(base, cut), so staging starts from this side's base, not from the volume.
+      const base = current.elementPairs.find((e) => e.localVolumeId === pair.remoteVolumeId)?.localBaseSnapshotId ?? null;
+      const fromBase = current.transferMode === 'Synchronous' && !current.failoverTest && base !== null && this.ctx.store.hasVolume(base);
+      await this.ctx.store.snapshotVolume(fromBase ? base : this.hooks.replicaTarget(session, pair.remoteVolumeId), stagingId);
       stagingIds[pair.remoteVolumeId] = stagingId;
     }
     this.open.set(session.id, { cycle: p.cycle, stagingIds });

@@ -16,3 +16,10 @@ export const CONTROL_RPC_TIMEOUT_MS = 15_000;
 export const CYCLE_RETRY_MS = 30_000;
 /** ETERNUS Consistency and Stack: a cycle at most this long after the last one (sooner when it shipped data). */
 export const REC_CYCLE_INTERVAL_MS = 1_000;
+/**
+ * Synchronous mode: before the final cut (taken with host writes held) the resync runs up to
+ * this many extra cycles while a cycle still ships more than SYNC_FINAL_CUT_BYTES, so that host
+ * writes wait for a small last cycle rather than a large one.
+ */
+export const SYNC_CATCH_UP_CYCLES = 4;
+export const SYNC_FINAL_CUT_BYTES = 16 * 1024 * 1024;

@@ -13,7 +13,8 @@ import type { VolumeGroupService } from '../core/volume-groups.ts';
 import type { VolumeService } from '../core/volumes.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import { DestinationSide } from './destination.ts';
-import { CONTROL_RPC_TIMEOUT_MS, CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, REC_CYCLE_INTERVAL_MS } from './limits.ts';
+import { installSyncReceiver, type MirroredIo, type RouteMode, type RouteSpec } from './mirrored-io.ts';
+import { CONTROL_RPC_TIMEOUT_MS, CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, REC_CYCLE_INTERVAL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
 import type { RemoteSystemService } from './remote-systems.ts';
 import { shipExtents } from './shipper.ts';
 import type { PeerTransport } from './transport.ts';
@@ -63,6 +64,10 @@ export class ReplicationService {
   private readonly pairing = new Set<string>();
   private numberHighWater: number | null = null;
   private stopped = false;
+  /** Synchronous source sessions whose volumes are mirrored now (in step: state OK, Equivalent). */
+  private readonly mirroring = new Set<string>();
+  /** Synchronous sessions with split mode Manual whose path is down: host writes fail (EIO). */
+  private readonly splitFailed = new Set<string>();
 
   constructor(
     private readonly ctx: CoreContext,
@@ -73,6 +78,8 @@ export class ReplicationService {
     private readonly jobs: JobRunner,
     private readonly remotes: RemoteSystemService,
     private readonly log: Log = () => undefined,
+    /** Host I/O as NBD uses it; null where no NBD serves (synchronous mode then never mirrors). */
+    private readonly io: MirroredIo | null = null,
   ) {
     this.destination = new DestinationSide(ctx, volumes, transport, {
       replicaTarget: (session, volumeId) => session.failoverTest?.shadowVolumeIds[volumeId] ?? volumeId,
@@ -81,6 +88,8 @@ export class ReplicationService {
     });
     this.installHooks();
     this.installRpc();
+    installSyncReceiver(ctx, transport);
+    io?.setHooks({ onMirrorFailure: (sessionId, error) => this.onMirrorFailure(sessionId, error) });
     transport.onStateChange((peer, state) => {
       if (state === 'OK') void this.reconcileWith(peer).catch((e) => this.log('reconcile failed', { peer, error: String(e) }));
       else this.onLinkLost(peer);
@@ -94,9 +103,12 @@ export class ReplicationService {
     this.migrate();
     for (const s of this.list()) {
       if (s.pendingCommit) await this.destination.finishCommit(s.id, null);
-      if (s.state === 'Synchronizing' || s.state === 'Initializing') this.put({ ...this.get(s.id), state: s.baseCycle === 0 ? 'Initializing' : 'System_Paused' });
+      // A synchronous source in step before the restart is not mirroring now: it resyncs first.
+      const wasMirroring = s.role === 'Source' && s.transferMode === 'Synchronous' && s.state === 'OK';
+      if (s.state === 'Synchronizing' || s.state === 'Initializing' || wasMirroring) this.put({ ...this.get(s.id), state: s.baseCycle === 0 ? 'Initializing' : 'System_Paused', errorCode: wasMirroring ? 'PEER_UNREACHABLE' : this.get(s.id).errorCode });
       this.arm(s.id);
     }
+    this.refreshRoutes();
   }
 
   /** Records written before copy-session numbers and modes existed get them. */
@@ -197,6 +209,124 @@ export class ReplicationService {
 
   private put(s: ReplicationSession): void {
     this.ctx.meta.put('replication_session', s);
+    this.refreshRoutes();
+  }
+
+  // ---------------------------------------------------------------- synchronous mode
+
+  private isSyncSource(s: ReplicationSession): boolean {
+    return s.role === 'Source' && s.transferMode === 'Synchronous' && s.state !== 'Deleting';
+  }
+
+  /**
+   * Derives the host-I/O routes from the session records: every volume of a synchronous source
+   * session is routed (writes counted, so a final cut can wait for them); mirrored while the
+   * session is in step, refused while split mode Manual has the path down, local otherwise.
+   */
+  private refreshRoutes(): void {
+    if (!this.io) return;
+    const wanted = new Map<string, RouteSpec>();
+    const sessions = this.list();
+    for (const id of [...this.mirroring, ...this.splitFailed]) {
+      if (!sessions.some((s) => s.id === id)) {
+        this.mirroring.delete(id);
+        this.splitFailed.delete(id);
+      }
+    }
+    for (const s of sessions) {
+      if (!this.isSyncSource(s)) {
+        this.mirroring.delete(s.id);
+        this.splitFailed.delete(s.id);
+        continue;
+      }
+      if (this.mirroring.has(s.id) && s.state !== 'OK' && s.state !== 'Failing_Over') this.mirroring.delete(s.id);
+      if (this.splitFailed.has(s.id) && (s.state !== 'System_Paused' || s.splitMode !== 'Manual')) this.splitFailed.delete(s.id);
+      const mode: RouteMode = this.mirroring.has(s.id) ? 'mirror' : this.splitFailed.has(s.id) ? 'fail' : 'local';
+      for (const p of s.elementPairs) wanted.set(p.localVolumeId, { sessionId: s.id, peerSystemId: s.peerSystemId, remoteVolumeId: p.remoteVolumeId, mode });
+    }
+    this.io.setRoutes(wanted);
+  }
+
+  /** Whether a synchronous session mirrors host writes now. */
+  isMirroring(id: string): boolean {
+    return this.mirroring.has(id);
+  }
+
+  /**
+   * A mirrored write failed on the peer (link down, peer refused): the session halts. Split mode
+   * Automatic: host writes go on locally and are tracked by the base diff. Manual: they fail
+   * until the path returns or an operator suspends the session.
+   */
+  private onMirrorFailure(sessionId: string, error: unknown): void {
+    if (!this.mirroring.has(sessionId)) return;
+    const s = this.ctx.meta.get('replication_session', sessionId);
+    this.mirroring.delete(sessionId);
+    if (!s) return this.refreshRoutes();
+    this.log('mirrored write failed: session halted', { session: sessionId, splitMode: s.splitMode, error: String(error) });
+    // Manual split keeps RPO 0: whatever the peer's reason, the source refuses writes it cannot mirror.
+    if (s.splitMode === 'Manual') this.splitFailed.add(sessionId);
+    this.patch(sessionId, { state: 'System_Paused', errorCode: error instanceof DomainError ? error.code : 'INTERNAL', errorAtMs: this.ctx.clock.nowMs() });
+    void this.notifyPeer(this.get(sessionId), 'System_Paused');
+    this.arm(sessionId);
+  }
+
+  /**
+   * Enters mirroring after a resync: holds new host writes to the session's volumes, waits for
+   * the running ones, takes the final cut and commits it, then turns mirroring on and releases
+   * the queued writes, which are mirrored. Writes made after the cut are all in the destination
+   * volume; the common base stays that last cut.
+   */
+  private async enterMirroring(id: string): Promise<void> {
+    const s = this.ctx.meta.get('replication_session', id);
+    if (!s || !this.io || !this.isSyncSource(s) || this.mirroring.has(id) || this.stopped || this.cancelled.has(id)) return;
+    if (s.state !== 'Synchronizing' && s.state !== 'Initializing') return;
+    const releases = await Promise.all(s.elementPairs.map((p) => this.io!.hold(p.localVolumeId)));
+    try {
+      if (this.hasBacklog(this.get(id))) await this.cycleTo(id, null);
+      const after = this.get(id);
+      if (after.state !== 'Synchronizing' || after.baseCycle === 0 || this.hasBacklog(after) || this.cancelled.has(id)) return;
+      if (this.transport.connectionState(after.peerSystemId) !== 'OK') return;
+      this.mirroring.add(id);
+      const inStep = this.patch(id, { state: 'OK', progressPercentage: null, errorCode: null, errorAtMs: null });
+      await this.notifyPeer(inStep, 'OK');
+    } finally {
+      for (const release of releases) release();
+    }
+  }
+
+  /**
+   * A new common base while mirroring (sync, normal suspend, planned failover): with host writes
+   * held and the running ones done, both sides hold the same bytes, so each snapshots its volumes
+   * and the pair is the new base. Nothing is shipped.
+   */
+  private async checkpoint(id: string): Promise<void> {
+    const s = this.get(id);
+    if (!this.io) return;
+    const releases = await Promise.all(s.elementPairs.map((p) => this.io!.hold(p.localVolumeId)));
+    const startMs = this.ctx.clock.nowMs();
+    const snapshotIds: Record<string, string> = {};
+    let sent = false;
+    try {
+      const current = this.get(id);
+      const cycle = current.baseCycle + 1;
+      for (const p of current.elementPairs) {
+        const snapshotId = this.ctx.ids.uuid();
+        this.cycleSnapshots.add(snapshotId);
+        await this.ctx.store.snapshotVolume(p.localVolumeId, snapshotId);
+        snapshotIds[p.localVolumeId] = snapshotId;
+      }
+      this.patch(id, { pendingCycle: { cycle, snapshotIds } });
+      sent = true;
+      await this.call(current, RPC.syncCheckpoint, { sessionId: id, cycle, baseCycle: current.baseCycle, syncedAtMs: startMs });
+      await this.recordCommitted(id, cycle, current.elementPairs.map((p) => ({ localVolumeId: p.localVolumeId, remoteVolumeId: p.remoteVolumeId, snapshotId: snapshotIds[p.localVolumeId]! })), startMs, current.state);
+    } catch (error) {
+      if (!sent) for (const snapshotId of Object.values(snapshotIds)) await this.ctx.store.deleteVolume(snapshotId).catch(() => undefined);
+      this.onMirrorFailure(id, error);
+      throw error;
+    } finally {
+      for (const snapshotId of Object.values(snapshotIds)) this.cycleSnapshots.delete(snapshotId);
+      for (const release of releases) release();
+    }
   }
 
   private patch(id: string, changes: Partial<ReplicationSession>): ReplicationSession {
@@ -216,9 +346,7 @@ export class ReplicationService {
         const rule = this.ruleOf(policy);
         if (!rule) return;
         if (policy.isReplica) throw new ValidationError(`Protection policy ${policy.name} is a replica managed by replication and cannot be assigned here.`, 'protection_policy_id');
-        if (rule.rpo === 'Zero') {
-          throw new DomainError('VALIDATION_FAILED', `Replication rule ${rule.name} has rpo Zero: synchronous replication is not available in this release.`, { arguments: [rule.name] });
-        }
+        // rpo Zero is synchronous replication (a group must be write-order consistent: VolumeGroupService checks it).
         if (!this.ctx.meta.get('remote_system', rule.remoteSystemId)) throw new NotFoundError('remote_system', rule.remoteSystemId);
         if (resource.id && this.list().some((s) => s.localResourceId === resource.id && s.role === 'Destination')) {
           throw new StateError('The resource is a replication destination.', resource.kind, resource.id);
@@ -296,7 +424,7 @@ export class ReplicationService {
         groupIsWriteOrderConsistent: kind === 'volume_group' ? this.groups.get(resourceId).isWriteOrderConsistent : false,
         members: members.map((m) => ({ sourceVolumeId: m.id, remoteVolumeId: null, name: m.name, sizeBytes: m.sizeBytes, number: m.number })),
         rpoSeconds: RPO_MINUTES[rule.rpo] * 60,
-        transferMode: 'Asynchronous',
+        transferMode: rule.rpo === 'Zero' ? 'Synchronous' : 'Asynchronous',
         number: sessionNumber,
         policy: { id: policy.id, name: policy.name, description: policy.description },
         rule: { id: rule.id, name: rule.name, rpo: rule.rpo, alertThresholdMinutes: rule.alertThresholdMinutes },
@@ -313,8 +441,10 @@ export class ReplicationService {
       remoteSystemId: rs.id,
       peerSystemId: rs.peerSystemId,
       replicationRuleId: rule.id,
-      transferMode: 'Asynchronous',
-      splitMode: 'Manual',
+      // rpo Zero: PowerStore synchronous replication. Host I/O goes on when the link fails (the
+      // session goes System_Paused and tracks changes), i.e. split mode Automatic.
+      transferMode: rule.rpo === 'Zero' ? 'Synchronous' : 'Asynchronous',
+      splitMode: rule.rpo === 'Zero' ? 'Automatic' : 'Manual',
       recoveryMode: 'Automatic',
       number: sessionNumber,
       remoteNumber: created.result.number ?? null,
@@ -378,6 +508,7 @@ export class ReplicationService {
         }
       });
     });
+    this.refreshRoutes();
     const internal = [...session.elementPairs.map((p) => p.localBaseSnapshotId), ...Object.values(session.pendingCycle?.snapshotIds ?? {}), ...Object.values(session.failoverTest?.shadowVolumeIds ?? {})];
     for (const id of internal) if (id) await this.ctx.store.deleteVolume(id).catch(() => undefined);
     this.cancelled.delete(sessionId);
@@ -499,7 +630,8 @@ export class ReplicationService {
     this.timers.delete(sessionId);
     const s = this.ctx.meta.get('replication_session', sessionId);
     if (!s || s.role !== 'Source' || this.stopped) return;
-    const intervalMs = this.cycleIntervalMs(s);
+    // Synchronous has no schedule; a halted one with recovery Automatic retries (the link may be fine).
+    const intervalMs = this.cycleIntervalMs(s) ?? (s.transferMode === 'Synchronous' && s.state === 'System_Paused' ? CYCLE_RETRY_MS : null);
     if (intervalMs === null) return;
     // Manual recovery: a halted session waits for an operator (forced suspend, then resume).
     if (s.state === 'System_Paused' && s.recoveryMode === 'Manual') return;
@@ -536,11 +668,19 @@ export class ReplicationService {
    * destination takes a snapshot of the same name, then a last cycle ships up to now.
    */
   private async cycle(sessionId: string): Promise<void> {
+    // In step, the destination already has every write: a cycle is a checkpoint (new base).
+    if (this.mirroring.has(sessionId)) return this.checkpoint(sessionId);
     for (const snapshot of this.snapshotsToReplicate(sessionId)) {
       await this.cycleTo(sessionId, snapshot);
       this.patchIfPresent(sessionId, { snapshotWatermark: snapshot.number });
     }
-    await this.cycleTo(sessionId, null);
+    let shipped = await this.cycleTo(sessionId, null);
+    const s = this.ctx.meta.get('replication_session', sessionId);
+    if (!s || !this.isSyncSource(s) || !this.io) return;
+    // Synchronous: catch up with a few more cycles while they ship much (host writes keep
+    // coming during a long initial copy), so that the final cut, taken with writes held, is small.
+    for (let i = 0; i < SYNC_CATCH_UP_CYCLES && shipped > SYNC_FINAL_CUT_BYTES && this.get(sessionId).state === 'Synchronizing'; i++) shipped = await this.cycleTo(sessionId, null);
+    await this.enterMirroring(sessionId);
   }
 
   /** Snapshots of a replicated volume (not groups) that the destination has not received yet. */
@@ -560,16 +700,16 @@ export class ReplicationService {
   }
 
   /** One cycle: consistent snapshots, ship diff(base, cut) into staging, commit, new base. */
-  private async cycleTo(sessionId: string, userSnapshot: Volume | null): Promise<void> {
+  private async cycleTo(sessionId: string, userSnapshot: Volume | null): Promise<number> {
     let s = this.ctx.meta.get('replication_session', sessionId);
-    if (!s || s.role !== 'Source' || this.stopped) return;
-    if (!['OK', 'System_Paused', 'Initializing', 'Synchronizing', 'Failing_Over', 'Reprotecting'].includes(s.state)) return;
+    if (!s || s.role !== 'Source' || this.stopped) return 0;
+    if (!['OK', 'System_Paused', 'Initializing', 'Synchronizing', 'Failing_Over', 'Reprotecting'].includes(s.state)) return 0;
     // Through: changes are tracked against the base and nothing is shipped.
-    if (s.transferMode === 'Through' && s.state !== 'Failing_Over' && s.state !== 'Reprotecting') return;
+    if (s.transferMode === 'Through' && s.state !== 'Failing_Over' && s.state !== 'Reprotecting') return 0;
     // Consistency and Stack cycle every second: a cycle with nothing to ship is skipped.
     if (isRec(s) && !userSnapshot && s.state === 'OK' && s.baseCycle > 0 && !this.hasBacklog(s)) {
       this.arm(sessionId);
-      return;
+      return 0;
     }
     this.cancelled.delete(sessionId);
     const startMs = this.ctx.clock.nowMs();
@@ -629,7 +769,9 @@ export class ReplicationService {
       this.shipped.set(sessionId, (this.shipped.get(sessionId) ?? 0) + totalBytes);
       this.log('cycle committed', { session: sessionId, cycle: thisCycle, bytes: totalBytes, ms: this.ctx.clock.nowMs() - startMs });
       // Consistency and Stack: a cycle that shipped data is followed at once by the next one.
-      if (isRec(s) && totalBytes > 0 && !userSnapshot) setImmediate(() => void this.runSoon(sessionId));
+      // (Synchronous: cycle() goes on to the final cut and mirroring instead.)
+      if (isRec(s) && s.transferMode !== 'Synchronous' && totalBytes > 0 && !userSnapshot) setImmediate(() => void this.runSoon(sessionId));
+      return totalBytes;
     } catch (error) {
       await this.cycleFailed(sessionId, error, snapshotIds, commitSent, startState);
       throw error;
@@ -648,7 +790,9 @@ export class ReplicationService {
     const s = this.get(sessionId);
     const oldBases = s.elementPairs.map((p) => p.localBaseSnapshotId).filter((id): id is string => Boolean(id));
     const nowMs = this.ctx.clock.nowMs();
-    const endState: SessionState = startState === 'Failing_Over' || startState === 'Reprotecting' ? startState : s.state === 'Paused' || s.state === 'Suspended' ? s.state : 'OK';
+    // A synchronous session is OK (in step) only while it mirrors; a resync cycle leaves it Synchronizing.
+    const resyncing = s.transferMode === 'Synchronous' && s.role === 'Source' && !this.mirroring.has(sessionId);
+    const endState: SessionState = startState === 'Failing_Over' || startState === 'Reprotecting' ? startState : s.state === 'Paused' || s.state === 'Suspended' ? s.state : resyncing ? 'Synchronizing' : 'OK';
     this.put({
       ...s,
       elementPairs: pairs.map((p) => ({ localVolumeId: p.localVolumeId, remoteVolumeId: p.remoteVolumeId, localBaseSnapshotId: p.snapshotId })),
@@ -718,10 +862,11 @@ export class ReplicationService {
     checkAction(s, 'resume');
     if (s.state === 'Suspended') return this.recResume(id);
     this.cancelled.delete(id);
-    const resumed = this.patch(id, { state: s.baseCycle === 0 ? 'Initializing' : 'OK', pausedByUser: false });
+    const sync = s.transferMode === 'Synchronous' && s.role === 'Source';
+    const resumed = this.patch(id, { state: s.baseCycle === 0 ? 'Initializing' : sync ? 'Synchronizing' : 'OK', pausedByUser: false });
     await this.notifyPeer(resumed, 'OK');
     if (resumed.role === 'Source') {
-      const due = resumed.baseCycle === 0 || (resumed.nextSyncMs !== null && resumed.nextSyncMs <= this.ctx.clock.nowMs());
+      const due = sync || resumed.baseCycle === 0 || (resumed.nextSyncMs !== null && resumed.nextSyncMs <= this.ctx.clock.nowMs());
       if (due) void this.runSoon(id);
       else this.arm(id);
     }
@@ -802,8 +947,10 @@ export class ReplicationService {
       try {
         await this.prepareDestination(id);
         await this.cycle(id);
-        this.patch(id, { state: 'OK' });
+        const sync = this.get(id).transferMode === 'Synchronous';
+        this.patch(id, { state: sync ? 'Synchronizing' : 'OK' });
         await this.notifyPeer(this.get(id), 'OK');
+        if (sync) setImmediate(() => void this.runSoon(id));
       } catch (error) {
         this.patch(id, { state: 'Failed_Over', errorCode: error instanceof DomainError ? error.code : 'INTERNAL' });
         throw error;
@@ -893,7 +1040,7 @@ export class ReplicationService {
     if (volume.protectionPolicyId && this.ruleOf(this.ctx.meta.get('policy', volume.protectionPolicyId))) {
       throw new DomainError('IN_USE', `Volume ${volume.number} is replicated by its protection policy.`, { kind: 'volume', id: volume.id });
     }
-    if (spec.transferMode === 'Synchronous' || spec.transferMode === 'Asynchronous') throw new ValidationError(`transfer_mode ${spec.transferMode} is not available for REC here.`, 'transfer_mode');
+    if (spec.transferMode === 'Asynchronous') throw new ValidationError(`transfer_mode ${spec.transferMode} is not available for REC here.`, 'transfer_mode');
     this.pairing.add(volume.id);
     try {
       const sessionId = this.ctx.ids.uuid();
@@ -1028,7 +1175,15 @@ export class ReplicationService {
       try {
         // The final cycle (normal suspend): everything written before now reaches the destination.
         if (!force) await this.cycle(id);
-        await this.call(this.get(id), RPC.recSuspended, { sessionId: id });
+        try {
+          await this.call(this.get(id), RPC.recSuspended, { sessionId: id });
+        } catch (error) {
+          // Forced suspend is how an operator frees a halted session (split mode Manual with the
+          // path down refuses host writes until then): it goes through without the peer, which
+          // learns the Suspend state when the link returns (applyPeerSummaries).
+          if (!force) throw error;
+          this.log('peer not told of forced suspend; it learns on reconnect', { session: id, error: String(error) });
+        }
         this.cancelled.add(id);
         this.timers.get(id)?.cancel();
         this.patch(id, { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null });
@@ -1061,7 +1216,9 @@ export class ReplicationService {
         this.patch(id, { baseCycle: 0, elementPairs: current.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })) });
       }
       this.cancelled.delete(id);
-      this.patch(id, { state: this.get(id).baseCycle === 0 ? 'Initializing' : 'OK', pausedByUser: false, errorCode: null, errorAtMs: null });
+      const resumed = this.get(id);
+      // Synchronous: resync the differences first; mirroring (OK) starts after the final cut.
+      this.patch(id, { state: resumed.baseCycle === 0 ? 'Initializing' : resumed.transferMode === 'Synchronous' ? 'Synchronizing' : 'OK', pausedByUser: false, errorCode: null, errorAtMs: null });
     });
     void this.runSoon(id);
   }
@@ -1124,6 +1281,7 @@ export class ReplicationService {
         });
       });
     });
+    this.refreshRoutes();
   }
 
   /** Changes the modes of a suspended session on both systems (research §2.5, seed 003). */
@@ -1131,7 +1289,6 @@ export class ReplicationService {
     const s = this.get(id);
     checkRecAction(s, 'modify');
     const modes = nextRecModes({ transferMode: s.transferMode, splitMode: s.splitMode, recoveryMode: s.recoveryMode }, change);
-    if (modes.transferMode === 'Synchronous') throw new ValidationError('transfer_mode Synchronous is not available in this release.', 'transfer_mode');
     await this.exclusive(id, async () => {
       await this.call(s, RPC.recSetModes, { sessionId: id, modes });
       this.patch(id, { transferMode: modes.transferMode, splitMode: modes.splitMode, recoveryMode: modes.recoveryMode });
@@ -1236,6 +1393,10 @@ export class ReplicationService {
 
   private onLinkLost(peerSystemId: string): void {
     for (const s of this.list().filter((s) => s.peerSystemId === peerSystemId)) {
+      if (this.mirroring.has(s.id)) {
+        this.mirroring.delete(s.id);
+        if (s.splitMode === 'Manual') this.splitFailed.add(s.id);
+      }
       if (['OK', 'Synchronizing', 'Initializing'].includes(s.state)) this.patch(s.id, { state: 'System_Paused', errorCode: 'PEER_UNREACHABLE', errorAtMs: this.ctx.clock.nowMs() });
     }
   }
@@ -1253,6 +1414,9 @@ export class ReplicationService {
   }
 
   private async applyPeerSummaries(peerSystemId: string, theirs: SessionStateSummary[]): Promise<void> {
+    // The path is back: split mode Manual stops refusing host writes (they are tracked now).
+    for (const s of this.list().filter((x) => x.peerSystemId === peerSystemId)) this.splitFailed.delete(s.id);
+    this.refreshRoutes();
     for (const s of this.list().filter((x) => x.peerSystemId === peerSystemId)) {
       const remote = theirs.find((r) => r.id === s.id);
       if (!remote) {

@@ -19,6 +19,10 @@ export const RPC = {
   recRollback: 'rec.rollback',
   recReverse: 'rec.reverse',
   recSetModes: 'rec.setModes',
+  syncWrite: 'repl.sync.write',
+  syncTrim: 'repl.sync.trim',
+  syncFlush: 'repl.sync.flush',
+  syncCheckpoint: 'repl.sync.checkpoint',
 } as const;
 
 export interface MemberSpec {

@@ -78,8 +78,7 @@ test('create: every refused precondition changes nothing; a Consistency REC reac
   await p.b.system.services.ctx.store.write(dst.id, 12 * MiB, block(0xee)); // old content: the initial copy overwrites it
   const body = { source_volume_id: src.number, destination_volume_id: dst.number, source_boxid: boxA, destination_boxid: boxB, transfer_mode: 'Consistency' };
   const refused: [Record<string, unknown>, number, Record<string, string> | undefined][] = [
-    [{ ...body, transfer_mode: undefined }, 400, undefined], // the vendor's default is Synchronous
-    [{ ...body, transfer_mode: 'Synchronous' }, 400, undefined],
+    [{ ...body, transfer_mode: 'Consistency', split_mode: 'Manual' }, 400, undefined], // split_mode is for Synchronous only
     [{ ...body, transfer_mode: 'Fast' }, 400, undefined],
     [{ ...body, split_mode: 'Automatic' }, 400, undefined],
     [{ ...body, destination_volume_id: small.number }, 409, undefined],
@@ -215,10 +214,10 @@ test('normal suspend flushes the last writes; the destination is usable and hold
   assert.equal((await cs('a')).phase, 'Suspend', 'no cycle runs while suspended');
 });
 
-test('PATCH while suspended: split_mode with async and Synchronous are 400; mode change applies on both sides', async () => {
+test('PATCH while suspended: split_mode with async and unknown modes are 400; mode change applies on both sides', async () => {
   assert.equal((await p.a.et('PATCH', `/copysession/${csA}`, { split_mode: 'Automatic' })).status, 400);
   assert.equal((await p.a.et('PATCH', `/copysession/${csA}`, { transfer_mode: 'Stack', split_mode: 'Manual' })).status, 400);
-  assert.equal((await p.a.et('PATCH', `/copysession/${csA}`, { transfer_mode: 'Synchronous' })).status, 400);
+  assert.equal((await p.a.et('PATCH', `/copysession/${csA}`, { transfer_mode: 'Asynchronous' })).status, 400, 'a PowerStore mode, not an ETERNUS one');
   assert.equal((await p.a.et('PATCH', `/copysession/${csA}`, { recovery_mode: 'Sometimes' })).status, 400);
   assert.equal((await p.a.et('PATCH', `/copysession/${csA}`, { copy_range: 'Totally' })).status, 400);
   assert.equal((await cs('a')).transfer_mode, 'Consistency', 'refused PATCHes changed nothing');

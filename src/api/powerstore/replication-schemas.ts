@@ -19,6 +19,15 @@ const DATA_TRANSFER_STATE: Partial<Record<ReplicationSession['state'], string>> 
   System_Paused: 'Faulted',
 };
 
+/**
+ * Synchronous sessions (rule rpo Zero): `Synchronous` while in step (mirroring), the
+ * differential copy before switching to sync while resyncing; the rest as in DATA_TRANSFER_STATE.
+ */
+const SYNC_TRANSFER_STATE: Partial<Record<ReplicationSession['state'], string>> = {
+  OK: 'Synchronous',
+  Synchronizing: 'Switch_To_Sync_Diff_Copy',
+};
+
 export function extendRegistryForReplication(registry: ResourceRegistry, views: ReplicationViews): void {
   const { meta } = views;
   const sessionsOf = (rsId: string) => meta.list('replication_session').filter((s) => s.remoteSystemId === rsId);
@@ -125,7 +134,7 @@ export function remoteSystemFields(rs: RemoteSystem, connection: ConnectionState
 }
 
 export function sessionFields(s: ReplicationSession, connection: ConnectionState): Record<string, unknown> {
-  const transfer = DATA_TRANSFER_STATE[s.state] ?? 'Asynchronous';
+  const transfer = DATA_TRANSFER_STATE[s.state] ?? (s.transferMode === 'Synchronous' ? SYNC_TRANSFER_STATE[s.state] ?? 'Synchronous' : 'Asynchronous');
   return {
     id: s.id,
     // An ETERNUS suspend is a pause to PowerStore (DESIGN §5.4).

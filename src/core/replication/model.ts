@@ -5,7 +5,7 @@ export type SessionRole = 'Source' | 'Destination';
 /**
  * `Asynchronous`: PowerStore RPO cycles. ETERNUS REC: `Consistency` (short cycles back to back,
  * each write-order consistent), `Stack` (the same shipping; not Equivalent while a backlog
- * remains), `Through` (changes tracked, nothing shipped), `Synchronous` (not available yet).
+ * remains), `Through` (changes tracked, nothing shipped), `Synchronous` (every host write mirrored to the peer while in step).
  */
 export type TransferMode = 'Asynchronous' | 'Synchronous' | 'Stack' | 'Consistency' | 'Through';
 /** What a synchronous session does when every path is down (DESIGN §5.2). */

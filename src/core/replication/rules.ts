@@ -105,7 +105,9 @@ export function isRec(session: Pick<ReplicationSession, 'transferMode'>): boolea
  */
 export function isEquivalent(session: ReplicationSession, backlog: boolean): boolean {
   if (session.baseCycle === 0) return false;
-  if (session.transferMode === 'Consistency' || session.transferMode === 'Asynchronous' || session.transferMode === 'Synchronous') {
+  // Synchronous is in step only while it mirrors (state OK); a resync is Synchronizing (Copying).
+  if (session.transferMode === 'Synchronous') return session.state === 'OK';
+  if (session.transferMode === 'Consistency' || session.transferMode === 'Asynchronous') {
     return session.state === 'OK' || session.state === 'Synchronizing';
   }
   return session.state === 'OK' && !backlog;

@@ -29,13 +29,6 @@ const RECOVERY_MODES = ['Automatic', 'Manual'] as const;
 /** Copy session ids (the vendor's range is not documented). */
 const COPYSESSION_ID_MAX = 2 ** 31 - 1;
 
-function synchronousRefused(): never {
-  throw new DomainError('VALIDATION_FAILED', 'transfer_mode Synchronous is not available in this release; use Consistency, Stack or Through', {
-    field: 'transfer_mode',
-    arguments: ['transfer_mode'],
-  });
-}
-
 export function copySessionExtension(): EternusExtension {
   return { registerRoutes: (app, api) => registerCopySessionRoutes(app, api) };
 }
@@ -122,12 +115,14 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
     for (const field of ['source_volume_id', 'destination_volume_id'] as const) {
       if (body[field]! < 0 || body[field]! > ETERNUS_VOLUME_ID_MAX) throw new ValidationError(`${field} must be 0..${ETERNUS_VOLUME_ID_MAX}`, field);
     }
-    // The vendor's default transfer mode is Synchronous (§2.4), which this release refuses.
+    // The vendor's default transfer mode is Synchronous (§2.4).
     const transferMode = checkEnum('transfer_mode', body.transfer_mode ?? 'Synchronous', TRANSFER_MODES) as TransferMode;
-    if (body.split_mode !== undefined) checkEnum('split_mode', body.split_mode, SPLIT_MODES);
+    const splitGiven = body.split_mode !== undefined ? (checkEnum('split_mode', body.split_mode, SPLIT_MODES) as SplitMode) : undefined;
     const recoveryMode = checkEnum('recovery_mode', body.recovery_mode ?? 'Automatic', RECOVERY_MODES) as RecoveryMode;
-    if (transferMode === 'Synchronous') synchronousRefused();
-    if (body.split_mode !== undefined) throw new ValidationError(`split_mode applies to synchronous transfer mode only, not ${transferMode}`, 'split_mode');
+    if (splitGiven !== undefined && transferMode !== 'Synchronous') throw new ValidationError(`split_mode applies to synchronous transfer mode only, not ${transferMode}`, 'split_mode');
+    // Synchronous without split_mode: Automatic Split, as ACM's swsrpstartsync -y defaults to
+    // (research §3.2). Asynchronous sessions record Manual, which a later PATCH to Synchronous keeps (seed 003).
+    const splitMode: SplitMode = transferMode === 'Synchronous' ? (splitGiven ?? 'Automatic') : 'Manual';
     const localBox = services.ctx.identity.boxId;
     if (body.source_boxid !== localBox) {
       if (body.destination_boxid === localBox) throw new ValidationError('source_boxid is the remote box: create the REC session on the source box', 'source_boxid');
@@ -142,7 +137,7 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
       remoteSystemId: rs.id,
       destinationVolumeNumber: body.destination_volume_id!,
       transferMode,
-      splitMode: 'Manual',
+      splitMode,
       recoveryMode,
     });
     const answer = api.submit(request, {
@@ -171,7 +166,6 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
     if (body.transfer_mode !== undefined) change.transferMode = checkEnum('transfer_mode', body.transfer_mode, TRANSFER_MODES);
     if (body.split_mode !== undefined) change.splitMode = checkEnum('split_mode', body.split_mode, SPLIT_MODES);
     if (body.recovery_mode !== undefined) change.recoveryMode = checkEnum('recovery_mode', body.recovery_mode, RECOVERY_MODES);
-    if (change.transferMode === 'Synchronous') synchronousRefused();
     api.jobs.checkRoom();
     const modes = await replication.recModify(s.id, change);
     const answer = api.submit(request, {

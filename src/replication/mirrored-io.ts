@@ -1,0 +1,268 @@
+// Host I/O as NBD sees it, with synchronous replication wrapped around the BlockStore (DESIGN §5.1,
+// research/dataplane.md §1.5 and §4.5). Volumes that are not the local source of a Synchronous
+// session pass straight through: one Map lookup. A routed volume is in one of three modes:
+//   mirror — the write is applied locally and on the peer (RPC repl.sync.write, pipelined on the
+//            one HTTP/2 session), and the host's write resolves after both;
+//   local  — local write only; what the destination lacks is diff(common base, now), shipped by
+//            the next resync (the session is resyncing, halted with split mode Automatic, or
+//            suspended/paused);
+//   fail   — split mode Manual with the path down: host writes fail with EIO (PEER_UNREACHABLE).
+// Every routed write is counted in flight, so `hold` can stop new writes (they queue) and wait
+// for the ones already running: the replication service takes its final cut under a hold and
+// releases the queue only once mirroring is on, so no write falls between the cut and the mirror.
+import type { CoreContext } from '../core/context.ts';
+import { DomainError, NotFoundError, StateError } from '../core/errors.ts';
+import type { BlockStore, Extent, VolumeIo } from '../core/ports.ts';
+import type { ReplicationSession } from '../core/replication/model.ts';
+import type { PeerTransport } from './transport.ts';
+import { RPC } from './wire.ts';
+
+/**
+ * One mirrored write may wait this long for the peer. Shorter than the control timeout: a host
+ * write stuck on a dead link is what split mode exists to decide about, and the heartbeat
+ * usually notices a dead link first.
+ */
+export const SYNC_WRITE_TIMEOUT_MS = 10_000;
+
+export type RouteMode = 'local' | 'mirror' | 'fail';
+
+export interface RouteSpec {
+  sessionId: string;
+  peerSystemId: string;
+  remoteVolumeId: string;
+  mode: RouteMode;
+}
+
+interface Route extends RouteSpec {
+  volumeId: string;
+  inflight: number;
+  drained: (() => void)[];
+  held: { promise: Promise<void>; count: number; release: () => void } | null;
+  /** Mirrored writes acknowledged since the last remote flush was issued. */
+  unflushed: boolean;
+  /** The last remote flush sent; a later FLUSH also waits for it (it may cover that FLUSH's writes). */
+  remoteFlush: Promise<unknown> | null;
+}
+
+export interface MirrorHooks {
+  /**
+   * A mirrored write, trim or flush failed on the peer. Called synchronously; the service halts
+   * the session and sets the routes' mode (local for split mode Automatic, fail for Manual).
+   */
+  onMirrorFailure(sessionId: string, error: unknown): void;
+}
+
+export class MirroredIo implements VolumeIo {
+  private readonly routes = new Map<string, Route>();
+  private hooks: MirrorHooks = { onMirrorFailure: () => undefined };
+
+  constructor(
+    private readonly store: BlockStore,
+    private readonly transport: PeerTransport,
+  ) {}
+
+  setHooks(hooks: MirrorHooks): void {
+    this.hooks = hooks;
+  }
+
+  // ---------------------------------------------------------------- routes (replication service)
+
+  /** Replaces the set of routed volumes; routes that stay keep their in-flight count and hold. */
+  setRoutes(wanted: Map<string, RouteSpec>): void {
+    for (const [volumeId, route] of this.routes) {
+      if (!wanted.has(volumeId)) {
+        this.routes.delete(volumeId);
+        // Writes waiting on a hold re-read the route when it is released; release it now.
+        route.held?.release();
+      }
+    }
+    for (const [volumeId, spec] of wanted) {
+      const route = this.routes.get(volumeId);
+      if (route) Object.assign(route, spec);
+      else this.routes.set(volumeId, { ...spec, volumeId, inflight: 0, drained: [], held: null, unflushed: false, remoteFlush: null });
+    }
+  }
+
+  modeOf(volumeId: string): RouteMode | null {
+    return this.routes.get(volumeId)?.mode ?? null;
+  }
+
+  /**
+   * Stops new host writes to the volume (they queue) and resolves once the writes already
+   * running have finished, locally and on the peer. Returns the release. Holds nest.
+   */
+  async hold(volumeId: string): Promise<() => void> {
+    const route = this.routes.get(volumeId);
+    if (!route) throw new StateError(`Volume ${volumeId} is not routed for synchronous replication.`, 'volume', volumeId);
+    if (route.held) route.held.count += 1;
+    else {
+      let release!: () => void;
+      const promise = new Promise<void>((resolve) => (release = resolve));
+      route.held = { promise, count: 1, release };
+    }
+    const held = route.held;
+    while (route.inflight > 0) await new Promise<void>((resolve) => route.drained.push(resolve));
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      held.count -= 1;
+      if (held.count === 0) {
+        if (route.held === held) route.held = null;
+        held.release();
+      }
+    };
+  }
+
+  // ---------------------------------------------------------------- VolumeIo
+
+  sizeBytes(id: string): number {
+    return this.store.sizeBytes(id);
+  }
+
+  read(id: string, offsetBytes: number, lengthBytes: number): Promise<Buffer> {
+    return this.store.read(id, offsetBytes, lengthBytes);
+  }
+
+  blockStatus(id: string, offsetBytes: number, lengthBytes: number): Extent[] {
+    return this.store.blockStatus(id, offsetBytes, lengthBytes);
+  }
+
+  write(id: string, offsetBytes: number, data: Buffer, options?: { fua?: boolean }): Promise<void> {
+    const route = this.routes.get(id);
+    if (route === undefined) return this.store.write(id, offsetBytes, data, options);
+    return this.routed(id, () => this.store.write(id, offsetBytes, data, options), (r) => [RPC.syncWrite, { sessionId: r.sessionId, remoteVolumeId: r.remoteVolumeId, offsetBytes, fua: options?.fua === true }, data]);
+  }
+
+  trim(id: string, offsetBytes: number, lengthBytes: number, options?: { fua?: boolean }): Promise<void> {
+    const route = this.routes.get(id);
+    if (route === undefined) return this.store.trim(id, offsetBytes, lengthBytes, options);
+    return this.routed(id, () => this.store.trim(id, offsetBytes, lengthBytes, options), (r) => [RPC.syncTrim, { sessionId: r.sessionId, remoteVolumeId: r.remoteVolumeId, offsetBytes, lengthBytes, fua: options?.fua === true }, undefined]);
+  }
+
+  /**
+   * Local flush and, for every mirrored session with writes since its last remote flush, a
+   * remote flush: the FLUSH reply covers both sides (dataplane §1.5). A FLUSH also waits for a
+   * remote flush still in flight, which may be the one covering its writes.
+   */
+  async flush(): Promise<void> {
+    const local = this.store.flush();
+    const remote: { route: Route; done: Promise<unknown> }[] = [];
+    const bySession = new Map<string, Promise<unknown>>();
+    for (const route of this.routes.values()) {
+      if (route.mode !== 'mirror') continue;
+      if (route.unflushed) {
+        route.unflushed = false;
+        let sent = bySession.get(route.sessionId);
+        if (!sent) {
+          sent = this.transport.call(route.peerSystemId, RPC.syncFlush, { sessionId: route.sessionId }, { timeoutMs: SYNC_WRITE_TIMEOUT_MS });
+          bySession.set(route.sessionId, sent);
+        }
+        route.remoteFlush = sent;
+      }
+      if (route.remoteFlush) remote.push({ route, done: route.remoteFlush });
+    }
+    await local;
+    const results = await Promise.allSettled(remote.map((r) => r.done));
+    let failed: unknown = null;
+    results.forEach((result, i) => {
+      const route = remote[i]!.route;
+      if (result.status === 'fulfilled') {
+        if (route.remoteFlush === remote[i]!.done) route.remoteFlush = null;
+        return;
+      }
+      if (route.remoteFlush === remote[i]!.done) route.remoteFlush = null;
+      if (route.mode === 'mirror') this.hooks.onMirrorFailure(route.sessionId, result.reason);
+      if (route.mode === 'fail') failed ??= result.reason;
+    });
+    if (failed) throw pathDown(failed);
+  }
+
+  private async routed(id: string, local: () => Promise<void>, remote: (r: Route) => [string, unknown, Buffer | undefined]): Promise<void> {
+    let route = this.routes.get(id);
+    // Queued behind a hold (the final cut of a resync, a checkpoint): wait, then look again.
+    while (route?.held) {
+      await route.held.promise;
+      route = this.routes.get(id);
+    }
+    if (route === undefined) return local();
+    if (route.mode === 'fail') throw pathDown(null);
+    route.inflight += 1;
+    try {
+      if (route.mode !== 'mirror') return await local();
+      const [method, params, payload] = remote(route);
+      const sent = this.transport.call(route.peerSystemId, method, params, { payload, timeoutMs: SYNC_WRITE_TIMEOUT_MS });
+      const [l, r] = await Promise.allSettled([local(), sent]);
+      if (l.status === 'rejected') throw l.reason;
+      if (r.status === 'fulfilled') {
+        route.unflushed = true;
+        return;
+      }
+      // The peer did not take it: the session leaves mirroring. Automatic split: the write
+      // stands locally and is tracked by the base diff. Manual split: the host gets EIO.
+      if (route.mode === 'mirror') this.hooks.onMirrorFailure(route.sessionId, r.reason);
+      if ((route.mode as RouteMode) === 'fail') throw pathDown(r.reason);
+    } finally {
+      route.inflight -= 1;
+      if (route.inflight === 0 && route.drained.length > 0) for (const wake of route.drained.splice(0)) wake();
+    }
+  }
+}
+
+function pathDown(cause: unknown): DomainError {
+  return new DomainError('PEER_UNREACHABLE', 'Synchronous replication with split mode Manual: every copy path is down, host writes to the source are refused.', {}, { cause });
+}
+
+/**
+ * The destination's side of mirroring: applies mirrored writes and trims directly to the
+ * destination volume (not staging: the session is in step, the destination is the source's
+ * mirror), flushes on request, and takes checkpoints (a new common base on both sides while the
+ * source holds its writes).
+ */
+export function installSyncReceiver(ctx: CoreContext, transport: PeerTransport, onCheckpoint: () => void = () => undefined): void {
+  const target = (params: { sessionId: string; remoteVolumeId: string }, fromSystemId: string): ReplicationSession => {
+    const s = ctx.meta.get('replication_session', params.sessionId);
+    if (!s) throw new NotFoundError('replication_session', params.sessionId);
+    if (s.peerSystemId !== fromSystemId) throw new DomainError('FORBIDDEN', 'The session belongs to another peer.');
+    // A destination that became usable (suspended, failed over, under test) takes no mirrored writes.
+    if (s.role !== 'Destination' || s.transferMode !== 'Synchronous' || s.state === 'Suspended' || s.state === 'Failed_Over' || s.failoverTest) {
+      throw new StateError(`Replication session ${s.id} does not take mirrored writes here (role ${s.role}, state ${s.state}).`, 'replication_session', s.id);
+    }
+    if (!s.elementPairs.some((p) => p.localVolumeId === params.remoteVolumeId)) throw new NotFoundError('volume', params.remoteVolumeId);
+    return s;
+  };
+  transport.handle(RPC.syncWrite, async ({ params, payload, fromSystemId }) => {
+    target(params, fromSystemId);
+    if (!payload) throw new DomainError('VALIDATION_FAILED', 'A mirrored write carries its data as payload.');
+    await ctx.store.write(params.remoteVolumeId, params.offsetBytes, payload, { fua: params.fua === true });
+    return { result: {} };
+  });
+  transport.handle(RPC.syncTrim, async ({ params, fromSystemId }) => {
+    target(params, fromSystemId);
+    await ctx.store.trim(params.remoteVolumeId, params.offsetBytes, params.lengthBytes, { fua: params.fua === true });
+    return { result: {} };
+  });
+  transport.handle(RPC.syncFlush, async () => {
+    await ctx.store.flush();
+    return { result: {} };
+  });
+  transport.handle(RPC.syncCheckpoint, async ({ params, fromSystemId }) => {
+    const s = ctx.meta.get('replication_session', params.sessionId as string);
+    if (!s || s.peerSystemId !== fromSystemId || s.role !== 'Destination') throw new NotFoundError('replication_session', params.sessionId as string);
+    if (s.baseCycle !== params.baseCycle) throw new StateError(`Replication session ${s.id} is at cycle ${s.baseCycle}, the source at ${params.baseCycle}.`, 'replication_session', s.id);
+    await ctx.store.flush();
+    await ctx.lock.run(async () => {
+      const current = ctx.meta.get('replication_session', s.id)!;
+      const pairs = [];
+      for (const p of current.elementPairs) {
+        const baseId = ctx.ids.uuid();
+        await ctx.store.snapshotVolume(p.localVolumeId, baseId);
+        pairs.push({ ...p, localBaseSnapshotId: baseId });
+      }
+      ctx.meta.put('replication_session', { ...current, elementPairs: pairs, baseCycle: params.cycle as number, lastSyncMs: params.syncedAtMs as number, state: current.state === 'System_Paused' || current.state === 'Synchronizing' || current.state === 'Initializing' ? 'OK' : current.state });
+      for (const p of current.elementPairs) if (p.localBaseSnapshotId) await ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
+    });
+    onCheckpoint();
+    return { result: {} };
+  });
+}

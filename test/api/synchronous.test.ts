@@ -1,0 +1,270 @@
+// Goal: synchronous replication between two paired systems in one process, real bytes over the
+// mTLS peer link. A host write (through the VolumeIo NBD uses, and once through a real NBD client)
+// is on the destination when it resolves; FLUSH waits for the remote flush; link loss with split
+// mode Automatic keeps host writes going and halts, Manual refuses them (NBD EIO) until a forced
+// suspend; recovery Manual waits for forced suspend + resume; a mode change on a suspended session
+// ships only the differences; PowerStore rpo Zero makes Synchronous sessions.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { DomainError } from '../../src/core/errors.ts';
+import { nbdErrnoFor } from '../../src/nbd/errors.ts';
+import { NBD_ERR } from '../../src/nbd/protocol.ts';
+import { heartbeats, settle, startPair, type Pair } from '../helpers/pair.ts';
+import { MiB, type TestSystem } from '../helpers/system.ts';
+
+let p: Pair;
+let boxA = '';
+let boxB = '';
+before(async () => {
+  p = await startPair();
+  boxA = p.a.system.identity.boxId;
+  boxB = p.b.system.identity.boxId;
+});
+after(() => p.close());
+
+const block = (byte: number, size = 4096) => Buffer.alloc(size, byte);
+
+async function makeVolume(t: TestSystem, name: string, mb: number): Promise<{ id: string; number: number }> {
+  const r = await t.et('POST', '/volume', { name, capacity: mb, tpp_id: 0 });
+  assert.equal(r.status, 202, JSON.stringify(r.body));
+  await t.system.services.jobs.drain();
+  const v = t.system.services.ctx.meta.listShared('volume').find((x) => x.name === name)!;
+  return { id: v.id, number: v.number };
+}
+
+async function jobOf(t: TestSystem, r: { status: number; body: any }) {
+  assert.equal(r.status, 202, JSON.stringify(r.body));
+  await settle(p);
+  const job = await t.et('GET', `/job/${r.body.job_id}`);
+  assert.equal(job.status, 200);
+  assert.equal(job.body.status, 'Success', JSON.stringify(job.body));
+  return job.body;
+}
+
+async function tick(ms = 1000) {
+  p.clockA.advanceMs(ms);
+  p.clockB.advanceMs(ms);
+  await settle(p);
+}
+
+let src = { id: '', number: 0 };
+let dst = { id: '', number: 0 };
+let csA = 0;
+const cs = async () => {
+  const r = await p.a.et('GET', `/copysession/${csA}`);
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  return r.body;
+};
+const io = () => p.a.system.services.io;
+const readSrc = (offset: number, length = 4096) => p.a.system.services.ctx.store.read(src.id, offset, length);
+const readDst = (offset: number, length = 4096) => p.b.system.services.ctx.store.read(dst.id, offset, length);
+const sessionId = () => p.a.system.services.replication.sessionOfVolume(src.id)!.id;
+const shipped = () => p.a.system.services.replication.shippedBytes(sessionId());
+const linkDown = async () => {
+  const cut = await p.a.control('POST', '/faults', { kind: 'link_down' });
+  assert.equal(cut.status, 201);
+  return async () => {
+    assert.equal((await p.a.control('DELETE', `/faults/${cut.body.id}`)).status, 204);
+    await heartbeats(p);
+    await settle(p);
+  };
+};
+
+test('create Synchronous: initial copy, then in step (Equivalent); a host write is on the destination when it resolves', async () => {
+  src = await makeVolume(p.a, 'sync-src', 16);
+  dst = await makeVolume(p.b, 'sync-dst', 16);
+  await p.a.system.services.ctx.store.write(src.id, 0, block(0x11));
+  const body = { source_volume_id: src.number, destination_volume_id: dst.number, source_boxid: boxA, destination_boxid: boxB };
+  assert.equal((await p.a.et('POST', '/copysession/rec', { ...body, transfer_mode: 'Consistency', split_mode: 'Automatic' })).status, 400, 'split_mode is for Synchronous only');
+  const job = await jobOf(p.a, await p.a.et('POST', '/copysession/rec', body)); // the vendor's default is Synchronous
+  csA = Number(job.resource_href_list[0].split('/').pop());
+  await tick();
+  const a = await cs();
+  assert.equal(a.transfer_mode, 'Synchronous');
+  assert.equal(a.split_mode, 'Automatic', 'ACM -y defaults to Automatic Split');
+  assert.equal(a.status, 'Active');
+  assert.equal(a.phase, 'Equivalent');
+  assert.deepEqual(await readDst(0), block(0x11), 'initial copy');
+  assert.equal(p.a.system.services.replication.isMirroring(sessionId()), true);
+
+  await io().write(src.id, 4096, block(0x21));
+  assert.deepEqual(await readDst(4096), block(0x21), 'mirrored before the write resolved, no sync call');
+  await io().write(src.id, 5 * MiB, block(0x22, 64 * 1024), { fua: true });
+  assert.deepEqual(await readDst(5 * MiB, 64 * 1024), block(0x22, 64 * 1024), 'FUA write');
+  await io().trim(src.id, 0, 4096);
+  assert.deepEqual(await readDst(0), Buffer.alloc(4096), 'trim mirrored');
+  // Several writes in flight at once (pipelined on the one HTTP/2 session), all on both sides.
+  await Promise.all(Array.from({ length: 32 }, (_, i) => io().write(src.id, 8 * MiB + i * 4096, block(0x30 + i))));
+  assert.deepEqual(await readDst(8 * MiB, 32 * 4096), await readSrc(8 * MiB, 32 * 4096));
+  const before = shipped();
+  await tick(10_000);
+  assert.equal(shipped(), before, 'no cycles while in step');
+  assert.equal((await cs()).phase, 'Equivalent');
+  // A volume outside any synchronous session passes straight through.
+  const plain = await makeVolume(p.a, 'plain', 4);
+  await io().write(plain.id, 0, block(0x01));
+  assert.equal(io().modeOf(plain.id), null);
+});
+
+test('FLUSH waits for the remote flush, and only sessions with writes since the last one flush remotely', async () => {
+  const storeB = p.b.system.services.ctx.store;
+  const original = storeB.flush.bind(storeB);
+  let remoteFlushes = 0;
+  let remoteDone = false;
+  storeB.flush = async () => {
+    remoteFlushes += 1;
+    await new Promise((r) => setTimeout(r, 50));
+    await original();
+    remoteDone = true;
+  };
+  try {
+    await io().write(src.id, 12 * MiB, block(0x41));
+    await io().flush();
+    assert.equal(remoteFlushes, 1);
+    assert.equal(remoteDone, true, 'the FLUSH reply came after the remote flush');
+    await io().flush();
+    assert.equal(remoteFlushes, 1, 'nothing written since: no remote flush');
+  } finally {
+    storeB.flush = original;
+  }
+});
+
+test('link down with split mode Automatic: host writes succeed, the session halts; the link back resyncs to the same bytes', async () => {
+  const restore = await linkDown();
+  await io().write(src.id, 6 * 4096, block(0x51)); // the mirrored half fails: halt, the write stands
+  await io().write(src.id, 7 * 4096, block(0x52));
+  await heartbeats(p);
+  const halted = await cs();
+  assert.equal(halted.status, 'Halt');
+  const ps = await p.a.ps('GET', `/replication_session?select=state,type,data_transfer_state&local_resource_id=eq.${src.id}`);
+  assert.equal(ps.body[0].state, 'System_Paused');
+  assert.equal(ps.body[0].type, 'Synchronous');
+  assert.equal(ps.body[0].data_transfer_state, 'Faulted');
+  assert.deepEqual(await readSrc(6 * 4096), block(0x51));
+  await restore(); // recovery Automatic: resync and back to mirroring on its own
+  await tick();
+  const back = await cs();
+  assert.equal(back.status, 'Active');
+  assert.equal(back.phase, 'Equivalent');
+  assert.deepEqual(await readDst(0, 16 * MiB), await readSrc(0, 16 * MiB), 'the destination holds the same bytes');
+  await io().write(src.id, 9 * 4096, block(0x53));
+  assert.deepEqual(await readDst(9 * 4096), block(0x53), 'mirroring again');
+});
+
+test('split mode Manual: with the path down host writes fail (NBD EIO) until a forced suspend; resume ships the differences', async () => {
+  await jobOf(p.a, await p.a.et('POST', `/copysession/${csA}/suspend`));
+  assert.equal((await cs()).phase, 'Suspend');
+  await jobOf(p.a, await p.a.et('PATCH', `/copysession/${csA}`, { split_mode: 'Manual' }));
+  await jobOf(p.a, await p.a.et('POST', `/copysession/${csA}/resume`));
+  await tick();
+  assert.equal((await cs()).phase, 'Equivalent');
+  assert.equal((await cs()).split_mode, 'Manual');
+  const restore = await linkDown();
+  const error = await io().write(src.id, 10 * 4096, block(0x61)).then(() => null, (e: unknown) => e);
+  assert.ok(error instanceof DomainError, String(error));
+  assert.equal(nbdErrnoFor(error), NBD_ERR.EIO);
+  await heartbeats(p);
+  assert.equal((await cs()).status, 'Halt');
+  await assert.rejects(io().write(src.id, 11 * 4096, block(0x62)), (e: unknown) => nbdErrnoFor(e) === NBD_ERR.EIO, 'still refused');
+  await jobOf(p.a, await p.a.et('POST', `/copysession/${csA}/suspend`, { is_forced: true }));
+  assert.equal((await cs()).phase, 'Suspend');
+  await io().write(src.id, 11 * 4096, block(0x62)); // accepted after the forced suspend, tracked
+  await restore();
+  const before = shipped();
+  await jobOf(p.a, await p.a.et('POST', `/copysession/${csA}/resume`));
+  await tick();
+  assert.equal((await cs()).phase, 'Equivalent');
+  assert.ok(shipped() - before <= 2 * 4096, `only the differences: ${shipped() - before}`);
+  assert.deepEqual(await readDst(0, 16 * MiB), await readSrc(0, 16 * MiB));
+});
+
+test('recovery Manual stays Halt after the path returns until a forced suspend and a resume', async () => {
+  await jobOf(p.a, await p.a.et('POST', `/copysession/${csA}/suspend`));
+  await jobOf(p.a, await p.a.et('PATCH', `/copysession/${csA}`, { split_mode: 'Automatic', recovery_mode: 'Manual' }));
+  await jobOf(p.a, await p.a.et('POST', `/copysession/${csA}/resume`));
+  await tick();
+  assert.equal((await cs()).phase, 'Equivalent');
+  const restore = await linkDown();
+  await io().write(src.id, 13 * 4096, block(0x71));
+  await heartbeats(p);
+  assert.equal((await cs()).status, 'Halt');
+  await restore();
+  await tick(60_000);
+  assert.equal((await cs()).status, 'Halt', 'still halted with the path back');
+  assert.deepEqual(await readDst(13 * 4096), Buffer.alloc(4096), 'nothing shipped');
+  await io().write(src.id, 14 * 4096, block(0x72)); // host writes go on (tracked)
+  await jobOf(p.a, await p.a.et('POST', `/copysession/${csA}/suspend`, { is_forced: true }));
+  await jobOf(p.a, await p.a.et('POST', `/copysession/${csA}/resume`));
+  await tick();
+  assert.equal((await cs()).status, 'Active');
+  assert.equal((await cs()).phase, 'Equivalent');
+  assert.deepEqual(await readDst(0, 16 * MiB), await readSrc(0, 16 * MiB));
+});
+
+test('mode change on a suspended session (sync → Consistency → sync) ships only the differences', async () => {
+  await jobOf(p.a, await p.a.et('POST', `/copysession/${csA}/suspend`));
+  await jobOf(p.a, await p.a.et('PATCH', `/copysession/${csA}`, { transfer_mode: 'Consistency' }));
+  assert.equal((await cs()).split_mode, 'Manual', 'sync → async makes split mode Manual (seed 003)');
+  await io().write(src.id, 2 * MiB, block(0x81, 8192));
+  assert.equal(io().modeOf(src.id), null, 'Consistency does not route host writes');
+  let before = shipped();
+  await jobOf(p.a, await p.a.et('POST', `/copysession/${csA}/resume`));
+  await tick();
+  assert.equal(shipped() - before, 8192, 'two blocks');
+  assert.equal((await cs()).phase, 'Equivalent');
+  await jobOf(p.a, await p.a.et('POST', `/copysession/${csA}/suspend`));
+  await jobOf(p.a, await p.a.et('PATCH', `/copysession/${csA}`, { transfer_mode: 'Synchronous' }));
+  assert.equal((await cs()).split_mode, 'Manual', 'and stays Manual back in Synchronous unless given');
+  await io().write(src.id, 3 * MiB, block(0x82));
+  before = shipped();
+  await jobOf(p.a, await p.a.et('POST', `/copysession/${csA}/resume`));
+  await tick();
+  assert.equal(shipped() - before, 4096, 'one block');
+  assert.equal((await cs()).phase, 'Equivalent');
+  assert.equal(p.a.system.services.replication.isMirroring(sessionId()), true);
+  await io().write(src.id, 3 * MiB + 4096, block(0x83));
+  assert.deepEqual(await readDst(3 * MiB + 4096), block(0x83));
+});
+
+test('through a real NBD client: nbdcopy writes to the source export land on the destination', { skip: !existsSync('/usr/bin/nbdcopy') && 'nbdcopy not installed' }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-sync-'));
+  try {
+    const file = join(dir, 'data.bin');
+    const data = Buffer.alloc(2 * MiB);
+    for (let i = 0; i < data.length; i += 4096) data.fill((i / 4096) % 251, i, i + 4096);
+    writeFileSync(file, data);
+    // nbdcopy flushes at the end: the FLUSH covers both sides.
+    // Asynchronous: the NBD server runs in this process.
+    await promisify(execFile)('nbdcopy', [file, `${p.a.system.urls.nbd}/sync-src`], { timeout: 30_000 });
+    assert.deepEqual(await readDst(0, 2 * MiB), data);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('PowerStore: a replication rule with rpo Zero makes Synchronous sessions; a group needs write-order consistency', async () => {
+  const rule = await p.a.ps('POST', '/replication_rule', { name: 'rr-zero', rpo: 'Zero', remote_system_id: p.rsOnA });
+  assert.equal(rule.status, 201, JSON.stringify(rule.body));
+  const policy = await p.a.ps('POST', '/policy', { name: 'pp-zero', replication_rule_ids: [rule.body.id] });
+  assert.equal(policy.status, 201, JSON.stringify(policy.body));
+  const refused = await p.a.ps('POST', '/volume_group', { name: 'vg-unordered', is_write_order_consistent: false, protection_policy_id: policy.body.id });
+  assert.equal(refused.status, 400, JSON.stringify(refused.body));
+  const created = await p.a.ps('POST', '/volume', { name: 'ps-sync', size: 8 * MiB, protection_policy_id: policy.body.id });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  await settle(p);
+  await tick();
+  const sessions = await p.a.ps('GET', `/replication_session?select=id,state,type,data_transfer_state,storage_element_pairs&local_resource_id=eq.${created.body.id}`);
+  assert.equal(sessions.body.length, 1);
+  const s = sessions.body[0];
+  assert.equal(s.type, 'Synchronous');
+  assert.equal(s.state, 'OK');
+  assert.equal(s.data_transfer_state, 'Synchronous');
+  await io().write(created.body.id, 4096, block(0x91));
+  const remoteId = s.storage_element_pairs[0].remote_storage_element_id;
+  assert.deepEqual(await p.b.system.services.ctx.store.read(remoteId, 4096, 4096), block(0x91));
+});
