@@ -285,7 +285,6 @@ export class ReplicationService {
       if (this.hasBacklog(this.get(id))) await this.cycleTo(id, null);
       const after = this.get(id);
       if (after.state !== 'Synchronizing' || after.baseCycle === 0 || this.hasBacklog(after) || this.cancelled.has(id)) return;
-      if (this.transport.connectionState(after.peerSystemId) !== 'OK') return;
       this.mirroring.add(id);
       const inStep = this.patch(id, { state: 'OK', progressPercentage: null, errorCode: null, errorAtMs: null });
       await this.notifyPeer(inStep, 'OK');
