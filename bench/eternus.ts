@@ -1,0 +1,362 @@
+// ETERNUS REC benchmark: two `tandem serve` processes (site-a, site-b) started and paired over the
+// PowerStore API as bench/replication.ts does it; the REC sessions are then created and watched
+// through the ETERNUS dialect (/api/v1: POST /session for a Bearer token, POST /copysession/rec,
+// GET /copysession/{id}).
+//
+//   node --import tsx bench/eternus.ts [--stack-gib N] [--consistency-gib N] [--seconds S] [--rate-mib N]
+//   npm run bench -- eternus
+//
+// a. Stack mode draining a change. A volume of --stack-gib (default 1) on site-a and a destination
+//    of the same size on site-b, a REC with transfer_mode Stack, waited until Equivalent (the
+//    initial copy of an empty volume). Then, with the session Active, the whole volume is written
+//    with incompressible data over NBD (`nbdcopy --flush` from a file of /dev/urandom bytes), and
+//    GET /copysession/{id} on site-a is polled every 50 ms until `phase` is Equivalent again.
+//    Figures: `stack_drain_ms` (end of the write → Equivalent, as asked), the backlog left at the
+//    end of the write (`uncopied_data_size`, MB, read right after nbdcopy exits) and that backlog /
+//    drain time (`stack_drain_backlog_mibps`); the target uses `stack_end_to_end_mibps` = volume
+//    size / (start of the write → Equivalent), the rate at which the change reached the
+//    destination, because Stack ships while the write runs and the backlog left at its end depends
+//    on how far the shipping kept up.
+//    Anchor: `nbdcopy --flush` of the same (filled) source volume from site-a's NBD export to a
+//    plain volume of the same size on site-b's NBD export, over loopback, in the same run.
+// b. Consistency mode lag under steady host writes. A volume of --consistency-gib (default 2) in a
+//    REC with transfer_mode Consistency, waited until Equivalent; then fio (ioengine nbd,
+//    sequential 1 MiB writes, --rate=<rate>m, --runtime=<seconds>, time based, fresh random
+//    buffers) on site-a's export. Every 250 ms during the run the destination side is asked for
+//    its session: PowerStore `GET /api/rest/replication_session?local_resource_id=eq.<dst>&
+//    select=last_sync_timestamp` on site-b, i.e. the cut time (the source's clock at the start of
+//    the cycle, before its snapshot) of the last cycle committed on the destination, in ms. The
+//    ETERNUS `backup_time` of GET /copysession/{id} is the same value but in whole seconds, too
+//    coarse for a 2 s target; it is sampled too and reported (`backup_time_*`) for reference.
+//    Lag at a sample = the sample's time − max(last cut, start of fio): before fio started no host
+//    write was outstanding (and Consistency skips cycles with nothing to ship, so the last cut can
+//    be old while the destination is fully current). Max and p95 over the samples; target < 2 s,
+//    ratio = lag / 2 s. The achieved write rate is fio's own figure.
+//
+// Loopback only; every wait and loop is bounded in count and time; both servers are stopped and
+// the temp dir removed.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statfsSync } from 'node:fs';
+import { Agent, request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { api, startSite, stopSite, type Site } from './replication.ts';
+
+const PASSWORD = 'Bench-Password-1';
+const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
+const REQUEST_MS_MAX = 30_000;
+const TOOL_MS_MAX = 10 * 60_000;
+const EQUIVALENT_WAIT_MS_MAX = 5 * 60_000;
+const POLL_MS = 50;
+const SAMPLE_MS = 250;
+
+export interface EternusBenchOptions {
+  stackGiB?: number;
+  consistencyGiB?: number;
+  seconds?: number;
+  rateMiB?: number;
+  progress?: boolean;
+}
+
+interface Reply {
+  status: number;
+  body: any;
+}
+
+const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A request to the ETERNUS dialect (/api/v1) of a site, with a Bearer token when given. */
+function v1(agent: Agent, site: Site, method: string, path: string, token: string | null, body?: unknown): Promise<Reply> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: site.ready.https_port,
+        path: `/api/v1${path}`,
+        method,
+        agent,
+        headers: {
+          accept: 'application/json',
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: unknown = text;
+          try {
+            parsed = text ? JSON.parse(text) : undefined;
+          } catch {
+            /* keep the text */
+          }
+          resolve({ status: res.statusCode ?? 0, body: parsed });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', (error) => reject(new Error(`${method} /api/v1${path} on ${site.name}: ${error.message}`)));
+    req.setTimeout(REQUEST_MS_MAX, () => req.destroy(new Error(`timeout after ${REQUEST_MS_MAX} ms: ${method} /api/v1${path} on ${site.name}`)));
+    req.end(payload);
+  });
+}
+
+async function expect(reply: Promise<Reply>, status: number, what: string): Promise<any> {
+  const r = await reply;
+  if (r.status !== status) throw new Error(`${what}: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 400)}`);
+  return r.body;
+}
+
+function tool(command: string, args: string[], what: string): { stdout: string; seconds: number } {
+  const start = process.hrtime.bigint();
+  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * MiB, timeout: TOOL_MS_MAX });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (result.error) throw new Error(`${what}: ${result.error.message}`);
+  if (result.status !== 0) throw new Error(`${what}: ${command} exited ${result.status}: ${result.stderr.slice(-600)}`);
+  return { stdout: result.stdout, seconds };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+interface Eternus {
+  site: Site;
+  token: string;
+  boxId: string;
+}
+
+async function login(agent: Agent, site: Site): Promise<Eternus> {
+  const session = await expect(v1(agent, site, 'POST', '/session', null, { user_name: 'admin', password: PASSWORD }), 200, `ETERNUS login on ${site.name}`);
+  const system = await expect(v1(agent, site, 'GET', '/storagesystem', session.token), 200, `storagesystem on ${site.name}`);
+  return { site, token: session.token, boxId: system.boxid };
+}
+
+/** Creates a volume through the PowerStore API; returns its PowerStore id and its ETERNUS volume_id. */
+async function createVolume(agent: Agent, e: Eternus, name: string, sizeBytes: number): Promise<{ id: string; volumeId: number }> {
+  const created = await expect(api(agent, e.site, 'POST', '/volume', { name, size: sizeBytes }), 201, `volume ${name} on ${e.site.name}`);
+  const list = await expect(v1(agent, e.site, 'GET', '/volume?fields=name', e.token), 200, `ETERNUS volume list on ${e.site.name}`);
+  const item = (list.volume_list as { volume_id: number; name: string }[]).find((v) => v.name === name);
+  if (!item) throw new Error(`volume ${name} not in ${e.site.name}'s ETERNUS volume list`);
+  return { id: created.id, volumeId: item.volume_id };
+}
+
+/** POST /copysession/rec on the source box; returns the copysession_id from the job. */
+async function createRec(agent: Agent, src: Eternus, dst: Eternus, sourceVolumeId: number, destinationVolumeId: number, transferMode: string): Promise<number> {
+  const job = await expect(
+    v1(agent, src.site, 'POST', '/copysession/rec', src.token, {
+      source_volume_id: sourceVolumeId,
+      destination_volume_id: destinationVolumeId,
+      source_boxid: src.boxId,
+      destination_boxid: dst.boxId,
+      transfer_mode: transferMode,
+    }),
+    202,
+    `REC ${transferMode}`,
+  );
+  const deadline = performance.now() + REQUEST_MS_MAX;
+  for (let i = 0; i < 1000; i++) {
+    const j = await expect(v1(agent, src.site, 'GET', `/job/${job.job_id}`, src.token), 200, 'REC job');
+    if (j.status === 'Success') {
+      const href = (j.resource_href_list as string[])[0]!;
+      return Number(href.slice(href.lastIndexOf('/') + 1));
+    }
+    if (j.status !== 'Running' || performance.now() > deadline) throw new Error(`REC job: ${JSON.stringify(j).slice(0, 400)}`);
+    await sleep(POLL_MS);
+  }
+  throw new Error('REC job did not finish');
+}
+
+async function copySession(agent: Agent, e: Eternus, id: number): Promise<any> {
+  return expect(v1(agent, e.site, 'GET', `/copysession/${id}`, e.token), 200, `copysession ${id}`);
+}
+
+/** Polls GET /copysession/{id} every 50 ms until Active/Equivalent; bounded in time and count. Returns the time it was seen. */
+async function waitEquivalent(agent: Agent, e: Eternus, id: number, maxMs = EQUIVALENT_WAIT_MS_MAX): Promise<{ atMs: number; polls: number }> {
+  const deadline = performance.now() + maxMs;
+  const maxPolls = Math.ceil(maxMs / POLL_MS) + 1;
+  let last: any = null;
+  for (let polls = 1; polls <= maxPolls; polls++) {
+    last = await copySession(agent, e, id);
+    if (last.status === 'Active' && last.phase === 'Equivalent') return { atMs: performance.now(), polls };
+    if (last.status === 'Error') throw new Error(`copysession ${id} in Error: ${JSON.stringify(last).slice(0, 400)}`);
+    if (performance.now() > deadline) break;
+    await sleep(POLL_MS);
+  }
+  throw new Error(`copysession ${id} not Equivalent within ${maxMs} ms: ${JSON.stringify(last).slice(0, 400)}`);
+}
+
+export async function runEternusBench(options: EternusBenchOptions = {}): Promise<Record<string, number>> {
+  const stackBytes = (options.stackGiB ?? 1) * GiB;
+  const consistencyBytes = (options.consistencyGiB ?? 2) * GiB;
+  const seconds = options.seconds ?? 20;
+  const rateMiB = options.rateMiB ?? 50;
+  const say = options.progress === false ? () => undefined : (line: string) => process.stderr.write(`[eternus] ${new Date().toISOString().slice(11, 19)} ${line}\n`);
+  for (const t of ['fio', 'nbdcopy']) if (spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0) throw new Error(`${t} not installed`);
+  const dir = mkdtempSync(join(tmpdir(), 'tandem-bench-eternus-'));
+  const { bavail, bsize } = statfsSync(dir);
+  const need = 4 * stackBytes + 3 * consistencyBytes;
+  if (bavail * bsize < need) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`need ${(need / GiB).toFixed(0)} GiB free in ${tmpdir()}`);
+  }
+  const agent = new Agent({ keepAlive: false, rejectUnauthorized: false });
+  const sites: Site[] = [];
+  const figures: Record<string, number> = { stack_size_gib: stackBytes / GiB };
+  let fioChild: ReturnType<typeof spawn> | null = null;
+  try {
+    say(`starting site-a and site-b in ${dir}`);
+    const siteA = await startSite('site-a', join(dir, 'site-a'));
+    sites.push(siteA);
+    const siteB = await startSite('site-b', join(dir, 'site-b'));
+    sites.push(siteB);
+    await expect(api(agent, siteA, 'POST', '/x509_certificate/exchange', { service: 'Replication_HTTP', address: '127.0.0.1', port: siteB.ready.https_port, username: 'admin', password: PASSWORD }), 204, 'x509 exchange');
+    await expect(api(agent, siteA, 'POST', '/remote_system', { management_address: '127.0.0.1', management_port: siteB.ready.https_port, type: 'PowerStore', data_network_latency: 'Low' }), 201, 'remote_system');
+    const a = await login(agent, siteA);
+    const b = await login(agent, siteB);
+
+    // ---- a. Stack mode draining a change
+    const randomFile = join(dir, 'random.img');
+    say(`writing ${stackBytes / GiB} GiB of /dev/urandom to a file`);
+    tool('sh', ['-c', `head -c ${stackBytes} /dev/urandom > '${randomFile}'`], 'random file');
+    const stackSrc = await createVolume(agent, a, 'stack-src', stackBytes);
+    const stackDst = await createVolume(agent, b, 'stack-dst', stackBytes);
+    const stackId = await createRec(agent, a, b, stackSrc.volumeId, stackDst.volumeId, 'Stack');
+    const initial = await waitEquivalent(agent, a, stackId);
+    say(`REC Stack copysession ${stackId} Equivalent after ${initial.polls} polls; writing ${stackBytes / GiB} GiB over NBD (nbdcopy --flush)`);
+    const writeStart = performance.now();
+    const write = tool('nbdcopy', ['--flush', randomFile, siteA.nbd('stack-src')], 'write to stack-src');
+    const writeEnd = performance.now();
+    const atEnd = await copySession(agent, a, stackId);
+    const drained = await waitEquivalent(agent, a, stackId);
+    const drainMs = drained.atMs - writeEnd;
+    figures.stack_write_mibps = round(stackBytes / MiB / write.seconds, 1);
+    figures.stack_phase_at_write_end_equivalent = atEnd.phase === 'Equivalent' ? 1 : 0;
+    figures.stack_backlog_at_write_end_mb = atEnd.uncopied_data_size;
+    figures.stack_drain_ms = round(drainMs, 0);
+    figures.stack_drain_backlog_mibps = drainMs > 0 ? round(atEnd.uncopied_data_size / (drainMs / 1000), 1) : NaN;
+    figures.stack_end_to_end_mibps = round(stackBytes / MiB / ((drained.atMs - writeStart) / 1000), 1);
+    say(`  write ${write.seconds.toFixed(1)} s (${figures.stack_write_mibps} MiB/s); at its end ${atEnd.status}/${atEnd.phase}, uncopied ${atEnd.uncopied_data_size} MB; Equivalent ${drainMs.toFixed(0)} ms later; end to end ${figures.stack_end_to_end_mibps} MiB/s`);
+
+    await expect(api(agent, siteB, 'POST', '/volume', { name: 'anchor-dst', size: stackBytes }), 201, 'anchor volume on site-b');
+    const anchor = tool('nbdcopy', ['--flush', siteA.nbd('stack-src'), siteB.nbd('anchor-dst')], 'anchor nbdcopy site-a → site-b');
+    figures.anchor_nbdcopy_mibps = round(stackBytes / MiB / anchor.seconds, 1);
+    figures.stack_ratio = round(figures.stack_end_to_end_mibps / figures.anchor_nbdcopy_mibps, 3);
+    say(`  anchor nbdcopy --flush site-a/stack-src → site-b/anchor-dst: ${anchor.seconds.toFixed(1)} s, ${figures.anchor_nbdcopy_mibps} MiB/s → ratio ${figures.stack_ratio}`);
+    // Out of the way of part b: the Stack session (Equivalent, so a normal delete) and the file.
+    await expect(v1(agent, siteA, 'DELETE', `/copysession/${stackId}`, a.token), 202, 'delete Stack copysession');
+    rmSync(randomFile, { force: true });
+
+    // ---- b. Consistency mode lag under steady host writes
+    figures.consistency_size_gib = consistencyBytes / GiB;
+    const consSrc = await createVolume(agent, a, 'cons-src', consistencyBytes);
+    const consDst = await createVolume(agent, b, 'cons-dst', consistencyBytes);
+    const consId = await createRec(agent, a, b, consSrc.volumeId, consDst.volumeId, 'Consistency');
+    await waitEquivalent(agent, a, consId);
+    const onB = await expect(api(agent, siteB, 'GET', `/replication_session?select=id,role,last_sync_timestamp&local_resource_id=eq.${consDst.id}`), 200, 'replication_session on site-b');
+    if (!Array.isArray(onB) || onB.length !== 1) throw new Error(`site-b sessions of cons-dst: ${JSON.stringify(onB)}`);
+    const bSessionId = onB[0].id as string;
+    const bCopyId = (await expect(v1(agent, siteB, 'GET', '/copysession', b.token), 200, 'copysessions on site-b')).copysession_list.find((s: any) => s.destination_volume_number === consDst.volumeId)?.copysession_id as number;
+    say(`REC Consistency copysession ${consId} Equivalent (site-b session ${bSessionId}, copysession ${bCopyId}); fio ${rateMiB} MiB/s for ${seconds} s`);
+
+    const fioArgs = ['--name=steady', '--ioengine=nbd', `--uri=${siteA.nbd('cons-src')}`, '--rw=write', '--bs=1M', '--iodepth=4', `--size=${consistencyBytes}`,
+      `--rate=${rateMiB}m`, `--runtime=${seconds}`, '--time_based', '--refill_buffers', '--output-format=json'];
+    let fioOut = '';
+    let fioErr = '';
+    const fioStartWall = Date.now();
+    const fioStart = performance.now();
+    fioChild = spawn('fio', fioArgs, { stdio: ['ignore', 'pipe', 'pipe'] });
+    fioChild.stdout!.on('data', (c: Buffer) => (fioOut += c.toString()));
+    fioChild.stderr!.on('data', (c: Buffer) => (fioErr += c.toString()));
+    const fioDone = new Promise<number | null>((resolve) => fioChild!.once('exit', (code) => resolve(code)));
+    let fioExited = false;
+    void fioDone.then(() => (fioExited = true));
+    const lags: number[] = [];
+    const rawLags: number[] = [];
+    const backupLags: number[] = [];
+    const maxSamples = Math.ceil(((seconds + 30) * 1000) / SAMPLE_MS);
+    for (let i = 0; i < maxSamples && !fioExited; i++) {
+      const tick = performance.now();
+      const [ps, cs] = await Promise.all([
+        expect(api(agent, siteB, 'GET', `/replication_session/${bSessionId}?select=last_sync_timestamp`), 200, 'replication_session on site-b'),
+        copySession(agent, b, bCopyId),
+      ]);
+      const nowWall = Date.now();
+      const cut = ps.last_sync_timestamp ? Date.parse(ps.last_sync_timestamp) : NaN;
+      if (Number.isFinite(cut) && !fioExited) {
+        lags.push(nowWall - Math.max(cut, fioStartWall));
+        rawLags.push(nowWall - cut);
+        if (cs.backup_time) backupLags.push(nowWall - Math.max(Date.parse(cs.backup_time), fioStartWall));
+      }
+      const wait = SAMPLE_MS - (performance.now() - tick);
+      if (wait > 0) await Promise.race([sleep(wait), fioDone]);
+    }
+    const timer = setTimeout(() => fioChild?.kill('SIGKILL'), 60_000);
+    const fioCode = await fioDone;
+    clearTimeout(timer);
+    fioChild = null;
+    if (fioCode !== 0) throw new Error(`fio exited ${fioCode}: ${fioErr.slice(-600)}`);
+    const job = JSON.parse(fioOut.slice(fioOut.indexOf('{'))).jobs[0];
+    if (job.error !== 0) throw new Error(`fio job error ${job.error}`);
+    const sorted = [...lags].sort((x, y) => x - y);
+    const sortedBackup = [...backupLags].sort((x, y) => x - y);
+    figures.consistency_fio_seconds = round((performance.now() - fioStart) / 1000, 1);
+    figures.consistency_write_mibps = round(job.write.bw_bytes / MiB, 1);
+    figures.consistency_target_rate_mibps = rateMiB;
+    figures.consistency_samples = lags.length;
+    figures.consistency_lag_p50_ms = round(percentile(sorted, 50), 0);
+    figures.consistency_lag_p95_ms = round(percentile(sorted, 95), 0);
+    figures.consistency_lag_max_ms = round(sorted[sorted.length - 1] ?? NaN, 0);
+    figures.consistency_lag_raw_max_ms = round(Math.max(...rawLags), 0);
+    figures.consistency_backup_time_lag_p95_ms = round(percentile(sortedBackup, 95), 0);
+    figures.consistency_backup_time_lag_max_ms = round(sortedBackup[sortedBackup.length - 1] ?? NaN, 0);
+    figures.consistency_lag_max_ratio = round(figures.consistency_lag_max_ms / 2000, 3);
+    figures.consistency_lag_p95_ratio = round(figures.consistency_lag_p95_ms / 2000, 3);
+    say(`  fio ${figures.consistency_write_mibps} MiB/s; ${lags.length} samples: lag p50 ${figures.consistency_lag_p50_ms} ms, p95 ${figures.consistency_lag_p95_ms} ms, max ${figures.consistency_lag_max_ms} ms (backup_time: p95 ${figures.consistency_backup_time_lag_p95_ms}, max ${figures.consistency_backup_time_lag_max_ms} ms)`);
+    if (lags.length < (seconds * 1000) / SAMPLE_MS / 2) throw new Error(`only ${lags.length} lag samples in ${seconds} s`);
+  } catch (error) {
+    for (const site of sites) say(`${site.name} log tail:\n${site.stderrTail.slice(-20).join('\n')}`);
+    throw error;
+  } finally {
+    if (fioChild && fioChild.exitCode === null) fioChild.kill('SIGKILL');
+    agent.destroy();
+    for (const site of sites.reverse()) {
+      const code = await stopSite(site);
+      if (code !== 0) say(`${site.name} exited with ${code}`);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return figures;
+}
+
+function parseArgs(argv: string[]): EternusBenchOptions {
+  const options: EternusBenchOptions = {};
+  for (let i = 0; i < argv.length; i++) {
+    const value = Number(argv[i + 1]);
+    if (argv[i] === '--stack-gib') options.stackGiB = value;
+    else if (argv[i] === '--consistency-gib') options.consistencyGiB = value;
+    else if (argv[i] === '--seconds') options.seconds = value;
+    else if (argv[i] === '--rate-mib') options.rateMiB = value;
+    else throw new Error(`unknown argument ${argv[i]}`);
+    if (!(value > 0)) throw new Error(`${argv[i]} needs a positive number`);
+    i++;
+  }
+  return options;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  runEternusBench(parseArgs(process.argv.slice(2)))
+    .then((figures) => console.log(JSON.stringify({ bench: 'eternus', ...figures })))
+    .catch((error: unknown) => {
+      console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+      process.exit(1);
+    });
+}
