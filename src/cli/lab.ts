@@ -142,6 +142,7 @@ function printBanner(host: string, sites: SiteSpec[], password: string): void {
     [
       `  ${s.name}`,
       `    PowerStore API  https://${host}:${s.httpsPort}/api/rest`,
+      `    ETERNUS API     https://${host}:${s.httpsPort}/api/v1   (POST /api/v1/session for a token)`,
       `    health          https://${host}:${s.httpsPort}/tandem/v1/health`,
       `    NBD             nbd://${host}:${s.nbdPort}/<volume name>`,
     ].join('\n'),

@@ -23,3 +23,5 @@ export const REC_CYCLE_INTERVAL_MS = 1_000;
  */
 export const SYNC_CATCH_UP_CYCLES = 4;
 export const SYNC_FINAL_CUT_BYTES = 16 * 1024 * 1024;
+/** How often a forced suspend the peer has not heard of is told again. */
+export const SUSPEND_NOTICE_RETRY_MS = 2_000;

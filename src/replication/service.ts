@@ -14,7 +14,7 @@ import type { VolumeService } from '../core/volumes.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import { DestinationSide } from './destination.ts';
 import { installSyncReceiver, type MirroredIo, type RouteMode, type RouteSpec } from './mirrored-io.ts';
-import { CONTROL_RPC_TIMEOUT_MS, CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, REC_CYCLE_INTERVAL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
+import { CONTROL_RPC_TIMEOUT_MS, CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, SUSPEND_NOTICE_RETRY_MS, REC_CYCLE_INTERVAL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
 import type { RemoteSystemService } from './remote-systems.ts';
 import { shipExtents } from './shipper.ts';
 import type { PeerTransport } from './transport.ts';
@@ -175,6 +175,22 @@ export class ReplicationService {
   /** Resolves when no operation or cycle is queued on any session (tests, shutdown). */
   async idle(): Promise<void> {
     while (this.chains.size > 0) await Promise.allSettled([...this.chains.values()]);
+  }
+
+  /**
+   * A forced suspend that could not reach the peer is told again every SUSPEND_NOTICE_RETRY_MS
+   * while this side stays suspended: an outage too short for heartbeats to notice would
+   * otherwise leave the peer in step forever (reconcile runs only when the link state changes).
+   */
+  private retrySuspendNotice(id: string): void {
+    this.ctx.clock.setTimer(SUSPEND_NOTICE_RETRY_MS, () => {
+      const s = this.ctx.meta.get('replication_session', id);
+      if (!s || s.state !== 'Suspended' || this.stopped) return;
+      this.call(s, RPC.recSuspended, { sessionId: id }).then(
+        () => this.log('peer told of forced suspend', { session: id }),
+        () => this.retrySuspendNotice(id),
+      );
+    });
   }
 
   /** Engine volumes replication owns (bases, pending and staging snapshots, test shadows). */
@@ -1181,7 +1197,8 @@ export class ReplicationService {
           // path down refuses host writes until then): it goes through without the peer, which
           // learns the Suspend state when the link returns (applyPeerSummaries).
           if (!force) throw error;
-          this.log('peer not told of forced suspend; it learns on reconnect', { session: id, error: String(error) });
+          this.log('peer not told of forced suspend; retrying until it is', { session: id, error: String(error) });
+          this.retrySuspendNotice(id);
         }
         this.cancelled.add(id);
         this.timers.get(id)?.cancel();
@@ -1434,7 +1451,7 @@ export class ReplicationService {
       const manual = s.recoveryMode === 'Manual';
       if (s.role === 'Source' && s.state === 'System_Paused' && !s.pausedByUser && !manual) void this.runSoon(s.id);
       if (s.role === 'Destination' && s.state === 'System_Paused' && !(manual && remote.state === 'System_Paused')) {
-        this.patch(s.id, { state: remote.state === 'Paused' || remote.state === 'Suspended' ? (remote.state as SessionState) : 'OK' });
+        this.patch(s.id, { state: remote.state === 'Paused' || remote.state === 'Suspended' ? (remote.state as SessionState) : 'OK', errorCode: null, errorAtMs: null });
       }
     }
   }

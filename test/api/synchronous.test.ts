@@ -183,6 +183,23 @@ test('split mode Manual: with the path down host writes fail (NBD EIO) until a f
   assert.deepEqual(await readDst(0, 16 * MiB), await readSrc(0, 16 * MiB));
 });
 
+test('a forced suspend during an outage too short for heartbeats still reaches the peer', async () => {
+  assert.equal((await cs()).phase, 'Equivalent');
+  const cut = await p.a.control('POST', '/faults', { kind: 'link_down' });
+  await jobOf(p.a, await p.a.et('POST', `/copysession/${csA}/suspend`, { is_forced: true }));
+  assert.equal((await p.a.control('DELETE', `/faults/${cut.body.id}`)).status, 204);
+  // No heartbeat round ran: the peer never saw the outage, so only the retry can tell it.
+  const peerState = () => p.b.system.services.replication.get(sessionId()).state;
+  assert.notEqual(peerState(), 'Suspended');
+  await tick(2_000);
+  for (let i = 0; i < 100 && peerState() !== 'Suspended'; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(peerState(), 'Suspended', 'the peer learned of the forced suspend');
+  await jobOf(p.a, await p.a.et('POST', `/copysession/${csA}/resume`));
+  await tick();
+  assert.equal((await cs()).phase, 'Equivalent');
+  assert.deepEqual(await readDst(0, 16 * MiB), await readSrc(0, 16 * MiB));
+});
+
 test('recovery Manual stays Halt after the path returns until a forced suspend and a resume', async () => {
   await jobOf(p.a, await p.a.et('POST', `/copysession/${csA}/suspend`));
   await jobOf(p.a, await p.a.et('PATCH', `/copysession/${csA}`, { split_mode: 'Automatic', recovery_mode: 'Manual' }));
