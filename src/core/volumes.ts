@@ -438,10 +438,13 @@ export class VolumeService {
    * scan) rather than a separately committed counter, so a create costs one metadata commit.
    */
   private nextNumber(): number {
-    if (this.numberHighWater === null) {
-      this.numberHighWater = this.ctx.meta.listShared('volume').reduce((max, v) => Math.max(max, v.number), -1);
-    }
-    this.numberHighWater += 1;
+    this.numberHighWater = this.highestNumber() + 1;
+    return this.numberHighWater;
+  }
+
+  /** The highest volume number handed out so far (-1 before the first): later ones are above it. */
+  highestNumber(): number {
+    this.numberHighWater ??= this.ctx.meta.listShared('volume').reduce((max, v) => Math.max(max, v.number), -1);
     return this.numberHighWater;
   }
 

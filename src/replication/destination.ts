@@ -4,7 +4,7 @@
 import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError, StateError } from '../core/errors.ts';
 import type { Policy, ReplicationRule, Volume } from '../core/model.ts';
-import type { ReplicationSession } from '../core/replication/model.ts';
+import { newSession, type ReplicationSession } from '../core/replication/model.ts';
 import type { VolumeService } from '../core/volumes.ts';
 import type { PeerTransport } from './transport.ts';
 import { RPC, type CreateDestinationParams, type CreateDestinationResult, type CycleBeginParams, type CycleBeginResult, type CycleExtentsParams } from './wire.ts';
@@ -78,7 +78,7 @@ export class DestinationSide {
         this.volumes.newVolume({ name: m.name, sizeBytes: m.sizeBytes, type: 'Primary', isReplicationDestination: true, volumeGroupId: groupId, protectionPolicyId: groupId ? null : (replicaPolicy?.policy.id ?? null) }),
       );
       for (const v of created) await this.ctx.store.createVolume(v.id, v.sizeBytes);
-      const session: ReplicationSession = {
+      const session = newSession({
         id: p.sessionId,
         role: 'Destination',
         resourceType: p.resourceType,
@@ -94,22 +94,9 @@ export class DestinationSide {
         remoteNumber: p.number ?? null,
         remoteVolume: p.resourceType === 'volume' && p.members[0]?.number !== undefined ? { number: p.members[0].number, name: p.members[0].name } : null,
         rpoSeconds: p.rpoSeconds,
-        state: 'Initializing',
-        pausedByUser: false,
         elementPairs: created.map((v, i) => ({ localVolumeId: v.id, remoteVolumeId: p.members[i]!.sourceVolumeId, localBaseSnapshotId: null })),
-        baseCycle: 0,
-        generation: 0,
-        lastSyncMs: null,
-        lastSyncDurationMs: null,
-        nextSyncMs: null,
-        progressPercentage: null,
-        estimatedCompletionMs: null,
-        failoverTest: null,
-        errorCode: null,
         createdAtMs: nowMs,
-        pendingCycle: null,
-        pendingCommit: null,
-      };
+      });
       await this.volumes.commitOrUndo(
         created.map((v) => v.id),
         () => {

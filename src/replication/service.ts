@@ -5,7 +5,7 @@ import type { TimerHandle } from '../core/clock.ts';
 import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError, StateError, ValidationError } from '../core/errors.ts';
 import type { Policy, Volume } from '../core/model.ts';
-import type { RecoveryMode, ReplicationSession, SessionState, SplitMode, TransferMode } from '../core/replication/model.ts';
+import { newSession, type RecoveryMode, type ReplicationSession, type SessionState, type SplitMode, type TransferMode } from '../core/replication/model.ts';
 import { checkAction, checkRecAction, isRec, nextRecModes, OperationInProgressError, type RecModes } from '../core/replication/rules.ts';
 import { RPO_MINUTES } from '../core/protection.ts';
 import type { ProtectionService } from '../core/protection.ts';
@@ -447,7 +447,8 @@ export class ReplicationService {
       { timeoutMs: CONTROL_RPC_TIMEOUT_MS },
     );
     const nowMs = this.ctx.clock.nowMs();
-    this.put({
+    this.put(
+      newSession({
       id: sessionId,
       role: 'Source',
       resourceType: kind,
@@ -465,24 +466,14 @@ export class ReplicationService {
       remoteNumber: created.result.number ?? null,
       remoteVolume: kind === 'volume' && created.result.members[0]?.remoteVolumeNumber !== undefined ? { number: created.result.members[0].remoteVolumeNumber, name: created.result.members[0].remoteVolumeName ?? members[0]!.name } : null,
       rpoSeconds: RPO_MINUTES[rule.rpo] * 60,
-      state: 'Initializing',
-      pausedByUser: false,
       elementPairs: created.result.members.map((m) => ({ localVolumeId: m.sourceVolumeId, remoteVolumeId: m.remoteVolumeId, localBaseSnapshotId: null })),
-      baseCycle: 0,
-      generation: 0,
-      lastSyncMs: null,
-      lastSyncDurationMs: null,
       nextSyncMs: nowMs,
       progressPercentage: 0,
-      estimatedCompletionMs: null,
-      failoverTest: null,
-      errorCode: null,
       createdAtMs: nowMs,
-      pendingCycle: null,
-      pendingCommit: null,
       // Snapshots taken before protection stay local; those taken from now on are replicated.
-      snapshotWatermark: this.ctx.meta.listShared('volume').reduce((max, v) => Math.max(max, v.number), -1),
-    });
+      snapshotWatermark: this.volumes.highestNumber(),
+      }),
+    );
     setImmediate(() => void this.exclusive(sessionId, () => this.cycle(sessionId)).catch(() => undefined));
   }
 
@@ -1080,7 +1071,7 @@ export class ReplicationService {
         elementPairs: [{ localVolumeId: volume.id, remoteVolumeId: created.volumeId, localBaseSnapshotId: null }],
         nextSyncMs: nowMs,
         progressPercentage: 0,
-        snapshotWatermark: this.ctx.meta.listShared('volume').reduce((max, v) => Math.max(max, v.number), -1),
+        snapshotWatermark: this.volumes.highestNumber(),
       };
       this.put(session);
       setImmediate(() => void this.runSoon(sessionId));
@@ -1091,7 +1082,7 @@ export class ReplicationService {
   }
 
   private recRecord(id: string, role: 'Source' | 'Destination', modes: RecModes, remoteSystemId: string, peerSystemId: string, nowMs: number): ReplicationSession {
-    return {
+    return newSession({
       id,
       role,
       resourceType: 'volume',
@@ -1108,22 +1099,9 @@ export class ReplicationService {
       remoteVolume: null,
       errorAtMs: null,
       rpoSeconds: 0,
-      state: 'Initializing',
-      pausedByUser: false,
       elementPairs: [],
-      baseCycle: 0,
-      generation: 0,
-      lastSyncMs: null,
-      lastSyncDurationMs: null,
-      nextSyncMs: null,
-      progressPercentage: null,
-      estimatedCompletionMs: null,
-      failoverTest: null,
-      errorCode: null,
       createdAtMs: nowMs,
-      pendingCycle: null,
-      pendingCommit: null,
-    };
+    });
   }
 
   /** Destination box: checks the existing volume, empties it and records the session. */
@@ -1293,7 +1271,7 @@ export class ReplicationService {
           generation: Math.max(generation, s.generation),
           pendingCycle: null,
           nextSyncMs: null,
-          snapshotWatermark: this.ctx.meta.listShared('volume').reduce((max, v) => Math.max(max, v.number), -1),
+          snapshotWatermark: this.volumes.highestNumber(),
         });
       });
     });

@@ -69,7 +69,6 @@ export interface ReplicationSession {
   state: SessionState;
   /** Set while the user paused the session (PowerStore pause). */
   pausedByUser: boolean;
-  /** The state to return to when a transient state ends. */
   elementPairs: ElementPair[];
   /** Counts completed cycles; both sides agree on it after every commit. */
   baseCycle: number;
@@ -89,6 +88,49 @@ export interface ReplicationSession {
   pendingCycle: { cycle: number; snapshotIds: Record<string, string> } | null;
   /** Destination: a commit in progress (staging per remote volume), redone on start. */
   pendingCommit: { cycle: number; stagingIds: Record<string, string> } | null;
+}
+
+/** What the creator of a session decides; everything else starts from newSession's defaults. */
+export type NewSessionFields = Pick<
+  ReplicationSession,
+  | 'id'
+  | 'role'
+  | 'resourceType'
+  | 'localResourceId'
+  | 'remoteResourceId'
+  | 'remoteSystemId'
+  | 'peerSystemId'
+  | 'replicationRuleId'
+  | 'transferMode'
+  | 'splitMode'
+  | 'recoveryMode'
+  | 'number'
+  | 'remoteNumber'
+  | 'remoteVolume'
+  | 'rpoSeconds'
+  | 'elementPairs'
+  | 'createdAtMs'
+> &
+  Partial<ReplicationSession>;
+
+/** A session that has not synchronized yet: no common base, no cycle, no error. */
+export function newSession(fields: NewSessionFields): ReplicationSession {
+  return {
+    state: 'Initializing',
+    pausedByUser: false,
+    baseCycle: 0,
+    generation: 0,
+    lastSyncMs: null,
+    lastSyncDurationMs: null,
+    nextSyncMs: null,
+    progressPercentage: null,
+    estimatedCompletionMs: null,
+    failoverTest: null,
+    errorCode: null,
+    pendingCycle: null,
+    pendingCommit: null,
+    ...fields,
+  };
 }
 
 export interface RemoteSystem {
