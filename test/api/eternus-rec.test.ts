@@ -6,7 +6,7 @@
 // tenant refusals, forced delete, and visibility through the PowerStore dialect both ways.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { heartbeats, settle, startPair, type Pair } from '../helpers/pair.ts';
+import { eternusJob, heartbeats, makeEternusVolume, settle, startPair, tickBoth, type Pair } from '../helpers/pair.ts';
 import { MiB, type TestSystem } from '../helpers/system.ts';
 
 let p: Pair;
@@ -32,28 +32,12 @@ after(() => p.close());
 const block = (byte: number) => Buffer.alloc(4096, byte);
 const as = (bearer: string) => ({ authorization: bearer });
 
-async function makeVolume(t: TestSystem, name: string, mb: number): Promise<{ id: string; number: number }> {
-  const r = await t.et('POST', '/volume', { name, capacity: mb, tpp_id: 0 });
-  assert.equal(r.status, 202, JSON.stringify(r.body));
-  await t.system.services.jobs.drain();
-  const v = t.system.services.ctx.meta.listShared('volume').find((x) => x.name === name)!;
-  return { id: v.id, number: v.number };
-}
+const makeVolume = makeEternusVolume;
 
-async function jobOf(t: TestSystem, r: { status: number; body: any }) {
-  assert.equal(r.status, 202, JSON.stringify(r.body));
-  await settle(p);
-  const job = await t.et('GET', `/job/${r.body.job_id}`);
-  assert.equal(job.status, 200);
-  return job.body;
-}
+const jobOf = (t: TestSystem, r: { status: number; body: any }) => eternusJob(p, t, r);
 
 /** One REC cycle interval on both clocks, then everything it started. */
-async function tick(ms = 1000) {
-  p.clockA.advanceMs(ms);
-  p.clockB.advanceMs(ms);
-  await settle(p);
-}
+const tick = (ms = 1000) => tickBoth(p, ms);
 
 let src = { id: '', number: 0 };
 let dst = { id: '', number: 0 };

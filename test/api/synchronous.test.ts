@@ -14,7 +14,7 @@ import { after, before, test } from 'node:test';
 import { DomainError } from '../../src/core/errors.ts';
 import { nbdErrnoFor } from '../../src/nbd/errors.ts';
 import { NBD_ERR } from '../../src/nbd/protocol.ts';
-import { heartbeats, settle, startPair, type Pair } from '../helpers/pair.ts';
+import { eternusJob, heartbeats, makeEternusVolume, settle, startPair, tickBoth, type Pair } from '../helpers/pair.ts';
 import { MiB, type TestSystem } from '../helpers/system.ts';
 
 let p: Pair;
@@ -29,28 +29,15 @@ after(() => p.close());
 
 const block = (byte: number, size = 4096) => Buffer.alloc(size, byte);
 
-async function makeVolume(t: TestSystem, name: string, mb: number): Promise<{ id: string; number: number }> {
-  const r = await t.et('POST', '/volume', { name, capacity: mb, tpp_id: 0 });
-  assert.equal(r.status, 202, JSON.stringify(r.body));
-  await t.system.services.jobs.drain();
-  const v = t.system.services.ctx.meta.listShared('volume').find((x) => x.name === name)!;
-  return { id: v.id, number: v.number };
-}
+const makeVolume = makeEternusVolume;
 
 async function jobOf(t: TestSystem, r: { status: number; body: any }) {
-  assert.equal(r.status, 202, JSON.stringify(r.body));
-  await settle(p);
-  const job = await t.et('GET', `/job/${r.body.job_id}`);
-  assert.equal(job.status, 200);
-  assert.equal(job.body.status, 'Success', JSON.stringify(job.body));
-  return job.body;
+  const job = await eternusJob(p, t, r);
+  assert.equal(job.status, 'Success', JSON.stringify(job));
+  return job;
 }
 
-async function tick(ms = 1000) {
-  p.clockA.advanceMs(ms);
-  p.clockB.advanceMs(ms);
-  await settle(p);
-}
+const tick = (ms = 1000) => tickBoth(p, ms);
 
 let src = { id: '', number: 0 };
 let dst = { id: '', number: 0 };

@@ -57,3 +57,28 @@ export async function settle(pair: Pick<Pair, 'a' | 'b'>): Promise<void> {
     await pair.b.system.services.replication.idle();
   }
 }
+
+/** Creates a volume through ETERNUS `POST /api/v1/volume` and waits for its job. */
+export async function makeEternusVolume(t: TestSystem, name: string, mb: number): Promise<{ id: string; number: number }> {
+  const r = await t.et('POST', '/volume', { name, capacity: mb, tpp_id: 0 });
+  assert.equal(r.status, 202, JSON.stringify(r.body));
+  await t.system.services.jobs.drain();
+  const v = t.system.services.ctx.meta.listShared('volume').find((x) => x.name === name)!;
+  return { id: v.id, number: v.number };
+}
+
+/** Waits for the job an ETERNUS 202 answer names, and returns it. */
+export async function eternusJob(pair: Pick<Pair, 'a' | 'b'>, t: TestSystem, r: { status: number; body: any }): Promise<any> {
+  assert.equal(r.status, 202, JSON.stringify(r.body));
+  await settle(pair);
+  const job = await t.et('GET', `/job/${r.body.job_id}`);
+  assert.equal(job.status, 200);
+  return job.body;
+}
+
+/** Advances both systems' clocks, then waits for what that started. */
+export async function tickBoth(pair: Pair, ms = 1000): Promise<void> {
+  pair.clockA.advanceMs(ms);
+  pair.clockB.advanceMs(ms);
+  await settle(pair);
+}
