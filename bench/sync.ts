@@ -5,13 +5,13 @@
 // --size-mib: `sync-src` with the policy (its session must be OK / data_transfer_state
 // Synchronous, i.e. mirroring, before and after the run) and `plain` without.
 //
-// fio 4 KiB randwrite at QD1 over NBD (ioengine=nbd, total latency percentiles, time based,
-// --runtime seconds each) on `plain` first, then on `sync-src`, then `plain` again; the plain
-// figures are the mean of the two runs around the synchronous one. Target: synchronous p50 at
-// most 2.5× the unprotected p50 (p99 reported beside it). Loopback only; both servers are stopped
-// and the temp dir removed.
+// fio 4 KiB randwrite at QD1 over NBD (ioengine=nbd, total latency percentiles, time based) in
+// --rounds interleaved rounds of `plain` then `sync-src`, --runtime seconds per volume in all, so
+// both see the same machine load (these 2-core machines are shared and noisy); each figure is the
+// mean over the rounds. Target: synchronous p50 at most 2.5× the unprotected p50 (p99 reported
+// beside it). Loopback only; both servers are stopped and the temp dir removed.
 //
-//   node --import tsx bench/sync.ts [--size-mib N] [--runtime S]
+//   node --import tsx bench/sync.ts [--size-mib N] [--runtime S] [--rounds N]
 //   npm run bench -- sync
 
 import { spawnSync } from 'node:child_process';
@@ -29,6 +29,7 @@ const IN_STEP_WAIT_MS_MAX = 120_000;
 export interface SyncBenchOptions {
   sizeMiB?: number;
   runtimeSeconds?: number;
+  rounds?: number;
   progress?: boolean;
 }
 
@@ -60,7 +61,9 @@ function fioQd1(uri: string, sizeBytes: number, runtimeSeconds: number): Latency
 
 export async function runSyncBench(options: SyncBenchOptions = {}): Promise<Record<string, number>> {
   const sizeBytes = (options.sizeMiB ?? 1024) * MiB;
-  const runtime = options.runtimeSeconds ?? 15;
+  const runtime = options.runtimeSeconds ?? 16;
+  const rounds = options.rounds ?? 4;
+  const roundSeconds = Math.max(1, Math.round(runtime / rounds));
   const say = options.progress === false ? () => undefined : (line: string) => process.stderr.write(`[sync] ${new Date().toISOString().slice(11, 19)} ${line}\n`);
   for (const tool of ['fio']) if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) throw new Error(`${tool} not installed`);
   const dir = mkdtempSync(join(tmpdir(), 'tandem-bench-sync-'));
@@ -89,22 +92,28 @@ export async function runSyncBench(options: SyncBenchOptions = {}): Promise<Reco
       await new Promise((r) => setTimeout(r, 200));
     }
     say('session in step (Synchronous); fio 4 KiB randwrite QD1');
-    const plain1 = fioQd1(a.nbd('plain'), sizeBytes, runtime);
-    say(`  plain: p50 ${plain1.p50.toFixed(0)} µs, p99 ${plain1.p99.toFixed(0)} µs, ${plain1.iops.toFixed(0)} IOPS`);
-    const sync = fioQd1(a.nbd('sync-src'), sizeBytes, runtime);
-    say(`  sync:  p50 ${sync.p50.toFixed(0)} µs, p99 ${sync.p99.toFixed(0)} µs, ${sync.iops.toFixed(0)} IOPS`);
+    const plainRuns: Latency[] = [];
+    const syncRuns: Latency[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      const plain = fioQd1(a.nbd('plain'), sizeBytes, roundSeconds);
+      const sync = fioQd1(a.nbd('sync-src'), sizeBytes, roundSeconds);
+      plainRuns.push(plain);
+      syncRuns.push(sync);
+      say(`  round ${round}: plain p50 ${plain.p50.toFixed(0)} µs p99 ${plain.p99.toFixed(0)} µs, sync p50 ${sync.p50.toFixed(0)} µs p99 ${sync.p99.toFixed(0)} µs`);
+    }
     const after = await state();
     if (after.state !== 'OK' || after.data_transfer_state !== 'Synchronous') throw new Error(`the session left the in-step state during the run: ${JSON.stringify(after)}`);
-    const plain2 = fioQd1(a.nbd('plain'), sizeBytes, runtime);
-    say(`  plain: p50 ${plain2.p50.toFixed(0)} µs, p99 ${plain2.p99.toFixed(0)} µs, ${plain2.iops.toFixed(0)} IOPS`);
-    const plainP50 = (plain1.p50 + plain2.p50) / 2;
-    const plainP99 = (plain1.p99 + plain2.p99) / 2;
+    const mean = (runs: Latency[], key: keyof Latency) => runs.reduce((sum, r) => sum + r[key], 0) / runs.length;
+    const plainP50 = mean(plainRuns, 'p50');
+    const plainP99 = mean(plainRuns, 'p99');
+    const sync = { p50: mean(syncRuns, 'p50'), p99: mean(syncRuns, 'p99'), iops: mean(syncRuns, 'iops') };
     return {
       size_mib: sizeBytes / MiB,
-      runtime_seconds: runtime,
+      runtime_seconds: roundSeconds * rounds,
+      rounds,
       plain_qd1_p50_us: round(plainP50),
       plain_qd1_p99_us: round(plainP99),
-      plain_qd1_iops: round((plain1.iops + plain2.iops) / 2),
+      plain_qd1_iops: round(mean(plainRuns, 'iops')),
       sync_qd1_p50_us: round(sync.p50),
       sync_qd1_p99_us: round(sync.p99),
       sync_qd1_iops: round(sync.iops),
@@ -122,6 +131,7 @@ function parseArgs(argv: string[]): SyncBenchOptions {
   for (let i = 0; i < argv.length; i++) {
     if (argv[i] === '--size-mib') options.sizeMiB = Number(argv[++i]);
     else if (argv[i] === '--runtime') options.runtimeSeconds = Number(argv[++i]);
+    else if (argv[i] === '--rounds') options.rounds = Number(argv[++i]);
     else throw new Error(`unknown argument ${argv[i]}`);
   }
   return options;

@@ -15,6 +15,13 @@ import type { SegmentFiles } from './segment-files.ts';
 
 /** Bound on one writev: large enough to amortize the syscall, small enough to keep latency flat. */
 const BATCH_BYTES_MAX = 16 * 1024 * 1024;
+/**
+ * A batch at most this big is written with writevSync on the event loop instead of on the thread
+ * pool. Copying 64 KiB into the page cache takes a few µs; the pool's hand-off and the wake-up of
+ * the loop afterwards cost tens of µs on these VMs, which is most of a QD1 write's latency and
+ * all of it for a synchronous-replication peer waiting to answer (BENCHMARKS.md, sync).
+ */
+const INLINE_WRITE_BYTES_MAX = 64 * 1024;
 
 interface Waiter {
   seq: number;
@@ -206,6 +213,21 @@ export class WritePipeline {
     const endBytes = last.dataOffsetBytes + last.payloadBytes;
     this.openOffsetBytes = endBytes;
     this.batchInFlight = true;
+    if (endBytes - positionBytes <= INLINE_WRITE_BYTES_MAX) {
+      let bytesWritten: number;
+      try {
+        bytesWritten = fs.writevSync(this.openFd, buffers, positionBytes);
+      } catch (error) {
+        this.batchInFlight = false;
+        this.fail(asError(error));
+        for (const record of batch) record.reject(this.failure ?? asError(error));
+        return;
+      }
+      this.batchInFlight = false;
+      if (!(bytesWritten === endBytes - positionBytes)) invariant(false, `short writev: ${bytesWritten} bytes`);
+      this.onBatchWritten(batch, endBytes);
+      return;
+    }
     fs.writev(this.openFd, buffers, positionBytes, (error, bytesWritten) => {
       this.batchInFlight = false;
       if (error) {

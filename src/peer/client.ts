@@ -8,6 +8,7 @@ import { fromWireError, unreachable } from './errors.ts';
 import { faultDelay, type FaultController } from './faults.ts';
 import { PEER_CALL_TIMEOUT_MS_DEFAULT, PEER_JSON_BYTES_MAX, PEER_PAYLOAD_BYTES_MAX } from './limits.ts';
 import type { PeerConnector } from './connector.ts';
+import { LaneClient } from './lane-client.ts';
 import {
   encodeJson, frameHeaders, HEADER_OUTCOME, isValidMethod, parseFrameLengths, parseJson, readFrame,
   RPC_PATH_PREFIX, writeFrame, type Frame,
@@ -17,6 +18,11 @@ export interface CallOptions {
   payload?: Buffer;
   /** Time allowed for the whole call, connecting included; on expiry the stream is cancelled. */
   timeoutMs?: number;
+  /**
+   * Send it on the latency lane (lane-client.ts): one long-lived stream, busy-polled while calls
+   * are out. For small calls on a host's write path; bulk transfers keep a stream per call.
+   */
+  lane?: boolean;
 }
 
 export interface CallResult<T> {
@@ -34,10 +40,14 @@ export interface ClientLink {
 }
 
 export class PeerClient {
+  private readonly lane: LaneClient;
+
   constructor(
     readonly peerSystemId: string,
     private readonly link: ClientLink,
-  ) {}
+  ) {
+    this.lane = new LaneClient(peerSystemId, link);
+  }
 
   call<T>(method: string, params: unknown, options: CallOptions = {}): Promise<CallResult<T>> {
     const payload = options.payload ?? null;
@@ -57,6 +67,7 @@ export class PeerClient {
       return Promise.reject(new ValidationError(
         `Cannot send ${method}: params of ${json.length} bytes exceed ${PEER_JSON_BYTES_MAX}.`, 'params'));
     }
+    if (options.lane === true) return this.lane.call(method, json, payload, timeoutMs) as Promise<CallResult<T>>;
     return new Promise((resolve, reject) => {
       const call = new OutgoingCall(this.peerSystemId, method, { json, payload }, this.link, {
         resolve: (value) => resolve(value as CallResult<T>),

@@ -2,7 +2,7 @@
 // peer's trust record, reused by every call and reopened on the next call after it fails.
 import { connect, type ClientHttp2Session } from 'node:http2';
 import { isIP } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { unreachable } from './errors.ts';
 import { closeWithGrace, PEER_SESSION_OPTIONS, widenSessionWindow, type PeerLog } from './session-options.ts';
 import type { TrustStore } from './trust.ts';
@@ -23,6 +23,8 @@ interface Entry {
 
 export class PeerConnector {
   private readonly entries = new Map<string, Entry>();
+  /** Raw TLS sockets of latency lanes (lane-client.ts), dropped with the sessions. */
+  private readonly laneSockets = new Map<string, Set<TLSSocket>>();
   private closed = false;
 
   constructor(private readonly options: ConnectorOptions) {}
@@ -40,13 +42,62 @@ export class PeerConnector {
     return fresh.ready;
   }
 
-  /** Destroys the session to one peer, or to every peer; in-flight calls on it fail. */
+  /** Destroys the session and lanes to one peer, or to every peer; in-flight calls on them fail. */
   drop(peerSystemId?: string): void {
     for (const [id, entry] of this.entries) {
       if (peerSystemId !== undefined && id !== peerSystemId) continue;
       this.entries.delete(id);
       entry.session.destroy();
     }
+    for (const [id, sockets] of this.laneSockets) {
+      if (peerSystemId !== undefined && id !== peerSystemId) continue;
+      for (const socket of sockets) socket.destroy();
+    }
+  }
+
+  /**
+   * A TLS socket to the peer's link port without ALPN, which its HTTP/2 server hands to the lane
+   * (server.ts, 'unknownProtocol'): the latency lane skips HTTP/2 framing, whose deferred writes
+   * cost ~25 µs per round trip on loopback (research/dataplane.md). Same certificates and the same
+   * fingerprint check as a session. Rejects PEER_UNREACHABLE.
+   */
+  laneSocket(peerSystemId: string): Promise<TLSSocket> {
+    if (this.closed) return Promise.reject(unreachable(peerSystemId, 'this endpoint is closed'));
+    const trusted = this.options.trust.get(peerSystemId);
+    if (!trusted) return Promise.reject(unreachable(peerSystemId, 'no trust record for it'));
+    const socket = tlsConnect({
+      host: trusted.address,
+      port: trusted.peerPort,
+      key: this.options.tls.key,
+      cert: this.options.tls.cert,
+      rejectUnauthorized: false,
+      ...(isIP(trusted.address) === 0 ? { servername: trusted.address } : {}),
+    });
+    let sockets = this.laneSockets.get(peerSystemId);
+    if (!sockets) this.laneSockets.set(peerSystemId, (sockets = new Set()));
+    sockets.add(socket);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      if (sockets.size === 0 && this.laneSockets.get(peerSystemId) === sockets) this.laneSockets.delete(peerSystemId);
+    });
+    return new Promise((resolve, reject) => {
+      const onError = (error: Error): void => reject(unreachable(peerSystemId, `lane connect failed: ${error.message}`, error));
+      const onClose = (): void => reject(unreachable(peerSystemId, 'the lane closed while connecting'));
+      socket.once('error', onError);
+      socket.once('close', onClose);
+      socket.once('secureConnect', () => {
+        socket.off('error', onError);
+        socket.off('close', onClose);
+        const seen = socket.getPeerCertificate()?.fingerprint256;
+        if (!seen || seen.toUpperCase() !== trusted.fingerprint256.toUpperCase()) {
+          socket.destroy();
+          reject(unreachable(peerSystemId, seen ? `the server certificate ${seen} does not match the trusted ${trusted.fingerprint256}` : 'the server presented no certificate'));
+          return;
+        }
+        socket.setNoDelay(true);
+        resolve(socket);
+      });
+    });
   }
 
   /** Abandons a connection attempt that has not completed, so the next call starts afresh. */
@@ -57,6 +108,7 @@ export class PeerConnector {
 
   async close(graceMs: number): Promise<void> {
     this.closed = true;
+    for (const sockets of this.laneSockets.values()) for (const socket of sockets) socket.destroy();
     const sessions = [...this.entries.values()].map((entry) => entry.session);
     this.entries.clear();
     await Promise.all(sessions.map((session) => closeWithGrace(session, graceMs)));

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { DomainError, type ErrorCode } from '../core/errors.ts';
 import { toWireError, type WireError } from './errors.ts';
+import { serveLane } from './lane-server.ts';
 import { faultDelay, type FaultController } from './faults.ts';
 import { PEER_JSON_BYTES_MAX, PEER_PAYLOAD_BYTES_MAX } from './limits.ts';
 import { closeWithGrace, PEER_SESSION_OPTIONS, widenSessionWindow, type PeerLog } from './session-options.ts';
@@ -43,6 +44,8 @@ export class RpcServer {
   private readonly server: Http2SecureServer;
   private readonly sessions = new Set<Http2Session>();
   private readonly fingerprints = new WeakMap<Http2Session, string>();
+  /** Latency lanes being served, with the client certificate's fingerprint. */
+  private readonly lanes = new Map<TLSSocket, string>();
 
   constructor(private readonly options: RpcServerOptions) {
     this.server = createSecureServer({
@@ -63,6 +66,8 @@ export class RpcServer {
         if (!stream.destroyed) stream.close(constants.NGHTTP2_INTERNAL_ERROR);
       });
     });
+    // A client that offers no ALPN is a latency lane (connector.ts laneSocket), not HTTP/2.
+    this.server.on('unknownProtocol', (socket: TLSSocket) => this.openLane(socket));
     this.server.on('sessionError', (error) => this.options.log('peer session error', { error: error.message }));
   }
 
@@ -81,10 +86,14 @@ export class RpcServer {
     for (const session of this.sessions) {
       if (affected(this.peerOf(session)?.systemId)) session.destroy();
     }
+    for (const [socket, fingerprint] of this.lanes) {
+      if (affected(this.options.trust.byFingerprint(fingerprint)?.systemId)) socket.destroy();
+    }
   }
 
   async close(graceMs: number): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const socket of this.lanes.keys()) socket.destroy();
     await Promise.all([...this.sessions].map((session) => closeWithGrace(session, graceMs)));
     if (this.server.listening) await closed;
   }
@@ -106,6 +115,25 @@ export class RpcServer {
       this.fingerprints.set(session, fingerprint);
     }
     return fingerprint ? this.options.trust.byFingerprint(fingerprint) : undefined;
+  }
+
+  /** A latency lane (lane-server.ts); a client this system does not trust is disconnected. */
+  private openLane(socket: TLSSocket): void {
+    const fingerprint = socket.getPeerCertificate?.()?.fingerprint256 ?? '';
+    const peer = (): TrustedPeer | undefined => (fingerprint ? this.options.trust.byFingerprint(fingerprint) : undefined);
+    const from = peer();
+    if (!from || this.options.faults.isLinkDown(from.systemId)) {
+      socket.destroy();
+      return;
+    }
+    this.lanes.set(socket, fingerprint);
+    socket.once('close', () => this.lanes.delete(socket));
+    serveLane(socket, {
+      faults: this.options.faults,
+      peer,
+      dispatch: (method, request) => this.dispatch(method, request),
+      log: this.options.log,
+    });
   }
 
   private async serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Promise<void> {

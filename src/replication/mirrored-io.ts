@@ -1,8 +1,9 @@
 // Host I/O as NBD sees it, with synchronous replication wrapped around the BlockStore (DESIGN §5.1,
 // research/dataplane.md §1.5 and §4.5). Volumes that are not the local source of a Synchronous
 // session pass straight through: one Map lookup. A routed volume is in one of three modes:
-//   mirror — the write is applied locally and on the peer (RPC repl.sync.write, pipelined on the
-//            one HTTP/2 session), and the host's write resolves after both;
+//   mirror — the write is applied locally and on the peer (RPC repl.sync.write on the peer link's
+//            latency lane: one TLS connection, calls pipelined, src/peer/lane-client.ts), and
+//            the host's write resolves after both;
 //   local  — local write only; what the destination lacks is diff(common base, now), shipped by
 //            the next resync (the session is resyncing, halted with split mode Automatic, or
 //            suspended/paused);
@@ -155,7 +156,7 @@ export class MirroredIo implements VolumeIo {
         route.unflushed = false;
         let sent = bySession.get(route.sessionId);
         if (!sent) {
-          sent = this.transport.call(route.peerSystemId, RPC.syncFlush, { sessionId: route.sessionId }, { timeoutMs: SYNC_WRITE_TIMEOUT_MS });
+          sent = this.transport.call(route.peerSystemId, RPC.syncFlush, { sessionId: route.sessionId }, { timeoutMs: SYNC_WRITE_TIMEOUT_MS, lane: true });
           bySession.set(route.sessionId, sent);
         }
         route.remoteFlush = sent;
@@ -191,7 +192,7 @@ export class MirroredIo implements VolumeIo {
     try {
       if (route.mode !== 'mirror') return await local();
       const [method, params, payload] = remote(route);
-      const sent = this.transport.call(route.peerSystemId, method, params, { payload, timeoutMs: SYNC_WRITE_TIMEOUT_MS });
+      const sent = this.transport.call(route.peerSystemId, method, params, { payload, timeoutMs: SYNC_WRITE_TIMEOUT_MS, lane: true });
       const [l, r] = await Promise.allSettled([local(), sent]);
       if (l.status === 'rejected') throw l.reason;
       if (r.status === 'fulfilled') {

@@ -1,0 +1,159 @@
+// The calling side of the latency lane (lane-wire.ts): one long-lived TLS connection per peer,
+// opened on the first lane call and again after it breaks. Calls are numbered; answers may come in any order and
+// are matched by number. A call passes the same fault point as a stream call, has its own timeout,
+// and fails PEER_UNREACHABLE when the connection goes away.
+import type { TLSSocket } from 'node:tls';
+import type { TimerHandle } from '../core/clock.ts';
+import { DomainError } from '../core/errors.ts';
+import { BusyPoll } from './busy-poll.ts';
+import type { CallResult, ClientLink } from './client.ts';
+import { fromWireError, unreachable } from './errors.ts';
+import { faultDelay } from './faults.ts';
+import { decodeResponse, encodeRequest, FrameSplitter } from './lane-wire.ts';
+import { parseJson } from './wire.ts';
+
+interface PendingCall {
+  method: string;
+  timer: TimerHandle;
+  resolve(value: CallResult<unknown>): void;
+  reject(error: DomainError): void;
+}
+
+interface Lane {
+  socket: TLSSocket;
+  /** Calls sent on this stream and not yet answered. */
+  pending: Map<number, PendingCall>;
+}
+
+const CALL_ID_MAX = 0xffff_ffff;
+
+export class LaneClient {
+  private lane: Lane | undefined;
+  private opening: Promise<Lane> | undefined;
+  private nextCallId = 1;
+  private readonly poll = new BusyPoll();
+
+  constructor(
+    private readonly peerSystemId: string,
+    private readonly link: ClientLink,
+  ) {}
+
+  call(method: string, json: Buffer, payload: Buffer | null, timeoutMs: number): Promise<CallResult<unknown>> {
+    return new Promise((resolve, reject) => {
+      this.poll.hold();
+      let settled = false;
+      const settle = (fn: () => void): void => {
+        if (settled) return;
+        settled = true;
+        this.poll.release();
+        timer.cancel();
+        fn();
+      };
+      const callId = this.takeCallId();
+      const call: PendingCall = {
+        method,
+        timer: undefined as unknown as TimerHandle,
+        resolve: (value) => settle(() => resolve(value)),
+        reject: (error) => settle(() => reject(error)),
+      };
+      const timer = this.link.clock.setTimer(timeoutMs, () => {
+        this.lane?.pending.delete(callId);
+        call.reject(unreachable(this.peerSystemId, `no answer to ${method} within ${timeoutMs} ms`));
+      });
+      call.timer = timer;
+      this.send(callId, call, json, payload).catch((error: unknown) => {
+        call.reject(error instanceof DomainError ? error : new DomainError('INTERNAL', String(error)));
+      });
+    });
+  }
+
+  private takeCallId(): number {
+    const id = this.nextCallId;
+    this.nextCallId = id === CALL_ID_MAX ? 1 : id + 1;
+    return id;
+  }
+
+  private async send(callId: number, call: PendingCall, json: Buffer, payload: Buffer | null): Promise<void> {
+    const verdict = this.link.faults.decide(this.peerSystemId);
+    if (verdict.action === 'refuse') {
+      const linkDown = this.link.faults.isLinkDown(this.peerSystemId);
+      const error = unreachable(this.peerSystemId, verdict.reason);
+      if (linkDown) this.link.reportLinkFailure(this.peerSystemId, error);
+      call.reject(error);
+      return;
+    }
+    if (verdict.delayMs > 0) await faultDelay(verdict.delayMs);
+    let lane: Lane;
+    try {
+      lane = this.lane && usable(this.lane) ? this.lane : await this.open();
+    } catch (error) {
+      const failure = error instanceof DomainError ? error : unreachable(this.peerSystemId, String(error));
+      this.link.reportLinkFailure(this.peerSystemId, failure);
+      call.reject(failure);
+      return;
+    }
+    lane.pending.set(callId, call);
+    for (const part of encodeRequest({ callId, method: call.method, json, payload })) lane.socket.write(part);
+  }
+
+  private open(): Promise<Lane> {
+    this.opening ??= this.connect().finally(() => {
+      this.opening = undefined;
+    });
+    return this.opening;
+  }
+
+  private async connect(): Promise<Lane> {
+    const socket = await this.link.connector.laneSocket(this.peerSystemId);
+    const lane: Lane = { socket, pending: new Map() };
+    this.lane = lane;
+    const splitter = new FrameSplitter();
+    socket.on('error', () => {}); // reported through 'close'
+    socket.on('data', (chunk: Buffer) => {
+      let frames: Buffer[];
+      try {
+        frames = splitter.push(chunk);
+      } catch (error) {
+        this.breakLane(lane, unreachable(this.peerSystemId, (error as Error).message), false);
+        return;
+      }
+      for (const frame of frames) this.onFrame(lane, frame);
+    });
+    // A server that does not trust this system's certificate closes the lane before any answer.
+    socket.once('close', () => this.breakLane(lane, unreachable(this.peerSystemId, 'the lane closed'), true));
+    return lane;
+  }
+
+  private onFrame(lane: Lane, frame: Buffer): void {
+    const response = decodeResponse(frame);
+    if ('problem' in response) {
+      this.breakLane(lane, new DomainError('INTERNAL', `Peer ${this.peerSystemId} answered on the lane malformed: ${response.problem}.`), false);
+      return;
+    }
+    const call = lane.pending.get(response.callId);
+    if (!call) return; // timed out already
+    lane.pending.delete(response.callId);
+    const parsed = parseJson(response.json);
+    if (!parsed.ok) {
+      call.reject(new DomainError('INTERNAL', `Peer ${this.peerSystemId} answered ${call.method} malformed: ${parsed.problem}.`));
+    } else if (response.outcome === 'ok') {
+      call.resolve({ result: parsed.value, payload: response.payload });
+    } else {
+      call.reject(fromWireError(parsed.value, this.peerSystemId));
+    }
+  }
+
+  /** Fails every call on the lane and forgets it; the next call opens a new one. */
+  private breakLane(lane: Lane, error: DomainError, linkFailure: boolean): void {
+    if (this.lane === lane) this.lane = undefined;
+    if (!lane.socket.destroyed) lane.socket.destroy();
+    const calls = [...lane.pending.values()];
+    lane.pending.clear();
+    if (linkFailure && calls.length > 0) this.link.reportLinkFailure(this.peerSystemId, error);
+    for (const call of calls) call.reject(error);
+  }
+}
+
+function usable(lane: Lane): boolean {
+  return !lane.socket.destroyed && lane.socket.writable;
+}

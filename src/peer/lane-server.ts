@@ -1,0 +1,86 @@
+// The answering side of the latency lane (lane-wire.ts): reads request frames off one long-lived
+// TLS connection, runs each through the fault point and its handler as it arrives (answers go back in the
+// order handlers finish, matched by call id), and keeps the loop polling while any is running,
+// since the handler's disk write completes on the thread pool and would otherwise wake a sleeping
+// loop late (busy-poll.ts).
+import type { TLSSocket } from 'node:tls';
+import { DomainError } from '../core/errors.ts';
+import { BusyPoll } from './busy-poll.ts';
+import { toWireError } from './errors.ts';
+import { faultDelay, type FaultController } from './faults.ts';
+import { decodeRequest, encodeResponse, FrameSplitter } from './lane-wire.ts';
+import type { RpcRequest } from './server.ts';
+import type { PeerLog } from './session-options.ts';
+import type { TrustedPeer } from './trust.ts';
+import { encodeJson, parseJson, type Frame } from './wire.ts';
+
+export interface LaneServing {
+  faults: FaultController;
+  /** The trusted peer behind the stream, looked up per frame because trust can change. */
+  peer(): TrustedPeer | undefined;
+  dispatch(method: string, request: RpcRequest): Promise<{ outcome: 'ok' | 'error'; frame: Frame }>;
+  log: PeerLog;
+}
+
+const poll = new BusyPoll();
+
+export function serveLane(stream: TLSSocket, serving: LaneServing): void {
+  stream.setNoDelay(true);
+  stream.on('error', () => {}); // a lane that breaks is reported through 'close'
+  const splitter = new FrameSplitter();
+  // Calls still running when the stream goes (a handler that never answers, a cut link) must not
+  // keep the loop polling: each hold is released once, by its answer or by the close.
+  const holds = new Set<{ released: boolean }>();
+  const release = (hold: { released: boolean }): void => {
+    if (hold.released) return;
+    hold.released = true;
+    holds.delete(hold);
+    poll.release();
+  };
+  stream.once('close', () => {
+    for (const hold of [...holds]) release(hold);
+  });
+  stream.on('data', (chunk: Buffer) => {
+    let frames: Buffer[];
+    try {
+      frames = splitter.push(chunk);
+    } catch (error) {
+      serving.log('peer lane refused', { error: (error as Error).message });
+      stream.destroy();
+      return;
+    }
+    for (const frame of frames) {
+      const hold = { released: false };
+      holds.add(hold);
+      poll.hold();
+      answer(stream, frame, serving)
+        .catch((error: unknown) => serving.log('peer lane call failed', { error: String(error) }))
+        .finally(() => release(hold));
+    }
+  });
+  stream.on('end', () => stream.end());
+}
+
+async function answer(stream: TLSSocket, bytes: Buffer, serving: LaneServing): Promise<void> {
+  const request = decodeRequest(bytes);
+  if ('problem' in request) {
+    // Without a trustworthy call id there is no one to answer: the lane is broken.
+    serving.log('peer lane refused', { error: request.problem });
+    stream.destroy();
+    return;
+  }
+  const reply = (outcome: 'ok' | 'error', frame: Frame): void => {
+    if (stream.destroyed || !stream.writable) return;
+    for (const part of encodeResponse({ callId: request.callId, outcome, json: frame.json, payload: frame.payload })) stream.write(part);
+  };
+  const refuse = (error: DomainError): void => reply('error', { json: encodeJson(toWireError(error)), payload: null });
+  const from = serving.peer();
+  if (!from) return refuse(new DomainError('FORBIDDEN', 'The client certificate is no longer trusted.'));
+  const verdict = serving.faults.decide(from.systemId);
+  if (verdict.action === 'refuse') return refuse(new DomainError('PEER_UNREACHABLE', `The link is refused here: ${verdict.reason}.`));
+  if (verdict.delayMs > 0) await faultDelay(verdict.delayMs);
+  const params = parseJson(request.json);
+  if (!params.ok) return refuse(new DomainError('VALIDATION_FAILED', `Refused ${request.method}: ${params.problem}.`));
+  const answer = await serving.dispatch(request.method, { params: params.value, payload: request.payload, from });
+  reply(answer.outcome, answer.frame);
+}
