@@ -3,7 +3,7 @@
 // through the ETERNUS dialect (/api/v1: POST /session for a Bearer token, POST /copysession/rec,
 // GET /copysession/{id}).
 //
-//   node --import tsx bench/eternus.ts [--stack-gib N] [--consistency-gib N] [--seconds S] [--rate-mib N]
+//   node --import tsx bench/eternus.ts [--stack-gib N] [--consistency-gib N] [--seconds S] [--rate-mib N] [--stack-only]
 //   npm run bench -- eternus
 //
 // a. Stack mode draining a change. A volume of --stack-gib (default 1) on site-a and a destination
@@ -37,7 +37,7 @@
 // the temp dir removed.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statfsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statfsSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +58,8 @@ export interface EternusBenchOptions {
   consistencyGiB?: number;
   seconds?: number;
   rateMiB?: number;
+  /** Skips part b (Consistency), for quick iterations on the Stack drain. */
+  stackOnly?: boolean;
   progress?: boolean;
 }
 
@@ -121,6 +123,53 @@ function tool(command: string, args: string[], what: string): { stdout: string; 
   if (result.error) throw new Error(`${what}: ${result.error.message}`);
   if (result.status !== 0) throw new Error(`${what}: ${command} exited ${result.status}: ${result.stderr.slice(-600)}`);
   return { stdout: result.stdout, seconds };
+}
+
+/** CPU seconds (user + system) a process has used so far, from /proc; NaN where there is no /proc. */
+function cpuSeconds(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of stat(5) (utime, stime), counted from after the command name.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU seconds used by this process's reaped children (the nbdcopy and fio runs), from /proc. */
+function childrenCpuSeconds(): number {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 16 and 17 of stat(5) (cutime, cstime).
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU seconds the whole machine has been busy (all cores, every process), from /proc/stat. */
+function machineBusySeconds(): number {
+  try {
+    const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+    // user nice system idle iowait irq softirq steal: busy is all but idle and iowait.
+    return (ticks.slice(0, 8).reduce((a, b) => a + b, 0) - ticks[3]! - ticks[4]!) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU seconds so far of site-a, site-b, the tools run, and the whole machine. */
+function cpuNow(sites: Site[]): number[] {
+  return [...sites.map((site) => cpuSeconds(site.child.pid)), childrenCpuSeconds(), machineBusySeconds()];
+}
+
+/** What ran in a phase, CPU seconds: each site, the tool, and the rest of the machine (noise). */
+function cpuSince(sites: Site[], before: number[]): string {
+  const used = cpuNow(sites).map((value, i) => value - before[i]!);
+  const rest = used[used.length - 1]! - used.slice(0, -1).reduce((a, b) => a + b, 0);
+  return `CPU s ${sites.map((site, i) => `${site.name} ${used[i]!.toFixed(1)}`).join(', ')}, tool ${used[sites.length]!.toFixed(1)}, rest of machine ${rest.toFixed(1)}`;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -232,28 +281,44 @@ export async function runEternusBench(options: EternusBenchOptions = {}): Promis
     const stackId = await createRec(agent, a, b, stackSrc.volumeId, stackDst.volumeId, 'Stack');
     const initial = await waitEquivalent(agent, a, stackId);
     say(`REC Stack copysession ${stackId} Equivalent after ${initial.polls} polls; writing ${stackBytes / GiB} GiB over NBD (nbdcopy --flush)`);
+    const cpuBefore = cpuNow([siteA, siteB]);
+    const writeStartWallMs = Date.now();
     const writeStart = performance.now();
     const write = tool('nbdcopy', ['--flush', randomFile, siteA.nbd('stack-src')], 'write to stack-src');
     const writeEnd = performance.now();
     const atEnd = await copySession(agent, a, stackId);
     const drained = await waitEquivalent(agent, a, stackId);
     const drainMs = drained.atMs - writeEnd;
+    const cpuUsed = cpuSince([siteA, siteB], cpuBefore);
     figures.stack_write_mibps = round(stackBytes / MiB / write.seconds, 1);
     figures.stack_phase_at_write_end_equivalent = atEnd.phase === 'Equivalent' ? 1 : 0;
     figures.stack_backlog_at_write_end_mb = atEnd.uncopied_data_size;
     figures.stack_drain_ms = round(drainMs, 0);
     figures.stack_drain_backlog_mibps = drainMs > 0 ? round(atEnd.uncopied_data_size / (drainMs / 1000), 1) : NaN;
     figures.stack_end_to_end_mibps = round(stackBytes / MiB / ((drained.atMs - writeStart) / 1000), 1);
-    say(`  write ${write.seconds.toFixed(1)} s (${figures.stack_write_mibps} MiB/s); at its end ${atEnd.status}/${atEnd.phase}, uncopied ${atEnd.uncopied_data_size} MB; Equivalent ${drainMs.toFixed(0)} ms later; end to end ${figures.stack_end_to_end_mibps} MiB/s`);
+    say(`  write ${write.seconds.toFixed(1)} s (${figures.stack_write_mibps} MiB/s); at its end ${atEnd.status}/${atEnd.phase}, uncopied ${atEnd.uncopied_data_size} MB; Equivalent ${drainMs.toFixed(0)} ms later; end to end ${figures.stack_end_to_end_mibps} MiB/s; ${cpuUsed}`);
 
     await expect(api(agent, siteB, 'POST', '/volume', { name: 'anchor-dst', size: stackBytes }), 201, 'anchor volume on site-b');
+    const anchorCpuBefore = cpuNow([siteA, siteB]);
     const anchor = tool('nbdcopy', ['--flush', siteA.nbd('stack-src'), siteB.nbd('anchor-dst')], 'anchor nbdcopy site-a → site-b');
     figures.anchor_nbdcopy_mibps = round(stackBytes / MiB / anchor.seconds, 1);
     figures.stack_ratio = round(figures.stack_end_to_end_mibps / figures.anchor_nbdcopy_mibps, 3);
-    say(`  anchor nbdcopy --flush site-a/stack-src → site-b/anchor-dst: ${anchor.seconds.toFixed(1)} s, ${figures.anchor_nbdcopy_mibps} MiB/s → ratio ${figures.stack_ratio}`);
+    say(`  anchor nbdcopy --flush site-a/stack-src → site-b/anchor-dst: ${anchor.seconds.toFixed(1)} s, ${figures.anchor_nbdcopy_mibps} MiB/s → ratio ${figures.stack_ratio}; ${cpuSince([siteA, siteB], anchorCpuBefore)}`);
     // Out of the way of part b: the Stack session (Equivalent, so a normal delete) and the file.
     await expect(v1(agent, siteA, 'DELETE', `/copysession/${stackId}`, a.token), 202, 'delete Stack copysession');
     rmSync(randomFile, { force: true });
+    // Each cycle that shipped data, with its phases (ms from its start: snapshot, begin, ship, commit).
+    const stackCycles = siteA.stderrTail.flatMap((line) => {
+      try {
+        const event = JSON.parse(line);
+        return event.message === 'cycle committed' && event.bytes > 0 ? [event] : [];
+      } catch {
+        return [];
+      }
+    });
+    say(`  write ended at ${Math.round(writeEnd - writeStart)} ms, Equivalent at ${Math.round(drained.atMs - writeStart)} ms`);
+    say(`  Stack cycles with data on site-a: ${stackCycles.length}; ${stackCycles.map((c) => `${(c.bytes / MiB).toFixed(0)} MiB/${c.ms} ms from ${c.startedAtMs - writeStartWallMs} ms ${JSON.stringify(c.phaseMs ?? {})}`).join(', ')}`);
+    if (options.stackOnly) return figures;
 
     // ---- b. Consistency mode lag under steady host writes
     figures.consistency_size_gib = consistencyBytes / GiB;
@@ -340,6 +405,10 @@ export async function runEternusBench(options: EternusBenchOptions = {}): Promis
 function parseArgs(argv: string[]): EternusBenchOptions {
   const options: EternusBenchOptions = {};
   for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--stack-only') {
+      options.stackOnly = true;
+      continue;
+    }
     const value = Number(argv[i + 1]);
     if (argv[i] === '--stack-gib') options.stackGiB = value;
     else if (argv[i] === '--consistency-gib') options.consistencyGiB = value;

@@ -29,6 +29,8 @@ export interface BlockStore {
   sizeBytes(id: string): number;
 
   read(id: string, offsetBytes: number, lengthBytes: number): Promise<Buffer>;
+  /** Reads `target.length` bytes from `offsetBytes` into `target` (a reused buffer: no allocation). */
+  readInto(id: string, offsetBytes: number, target: Buffer): Promise<void>;
   write(id: string, offsetBytes: number, data: Buffer, options?: { fua?: boolean }): Promise<void>;
   /** Unmaps the range: it reads as zeros afterwards and its space can be reclaimed. */
   trim(id: string, offsetBytes: number, lengthBytes: number, options?: { fua?: boolean }): Promise<void>;

@@ -42,6 +42,23 @@ describe('block store data path', () => {
     assert.ok(store.stats().segmentBytes >= data.length);
   });
 
+  it('reads into a caller buffer what read returns, holes as zeros, aligned or not', async () => {
+    await store.createVolume('into', 4 * MiB);
+    const data = patternBlocks(9, 16, 40, 1);
+    await store.write('into', 16 * BLOCK_BYTES, data);
+    // From 8 blocks before the data (a hole) to 8 blocks after it, over stale bytes in the target.
+    const target = Buffer.alloc(56 * BLOCK_BYTES + 100, 0xee);
+    const window = target.subarray(0, 56 * BLOCK_BYTES);
+    await store.readInto('into', 8 * BLOCK_BYTES, window);
+    assert.ok(window.equals(await store.read('into', 8 * BLOCK_BYTES, 56 * BLOCK_BYTES)));
+    assert.ok(window.subarray(0, 8 * BLOCK_BYTES).equals(Buffer.alloc(8 * BLOCK_BYTES)));
+    assert.ok(target.subarray(56 * BLOCK_BYTES).equals(Buffer.alloc(100, 0xee)), 'bytes past the window are left alone');
+    const odd = Buffer.alloc(5000);
+    await store.readInto('into', 16 * BLOCK_BYTES + 10, odd);
+    assert.ok(odd.equals(data.subarray(10, 5010)));
+    await assert.rejects(store.readInto('into', 4 * MiB - BLOCK_BYTES, Buffer.alloc(2 * BLOCK_BYTES)), ValidationError);
+  });
+
   it('round-trips unaligned writes and reads (read-modify-write of edge blocks)', async () => {
     await store.createVolume('u', 1 * MiB);
     const base = patternBlocks(2, 0, 4, 1);

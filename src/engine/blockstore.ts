@@ -20,7 +20,7 @@ import { blockStatusExtents, diffExtents, type DiffCounters } from './extents.ts
 import { collectGarbage } from './gc.ts';
 import { liveBlocksBySegment } from './live-map.ts';
 import type { VolumeMap } from './map.ts';
-import { readBlocks } from './read-path.ts';
+import { readBlocks, readBlocksInto } from './read-path.ts';
 import { RECORD_HEADER_BYTES, RecordType, encodeJsonPayload } from './record-codec.ts';
 import { recover, type RecoveryResult } from './recovery.ts';
 import { SegmentFiles } from './segment-files.ts';
@@ -191,6 +191,22 @@ export class Engine implements BlockStore {
       const skipBytes = offsetBytes - firstBlock * BLOCK_BYTES;
       if (skipBytes === 0 && lengthBytes % BLOCK_BYTES === 0) return blocks;
       return blocks.then((buffer) => buffer.subarray(skipBytes, skipBytes + lengthBytes));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  readInto(id: string, offsetBytes: number, target: Buffer): Promise<void> {
+    try {
+      this.assertOpen();
+      const volume = requireVolume(this.table, id);
+      checkRange(volume, offsetBytes, target.length);
+      if (target.length === 0) return Promise.resolve();
+      if (offsetBytes % BLOCK_BYTES !== 0 || target.length % BLOCK_BYTES !== 0) {
+        // Not a whole number of blocks: read them into a buffer of their own and copy the part.
+        return this.read(id, offsetBytes, target.length).then((data) => void data.copy(target));
+      }
+      return readBlocksInto(this.files, volume, offsetBytes / BLOCK_BYTES, target.length / BLOCK_BYTES, target, 0);
     } catch (error) {
       return Promise.reject(error);
     }

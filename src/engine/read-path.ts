@@ -17,16 +17,34 @@ export function readBlocks(
   countBlocks: number,
 ): Promise<Buffer> {
   const target = Buffer.allocUnsafe(countBlocks * BLOCK_BYTES);
+  return readBlocksInto(files, volume, firstBlock, countBlocks, target, 0).then(() => target);
+}
+
+/**
+ * Reads blocks [firstBlock, firstBlock+countBlocks) into `target` from `targetStartBytes` on, so
+ * that a caller streaming much data (replication) can reuse its buffers instead of leaving one
+ * large allocation per read to the garbage collector.
+ */
+export function readBlocksInto(
+  files: SegmentFiles,
+  volume: VolumeMap,
+  firstBlock: number,
+  countBlocks: number,
+  target: Buffer,
+  targetStartBytes: number,
+): Promise<void> {
+  invariant(targetStartBytes >= 0 && targetStartBytes + countBlocks * BLOCK_BYTES <= target.length, 'read target too small');
   const reads: Promise<void>[] = [];
   let block = firstBlock;
   const endBlock = firstBlock + countBlocks;
+  const targetOffsetOf = (b: number) => targetStartBytes + (b - firstBlock) * BLOCK_BYTES;
   while (block < endBlock) {
     const location = volume.entryAt(block);
     const runStart = block;
     block++;
     if (location === 0) {
       while (block < endBlock && volume.entryAt(block) === 0) block++;
-      target.fill(0, (runStart - firstBlock) * BLOCK_BYTES, (block - firstBlock) * BLOCK_BYTES);
+      target.fill(0, targetOffsetOf(runStart), targetOffsetOf(block));
       continue;
     }
     let next = location + BLOCK_BYTES;
@@ -34,12 +52,11 @@ export function readBlocks(
       block++;
       next += BLOCK_BYTES;
     }
-    const targetOffsetBytes = (runStart - firstBlock) * BLOCK_BYTES;
-    reads.push(preadFully(files, location, target, targetOffsetBytes, (block - runStart) * BLOCK_BYTES));
+    reads.push(preadFully(files, location, target, targetOffsetOf(runStart), (block - runStart) * BLOCK_BYTES));
   }
-  if (reads.length === 0) return Promise.resolve(target);
-  if (reads.length === 1) return reads[0].then(() => target);
-  return Promise.all(reads).then(() => target);
+  if (reads.length === 0) return Promise.resolve();
+  if (reads.length === 1) return reads[0]!;
+  return Promise.all(reads).then(() => undefined);
 }
 
 /** One pread (retried on a short read, which only a truncated segment could cause). */

@@ -14,7 +14,7 @@ import type { VolumeService } from '../core/volumes.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import { DestinationSide } from './destination.ts';
 import { installSyncReceiver, type MirroredIo, type RouteMode, type RouteSpec } from './mirrored-io.ts';
-import { CONTROL_RPC_TIMEOUT_MS, CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, SUSPEND_NOTICE_RETRY_MS, REC_CYCLE_INTERVAL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
+import { CONTROL_RPC_TIMEOUT_MS, CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, PROGRESS_RECORD_INTERVAL_MS, SUSPEND_NOTICE_RETRY_MS, REC_CYCLE_INTERVAL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
 import type { RemoteSystemService } from './remote-systems.ts';
 import { shipExtents } from './shipper.ts';
 import type { PeerTransport } from './transport.ts';
@@ -723,6 +723,8 @@ export class ReplicationService {
     const workingState: SessionState = s.baseCycle === 0 ? 'Initializing' : startState === 'Failing_Over' || startState === 'Reprotecting' ? startState : 'Synchronizing';
     let snapshotIds: Record<string, string> = {};
     let commitSent = false;
+    // Where a cycle's time goes (logged with the commit): ms from the start to the end of each phase.
+    const phaseMs = { snapshot: 0, begin: 0, ship: 0, commit: 0 };
     try {
       const members = this.membersOf(s.resourceType, s.localResourceId);
       const cycle = s.baseCycle + 1;
@@ -732,6 +734,7 @@ export class ReplicationService {
       const previousPending = s.pendingCycle;
       // The cut is now, or the user snapshot being replicated (copied, so the user may delete it).
       await Promise.all(members.map((m) => this.ctx.store.snapshotVolume(userSnapshot && userSnapshot.sourceId === m.id ? userSnapshot.id : m.id, snapshotIds[m.id]!)));
+      phaseMs.snapshot = this.ctx.clock.nowMs() - startMs;
       s = this.patch(sessionId, { state: workingState, pendingCycle: { cycle, snapshotIds }, progressPercentage: 0, errorCode: null });
       const specs: MemberSpec[] = members.map((m) => ({ sourceVolumeId: m.id, remoteVolumeId: s!.elementPairs.find((p) => p.localVolumeId === m.id)?.remoteVolumeId ?? null, name: m.name, sizeBytes: m.sizeBytes }));
       let begin = await this.call<CycleBeginResult>(s, RPC.cycleBegin, { sessionId, cycle, baseCycle: s.baseCycle, members: specs });
@@ -740,6 +743,7 @@ export class ReplicationService {
         begin = await this.call<CycleBeginResult>(s, RPC.cycleBegin, { sessionId, cycle: s.baseCycle + 1, baseCycle: s.baseCycle, members: specs });
         if (!begin.ok) throw new DomainError('STATE_INVALID', `The destination of session ${sessionId} is at cycle ${begin.destinationBaseCycle}, this side at ${s.baseCycle}.`);
       }
+      phaseMs.begin = this.ctx.clock.nowMs() - startMs;
       const thisCycle = s.baseCycle + 1;
       const pairs = members.map((m) => {
         const remoteVolumeId = begin.members.find((x) => x.sourceVolumeId === m.id)!.remoteVolumeId;
@@ -748,6 +752,7 @@ export class ReplicationService {
       });
       const totalBytes = pairs.reduce((sum, p) => sum + p.extents.filter((e) => e.kind === 'data').reduce((a, e) => a + e.lengthBytes, 0), 0);
       let doneBytes = 0;
+      let progressRecordedAtMs = this.ctx.clock.nowMs();
       const running = { total: totalBytes, done: 0 };
       this.cycleBytes.set(sessionId, running);
       for (const pair of pairs) {
@@ -759,21 +764,30 @@ export class ReplicationService {
           (bytes) => {
             doneBytes += bytes;
             running.done = doneBytes;
+            // Recorded at most every PROGRESS_RECORD_INTERVAL_MS: a record is a synchronous
+            // metadata transaction (an fsync) on the event loop.
+            const nowMs = this.ctx.clock.nowMs();
+            if (nowMs - progressRecordedAtMs < PROGRESS_RECORD_INTERVAL_MS) return;
             const percent = totalBytes === 0 ? 99 : Math.min(99, Math.floor((doneBytes / totalBytes) * 100));
             const current = this.ctx.meta.get('replication_session', sessionId);
-            if (current && current.progressPercentage !== percent) this.put({ ...current, progressPercentage: percent });
+            if (current && current.progressPercentage !== percent) {
+              this.put({ ...current, progressPercentage: percent });
+              progressRecordedAtMs = nowMs;
+            }
           },
           () => this.cancelled.has(sessionId),
         );
       }
+      phaseMs.ship = this.ctx.clock.nowMs() - startMs;
       commitSent = true;
       const snapshot = userSnapshot
         ? { name: userSnapshot.name, description: userSnapshot.description, creatorType: userSnapshot.creatorType, createdByRuleName: userSnapshot.createdByRuleName, expirationTimestampMs: userSnapshot.expirationTimestampMs, sourceTimestampMs: userSnapshot.createdAtMs }
         : null;
       await this.call(s, RPC.cycleCommit, { sessionId, cycle: thisCycle, syncedAtMs: userSnapshot ? userSnapshot.createdAtMs : startMs, snapshot });
+      phaseMs.commit = this.ctx.clock.nowMs() - startMs;
       await this.recordCommitted(sessionId, thisCycle, pairs.map((p) => ({ localVolumeId: p.member.id, remoteVolumeId: p.remoteVolumeId, snapshotId: snapshotIds[p.member.id]! })), startMs, startState);
       this.shipped.set(sessionId, (this.shipped.get(sessionId) ?? 0) + totalBytes);
-      this.log('cycle committed', { session: sessionId, cycle: thisCycle, bytes: totalBytes, ms: this.ctx.clock.nowMs() - startMs });
+      this.log('cycle committed', { session: sessionId, cycle: thisCycle, bytes: totalBytes, startedAtMs: startMs, ms: this.ctx.clock.nowMs() - startMs, phaseMs });
       // Consistency and Stack: a cycle that shipped data is followed at once by the next one.
       // (Synchronous: cycle() goes on to the final cut and mirroring instead.)
       if (isRec(s) && s.transferMode !== 'Synchronous' && totalBytes > 0 && !userSnapshot) setImmediate(() => void this.runSoon(sessionId));

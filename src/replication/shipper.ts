@@ -1,8 +1,14 @@
-// Ships the extents of one volume's diff to the destination's staging copy: reads changed data
-// from the cycle snapshot, packs it into batches of at most SHIP_BATCH_BYTES_MAX, and keeps
-// SHIP_INFLIGHT_MAX batches in flight. Returns the bytes of data shipped.
+// Ships the extents of one volume's diff to the destination's staging copy. The extents are cut
+// into batches (planBatches: at most SHIP_BATCH_BYTES_MAX of data and SHIP_BATCH_EXTENTS_MAX
+// extents each), and SHIP_INFLIGHT_MAX workers each take the next batch, read its data from the
+// cycle snapshot into a buffer of their own and send it. So reads overlap each other and the sends
+// of other batches, data is read straight into the payload (no copy), and a long cycle allocates
+// SHIP_INFLIGHT_MAX buffers, not one per batch for the garbage collector to chase.
+// Batches may arrive in any order: their extents are disjoint and staging is committed only once
+// every batch has been acknowledged. Returns the bytes of data shipped.
+import { invariant } from '../core/errors.ts';
 import type { BlockStore, Extent } from '../core/ports.ts';
-import { SHIP_BATCH_BYTES_MAX, SHIP_BATCH_EXTENTS_MAX, SHIP_INFLIGHT_MAX, SHIP_READ_BYTES_MAX } from './limits.ts';
+import { SHIP_BATCH_BYTES_MAX, SHIP_BATCH_EXTENTS_MAX, SHIP_INFLIGHT_MAX } from './limits.ts';
 import type { PeerTransport } from './transport.ts';
 import { RPC, type CycleExtentsParams } from './wire.ts';
 
@@ -14,52 +20,87 @@ export interface ShipTarget {
   remoteVolumeId: string;
 }
 
-export async function shipExtents(store: BlockStore, snapshotId: string, extents: Extent[], target: ShipTarget, onBytes: (bytes: number) => void, isCancelled: () => boolean): Promise<number> {
-  const inFlight = new Set<Promise<void>>();
-  let failure: unknown = null;
-  let shippedBytes = 0;
-  let batch: { extents: Extent[]; buffers: Buffer[]; bytes: number } = { extents: [], buffers: [], bytes: 0 };
+export interface ShipBatch {
+  /** In offset order; a data extent's bytes follow those of the data extents before it. */
+  extents: Extent[];
+  dataBytes: number;
+}
 
-  const send = async (current: typeof batch) => {
-    const params: CycleExtentsParams = { sessionId: target.sessionId, cycle: target.cycle, remoteVolumeId: target.remoteVolumeId, extents: current.extents };
-    const payload = current.buffers.length === 0 ? undefined : current.buffers.length === 1 ? current.buffers[0] : Buffer.concat(current.buffers, current.bytes);
-    await target.transport.call(target.peerSystemId, RPC.cycleExtents, params, { payload });
-    onBytes(current.bytes);
-  };
-  const flushBatch = async () => {
-    if (batch.extents.length === 0) return;
-    const current = batch;
-    batch = { extents: [], buffers: [], bytes: 0 };
-    const p = send(current).catch((e) => {
-      failure ??= e;
-    });
-    inFlight.add(p);
-    void p.finally(() => inFlight.delete(p));
-    while (inFlight.size >= SHIP_INFLIGHT_MAX) await Promise.race(inFlight);
-    if (failure) throw failure;
-  };
-
+/** Cuts extents into batches; a data extent longer than the room left is split. Pure, lazy. */
+export function* planBatches(extents: Iterable<Extent>): Generator<ShipBatch> {
+  let batch: ShipBatch = { extents: [], dataBytes: 0 };
   for (const extent of extents) {
-    if (isCancelled()) throw new Error('cycle cancelled');
     if (extent.kind === 'zero') {
       batch.extents.push(extent);
-      if (batch.extents.length >= SHIP_BATCH_EXTENTS_MAX) await flushBatch();
+    } else {
+      const endBytes = extent.offsetBytes + extent.lengthBytes;
+      for (let offsetBytes = extent.offsetBytes; offsetBytes < endBytes; ) {
+        const lengthBytes = Math.min(SHIP_BATCH_BYTES_MAX - batch.dataBytes, endBytes - offsetBytes);
+        invariant(lengthBytes > 0, 'a batch with no room is yielded before it is filled');
+        batch.extents.push({ offsetBytes, lengthBytes, kind: 'data' });
+        batch.dataBytes += lengthBytes;
+        offsetBytes += lengthBytes;
+        if (batch.dataBytes === SHIP_BATCH_BYTES_MAX || batch.extents.length === SHIP_BATCH_EXTENTS_MAX) {
+          yield batch;
+          batch = { extents: [], dataBytes: 0 };
+        }
+      }
       continue;
     }
-    for (let offset = extent.offsetBytes; offset < extent.offsetBytes + extent.lengthBytes; ) {
-      const room = SHIP_BATCH_BYTES_MAX - batch.bytes;
-      const length = Math.min(SHIP_READ_BYTES_MAX, room, extent.offsetBytes + extent.lengthBytes - offset);
-      const data = await store.read(snapshotId, offset, length);
-      batch.extents.push({ offsetBytes: offset, lengthBytes: length, kind: 'data' });
-      batch.buffers.push(data);
-      batch.bytes += length;
-      shippedBytes += length;
-      offset += length;
-      if (batch.bytes >= SHIP_BATCH_BYTES_MAX || batch.extents.length >= SHIP_BATCH_EXTENTS_MAX) await flushBatch();
+    if (batch.extents.length === SHIP_BATCH_EXTENTS_MAX) {
+      yield batch;
+      batch = { extents: [], dataBytes: 0 };
     }
   }
-  await flushBatch();
-  await Promise.all(inFlight);
-  if (failure) throw failure;
+  if (batch.extents.length > 0) yield batch;
+}
+
+/**
+ * Reads a batch's data extents, one after the other, into `buffer` (grown when too small) and
+ * returns the payload: the filled part of it, or undefined when the batch has no data.
+ */
+async function readBatch(store: BlockStore, snapshotId: string, batch: ShipBatch, buffer: Buffer): Promise<Buffer | undefined> {
+  if (batch.dataBytes === 0) return undefined;
+  invariant(buffer.length >= batch.dataBytes, 'a worker buffer holds a whole batch');
+  const reads: Promise<void>[] = [];
+  let atBytes = 0;
+  for (const e of batch.extents) {
+    if (e.kind !== 'data') continue;
+    reads.push(store.readInto(snapshotId, e.offsetBytes, buffer.subarray(atBytes, atBytes + e.lengthBytes)));
+    atBytes += e.lengthBytes;
+  }
+  invariant(atBytes === batch.dataBytes, 'a batch payload holds exactly its data extents');
+  await Promise.all(reads);
+  return buffer.subarray(0, atBytes);
+}
+
+export async function shipExtents(store: BlockStore, snapshotId: string, extents: Extent[], target: ShipTarget, onBytes: (bytes: number) => void, isCancelled: () => boolean): Promise<number> {
+  const batches = planBatches(extents);
+  let failure: { error: unknown } | null = null;
+  let shippedBytes = 0;
+  // Each worker reads a batch into its own buffer, sends it, and reuses the buffer for its next
+  // batch: a call answered means the receiver has read the whole payload, so nothing refers to it
+  // any more. (A worker whose call failed stops, so a payload still in transit is never reused.)
+  // The generator hands out batches one at a time.
+  const worker = async (): Promise<void> => {
+    let buffer = Buffer.alloc(0);
+    for (let next = batches.next(); !next.done && failure === null; next = batches.next()) {
+      if (isCancelled()) throw new Error('cycle cancelled');
+      const batch = next.value;
+      if (buffer.length < batch.dataBytes) buffer = Buffer.allocUnsafeSlow(batch.dataBytes === SHIP_BATCH_BYTES_MAX ? SHIP_BATCH_BYTES_MAX : Math.max(batch.dataBytes, buffer.length * 2));
+      const payload = await readBatch(store, snapshotId, batch, buffer);
+      const params: CycleExtentsParams = { sessionId: target.sessionId, cycle: target.cycle, remoteVolumeId: target.remoteVolumeId, extents: batch.extents };
+      await target.transport.call(target.peerSystemId, RPC.cycleExtents, params, { payload });
+      shippedBytes += batch.dataBytes;
+      onBytes(batch.dataBytes);
+    }
+  };
+  const workers = Array.from({ length: SHIP_INFLIGHT_MAX }, () =>
+    worker().catch((error: unknown) => {
+      failure ??= { error };
+    }),
+  );
+  await Promise.all(workers);
+  if (failure !== null) throw (failure as { error: unknown }).error;
   return shippedBytes;
 }
