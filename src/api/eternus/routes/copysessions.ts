@@ -6,12 +6,15 @@
 // (503), then the core operation itself, whose refusals (409 state, 400 modes, 503 peer) are only
 // known by attempting it and leave nothing changed; only then is a job registered (202). The job
 // records the operation; a normal suspend of a Consistency session goes on after its job, which
-// names the session in progress_href_list (§2.6).
+// names the session in progress_href_list (§2.6), so the source box first makes sure the remote
+// box answers: a suspend that cannot ship its last cycle is refused instead of "succeeding".
 import type { FastifyInstance } from 'fastify';
 import { DomainError, ForbiddenError, ValidationError } from '../../../core/errors.ts';
 import type { User } from '../../../core/model.ts';
 import type { RecoveryMode, ReplicationSession, SplitMode, TransferMode } from '../../../core/replication/model.ts';
+import { checkRecAction } from '../../../core/replication/rules.ts';
 import { checkEnum } from '../../../core/validate.ts';
+import { HEARTBEAT_PING_TIMEOUT_MS } from '../../../peer/limits.ts';
 import type { EternusApi } from '../api-context.ts';
 import { parseIntegerId } from '../api-context.ts';
 import { requirePolicy } from '../auth.ts';
@@ -53,6 +56,25 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
     if (user.tenant !== null) throw new ForbiddenError(`tenant users cannot ${what} REC sessions`);
   };
   const done = (s: ReplicationSession) => async () => [copySessionHref(s)];
+  /**
+   * A normal suspend on the source box ships a last cycle, which needs the remote box. Boxes learn
+   * of a lost link from heartbeats or a failed call, so a suspend right after the link went down
+   * would be accepted and fail in its job (or, for Consistency, after its job's Success). One ping
+   * first: a link failure halts the session at once, and the request gets the same 409 as any
+   * halted session; a peer that does not answer otherwise is 503 0150. No job, nothing changed.
+   */
+  const requireLinkForNormalSuspend = async (s: ReplicationSession) => {
+    checkRecAction(s, 'suspend', { force: false, backlog: replication.hasBacklog(s) }); // state first (409)
+    if (s.role !== 'Source') return; // the destination box forwards the request, which fails 503 by itself
+    try {
+      await services.peer.peer(s.peerSystemId).call('peer.ping', {}, { timeoutMs: HEARTBEAT_PING_TIMEOUT_MS });
+    } catch (error) {
+      const now = replication.get(s.id);
+      checkRecAction(now, 'suspend', { force: false, backlog: replication.hasBacklog(now) });
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new DomainError('PEER_UNREACHABLE', `a normal suspend of copy session ${s.number} needs the remote box, which did not answer (${reason}); use is_forced`);
+    }
+  };
 
   // ---- reads
 
@@ -166,6 +188,8 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
     if (body.transfer_mode !== undefined) change.transferMode = checkEnum('transfer_mode', body.transfer_mode, TRANSFER_MODES);
     if (body.split_mode !== undefined) change.splitMode = checkEnum('split_mode', body.split_mode, SPLIT_MODES);
     if (body.recovery_mode !== undefined) change.recoveryMode = checkEnum('recovery_mode', body.recovery_mode, RECOVERY_MODES);
+    // Nothing to change is bad input, not a job that does nothing.
+    if (Object.keys(change).length === 0) throw new ValidationError('give at least one of transfer_mode, split_mode, recovery_mode', 'transfer_mode');
     api.jobs.checkRoom();
     const modes = await replication.recModify(s.id, change);
     const answer = api.submit(request, {
@@ -185,9 +209,11 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
     requireLocalTenant(user, s);
     const force = readBody(request.body, { is_forced: 'boolean' }).is_forced ?? false;
     api.jobs.checkRoom();
+    if (!force) await requireLinkForNormalSuspend(s);
     const { completion } = await replication.recSuspend(s.id, force);
-    // Consistency: the job succeeds once the suspend is under way; the session shows its end.
-    const lags = s.transferMode === 'Consistency' && !force;
+    // Consistency (PowerStore RPO sessions show as Consistency too): the job succeeds once the
+    // suspend is under way; the session shows its end.
+    const lags = (s.transferMode === 'Consistency' || s.transferMode === 'Asynchronous') && !force;
     if (lags) void completion.catch(() => undefined);
     const answer = api.submit(request, {
       resourceType: 'copysession',
