@@ -14,7 +14,7 @@ import type { VolumeService } from '../core/volumes.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import { DestinationSide } from './destination.ts';
 import { installSyncReceiver, type MirroredIo, type RouteMode, type RouteSpec } from './mirrored-io.ts';
-import { CONTROL_RPC_TIMEOUT_MS, CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, PROGRESS_RECORD_INTERVAL_MS, SUSPEND_NOTICE_RETRY_MS, REC_CYCLE_INTERVAL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
+import { CONTROL_RPC_TIMEOUT_MS, CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, PROGRESS_RECORD_INTERVAL_MS, SUSPEND_NOTICE_RETRY_MS, REC_CYCLE_INTERVAL_MS, REC_IDLE_POLL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
 import type { RemoteSystemService } from './remote-systems.ts';
 import { shipExtents } from './shipper.ts';
 import type { PeerTransport } from './transport.ts';
@@ -655,6 +655,24 @@ export class ReplicationService {
     );
   }
 
+  /**
+   * An idle Consistency or Stack source checks for host writes every REC_IDLE_POLL_MS. (Armed as
+   * a cycle, the due time would be REC_CYCLE_INTERVAL_MS after the last cycle, long past for an
+   * idle session: it checked again at once, over and over.) nextSyncMs is left as it is: recording
+   * each poll would be a metadata transaction ten times a second.
+   */
+  private armIdlePoll(sessionId: string): void {
+    this.timers.get(sessionId)?.cancel();
+    this.timers.set(
+      sessionId,
+      this.ctx.clock.setTimer(REC_IDLE_POLL_MS, () => {
+        this.timers.delete(sessionId);
+        const current = this.ctx.meta.get('replication_session', sessionId);
+        if (current && current.state === 'OK' && !this.stopped) void this.runSoon(sessionId);
+      }),
+    );
+  }
+
   /** Time between cycles: 80% of the RPO, REC_CYCLE_INTERVAL_MS for Consistency and Stack, none for Through. */
   private cycleIntervalMs(s: ReplicationSession): number | null {
     switch (s.transferMode) {
@@ -712,9 +730,10 @@ export class ReplicationService {
     if (!['OK', 'System_Paused', 'Initializing', 'Synchronizing', 'Failing_Over', 'Reprotecting'].includes(s.state)) return 0;
     // Through: changes are tracked against the base and nothing is shipped.
     if (s.transferMode === 'Through' && s.state !== 'Failing_Over' && s.state !== 'Reprotecting') return 0;
-    // Consistency and Stack cycle every second: a cycle with nothing to ship is skipped.
+    // Consistency and Stack: a cycle with nothing to ship is skipped, and the source looks again
+    // REC_IDLE_POLL_MS later, so that shipping starts soon after host writes do.
     if (isRec(s) && !userSnapshot && s.state === 'OK' && s.baseCycle > 0 && !this.hasBacklog(s)) {
-      this.arm(sessionId);
+      this.armIdlePoll(sessionId);
       return 0;
     }
     this.cancelled.delete(sessionId);
@@ -727,22 +746,11 @@ export class ReplicationService {
     const phaseMs = { snapshot: 0, begin: 0, ship: 0, commit: 0 };
     try {
       const members = this.membersOf(s.resourceType, s.localResourceId);
-      const cycle = s.baseCycle + 1;
-      // One consistent cut: every member's snapshot is issued in this turn, before any await.
       snapshotIds = Object.fromEntries(members.map((m) => [m.id, this.ctx.ids.uuid()]));
       for (const id of Object.values(snapshotIds)) this.cycleSnapshots.add(id);
-      const previousPending = s.pendingCycle;
-      // The cut is now, or the user snapshot being replicated (copied, so the user may delete it).
-      await Promise.all(members.map((m) => this.ctx.store.snapshotVolume(userSnapshot && userSnapshot.sourceId === m.id ? userSnapshot.id : m.id, snapshotIds[m.id]!)));
-      phaseMs.snapshot = this.ctx.clock.nowMs() - startMs;
-      s = this.patch(sessionId, { state: workingState, pendingCycle: { cycle, snapshotIds }, progressPercentage: 0, errorCode: null });
-      const specs: MemberSpec[] = members.map((m) => ({ sourceVolumeId: m.id, remoteVolumeId: s!.elementPairs.find((p) => p.localVolumeId === m.id)?.remoteVolumeId ?? null, name: m.name, sizeBytes: m.sizeBytes }));
-      let begin = await this.call<CycleBeginResult>(s, RPC.cycleBegin, { sessionId, cycle, baseCycle: s.baseCycle, members: specs });
-      if (!begin.ok) {
-        s = await this.resolveBaseMismatch(s, begin.destinationBaseCycle, previousPending, snapshotIds);
-        begin = await this.call<CycleBeginResult>(s, RPC.cycleBegin, { sessionId, cycle: s.baseCycle + 1, baseCycle: s.baseCycle, members: specs });
-        if (!begin.ok) throw new DomainError('STATE_INVALID', `The destination of session ${sessionId} is at cycle ${begin.destinationBaseCycle}, this side at ${s.baseCycle}.`);
-      }
+      const opened = await this.cutAndBegin(s, members, snapshotIds, userSnapshot, workingState, () => (phaseMs.snapshot = this.ctx.clock.nowMs() - startMs));
+      s = opened.session;
+      const begin = opened.begin;
       phaseMs.begin = this.ctx.clock.nowMs() - startMs;
       const thisCycle = s.baseCycle + 1;
       const pairs = members.map((m) => {
@@ -788,9 +796,10 @@ export class ReplicationService {
       await this.recordCommitted(sessionId, thisCycle, pairs.map((p) => ({ localVolumeId: p.member.id, remoteVolumeId: p.remoteVolumeId, snapshotId: snapshotIds[p.member.id]! })), startMs, startState);
       this.shipped.set(sessionId, (this.shipped.get(sessionId) ?? 0) + totalBytes);
       this.log('cycle committed', { session: sessionId, cycle: thisCycle, bytes: totalBytes, startedAtMs: startMs, ms: this.ctx.clock.nowMs() - startMs, phaseMs });
-      // Consistency and Stack: a cycle that shipped data is followed at once by the next one.
+      // Consistency and Stack: a cycle is followed at once by the next one, which ships what the
+      // host wrote meanwhile or, when there is nothing, starts the idle polls (armIdlePoll).
       // (Synchronous: cycle() goes on to the final cut and mirroring instead.)
-      if (isRec(s) && s.transferMode !== 'Synchronous' && totalBytes > 0 && !userSnapshot) setImmediate(() => void this.runSoon(sessionId));
+      if (isRec(s) && s.transferMode !== 'Synchronous' && !userSnapshot) setImmediate(() => void this.runSoon(sessionId));
       return totalBytes;
     } catch (error) {
       await this.cycleFailed(sessionId, error, snapshotIds, commitSent, startState);
@@ -800,6 +809,34 @@ export class ReplicationService {
       for (const id of Object.values(snapshotIds)) this.cycleSnapshots.delete(id);
       this.arm(sessionId);
     }
+  }
+
+  /**
+   * Takes the cycle's cut and opens the cycle on the destination at the same time: the cut's
+   * fdatasync (every host write since the last one) and the destination's staging snapshots
+   * overlap. pendingCycle is recorded once the cut exists, before any data is shipped.
+   */
+  private async cutAndBegin(s: ReplicationSession, members: Volume[], snapshotIds: Record<string, string>, userSnapshot: Volume | null, workingState: SessionState, onCut: () => void): Promise<{ session: ReplicationSession; begin: CycleBeginResult }> {
+    const sessionId = s.id;
+    const cycle = s.baseCycle + 1;
+    const previousPending = s.pendingCycle;
+    const specs: MemberSpec[] = members.map((m) => ({ sourceVolumeId: m.id, remoteVolumeId: s.elementPairs.find((p) => p.localVolumeId === m.id)?.remoteVolumeId ?? null, name: m.name, sizeBytes: m.sizeBytes }));
+    // One consistent cut: every member's snapshot is issued in this turn, before any await. The
+    // cut is now, or the user snapshot being replicated (copied, so the user may delete it).
+    const cut = Promise.all(members.map((m) => this.ctx.store.snapshotVolume(userSnapshot && userSnapshot.sourceId === m.id ? userSnapshot.id : m.id, snapshotIds[m.id]!))).then(onCut);
+    const opening = this.call<CycleBeginResult>(s, RPC.cycleBegin, { sessionId, cycle, baseCycle: s.baseCycle, members: specs });
+    // Both settle before either failure is thrown, so that cycleFailed finds the cut in place.
+    const [cutDone, openDone] = await Promise.allSettled([cut, opening]);
+    if (cutDone.status === 'rejected') throw cutDone.reason;
+    if (openDone.status === 'rejected') throw openDone.reason;
+    let session = this.patch(sessionId, { state: workingState, pendingCycle: { cycle, snapshotIds }, progressPercentage: 0, errorCode: null });
+    let begin = openDone.value;
+    if (!begin.ok) {
+      session = await this.resolveBaseMismatch(session, begin.destinationBaseCycle, previousPending, snapshotIds);
+      begin = await this.call<CycleBeginResult>(session, RPC.cycleBegin, { sessionId, cycle: session.baseCycle + 1, baseCycle: session.baseCycle, members: specs });
+      if (!begin.ok) throw new DomainError('STATE_INVALID', `The destination of session ${sessionId} is at cycle ${begin.destinationBaseCycle}, this side at ${session.baseCycle}.`);
+    }
+    return { session, begin };
   }
 
   private async call<T>(s: ReplicationSession, method: string, params: unknown): Promise<T> {
