@@ -6,6 +6,8 @@ import type { Kind, Kinds } from './model.ts';
 export interface MetaStore {
   get<K extends Kind>(kind: K, id: string): Kinds[K] | undefined;
   list<K extends Kind>(kind: K): Kinds[K][];
+  /** Like get without copying, for read-only lookups on hot paths: callers must not mutate. */
+  getShared<K extends Kind>(kind: K, id: string): Readonly<Kinds[K]> | undefined;
   /** Like list without copying, for read-only scans on hot paths: callers must not mutate. */
   listShared<K extends Kind>(kind: K): readonly Kinds[K][];
   put<K extends Kind>(kind: K, doc: Kinds[K]): void;

@@ -48,6 +48,12 @@ export class SqliteMetaStore implements MetaStore {
     return doc ? (structuredClone(doc) as Kinds[K]) : undefined;
   }
 
+  getShared<K extends Kind>(kind: K, id: string): Readonly<Kinds[K]> | undefined {
+    const staged = this.staged?.get(kind)?.get(id);
+    if (staged === DELETED) return undefined;
+    return (staged ?? this.cache.get(kind)?.get(id)) as Kinds[K] | undefined;
+  }
+
   list<K extends Kind>(kind: K): Kinds[K][] {
     const merged = new Map(this.cache.get(kind) ?? []);
     for (const [id, doc] of this.staged?.get(kind) ?? []) {

@@ -19,8 +19,8 @@ export interface CallOptions {
   /** Time allowed for the whole call, connecting included; on expiry the stream is cancelled. */
   timeoutMs?: number;
   /**
-   * Send it on the latency lane (lane-client.ts): one long-lived stream, busy-polled while calls
-   * are out. For small calls on a host's write path; bulk transfers keep a stream per call.
+   * Send it on the latency lane (lane-client.ts): one long-lived TLS connection, no per-call
+   * set-up. For small calls on a host's write path; bulk transfers keep an HTTP/2 stream per call.
    */
   lane?: boolean;
 }

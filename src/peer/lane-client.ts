@@ -5,7 +5,6 @@
 import type { TLSSocket } from 'node:tls';
 import type { TimerHandle } from '../core/clock.ts';
 import { DomainError } from '../core/errors.ts';
-import { BusyPoll } from './busy-poll.ts';
 import type { CallResult, ClientLink } from './client.ts';
 import { fromWireError, unreachable } from './errors.ts';
 import { faultDelay } from './faults.ts';
@@ -31,7 +30,6 @@ export class LaneClient {
   private lane: Lane | undefined;
   private opening: Promise<Lane> | undefined;
   private nextCallId = 1;
-  private readonly poll = new BusyPoll();
 
   constructor(
     private readonly peerSystemId: string,
@@ -40,12 +38,10 @@ export class LaneClient {
 
   call(method: string, json: Buffer, payload: Buffer | null, timeoutMs: number): Promise<CallResult<unknown>> {
     return new Promise((resolve, reject) => {
-      this.poll.hold();
       let settled = false;
       const settle = (fn: () => void): void => {
         if (settled) return;
         settled = true;
-        this.poll.release();
         timer.cancel();
         fn();
       };

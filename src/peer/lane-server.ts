@@ -1,11 +1,8 @@
 // The answering side of the latency lane (lane-wire.ts): reads request frames off one long-lived
-// TLS connection, runs each through the fault point and its handler as it arrives (answers go back in the
-// order handlers finish, matched by call id), and keeps the loop polling while any is running,
-// since the handler's disk write completes on the thread pool and would otherwise wake a sleeping
-// loop late (busy-poll.ts).
+// TLS connection and runs each through the fault point and its handler as it arrives; answers go
+// back in the order handlers finish, matched by call id.
 import type { TLSSocket } from 'node:tls';
 import { DomainError } from '../core/errors.ts';
-import { BusyPoll } from './busy-poll.ts';
 import { toWireError } from './errors.ts';
 import { faultDelay, type FaultController } from './faults.ts';
 import { decodeRequest, encodeResponse, FrameSplitter } from './lane-wire.ts';
@@ -22,24 +19,10 @@ export interface LaneServing {
   log: PeerLog;
 }
 
-const poll = new BusyPoll();
-
 export function serveLane(stream: TLSSocket, serving: LaneServing): void {
   stream.setNoDelay(true);
   stream.on('error', () => {}); // a lane that breaks is reported through 'close'
   const splitter = new FrameSplitter();
-  // Calls still running when the stream goes (a handler that never answers, a cut link) must not
-  // keep the loop polling: each hold is released once, by its answer or by the close.
-  const holds = new Set<{ released: boolean }>();
-  const release = (hold: { released: boolean }): void => {
-    if (hold.released) return;
-    hold.released = true;
-    holds.delete(hold);
-    poll.release();
-  };
-  stream.once('close', () => {
-    for (const hold of [...holds]) release(hold);
-  });
   stream.on('data', (chunk: Buffer) => {
     let frames: Buffer[];
     try {
@@ -50,12 +33,7 @@ export function serveLane(stream: TLSSocket, serving: LaneServing): void {
       return;
     }
     for (const frame of frames) {
-      const hold = { released: false };
-      holds.add(hold);
-      poll.hold();
-      answer(stream, frame, serving)
-        .catch((error: unknown) => serving.log('peer lane call failed', { error: String(error) }))
-        .finally(() => release(hold));
+      answer(stream, frame, serving).catch((error: unknown) => serving.log('peer lane call failed', { error: String(error) }));
     }
   });
   stream.on('end', () => stream.end());

@@ -18,11 +18,13 @@ export class MetaTrustStore implements TrustStore {
   constructor(private readonly meta: MetaStore) {}
 
   list(): TrustedPeer[] {
-    return this.meta.list('trust').map(toPeer);
+    // toPeer copies each record, so the shared (uncloned) records are never handed out: the lane
+    // looks a peer up by fingerprint on every mirrored write.
+    return this.meta.listShared('trust').map(toPeer);
   }
 
   get(systemId: string): TrustedPeer | undefined {
-    const t = this.meta.get('trust', systemId);
+    const t = this.meta.getShared('trust', systemId);
     return t ? toPeer(t) : undefined;
   }
 

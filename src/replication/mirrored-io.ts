@@ -221,8 +221,9 @@ function pathDown(cause: unknown): DomainError {
  * source holds its writes).
  */
 export function installSyncReceiver(ctx: CoreContext, transport: PeerTransport, onCheckpoint: () => void = () => undefined): void {
-  const target = (params: { sessionId: string; remoteVolumeId: string }, fromSystemId: string): ReplicationSession => {
-    const s = ctx.meta.get('replication_session', params.sessionId);
+  // Every mirrored write passes here: the shared record, not a copy (it is only read).
+  const target = (params: { sessionId: string; remoteVolumeId: string }, fromSystemId: string): Readonly<ReplicationSession> => {
+    const s = ctx.meta.getShared('replication_session', params.sessionId);
     if (!s) throw new NotFoundError('replication_session', params.sessionId);
     if (s.peerSystemId !== fromSystemId) throw new DomainError('FORBIDDEN', 'The session belongs to another peer.');
     // A destination that became usable (suspended, failed over, under test) takes no mirrored writes.

@@ -17,6 +17,7 @@ function memoryMeta(): MetaStore {
   const of = (kind: string) => docs.get(kind) ?? docs.set(kind, new Map()).get(kind)!;
   return {
     get: (kind, id) => of(kind).get(id),
+    getShared: (kind, id) => of(kind).get(id),
     list: (kind) => [...of(kind).values()],
     listShared: (kind) => [...of(kind).values()],
     put: (kind, doc) => void of(kind).set(doc.id, doc),
