@@ -10,8 +10,9 @@
 // both see the same machine load (these 2-core machines are shared and noisy); each figure is the
 // median over the rounds. A median, because a QD1 round is bimodal here: when the scheduler puts
 // fio and the server on different vCPUs, every wake-up of a halted vCPU adds ~80 µs to the whole
-// round (plain p50 20 µs or 100 µs), and a mean would mix the two. Target: synchronous p50 at most 2.5× the unprotected p50 (p99 reported
-// beside it). Loopback only; both servers are stopped and the temp dir removed.
+// round (plain p50 20 µs or 100 µs), and a mean would mix the two. Target: synchronous p50 at
+// most 2.5× the unprotected p50 (p99 reported beside it). Loopback only; both servers are stopped
+// and the temp dir removed.
 //
 //   node --import tsx bench/sync.ts [--size-mib N] [--runtime S] [--rounds N]
 //   npm run bench -- sync
