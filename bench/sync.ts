@@ -64,8 +64,8 @@ function fioQd1(uri: string, sizeBytes: number, runtimeSeconds: number): Latency
 
 export async function runSyncBench(options: SyncBenchOptions = {}): Promise<Record<string, number>> {
   const sizeBytes = (options.sizeMiB ?? 1024) * MiB;
-  const runtime = options.runtimeSeconds ?? 16;
-  const rounds = options.rounds ?? 4;
+  const runtime = options.runtimeSeconds ?? 24;
+  const rounds = options.rounds ?? 8;
   const roundSeconds = Math.max(1, Math.round(runtime / rounds));
   const say = options.progress === false ? () => undefined : (line: string) => process.stderr.write(`[sync] ${new Date().toISOString().slice(11, 19)} ${line}\n`);
   for (const tool of ['fio']) if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) throw new Error(`${tool} not installed`);
