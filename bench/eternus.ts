@@ -166,8 +166,8 @@ function cpuNow(sites: Site[]): number[] {
 }
 
 /** What ran in a phase, CPU seconds: each site, the tool, and the rest of the machine (noise). */
-function cpuSince(sites: Site[], before: number[]): string {
-  const used = cpuNow(sites).map((value, i) => value - before[i]!);
+function cpuSince(sites: Site[], before: number[], after: number[] = cpuNow(sites)): string {
+  const used = after.map((value, i) => value - before[i]!);
   const rest = used[used.length - 1]! - used.slice(0, -1).reduce((a, b) => a + b, 0);
   return `CPU s ${sites.map((site, i) => `${site.name} ${used[i]!.toFixed(1)}`).join(', ')}, tool ${used[sites.length]!.toFixed(1)}, rest of machine ${rest.toFixed(1)}`;
 }
@@ -286,8 +286,10 @@ export async function runEternusBench(options: EternusBenchOptions = {}): Promis
     const writeStart = performance.now();
     const write = tool('nbdcopy', ['--flush', randomFile, siteA.nbd('stack-src')], 'write to stack-src');
     const writeEnd = performance.now();
+    const cpuAtWriteEnd = cpuNow([siteA, siteB]);
     const atEnd = await copySession(agent, a, stackId);
     const drained = await waitEquivalent(agent, a, stackId);
+    const cpuAtEquivalent = cpuNow([siteA, siteB]);
     const drainMs = drained.atMs - writeEnd;
     const cpuUsed = cpuSince([siteA, siteB], cpuBefore);
     figures.stack_write_mibps = round(stackBytes / MiB / write.seconds, 1);
@@ -316,7 +318,7 @@ export async function runEternusBench(options: EternusBenchOptions = {}): Promis
         return [];
       }
     });
-    say(`  write ended at ${Math.round(writeEnd - writeStart)} ms, Equivalent at ${Math.round(drained.atMs - writeStart)} ms`);
+    say(`  write ended at ${Math.round(writeEnd - writeStart)} ms, Equivalent at ${Math.round(drained.atMs - writeStart)} ms; write phase ${cpuSince([siteA, siteB], cpuBefore, cpuAtWriteEnd)}; drain phase ${cpuSince([siteA, siteB], cpuAtWriteEnd, cpuAtEquivalent)}`);
     say(`  Stack cycles with data on site-a: ${stackCycles.length}; ${stackCycles.map((c) => `${(c.bytes / MiB).toFixed(0)} MiB/${c.ms} ms from ${c.startedAtMs - writeStartWallMs} ms ${JSON.stringify(c.phaseMs ?? {})}`).join(', ')}`);
     if (options.stackOnly) return figures;
 
