@@ -33,6 +33,10 @@
 //    be old while the destination is fully current). Max and p95 over the samples; target < 2 s,
 //    ratio = lag / 2 s. The achieved write rate is fio's own figure.
 //
+// --stack-only stops after part a. For diagnosis (printed, not figures): CPU seconds of each site,
+// of nbdcopy and of the rest of the machine (other load: a run with much of it is noise) in the
+// write, the drain and the anchor, and each Stack cycle's size and phase times from site-a's log.
+//
 // Loopback only; every wait and loop is bounded in count and time; both servers are stopped and
 // the temp dir removed.
 
@@ -291,7 +295,7 @@ export async function runEternusBench(options: EternusBenchOptions = {}): Promis
     const drained = await waitEquivalent(agent, a, stackId);
     const cpuAtEquivalent = cpuNow([siteA, siteB]);
     const drainMs = drained.atMs - writeEnd;
-    const cpuUsed = cpuSince([siteA, siteB], cpuBefore);
+    const cpuUsed = cpuSince([siteA, siteB], cpuBefore, cpuAtEquivalent);
     figures.stack_write_mibps = round(stackBytes / MiB / write.seconds, 1);
     figures.stack_phase_at_write_end_equivalent = atEnd.phase === 'Equivalent' ? 1 : 0;
     figures.stack_backlog_at_write_end_mb = atEnd.uncopied_data_size;
