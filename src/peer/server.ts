@@ -10,6 +10,7 @@ import type { TLSSocket } from 'node:tls';
 import { DomainError, type ErrorCode } from '../core/errors.ts';
 import { toWireError, type WireError } from './errors.ts';
 import { serveLane } from './lane-server.ts';
+import { ReceiveBufferPool } from './receive-buffers.ts';
 import { faultDelay, type FaultController } from './faults.ts';
 import { PEER_JSON_BYTES_MAX, PEER_PAYLOAD_BYTES_MAX } from './limits.ts';
 import { closeWithGrace, PEER_SESSION_OPTIONS, widenSessionWindow, type PeerLog } from './session-options.ts';
@@ -44,6 +45,7 @@ export class RpcServer {
   private readonly server: Http2SecureServer;
   private readonly sessions = new Set<Http2Session>();
   private readonly fingerprints = new WeakMap<Http2Session, string>();
+  private readonly receiveBuffers = new ReceiveBufferPool();
   /** Latency lanes being served, with the client certificate's fingerprint. */
   private readonly lanes = new Map<TLSSocket, string>();
 
@@ -152,11 +154,14 @@ export class RpcServer {
     if ('problem' in lengths) {
       return refuse(stream, lengths.status, 'VALIDATION_FAILED', `Refused ${method}: ${lengths.problem}.`);
     }
-    const frame = await readFrame(stream, lengths);
+    const frame = await readFrame(stream, lengths, this.receiveBuffers.take);
     const params = parseJson(frame.json);
     if (!params.ok) return refuse(stream, 400, 'VALIDATION_FAILED', `Refused ${method}: ${params.problem}.`);
     const answer = await this.dispatch(method, { params: params.value, payload: frame.payload, from });
     respond(stream, 200, answer);
+    // Only after a handler that succeeded and answered without a payload: a failed one may have
+    // left writes from the body running, and an answer's payload may still be queued on the stream.
+    if (answer.outcome === 'ok' && answer.frame.payload === null) this.receiveBuffers.give(frame.json);
   }
 
   /** Runs the handler and turns its outcome, success or error, into the answer frame. */

@@ -88,9 +88,9 @@ export function writeFrame(stream: Http2Stream, frame: Frame): void {
  * Reads a body of exactly the announced length into one buffer allocated up front; the JSON and the
  * payload are views of it, so a 4 MiB payload is copied once from the socket and never again.
  */
-export function readFrame(stream: Readable, lengths: FrameLengths): Promise<Frame> {
+export function readFrame(stream: Readable, lengths: FrameLengths, allocate: (bytes: number) => Buffer = Buffer.allocUnsafe): Promise<Frame> {
   const totalBytes = lengths.jsonBytes + (lengths.payloadBytes ?? 0);
-  const body = Buffer.allocUnsafe(totalBytes);
+  const body = allocate(totalBytes);
   let receivedBytes = 0;
   return new Promise((resolve, reject) => {
     const fail = (message: string): void => {
