@@ -41,8 +41,11 @@ export class ReceiveQueue {
     return { buf: this.scratch, at: 0 };
   }
 
-  /** Consumes `n` bytes and returns them, as a slice of the received chunk when it holds them all. */
-  take(n: number): Buffer {
+  /**
+   * Consumes `n` bytes and returns them, as a slice of the received chunk when it holds them all,
+   * else copied into a buffer from `allocate`.
+   */
+  take(n: number, allocate: (bytes: number) => Buffer = Buffer.allocUnsafe): Buffer {
     if (n > this.lengthBytes) throw new Error(`receive queue: take of ${n} bytes with ${this.lengthBytes} queued`);
     if (n === 0) return EMPTY;
     const first = this.chunks[this.head]!;
@@ -51,7 +54,7 @@ export class ReceiveQueue {
       this.skip(n);
       return out;
     }
-    const out = Buffer.allocUnsafe(n);
+    const out = allocate(n);
     this.copyOut(out, n);
     this.skip(n);
     return out;

@@ -3,6 +3,7 @@
 // At most NBD_INFLIGHT_MAX requests (and INFLIGHT_BYTES_MAX of payload) are in flight per
 // connection; past that the connection stops reading the socket, which pushes back on the client.
 
+import { payloadPool } from './payload-pool.ts';
 import { BLOCK_BYTES, NBD_INFLIGHT_MAX, NBD_REQUEST_BYTES_MAX } from '../limits.ts';
 import type { Extent, VolumeIo } from '../core/ports.ts';
 import { nbdErrnoFor } from './errors.ts';
@@ -108,7 +109,7 @@ export class Transmission {
       if (write !== null) {
         if (queue.length < write.lengthBytes) return;
         this.pendingWrite = null;
-        this.start(write, queue.take(write.lengthBytes));
+        this.start(write, queue.take(write.lengthBytes, payloadPool.take));
         continue;
       }
       if (this.full()) {
@@ -189,7 +190,11 @@ export class Transmission {
     this.inflightCount += 1;
     this.inflightBytes += bytes;
     this.execute(request, payload).then(
-      () => this.settle(bytes),
+      () => {
+        // The write is done everywhere it goes (engine, synchronous peer): its buffer is free.
+        if (payload !== null) payloadPool.give(payload);
+        this.settle(bytes);
+      },
       (error: unknown) => {
         this.replyError(request, nbdErrnoFor(error));
         this.settle(bytes);
