@@ -7,6 +7,7 @@ import { BLOCK_BYTES } from '../limits.ts';
 import { invariant } from '../core/errors.ts';
 import { locationOffsetBytes, locationSegmentId } from './location.ts';
 import type { VolumeMap } from './map.ts';
+import { InlineReadPolicy } from './inline-read-policy.ts';
 import type { SegmentFiles } from './segment-files.ts';
 
 /** Reads blocks [firstBlock, firstBlock+countBlocks) into a new buffer. */
@@ -59,6 +60,9 @@ export function readBlocksInto(
   return Promise.all(reads).then(() => undefined);
 }
 
+/** One per process: the page cache and the thread pool are too. */
+const inlineReads = new InlineReadPolicy();
+
 /** One pread (retried on a short read, which only a truncated segment could cause). */
 export function preadFully(
   files: SegmentFiles,
@@ -71,6 +75,23 @@ export function preadFully(
   const fd = files.fd(segmentId);
   const positionBytes = locationOffsetBytes(location);
   files.readStarted();
+  if (inlineReads.inline(lengthBytes, performance.now())) {
+    const startMs = performance.now();
+    try {
+      for (let doneBytes = 0; doneBytes < lengthBytes; ) {
+        const n = fs.readSync(fd, target, targetOffsetBytes + doneBytes, lengthBytes - doneBytes, positionBytes + doneBytes);
+        if (n === 0) throw new Error(`segment ${segmentId} ends before ${positionBytes + doneBytes}`);
+        doneBytes += n;
+      }
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    } finally {
+      files.readFinished();
+      const nowMs = performance.now();
+      inlineReads.record((nowMs - startMs) * 1000, nowMs);
+    }
+  }
   return new Promise<void>((resolve, reject) => {
     const step = (doneBytes: number): void => {
       const at = targetOffsetBytes + doneBytes;
