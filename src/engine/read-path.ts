@@ -7,7 +7,7 @@ import { BLOCK_BYTES } from '../limits.ts';
 import { invariant } from '../core/errors.ts';
 import { locationOffsetBytes, locationSegmentId } from './location.ts';
 import type { VolumeMap } from './map.ts';
-import { InlineReadPolicy } from './inline-read-policy.ts';
+import { InlineIoPolicy } from './inline-io-policy.ts';
 import type { SegmentFiles } from './segment-files.ts';
 
 /** Reads blocks [firstBlock, firstBlock+countBlocks) into a new buffer. */
@@ -61,7 +61,7 @@ export function readBlocksInto(
 }
 
 /** One per process: the page cache and the thread pool are too. */
-const inlineReads = new InlineReadPolicy();
+const inlineReads = new InlineIoPolicy();
 
 /** One pread (retried on a short read, which only a truncated segment could cause). */
 export function preadFully(

@@ -11,6 +11,7 @@
 import * as fs from 'node:fs';
 import { invariant } from '../core/errors.ts';
 import { RECORD_HEADER_BYTES, encodeRecordHeader, type RecordHeader, type RecordTypeCode } from './record-codec.ts';
+import { InlineIoPolicy } from './inline-io-policy.ts';
 import type { SegmentFiles } from './segment-files.ts';
 
 /** Bound on one writev: large enough to amortize the syscall, small enough to keep latency flat. */
@@ -22,6 +23,8 @@ const BATCH_BYTES_MAX = 16 * 1024 * 1024;
  * all of it for a synchronous-replication peer waiting to answer (BENCHMARKS.md, sync).
  */
 const INLINE_WRITE_BYTES_MAX = 64 * 1024;
+/** Inline writes go back to the thread pool for a while when slow ones become frequent. */
+const inlineWrites = new InlineIoPolicy(INLINE_WRITE_BYTES_MAX);
 
 interface Waiter {
   seq: number;
@@ -215,10 +218,13 @@ export class WritePipeline {
     const endBytes = last.dataOffsetBytes + last.payloadBytes;
     this.openOffsetBytes = endBytes;
     this.batchInFlight = true;
-    if (endBytes - positionBytes <= INLINE_WRITE_BYTES_MAX) {
+    if (inlineWrites.inline(endBytes - positionBytes, performance.now())) {
       let bytesWritten: number;
+      const startMs = performance.now();
       try {
         bytesWritten = fs.writevSync(this.openFd, buffers, positionBytes);
+        const nowMs = performance.now();
+        inlineWrites.record((nowMs - startMs) * 1000, nowMs);
       } catch (error) {
         this.batchInFlight = false;
         this.fail(asError(error));
