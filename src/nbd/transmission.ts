@@ -3,7 +3,7 @@
 // At most NBD_INFLIGHT_MAX requests (and INFLIGHT_BYTES_MAX of payload) are in flight per
 // connection; past that the connection stops reading the socket, which pushes back on the client.
 
-import { payloadPool } from './payload-pool.ts';
+import { BufferPool } from '../buffer-pool.ts';
 import { BLOCK_BYTES, NBD_INFLIGHT_MAX, NBD_REQUEST_BYTES_MAX } from '../limits.ts';
 import type { Extent, VolumeIo } from '../core/ports.ts';
 import { nbdErrnoFor } from './errors.ts';
@@ -430,3 +430,9 @@ export function normalizeExtents(extents: Extent[], request: { offsetBytes: numb
   }
   return cursor === end ? out : null;
 }
+
+/**
+ * WRITE payloads that straddle socket chunks (most: nbdcopy and qemu write 256 KiB–2 MiB, Node
+ * reads the socket 64 KiB at a time). One pool per process: every connection draws on it.
+ */
+const payloadPool = new BufferPool({ pooledFromBytes: 64 * 1024, pooledToBytes: 4 * 1024 * 1024, keptBytesMax: 64 * 1024 * 1024 });

@@ -10,7 +10,7 @@ import type { TLSSocket } from 'node:tls';
 import { DomainError, type ErrorCode } from '../core/errors.ts';
 import { toWireError, type WireError } from './errors.ts';
 import { serveLane } from './lane-server.ts';
-import { ReceiveBufferPool } from './receive-buffers.ts';
+import { BufferPool } from '../buffer-pool.ts';
 import { faultDelay, type FaultController } from './faults.ts';
 import { PEER_JSON_BYTES_MAX, PEER_PAYLOAD_BYTES_MAX } from './limits.ts';
 import { closeWithGrace, PEER_SESSION_OPTIONS, widenSessionWindow, type PeerLog } from './session-options.ts';
@@ -19,6 +19,8 @@ import {
   encodeJson, frameHeaders, HEADER_OUTCOME, parseFrameLengths, parseJson, readFrame, RPC_PATH_PREFIX,
   writeFrame, type Frame,
 } from './wire.ts';
+
+const MIB = 1024 * 1024;
 
 export interface RpcRequest {
   params: unknown;
@@ -45,7 +47,8 @@ export class RpcServer {
   private readonly server: Http2SecureServer;
   private readonly sessions = new Set<Http2Session>();
   private readonly fingerprints = new WeakMap<Http2Session, string>();
-  private readonly receiveBuffers = new ReceiveBufferPool();
+  /** Large call bodies (replication's 4 MiB batches plus their JSON), 16 kept for reuse. */
+  private readonly receiveBuffers = new BufferPool({ pooledFromBytes: 1 * MIB, pooledToBytes: 5 * MIB, keptBytesMax: 16 * 5 * MIB });
   /** Latency lanes being served, with the client certificate's fingerprint. */
   private readonly lanes = new Map<TLSSocket, string>();
 
