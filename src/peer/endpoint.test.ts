@@ -3,39 +3,15 @@
 // timeouts hold, and close() never hangs. Method: real endpoints on 127.0.0.1 port 0 with their
 // own certificates in one process; time for call timeouts comes from a ManualClock.
 import { strict as assert } from 'node:assert';
-import { createHash } from 'node:crypto';
 import { connect, constants } from 'node:http2';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ManualClock } from '../core/clock.ts';
 import { DomainError, NotFoundError } from '../core/errors.ts';
-import { seededRandom } from './faults.ts';
+import { randomBytes, rejectsWith, sha256 } from './testing/bytes.ts';
 import { PEER_PAYLOAD_BYTES_MAX } from './limits.ts';
 import { startSystem, trustEachOther, trustRecord, type TestSystem } from './testing/pair.ts';
 
 const MIB = 1024 * 1024;
-
-function sha256(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
-function randomBytes(length: number, seed: number): Buffer {
-  const random = seededRandom(seed);
-  const bytes = Buffer.alloc(length);
-  for (let i = 0; i < length; i += 1) bytes[i] = Math.floor(random() * 256);
-  return bytes;
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string, message?: RegExp): Promise<DomainError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof DomainError, `expected a DomainError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    if (message) assert.match(error.message, message);
-    return error;
-  }
-  throw new assert.AssertionError({ message: `expected rejection with ${code}` });
-}
 
 /** Registers blob.put (checksums what it receives) and blob.get (sends seeded bytes back). */
 function registerBlobHandlers(system: TestSystem): void {

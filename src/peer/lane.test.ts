@@ -1,35 +1,15 @@
-// Goal: calls on the latency lane (one long-lived stream, lane-wire.ts) behave like stream calls:
+// Goal: calls on the latency lane (one long-lived TLS connection, lane-wire.ts) behave like calls:
 // byte-exact payloads, many in flight answered out of order, remote errors with their codes, trust
 // and faults enforced, timeouts, and a broken lane failing its calls and reopening on the next one.
 // Method: FrameSplitter fed every chunking of frames; real endpoints on 127.0.0.1 port 0.
 import { strict as assert } from 'node:assert';
-import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { ManualClock } from '../core/clock.ts';
-import { DomainError, NotFoundError } from '../core/errors.ts';
+import { NotFoundError } from '../core/errors.ts';
 import { seededRandom } from './faults.ts';
+import { randomBytes, rejectsWith, sha256 } from './testing/bytes.ts';
 import { decodeRequest, decodeResponse, encodeRequest, encodeResponse, FrameSplitter, LANE_FRAME_BYTES_MAX } from './lane-wire.ts';
 import { startSystem, trustEachOther, trustRecord, type TestSystem } from './testing/pair.ts';
-
-const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
-
-function randomBytes(length: number, seed: number): Buffer {
-  const random = seededRandom(seed);
-  const bytes = Buffer.alloc(length);
-  for (let i = 0; i < length; i += 1) bytes[i] = Math.floor(random() * 256);
-  return bytes;
-}
-
-async function rejectsWith(promise: Promise<unknown>, code: string): Promise<DomainError> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof DomainError, `expected a DomainError, got ${String(error)}`);
-    assert.equal(error.code, code, error.message);
-    return error;
-  }
-  throw new assert.AssertionError({ message: `expected rejection with ${code}` });
-}
 
 describe('lane wire', () => {
   it('splits frames out of any chunking of the byte stream', () => {
