@@ -46,7 +46,7 @@ import { Agent, request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { api, startSite, stopSite, type Site } from './replication.ts';
+import { api, expect, startSite, stopSite, tool, type Reply, type Site } from './replication.ts';
 
 const PASSWORD = 'Bench-Password-1';
 const MiB = 1024 * 1024;
@@ -65,11 +65,6 @@ export interface EternusBenchOptions {
   /** Skips part b (Consistency), for quick iterations on the Stack drain. */
   stackOnly?: boolean;
   progress?: boolean;
-}
-
-interface Reply {
-  status: number;
-  body: any;
 }
 
 const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
@@ -112,21 +107,6 @@ function v1(agent: Agent, site: Site, method: string, path: string, token: strin
     req.setTimeout(REQUEST_MS_MAX, () => req.destroy(new Error(`timeout after ${REQUEST_MS_MAX} ms: ${method} /api/v1${path} on ${site.name}`)));
     req.end(payload);
   });
-}
-
-async function expect(reply: Promise<Reply>, status: number, what: string): Promise<any> {
-  const r = await reply;
-  if (r.status !== status) throw new Error(`${what}: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 400)}`);
-  return r.body;
-}
-
-function tool(command: string, args: string[], what: string): { stdout: string; seconds: number } {
-  const start = process.hrtime.bigint();
-  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * MiB, timeout: TOOL_MS_MAX });
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  if (result.error) throw new Error(`${what}: ${result.error.message}`);
-  if (result.status !== 0) throw new Error(`${what}: ${command} exited ${result.status}: ${result.stderr.slice(-600)}`);
-  return { stdout: result.stdout, seconds };
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc; NaN where there is no /proc. */
@@ -279,7 +259,7 @@ export async function runEternusBench(options: EternusBenchOptions = {}): Promis
     // ---- a. Stack mode draining a change
     const randomFile = join(dir, 'random.img');
     say(`writing ${stackBytes / GiB} GiB of /dev/urandom to a file`);
-    tool('sh', ['-c', `head -c ${stackBytes} /dev/urandom > '${randomFile}'`], 'random file');
+    tool('sh', ['-c', `head -c ${stackBytes} /dev/urandom > '${randomFile}'`], 'random file', TOOL_MS_MAX);
     const stackSrc = await createVolume(agent, a, 'stack-src', stackBytes);
     const stackDst = await createVolume(agent, b, 'stack-dst', stackBytes);
     const stackId = await createRec(agent, a, b, stackSrc.volumeId, stackDst.volumeId, 'Stack');
@@ -288,7 +268,7 @@ export async function runEternusBench(options: EternusBenchOptions = {}): Promis
     const cpuBefore = cpuNow([siteA, siteB]);
     const writeStartWallMs = Date.now();
     const writeStart = performance.now();
-    const write = tool('nbdcopy', ['--flush', randomFile, siteA.nbd('stack-src')], 'write to stack-src');
+    const write = tool('nbdcopy', ['--flush', randomFile, siteA.nbd('stack-src')], 'write to stack-src', TOOL_MS_MAX);
     const writeEnd = performance.now();
     const cpuAtWriteEnd = cpuNow([siteA, siteB]);
     const atEnd = await copySession(agent, a, stackId);
@@ -306,7 +286,7 @@ export async function runEternusBench(options: EternusBenchOptions = {}): Promis
 
     await expect(api(agent, siteB, 'POST', '/volume', { name: 'anchor-dst', size: stackBytes }), 201, 'anchor volume on site-b');
     const anchorCpuBefore = cpuNow([siteA, siteB]);
-    const anchor = tool('nbdcopy', ['--flush', siteA.nbd('stack-src'), siteB.nbd('anchor-dst')], 'anchor nbdcopy site-a → site-b');
+    const anchor = tool('nbdcopy', ['--flush', siteA.nbd('stack-src'), siteB.nbd('anchor-dst')], 'anchor nbdcopy site-a → site-b', TOOL_MS_MAX);
     figures.anchor_nbdcopy_mibps = round(stackBytes / MiB / anchor.seconds, 1);
     figures.stack_ratio = round(figures.stack_end_to_end_mibps / figures.anchor_nbdcopy_mibps, 3);
     say(`  anchor nbdcopy --flush site-a/stack-src → site-b/anchor-dst: ${anchor.seconds.toFixed(1)} s, ${figures.anchor_nbdcopy_mibps} MiB/s → ratio ${figures.stack_ratio}; ${cpuSince([siteA, siteB], anchorCpuBefore)}`);

@@ -166,7 +166,7 @@ export function stopSite(site: Site): Promise<number | null> {
   });
 }
 
-interface Reply {
+export interface Reply {
   status: number;
   body: any;
 }
@@ -209,16 +209,17 @@ export function api(agent: Agent, site: Site, method: string, path: string, body
   });
 }
 
-async function expect(reply: Promise<Reply>, status: number, what: string): Promise<any> {
+/** The body of a reply that has the expected status; throws with the status and body otherwise. */
+export async function expect(reply: Promise<Reply>, status: number, what: string): Promise<any> {
   const r = await reply;
   if (r.status !== status) throw new Error(`${what}: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 400)}`);
   return r.body;
 }
 
 /** Runs a tool to completion; throws with its stderr when it fails. Returns stdout and seconds taken. */
-function tool(command: string, args: string[], what: string): { stdout: string; seconds: number } {
+export function tool(command: string, args: string[], what: string, timeoutMs = TOOL_MS_MAX): { stdout: string; seconds: number } {
   const start = process.hrtime.bigint();
-  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * MiB, timeout: TOOL_MS_MAX });
+  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * MiB, timeout: timeoutMs });
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   if (result.error) throw new Error(`${what}: ${result.error.message}`);
   if (result.status !== 0) throw new Error(`${what}: ${command} exited ${result.status}: ${result.stderr.slice(-600)}`);

@@ -23,7 +23,7 @@ import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { api, startSite, stopSite, type Site } from './replication.ts';
+import { api, expect, startSite, stopSite, type Site } from './replication.ts';
 
 const PASSWORD = 'Bench-Password-1';
 const MiB = 1024 * 1024;
@@ -34,12 +34,6 @@ export interface SyncBenchOptions {
   runtimeSeconds?: number;
   rounds?: number;
   progress?: boolean;
-}
-
-async function expect(reply: Promise<{ status: number; body: any }>, status: number, what: string): Promise<any> {
-  const r = await reply;
-  if (r.status !== status) throw new Error(`${what}: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 400)}`);
-  return r.body;
 }
 
 interface Latency {
