@@ -11,12 +11,15 @@
 //    initial copy of an empty volume). Then, with the session Active, the whole volume is written
 //    with incompressible data over NBD (`nbdcopy --flush` from a file of /dev/urandom bytes), and
 //    GET /copysession/{id} on site-a is polled every 50 ms until `phase` is Equivalent again.
-//    Figures: `stack_drain_ms` (end of the write → Equivalent, as asked), the backlog left at the
-//    end of the write (`uncopied_data_size`, MB, read right after nbdcopy exits) and that backlog /
-//    drain time (`stack_drain_backlog_mibps`); the target uses `stack_end_to_end_mibps` = volume
-//    size / (start of the write → Equivalent), the rate at which the change reached the
-//    destination, because Stack ships while the write runs and the backlog left at its end depends
-//    on how far the shipping kept up.
+//    Figures: `stack_drain_ms` (end of the write → Equivalent), the backlog left at the end of
+//    the write (`uncopied_data_size`, MB, read right after nbdcopy exits), that backlog / drain
+//    time (`stack_drain_backlog_mibps`), and `stack_end_to_end_mibps` = volume size / (start of
+//    the write → Equivalent), whose ratio (`stack_end_to_end_ratio`) charges the host's write to
+//    the Stack side. Then the target's measurement, a change that exists being drained: the
+//    session is suspended, the whole volume is written again with fresh random data, and the
+//    session is resumed; `stack_resume_drain_mibps` = volume size / (resume → Equivalent), and
+//    `stack_ratio` is it over the anchor: the same work as the anchor (read the change on site-a,
+//    write it on site-b), done by Stack shipping.
 //    Anchor: `nbdcopy --flush` of the same (filled) source volume from site-a's NBD export to a
 //    plain volume of the same size on site-b's NBD export, over loopback, in the same run.
 // b. Consistency mode lag under steady host writes. A volume of --consistency-gib (default 2) in a
@@ -184,28 +187,35 @@ async function createVolume(agent: Agent, e: Eternus, name: string, sizeBytes: n
 
 /** POST /copysession/rec on the source box; returns the copysession_id from the job. */
 async function createRec(agent: Agent, src: Eternus, dst: Eternus, sourceVolumeId: number, destinationVolumeId: number, transferMode: string): Promise<number> {
-  const job = await expect(
-    v1(agent, src.site, 'POST', '/copysession/rec', src.token, {
-      source_volume_id: sourceVolumeId,
-      destination_volume_id: destinationVolumeId,
-      source_boxid: src.boxId,
-      destination_boxid: dst.boxId,
-      transfer_mode: transferMode,
-    }),
-    202,
-    `REC ${transferMode}`,
-  );
+  const body = { source_volume_id: sourceVolumeId, destination_volume_id: destinationVolumeId, source_boxid: src.boxId, destination_boxid: dst.boxId, transfer_mode: transferMode };
+  const job = await runJob(agent, src, 'POST', '/copysession/rec', `REC ${transferMode}`, body);
+  const href = (job.resource_href_list as string[])[0]!;
+  return Number(href.slice(href.lastIndexOf('/') + 1));
+}
+
+/** A mutation answered 202 with a job, waited until the job is Success (returned); bounded in time and count. */
+async function runJob(agent: Agent, e: Eternus, method: string, path: string, what: string, body?: unknown): Promise<any> {
+  const job = await expect(v1(agent, e.site, method, path, e.token, body), 202, what);
   const deadline = performance.now() + REQUEST_MS_MAX;
   for (let i = 0; i < 1000; i++) {
-    const j = await expect(v1(agent, src.site, 'GET', `/job/${job.job_id}`, src.token), 200, 'REC job');
-    if (j.status === 'Success') {
-      const href = (j.resource_href_list as string[])[0]!;
-      return Number(href.slice(href.lastIndexOf('/') + 1));
-    }
-    if (j.status !== 'Running' || performance.now() > deadline) throw new Error(`REC job: ${JSON.stringify(j).slice(0, 400)}`);
+    const j = await expect(v1(agent, e.site, 'GET', `/job/${job.job_id}`, e.token), 200, `${what} job`);
+    if (j.status === 'Success') return j;
+    if (j.status !== 'Running' || performance.now() > deadline) throw new Error(`${what} job: ${JSON.stringify(j).slice(0, 400)}`);
     await sleep(POLL_MS);
   }
-  throw new Error('REC job did not finish');
+  throw new Error(`${what} job did not finish`);
+}
+
+/** Polls GET /copysession/{id} until its phase is `phase`; bounded in time and count. */
+async function waitPhase(agent: Agent, e: Eternus, id: number, phase: string): Promise<void> {
+  const deadline = performance.now() + REQUEST_MS_MAX;
+  for (let i = 0; i < 1000; i++) {
+    const s = await copySession(agent, e, id);
+    if (s.phase === phase) return;
+    if (performance.now() > deadline) break;
+    await sleep(POLL_MS);
+  }
+  throw new Error(`copysession ${id} not in phase ${phase} within ${REQUEST_MS_MAX} ms`);
 }
 
 async function copySession(agent: Agent, e: Eternus, id: number): Promise<any> {
@@ -236,7 +246,7 @@ export async function runEternusBench(options: EternusBenchOptions = {}): Promis
   for (const t of ['fio', 'nbdcopy']) if (spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0) throw new Error(`${t} not installed`);
   const dir = mkdtempSync(join(tmpdir(), 'tandem-bench-eternus-'));
   const { bavail, bsize } = statfsSync(dir);
-  const need = 4 * stackBytes + 3 * consistencyBytes;
+  const need = 7 * stackBytes + 3 * consistencyBytes;
   if (bavail * bsize < need) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`need ${(need / GiB).toFixed(0)} GiB free in ${tmpdir()}`);
@@ -284,12 +294,33 @@ export async function runEternusBench(options: EternusBenchOptions = {}): Promis
     figures.stack_end_to_end_mibps = round(stackBytes / MiB / ((drained.atMs - writeStart) / 1000), 1);
     say(`  write ${write.seconds.toFixed(1)} s (${figures.stack_write_mibps} MiB/s); at its end ${atEnd.status}/${atEnd.phase}, uncopied ${atEnd.uncopied_data_size} MB; Equivalent ${drainMs.toFixed(0)} ms later; end to end ${figures.stack_end_to_end_mibps} MiB/s; ${cpuUsed}`);
 
+    // A 1 GiB change accumulated while the session is suspended, then drained: what the target
+    // asks ("Stack mode draining a 1 GiB change"), and the same work as the anchor (read the
+    // change on site-a, write it on site-b), without the host's write competing for the CPUs.
+    const secondFile = join(dir, 'random-2.img');
+    tool('sh', ['-c', `head -c ${stackBytes} /dev/urandom > '${secondFile}'`], 'second random file', TOOL_MS_MAX);
+    await runJob(agent, a, 'POST', `/copysession/${stackId}/suspend`, 'suspend Stack copysession');
+    await waitPhase(agent, a, stackId, 'Suspend');
+    tool('nbdcopy', ['--flush', secondFile, siteA.nbd('stack-src')], 'write to suspended stack-src', TOOL_MS_MAX);
+    rmSync(secondFile, { force: true });
+    const pending = await copySession(agent, a, stackId);
+    const drainCpuBefore = cpuNow([siteA, siteB]);
+    const resumeStart = performance.now();
+    await runJob(agent, a, 'POST', `/copysession/${stackId}/resume`, 'resume Stack copysession');
+    const resumed = await waitEquivalent(agent, a, stackId);
+    const resumeMs = resumed.atMs - resumeStart;
+    figures.stack_suspended_change_mb = pending.tracking_data_size ?? pending.uncopied_data_size;
+    figures.stack_resume_drain_ms = round(resumeMs, 0);
+    figures.stack_resume_drain_mibps = round(stackBytes / MiB / (resumeMs / 1000), 1);
+    say(`  suspended, wrote ${stackBytes / GiB} GiB (tracked change ${figures.stack_suspended_change_mb} MB), resumed: Equivalent ${resumeMs.toFixed(0)} ms later, ${figures.stack_resume_drain_mibps} MiB/s; ${cpuSince([siteA, siteB], drainCpuBefore)}`);
+
     await expect(api(agent, siteB, 'POST', '/volume', { name: 'anchor-dst', size: stackBytes }), 201, 'anchor volume on site-b');
     const anchorCpuBefore = cpuNow([siteA, siteB]);
     const anchor = tool('nbdcopy', ['--flush', siteA.nbd('stack-src'), siteB.nbd('anchor-dst')], 'anchor nbdcopy site-a → site-b', TOOL_MS_MAX);
     figures.anchor_nbdcopy_mibps = round(stackBytes / MiB / anchor.seconds, 1);
-    figures.stack_ratio = round(figures.stack_end_to_end_mibps / figures.anchor_nbdcopy_mibps, 3);
-    say(`  anchor nbdcopy --flush site-a/stack-src → site-b/anchor-dst: ${anchor.seconds.toFixed(1)} s, ${figures.anchor_nbdcopy_mibps} MiB/s → ratio ${figures.stack_ratio}; ${cpuSince([siteA, siteB], anchorCpuBefore)}`);
+    figures.stack_ratio = round(figures.stack_resume_drain_mibps / figures.anchor_nbdcopy_mibps, 3);
+    figures.stack_end_to_end_ratio = round(figures.stack_end_to_end_mibps / figures.anchor_nbdcopy_mibps, 3);
+    say(`  anchor nbdcopy --flush site-a/stack-src → site-b/anchor-dst: ${anchor.seconds.toFixed(1)} s, ${figures.anchor_nbdcopy_mibps} MiB/s → drain ratio ${figures.stack_ratio}, end-to-end ratio ${figures.stack_end_to_end_ratio}; ${cpuSince([siteA, siteB], anchorCpuBefore)}`);
     // Out of the way of part b: the Stack session (Equivalent, so a normal delete) and the file.
     await expect(v1(agent, siteA, 'DELETE', `/copysession/${stackId}`, a.token), 202, 'delete Stack copysession');
     rmSync(randomFile, { force: true });
