@@ -15,20 +15,14 @@
 //
 // To profile the server: TANDEM_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
 
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:https';
+import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { send, startSite, stopSite, type Site } from './sites.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const PASSWORD = 'Bench-Password-1';
-const AUTH = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}`;
 const MiB = 1024 * 1024;
-const SERVER_START_MS_MAX = 60_000;
-const SERVER_STOP_MS_MAX = 30_000;
 const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface ApiBenchOptions {
@@ -46,109 +40,6 @@ export interface ApiBenchOptions {
   concurrency?: number;
   /** Print progress lines to stderr (default true). */
   progress?: boolean;
-}
-
-interface Reply {
-  status: number;
-  body: string;
-}
-
-interface Ready {
-  https_port: number;
-  url: string;
-}
-
-interface Server {
-  child: ChildProcess;
-  ready: Ready;
-  stderr: string[];
-}
-
-/** Extra node flags for the server, e.g. TANDEM_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof". */
-function serverNodeArgs(): string[] {
-  return (process.env.TANDEM_BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-}
-
-async function startServer(dataDir: string): Promise<Server> {
-  const child = spawn(
-    process.execPath,
-    [...serverNodeArgs(), 'bin/tandem.mjs', 'serve', '--json', '--name', 'bench-api', '--data', dataDir, '--host', '127.0.0.1', '--port', '0', '--nbd-port', '0'],
-    { cwd: REPO_ROOT, env: { ...process.env, TANDEM_ADMIN_PASSWORD: PASSWORD, TANDEM_HTTP_LOG: '0' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const stderr: string[] = [];
-  child.stderr!.on('data', (d: Buffer) => {
-    stderr.push(d.toString());
-    if (stderr.length > 200) stderr.shift();
-  });
-  const lines = createInterface({ input: child.stdout! });
-  try {
-    const ready = await new Promise<Ready>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`server not ready within ${SERVER_START_MS_MAX} ms: ${stderr.join('')}`)), SERVER_START_MS_MAX);
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`server exited (${code ?? signal}) before ready: ${stderr.join('')}`));
-      });
-      lines.on('line', (line) => {
-        try {
-          const event = JSON.parse(line);
-          if (event.event === 'ready') {
-            clearTimeout(timer);
-            resolve(event);
-          }
-        } catch {
-          /* not a JSON line */
-        }
-      });
-    });
-    child.removeAllListeners('exit');
-    return { child, ready, stderr };
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
-  }
-}
-
-/** SIGTERM, then SIGKILL if the server has not exited in time. Resolves with the exit code. */
-function stopServer(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), SERVER_STOP_MS_MAX);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-function send(agent: Agent, port: number, method: string, path: string, body?: unknown): Promise<Reply> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method,
-        agent,
-        headers: {
-          accept: 'application/json',
-          authorization: AUTH,
-          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.setTimeout(REQUEST_TIMEOUT_MS, () => req.destroy(new Error(`timeout ${method} ${path}`)));
-    if (payload) req.write(payload);
-    req.end();
-  });
 }
 
 function percentile(sortedMs: number[], p: number): number {
@@ -197,18 +88,18 @@ export async function runApiBench(options: ApiBenchOptions = {}): Promise<Record
 
   const dataDir = mkdtempSync(join(tmpdir(), 'tandem-bench-api-'));
   const agent = new Agent({ keepAlive: true, maxSockets: Math.max(concurrency, createConcurrency), rejectUnauthorized: false });
-  let server: Server | null = null;
+  let server: Site | null = null;
   const figures: Record<string, number> = {};
   try {
-    server = await startServer(dataDir);
-    const port = server.ready.https_port;
+    server = await startSite('bench-api', dataDir);
+    const site = server;
     say(`server ready on ${server.ready.url}; creating ${volumes} volumes of 1 MiB, ${createConcurrency} in flight`);
 
     // Create phase. Rates over the first and last tenth show whether creating slows with the count.
     const doneAtMs: number[] = [];
     const create = await closedLoop(createConcurrency, volumes, createSeconds * 1000, async (i) => {
-      const reply = await send(agent, port, 'POST', '/api/rest/volume', { name: volumeName(i), size: MiB });
-      if (reply.status !== 201) throw new Error(`POST /volume ${volumeName(i)}: ${reply.status} ${reply.body.slice(0, 300)}`);
+      const reply = await send(agent, site, 'POST', '/api/rest/volume', { body: { name: volumeName(i), size: MiB }, timeoutMs: REQUEST_TIMEOUT_MS });
+      if (reply.status !== 201) throw new Error(`POST /volume ${volumeName(i)}: ${reply.status} ${reply.text.slice(0, 300)}`);
       doneAtMs.push(performance.now());
       if (doneAtMs.length % 1000 === 0) say(`  ${doneAtMs.length} created`);
     });
@@ -234,13 +125,13 @@ export async function runApiBench(options: ApiBenchOptions = {}): Promise<Record
     type Endpoint = keyof typeof endpoints;
 
     // Check the answers once, so that a fast wrong answer cannot pass for a fast right one.
-    const filterReply = await send(agent, port, 'GET', endpoints.filter);
-    const filterBody = JSON.parse(filterReply.body);
+    const filterReply = await send(agent, site, 'GET', endpoints.filter, { timeoutMs: REQUEST_TIMEOUT_MS });
+    const filterBody = JSON.parse(filterReply.text);
     if (filterReply.status !== 200 || !Array.isArray(filterBody) || filterBody.length !== 1 || filterBody[0].name !== volumeName(probeIndex)) {
-      throw new Error(`filter GET returned ${filterReply.status} ${filterReply.body.slice(0, 300)}`);
+      throw new Error(`filter GET returned ${filterReply.status} ${filterReply.text.slice(0, 300)}`);
     }
-    const pageReply = await send(agent, port, 'GET', endpoints.page);
-    const pageBody = JSON.parse(pageReply.body);
+    const pageReply = await send(agent, site, 'GET', endpoints.page, { timeoutMs: REQUEST_TIMEOUT_MS });
+    const pageBody = JSON.parse(pageReply.text);
     const expectedPage = Math.min(100, volumes - pageOffset);
     if (![200, 206].includes(pageReply.status) || !Array.isArray(pageBody) || pageBody.length !== expectedPage || pageBody[0].name !== volumeName(pageOffset)) {
       throw new Error(`page GET returned ${pageReply.status} with ${Array.isArray(pageBody) ? pageBody.length : '?'} rows`);
@@ -258,15 +149,15 @@ export async function runApiBench(options: ApiBenchOptions = {}): Promise<Record
     for (const name of order) {
       // warm-up: JIT, sockets, credential cache
       await closedLoop(concurrency, 50, 5_000, async () => {
-        const reply = await send(agent, port, 'GET', endpoints[name]);
+        const reply = await send(agent, site, 'GET', endpoints[name], { timeoutMs: REQUEST_TIMEOUT_MS });
         if (reply.status >= 300 && reply.status !== 206) throw new Error(`${name}: ${reply.status}`);
       });
     }
     for (let round_ = 0; round_ < rounds; round_++) {
       for (const name of order) {
         const result = await closedLoop(concurrency, Math.ceil(requests / rounds), (seconds * 1000) / rounds, async () => {
-          const reply = await send(agent, port, 'GET', endpoints[name]);
-          if (reply.status >= 300 && reply.status !== 206) throw new Error(`${name}: ${reply.status} ${reply.body.slice(0, 200)}`);
+          const reply = await send(agent, site, 'GET', endpoints[name], { timeoutMs: REQUEST_TIMEOUT_MS });
+          if (reply.status >= 300 && reply.status !== 206) throw new Error(`${name}: ${reply.status} ${reply.text.slice(0, 200)}`);
         });
         results[name].done += result.done;
         results[name].elapsedMs += result.elapsedMs;
@@ -287,8 +178,8 @@ export async function runApiBench(options: ApiBenchOptions = {}): Promise<Record
   } finally {
     agent.destroy();
     if (server) {
-      const code = await stopServer(server.child);
-      if (code !== 0) say(`server exited with ${code}: ${server.stderr.join('').slice(-500)}`);
+      const code = await stopSite(server);
+      if (code !== 0) say(`server exited with ${code}: ${server.stderrTail.join('\n').slice(-500)}`);
     }
     rmSync(dataDir, { recursive: true, force: true });
   }
@@ -313,7 +204,7 @@ function parseArgs(argv: string[]): ApiBenchOptions {
   return options;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   runApiBench(parseArgs(process.argv.slice(2)))
     .then((figures) => {
       const width = Math.max(...Object.keys(figures).map((k) => k.length));

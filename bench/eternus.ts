@@ -45,13 +45,12 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statfsSync } from 'node:fs';
-import { Agent, request } from 'node:https';
+import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { api, expect, startSite, stopSite, tool, type Reply, type Site } from './replication.ts';
+import { api, expect, PASSWORD, sendJson, startSite, stopSite, tool, type Reply, type Site } from './sites.ts';
 
-const PASSWORD = 'Bench-Password-1';
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const REQUEST_MS_MAX = 30_000;
@@ -75,41 +74,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A request to the ETERNUS dialect (/api/v1) of a site, with a Bearer token when given. */
 function v1(agent: Agent, site: Site, method: string, path: string, token: string | null, body?: unknown): Promise<Reply> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: site.ready.https_port,
-        path: `/api/v1${path}`,
-        method,
-        agent,
-        headers: {
-          accept: 'application/json',
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
-          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = text;
-          try {
-            parsed = text ? JSON.parse(text) : undefined;
-          } catch {
-            /* keep the text */
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', (error) => reject(new Error(`${method} /api/v1${path} on ${site.name}: ${error.message}`)));
-    req.setTimeout(REQUEST_MS_MAX, () => req.destroy(new Error(`timeout after ${REQUEST_MS_MAX} ms: ${method} /api/v1${path} on ${site.name}`)));
-    req.end(payload);
-  });
+  return sendJson(agent, site, method, `/api/v1${path}`, { body, authorization: token ? `Bearer ${token}` : null, timeoutMs: REQUEST_MS_MAX });
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc; NaN where there is no /proc. */

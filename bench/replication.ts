@@ -21,7 +21,7 @@
 // b. Incremental cycle after a 1% random change. fio writes 1% of the volume as 4 KiB blocks at
 //    random offsets (randrepeat=1, random map on, so every block is written once; fresh random
 //    bytes per block) through site-a's NBD export, then one sync is timed (POST → 204).
-//    Anchor: `rsync --inplace --no-whole-file A B` between two plain files of the volume's size on
+//    Anchor: `rsync --inplace --no-whole-file --ignore-times A B` between two plain files of the volume's size on
 //    this machine, B a copy of A, after the same fio job (same seed, so the same offsets: checked
 //    from fio's I/O logs) changed A. Bytes changed = unique 4 KiB blocks in fio's I/O log × 4096.
 //    Bytes shipped = the `bytes` of site-a's `cycle committed` log line (the data extents of the
@@ -36,28 +36,23 @@
 // Loopback only; every wait is bounded; both servers are stopped and the temp dir removed.
 // To profile the servers: TANDEM_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
 
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, statfsSync, truncateSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:https';
+import { Agent } from 'node:https';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { api, expect, PASSWORD, startSite, stopSite, tool, type Site } from './sites.ts';
 
-const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
-const PASSWORD = 'Bench-Password-1';
-const AUTH = `Basic ${Buffer.from(`admin:${PASSWORD}`).toString('base64')}`;
 const KiB = 1024;
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
 const BLOCK = 4 * KiB;
 const SERVER_START_MS_MAX = 60_000;
 const SERVER_STOP_MS_MAX = 60_000;
-const CONTROL_REQUEST_MS_MAX = 60_000;
 /** A sync of the initial copy moves the whole volume: allow it 15 minutes before giving up. */
 const SYNC_REQUEST_MS_MAX = 15 * 60_000;
-const TOOL_MS_MAX = 15 * 60_000;
 const LOG_WAIT_MS_MAX = 5_000;
 
 export interface ReplicationBenchOptions {
@@ -69,161 +64,12 @@ export interface ReplicationBenchOptions {
   progress?: boolean;
 }
 
-interface Ready {
-  name: string;
-  https_port: number;
-  nbd_port: number;
-  peer_port: number;
-  url: string;
-}
-
-interface CycleLog {
-  bytes: number;
-  ms: number;
-  cycle: number;
-}
-
-export interface Site {
-  name: string;
-  child: ChildProcess;
-  ready: Ready;
-  stderrTail: string[];
-  cycles: CycleLog[];
-  nbd(volume: string): string;
-}
-
 const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 function requireTools(): void {
   for (const [tool, pkg] of [['fio', 'fio'], ['nbdcopy', 'libnbd-bin'], ['rsync', 'rsync'], ['sha1sum', 'coreutils'], ['ss', 'iproute2']]) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) throw new Error(`${tool} not installed (Debian package ${pkg})`);
   }
-}
-
-function serverNodeArgs(): string[] {
-  return (process.env.TANDEM_BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
-}
-
-export async function startSite(name: string, dataDir: string): Promise<Site> {
-  const child = spawn(
-    process.execPath,
-    [...serverNodeArgs(), 'bin/tandem.mjs', 'serve', '--json', '--name', name, '--data', dataDir, '--host', '127.0.0.1', '--port', '0', '--nbd-port', '0', '--peer-port', '0'],
-    { cwd: REPO_ROOT, env: { ...process.env, TANDEM_ADMIN_PASSWORD: PASSWORD, TANDEM_HTTP_LOG: '0' }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const stderrTail: string[] = [];
-  const cycles: CycleLog[] = [];
-  // The server logs JSON lines on stderr; `cycle committed` carries the bytes each cycle shipped.
-  createInterface({ input: child.stderr! }).on('line', (line) => {
-    stderrTail.push(line);
-    if (stderrTail.length > 200) stderrTail.shift();
-    if (!line.startsWith('{')) return;
-    try {
-      const event = JSON.parse(line);
-      if (event.message === 'cycle committed') cycles.push({ bytes: event.bytes, ms: event.ms, cycle: event.cycle });
-    } catch {
-      /* not a JSON line */
-    }
-  });
-  const lines = createInterface({ input: child.stdout! });
-  try {
-    const ready = await new Promise<Ready>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${name} not ready within ${SERVER_START_MS_MAX} ms: ${stderrTail.join('\n')}`)), SERVER_START_MS_MAX);
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`${name} exited (${code ?? signal}) before ready: ${stderrTail.join('\n')}`));
-      });
-      lines.on('line', (line) => {
-        try {
-          const event = JSON.parse(line);
-          if (event.event === 'ready') {
-            clearTimeout(timer);
-            resolve(event);
-          }
-        } catch {
-          /* not a JSON line */
-        }
-      });
-    });
-    child.removeAllListeners('exit');
-    return { name, child, ready, stderrTail, cycles, nbd: (volume) => `nbd://127.0.0.1:${ready.nbd_port}/${volume}` };
-  } catch (error) {
-    child.kill('SIGKILL');
-    throw error;
-  }
-}
-
-/** SIGTERM (clean shutdown: flush, checkpoint), SIGKILL if it takes too long. Resolves with the exit code. */
-export function stopSite(site: Site): Promise<number | null> {
-  const child = site.child;
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), SERVER_STOP_MS_MAX);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-    child.kill('SIGTERM');
-  });
-}
-
-export interface Reply {
-  status: number;
-  body: any;
-}
-
-export function api(agent: Agent, site: Site, method: string, path: string, body?: unknown, timeoutMs = CONTROL_REQUEST_MS_MAX): Promise<Reply> {
-  const payload = body === undefined ? undefined : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: site.ready.https_port,
-        path: `/api/rest${path}`,
-        method,
-        agent,
-        headers: {
-          accept: 'application/json',
-          authorization: AUTH,
-          ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}),
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          let parsed: unknown = text;
-          try {
-            parsed = text ? JSON.parse(text) : undefined;
-          } catch {
-            /* keep the text */
-          }
-          resolve({ status: res.statusCode ?? 0, body: parsed });
-        });
-        res.on('error', reject);
-      },
-    );
-    req.on('error', (error) => reject(new Error(`${method} ${path} on ${site.name}: ${error.message}`)));
-    req.setTimeout(timeoutMs, () => req.destroy(new Error(`timeout after ${timeoutMs} ms: ${method} ${path} on ${site.name}`)));
-    req.end(payload);
-  });
-}
-
-/** The body of a reply that has the expected status; throws with the status and body otherwise. */
-export async function expect(reply: Promise<Reply>, status: number, what: string): Promise<any> {
-  const r = await reply;
-  if (r.status !== status) throw new Error(`${what}: HTTP ${r.status} ${JSON.stringify(r.body).slice(0, 400)}`);
-  return r.body;
-}
-
-/** Runs a tool to completion; throws with its stderr when it fails. Returns stdout and seconds taken. */
-export function tool(command: string, args: string[], what: string, timeoutMs = TOOL_MS_MAX): { stdout: string; seconds: number } {
-  const start = process.hrtime.bigint();
-  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 64 * MiB, timeout: timeoutMs });
-  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-  if (result.error) throw new Error(`${what}: ${result.error.message}`);
-  if (result.status !== 0) throw new Error(`${what}: ${command} exited ${result.status}: ${result.stderr.slice(-600)}`);
-  return { stdout: result.stdout, seconds };
 }
 
 /**
@@ -465,10 +311,13 @@ export async function runReplicationBench(options: ReplicationBenchOptions = {})
     const sortedNbd = [...nbdOffsets].sort((x, y) => x - y);
     const sameChange = sortedFile.length === sortedNbd.length && sortedFile.every((o, i) => o === sortedNbd[i]);
     if (!sameChange) throw new Error(`fio wrote other offsets on the file (${fileOffsets.length} writes) than on the volume (${nbdOffsets.length}): the anchor would not apply the same change`);
-    const rsync = tool('rsync', ['--inplace', '--no-whole-file', '--stats', fileA, fileB], 'rsync');
+    // --ignore-times: B (copied just now) and A (changed just after) can carry the same mtime to
+    // the second, and rsync's quick check would then skip the file and time nothing.
+    const rsync = tool('rsync', ['--inplace', '--no-whole-file', '--ignore-times', '--stats', fileA, fileB], 'rsync');
     figures.rsync_ms = round(rsync.seconds * 1000, 1);
     const literal = /Literal data: ([\d,]+) bytes/.exec(rsync.stdout)?.[1];
     if (literal) figures.rsync_literal_bytes = Number(literal.replace(/,/g, ''));
+    if (!(figures.rsync_literal_bytes! >= changeBytes / 2)) throw new Error(`rsync sent ${literal ?? 'no'} literal bytes for a change of ${changeBytes}: the anchor did not copy the change`);
     figures.rsync_vs_ours_speedup = round(figures.rsync_ms / figures.incremental_sync_ms, 2);
     say(`  rsync: ${figures.rsync_ms} ms (literal data ${figures.rsync_literal_bytes ?? '?'} bytes): ours is ${figures.rsync_vs_ours_speedup}× faster`);
     if (verify) tool('cmp', [fileA, fileB], 'rsync result check');

@@ -23,9 +23,8 @@ import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { api, expect, startSite, stopSite, type Site } from './replication.ts';
+import { api, expect, PASSWORD, startSite, stopSite, type Site } from './sites.ts';
 
-const PASSWORD = 'Bench-Password-1';
 const MiB = 1024 * 1024;
 const IN_STEP_WAIT_MS_MAX = 120_000;
 
