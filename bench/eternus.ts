@@ -49,7 +49,7 @@ import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { api, expect, PASSWORD, sendJson, startSite, stopSite, tool, type Reply, type Site } from './sites.ts';
+import { api, expect, pairSites, PASSWORD, sendJson, startSite, stopSite, tool, type Reply, type Site } from './sites.ts';
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -226,8 +226,7 @@ export async function runEternusBench(options: EternusBenchOptions = {}): Promis
     sites.push(siteA);
     const siteB = await startSite('site-b', join(dir, 'site-b'));
     sites.push(siteB);
-    await expect(api(agent, siteA, 'POST', '/x509_certificate/exchange', { service: 'Replication_HTTP', address: '127.0.0.1', port: siteB.ready.https_port, username: 'admin', password: PASSWORD }), 204, 'x509 exchange');
-    await expect(api(agent, siteA, 'POST', '/remote_system', { management_address: '127.0.0.1', management_port: siteB.ready.https_port, type: 'PowerStore', data_network_latency: 'Low' }), 201, 'remote_system');
+    await pairSites(agent, siteA, siteB);
     const a = await login(agent, siteA);
     const b = await login(agent, siteB);
 

@@ -43,7 +43,7 @@ import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { api, expect, PASSWORD, startSite, stopSite, tool, type Site } from './sites.ts';
+import { api, expect, pairSites, startSite, stopSite, tool, type Site } from './sites.ts';
 
 const KiB = 1024;
 const MiB = 1024 * 1024;
@@ -203,8 +203,7 @@ export async function runReplicationBench(options: ReplicationBenchOptions = {})
     sites.push(b);
 
     // Pairing, as test/helpers/pair.ts does it, but over the network to the two processes.
-    await expect(api(agent, a, 'POST', '/x509_certificate/exchange', { service: 'Replication_HTTP', address: '127.0.0.1', port: b.ready.https_port, username: 'admin', password: PASSWORD }), 204, 'x509 exchange');
-    const rs = await expect(api(agent, a, 'POST', '/remote_system', { management_address: '127.0.0.1', management_port: b.ready.https_port, type: 'PowerStore', data_network_latency: 'Low' }), 201, 'remote_system');
+    const rs = await pairSites(agent, a, b);
     const onB = await expect(api(agent, b, 'GET', '/remote_system?select=id,name'), 200, 'remote_system on site-b');
     if (!Array.isArray(onB) || onB.length !== 1) throw new Error(`site-b has ${JSON.stringify(onB)} as remote systems`);
     const rule = await expect(api(agent, a, 'POST', '/replication_rule', { name: 'bench-rr', rpo: 'One_Hour', remote_system_id: rs.id }), 201, 'replication_rule');

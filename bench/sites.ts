@@ -195,3 +195,13 @@ export function tool(command: string, args: string[], what: string, timeoutMs = 
   if (result.status !== 0) throw new Error(`${what}: ${command} exited ${result.status}: ${result.stderr.slice(-600)}`);
   return { stdout: result.stdout, seconds };
 }
+
+/**
+ * Pairs site-a with site-b over the PowerStore API, as Ansible would: certificates exchanged
+ * (x509_certificate/exchange), then site-b registered as a remote system. Returns site-a's
+ * remote_system for site-b.
+ */
+export async function pairSites(agent: Agent, a: Site, b: Site): Promise<{ id: string }> {
+  await expect(api(agent, a, 'POST', '/x509_certificate/exchange', { service: 'Replication_HTTP', address: '127.0.0.1', port: b.ready.https_port, username: 'admin', password: PASSWORD }), 204, 'x509 exchange');
+  return expect(api(agent, a, 'POST', '/remote_system', { management_address: '127.0.0.1', management_port: b.ready.https_port, type: 'PowerStore', data_network_latency: 'Low' }), 201, 'remote_system');
+}

@@ -23,7 +23,7 @@ import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { api, expect, PASSWORD, startSite, stopSite, type Site } from './sites.ts';
+import { api, expect, pairSites, startSite, stopSite, type Site } from './sites.ts';
 
 const MiB = 1024 * 1024;
 const IN_STEP_WAIT_MS_MAX = 120_000;
@@ -72,8 +72,7 @@ export async function runSyncBench(options: SyncBenchOptions = {}): Promise<Reco
     sites.push(a);
     const b = await startSite('site-b', join(dir, 'site-b'));
     sites.push(b);
-    await expect(api(agent, a, 'POST', '/x509_certificate/exchange', { service: 'Replication_HTTP', address: '127.0.0.1', port: b.ready.https_port, username: 'admin', password: PASSWORD }), 204, 'x509 exchange');
-    const rs = await expect(api(agent, a, 'POST', '/remote_system', { management_address: '127.0.0.1', management_port: b.ready.https_port, type: 'PowerStore', data_network_latency: 'Low' }), 201, 'remote_system');
+    const rs = await pairSites(agent, a, b);
     const rule = await expect(api(agent, a, 'POST', '/replication_rule', { name: 'bench-sync', rpo: 'Zero', remote_system_id: rs.id }), 201, 'replication_rule rpo Zero');
     const policy = await expect(api(agent, a, 'POST', '/policy', { name: 'bench-sync-pp', replication_rule_ids: [rule.id] }), 201, 'policy');
     await expect(api(agent, a, 'POST', '/volume', { name: 'plain', size: sizeBytes }), 201, 'plain volume');
