@@ -37,3 +37,9 @@ export const SYNC_CATCH_UP_CYCLES = 4;
 export const SYNC_FINAL_CUT_BYTES = 16 * 1024 * 1024;
 /** How often a forced suspend the peer has not heard of is told again. */
 export const SUSPEND_NOTICE_RETRY_MS = 2_000;
+/**
+ * How often a source samples its REC buffers (rec-buffer-monitor.ts). The monitoring time is set
+ * in minutes, so a second is fine enough; a sample is a base diff per Consistency session, and
+ * none is taken while monitoring is off (the default).
+ */
+export const REC_BUFFER_SAMPLE_MS = 1_000;

@@ -7,6 +7,7 @@ import { DomainError, NotFoundError, StateError, ValidationError } from '../core
 import type { Policy, Volume } from '../core/model.ts';
 import { newSession, type RecoveryMode, type ReplicationSession, type SessionState, type SplitMode, type TransferMode } from '../core/replication/model.ts';
 import { checkAction, checkRecAction, isRec, nextRecModes, OperationInProgressError, type RecModes } from '../core/replication/rules.ts';
+import { isBufferOverloadHalt, REC_BUFFER_OVERLOAD, RecBufferSettings } from '../core/replication/rec-buffer.ts';
 import { RPO_MINUTES } from '../core/protection.ts';
 import type { ProtectionService } from '../core/protection.ts';
 import type { VolumeGroupService } from '../core/volume-groups.ts';
@@ -15,6 +16,7 @@ import type { JobRunner } from '../jobs/job-runner.ts';
 import { DestinationSide } from './destination.ts';
 import { installSyncReceiver, type MirroredIo, type RouteMode, type RouteSpec } from './mirrored-io.ts';
 import { CONTROL_RPC_TIMEOUT_MS, CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, PROGRESS_RECORD_INTERVAL_MS, SUSPEND_NOTICE_RETRY_MS, REC_CYCLE_INTERVAL_MS, REC_IDLE_POLL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
+import { RecBufferMonitor } from './rec-buffer-monitor.ts';
 import type { RemoteSystemService } from './remote-systems.ts';
 import { shipExtents } from './shipper.ts';
 import type { PeerTransport } from './transport.ts';
@@ -68,6 +70,11 @@ export class ReplicationService {
   private readonly mirroring = new Set<string>();
   /** Synchronous sessions with split mode Manual whose path is down: host writes fail (EIO). */
   private readonly splitFailed = new Set<string>();
+  /** This system's REC Buffer setting (Tandem control API /rec_buffer). */
+  readonly recBuffer: RecBufferSettings;
+  private readonly bufferMonitor: RecBufferMonitor;
+  /** Consistency sessions whose buffer-overload halt is queued behind the running cycle. */
+  private readonly bufferHalting = new Set<string>();
 
   constructor(
     private readonly ctx: CoreContext,
@@ -86,6 +93,17 @@ export class ReplicationService {
       onCommitted: () => undefined,
       allocateNumber: () => this.allocateNumber(),
     });
+    this.recBuffer = new RecBufferSettings(ctx.meta);
+    this.bufferMonitor = new RecBufferMonitor({
+      clock: ctx.clock,
+      setting: () => this.recBuffer.get(),
+      sessions: () => this.list(),
+      backlogBytes: (s) => this.trackedBytes(s),
+      isSuspending: (id) => this.suspending.has(id),
+      halt: (id, sinceMs) => this.haltForBufferOverload(id, sinceMs),
+      log: this.log,
+    });
+    this.recBuffer.onChange(() => this.bufferMonitor.reconfigure());
     this.installHooks();
     this.installRpc();
     installSyncReceiver(ctx, transport);
@@ -109,6 +127,7 @@ export class ReplicationService {
       this.arm(s.id);
     }
     this.refreshRoutes();
+    this.bufferMonitor.start();
   }
 
   /** Records written before copy-session numbers and modes existed get them. */
@@ -170,6 +189,7 @@ export class ReplicationService {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.bufferMonitor.stop();
     for (const t of this.timers.values()) t.cancel();
     this.timers.clear();
     for (const s of this.list()) this.cancelled.add(s.id);
@@ -229,6 +249,7 @@ export class ReplicationService {
 
   private put(s: ReplicationSession): void {
     this.ctx.meta.put('replication_session', s);
+    this.bufferMonitor.observe(s);
     this.refreshRoutes();
   }
 
@@ -547,7 +568,8 @@ export class ReplicationService {
     });
     this.transport.handle(RPC.setState, async ({ params }) => {
       const s = this.ctx.meta.get('replication_session', params.sessionId as string);
-      if (s) this.applyPeerState(s, params.state as SessionState, params.pausedByUser as boolean | undefined);
+      const error = typeof params.errorCode === 'string' ? { errorCode: params.errorCode, errorAtMs: typeof params.errorAtMs === 'number' ? params.errorAtMs : null } : {};
+      if (s) this.applyPeerState(s, params.state as SessionState, params.pausedByUser as boolean | undefined, error);
       return { result: {} };
     });
     this.transport.handle(RPC.becomeSource, async ({ params }) => {
@@ -572,7 +594,8 @@ export class ReplicationService {
       const s = own(params, fromSystemId);
       this.cancelled.add(s.id);
       await this.destination.abort(s.id);
-      this.patch(s.id, { state: 'Suspended', pausedByUser: false, progressPercentage: null });
+      // The halt (if any) ends here as on the source box: Suspend shows no error.
+      this.patch(s.id, { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null });
       return { result: {} };
     });
     this.transport.handle(RPC.recResume, async ({ params, fromSystemId }) => {
@@ -596,21 +619,24 @@ export class ReplicationService {
     });
   }
 
-  private applyPeerState(s: ReplicationSession, state: SessionState, pausedByUser?: boolean): void {
+  private applyPeerState(s: ReplicationSession, state: SessionState, pausedByUser?: boolean, error: Partial<Pick<ReplicationSession, 'errorCode' | 'errorAtMs'>> = {}): void {
     if (state === 'Paused') {
       this.cancelled.add(s.id);
       this.patch(s.id, { state: 'Paused', pausedByUser: true });
     } else if (s.state === 'Paused') {
       this.cancelled.delete(s.id);
-      this.patch(s.id, { state: s.baseCycle === 0 ? 'Initializing' : 'OK', pausedByUser: false });
+      // A resume ends a halt the pause came from (the peer records a halt's cause): no error shows.
+      this.patch(s.id, { state: s.baseCycle === 0 ? 'Initializing' : 'OK', pausedByUser: false, errorCode: null, errorAtMs: null });
       if (s.role === 'Source') void this.runSoon(s.id);
     } else {
-      this.patch(s.id, { state, pausedByUser: pausedByUser ?? s.pausedByUser });
+      this.patch(s.id, { state, pausedByUser: pausedByUser ?? s.pausedByUser, ...error });
     }
   }
 
-  private async notifyPeer(s: ReplicationSession, state: SessionState): Promise<void> {
-    await this.transport.call(s.peerSystemId, RPC.setState, { sessionId: s.id, state, pausedByUser: s.pausedByUser }, { timeoutMs: CONTROL_RPC_TIMEOUT_MS }).catch(() => undefined);
+  /** Tells the peer the session's state; `error` also gives it the halt's cause and time. */
+  private async notifyPeer(s: ReplicationSession, state: SessionState, error?: { code: string; atMs: number }): Promise<void> {
+    const params = { sessionId: s.id, state, pausedByUser: s.pausedByUser, ...(error ? { errorCode: error.code, errorAtMs: error.atMs } : {}) };
+    await this.transport.call(s.peerSystemId, RPC.setState, params, { timeoutMs: CONTROL_RPC_TIMEOUT_MS }).catch(() => undefined);
   }
 
   // ---------------------------------------------------------------- cycles (source side)
@@ -643,8 +669,8 @@ export class ReplicationService {
     // Synchronous has no schedule; a halted one with recovery Automatic retries (the link may be fine).
     const intervalMs = this.cycleIntervalMs(s) ?? (s.transferMode === 'Synchronous' && s.state === 'System_Paused' ? CYCLE_RETRY_MS : null);
     if (intervalMs === null) return;
-    // Manual recovery: a halted session waits for an operator (forced suspend, then resume).
-    if (s.state === 'System_Paused' && s.recoveryMode === 'Manual') return;
+    // Manual recovery, or a REC buffer overload: a halted session waits for an operator (forced suspend, then resume).
+    if (this.waitsForOperator(s)) return;
     const nowMs = this.ctx.clock.nowMs();
     let dueMs = s.lastSyncMs === null ? nowMs : s.lastSyncMs + intervalMs;
     if (s.state === 'System_Paused') dueMs = Math.max(dueMs, nowMs + CYCLE_RETRY_MS);
@@ -732,6 +758,8 @@ export class ReplicationService {
     let s = this.ctx.meta.get('replication_session', sessionId);
     if (!s || s.role !== 'Source' || this.stopped) return 0;
     if (!['OK', 'System_Paused', 'Initializing', 'Synchronizing', 'Failing_Over', 'Reprotecting'].includes(s.state)) return 0;
+    // Halted (or about to halt) for REC buffer overload: nothing ships until a forced suspend and a resume.
+    if (this.bufferHalting.has(sessionId) || isBufferOverloadHalt(s)) return 0;
     // Through: changes are tracked against the base and nothing is shipped.
     if (s.transferMode === 'Through' && s.state !== 'Failing_Over' && s.state !== 'Reprotecting') return 0;
     // Consistency and Stack: a cycle with nothing to ship is skipped, and the source looks again
@@ -1223,6 +1251,8 @@ export class ReplicationService {
       try {
         // The final cycle (normal suspend): everything written before now reaches the destination.
         if (!force) await this.cycle(id);
+        // A buffer-overload halt that came first skipped that cycle: the session stays halted.
+        if (!force && isBufferOverloadHalt(this.get(id))) throw new StateError(`Copy session ${s.number} halted for REC buffer overload before its last cycle; suspend it with is_forced.`, 'replication_session', id);
         try {
           await this.call(this.get(id), RPC.recSuspended, { sessionId: id });
         } catch (error) {
@@ -1370,6 +1400,42 @@ export class ReplicationService {
     });
   }
 
+  /**
+   * REC buffer overload (rec-buffer-monitor.ts): the session halts, stops cycling and keeps
+   * tracking changes against its common base. Recovery mode does not apply: it is about copy
+   * paths coming back, and here no path failed, so an operator frees the session with a forced
+   * suspend and a resume, which ships only the differences. A running cycle is cancelled (its cut
+   * is not committed); the halt is recorded after it, in the session's turn.
+   */
+  private haltForBufferOverload(id: string, overloadedSinceMs: number): void {
+    if (this.bufferHalting.has(id) || this.stopped) return;
+    this.bufferHalting.add(id);
+    this.cancelled.add(id);
+    this.timers.get(id)?.cancel();
+    // The halt occurs now (error_ocurrence_time), even if the cancelled cycle takes a moment to stop.
+    const atMs = this.ctx.clock.nowMs();
+    void this.exclusive(id, async () => {
+      try {
+        const current = this.ctx.meta.get('replication_session', id);
+        // Suspended, deleted or halted otherwise meanwhile: that state stands.
+        if (!current || (current.state !== 'OK' && current.state !== 'Synchronizing')) return;
+        const halted = this.patch(id, { state: 'System_Paused', errorCode: REC_BUFFER_OVERLOAD, errorAtMs: atMs, progressPercentage: null });
+        this.timers.get(id)?.cancel();
+        // The halt itself holds cycles back from now on (cycleTo), as the cancellation did so far.
+        this.cancelled.delete(id);
+        this.log('copy session halted: REC buffer overload', { session: id, number: current.number, overloadedSinceMs });
+        await this.notifyPeer(halted, 'System_Paused', { code: REC_BUFFER_OVERLOAD, atMs });
+      } finally {
+        this.bufferHalting.delete(id);
+      }
+    });
+  }
+
+  /** A halted session that only an operator frees: recovery mode Manual, or a REC buffer overload. */
+  private waitsForOperator(s: ReplicationSession): boolean {
+    return s.state === 'System_Paused' && (s.recoveryMode === 'Manual' || isBufferOverloadHalt(s));
+  }
+
   // ---------------------------------------------------------------- roles
 
   /** Makes the local volumes of a session writable (source) or read-only (destination). */
@@ -1480,10 +1546,10 @@ export class ReplicationService {
         this.timers.get(s.id)?.cancel();
         continue;
       }
-      // Recovery mode Manual: the halt outlives the link loss until an operator acts.
-      const manual = s.recoveryMode === 'Manual';
-      if (s.role === 'Source' && s.state === 'System_Paused' && !s.pausedByUser && !manual) void this.runSoon(s.id);
-      if (s.role === 'Destination' && s.state === 'System_Paused' && !(manual && remote.state === 'System_Paused')) {
+      // Recovery mode Manual (or a buffer-overload halt): the halt outlives the link loss until an operator acts.
+      const waits = this.waitsForOperator(s);
+      if (s.role === 'Source' && s.state === 'System_Paused' && !s.pausedByUser && !waits) void this.runSoon(s.id);
+      if (s.role === 'Destination' && s.state === 'System_Paused' && !(waits && remote.state === 'System_Paused')) {
         this.patch(s.id, { state: remote.state === 'Paused' || remote.state === 'Suspended' ? (remote.state as SessionState) : 'OK', errorCode: null, errorAtMs: null });
       }
     }

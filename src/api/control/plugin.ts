@@ -1,9 +1,10 @@
-// Tandem's own API under /tandem/v1: health (no auth), and admin-only operations (users; faults
-// and lab topology are added by the replication layer as extensions).
+// Tandem's own API under /tandem/v1: health (no auth), and admin-only operations (users, tenants,
+// the REC buffer; faults and lab topology are added by the replication layer as extensions).
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError, ForbiddenError } from '../../core/errors.ts';
 import type { User } from '../../core/model.ts';
 import type { Services } from '../../system.ts';
+import { recBufferControl } from './rec-buffer-routes.ts';
 import { tenantControl } from './tenant-routes.ts';
 
 export interface ControlExtension {
@@ -81,6 +82,6 @@ export function controlPlugin(services: Services, extensions: ControlExtension[]
       requireAdmin(request);
       return services.ctx.store.collectGarbage();
     });
-    for (const e of [tenantControl(), ...extensions]) e.registerRoutes(app, { services, authenticate, requireAdmin });
+    for (const e of [tenantControl(), recBufferControl(), ...extensions]) e.registerRoutes(app, { services, authenticate, requireAdmin });
   };
 }

@@ -3,6 +3,7 @@
 // leaves no trace and answers the dialect's error.
 import { DomainError, StateError, ValidationError } from '../errors.ts';
 import type { RecoveryMode, ReplicationSession, SessionState, SplitMode, TransferMode } from './model.ts';
+import { isBufferOverloadHalt } from './rec-buffer.ts';
 
 export type SessionAction =
   | 'sync'
@@ -53,6 +54,8 @@ export function checkAction(session: ReplicationSession, action: SessionAction, 
     case 'sync':
       if (role !== 'Source') refuse('sync is issued on the source');
       if (!['OK', 'System_Paused', 'Synchronizing', 'Initializing'].includes(state)) refuse('sync needs OK or System_Paused');
+      // A sync would ship the very backlog the halt stopped; an operator pauses (or suspends) first.
+      if (isBufferOverloadHalt(session)) refuse('the session halted for REC buffer overload; pause and resume it (ETERNUS: suspend with is_forced, then resume)');
       return;
     case 'pause':
       if (!['OK', 'Synchronizing', 'System_Paused', 'Initializing'].includes(state)) refuse('only an active session can be paused');
