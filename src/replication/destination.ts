@@ -243,7 +243,7 @@ export class DestinationSide {
       baseCycle: pending.cycle,
       pendingCommit: null,
       lastSyncMs: syncedAtMs ?? session.lastSyncMs,
-      state: session.state === 'Initializing' || session.state === 'Synchronizing' || session.state === 'System_Paused' ? 'OK' : session.state,
+      state: session.state === 'Initializing' || session.state === 'Synchronizing' || session.state === 'System_Paused' ? committedState(session) : session.state,
     };
     this.syncSizes(next);
     this.ctx.meta.put('replication_session', next);
@@ -338,4 +338,13 @@ export class DestinationSide {
     };
     return { policy, rule };
   }
+}
+
+/**
+ * The state a committed cycle leaves a destination in. A cycle brings an asynchronous session up
+ * to its cut: OK. A Synchronous session's cycles are its resync, and it is in step only once the
+ * source mirrors, which the source tells with its state (RPC setState): until then Synchronizing.
+ */
+function committedState(session: ReplicationSession): ReplicationSession['state'] {
+  return session.transferMode === 'Synchronous' ? 'Synchronizing' : 'OK';
 }

@@ -1550,8 +1550,19 @@ export class ReplicationService {
       const waits = this.waitsForOperator(s);
       if (s.role === 'Source' && s.state === 'System_Paused' && !s.pausedByUser && !waits) void this.runSoon(s.id);
       if (s.role === 'Destination' && s.state === 'System_Paused' && !(waits && remote.state === 'System_Paused')) {
-        this.patch(s.id, { state: remote.state === 'Paused' || remote.state === 'Suspended' ? (remote.state as SessionState) : 'OK', errorCode: null, errorAtMs: null });
+        this.patch(s.id, { state: destinationStateAfterHalt(s, remote.state as SessionState), errorCode: null, errorAtMs: null });
       }
     }
   }
+}
+
+/**
+ * A destination's state once the link is back and its halt is over, from the source's state. A
+ * Synchronous source that is not mirroring (halted, about to resync, resyncing) is not in step:
+ * the destination shows Synchronizing until the source says OK (RPC setState).
+ */
+function destinationStateAfterHalt(s: ReplicationSession, sourceState: SessionState): SessionState {
+  if (sourceState === 'Paused' || sourceState === 'Suspended') return sourceState;
+  if (s.transferMode === 'Synchronous' && sourceState !== 'OK') return 'Synchronizing';
+  return 'OK';
 }

@@ -133,8 +133,27 @@ test('link down with split mode Automatic: host writes succeed, the session halt
   assert.equal(ps.body[0].type, 'Synchronous');
   assert.equal(ps.body[0].data_transfer_state, 'Faulted');
   assert.deepEqual(await readSrc(6 * 4096), block(0x51));
-  await restore(); // recovery Automatic: resync and back to mirroring on its own
-  await tick();
+  // While the source resyncs, the destination must not call itself in step: every state the
+  // destination records on the way back is checked against the source's state at that moment.
+  const metaB = p.b.system.services.ctx.meta;
+  const put = metaB.put.bind(metaB);
+  const claimedInStep: string[] = [];
+  metaB.put = ((kind: string, record: any) => {
+    if (kind === 'replication_session' && record.id === sessionId() && record.state === 'OK') {
+      const source = p.a.system.services.replication.get(sessionId());
+      if (source.state !== 'OK' || !p.a.system.services.replication.isMirroring(source.id)) claimedInStep.push(`destination OK while the source is ${source.state}`);
+    }
+    return (put as (k: string, r: unknown) => void)(kind, record);
+  }) as typeof metaB.put;
+  try {
+    await restore(); // recovery Automatic: resync and back to mirroring on its own
+    await tick();
+  } finally {
+    metaB.put = put;
+  }
+  assert.deepEqual(claimedInStep, []);
+  const onB = (await p.b.et('GET', '/copysession')).body.copysession_list.find((c: any) => c.destination_volume_number === dst.number);
+  assert.equal(onB.phase, 'Equivalent', 'in step again: the destination box says so too');
   const back = await cs();
   assert.equal(back.status, 'Active');
   assert.equal(back.phase, 'Equivalent');
