@@ -13,6 +13,8 @@ import { parseJson } from './wire.ts';
 
 interface PendingCall {
   method: string;
+  /** Answered, failed or timed out: a call held up by a delay fault is then never sent. */
+  settled: boolean;
   timer: TimerHandle;
   resolve(value: CallResult<unknown>): void;
   reject(error: DomainError): void;
@@ -38,16 +40,16 @@ export class LaneClient {
 
   call(method: string, json: Buffer, payload: Buffer | null, timeoutMs: number): Promise<CallResult<unknown>> {
     return new Promise((resolve, reject) => {
-      let settled = false;
       const settle = (fn: () => void): void => {
-        if (settled) return;
-        settled = true;
+        if (call.settled) return;
+        call.settled = true;
         timer.cancel();
         fn();
       };
       const callId = this.takeCallId();
       const call: PendingCall = {
         method,
+        settled: false,
         timer: undefined as unknown as TimerHandle,
         resolve: (value) => settle(() => resolve(value)),
         reject: (error) => settle(() => reject(error)),
@@ -79,6 +81,9 @@ export class LaneClient {
       return;
     }
     if (verdict.delayMs > 0) await faultDelay(verdict.delayMs);
+    // Timed out during the delay: the caller has moved on (a mirrored write's session halted and
+    // may be resyncing), so the request must not reach the peer late.
+    if (call.settled) return;
     let lane: Lane;
     try {
       lane = this.lane && usable(this.lane) ? this.lane : await this.open();
@@ -88,6 +93,7 @@ export class LaneClient {
       call.reject(failure);
       return;
     }
+    if (call.settled) return;
     lane.pending.set(callId, call);
     for (const part of encodeRequest({ callId, method: call.method, json, payload })) lane.socket.write(part);
   }

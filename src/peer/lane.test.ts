@@ -109,6 +109,22 @@ describe('peer latency lane', () => {
     assert.equal((await a.endpoint.peer('sys-b').call('slow.echo', { delayMs: 0, value: 4 }, { lane: true })).result, 4);
   });
 
+  it('never sends a call that timed out while a delay fault held it', async () => {
+    let received = 0;
+    b.endpoint.handle('count.calls', async () => {
+      received += 1;
+      return { result: received };
+    });
+    const fault = a.endpoint.faults.add({ peerSystemId: 'sys-b', kind: 'delay', delayMs: 200 });
+    const late = a.endpoint.peer('sys-b').call('count.calls', {}, { lane: true, timeoutMs: 1000 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    clock.advanceMs(1000);
+    await rejectsWith(late, 'PEER_UNREACHABLE');
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the delay is over
+    a.endpoint.faults.remove(fault.id);
+    assert.equal((await a.endpoint.peer('sys-b').call('count.calls', {}, { lane: true })).result, 1, 'only the call after the fault reached the peer');
+  });
+
   it('fails calls in flight when the link is cut, refuses while it is down, and reopens after', async () => {
     const inFlight = a.endpoint.peer('sys-b').call('never.answers', {}, { lane: true });
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -32,6 +32,13 @@ export interface RouteSpec {
   peerSystemId: string;
   remoteVolumeId: string;
   mode: RouteMode;
+  /**
+   * The common base cycle the mirroring stands on. Each mirrored write and trim carries it, and
+   * the destination takes only those of its own base: one that arrives late, after its session
+   * left mirroring and resynced (every resync commits a new base), must not land on the newer
+   * bytes. Checkpoints move both sides' base while host writes are held, so none is in flight.
+   */
+  baseCycle: number;
 }
 
 interface Route extends RouteSpec {
@@ -132,13 +139,13 @@ export class MirroredIo implements VolumeIo {
   write(id: string, offsetBytes: number, data: Buffer, options?: { fua?: boolean }): Promise<void> {
     const route = this.routes.get(id);
     if (route === undefined) return this.store.write(id, offsetBytes, data, options);
-    return this.routed(id, () => this.store.write(id, offsetBytes, data, options), (r) => [RPC.syncWrite, { sessionId: r.sessionId, remoteVolumeId: r.remoteVolumeId, offsetBytes, fua: options?.fua === true }, data]);
+    return this.routed(id, () => this.store.write(id, offsetBytes, data, options), (r) => [RPC.syncWrite, { sessionId: r.sessionId, remoteVolumeId: r.remoteVolumeId, baseCycle: r.baseCycle, offsetBytes, fua: options?.fua === true }, data]);
   }
 
   trim(id: string, offsetBytes: number, lengthBytes: number, options?: { fua?: boolean }): Promise<void> {
     const route = this.routes.get(id);
     if (route === undefined) return this.store.trim(id, offsetBytes, lengthBytes, options);
-    return this.routed(id, () => this.store.trim(id, offsetBytes, lengthBytes, options), (r) => [RPC.syncTrim, { sessionId: r.sessionId, remoteVolumeId: r.remoteVolumeId, offsetBytes, lengthBytes, fua: options?.fua === true }, undefined]);
+    return this.routed(id, () => this.store.trim(id, offsetBytes, lengthBytes, options), (r) => [RPC.syncTrim, { sessionId: r.sessionId, remoteVolumeId: r.remoteVolumeId, baseCycle: r.baseCycle, offsetBytes, lengthBytes, fua: options?.fua === true }, undefined]);
   }
 
   /**
@@ -222,7 +229,7 @@ function pathDown(cause: unknown): DomainError {
  */
 export function installSyncReceiver(ctx: CoreContext, transport: PeerTransport, onCheckpoint: () => void = () => undefined): void {
   // Every mirrored write passes here: the shared record, not a copy (it is only read).
-  const target = (params: { sessionId: string; remoteVolumeId: string }, fromSystemId: string): Readonly<ReplicationSession> => {
+  const target = (params: { sessionId: string; remoteVolumeId: string; baseCycle: number }, fromSystemId: string): Readonly<ReplicationSession> => {
     const s = ctx.meta.getShared('replication_session', params.sessionId);
     if (!s) throw new NotFoundError('replication_session', params.sessionId);
     if (s.peerSystemId !== fromSystemId) throw new DomainError('FORBIDDEN', 'The session belongs to another peer.');
@@ -231,6 +238,9 @@ export function installSyncReceiver(ctx: CoreContext, transport: PeerTransport, 
       throw new StateError(`Replication session ${s.id} does not take mirrored writes here (role ${s.role}, state ${s.state}).`, 'replication_session', s.id);
     }
     if (!s.elementPairs.some((p) => p.localVolumeId === params.remoteVolumeId)) throw new NotFoundError('volume', params.remoteVolumeId);
+    if (params.baseCycle !== s.baseCycle) {
+      throw new StateError(`Replication session ${s.id} is at base cycle ${s.baseCycle}; a mirrored write of base ${params.baseCycle} comes from an earlier mirroring and is refused.`, 'replication_session', s.id);
+    }
     return s;
   };
   transport.handle(RPC.syncWrite, async ({ params, payload, fromSystemId }) => {

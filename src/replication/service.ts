@@ -283,7 +283,7 @@ export class ReplicationService {
       if (this.mirroring.has(s.id) && s.state !== 'OK' && s.state !== 'Failing_Over') this.mirroring.delete(s.id);
       if (this.splitFailed.has(s.id) && (s.state !== 'System_Paused' || s.splitMode !== 'Manual')) this.splitFailed.delete(s.id);
       const mode: RouteMode = this.mirroring.has(s.id) ? 'mirror' : this.splitFailed.has(s.id) ? 'fail' : 'local';
-      for (const p of s.elementPairs) wanted.set(p.localVolumeId, { sessionId: s.id, peerSystemId: s.peerSystemId, remoteVolumeId: p.remoteVolumeId, mode });
+      for (const p of s.elementPairs) wanted.set(p.localVolumeId, { sessionId: s.id, peerSystemId: s.peerSystemId, remoteVolumeId: p.remoteVolumeId, mode, baseCycle: s.baseCycle });
     }
     this.io.setRoutes(wanted);
   }

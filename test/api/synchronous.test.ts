@@ -162,6 +162,18 @@ test('link down with split mode Automatic: host writes succeed, the session halt
   assert.deepEqual(await readDst(9 * 4096), block(0x53), 'mirroring again');
 });
 
+test('a mirrored write from an earlier mirroring (older base cycle) is refused by the destination', async () => {
+  const s = p.a.system.services.replication.get(sessionId());
+  assert.ok(s.baseCycle > 1, 'the resync above committed a new base');
+  const before = await readDst(11 * 4096);
+  const late = p.a.system.services.peer.peer(s.peerSystemId).call('repl.sync.write', { sessionId: s.id, remoteVolumeId: s.elementPairs[0]!.remoteVolumeId, baseCycle: s.baseCycle - 1, offsetBytes: 11 * 4096, fua: false }, { payload: block(0xee), lane: true });
+  await assert.rejects(late, (e: DomainError) => e.code === 'STATE_INVALID');
+  assert.deepEqual(await readDst(11 * 4096), before, 'the destination kept its bytes');
+  assert.equal((await cs()).phase, 'Equivalent', 'host writes still mirror');
+  await io().write(src.id, 11 * 4096, block(0x54));
+  assert.deepEqual(await readDst(11 * 4096), block(0x54));
+});
+
 test('split mode Manual: with the path down host writes fail (NBD EIO) until a forced suspend; resume ships the differences', async () => {
   await jobOf(p.a, await p.a.et('POST', `/copysession/${csA}/suspend`));
   assert.equal((await cs()).phase, 'Suspend');
