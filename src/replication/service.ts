@@ -327,10 +327,26 @@ export class ReplicationService {
       const after = this.get(id);
       if (after.state !== 'Synchronizing' || after.baseCycle === 0 || this.hasBacklog(after) || this.cancelled.has(id)) return;
       this.mirroring.add(id);
-      const inStep = this.patch(id, { state: 'OK', progressPercentage: null, errorCode: null, errorAtMs: null });
-      await this.notifyPeer(inStep, 'OK');
+      this.patch(id, { state: 'OK', progressPercentage: null, errorCode: null, errorAtMs: null });
     } finally {
       for (const release of releases) release();
+    }
+    // Told after the release: host writes do not wait on a control call.
+    await this.notifyInStep(id);
+  }
+
+  /**
+   * Tells the destination that a Synchronous session is in step again. Until it hears, it shows
+   * Synchronizing (Copying), so a notice lost to a short outage or a dropped call is sent again
+   * every SUSPEND_NOTICE_RETRY_MS while the session stays in step.
+   */
+  private async notifyInStep(id: string): Promise<void> {
+    const s = this.ctx.meta.get('replication_session', id);
+    if (!s || s.state !== 'OK' || !this.mirroring.has(id) || this.stopped) return;
+    try {
+      await this.call(s, RPC.setState, { sessionId: id, state: 'OK', pausedByUser: s.pausedByUser });
+    } catch {
+      this.ctx.clock.setTimer(SUSPEND_NOTICE_RETRY_MS, () => void this.notifyInStep(id));
     }
   }
 
@@ -626,7 +642,7 @@ export class ReplicationService {
     } else if (s.state === 'Paused') {
       this.cancelled.delete(s.id);
       // A resume ends a halt the pause came from (the peer records a halt's cause): no error shows.
-      this.patch(s.id, { state: s.baseCycle === 0 ? 'Initializing' : 'OK', pausedByUser: false, errorCode: null, errorAtMs: null });
+      this.patch(s.id, { state: resumedState(s), pausedByUser: false, errorCode: null, errorAtMs: null });
       if (s.role === 'Source') void this.runSoon(s.id);
     } else {
       this.patch(s.id, { state, pausedByUser: pausedByUser ?? s.pausedByUser, ...error });
@@ -952,7 +968,7 @@ export class ReplicationService {
     if (s.state === 'Suspended') return this.recResume(id);
     this.cancelled.delete(id);
     const sync = s.transferMode === 'Synchronous' && s.role === 'Source';
-    const resumed = this.patch(id, { state: s.baseCycle === 0 ? 'Initializing' : sync ? 'Synchronizing' : 'OK', pausedByUser: false });
+    const resumed = this.patch(id, { state: resumedState(s), pausedByUser: false });
     await this.notifyPeer(resumed, 'OK');
     if (resumed.role === 'Source') {
       const due = sync || resumed.baseCycle === 0 || (resumed.nextSyncMs !== null && resumed.nextSyncMs <= this.ctx.clock.nowMs());
@@ -1297,7 +1313,7 @@ export class ReplicationService {
       this.cancelled.delete(id);
       const resumed = this.get(id);
       // Synchronous: resync the differences first; mirroring (OK) starts after the final cut.
-      this.patch(id, { state: resumed.baseCycle === 0 ? 'Initializing' : resumed.transferMode === 'Synchronous' ? 'Synchronizing' : 'OK', pausedByUser: false, errorCode: null, errorAtMs: null });
+      this.patch(id, { state: resumedState(resumed), pausedByUser: false, errorCode: null, errorAtMs: null });
     });
     void this.runSoon(id);
   }
@@ -1313,7 +1329,7 @@ export class ReplicationService {
     if (!usable) for (const p of s.elementPairs) if (p.localBaseSnapshotId) await this.ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
     this.cancelled.delete(id);
     this.patch(id, {
-      state: usable ? 'OK' : 'Initializing',
+      state: usable ? resumedState(s) : 'Initializing',
       baseCycle: usable ? s.baseCycle : 0,
       elementPairs: usable ? s.elementPairs : s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })),
       errorCode: null,
@@ -1565,4 +1581,14 @@ function destinationStateAfterHalt(s: ReplicationSession, sourceState: SessionSt
   if (sourceState === 'Paused' || sourceState === 'Suspended') return sourceState;
   if (s.transferMode === 'Synchronous' && sourceState !== 'OK') return 'Synchronizing';
   return 'OK';
+}
+
+/**
+ * The state a session resumes in, on either side: Initializing while it has no common base yet,
+ * Synchronizing for a Synchronous session (it resyncs, and is in step only once the source
+ * mirrors and says so), else OK.
+ */
+function resumedState(s: ReplicationSession): SessionState {
+  if (s.baseCycle === 0) return 'Initializing';
+  return s.transferMode === 'Synchronous' ? 'Synchronizing' : 'OK';
 }

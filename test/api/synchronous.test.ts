@@ -218,6 +218,34 @@ test('a forced suspend during an outage too short for heartbeats still reaches t
   assert.deepEqual(await readDst(0, 16 * MiB), await readSrc(0, 16 * MiB));
 });
 
+test('a lost in-step notice is sent again: the destination box shows Copying until it hears, then Equivalent', async () => {
+  await jobOf(p.a, await p.a.et('POST', `/copysession/${csA}/suspend`, { is_forced: true }));
+  // The destination's handler for state notices fails the first "in step" one, as a dropped call would.
+  const handlers = (p.b.system.services.peer as unknown as { handlers: Map<string, (r: any) => Promise<unknown>> }).handlers;
+  const setState = handlers.get('repl.setState')!;
+  let refused = 0;
+  handlers.set('repl.setState', async (request) => {
+    if ((request.params as { state: string }).state === 'OK' && refused === 0) {
+      refused += 1;
+      throw new DomainError('PEER_UNREACHABLE', 'dropped by the test');
+    }
+    return setState(request);
+  });
+  try {
+    await jobOf(p.a, await p.a.et('POST', `/copysession/${csA}/resume`));
+    await tick();
+    assert.equal((await cs()).phase, 'Equivalent');
+    assert.equal(refused, 1);
+    const onB = async () => (await p.b.et('GET', '/copysession')).body.copysession_list.find((c: any) => c.destination_volume_number === dst.number);
+    assert.equal((await onB()).phase, 'Copying', 'the destination has not heard yet');
+    await tick(2_000);
+    for (let i = 0; i < 100 && (await onB()).phase !== 'Equivalent'; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal((await onB()).phase, 'Equivalent', 'the notice was sent again');
+  } finally {
+    handlers.set('repl.setState', setState);
+  }
+});
+
 test('recovery Manual stays Halt after the path returns until a forced suspend and a resume', async () => {
   await jobOf(p.a, await p.a.et('POST', `/copysession/${csA}/suspend`));
   await jobOf(p.a, await p.a.et('PATCH', `/copysession/${csA}`, { split_mode: 'Automatic', recovery_mode: 'Manual' }));
