@@ -330,4 +330,18 @@ test('PowerStore: a replication rule with rpo Zero makes Synchronous sessions; a
   await io().write(created.body.id, 4096, block(0x91));
   const remoteId = s.storage_element_pairs[0].remote_storage_element_id;
   assert.deepEqual(await p.b.system.services.ctx.store.read(remoteId, 4096, 4096), block(0x91));
+
+  // Paused on site-a, resumed from site-b: the source resyncs and mirrors again.
+  assert.equal((await p.a.ps('POST', `/replication_session/${s.id}/pause`)).status, 204);
+  await io().write(created.body.id, 8192, block(0x92)); // tracked, not mirrored
+  const resumed = await p.b.ps('POST', `/replication_session/${s.id}/resume`);
+  assert.equal(resumed.status, 204, JSON.stringify(resumed.body));
+  await settle(p);
+  await tick();
+  const after = (await p.a.ps('GET', `/replication_session/${s.id}?select=state,data_transfer_state`)).body;
+  assert.deepEqual(after, { state: 'OK', data_transfer_state: 'Synchronous' });
+  assert.ok(p.a.system.services.replication.isMirroring(s.id), 'the source mirrors again');
+  assert.deepEqual(await p.b.system.services.ctx.store.read(remoteId, 8192, 4096), block(0x92), 'the resync shipped the paused write');
+  await io().write(created.body.id, 12288, block(0x93));
+  assert.deepEqual(await p.b.system.services.ctx.store.read(remoteId, 12288, 4096), block(0x93), 'and new writes are mirrored');
 });
