@@ -14,7 +14,7 @@
 //   replication  initial_copy_mibps vs anchor_nbdcopy_mibps; incremental_sync_ms vs rsync_ms;
 //           incremental_shipped_bytes vs changed_bytes (and incremental_wire_bytes)   (bench/replication.ts)
 //   sync    sync_qd1_p50_us vs plain_qd1_p50_us (and the p99s)                      (bench/sync.ts)
-//   eternus stack_end_to_end_mibps vs anchor_nbdcopy_mibps (and stack_drain_ms);
+//   eternus stack_resume_drain_mibps vs anchor_nbdcopy_mibps (and the concurrent stack_end_to_end_mibps);
 //           consistency_lag_max_ms, consistency_lag_p95_ms vs 2000 ms, consistency_write_mibps  (bench/eternus.ts)
 
 import { readFileSync } from 'node:fs';
@@ -154,7 +154,9 @@ export const TARGETS: Target[] = [
       if (f.sync_qd1_p50_us === undefined || f.plain_qd1_p50_us === undefined) return null;
       const ratio = f.sync_qd1_p50_us / f.plain_qd1_p50_us;
       return {
-        figure: `p50 ${fmt(f.sync_qd1_p50_us, 0)} µs vs ${fmt(f.plain_qd1_p50_us, 0)} µs (**${fmt(ratio, 2)}×**), p99 ${fmt(f.sync_qd1_p99_us, 0)} µs vs ${fmt(f.plain_qd1_p99_us, 0)} µs`,
+        figure:
+          `p50 ${fmt(f.sync_qd1_p50_us, 0)} µs vs ${fmt(f.plain_qd1_p50_us, 0)} µs (**${fmt(ratio, 2)}×**), p99 ${fmt(f.sync_qd1_p99_us, 0)} µs vs ${fmt(f.plain_qd1_p99_us, 0)} µs` +
+          (f.loopback_rtt_p50_us === undefined ? '' : `; loopback round trip between two Node processes ${fmt(f.loopback_rtt_p50_us, 0)} µs, so synchronous = ${fmt(f.sync_vs_plain_plus_rtt_ratio, 2)}× (plain + one round trip)`),
         status: ratio <= 2.5 ? 'met' : 'not met',
       };
     },
@@ -264,13 +266,17 @@ const MODULE_NOTES: Record<string, string> = {
   sync:
     'Two `tandem serve` processes paired over the PowerStore API, replication rule rpo Zero (bench/sync.ts). On site-a, `sync-src` (in a ' +
     'Synchronous session, checked in step before and after the run) and `plain` (unprotected), same size; fio 4 KiB randwrite QD1 over NBD, ' +
-    'total latency percentiles; `plain` runs before and after the synchronous run (mean).',
+    'total latency percentiles; after a 1 s warm-up of each, 8 interleaved rounds of `plain` then `sync-src`, medians over the rounds. ' +
+    'Each round also times the loopback round trip between two Node processes (4 KiB out, 64 bytes back, QD1; bench/loopback-rtt.ts); ' +
+    '`sync_vs_plain_plus_rtt_ratio` = synchronous p50 / (plain p50 + round trip p50), the issue\'s model of a synchronous write.',
   eternus:
     'Two `tandem serve` processes paired over the PowerStore API; REC sessions created and polled through the ETERNUS dialect ' +
     '(Bearer token from POST /api/v1/session, POST /api/v1/copysession/rec, GET /api/v1/copysession/{id}) (bench/eternus.ts). ' +
     '**Stack**: 1 GiB source and destination, session Equivalent, then 1 GiB of /dev/urandom data written with `nbdcopy --flush` over NBD; ' +
     '`stack_drain_ms` = end of the write → phase Equivalent (polled every 50 ms); `stack_backlog_at_write_end_mb` = `uncopied_data_size` read right ' +
-    'after the write; `stack_end_to_end_mibps` = 1 GiB / (start of the write → Equivalent); anchor `nbdcopy --flush` of the same volume from ' +
+    'after the write; `stack_end_to_end_mibps` = 1 GiB / (start of the write → Equivalent). Then the target\'s measurement: the session ' +
+    'suspended, 1 GiB of fresh random data written, the session resumed; `stack_resume_drain_mibps` = 1 GiB / (resume → Equivalent). ' +
+    'Anchor `nbdcopy --flush` of the same volume from ' +
     'site-a\'s export to a plain volume on site-b\'s. **Consistency**: 2 GiB, fio nbd sequential 1 MiB writes `--rate=50m` for 20 s; every 250 ms ' +
     'site-b\'s PowerStore `replication_session/{id}?select=last_sync_timestamp` (cut time of the last cycle committed on the destination, ms) is read; ' +
     'lag = sample time − max(cut, fio start); `backup_time_*` is the same from the ETERNUS `backup_time` (whole seconds).',

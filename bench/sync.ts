@@ -11,8 +11,11 @@
 // median over the rounds. A median, because a QD1 round is bimodal here: when the scheduler puts
 // fio and the server on different vCPUs, every wake-up of a halted vCPU adds ~80 µs to the whole
 // round (plain p50 20 µs or 100 µs), and a mean would mix the two. Target: synchronous p50 at
-// most 2.5× the unprotected p50 (p99 reported beside it). Loopback only; both servers are stopped
-// and the temp dir removed.
+// most 2.5× the unprotected p50 (p99 reported beside it). Each round also measures the loopback
+// round trip between two Node processes (bench/loopback-rtt.ts: 4 KiB out, 64 bytes back, QD1), and
+// `sync_vs_plain_plus_rtt_ratio` compares the synchronous p50 with the issue's own model of it,
+// plain + one loopback round trip (1.0: nothing beyond the round trip). Loopback only; both
+// servers are stopped and the temp dir removed.
 //
 //   node --import tsx bench/sync.ts [--size-mib N] [--runtime S] [--rounds N]
 //   npm run bench -- sync
@@ -23,6 +26,7 @@ import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { loopbackRttP50Us } from './loopback-rtt.ts';
 import { api, expect, pairSites, startSite, stopSite, type Site } from './sites.ts';
 
 const MiB = 1024 * 1024;
@@ -87,14 +91,21 @@ export async function runSyncBench(options: SyncBenchOptions = {}): Promise<Reco
       await new Promise((r) => setTimeout(r, 200));
     }
     say('session in step (Synchronous); fio 4 KiB randwrite QD1');
+    // Warm-up, not measured: the first second of a round was consistently slower (JIT, first
+    // writes into fresh segments, connection set-up), which skewed round 1.
+    fioQd1(a.nbd('plain'), sizeBytes, 1);
+    fioQd1(a.nbd('sync-src'), sizeBytes, 1);
     const plainRuns: Latency[] = [];
     const syncRuns: Latency[] = [];
+    const rttRuns: number[] = [];
     for (let round = 1; round <= rounds; round++) {
       const plain = fioQd1(a.nbd('plain'), sizeBytes, roundSeconds);
       const sync = fioQd1(a.nbd('sync-src'), sizeBytes, roundSeconds);
+      const rtt = await loopbackRttP50Us();
       plainRuns.push(plain);
       syncRuns.push(sync);
-      say(`  round ${round}: plain p50 ${plain.p50.toFixed(0)} µs p99 ${plain.p99.toFixed(0)} µs, sync p50 ${sync.p50.toFixed(0)} µs p99 ${sync.p99.toFixed(0)} µs`);
+      rttRuns.push(rtt);
+      say(`  round ${round}: plain p50 ${plain.p50.toFixed(0)} µs p99 ${plain.p99.toFixed(0)} µs, sync p50 ${sync.p50.toFixed(0)} µs p99 ${sync.p99.toFixed(0)} µs, loopback round trip p50 ${rtt.toFixed(0)} µs`);
     }
     const after = await state();
     if (after.state !== 'OK' || after.data_transfer_state !== 'Synchronous') throw new Error(`the session left the in-step state during the run: ${JSON.stringify(after)}`);
@@ -106,6 +117,7 @@ export async function runSyncBench(options: SyncBenchOptions = {}): Promise<Reco
     const plainP50 = median(plainRuns, 'p50');
     const plainP99 = median(plainRuns, 'p99');
     const sync = { p50: median(syncRuns, 'p50'), p99: median(syncRuns, 'p99'), iops: median(syncRuns, 'iops') };
+    const rttMedian = median(rttRuns.map((p50) => ({ p50, p99: p50, iops: 0 })), 'p50');
     return {
       size_mib: sizeBytes / MiB,
       runtime_seconds: roundSeconds * rounds,
@@ -118,6 +130,8 @@ export async function runSyncBench(options: SyncBenchOptions = {}): Promise<Reco
       sync_qd1_iops: round(sync.iops),
       sync_p50_ratio: Math.round((sync.p50 / plainP50) * 100) / 100,
       sync_p99_ratio: Math.round((sync.p99 / plainP99) * 100) / 100,
+      loopback_rtt_p50_us: round(rttMedian),
+      sync_vs_plain_plus_rtt_ratio: Math.round((sync.p50 / (plainP50 + rttMedian)) * 100) / 100,
     };
   } finally {
     for (const site of sites.reverse()) await stopSite(site);
