@@ -8,7 +8,7 @@
 // records the operation; a normal suspend of a Consistency session goes on after its job, which
 // names the session in progress_href_list (§2.6), so the source box first makes sure the remote
 // box answers: a suspend that cannot ship its last cycle is refused instead of "succeeding".
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ForbiddenError, ValidationError } from '../../../core/errors.ts';
 import type { User } from '../../../core/model.ts';
 import type { RecoveryMode, ReplicationSession, SplitMode, TransferMode } from '../../../core/replication/model.ts';
@@ -56,6 +56,9 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
     if (user.tenant !== null) throw new ForbiddenError(`tenant users cannot ${what} REC sessions`);
   };
   const done = (s: ReplicationSession) => async () => [copySessionHref(s)];
+  /** A 202 with the job of one action on one session, done once the core call made before it returned. */
+  const submitDone = (request: FastifyRequest, reply: FastifyReply, action: string, s: ReplicationSession, operation: string) =>
+    reply.code(202).send(api.submit(request, { resourceType: 'copysession', action, steps: [{ operation, resourceHref: copySessionHref(s), run: done(s) }] }));
   /**
    * A normal suspend on the source box ships a last cycle, which needs the remote box. Boxes learn
    * of a lost link from heartbeats or a failed call, so a suspend right after the link went down
@@ -192,12 +195,7 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
     if (Object.keys(change).length === 0) throw new ValidationError('give at least one of transfer_mode, split_mode, recovery_mode', 'transfer_mode');
     api.jobs.checkRoom();
     const modes = await replication.recModify(s.id, change);
-    const answer = api.submit(request, {
-      resourceType: 'copysession',
-      action: 'modify',
-      steps: [{ operation: `set advanced-copy-session -session-id ${s.number} -transfer-mode ${modes.transferMode.toLowerCase()} -recovery-mode ${modes.recoveryMode.toLowerCase()}`, resourceHref: copySessionHref(s), run: done(s) }],
-    });
-    return reply.code(202).send(answer);
+    return submitDone(request, reply, 'modify', s, `set advanced-copy-session -session-id ${s.number} -transfer-mode ${modes.transferMode.toLowerCase()} -recovery-mode ${modes.recoveryMode.toLowerCase()}`);
   });
 
   // ---- suspend, resume, reverse
@@ -267,12 +265,7 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
     readBody(request.body, {});
     api.jobs.checkRoom();
     await replication.recResume(s.id);
-    const answer = api.submit(request, {
-      resourceType: 'copysession',
-      action: 'resume',
-      steps: [{ operation: `resume advanced-copy-session -session-id ${s.number}`, resourceHref: copySessionHref(s), run: done(s) }],
-    });
-    return reply.code(202).send(answer);
+    return submitDone(request, reply, 'resume', s, `resume advanced-copy-session -session-id ${s.number}`);
   });
 
   app.post<Id>('/copysession/:id/reverse', async (request, reply) => {
@@ -283,12 +276,7 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
     readBody(request.body, {});
     api.jobs.checkRoom();
     await replication.recReverse(s.id);
-    const answer = api.submit(request, {
-      resourceType: 'copysession',
-      action: 'reverse',
-      steps: [{ operation: `reverse advanced-copy-session -session-id ${s.number}`, resourceHref: copySessionHref(s), run: done(s) }],
-    });
-    return reply.code(202).send(answer);
+    return submitDone(request, reply, 'reverse', s, `reverse advanced-copy-session -session-id ${s.number}`);
   });
 
   // ---- delete
@@ -305,12 +293,7 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
     const force = readBody(request.body, { is_forced: 'boolean' }).is_forced ?? forcedRaw === 'true';
     api.jobs.checkRoom();
     await replication.recDelete(s.id, force);
-    const answer = api.submit(request, {
-      resourceType: 'copysession',
-      action: 'delete',
-      steps: [{ operation: `stop advanced-copy -session-id ${s.number}${force ? ' -force' : ''}`, resourceHref: copySessionHref(s), run: done(s) }],
-    });
-    return reply.code(202).send(answer);
+    return submitDone(request, reply, 'delete', s, `stop advanced-copy -session-id ${s.number}${force ? ' -force' : ''}`);
   });
 }
 
