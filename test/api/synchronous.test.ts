@@ -345,3 +345,37 @@ test('PowerStore: a replication rule with rpo Zero makes Synchronous sessions; a
   await io().write(created.body.id, 12288, block(0x93));
   assert.deepEqual(await p.b.system.services.ctx.store.read(remoteId, 12288, 4096), block(0x93), 'and new writes are mirrored');
 });
+
+test('a checkpoint the destination committed but the source did not record is adopted on resync, not a full copy', async () => {
+  const [ps] = (await p.a.ps('GET', '/volume?select=id&name=eq.ps-sync')).body;
+  const repl = p.a.system.services.replication;
+  const id = repl.sessionOfVolume(ps.id)!.id;
+  assert.ok(repl.isMirroring(id));
+  const before = repl.get(id).baseCycle;
+  // The source's own record of the new base fails after the destination took it, as a crash
+  // between the two would leave it: the cut stays recorded as pendingCycle.
+  const internals = repl as unknown as { recordCommitted: (...args: unknown[]) => Promise<void> };
+  const recordCommitted = internals.recordCommitted;
+  internals.recordCommitted = async () => {
+    throw new Error('crash before the source recorded the checkpoint');
+  };
+  try {
+    await assert.rejects(repl.sync(id));
+  } finally {
+    internals.recordCommitted = recordCommitted;
+  }
+  assert.equal(p.b.system.services.replication.get(id).baseCycle, before + 1, 'the destination committed the checkpoint');
+  assert.equal(repl.get(id).baseCycle, before, 'the source did not');
+  assert.equal(repl.get(id).pendingCycle?.cycle, before + 1);
+  await io().write(ps.id, 0, block(0x94)); // split mode Automatic: tracked while halted
+  const shippedBefore = repl.shippedBytes(id);
+  await heartbeats(p);
+  await tick(30_000); // recovery Automatic: the halted session retries (CYCLE_RETRY_MS) and resyncs
+  await settle(p);
+  const after = repl.get(id);
+  assert.equal(after.state, 'OK', JSON.stringify({ state: after.state, error: after.errorCode }));
+  assert.ok(after.baseCycle > before + 1);
+  assert.ok(repl.shippedBytes(id) - shippedBefore <= 64 * 1024, `resync shipped ${repl.shippedBytes(id) - shippedBefore} bytes: only the change, not the volume`);
+  const remoteId = after.elementPairs[0]!.remoteVolumeId;
+  assert.deepEqual(await p.b.system.services.ctx.store.read(remoteId, 0, 8 * MiB), await p.a.system.services.ctx.store.read(ps.id, 0, 8 * MiB));
+});
