@@ -60,6 +60,11 @@ export interface ProtectionHooks {
   afterPolicyChange(kind: 'volume' | 'volume_group', id: string, oldPolicyId: string | null, newPolicyId: string | null): Promise<void>;
   /** Refuses deleting a volume that a copy session still pairs (ETERNUS REC). */
   checkDeletable?(volume: Volume): void;
+  /**
+   * Runs before a volume grows; throwing refuses the resize, nothing changed. A synchronous
+   * mirror grows its destination first, so that no mirrored write past the old end is refused.
+   */
+  beforeGrow?(volume: Volume, sizeBytes: number): Promise<void>;
 }
 
 export class VolumeService {
@@ -172,7 +177,10 @@ export class VolumeService {
           throw error;
         }
       }
-      if (next.sizeBytes !== volume.sizeBytes) await this.ctx.store.resizeVolume(id, next.sizeBytes);
+      if (next.sizeBytes !== volume.sizeBytes) {
+        await this.protection.beforeGrow?.(volume, next.sizeBytes);
+        await this.ctx.store.resizeVolume(id, next.sizeBytes);
+      }
       this.ctx.meta.put('volume', next);
       if (next.name !== volume.name || next.isReplicationDestination !== volume.isReplicationDestination) {
         this.ctx.listeners.volumeExportChanged(next, volume.name);

@@ -277,12 +277,7 @@ export class DestinationSide {
         pair = { localVolumeId: v.id, remoteVolumeId: m.sourceVolumeId, localBaseSnapshotId: null };
         pairs.push(pair);
       }
-      const volume = this.ctx.meta.get('volume', pair.localVolumeId);
-      if (volume && volume.sizeBytes < m.sizeBytes) {
-        await this.ctx.store.resizeVolume(this.hooks.replicaTarget(current, volume.id), m.sizeBytes);
-        if (this.hooks.replicaTarget(current, volume.id) !== volume.id) await this.ctx.store.resizeVolume(volume.id, m.sizeBytes);
-        this.ctx.meta.put('volume', { ...volume, sizeBytes: m.sizeBytes });
-      }
+      await this.grow(current, pair.localVolumeId, m.sizeBytes);
       result.push({ sourceVolumeId: m.sourceVolumeId, remoteVolumeId: pair.localVolumeId });
     }
     // Members removed on the source leave the destination group but stay as destination volumes.
@@ -294,6 +289,19 @@ export class DestinationSide {
     }
     this.ctx.meta.put('replication_session', { ...current, elementPairs: kept });
     return result;
+  }
+
+  /**
+   * Grows a destination volume to its source's size (never shrinks it): the volume hosts see and,
+   * during a failover test, the shadow that keeps receiving the source's data.
+   */
+  async grow(session: ReplicationSession, volumeId: string, sizeBytes: number): Promise<void> {
+    const volume = this.ctx.meta.get('volume', volumeId);
+    if (!volume || volume.sizeBytes >= sizeBytes) return;
+    const target = this.hooks.replicaTarget(session, volume.id);
+    await this.ctx.store.resizeVolume(target, sizeBytes);
+    if (target !== volume.id) await this.ctx.store.resizeVolume(volume.id, sizeBytes);
+    this.ctx.meta.put('volume', { ...volume, sizeBytes });
   }
 
   private syncSizes(session: ReplicationSession): void {

@@ -413,6 +413,7 @@ export class ReplicationService {
         const s = this.sessionOfVolume(volume.id);
         if (s) throw new DomainError('IN_USE', `Volume ${volume.name} is in copy session ${s.number}; delete the session first.`, { kind: 'volume', id: volume.id });
       },
+      beforeGrow: (volume, sizeBytes) => this.growMirror(volume, sizeBytes),
     };
     this.protection.listeners = {
       remoteSystemExists: (id) => Boolean(this.ctx.meta.get('remote_system', id)),
@@ -627,6 +628,13 @@ export class ReplicationService {
       const s = own(params, fromSystemId);
       const modes = params.modes as RecModes;
       this.patch(s.id, { transferMode: modes.transferMode, splitMode: modes.splitMode, recoveryMode: modes.recoveryMode });
+      return { result: {} };
+    });
+    this.transport.handle(RPC.syncGrow, async ({ params, fromSystemId }) => {
+      const s = own(params, fromSystemId);
+      const pair = s.elementPairs.find((p) => p.localVolumeId === params.remoteVolumeId);
+      if (s.role !== 'Destination' || s.transferMode !== 'Synchronous' || !pair) throw new StateError(`Replication session ${s.id} does not mirror volume ${String(params.remoteVolumeId)} here.`, 'replication_session', s.id);
+      await this.destination.grow(s, pair.localVolumeId, params.sizeBytes as number);
       return { result: {} };
     });
     this.transport.handle(RPC.sessionStates, async ({ params, fromSystemId }) => {
@@ -1445,6 +1453,20 @@ export class ReplicationService {
         this.bufferHalting.delete(id);
       }
     });
+  }
+
+  /**
+   * A volume that mirrors synchronously grows on the destination before it grows here: a host
+   * write past the old end is then mirrored like any other. If the destination cannot grow (the
+   * peer is unreachable and the session has not noticed yet), the resize is refused. A session
+   * that is not mirroring grows its destination with its next cycle, as asynchronous ones do.
+   */
+  private async growMirror(volume: Volume, sizeBytes: number): Promise<void> {
+    const s = this.sessionOfVolume(volume.id);
+    if (!s || s.role !== 'Source' || !this.mirroring.has(s.id)) return;
+    const pair = s.elementPairs.find((p) => p.localVolumeId === volume.id);
+    if (!pair) return;
+    await this.call(s, RPC.syncGrow, { sessionId: s.id, remoteVolumeId: pair.remoteVolumeId, sizeBytes });
   }
 
   /** A halted session that only an operator frees: recovery mode Manual, or a REC buffer overload. */

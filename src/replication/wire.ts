@@ -23,6 +23,7 @@ export const RPC = {
   syncTrim: 'repl.sync.trim',
   syncFlush: 'repl.sync.flush',
   syncCheckpoint: 'repl.sync.checkpoint',
+  syncGrow: 'repl.sync.grow',
 } as const;
 
 export interface MemberSpec {

@@ -379,3 +379,19 @@ test('a checkpoint the destination committed but the source did not record is ad
   const remoteId = after.elementPairs[0]!.remoteVolumeId;
   assert.deepEqual(await p.b.system.services.ctx.store.read(remoteId, 0, 8 * MiB), await p.a.system.services.ctx.store.read(ps.id, 0, 8 * MiB));
 });
+
+test('growing a mirrored volume: a write past the old end reaches the destination', async () => {
+  const [ps] = (await p.a.ps('GET', '/volume?select=id,size&name=eq.ps-sync')).body;
+  const repl = p.a.system.services.replication;
+  const id = repl.sessionOfVolume(ps.id)!.id;
+  await settle(p);
+  assert.ok(repl.isMirroring(id));
+  const grown = await p.a.ps('PATCH', `/volume/${ps.id}`, { size: 16 * MiB });
+  assert.equal(grown.status, 204, JSON.stringify(grown.body));
+  await io().write(ps.id, 12 * MiB, block(0x95));
+  const s = repl.get(id);
+  assert.equal(s.state, 'OK', `the session stays in step (state ${s.state}, error ${s.errorCode})`);
+  const remoteId = s.elementPairs[0]!.remoteVolumeId;
+  assert.deepEqual(await p.b.system.services.ctx.store.read(remoteId, 12 * MiB, 4096), block(0x95));
+  assert.equal((await p.b.ps('GET', `/volume/${remoteId}?select=size`)).body.size, 16 * MiB);
+});
