@@ -65,6 +65,11 @@ export interface ProtectionHooks {
    * mirror grows its destination first, so that no mirrored write past the old end is refused.
    */
   beforeGrow?(volume: Volume, sizeBytes: number): Promise<void>;
+  /**
+   * Takes a snapshot of `source` (`take` makes and records it). A synchronous mirror holds host
+   * writes around it and has the destination snapshot the same instant.
+   */
+  takeSnapshot?(source: Volume, snapshot: Volume, take: () => Promise<void>): Promise<void>;
 }
 
 export class VolumeService {
@@ -260,8 +265,11 @@ export class VolumeService {
       expirationTimestampMs: input.expirationTimestampMs ?? null,
       sectorSizeBytes: source.sectorSizeBytes,
     });
-    await this.ctx.store.snapshotVolume(source.id, snap.id);
-    await this.commitOrUndo([snap.id], () => this.ctx.meta.put('volume', snap));
+    const take = async () => {
+      await this.ctx.store.snapshotVolume(source.id, snap.id);
+      await this.commitOrUndo([snap.id], () => this.ctx.meta.put('volume', snap));
+    };
+    await (this.protection.takeSnapshot ? this.protection.takeSnapshot(source, snap, take) : take());
     return snap;
   }
 

@@ -199,6 +199,14 @@ export class DestinationSide {
     });
   }
 
+  /**
+   * A snapshot a synchronous source took in step, writes held: the destination volume holds the
+   * same bytes now, so its snapshot is the replica.
+   */
+  async snapshotInStep(sessionId: string, snapshot: ReplicatedSnapshot): Promise<void> {
+    await this.ctx.lock.run(() => this.takeReplicatedSnapshot(this.session(sessionId), snapshot));
+  }
+
   /** The destination's copy of a source snapshot: same name (suffixed if taken), same times. */
   private async takeReplicatedSnapshot(session: ReplicationSession, snapshot: ReplicatedSnapshot): Promise<void> {
     const pair = session.elementPairs[0];

@@ -13,7 +13,7 @@ import type { ProtectionService } from '../core/protection.ts';
 import type { VolumeGroupService } from '../core/volume-groups.ts';
 import type { VolumeService } from '../core/volumes.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
-import { DestinationSide } from './destination.ts';
+import { DestinationSide, type ReplicatedSnapshot } from './destination.ts';
 import { installSyncReceiver, type MirroredIo, type RouteMode, type RouteSpec } from './mirrored-io.ts';
 import { CONTROL_RPC_TIMEOUT_MS, CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, PROGRESS_RECORD_INTERVAL_MS, SUSPEND_NOTICE_RETRY_MS, REC_CYCLE_INTERVAL_MS, REC_IDLE_POLL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
 import { RecBufferMonitor } from './rec-buffer-monitor.ts';
@@ -414,6 +414,7 @@ export class ReplicationService {
         if (s) throw new DomainError('IN_USE', `Volume ${volume.name} is in copy session ${s.number}; delete the session first.`, { kind: 'volume', id: volume.id });
       },
       beforeGrow: (volume, sizeBytes) => this.growMirror(volume, sizeBytes),
+      takeSnapshot: (source, snapshot, take) => this.snapshotMirror(source, snapshot, take),
     };
     this.protection.listeners = {
       remoteSystemExists: (id) => Boolean(this.ctx.meta.get('remote_system', id)),
@@ -635,6 +636,14 @@ export class ReplicationService {
       const pair = s.elementPairs.find((p) => p.localVolumeId === params.remoteVolumeId);
       if (s.role !== 'Destination' || s.transferMode !== 'Synchronous' || !pair) throw new StateError(`Replication session ${s.id} does not mirror volume ${String(params.remoteVolumeId)} here.`, 'replication_session', s.id);
       await this.destination.grow(s, pair.localVolumeId, params.sizeBytes as number);
+      return { result: {} };
+    });
+    this.transport.handle(RPC.syncSnapshot, async ({ params, fromSystemId }) => {
+      const s = own(params, fromSystemId);
+      if (s.role !== 'Destination' || s.transferMode !== 'Synchronous' || s.baseCycle !== params.baseCycle) {
+        throw new StateError(`Replication session ${s.id} is not in step here (role ${s.role}, base cycle ${s.baseCycle}).`, 'replication_session', s.id);
+      }
+      await this.destination.snapshotInStep(s.id, params.snapshot as ReplicatedSnapshot);
       return { result: {} };
     });
     this.transport.handle(RPC.sessionStates, async ({ params, fromSystemId }) => {
@@ -1467,6 +1476,37 @@ export class ReplicationService {
     const pair = s.elementPairs.find((p) => p.localVolumeId === volume.id);
     if (!pair) return;
     await this.call(s, RPC.syncGrow, { sessionId: s.id, remoteVolumeId: pair.remoteVolumeId, sizeBytes });
+  }
+
+  /**
+   * A user or scheduled snapshot of a volume that mirrors synchronously: host writes are held
+   * (the running ones finish on both sides), the snapshot is taken here and the destination takes
+   * its replica of the same instant, then writes go on. Cycles replicate such snapshots as cut
+   * points, but a session in step has no cycles. If the destination cannot take it, the snapshot
+   * still stands here and is shipped as a cut point by the next resync, as for asynchronous
+   * sessions (the watermark only moves past snapshots the destination has).
+   */
+  private async snapshotMirror(source: Volume, snapshot: Volume, take: () => Promise<void>): Promise<void> {
+    const s = this.sessionOfVolume(source.id);
+    const replicated = s && s.role === 'Source' && s.resourceType === 'volume' && this.mirroring.has(s.id) && (snapshot.creatorType === 'User' || snapshot.creatorType === 'Scheduler');
+    if (!s || !replicated || !this.io) return take();
+    const release = await this.io.hold(source.id);
+    try {
+      await take();
+      if (!this.mirroring.has(s.id)) return;
+      const replica: ReplicatedSnapshot = { name: snapshot.name, description: snapshot.description, creatorType: snapshot.creatorType, createdByRuleName: snapshot.createdByRuleName, expirationTimestampMs: snapshot.expirationTimestampMs, sourceTimestampMs: snapshot.createdAtMs };
+      try {
+        await this.call(this.get(s.id), RPC.syncSnapshot, { sessionId: s.id, baseCycle: this.get(s.id).baseCycle, snapshot: replica });
+      } catch (error) {
+        this.log('snapshot not replicated in step; the next resync ships it', { session: s.id, snapshot: snapshot.id, error: String(error) });
+        return;
+      }
+      // Only this one was waiting: the destination has every snapshot up to it.
+      const waiting = this.snapshotsToReplicate(s.id);
+      if (waiting.length === 1 && waiting[0]!.id === snapshot.id) this.patchIfPresent(s.id, { snapshotWatermark: snapshot.number });
+    } finally {
+      release();
+    }
   }
 
   /** A halted session that only an operator frees: recovery mode Manual, or a REC buffer overload. */

@@ -24,6 +24,7 @@ export const RPC = {
   syncFlush: 'repl.sync.flush',
   syncCheckpoint: 'repl.sync.checkpoint',
   syncGrow: 'repl.sync.grow',
+  syncSnapshot: 'repl.sync.snapshot',
 } as const;
 
 export interface MemberSpec {

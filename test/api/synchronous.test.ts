@@ -395,3 +395,24 @@ test('growing a mirrored volume: a write past the old end reaches the destinatio
   assert.deepEqual(await p.b.system.services.ctx.store.read(remoteId, 12 * MiB, 4096), block(0x95));
   assert.equal((await p.b.ps('GET', `/volume/${remoteId}?select=size`)).body.size, 16 * MiB);
 });
+
+test('a snapshot of a volume in step is replicated at the same instant: same name and bytes on the destination', async () => {
+  const [ps] = (await p.a.ps('GET', '/volume?select=id&name=eq.ps-sync')).body;
+  const repl = p.a.system.services.replication;
+  const id = repl.sessionOfVolume(ps.id)!.id;
+  assert.ok(repl.isMirroring(id));
+  await io().write(ps.id, 4 * 4096, block(0x96));
+  const snap = await p.a.ps('POST', `/volume/${ps.id}/snapshot`, { name: 'ps-sync-snap-1', description: 'before the change' });
+  assert.equal(snap.status, 200, JSON.stringify(snap.body));
+  await io().write(ps.id, 4 * 4096, block(0x97)); // after the snapshot: not in it, on either side
+  const onB = (await p.b.ps('GET', '/volume?select=id,name,type,description&name=eq.ps-sync-snap-1')).body;
+  assert.equal(onB.length, 1, 'the destination has a snapshot of the same name');
+  assert.equal(onB[0].type, 'Snapshot');
+  assert.equal(onB[0].description, 'before the change');
+  const storeB = p.b.system.services.ctx.store;
+  assert.deepEqual(await storeB.read(onB[0].id, 0, 16 * MiB), await p.a.system.services.ctx.store.read(snap.body.id, 0, 16 * MiB), 'same bytes as the source snapshot');
+  assert.deepEqual(await storeB.read(onB[0].id, 4 * 4096, 4096), block(0x96));
+  assert.equal(repl.get(id).state, 'OK', 'still in step');
+  // A later resync does not ship it again.
+  assert.equal(repl.get(id).snapshotWatermark, p.a.system.services.ctx.meta.get('volume', snap.body.id)!.number);
+});
