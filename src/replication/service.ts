@@ -14,7 +14,7 @@ import type { VolumeGroupService } from '../core/volume-groups.ts';
 import type { VolumeService } from '../core/volumes.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import { DestinationSide, type ReplicatedSnapshot } from './destination.ts';
-import { installSyncReceiver, type MirroredIo, type RouteMode, type RouteSpec } from './mirrored-io.ts';
+import { installSyncReceiver, SYNC_WRITE_TIMEOUT_MS, type MirroredIo, type RouteMode, type RouteSpec } from './mirrored-io.ts';
 import { CONTROL_RPC_TIMEOUT_MS, CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, PROGRESS_RECORD_INTERVAL_MS, SUSPEND_NOTICE_RETRY_MS, REC_CYCLE_INTERVAL_MS, REC_IDLE_POLL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
 import { RecBufferMonitor } from './rec-buffer-monitor.ts';
 import type { RemoteSystemService } from './remote-systems.ts';
@@ -1496,7 +1496,8 @@ export class ReplicationService {
       if (!this.mirroring.has(s.id)) return;
       const replica: ReplicatedSnapshot = { name: snapshot.name, description: snapshot.description, creatorType: snapshot.creatorType, createdByRuleName: snapshot.createdByRuleName, expirationTimestampMs: snapshot.expirationTimestampMs, sourceTimestampMs: snapshot.createdAtMs };
       try {
-        await this.call(this.get(s.id), RPC.syncSnapshot, { sessionId: s.id, baseCycle: this.get(s.id).baseCycle, snapshot: replica });
+        // Host writes wait on this call: it gets a mirrored write's timeout, not a control call's.
+        await this.transport.call(s.peerSystemId, RPC.syncSnapshot, { sessionId: s.id, baseCycle: this.get(s.id).baseCycle, snapshot: replica }, { timeoutMs: SYNC_WRITE_TIMEOUT_MS });
       } catch (error) {
         this.log('snapshot not replicated in step; the next resync ships it', { session: s.id, snapshot: snapshot.id, error: String(error) });
         return;
