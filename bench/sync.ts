@@ -91,6 +91,9 @@ export async function runSyncBench(options: SyncBenchOptions = {}): Promise<Reco
       await new Promise((r) => setTimeout(r, 200));
     }
     say('session in step (Synchronous); fio 4 KiB randwrite QD1');
+    // Dirty pages left by whatever ran before (the other bench modules write GiBs) would be
+    // written back during the rounds and slow them unevenly: flush them first.
+    spawnSync('sync');
     // Warm-up, not measured: the first second of a round was consistently slower (JIT, first
     // writes into fresh segments, connection set-up), which skewed round 1.
     fioQd1(a.nbd('plain'), sizeBytes, 1);
