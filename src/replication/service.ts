@@ -986,7 +986,7 @@ export class ReplicationService {
     this.cancelled.delete(id);
     const sync = s.transferMode === 'Synchronous' && s.role === 'Source';
     const resumed = this.patch(id, { state: resumedState(s), pausedByUser: false });
-    await this.notifyPeer(resumed, 'OK');
+    await this.notifyPeer(resumed, resumed.state);
     if (resumed.role === 'Source') {
       const due = sync || resumed.baseCycle === 0 || (resumed.nextSyncMs !== null && resumed.nextSyncMs <= this.ctx.clock.nowMs());
       if (due) void this.runSoon(id);
