@@ -107,7 +107,7 @@ class OutgoingCall {
   }
 
   private async send(): Promise<void> {
-    const verdict = this.link.faults.decide(this.peerSystemId);
+    const verdict = this.link.faults.decide(this.peerSystemId, this.request.payload?.length ?? 0);
     if (verdict.action === 'refuse') {
       const linkDown = this.link.faults.isLinkDown(this.peerSystemId);
       this.fail(unreachable(this.peerSystemId, verdict.reason), linkDown);

@@ -37,6 +37,24 @@ describe('fault controller', () => {
     assert.deepEqual(faults.list(), []);
   });
 
+  it('caps the bytes sent under a bandwidth fault: each payload leaves after those before it', () => {
+    let nowMs = 1000;
+    const faults = new FaultController({ nowMs: () => nowMs });
+    assert.throws(() => faults.add({ kind: 'bandwidth', mibps: 0 }), /mibps/);
+    const { id } = faults.add({ kind: 'bandwidth', mibps: 4, peerSystemId: 'sys-b' });
+    const MiB = 1024 * 1024;
+    assert.deepEqual(faults.decide('sys-b', 2 * MiB), { action: 'pass', delayMs: 0 }, 'the first payload goes at once');
+    assert.deepEqual(faults.decide('sys-b', 1 * MiB), { action: 'pass', delayMs: 500 }, '2 MiB at 4 MiB/s take 500 ms');
+    assert.deepEqual(faults.decide('sys-b', 0), { action: 'pass', delayMs: 0 }, 'what this side receives is not capped');
+    assert.deepEqual(faults.decide('sys-c', 1 * MiB), { action: 'pass', delayMs: 0 }, 'other peers are not capped');
+    nowMs += 600;
+    assert.deepEqual(faults.decide('sys-b', 1 * MiB), { action: 'pass', delayMs: 150 }, 'the queue drains in real time');
+    nowMs += 10_000;
+    assert.deepEqual(faults.decide('sys-b', 1 * MiB), { action: 'pass', delayMs: 0 }, 'an idle link has no queue (no burst credit either)');
+    faults.remove(id);
+    assert.deepEqual(faults.decide('sys-b', 64 * MiB), { action: 'pass', delayMs: 0 });
+  });
+
   it('scopes link_down to one peer when the fault names it', () => {
     const faults = new FaultController();
     faults.add({ kind: 'link_down', peerSystemId: 'sys-b' });
@@ -61,6 +79,24 @@ describe('peer link under faults', () => {
 
   afterEach(async () => {
     await Promise.all([a.endpoint.close(), b.endpoint.close(), ...extra.splice(0).map((s) => s.endpoint.close())]);
+  });
+
+  it('a bandwidth fault holds payloads back on HTTP/2 and lane calls alike', async () => {
+    const sizes: number[] = [];
+    b.endpoint.handle('blob.size', async ({ payload }) => {
+      sizes.push(payload?.length ?? 0);
+      return { result: payload?.length ?? 0 };
+    });
+    const MiB = 1024 * 1024;
+    const blob = Buffer.alloc(2 * MiB, 7);
+    a.endpoint.faults.add({ kind: 'bandwidth', mibps: 20 }); // 2 MiB take 100 ms
+    const startMs = performance.now();
+    await a.endpoint.peer('sys-b').call('blob.size', {}, { payload: blob });
+    await a.endpoint.peer('sys-b').call('blob.size', {}, { payload: blob, lane: true });
+    await a.endpoint.peer('sys-b').call('blob.size', {}, { payload: blob });
+    const elapsedMs = performance.now() - startMs;
+    assert.deepEqual(sizes, [2 * MiB, 2 * MiB, 2 * MiB]);
+    assert.ok(elapsedMs >= 195, `three 2 MiB payloads at 20 MiB/s: the last two waited (${elapsedMs.toFixed(0)} ms)`);
   });
 
   it('link_down fails calls both ways at once, fails calls in flight, and removing it restores the link', { timeout: 10_000 }, async () => {

@@ -1,14 +1,17 @@
 // The fault point of the peer link (DESIGN §5.5, §8). Every outgoing call and every incoming stream
 // asks this controller first, so the lab can cut, delay or drop the link without touching the
 // code that uses it. A fault with `peerSystemId` affects only the link to that peer; without it,
-// every link of this endpoint. Faults on one endpoint act in both directions of its links.
+// every link of this endpoint. Faults on one endpoint act in both directions of its links, but
+// for `bandwidth`, which caps what this endpoint sends (call payloads: replication data and
+// mirrored writes), like the uplink of a slow WAN; cap the other way on the other system.
 import { ValidationError } from '../core/errors.ts';
-import { FAULT_DELAY_MS_MAX, FAULTS_MAX } from './limits.ts';
+import { FAULT_BANDWIDTH_MIBPS_MAX, FAULT_DELAY_MS_MAX, FAULTS_MAX } from './limits.ts';
 
 export type PeerFault = (
   | { kind: 'link_down' }
   | { kind: 'delay'; delayMs: number }
   | { kind: 'drop'; fraction: number }
+  | { kind: 'bandwidth'; mibps: number }
 ) & { peerSystemId?: string };
 
 export type ActiveFault = PeerFault & { id: string };
@@ -19,16 +22,27 @@ export type FaultVerdict = { action: 'refuse'; reason: string } | { action: 'pas
 export interface FaultControllerOptions {
   /** Uniform in [0, 1); inject `seededRandom(seed)` in tests so drops are reproducible. */
   random?: () => number;
+  /**
+   * Milliseconds of a monotonic clock for bandwidth caps. Real time by default, like delay
+   * faults: this is injected latency, not a schedule; tests inject their own.
+   */
+  nowMs?: () => number;
 }
+
+const MIB = 1024 * 1024;
 
 export class FaultController {
   private readonly faults = new Map<string, ActiveFault>();
   private readonly listeners = new Set<() => void>();
   private readonly random: () => number;
+  private readonly nowMs: () => number;
+  /** Per bandwidth fault: when the bytes already let through will have left at the capped rate. */
+  private readonly sendFreeAtMs = new Map<string, number>();
   private nextId = 1;
 
   constructor(options: FaultControllerOptions = {}) {
     this.random = options.random ?? Math.random;
+    this.nowMs = options.nowMs ?? (() => performance.now());
   }
 
   add(fault: PeerFault): { id: string } {
@@ -43,6 +57,7 @@ export class FaultController {
   }
 
   remove(id: string): boolean {
+    this.sendFreeAtMs.delete(id);
     const removed = this.faults.delete(id);
     if (removed) this.notify();
     return removed;
@@ -60,8 +75,12 @@ export class FaultController {
     return false;
   }
 
-  /** Decides one call or stream: refused (link down, dropped) or passed with the total delay. */
-  decide(peerSystemId: string | undefined): FaultVerdict {
+  /**
+   * Decides one call or stream: refused (link down, dropped) or passed with the total delay.
+   * `sentBytes` is the payload this endpoint is about to send (0 for what it receives): under a
+   * bandwidth cap it waits until the bytes sent before it have left at the capped rate.
+   */
+  decide(peerSystemId: string | undefined, sentBytes = 0): FaultVerdict {
     if (this.isLinkDown(peerSystemId)) return { action: 'refuse', reason: 'link down (fault injected)' };
     let delayMs = 0;
     for (const fault of this.faults.values()) {
@@ -70,8 +89,17 @@ export class FaultController {
         return { action: 'refuse', reason: 'message dropped (fault injected)' };
       }
       if (fault.kind === 'delay') delayMs += fault.delayMs;
+      if (fault.kind === 'bandwidth' && sentBytes > 0) delayMs += this.throttle(fault.id, fault.mibps, sentBytes);
     }
     return { action: 'pass', delayMs };
+  }
+
+  /** A token bucket of no depth: the payload leaves once the ones before it have, at `mibps`. */
+  private throttle(faultId: string, mibps: number, sentBytes: number): number {
+    const nowMs = this.nowMs();
+    const startMs = Math.max(nowMs, this.sendFreeAtMs.get(faultId) ?? nowMs);
+    this.sendFreeAtMs.set(faultId, startMs + (sentBytes / (mibps * MIB)) * 1000);
+    return Math.round(startMs - nowMs);
   }
 
   /** Called after every add and remove; the endpoint uses it to cut sessions when a link goes down. */
@@ -98,6 +126,10 @@ function validateFault(fault: PeerFault): void {
   } else if (fault.kind === 'drop') {
     if (!(fault.fraction >= 0 && fault.fraction <= 1)) {
       throw new ValidationError(`fraction must be in 0..1, got ${fault.fraction}.`, 'fraction');
+    }
+  } else if (fault.kind === 'bandwidth') {
+    if (!(fault.mibps > 0 && fault.mibps <= FAULT_BANDWIDTH_MIBPS_MAX)) {
+      throw new ValidationError(`mibps must be in (0, ${FAULT_BANDWIDTH_MIBPS_MAX}], got ${fault.mibps}.`, 'mibps');
     }
   } else if (fault.kind !== 'link_down') {
     throw new ValidationError(`Unknown fault kind ${JSON.stringify((fault as { kind: unknown }).kind)}.`, 'kind');

@@ -72,7 +72,7 @@ export class LaneClient {
   }
 
   private async send(callId: number, call: PendingCall, json: Buffer, payload: Buffer | null): Promise<void> {
-    const verdict = this.link.faults.decide(this.peerSystemId);
+    const verdict = this.link.faults.decide(this.peerSystemId, payload?.length ?? 0);
     if (verdict.action === 'refuse') {
       const linkDown = this.link.faults.isLinkDown(this.peerSystemId);
       const error = unreachable(this.peerSystemId, verdict.reason);

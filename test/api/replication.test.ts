@@ -143,6 +143,27 @@ test('user snapshots taken on the source are replicated as cut points with the s
   assert.equal(again.body.length, 1, 'a snapshot is replicated once');
 });
 
+test('a bandwidth fault caps what site-a ships: a sync of 8 MiB at 16 MiB/s takes its time and the bytes arrive', async () => {
+  assert.equal((await p.a.control('POST', '/faults', { kind: 'bandwidth', mibps: 0 })).status, 400);
+  assert.equal((await p.a.control('POST', '/faults', { kind: 'bandwidth' })).status, 400);
+  const data = Buffer.alloc(8 * MiB);
+  for (let i = 0; i < data.length; i += 4096) data.fill(i / 4096 + 1, i, i + 4096);
+  await p.a.system.services.ctx.store.write(volA, 0, data);
+  const cap = await p.a.control('POST', '/faults', { kind: 'bandwidth', mibps: 16 });
+  assert.equal(cap.status, 201, JSON.stringify(cap.body));
+  assert.deepEqual((await p.a.control('GET', '/faults')).body.map((f: { kind: string; mibps: number }) => [f.kind, f.mibps]), [['bandwidth', 16]]);
+  try {
+    const startMs = performance.now();
+    assert.equal((await p.a.ps('POST', `/replication_session/${sessionId}/sync`)).status, 204);
+    const elapsedMs = performance.now() - startMs;
+    // Batches of at most 4 MiB: the first leaves at once, the second waits for it (250 ms at 16 MiB/s).
+    assert.ok(elapsedMs >= 240, `8 MiB shipped in ${elapsedMs.toFixed(0)} ms under a 16 MiB/s cap`);
+  } finally {
+    assert.equal((await p.a.control('DELETE', `/faults/${cap.body.id}`)).status, 204);
+  }
+  assert.deepEqual(await p.b.system.services.ctx.store.read(volB, 0, 8 * MiB), data);
+});
+
 test('planned failover swaps roles with no data loss; reprotect and failback with reverse', async () => {
   await p.a.system.services.ctx.store.write(volA, 12 * MiB, block(0x31));
   assert.equal((await p.a.ps('POST', `/replication_session/${sessionId}/failover`)).status, 204);

@@ -24,7 +24,8 @@ export function replicationControl(remotes: RemoteSystemService, faults: FaultCo
         if (body.kind === 'link_down') fault = { kind: 'link_down' };
         else if (body.kind === 'delay' && typeof body.delay_ms === 'number' && body.delay_ms > 0) fault = { kind: 'delay', delayMs: body.delay_ms };
         else if (body.kind === 'drop' && typeof body.fraction === 'number' && body.fraction > 0 && body.fraction <= 1) fault = { kind: 'drop', fraction: body.fraction };
-        else throw new DomainError('VALIDATION_FAILED', 'A fault is {"kind":"link_down"}, {"kind":"delay","delay_ms":N} or {"kind":"drop","fraction":0..1}.');
+        else if (body.kind === 'bandwidth' && typeof body.mibps === 'number') fault = { kind: 'bandwidth', mibps: body.mibps };
+        else throw new DomainError('VALIDATION_FAILED', 'A fault is {"kind":"link_down"}, {"kind":"delay","delay_ms":N}, {"kind":"drop","fraction":0..1} or {"kind":"bandwidth","mibps":N}.');
         if (typeof body.peer_system_id === 'string') fault.peerSystemId = body.peer_system_id;
         const { id } = faults.add(fault);
         return reply.code(201).send({ id });
