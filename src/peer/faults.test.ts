@@ -40,7 +40,7 @@ describe('fault controller', () => {
   it('caps the bytes sent under a bandwidth fault: each payload leaves after those before it', () => {
     let nowMs = 1000;
     const faults = new FaultController({ nowMs: () => nowMs });
-    assert.throws(() => faults.add({ kind: 'bandwidth', mibps: 0 }), /mibps/);
+    assert.throws(() => faults.add({ kind: 'bandwidth', mibps: 0.5 }), /mibps/, 'below the rate replication is made to work on');
     const { id } = faults.add({ kind: 'bandwidth', mibps: 4, peerSystemId: 'sys-b' });
     const MiB = 1024 * 1024;
     assert.deepEqual(faults.decide('sys-b', 2 * MiB), { action: 'pass', delayMs: 0 }, 'the first payload goes at once');

@@ -5,7 +5,7 @@
 // for `bandwidth`, which caps what this endpoint sends (call payloads: replication data and
 // mirrored writes), like the uplink of a slow WAN; cap the other way on the other system.
 import { ValidationError } from '../core/errors.ts';
-import { FAULT_BANDWIDTH_MIBPS_MAX, FAULT_DELAY_MS_MAX, FAULTS_MAX } from './limits.ts';
+import { FAULT_BANDWIDTH_MIBPS_MAX, FAULT_BANDWIDTH_MIBPS_MIN, FAULT_DELAY_MS_MAX, FAULTS_MAX } from './limits.ts';
 
 export type PeerFault = (
   | { kind: 'link_down' }
@@ -128,8 +128,8 @@ function validateFault(fault: PeerFault): void {
       throw new ValidationError(`fraction must be in 0..1, got ${fault.fraction}.`, 'fraction');
     }
   } else if (fault.kind === 'bandwidth') {
-    if (!(fault.mibps > 0 && fault.mibps <= FAULT_BANDWIDTH_MIBPS_MAX)) {
-      throw new ValidationError(`mibps must be in (0, ${FAULT_BANDWIDTH_MIBPS_MAX}], got ${fault.mibps}.`, 'mibps');
+    if (!(fault.mibps >= FAULT_BANDWIDTH_MIBPS_MIN && fault.mibps <= FAULT_BANDWIDTH_MIBPS_MAX)) {
+      throw new ValidationError(`mibps must be in ${FAULT_BANDWIDTH_MIBPS_MIN}..${FAULT_BANDWIDTH_MIBPS_MAX}, got ${fault.mibps}.`, 'mibps');
     }
   } else if (fault.kind !== 'link_down') {
     throw new ValidationError(`Unknown fault kind ${JSON.stringify((fault as { kind: unknown }).kind)}.`, 'kind');

@@ -60,6 +60,11 @@ assertLimit(HEARTBEAT_FAILURES_MAX >= 1, 'at least one failed ping before declar
 export const FAULT_DELAY_MS_MAX = 60_000;
 /** Faults active at once on one endpoint; the lab needs a handful, the bound keeps lists short. */
 export const FAULTS_MAX = 64;
-/** A bandwidth fault caps at most this many MiB/s (more is no cap on loopback). */
+/**
+ * A bandwidth fault caps between these many MiB/s: below the floor replication's batch calls
+ * would time out (replication/limits.ts SHIP_RATE_FLOOR_BYTES_PER_S), above the ceiling it is no
+ * cap on loopback.
+ */
+export const FAULT_BANDWIDTH_MIBPS_MIN = 1;
 export const FAULT_BANDWIDTH_MIBPS_MAX = 100_000;
 assertLimit(FAULT_DELAY_MS_MAX <= 2 * PEER_CALL_TIMEOUT_MS_DEFAULT, 'a delay fault stays within reason of the timeout');

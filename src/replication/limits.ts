@@ -10,6 +10,14 @@ export const SHIP_BATCH_EXTENTS_MAX = 4096;
  * bench 16 drained a little faster than 8 (0.63-0.65× nbdcopy against 0.56-0.63×).
  */
 export const SHIP_INFLIGHT_MAX = 16;
+/** The slowest link bulk shipping is made to work on (a `bandwidth` fault may not go lower). */
+export const SHIP_RATE_FLOOR_BYTES_PER_S = 1024 * 1024;
+/**
+ * Timeout of one batch call. The batches in flight share the link, so on a slow one the last
+ * waits for the others: a flat 30 s would fail every cycle below ~2 MiB/s and the session would
+ * never catch up. At SHIP_RATE_FLOOR_BYTES_PER_S the whole window still fits, with 30 s to spare.
+ */
+export const SHIP_CALL_TIMEOUT_MS = 30_000 + Math.ceil(((SHIP_INFLIGHT_MAX * SHIP_BATCH_BYTES_MAX) / SHIP_RATE_FLOOR_BYTES_PER_S) * 1000);
 /**
  * A running cycle's progress is recorded at most this often: each record is a metadata
  * transaction (an fsync, ~2 ms) on the event loop; one per percent cost ~0.4 s per GiB shipped.

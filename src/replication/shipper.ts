@@ -8,7 +8,7 @@
 // every batch has been acknowledged. Returns the bytes of data shipped.
 import { invariant } from '../core/errors.ts';
 import type { BlockStore, Extent } from '../core/ports.ts';
-import { SHIP_BATCH_BYTES_MAX, SHIP_BATCH_EXTENTS_MAX, SHIP_INFLIGHT_MAX } from './limits.ts';
+import { SHIP_BATCH_BYTES_MAX, SHIP_BATCH_EXTENTS_MAX, SHIP_CALL_TIMEOUT_MS, SHIP_INFLIGHT_MAX } from './limits.ts';
 import type { PeerTransport } from './transport.ts';
 import { RPC, type CycleExtentsParams } from './wire.ts';
 
@@ -90,7 +90,7 @@ export async function shipExtents(store: BlockStore, snapshotId: string, extents
       if (buffer.length < batch.dataBytes) buffer = Buffer.allocUnsafeSlow(batch.dataBytes === SHIP_BATCH_BYTES_MAX ? SHIP_BATCH_BYTES_MAX : Math.max(batch.dataBytes, buffer.length * 2));
       const payload = await readBatch(store, snapshotId, batch, buffer);
       const params: CycleExtentsParams = { sessionId: target.sessionId, cycle: target.cycle, remoteVolumeId: target.remoteVolumeId, extents: batch.extents };
-      await target.transport.call(target.peerSystemId, RPC.cycleExtents, params, { payload });
+      await target.transport.call(target.peerSystemId, RPC.cycleExtents, params, { payload, timeoutMs: SHIP_CALL_TIMEOUT_MS });
       shippedBytes += batch.dataBytes;
       onBytes(batch.dataBytes);
     }
