@@ -171,35 +171,30 @@ async function runJob(agent: Agent, e: Eternus, method: string, path: string, wh
   throw new Error(`${what} job did not finish`);
 }
 
-/** Polls GET /copysession/{id} until its phase is `phase`; bounded in time and count. */
-async function waitPhase(agent: Agent, e: Eternus, id: number, phase: string): Promise<void> {
-  const deadline = performance.now() + REQUEST_MS_MAX;
-  for (let i = 0; i < 1000; i++) {
-    const s = await copySession(agent, e, id);
-    if (s.phase === phase) return;
-    if (performance.now() > deadline) break;
-    await sleep(POLL_MS);
-  }
-  throw new Error(`copysession ${id} not in phase ${phase} within ${REQUEST_MS_MAX} ms`);
-}
-
 async function copySession(agent: Agent, e: Eternus, id: number): Promise<any> {
   return expect(v1(agent, e.site, 'GET', `/copysession/${id}`, e.token), 200, `copysession ${id}`);
 }
 
-/** Polls GET /copysession/{id} every 50 ms until Active/Equivalent; bounded in time and count. Returns the time it was seen. */
-async function waitEquivalent(agent: Agent, e: Eternus, id: number, maxMs = EQUIVALENT_WAIT_MS_MAX): Promise<{ atMs: number; polls: number }> {
+/**
+ * Polls GET /copysession/{id} every 50 ms until `wanted` holds (`what` names it); a session in
+ * Error fails at once. Bounded in time and count. Returns when it was seen and after how many polls.
+ */
+async function waitFor(agent: Agent, e: Eternus, id: number, what: string, wanted: (s: any) => boolean, maxMs: number): Promise<{ atMs: number; polls: number }> {
   const deadline = performance.now() + maxMs;
   const maxPolls = Math.ceil(maxMs / POLL_MS) + 1;
   let last: any = null;
   for (let polls = 1; polls <= maxPolls; polls++) {
     last = await copySession(agent, e, id);
-    if (last.status === 'Active' && last.phase === 'Equivalent') return { atMs: performance.now(), polls };
+    if (wanted(last)) return { atMs: performance.now(), polls };
     if (last.status === 'Error') throw new Error(`copysession ${id} in Error: ${JSON.stringify(last).slice(0, 400)}`);
     if (performance.now() > deadline) break;
     await sleep(POLL_MS);
   }
-  throw new Error(`copysession ${id} not Equivalent within ${maxMs} ms: ${JSON.stringify(last).slice(0, 400)}`);
+  throw new Error(`copysession ${id} not ${what} within ${maxMs} ms: ${JSON.stringify(last).slice(0, 400)}`);
+}
+
+function waitEquivalent(agent: Agent, e: Eternus, id: number, maxMs = EQUIVALENT_WAIT_MS_MAX): Promise<{ atMs: number; polls: number }> {
+  return waitFor(agent, e, id, 'Equivalent', (s) => s.status === 'Active' && s.phase === 'Equivalent', maxMs);
 }
 
 export async function runEternusBench(options: EternusBenchOptions = {}): Promise<Record<string, number>> {
@@ -264,7 +259,7 @@ export async function runEternusBench(options: EternusBenchOptions = {}): Promis
     const secondFile = join(dir, 'random-2.img');
     tool('sh', ['-c', `head -c ${stackBytes} /dev/urandom > '${secondFile}'`], 'second random file', TOOL_MS_MAX);
     await runJob(agent, a, 'POST', `/copysession/${stackId}/suspend`, 'suspend Stack copysession');
-    await waitPhase(agent, a, stackId, 'Suspend');
+    await waitFor(agent, a, stackId, 'suspended', (s) => s.phase === 'Suspend', REQUEST_MS_MAX);
     tool('nbdcopy', ['--flush', secondFile, siteA.nbd('stack-src')], 'write to suspended stack-src', TOOL_MS_MAX);
     rmSync(secondFile, { force: true });
     const pending = await copySession(agent, a, stackId);

@@ -9,6 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:https';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { stopProcess, waitForReadyLine } from '../test/helpers/processes.ts';
 
 export const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const PASSWORD = 'Bench-Password-1';
@@ -71,27 +72,8 @@ export async function startSite(name: string, dataDir: string): Promise<Site> {
       /* not a JSON line */
     }
   });
-  const lines = createInterface({ input: child.stdout! });
   try {
-    const ready = await new Promise<Ready>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${name} not ready within ${SERVER_START_MS_MAX} ms: ${stderrTail.join('\n')}`)), SERVER_START_MS_MAX);
-      child.once('exit', (code, signal) => {
-        clearTimeout(timer);
-        reject(new Error(`${name} exited (${code ?? signal}) before ready: ${stderrTail.join('\n')}`));
-      });
-      lines.on('line', (line) => {
-        try {
-          const event = JSON.parse(line);
-          if (event.event === 'ready') {
-            clearTimeout(timer);
-            resolve(event);
-          }
-        } catch {
-          /* not a JSON line */
-        }
-      });
-    });
-    child.removeAllListeners('exit');
+    const ready = await waitForReadyLine<Ready>(child, SERVER_START_MS_MAX, (why) => `${name} ${why}: ${stderrTail.join('\n')}`);
     return { name, child, ready, stderrTail, cycles, nbd: (volume) => `nbd://127.0.0.1:${ready.nbd_port}/${volume}` };
   } catch (error) {
     child.kill('SIGKILL');
@@ -101,16 +83,7 @@ export async function startSite(name: string, dataDir: string): Promise<Site> {
 
 /** SIGTERM (clean shutdown: flush, checkpoint), SIGKILL if it takes too long. Resolves with the exit code. */
 export function stopSite(site: Site): Promise<number | null> {
-  const child = site.child;
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), SERVER_STOP_MS_MAX);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-    child.kill('SIGTERM');
-  });
+  return stopProcess(site.child, 'SIGTERM', SERVER_STOP_MS_MAX);
 }
 
 export interface RawReply {

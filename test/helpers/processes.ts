@@ -33,12 +33,21 @@ export async function startServe(args: ServeArgs): Promise<ServeProcess> {
   });
   const stderr: string[] = [];
   child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
+  const ready = await waitForReadyLine<ServeProcess['ready']>(child, 60_000, (why) => `serve ${why}: ${stderr.join('')}`);
+  return { child, ready, stderr };
+}
+
+/**
+ * Resolves with the `{"event":"ready"}` line a `tandem serve --json` child prints on stdout; rejects
+ * if the child exits first or stays silent for `timeoutMs` (`failure` words the error, given why).
+ */
+export function waitForReadyLine<T>(child: ChildProcess, timeoutMs: number, failure: (why: string) => string): Promise<T> {
   const lines = createInterface({ input: child.stdout! });
-  const ready = await new Promise<ServeProcess['ready']>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not become ready: ${stderr.join('')}`)), 60_000);
-    child.once('exit', (code) => {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(failure(`not ready within ${timeoutMs} ms`))), timeoutMs);
+    child.once('exit', (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`serve exited with ${code}: ${stderr.join('')}`));
+      reject(new Error(failure(`exited (${code ?? signal}) before ready`)));
     });
     lines.on('line', (line) => {
       try {
@@ -51,15 +60,14 @@ export async function startServe(args: ServeArgs): Promise<ServeProcess> {
         /* not a JSON line */
       }
     });
-  });
-  child.removeAllListeners('exit');
-  return { child, ready, stderr };
+  }).finally(() => child.removeAllListeners('exit'));
 }
 
-export function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+/** `signal`, then SIGKILL if the child has not exited after `graceMs`. Resolves with the exit code. */
+export function stopProcess(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM', graceMs = 20_000): Promise<number | null> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     child.once('exit', (code) => {
       clearTimeout(timer);
       resolve(code);
