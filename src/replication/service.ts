@@ -207,14 +207,25 @@ export class ReplicationService {
    * otherwise leave the peer in step forever (reconcile runs only when the link state changes).
    */
   private retrySuspendNotice(id: string): void {
-    this.ctx.clock.setTimer(SUSPEND_NOTICE_RETRY_MS, () => {
-      const s = this.ctx.meta.get('replication_session', id);
-      if (!s || s.state !== 'Suspended' || this.stopped) return;
-      this.call(s, RPC.recSuspended, { sessionId: id }).then(
-        () => this.log('peer told of forced suspend', { session: id }),
-        () => this.retrySuspendNotice(id),
-      );
-    });
+    this.ctx.clock.setTimer(SUSPEND_NOTICE_RETRY_MS, () =>
+      void this.tellPeerUntilHeard(id, (s) => s.state === 'Suspended', RPC.recSuspended, () => ({ sessionId: id }), 'peer told of forced suspend'),
+    );
+  }
+
+  /**
+   * Sends a notice to the peer now and, while it fails and `stillDue` holds for the session, again
+   * every SUSPEND_NOTICE_RETRY_MS: a notice lost to a short outage or a dropped call is not lost.
+   * `params` is built from the session as it is at each attempt.
+   */
+  private async tellPeerUntilHeard(id: string, stillDue: (s: ReplicationSession) => boolean, method: string, params: (s: ReplicationSession) => unknown, heard?: string): Promise<void> {
+    const s = this.ctx.meta.get('replication_session', id);
+    if (!s || !stillDue(s) || this.stopped) return;
+    try {
+      await this.call(s, method, params(s));
+      if (heard) this.log(heard, { session: id });
+    } catch {
+      this.ctx.clock.setTimer(SUSPEND_NOTICE_RETRY_MS, () => void this.tellPeerUntilHeard(id, stillDue, method, params, heard));
+    }
   }
 
   /** Engine volumes replication owns (bases, pending and staging snapshots, test shadows). */
@@ -337,17 +348,11 @@ export class ReplicationService {
 
   /**
    * Tells the destination that a Synchronous session is in step again. Until it hears, it shows
-   * Synchronizing (Copying), so a notice lost to a short outage or a dropped call is sent again
-   * every SUSPEND_NOTICE_RETRY_MS while the session stays in step.
+   * Synchronizing (Copying), so the notice is repeated while the session stays in step.
    */
-  private async notifyInStep(id: string): Promise<void> {
-    const s = this.ctx.meta.get('replication_session', id);
-    if (!s || s.state !== 'OK' || !this.mirroring.has(id) || this.stopped) return;
-    try {
-      await this.call(s, RPC.setState, { sessionId: id, state: 'OK', pausedByUser: s.pausedByUser });
-    } catch {
-      this.ctx.clock.setTimer(SUSPEND_NOTICE_RETRY_MS, () => void this.notifyInStep(id));
-    }
+  private notifyInStep(id: string): Promise<void> {
+    const inStep = (s: ReplicationSession) => s.state === 'OK' && this.mirroring.has(id);
+    return this.tellPeerUntilHeard(id, inStep, RPC.setState, (s) => ({ sessionId: id, state: 'OK', pausedByUser: s.pausedByUser }));
   }
 
   /**
