@@ -4,10 +4,11 @@
 import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError, StateError } from '../core/errors.ts';
 import type { Policy, ReplicationRule, Volume } from '../core/model.ts';
-import { newSession, type ReplicationSession } from '../core/replication/model.ts';
+import { newSession, type MemberCopy, type ReplicationSession } from '../core/replication/model.ts';
 import type { VolumeService } from '../core/volumes.ts';
+import { learnFromSource, numberedMembers } from './member-copies.ts';
 import type { PeerTransport } from './transport.ts';
-import { RPC, type CreateDestinationParams, type CreateDestinationResult, type CycleBeginParams, type CycleBeginResult, type CycleExtentsParams } from './wire.ts';
+import { RPC, type CreateDestinationParams, type CreateDestinationResult, type CycleBeginParams, type CycleBeginResult, type CycleExtentsParams, type MemberResult, type MemberSpec } from './wire.ts';
 
 /** A user or scheduled snapshot of the source that this cycle's cut stands for. */
 export interface ReplicatedSnapshot {
@@ -95,6 +96,7 @@ export class DestinationSide {
         remoteVolume: p.resourceType === 'volume' && p.members[0]?.number !== undefined ? { number: p.members[0].number, name: p.members[0].name } : null,
         rpoSeconds: p.rpoSeconds,
         elementPairs: created.map((v, i) => ({ localVolumeId: v.id, remoteVolumeId: p.members[i]!.sourceVolumeId, localBaseSnapshotId: null })),
+        ...(groupId ? { memberCopies: this.memberCopies(undefined, created.map((v, i) => ({ localVolumeId: v.id, spec: p.members[i]! }))) } : {}),
         createdAtMs: nowMs,
       });
       await this.volumes.commitOrUndo(
@@ -135,11 +137,22 @@ export class DestinationSide {
     return {
       remoteResourceId: session.localResourceId,
       number: session.number,
-      members: session.elementPairs.map((e) => {
-        const v = this.ctx.meta.get('volume', e.localVolumeId);
-        return { sourceVolumeId: e.remoteVolumeId, remoteVolumeId: e.localVolumeId, ...(v ? { remoteVolumeNumber: v.number, remoteVolumeName: v.name } : {}) };
-      }),
+      members: session.elementPairs.map((e) => this.memberResult(session, e.remoteVolumeId, e.localVolumeId)),
     };
+  }
+
+  /** What the source learns about one member on this side. */
+  private memberResult(session: ReplicationSession, sourceVolumeId: string, localVolumeId: string): MemberResult {
+    const v = this.ctx.meta.get('volume', localVolumeId);
+    const copyNumber = session.memberCopies?.[localVolumeId]?.number;
+    return { sourceVolumeId, remoteVolumeId: localVolumeId, ...(v ? { remoteVolumeNumber: v.number, remoteVolumeName: v.name } : {}), ...(copyNumber !== undefined ? { copyNumber } : {}) };
+  }
+
+  /** A group's member copies after the source named its members (`members`: this side's volume and the source's spec). */
+  private memberCopies(existing: ReplicationSession['memberCopies'], members: { localVolumeId: string; spec: MemberSpec }[]): Record<string, MemberCopy> {
+    const numbered = numberedMembers(existing, members.map((m) => m.localVolumeId), () => this.hooks.allocateNumber());
+    for (const m of members) numbered[m.localVolumeId] = learnFromSource(numbered[m.localVolumeId]!, m.spec);
+    return numbered;
   }
 
   /** Opens a cycle: staging copies of the replica target for every member, sizes carried over. */
@@ -271,7 +284,7 @@ export class DestinationSide {
   }
 
   /** Group membership and sizes follow the source: new members get destination volumes. */
-  private async reconcileMembers(session: ReplicationSession, p: CycleBeginParams): Promise<{ sourceVolumeId: string; remoteVolumeId: string }[]> {
+  private async reconcileMembers(session: ReplicationSession, p: CycleBeginParams): Promise<MemberResult[]> {
     const current = this.session(session.id);
     const pairs = [...current.elementPairs];
     const result: { sourceVolumeId: string; remoteVolumeId: string }[] = [];
@@ -295,8 +308,10 @@ export class DestinationSide {
       if (v) this.ctx.meta.put('volume', { ...v, volumeGroupId: null });
       if (gone.localBaseSnapshotId) await this.ctx.store.deleteVolume(gone.localBaseSnapshotId).catch(() => undefined);
     }
-    this.ctx.meta.put('replication_session', { ...current, elementPairs: kept });
-    return result;
+    const memberCopies = current.resourceType === 'volume_group' ? this.memberCopies(current.memberCopies, kept.map((e) => ({ localVolumeId: e.localVolumeId, spec: p.members.find((m) => m.sourceVolumeId === e.remoteVolumeId)! }))) : undefined;
+    const updated: ReplicationSession = { ...current, elementPairs: kept, ...(memberCopies ? { memberCopies } : {}) };
+    this.ctx.meta.put('replication_session', updated);
+    return result.map((r) => this.memberResult(updated, r.sourceVolumeId, r.remoteVolumeId));
   }
 
   /**

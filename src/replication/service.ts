@@ -16,6 +16,7 @@ import type { JobRunner } from '../jobs/job-runner.ts';
 import { DestinationSide, type ReplicatedSnapshot } from './destination.ts';
 import { installSyncReceiver, SYNC_WRITE_TIMEOUT_MS, type MirroredIo, type RouteMode, type RouteSpec } from './mirrored-io.ts';
 import { CONTROL_RPC_TIMEOUT_MS, CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, PROGRESS_RECORD_INTERVAL_MS, SUSPEND_NOTICE_RETRY_MS, REC_CYCLE_INTERVAL_MS, REC_IDLE_POLL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
+import { highestNumber, learnFromDestination, numberedMembers, sameCopies } from './member-copies.ts';
 import { RecBufferMonitor } from './rec-buffer-monitor.ts';
 import type { RemoteSystemService } from './remote-systems.ts';
 import { shipExtents } from './shipper.ts';
@@ -147,7 +148,7 @@ export class ReplicationService {
 
   /** The next free copy session number on this system (ETERNUS copysession_id). */
   private allocateNumber(): number {
-    if (this.numberHighWater === null) this.numberHighWater = this.list().reduce((max, s) => (typeof s.number === 'number' ? Math.max(max, s.number) : max), -1);
+    if (this.numberHighWater === null) this.numberHighWater = this.list().reduce((max, s) => Math.max(max, highestNumber(s)), -1);
     this.numberHighWater += 1;
     return this.numberHighWater;
   }
@@ -157,10 +158,11 @@ export class ReplicationService {
     return this.shipped.get(id) ?? 0;
   }
 
-  /** Bytes changed on this side since the common base (what a resume or the next cycle ships). */
-  trackedBytes(s: ReplicationSession): number {
+  /** Bytes changed on this side since the common base (what a resume or the next cycle ships), of every member or of `onlyVolumeId`. */
+  trackedBytes(s: ReplicationSession, onlyVolumeId?: string): number {
     let total = 0;
     for (const p of s.elementPairs) {
+      if (onlyVolumeId !== undefined && p.localVolumeId !== onlyVolumeId) continue;
       if (!this.ctx.store.hasVolume(p.localVolumeId)) continue;
       for (const e of this.ctx.store.diff(p.localBaseSnapshotId, p.localVolumeId)) if (e.kind === 'data') total += e.lengthBytes;
     }
@@ -477,6 +479,7 @@ export class ReplicationService {
     const resourceName = kind === 'volume' ? members[0]!.name : this.groups.get(resourceId).name;
     const sessionId = this.ctx.ids.uuid();
     const sessionNumber = this.allocateNumber();
+    const memberCopies = kind === 'volume_group' ? numberedMembers(undefined, members.map((m) => m.id), () => this.allocateNumber()) : undefined;
     const created = await this.transport.call<CreateDestinationResult>(
       rs.peerSystemId,
       RPC.createDestination,
@@ -485,7 +488,7 @@ export class ReplicationService {
         resourceType: kind,
         resourceName,
         groupIsWriteOrderConsistent: kind === 'volume_group' ? this.groups.get(resourceId).isWriteOrderConsistent : false,
-        members: members.map((m) => ({ sourceVolumeId: m.id, remoteVolumeId: null, name: m.name, sizeBytes: m.sizeBytes, number: m.number })),
+        members: members.map((m) => ({ sourceVolumeId: m.id, remoteVolumeId: null, name: m.name, sizeBytes: m.sizeBytes, number: m.number, ...(memberCopies ? { copyNumber: memberCopies[m.id]!.number } : {}) })),
         rpoSeconds: RPO_MINUTES[rule.rpo] * 60,
         transferMode: rule.rpo === 'Zero' ? 'Synchronous' : 'Asynchronous',
         number: sessionNumber,
@@ -515,6 +518,7 @@ export class ReplicationService {
       remoteVolume: kind === 'volume' && created.result.members[0]?.remoteVolumeNumber !== undefined ? { number: created.result.members[0].remoteVolumeNumber, name: created.result.members[0].remoteVolumeName ?? members[0]!.name } : null,
       rpoSeconds: RPO_MINUTES[rule.rpo] * 60,
       elementPairs: created.result.members.map((m) => ({ localVolumeId: m.sourceVolumeId, remoteVolumeId: m.remoteVolumeId, localBaseSnapshotId: null })),
+      ...(memberCopies ? { memberCopies: learnFromDestination(memberCopies, created.result.members) } : {}),
       nextSyncMs: nowMs,
       progressPercentage: 0,
       createdAtMs: nowMs,
@@ -890,7 +894,16 @@ export class ReplicationService {
     const sessionId = s.id;
     const cycle = s.baseCycle + 1;
     const previousPending = s.pendingCycle;
-    const specs: MemberSpec[] = members.map((m) => ({ sourceVolumeId: m.id, remoteVolumeId: s.elementPairs.find((p) => p.localVolumeId === m.id)?.remoteVolumeId ?? null, name: m.name, sizeBytes: m.sizeBytes }));
+    // Members that joined the group since the last cycle get their copy session numbers now.
+    const copies = s.resourceType === 'volume_group' ? numberedMembers(s.memberCopies, members.map((m) => m.id), () => this.allocateNumber()) : undefined;
+    const specs: MemberSpec[] = members.map((m) => ({
+      sourceVolumeId: m.id,
+      remoteVolumeId: s.elementPairs.find((p) => p.localVolumeId === m.id)?.remoteVolumeId ?? null,
+      name: m.name,
+      sizeBytes: m.sizeBytes,
+      number: m.number,
+      ...(copies ? { copyNumber: copies[m.id]!.number } : {}),
+    }));
     // One consistent cut: every member's snapshot is issued in this turn, before any await. The
     // cut is now, or the user snapshot being replicated (copied, so the user may delete it).
     const cut = Promise.all(members.map((m) => this.ctx.store.snapshotVolume(userSnapshot && userSnapshot.sourceId === m.id ? userSnapshot.id : m.id, snapshotIds[m.id]!))).then(onCut);
@@ -905,6 +918,10 @@ export class ReplicationService {
       session = await this.resolveBaseMismatch(session, begin.destinationBaseCycle, previousPending, snapshotIds);
       begin = await this.call<CycleBeginResult>(session, RPC.cycleBegin, { sessionId, cycle: session.baseCycle + 1, baseCycle: session.baseCycle, members: specs });
       if (!begin.ok) throw new DomainError('STATE_INVALID', `The destination of session ${sessionId} is at cycle ${begin.destinationBaseCycle}, this side at ${session.baseCycle}.`);
+    }
+    if (copies) {
+      const learnt = learnFromDestination(copies, begin.members);
+      if (!sameCopies(learnt, session.memberCopies)) session = this.patch(sessionId, { memberCopies: learnt });
     }
     return { session, begin };
   }

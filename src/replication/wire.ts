@@ -35,6 +35,18 @@ export interface MemberSpec {
   sizeBytes: number;
   /** The source volume's number (ETERNUS volume_id), for the destination's copy-session view. */
   number?: number;
+  /** Volume group sessions: the source's copy session number for this member. */
+  copyNumber?: number;
+}
+
+/** What the destination tells the source about one member (create and cycle begin). */
+export interface MemberResult {
+  sourceVolumeId: string;
+  remoteVolumeId: string;
+  remoteVolumeNumber?: number;
+  remoteVolumeName?: string;
+  /** Volume group sessions: the destination's copy session number for this member. */
+  copyNumber?: number;
 }
 
 export interface CreateDestinationParams {
@@ -53,7 +65,7 @@ export interface CreateDestinationParams {
 
 export interface CreateDestinationResult {
   remoteResourceId: string;
-  members: { sourceVolumeId: string; remoteVolumeId: string; remoteVolumeNumber?: number; remoteVolumeName?: string }[];
+  members: MemberResult[];
   /** The destination's copy session number. */
   number?: number;
 }
@@ -85,7 +97,7 @@ export interface CycleBeginParams {
 export interface CycleBeginResult {
   ok: boolean;
   destinationBaseCycle: number;
-  members: { sourceVolumeId: string; remoteVolumeId: string }[];
+  members: MemberResult[];
 }
 
 export interface CycleExtentsParams {

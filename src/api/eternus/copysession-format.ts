@@ -1,5 +1,6 @@
 // Copy sessions as the ETERNUS dialect names them (research/eternus-api.md §2.2, §2.3): the core's
-// replication sessions of single volumes, seen from this box. Status and phase follow DESIGN §5.4;
+// replication sessions seen from this box, one copy session per volume session and one per member
+// of a volume group session (REC pairs volumes, not groups). Status and phase follow DESIGN §5.4;
 // field names are the vendor's, including `error_ocurrence_time`.
 import type { ReplicationSession } from '../../core/replication/model.ts';
 import { isEquivalent } from '../../core/replication/rules.ts';
@@ -11,13 +12,41 @@ import { ETERNUS_MB_BYTES } from './limits.ts';
 export type CopySessionStatus = 'Active' | 'Halt' | 'Error';
 export type CopySessionPhase = 'Copying' | 'Equivalent' | 'Suspend';
 
-export function copySessionHref(s: Pick<ReplicationSession, 'number'>): string {
-  return `${API_PREFIX}/copysession/${s.number}`;
+/**
+ * One REC copy session: a volume session, or one member of a volume group session. A member shares
+ * its session's state, modes and times; it has its own number, volumes and sizes.
+ */
+export interface CopySession {
+  session: ReplicationSession;
+  /** This box's copysession_id. */
+  number: number;
+  /** This box's volume of the pair. */
+  localVolumeId: string;
+  remoteNumber: number | null;
+  remoteVolume: { number: number; name: string } | null;
+  /** True for a member of a volume group session. */
+  member: boolean;
 }
 
-/** Sessions the ETERNUS dialect shows: those of single volumes (REC has no groups). */
-export function copySessions(services: Services): ReplicationSession[] {
-  return services.replication.list().filter((s) => s.resourceType === 'volume' && s.state !== 'Deleting');
+export function copySessionHref(c: Pick<CopySession, 'number'>): string {
+  return `${API_PREFIX}/copysession/${c.number}`;
+}
+
+/** Every copy session on this box, by number. Group members show once both boxes numbered them (at creation, or at the first cycle after a member joins). */
+export function copySessions(services: Services): CopySession[] {
+  const found: CopySession[] = [];
+  for (const s of services.replication.list()) {
+    if (s.state === 'Deleting') continue;
+    if (s.resourceType === 'volume') {
+      found.push({ session: s, number: s.number, localVolumeId: s.elementPairs[0]?.localVolumeId ?? s.localResourceId, remoteNumber: s.remoteNumber, remoteVolume: s.remoteVolume, member: false });
+      continue;
+    }
+    for (const p of s.elementPairs) {
+      const copy = s.memberCopies?.[p.localVolumeId];
+      if (copy) found.push({ session: s, number: copy.number, localVolumeId: p.localVolumeId, remoteNumber: copy.remoteNumber, remoteVolume: copy.remoteVolume, member: true });
+    }
+  }
+  return found.sort((a, b) => a.number - b.number);
 }
 
 export function statusPhase(services: Services, s: ReplicationSession): { status: CopySessionStatus; phase: CopySessionPhase } {
@@ -52,32 +81,46 @@ interface Ends {
   sizeBytes: number;
 }
 
-function ends(services: Services, s: ReplicationSession): Ends {
-  const v = services.ctx.meta.get('volume', s.elementPairs[0]?.localVolumeId ?? s.localResourceId);
+function ends(services: Services, c: CopySession): Ends {
+  const v = services.ctx.meta.get('volume', c.localVolumeId);
   return {
     local: v ? { number: v.number, href: volumeHref(v), name: v.name } : null,
     // The partner's volume lives on the other box: its number and name, no href here.
-    remote: s.remoteVolume ? { number: s.remoteVolume.number, href: null, name: s.remoteVolume.name } : null,
+    remote: c.remoteVolume ? { number: c.remoteVolume.number, href: null, name: c.remoteVolume.name } : null,
     sizeBytes: v?.sizeBytes ?? 0,
   };
 }
 
-export function formatCopySession(services: Services, s: ReplicationSession): Record<string, unknown> {
+/**
+ * Bytes not yet on the destination, and those changed here since the common base while stopped.
+ * A running cycle counts what it has left to ship; a group member cannot tell its share of
+ * that, so it counts its own changes since the base, which the cycle is shipping.
+ */
+function dataSizes(services: Services, c: CopySession, status: CopySessionStatus, phase: CopySessionPhase): { uncopiedBytes: number; trackedBytes: number } {
+  const { replication } = services;
+  const s = c.session;
+  const only = c.member ? c.localVolumeId : undefined;
+  const stopped = phase === 'Suspend' || status !== 'Active';
+  const trackedBytes = stopped ? replication.trackedBytes(s, only) : 0;
+  if (phase === 'Equivalent' && status === 'Active') return { uncopiedBytes: 0, trackedBytes };
+  const running = c.member ? null : replication.uncopiedBytes(s.id);
+  return { uncopiedBytes: running ?? (s.role === 'Source' ? replication.trackedBytes(s, only) : 0), trackedBytes };
+}
+
+export function formatCopySession(services: Services, c: CopySession): Record<string, unknown> {
+  const s = c.session;
   const { status, phase } = statusPhase(services, s);
-  const e = ends(services, s);
+  const e = ends(services, c);
   const isSource = s.role === 'Source';
   const source = isSource ? e.local : e.remote;
   const destination = isSource ? e.remote : e.local;
   const rs = services.ctx.meta.get('remote_system', s.remoteSystemId);
   const nowMs = services.ctx.clock.nowMs();
-  const stopped = phase === 'Suspend' || status !== 'Active';
-  const tracked = stopped ? services.replication.trackedBytes(s) : 0;
-  const running = services.replication.uncopiedBytes(s.id);
-  const uncopied = phase === 'Equivalent' && status === 'Active' ? 0 : running ?? (isSource ? services.replication.trackedBytes(s) : 0);
+  const sizes = dataSizes(services, c, status, phase);
   const suspending = services.replication.isSuspending(s.id);
   return {
-    copysession_id: s.number,
-    copysession_href: copySessionHref(s),
+    copysession_id: c.number,
+    copysession_href: copySessionHref(c),
     type: 'REC',
     status,
     source_volume_number: source?.number ?? null,
@@ -95,14 +138,14 @@ export function formatCopySession(services: Services, s: ReplicationSession): Re
     backup_time: s.lastSyncMs === null ? null : isoSeconds(s.lastSyncMs),
     error_ocurrence_time: s.errorCode && s.errorAtMs ? isoSeconds(s.errorAtMs) : null,
     total_data_size: capacityMb(e.sizeBytes),
-    uncopied_data_size: mbUp(uncopied),
+    uncopied_data_size: mbUp(sizes.uncopiedBytes),
     progress: phase === 'Equivalent' || (phase === 'Suspend' && s.baseCycle > 0) ? 100 : (s.progressPercentage ?? 0),
     requestor: 'REST',
     resolution: null,
     generation: null,
     generation_count: null,
-    tracking_data_size: mbUp(tracked),
-    remote_copysession_id: s.remoteNumber,
+    tracking_data_size: mbUp(sizes.trackedBytes),
+    remote_copysession_id: c.remoteNumber,
     transfer_mode: transferMode(s),
     split_mode: s.splitMode,
     recovery_mode: s.recoveryMode,
@@ -112,9 +155,10 @@ export function formatCopySession(services: Services, s: ReplicationSession): Re
 }
 
 /** One volume's copy relations (§2.3): as a source it lists its destinations, as a destination its source. */
-export function formatVolumeCopySession(services: Services, s: ReplicationSession): Record<string, unknown> {
+export function formatVolumeCopySession(services: Services, c: CopySession): Record<string, unknown> {
+  const s = c.session;
   const { status, phase } = statusPhase(services, s);
-  const e = ends(services, s);
+  const e = ends(services, c);
   const isSource = s.role === 'Source';
   const rs = services.ctx.meta.get('remote_system', s.remoteSystemId);
   const times = {
@@ -133,8 +177,8 @@ export function formatVolumeCopySession(services: Services, s: ReplicationSessio
     source_volume_href: null,
     source_volume_name: isSource ? null : (e.remote?.name ?? null),
     source_boxid: isSource ? null : (rs?.boxId ?? null),
-    copysession_href: isSource ? null : copySessionHref(s),
-    remote_copysession_id: isSource ? null : s.remoteNumber,
+    copysession_href: isSource ? null : copySessionHref(c),
+    remote_copysession_id: isSource ? null : c.remoteNumber,
     ...(isSource ? { backup_time: null, error_ocurrence_time: null, status: null, phase: null } : { ...times, status, phase }),
     is_manual_snapshot: false,
     is_data_tracking_disabled: false,
@@ -146,8 +190,8 @@ export function formatVolumeCopySession(services: Services, s: ReplicationSessio
             destination_volume_name: e.remote?.name ?? null,
             destination_boxid: rs?.boxId ?? null,
             backup_type: 'Remote_Mirror',
-            copysession_href: copySessionHref(s),
-            remote_copysession_id: s.remoteNumber,
+            copysession_href: copySessionHref(c),
+            remote_copysession_id: c.remoteNumber,
             ...times,
             status,
             phase,

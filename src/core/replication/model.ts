@@ -38,6 +38,19 @@ export interface ElementPair {
   localBaseSnapshotId: string | null;
 }
 
+/**
+ * One member of a volume group session as the ETERNUS dialect shows it: a REC copy session of its
+ * own (REC pairs volumes, not groups). Numbers are per system, like the session's own.
+ */
+export interface MemberCopy {
+  /** This system's copy session number for the member. */
+  number: number;
+  /** The partner's copy session number for the same member, once learnt. */
+  remoteNumber: number | null;
+  /** The partner's volume of the member: its number and name on the other box. */
+  remoteVolume: { number: number; name: string } | null;
+}
+
 export interface FailoverTest {
   /** Hidden volume that keeps receiving cycles while hosts use the destination volume. */
   shadowVolumeIds: Record<string, string>;
@@ -70,6 +83,12 @@ export interface ReplicationSession {
   /** Set while the user paused the session (PowerStore pause). */
   pausedByUser: boolean;
   elementPairs: ElementPair[];
+  /**
+   * Volume group sessions: the member copy sessions, keyed by this system's member volume id.
+   * Each side numbers its members when the session is created or a member joins, and learns the
+   * partner's numbers and volumes at creation and at every cycle begin.
+   */
+  memberCopies?: Record<string, MemberCopy>;
   /** Counts completed cycles; both sides agree on it after every commit. */
   baseCycle: number;
   /** Bumped on every failover; the side with the higher generation is right about roles. */

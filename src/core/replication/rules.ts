@@ -126,7 +126,10 @@ export function checkRecAction(session: ReplicationSession, action: RecAction, o
     throw new StateError(`Cannot ${action} copy session ${session.number} (state ${state}, transfer mode ${session.transferMode}): ${why}.`, 'replication_session', session.id);
   };
   if (TRANSIENT.includes(state)) throw new OperationInProgressError(session);
-  if (session.resourceType !== 'volume') refuse('volume group sessions are managed through the PowerStore dialect');
+  // A volume group session shows as one copy session per member; suspending or resuming any of
+  // them acts on the whole group (its cycles are one consistent cut). Its modes, direction and
+  // life belong to the PowerStore dialect, where the group is one session.
+  if (session.resourceType !== 'volume' && action !== 'suspend' && action !== 'resume') refuse('it is a member of a volume group session, whose configuration, direction and deletion are managed through the PowerStore dialect');
   switch (action) {
     case 'suspend':
       if (state === 'Error') refuse('a session in Error cannot be suspended; delete it with force');

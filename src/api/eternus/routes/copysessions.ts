@@ -9,7 +9,7 @@
 // names the session in progress_href_list (§2.6), so the source box first makes sure the remote
 // box answers: a suspend that cannot ship its last cycle is refused instead of "succeeding".
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, ForbiddenError, ValidationError } from '../../../core/errors.ts';
+import { DomainError, ForbiddenError, StateError, ValidationError } from '../../../core/errors.ts';
 import type { User } from '../../../core/model.ts';
 import type { RecoveryMode, ReplicationSession, SplitMode, TransferMode } from '../../../core/replication/model.ts';
 import { checkRecAction } from '../../../core/replication/rules.ts';
@@ -19,7 +19,7 @@ import type { EternusApi } from '../api-context.ts';
 import { parseIntegerId } from '../api-context.ts';
 import { requirePolicy } from '../auth.ts';
 import { readBody } from '../body.ts';
-import { copySessionHref, copySessions, formatCopySession, formatVolumeCopySession } from '../copysession-format.ts';
+import { copySessionHref, copySessions, formatCopySession, formatVolumeCopySession, type CopySession } from '../copysession-format.ts';
 import { ETERNUS_VOLUME_ID_MAX } from '../limits.ts';
 import { listEnvelope, parseListQuery, project } from '../query.ts';
 import type { EternusExtension } from '../plugin.ts';
@@ -40,25 +40,42 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
   const { services } = api;
   const { replication } = services;
 
-  const byNumber = (raw: string): ReplicationSession => {
+  const byNumber = (raw: string): CopySession => {
     const number = parseIntegerId('copysession_id', raw, COPYSESSION_ID_MAX);
-    const s = copySessions(services).find((x) => x.number === number);
-    if (!s) throw new DomainError('NOT_FOUND', `copysession_id ${raw} does not exist`, { kind: 'replication_session', id: raw });
-    return s;
+    const c = copySessions(services).find((x) => x.number === number);
+    if (!c) throw new DomainError('NOT_FOUND', `copysession_id ${raw} does not exist`, { kind: 'replication_session', id: raw });
+    return c;
   };
-  /** Tenant users act only on sessions whose volume on this box belongs to their tenant. */
-  const requireLocalTenant = (user: User, s: ReplicationSession) => {
+  /** Tenant users act only on sessions whose volume on this box belongs to their tenant (for a group member: every member's). */
+  const requireLocalTenant = (user: User, c: CopySession) => {
     if (user.tenant === null) return;
-    const v = services.ctx.meta.get('volume', s.elementPairs[0]?.localVolumeId ?? s.localResourceId);
-    if (v?.tenant !== user.tenant) throw new ForbiddenError(`copy session ${s.number}: the local volume does not belong to tenant ${user.tenant}`);
+    for (const volumeId of c.member ? c.session.elementPairs.map((p) => p.localVolumeId) : [c.localVolumeId]) {
+      const v = services.ctx.meta.get('volume', volumeId);
+      if (v?.tenant !== user.tenant) throw new ForbiddenError(`copy session ${c.number}: ${c.member ? `volume ${v?.name ?? volumeId} of its volume group` : 'the local volume'} does not belong to tenant ${user.tenant}`);
+    }
   };
+  /**
+   * A group member is suspended and resumed with its whole group; everything else about the group
+   * (modes, direction, deletion) is the PowerStore dialect's, where the group is one session.
+   */
+  const requireVolumeSession = (c: CopySession, action: string) => {
+    if (!c.member) return;
+    const group = services.ctx.meta.get('volume_group', c.session.localResourceId);
+    throw new StateError(
+      `Cannot ${action} copy session ${c.number}: it is a member of the replication session of volume group ${group?.name ?? c.session.localResourceId}, which is managed through the PowerStore dialect (replication_session ${c.session.id}); suspend and resume act on all its members`,
+      'replication_session',
+      c.session.id,
+    );
+  };
+  /** The copy sessions an action on `c` acts on: itself, or every member of its group. */
+  const actedOn = (c: CopySession): string[] => (c.member ? copySessions(services).filter((x) => x.session.id === c.session.id).map(copySessionHref) : [copySessionHref(c)]);
   const refuseTenant = (user: User, what: string) => {
     if (user.tenant !== null) throw new ForbiddenError(`tenant users cannot ${what} REC sessions`);
   };
-  const done = (s: ReplicationSession) => async () => [copySessionHref(s)];
+  const done = (s: { number: number }) => async () => [copySessionHref(s)];
   /** A 202 with the job of one action on one session, done once the core call made before it returned. */
-  const submitDone = (request: FastifyRequest, reply: FastifyReply, action: string, s: ReplicationSession, operation: string) =>
-    reply.code(202).send(api.submit(request, { resourceType: 'copysession', action, steps: [{ operation, resourceHref: copySessionHref(s), run: done(s) }] }));
+  const submitDone = (request: FastifyRequest, reply: FastifyReply, action: string, c: CopySession, operation: string) =>
+    reply.code(202).send(api.submit(request, { resourceType: 'copysession', action, steps: [{ operation, resourceHref: copySessionHref(c), run: async () => actedOn(c) }] }));
   /**
    * A normal suspend on the source box ships a last cycle, which needs the remote box. Boxes learn
    * of a lost link from heartbeats or a failed call, so a suspend right after the link went down
@@ -66,7 +83,8 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
    * first: a link failure halts the session at once, and the request gets the same 409 as any
    * halted session; a peer that does not answer otherwise is 503 0150. No job, nothing changed.
    */
-  const requireLinkForNormalSuspend = async (s: ReplicationSession) => {
+  const requireLinkForNormalSuspend = async (c: CopySession) => {
+    const s = c.session;
     checkRecAction(s, 'suspend', { force: false, backlog: replication.hasBacklog(s) }); // state first (409)
     if (s.role !== 'Source') return; // the destination box forwards the request, which fails 503 by itself
     try {
@@ -75,7 +93,7 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
       const now = replication.get(s.id);
       checkRecAction(now, 'suspend', { force: false, backlog: replication.hasBacklog(now) });
       const reason = error instanceof Error ? error.message : String(error);
-      throw new DomainError('PEER_UNREACHABLE', `a normal suspend of copy session ${s.number} needs the remote box, which did not answer (${reason}); use is_forced`);
+      throw new DomainError('PEER_UNREACHABLE', `a normal suspend of copy session ${c.number} needs the remote box, which did not answer (${reason}); use is_forced`);
     }
   };
 
@@ -85,8 +103,8 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
     const query = parseListQuery(request.url, ['fields', 'last_get_id', 'copysession_id']);
     const filter = idList(request.url, 'copysession_id');
     const items = copySessions(services)
-      .filter((s) => filter === null || filter.includes(s.number))
-      .map((s) => formatCopySession(services, s));
+      .filter((c) => filter === null || filter.includes(c.number))
+      .map((c) => formatCopySession(services, c));
     return listEnvelope(request.url, 'copysession', 'copysession_id', items, query);
   });
 
@@ -97,9 +115,9 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
 
   const volumeItems = (user: User) =>
     copySessions(services)
-      .map((s) => ({ s, v: services.ctx.meta.get('volume', s.elementPairs[0]?.localVolumeId ?? s.localResourceId) }))
+      .map((c) => ({ c, v: services.ctx.meta.get('volume', c.localVolumeId) }))
       .filter(({ v }) => v && (user.tenant === null || v.tenant === user.tenant))
-      .map(({ s }) => formatVolumeCopySession(services, s));
+      .map(({ c }) => formatVolumeCopySession(services, c));
 
   app.get('/volume/copysession', async (request) => {
     const query = parseListQuery(request.url, ['fields', 'last_get_id', 'volume_id', 'is_copy_source_volume']);
@@ -184,8 +202,8 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
   app.patch<Id>('/copysession/:id', async (request, reply) => {
     const user = api.user(request);
     requirePolicy(user, 'Copy_Session_Management');
-    const s = byNumber(request.params.id);
-    requireLocalTenant(user, s);
+    const c = byNumber(request.params.id);
+    requireLocalTenant(user, c);
     const body = readBody(request.body, { transfer_mode: 'string', split_mode: 'string', recovery_mode: 'string' });
     const change: { transferMode?: TransferMode; splitMode?: SplitMode; recoveryMode?: RecoveryMode } = {};
     if (body.transfer_mode !== undefined) change.transferMode = checkEnum('transfer_mode', body.transfer_mode, TRANSFER_MODES);
@@ -194,8 +212,9 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
     // Nothing to change is bad input, not a job that does nothing.
     if (Object.keys(change).length === 0) throw new ValidationError('give at least one of transfer_mode, split_mode, recovery_mode', 'transfer_mode');
     api.jobs.checkRoom();
-    const modes = await replication.recModify(s.id, change);
-    return submitDone(request, reply, 'modify', s, `set advanced-copy-session -session-id ${s.number} -transfer-mode ${modes.transferMode.toLowerCase()} -recovery-mode ${modes.recoveryMode.toLowerCase()}`);
+    requireVolumeSession(c, 'modify');
+    const modes = await replication.recModify(c.session.id, change);
+    return submitDone(request, reply, 'modify', c, `set advanced-copy-session -session-id ${c.number} -transfer-mode ${modes.transferMode.toLowerCase()} -recovery-mode ${modes.recoveryMode.toLowerCase()}`);
   });
 
   // ---- suspend, resume, reverse
@@ -203,11 +222,12 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
   app.post<Id>('/copysession/:id/suspend', async (request, reply) => {
     const user = api.user(request);
     requirePolicy(user, 'Copy_Session_Management');
-    const s = byNumber(request.params.id);
-    requireLocalTenant(user, s);
+    const c = byNumber(request.params.id);
+    const s = c.session;
+    requireLocalTenant(user, c);
     const force = readBody(request.body, { is_forced: 'boolean' }).is_forced ?? false;
     api.jobs.checkRoom();
-    if (!force) await requireLinkForNormalSuspend(s);
+    if (!force) await requireLinkForNormalSuspend(c);
     const { completion } = await replication.recSuspend(s.id, force);
     // Consistency (PowerStore RPO sessions show as Consistency too): the job succeeds once the
     // suspend is under way; the session shows its end.
@@ -216,14 +236,14 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
     const answer = api.submit(request, {
       resourceType: 'copysession',
       action: 'suspend',
-      progressHrefs: lags ? [copySessionHref(s)] : [],
+      progressHrefs: lags ? actedOn(c) : [],
       steps: [
         {
-          operation: `suspend advanced-copy-session -session-id ${s.number}${force ? ' -force' : ''}`,
-          resourceHref: copySessionHref(s),
+          operation: `suspend advanced-copy-session -session-id ${c.number}${force ? ' -force' : ''}`,
+          resourceHref: copySessionHref(c),
           run: async () => {
             if (!lags) await completion;
-            return [copySessionHref(s)];
+            return actedOn(c);
           },
         },
       ],
@@ -238,19 +258,22 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
     const list = body.copysession_id_list!;
     if (list.length === 0) throw new ValidationError('copysession_id_list must name at least one copy session', 'copysession_id_list');
     if (new Set(list).size !== list.length) throw new ValidationError('copysession_id_list names a copy session twice', 'copysession_id_list');
-    const sessions = list.map((n) => byNumber(String(n)));
-    for (const s of sessions) requireLocalTenant(user, s);
+    const copies = list.map((n) => byNumber(String(n)));
+    for (const c of copies) requireLocalTenant(user, c);
     const force = body.is_forced ?? false;
+    // Members of one volume group are suspended together: one step for the group, named by the
+    // first of them in the list, however many of its members the list names.
+    const steps = copies.filter((c, i) => copies.findIndex((x) => x.session.id === c.session.id) === i);
     const answer = api.submit(request, {
       resourceType: 'copysession',
       action: 'suspend',
       continueOnError: true,
-      steps: sessions.map((s) => ({
-        operation: `suspend advanced-copy-session -session-id ${s.number}${force ? ' -force' : ''}`,
-        resourceHref: copySessionHref(s),
+      steps: steps.map((c) => ({
+        operation: `suspend advanced-copy-session -session-id ${c.number}${force ? ' -force' : ''}`,
+        resourceHref: copySessionHref(c),
         run: async () => {
-          await (await replication.recSuspend(s.id, force)).completion;
-          return [copySessionHref(s)];
+          await (await replication.recSuspend(c.session.id, force)).completion;
+          return actedOn(c);
         },
       })),
     });
@@ -260,23 +283,24 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
   app.post<Id>('/copysession/:id/resume', async (request, reply) => {
     const user = api.user(request);
     requirePolicy(user, 'Copy_Session_Management');
-    const s = byNumber(request.params.id);
-    requireLocalTenant(user, s);
+    const c = byNumber(request.params.id);
+    requireLocalTenant(user, c);
     readBody(request.body, {});
     api.jobs.checkRoom();
-    await replication.recResume(s.id);
-    return submitDone(request, reply, 'resume', s, `resume advanced-copy-session -session-id ${s.number}`);
+    await replication.recResume(c.session.id);
+    return submitDone(request, reply, 'resume', c, `resume advanced-copy-session -session-id ${c.number}`);
   });
 
   app.post<Id>('/copysession/:id/reverse', async (request, reply) => {
     const user = api.user(request);
     requirePolicy(user, 'Copy_Session_Management');
     refuseTenant(user, 'reverse');
-    const s = byNumber(request.params.id);
+    const c = byNumber(request.params.id);
     readBody(request.body, {});
     api.jobs.checkRoom();
-    await replication.recReverse(s.id);
-    return submitDone(request, reply, 'reverse', s, `reverse advanced-copy-session -session-id ${s.number}`);
+    requireVolumeSession(c, 'reverse');
+    await replication.recReverse(c.session.id);
+    return submitDone(request, reply, 'reverse', c, `reverse advanced-copy-session -session-id ${c.number}`);
   });
 
   // ---- delete
@@ -285,15 +309,16 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
     const user = api.user(request);
     requirePolicy(user, 'Copy_Session_Management');
     refuseTenant(user, 'delete');
-    const s = byNumber(request.params.id);
+    const c = byNumber(request.params.id);
     const query = new URLSearchParams(request.url.split('?')[1] ?? '');
     for (const key of query.keys()) if (key !== 'is_forced') throw new ValidationError(`unknown query parameter ${key}`, key);
     const forcedRaw = query.get('is_forced');
     if (forcedRaw !== null && forcedRaw !== 'true' && forcedRaw !== 'false') throw new ValidationError(`is_forced must be true or false, got ${JSON.stringify(forcedRaw)}`, 'is_forced');
     const force = readBody(request.body, { is_forced: 'boolean' }).is_forced ?? forcedRaw === 'true';
     api.jobs.checkRoom();
-    await replication.recDelete(s.id, force);
-    return submitDone(request, reply, 'delete', s, `stop advanced-copy -session-id ${s.number}${force ? ' -force' : ''}`);
+    requireVolumeSession(c, 'delete');
+    await replication.recDelete(c.session.id, force);
+    return submitDone(request, reply, 'delete', c, `stop advanced-copy -session-id ${c.number}${force ? ' -force' : ''}`);
   });
 }
 
