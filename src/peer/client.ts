@@ -5,7 +5,8 @@ import { constants, type ClientHttp2Session, type ClientHttp2Stream, type Incomi
 import type { Clock, TimerHandle } from '../core/clock.ts';
 import { DomainError, ValidationError } from '../core/errors.ts';
 import { fromWireError, unreachable } from './errors.ts';
-import { faultDelay, type FaultController } from './faults.ts';
+import { passFaultPoint } from './fault-point.ts';
+import type { FaultController } from './faults.ts';
 import { PEER_CALL_TIMEOUT_MS_DEFAULT, PEER_JSON_BYTES_MAX, PEER_PAYLOAD_BYTES_MAX } from './limits.ts';
 import type { PeerConnector } from './connector.ts';
 import { LaneClient } from './lane-client.ts';
@@ -107,13 +108,11 @@ class OutgoingCall {
   }
 
   private async send(): Promise<void> {
-    const verdict = this.link.faults.decide(this.peerSystemId, this.request.payload?.length ?? 0);
-    if (verdict.action === 'refuse') {
-      const linkDown = this.link.faults.isLinkDown(this.peerSystemId);
-      this.fail(unreachable(this.peerSystemId, verdict.reason), linkDown);
-      return;
-    }
-    await faultDelay(verdict.delayMs);
+    const passed = passFaultPoint(this.link.faults, this.peerSystemId, this.request.payload?.length ?? 0, {
+      isSettled: () => this.settled,
+      fail: (error, linkFailure) => this.fail(error, linkFailure),
+    });
+    if (!(await passed)) return;
     let session: ClientHttp2Session;
     try {
       session = await this.link.connector.session(this.peerSystemId);

@@ -7,7 +7,7 @@ import type { TimerHandle } from '../core/clock.ts';
 import { DomainError } from '../core/errors.ts';
 import type { CallResult, ClientLink } from './client.ts';
 import { fromWireError, unreachable } from './errors.ts';
-import { faultDelay } from './faults.ts';
+import { passFaultPoint } from './fault-point.ts';
 import { decodeResponse, encodeRequest, FrameSplitter } from './lane-wire.ts';
 import { parseJson } from './wire.ts';
 
@@ -72,18 +72,15 @@ export class LaneClient {
   }
 
   private async send(callId: number, call: PendingCall, json: Buffer, payload: Buffer | null): Promise<void> {
-    const verdict = this.link.faults.decide(this.peerSystemId, payload?.length ?? 0);
-    if (verdict.action === 'refuse') {
-      const linkDown = this.link.faults.isLinkDown(this.peerSystemId);
-      const error = unreachable(this.peerSystemId, verdict.reason);
-      if (linkDown) this.link.reportLinkFailure(this.peerSystemId, error);
-      call.reject(error);
-      return;
-    }
-    if (verdict.delayMs > 0) await faultDelay(verdict.delayMs);
-    // Timed out during the delay: the caller has moved on (a mirrored write's session halted and
-    // may be resyncing), so the request must not reach the peer late.
-    if (call.settled) return;
+    const passed = passFaultPoint(this.link.faults, this.peerSystemId, payload?.length ?? 0, {
+      isSettled: () => call.settled,
+      fail: (error, linkFailure) => {
+        if (linkFailure) this.link.reportLinkFailure(this.peerSystemId, error);
+        call.reject(error);
+      },
+    });
+    // Awaited only when held by a delay: otherwise a call on an open lane is written in the turn it was made.
+    if (passed !== true && !(await passed)) return;
     let lane: Lane;
     try {
       lane = this.lane && usable(this.lane) ? this.lane : await this.open();
