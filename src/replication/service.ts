@@ -1,7 +1,6 @@
 // Replication sessions: created and deleted by protection-policy assignment, driven by the RPO
 // schedule and by user actions (sync, pause, resume, failover, reprotect, failover test), and
 // kept right across link loss. The rules of what is allowed when live in core/replication/rules.
-import type { TimerHandle } from '../core/clock.ts';
 import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError, StateError, ValidationError } from '../core/errors.ts';
 import type { Policy, Volume } from '../core/model.ts';
@@ -16,10 +15,11 @@ import type { JobRunner } from '../jobs/job-runner.ts';
 import { DestinationSide, type ReplicatedSnapshot } from './destination.ts';
 import { installSyncReceiver, SYNC_WRITE_TIMEOUT_MS, type MirroredIo, type RouteMode, type RouteSpec } from './mirrored-io.ts';
 import { CONTROL_RPC_TIMEOUT_MS, CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, PROGRESS_RECORD_INTERVAL_MS, SUSPEND_NOTICE_RETRY_MS, REC_CYCLE_INTERVAL_MS, REC_IDLE_POLL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
-import { highestNumber, learnFromDestination, numberedMembers, sameCopies } from './member-copies.ts';
+import { learnFromDestination, numberedMembers, sameCopies } from './member-copies.ts';
 import { RecBufferMonitor } from './rec-buffer-monitor.ts';
 import type { RemoteSystemService } from './remote-systems.ts';
 import { shipExtents } from './shipper.ts';
+import { ReplicationRuntime, type Log, type SessionSchedule } from './session-runtime.ts';
 import type { PeerTransport } from './transport.ts';
 import {
   RPC,
@@ -39,8 +39,6 @@ export interface FailoverOptions {
   failoverSnapshotId: string | null;
 }
 
-type Log = (message: string, fields?: Record<string, unknown>) => void;
-
 /** An ETERNUS REC session to create (research §2.4); the caller checked the modes. */
 export interface RecCreateSpec {
   localVolumeId: string;
@@ -53,10 +51,8 @@ export interface RecCreateSpec {
 
 export class ReplicationService {
   readonly destination: DestinationSide;
-  private readonly chains = new Map<string, Promise<unknown>>();
-  private readonly timers = new Map<string, TimerHandle>();
-  private readonly cancelled = new Set<string>();
-  private readonly cycleSnapshots = new Set<string>();
+  /** What the parts share: session records, per-session exclusion, timers, flags, peer calls. */
+  private readonly runtime: ReplicationRuntime;
   /** Data bytes shipped per session since start (the `cycle committed` log has each cycle's). */
   private readonly shipped = new Map<string, number>();
   /** Bytes of the cycle running now per session, for the ETERNUS uncopied_data_size. */
@@ -65,17 +61,11 @@ export class ReplicationService {
   private readonly suspending = new Set<string>();
   /** Local volumes being paired by a REC create in flight. */
   private readonly pairing = new Set<string>();
-  private numberHighWater: number | null = null;
-  private stopped = false;
-  /** Synchronous source sessions whose volumes are mirrored now (in step: state OK, Equivalent). */
-  private readonly mirroring = new Set<string>();
   /** Synchronous sessions with split mode Manual whose path is down: host writes fail (EIO). */
   private readonly splitFailed = new Set<string>();
   /** This system's REC Buffer setting (Tandem control API /rec_buffer). */
   readonly recBuffer: RecBufferSettings;
   private readonly bufferMonitor: RecBufferMonitor;
-  /** Consistency sessions whose buffer-overload halt is queued behind the running cycle. */
-  private readonly bufferHalting = new Set<string>();
 
   constructor(
     private readonly ctx: CoreContext,
@@ -89,10 +79,20 @@ export class ReplicationService {
     /** Host I/O as NBD uses it; null where no NBD serves (synchronous mode then never mirrors). */
     private readonly io: MirroredIo | null = null,
   ) {
+    const schedule: SessionSchedule = {
+      arm: (id) => this.arm(id),
+      armIdlePoll: (id) => this.armIdlePoll(id),
+      runSoon: (id) => this.runSoon(id),
+      cycle: (id) => this.cycle(id),
+    };
+    this.runtime = new ReplicationRuntime(ctx, transport, log, schedule, (s) => {
+      this.bufferMonitor.observe(s);
+      this.refreshRoutes();
+    });
     this.destination = new DestinationSide(ctx, volumes, transport, {
       replicaTarget: (session, volumeId) => session.failoverTest?.shadowVolumeIds[volumeId] ?? volumeId,
       onCommitted: () => undefined,
-      allocateNumber: () => this.allocateNumber(),
+      allocateNumber: () => this.runtime.allocateNumber(),
     });
     this.recBuffer = new RecBufferSettings(ctx.meta);
     this.bufferMonitor = new RecBufferMonitor({
@@ -124,7 +124,7 @@ export class ReplicationService {
       if (s.pendingCommit) await this.destination.finishCommit(s.id, null);
       // A synchronous source in step before the restart is not mirroring now: it resyncs first.
       const wasMirroring = s.role === 'Source' && s.transferMode === 'Synchronous' && s.state === 'OK';
-      if (s.state === 'Synchronizing' || s.state === 'Initializing' || wasMirroring) this.put({ ...this.get(s.id), state: s.baseCycle === 0 ? 'Initializing' : 'System_Paused', errorCode: wasMirroring ? 'PEER_UNREACHABLE' : this.get(s.id).errorCode });
+      if (s.state === 'Synchronizing' || s.state === 'Initializing' || wasMirroring) this.runtime.put({ ...this.get(s.id), state: s.baseCycle === 0 ? 'Initializing' : 'System_Paused', errorCode: wasMirroring ? 'PEER_UNREACHABLE' : this.get(s.id).errorCode });
       this.arm(s.id);
     }
     this.refreshRoutes();
@@ -135,22 +135,15 @@ export class ReplicationService {
   private migrate(): void {
     for (const s of this.list()) {
       if (typeof s.number === 'number' && s.splitMode && s.recoveryMode && s.remoteNumber !== undefined && s.remoteVolume !== undefined) continue;
-      this.put({
+      this.runtime.put({
         ...s,
-        number: typeof s.number === 'number' ? s.number : this.allocateNumber(),
+        number: typeof s.number === 'number' ? s.number : this.runtime.allocateNumber(),
         splitMode: s.splitMode ?? 'Manual',
         recoveryMode: s.recoveryMode ?? 'Automatic',
         remoteNumber: s.remoteNumber ?? null,
         remoteVolume: s.remoteVolume ?? null,
       });
     }
-  }
-
-  /** The next free copy session number on this system (ETERNUS copysession_id). */
-  private allocateNumber(): number {
-    if (this.numberHighWater === null) this.numberHighWater = this.list().reduce((max, s) => Math.max(max, highestNumber(s)), -1);
-    this.numberHighWater += 1;
-    return this.numberHighWater;
   }
 
   /** Data bytes shipped by this system's cycles of a session since the process started. */
@@ -190,17 +183,17 @@ export class ReplicationService {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.runtime.markStopped();
     this.bufferMonitor.stop();
-    for (const t of this.timers.values()) t.cancel();
-    this.timers.clear();
-    for (const s of this.list()) this.cancelled.add(s.id);
-    await Promise.allSettled([...this.chains.values()]);
+    for (const t of this.runtime.timers.values()) t.cancel();
+    this.runtime.timers.clear();
+    for (const s of this.list()) this.runtime.cancelled.add(s.id);
+    await this.runtime.settle();
   }
 
   /** Resolves when no operation or cycle is queued on any session (tests, shutdown). */
   async idle(): Promise<void> {
-    while (this.chains.size > 0) await Promise.allSettled([...this.chains.values()]);
+    return this.runtime.idle();
   }
 
   /**
@@ -210,29 +203,13 @@ export class ReplicationService {
    */
   private retrySuspendNotice(id: string): void {
     this.ctx.clock.setTimer(SUSPEND_NOTICE_RETRY_MS, () =>
-      void this.tellPeerUntilHeard(id, (s) => s.state === 'Suspended', RPC.recSuspended, () => ({ sessionId: id }), 'peer told of forced suspend'),
+      void this.runtime.tellPeerUntilHeard(id, (s) => s.state === 'Suspended', RPC.recSuspended, () => ({ sessionId: id }), 'peer told of forced suspend'),
     );
-  }
-
-  /**
-   * Sends a notice to the peer now and, while it fails and `stillDue` holds for the session, again
-   * every SUSPEND_NOTICE_RETRY_MS: a notice lost to a short outage or a dropped call is not lost.
-   * `params` is built from the session as it is at each attempt.
-   */
-  private async tellPeerUntilHeard(id: string, stillDue: (s: ReplicationSession) => boolean, method: string, params: (s: ReplicationSession) => unknown, heard?: string): Promise<void> {
-    const s = this.ctx.meta.get('replication_session', id);
-    if (!s || !stillDue(s) || this.stopped) return;
-    try {
-      await this.call(s, method, params(s));
-      if (heard) this.log(heard, { session: id });
-    } catch {
-      this.ctx.clock.setTimer(SUSPEND_NOTICE_RETRY_MS, () => void this.tellPeerUntilHeard(id, stillDue, method, params, heard));
-    }
   }
 
   /** Engine volumes replication owns (bases, pending and staging snapshots, test shadows). */
   internalVolumeIds(): Set<string> {
-    const ids = new Set<string>([...this.cycleSnapshots, ...this.destination.openStagingIds()]);
+    const ids = new Set<string>([...this.runtime.cycleSnapshots, ...this.destination.openStagingIds()]);
     for (const s of this.list()) {
       for (const p of s.elementPairs) if (p.localBaseSnapshotId) ids.add(p.localBaseSnapshotId);
       for (const id of Object.values(s.pendingCycle?.snapshotIds ?? {})) ids.add(id);
@@ -251,19 +228,11 @@ export class ReplicationService {
   // ---------------------------------------------------------------- queries
 
   list(): ReplicationSession[] {
-    return this.ctx.meta.list('replication_session');
+    return this.runtime.list();
   }
 
   get(id: string): ReplicationSession {
-    const s = this.ctx.meta.get('replication_session', id);
-    if (!s) throw new NotFoundError('replication_session', id);
-    return s;
-  }
-
-  private put(s: ReplicationSession): void {
-    this.ctx.meta.put('replication_session', s);
-    this.bufferMonitor.observe(s);
-    this.refreshRoutes();
+    return this.runtime.get(id);
   }
 
   // ---------------------------------------------------------------- synchronous mode
@@ -281,21 +250,21 @@ export class ReplicationService {
     if (!this.io) return;
     const wanted = new Map<string, RouteSpec>();
     const sessions = this.list();
-    for (const id of [...this.mirroring, ...this.splitFailed]) {
+    for (const id of [...this.runtime.mirroring, ...this.splitFailed]) {
       if (!sessions.some((s) => s.id === id)) {
-        this.mirroring.delete(id);
+        this.runtime.mirroring.delete(id);
         this.splitFailed.delete(id);
       }
     }
     for (const s of sessions) {
       if (!this.isSyncSource(s)) {
-        this.mirroring.delete(s.id);
+        this.runtime.mirroring.delete(s.id);
         this.splitFailed.delete(s.id);
         continue;
       }
-      if (this.mirroring.has(s.id) && s.state !== 'OK' && s.state !== 'Failing_Over') this.mirroring.delete(s.id);
+      if (this.runtime.mirroring.has(s.id) && s.state !== 'OK' && s.state !== 'Failing_Over') this.runtime.mirroring.delete(s.id);
       if (this.splitFailed.has(s.id) && (s.state !== 'System_Paused' || s.splitMode !== 'Manual')) this.splitFailed.delete(s.id);
-      const mode: RouteMode = this.mirroring.has(s.id) ? 'mirror' : this.splitFailed.has(s.id) ? 'fail' : 'local';
+      const mode: RouteMode = this.runtime.mirroring.has(s.id) ? 'mirror' : this.splitFailed.has(s.id) ? 'fail' : 'local';
       for (const p of s.elementPairs) wanted.set(p.localVolumeId, { sessionId: s.id, peerSystemId: s.peerSystemId, remoteVolumeId: p.remoteVolumeId, mode, baseCycle: s.baseCycle });
     }
     this.io.setRoutes(wanted);
@@ -303,7 +272,7 @@ export class ReplicationService {
 
   /** Whether a synchronous session mirrors host writes now. */
   isMirroring(id: string): boolean {
-    return this.mirroring.has(id);
+    return this.runtime.mirroring.has(id);
   }
 
   /**
@@ -312,15 +281,15 @@ export class ReplicationService {
    * until the path returns or an operator suspends the session.
    */
   private onMirrorFailure(sessionId: string, error: unknown): void {
-    if (!this.mirroring.has(sessionId)) return;
+    if (!this.runtime.mirroring.has(sessionId)) return;
     const s = this.ctx.meta.get('replication_session', sessionId);
-    this.mirroring.delete(sessionId);
+    this.runtime.mirroring.delete(sessionId);
     if (!s) return this.refreshRoutes();
     this.log('mirrored write failed: session halted', { session: sessionId, splitMode: s.splitMode, error: String(error) });
     // Manual split keeps RPO 0: whatever the peer's reason, the source refuses writes it cannot mirror.
     if (s.splitMode === 'Manual') this.splitFailed.add(sessionId);
-    this.patch(sessionId, { state: 'System_Paused', errorCode: error instanceof DomainError ? error.code : 'INTERNAL', errorAtMs: this.ctx.clock.nowMs() });
-    void this.notifyPeer(this.get(sessionId), 'System_Paused');
+    this.runtime.patch(sessionId, { state: 'System_Paused', errorCode: error instanceof DomainError ? error.code : 'INTERNAL', errorAtMs: this.ctx.clock.nowMs() });
+    void this.runtime.notifyPeer(this.get(sessionId), 'System_Paused');
     this.arm(sessionId);
   }
 
@@ -332,15 +301,15 @@ export class ReplicationService {
    */
   private async enterMirroring(id: string): Promise<void> {
     const s = this.ctx.meta.get('replication_session', id);
-    if (!s || !this.io || !this.isSyncSource(s) || this.mirroring.has(id) || this.stopped || this.cancelled.has(id)) return;
+    if (!s || !this.io || !this.isSyncSource(s) || this.runtime.mirroring.has(id) || this.runtime.stopped || this.runtime.cancelled.has(id)) return;
     if (s.state !== 'Synchronizing' && s.state !== 'Initializing') return;
     const releases = await Promise.all(s.elementPairs.map((p) => this.io!.hold(p.localVolumeId)));
     try {
       if (this.hasBacklog(this.get(id))) await this.cycleTo(id, null);
       const after = this.get(id);
-      if (after.state !== 'Synchronizing' || after.baseCycle === 0 || this.hasBacklog(after) || this.cancelled.has(id)) return;
-      this.mirroring.add(id);
-      this.patch(id, { state: 'OK', progressPercentage: null, errorCode: null, errorAtMs: null });
+      if (after.state !== 'Synchronizing' || after.baseCycle === 0 || this.hasBacklog(after) || this.runtime.cancelled.has(id)) return;
+      this.runtime.mirroring.add(id);
+      this.runtime.patch(id, { state: 'OK', progressPercentage: null, errorCode: null, errorAtMs: null });
     } finally {
       for (const release of releases) release();
     }
@@ -353,8 +322,8 @@ export class ReplicationService {
    * Synchronizing (Copying), so the notice is repeated while the session stays in step.
    */
   private notifyInStep(id: string): Promise<void> {
-    const inStep = (s: ReplicationSession) => s.state === 'OK' && this.mirroring.has(id);
-    return this.tellPeerUntilHeard(id, inStep, RPC.setState, (s) => ({ sessionId: id, state: 'OK', pausedByUser: s.pausedByUser }));
+    const inStep = (s: ReplicationSession) => s.state === 'OK' && this.runtime.mirroring.has(id);
+    return this.runtime.tellPeerUntilHeard(id, inStep, RPC.setState, (s) => ({ sessionId: id, state: 'OK', pausedByUser: s.pausedByUser }));
   }
 
   /**
@@ -374,29 +343,24 @@ export class ReplicationService {
       const cycle = current.baseCycle + 1;
       for (const p of current.elementPairs) {
         const snapshotId = this.ctx.ids.uuid();
-        this.cycleSnapshots.add(snapshotId);
+        this.runtime.cycleSnapshots.add(snapshotId);
         await this.ctx.store.snapshotVolume(p.localVolumeId, snapshotId);
         snapshotIds[p.localVolumeId] = snapshotId;
       }
-      this.patch(id, { pendingCycle: { cycle, snapshotIds } });
+      this.runtime.patch(id, { pendingCycle: { cycle, snapshotIds } });
       sent = true;
-      await this.call(current, RPC.syncCheckpoint, { sessionId: id, cycle, baseCycle: current.baseCycle, syncedAtMs: startMs });
+      await this.runtime.call(current, RPC.syncCheckpoint, { sessionId: id, cycle, baseCycle: current.baseCycle, syncedAtMs: startMs });
       await this.recordCommitted(id, cycle, current.elementPairs.map((p) => ({ localVolumeId: p.localVolumeId, remoteVolumeId: p.remoteVolumeId, snapshotId: snapshotIds[p.localVolumeId]! })), startMs, current.state);
     } catch (error) {
       if (!sent) for (const snapshotId of Object.values(snapshotIds)) await this.ctx.store.deleteVolume(snapshotId).catch(() => undefined);
       this.onMirrorFailure(id, error);
       throw error;
     } finally {
-      for (const snapshotId of Object.values(snapshotIds)) this.cycleSnapshots.delete(snapshotId);
+      for (const snapshotId of Object.values(snapshotIds)) this.runtime.cycleSnapshots.delete(snapshotId);
       for (const release of releases) release();
     }
   }
 
-  private patch(id: string, changes: Partial<ReplicationSession>): ReplicationSession {
-    const next = { ...this.get(id), ...changes };
-    this.put(next);
-    return next;
-  }
 
   // ---------------------------------------------------------------- policy hooks
 
@@ -428,7 +392,7 @@ export class ReplicationService {
       policyRulesChanged: (policy, previous) => this.policyRulesChanged(policy, previous),
       replicationRuleChanged: (rule) => {
         for (const s of this.list().filter((s) => s.replicationRuleId === rule.id && s.role === 'Source')) {
-          this.patch(s.id, { rpoSeconds: RPO_MINUTES[rule.rpo] * 60 });
+          this.runtime.patch(s.id, { rpoSeconds: RPO_MINUTES[rule.rpo] * 60 });
           this.arm(s.id);
         }
       },
@@ -478,8 +442,8 @@ export class ReplicationService {
     const members = this.membersOf(kind, resourceId);
     const resourceName = kind === 'volume' ? members[0]!.name : this.groups.get(resourceId).name;
     const sessionId = this.ctx.ids.uuid();
-    const sessionNumber = this.allocateNumber();
-    const memberCopies = kind === 'volume_group' ? numberedMembers(undefined, members.map((m) => m.id), () => this.allocateNumber()) : undefined;
+    const sessionNumber = this.runtime.allocateNumber();
+    const memberCopies = kind === 'volume_group' ? numberedMembers(undefined, members.map((m) => m.id), () => this.runtime.allocateNumber()) : undefined;
     const created = await this.transport.call<CreateDestinationResult>(
       rs.peerSystemId,
       RPC.createDestination,
@@ -498,7 +462,7 @@ export class ReplicationService {
       { timeoutMs: CONTROL_RPC_TIMEOUT_MS },
     );
     const nowMs = this.ctx.clock.nowMs();
-    this.put(
+    this.runtime.put(
       newSession({
       id: sessionId,
       role: 'Source',
@@ -526,17 +490,17 @@ export class ReplicationService {
       snapshotWatermark: this.volumes.highestNumber(),
       }),
     );
-    setImmediate(() => void this.exclusive(sessionId, () => this.cycle(sessionId)).catch(() => undefined));
+    setImmediate(() => void this.runtime.exclusive(sessionId, () => this.cycle(sessionId)).catch(() => undefined));
   }
 
   private deleteSessionInBackground(session: ReplicationSession): void {
-    this.patch(session.id, { state: 'Deleting' });
-    this.cancelled.add(session.id);
-    this.timers.get(session.id)?.cancel();
+    this.runtime.patch(session.id, { state: 'Deleting' });
+    this.runtime.cancelled.add(session.id);
+    this.runtime.timers.get(session.id)?.cancel();
     this.jobs.submit(
       { resourceType: 'replication_session', resourceAction: 'delete', resourceId: session.id, resourceName: null, description: `Delete replication session ${session.id}`, user: 'system' },
       () =>
-        this.exclusive(session.id, async () => {
+        this.runtime.exclusive(session.id, async () => {
           await this.transport.call(session.peerSystemId, RPC.deleteSession, { sessionId: session.id }, { timeoutMs: CONTROL_RPC_TIMEOUT_MS }).catch((e) => {
             this.log('peer did not confirm session deletion; it will on reconnect', { session: session.id, error: String(e) });
           });
@@ -551,8 +515,8 @@ export class ReplicationService {
     const session = this.ctx.meta.get('replication_session', sessionId);
     if (!session) return;
     await this.destination.abort(sessionId);
-    this.timers.get(sessionId)?.cancel();
-    this.timers.delete(sessionId);
+    this.runtime.timers.get(sessionId)?.cancel();
+    this.runtime.timers.delete(sessionId);
     await this.ctx.lock.run(async () => {
       this.ctx.meta.transaction(() => {
         this.ctx.meta.delete('replication_session', sessionId);
@@ -569,7 +533,7 @@ export class ReplicationService {
     this.refreshRoutes();
     const internal = [...session.elementPairs.map((p) => p.localBaseSnapshotId), ...Object.values(session.pendingCycle?.snapshotIds ?? {}), ...Object.values(session.failoverTest?.shadowVolumeIds ?? {})];
     for (const id of internal) if (id) await this.ctx.store.deleteVolume(id).catch(() => undefined);
-    this.cancelled.delete(sessionId);
+    this.runtime.cancelled.delete(sessionId);
   }
 
   private clearReplicaPolicy(session: ReplicationSession): void {
@@ -588,8 +552,8 @@ export class ReplicationService {
     this.transport.handle(RPC.deleteSession, async ({ params, fromSystemId }) => {
       const s = this.ctx.meta.get('replication_session', params.sessionId as string);
       if (s && s.peerSystemId === fromSystemId) {
-        this.cancelled.add(s.id);
-        await this.exclusive(s.id, () => this.dropSessionLocally(s.id));
+        this.runtime.cancelled.add(s.id);
+        await this.runtime.exclusive(s.id, () => this.dropSessionLocally(s.id));
       }
       return { result: {} };
     });
@@ -619,10 +583,10 @@ export class ReplicationService {
     });
     this.transport.handle(RPC.recSuspended, async ({ params, fromSystemId }) => {
       const s = own(params, fromSystemId);
-      this.cancelled.add(s.id);
+      this.runtime.cancelled.add(s.id);
       await this.destination.abort(s.id);
       // The halt (if any) ends here as on the source box: Suspend shows no error.
-      this.patch(s.id, { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null });
+      this.runtime.patch(s.id, { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null });
       return { result: {} };
     });
     this.transport.handle(RPC.recResume, async ({ params, fromSystemId }) => {
@@ -637,7 +601,7 @@ export class ReplicationService {
     this.transport.handle(RPC.recSetModes, async ({ params, fromSystemId }) => {
       const s = own(params, fromSystemId);
       const modes = params.modes as RecModes;
-      this.patch(s.id, { transferMode: modes.transferMode, splitMode: modes.splitMode, recoveryMode: modes.recoveryMode });
+      this.runtime.patch(s.id, { transferMode: modes.transferMode, splitMode: modes.splitMode, recoveryMode: modes.recoveryMode });
       return { result: {} };
     });
     this.transport.handle(RPC.syncGrow, async ({ params, fromSystemId }) => {
@@ -663,39 +627,22 @@ export class ReplicationService {
 
   private applyPeerState(s: ReplicationSession, state: SessionState, pausedByUser?: boolean, error: Partial<Pick<ReplicationSession, 'errorCode' | 'errorAtMs'>> = {}): void {
     if (state === 'Paused') {
-      this.cancelled.add(s.id);
-      this.patch(s.id, { state: 'Paused', pausedByUser: true });
+      this.runtime.cancelled.add(s.id);
+      this.runtime.patch(s.id, { state: 'Paused', pausedByUser: true });
     } else if (s.state === 'Paused') {
-      this.cancelled.delete(s.id);
+      this.runtime.cancelled.delete(s.id);
       // A resume ends a halt the pause came from (the peer records a halt's cause): no error shows.
-      this.patch(s.id, { state: resumedState(s), pausedByUser: false, errorCode: null, errorAtMs: null });
+      this.runtime.patch(s.id, { state: resumedState(s), pausedByUser: false, errorCode: null, errorAtMs: null });
       if (s.role === 'Source') void this.runSoon(s.id);
     } else {
-      this.patch(s.id, { state, pausedByUser: pausedByUser ?? s.pausedByUser, ...error });
+      this.runtime.patch(s.id, { state, pausedByUser: pausedByUser ?? s.pausedByUser, ...error });
     }
-  }
-
-  /** Tells the peer the session's state; `error` also gives it the halt's cause and time. */
-  private async notifyPeer(s: ReplicationSession, state: SessionState, error?: { code: string; atMs: number }): Promise<void> {
-    const params = { sessionId: s.id, state, pausedByUser: s.pausedByUser, ...(error ? { errorCode: error.code, errorAtMs: error.atMs } : {}) };
-    await this.transport.call(s.peerSystemId, RPC.setState, params, { timeoutMs: CONTROL_RPC_TIMEOUT_MS }).catch(() => undefined);
   }
 
   // ---------------------------------------------------------------- cycles (source side)
 
-  /** Runs fn after every earlier operation on the session: one operation at a time. */
-  private exclusive<T>(sessionId: string, fn: () => Promise<T>): Promise<T> {
-    const previous = this.chains.get(sessionId) ?? Promise.resolve();
-    const next = previous.catch(() => undefined).then(fn);
-    this.chains.set(sessionId, next);
-    void next.catch(() => undefined).finally(() => {
-      if (this.chains.get(sessionId) === next) this.chains.delete(sessionId);
-    });
-    return next;
-  }
-
   private runSoon(sessionId: string): Promise<void> {
-    return this.exclusive(sessionId, () => this.cycle(sessionId)).catch(() => undefined);
+    return this.runtime.exclusive(sessionId, () => this.cycle(sessionId)).catch(() => undefined);
   }
 
   /**
@@ -704,10 +651,10 @@ export class ReplicationService {
    * runnable does nothing: resume and reprotect arm it again.
    */
   private arm(sessionId: string): void {
-    this.timers.get(sessionId)?.cancel();
-    this.timers.delete(sessionId);
+    this.runtime.timers.get(sessionId)?.cancel();
+    this.runtime.timers.delete(sessionId);
     const s = this.ctx.meta.get('replication_session', sessionId);
-    if (!s || s.role !== 'Source' || this.stopped) return;
+    if (!s || s.role !== 'Source' || this.runtime.stopped) return;
     // Synchronous has no schedule; a halted one with recovery Automatic retries (the link may be fine).
     const intervalMs = this.cycleIntervalMs(s) ?? (s.transferMode === 'Synchronous' && s.state === 'System_Paused' ? CYCLE_RETRY_MS : null);
     if (intervalMs === null) return;
@@ -716,11 +663,11 @@ export class ReplicationService {
     const nowMs = this.ctx.clock.nowMs();
     let dueMs = s.lastSyncMs === null ? nowMs : s.lastSyncMs + intervalMs;
     if (s.state === 'System_Paused') dueMs = Math.max(dueMs, nowMs + CYCLE_RETRY_MS);
-    if (s.nextSyncMs !== dueMs) this.patch(sessionId, { nextSyncMs: dueMs });
-    this.timers.set(
+    if (s.nextSyncMs !== dueMs) this.runtime.patch(sessionId, { nextSyncMs: dueMs });
+    this.runtime.timers.set(
       sessionId,
       this.ctx.clock.setTimer(Math.max(0, dueMs - nowMs), () => {
-        this.timers.delete(sessionId);
+        this.runtime.timers.delete(sessionId);
         const current = this.ctx.meta.get('replication_session', sessionId);
         if (current && ['OK', 'System_Paused', 'Initializing'].includes(current.state)) void this.runSoon(sessionId);
       }),
@@ -734,13 +681,13 @@ export class ReplicationService {
    * each poll would be a metadata transaction ten times a second.
    */
   private armIdlePoll(sessionId: string): void {
-    this.timers.get(sessionId)?.cancel();
-    this.timers.set(
+    this.runtime.timers.get(sessionId)?.cancel();
+    this.runtime.timers.set(
       sessionId,
       this.ctx.clock.setTimer(REC_IDLE_POLL_MS, () => {
-        this.timers.delete(sessionId);
+        this.runtime.timers.delete(sessionId);
         const current = this.ctx.meta.get('replication_session', sessionId);
-        if (current && current.state === 'OK' && !this.stopped) void this.runSoon(sessionId);
+        if (current && current.state === 'OK' && !this.runtime.stopped) void this.runSoon(sessionId);
       }),
     );
   }
@@ -765,10 +712,10 @@ export class ReplicationService {
    */
   private async cycle(sessionId: string): Promise<void> {
     // In step, the destination already has every write: a cycle is a checkpoint (new base).
-    if (this.mirroring.has(sessionId)) return this.checkpoint(sessionId);
+    if (this.runtime.mirroring.has(sessionId)) return this.checkpoint(sessionId);
     for (const snapshot of this.snapshotsToReplicate(sessionId)) {
       await this.cycleTo(sessionId, snapshot);
-      this.patchIfPresent(sessionId, { snapshotWatermark: snapshot.number });
+      this.runtime.patchIfPresent(sessionId, { snapshotWatermark: snapshot.number });
     }
     let shipped = await this.cycleTo(sessionId, null);
     const s = this.ctx.meta.get('replication_session', sessionId);
@@ -790,18 +737,13 @@ export class ReplicationService {
       .sort((a, b) => a.number - b.number);
   }
 
-  private patchIfPresent(id: string, changes: Partial<ReplicationSession>): void {
-    const current = this.ctx.meta.get('replication_session', id);
-    if (current) this.put({ ...current, ...changes });
-  }
-
   /** One cycle: consistent snapshots, ship diff(base, cut) into staging, commit, new base. */
   private async cycleTo(sessionId: string, userSnapshot: Volume | null): Promise<number> {
     let s = this.ctx.meta.get('replication_session', sessionId);
-    if (!s || s.role !== 'Source' || this.stopped) return 0;
+    if (!s || s.role !== 'Source' || this.runtime.stopped) return 0;
     if (!['OK', 'System_Paused', 'Initializing', 'Synchronizing', 'Failing_Over', 'Reprotecting'].includes(s.state)) return 0;
     // Halted (or about to halt) for REC buffer overload: nothing ships until a forced suspend and a resume.
-    if (this.bufferHalting.has(sessionId) || isBufferOverloadHalt(s)) return 0;
+    if (this.runtime.bufferHalting.has(sessionId) || isBufferOverloadHalt(s)) return 0;
     // Through: changes are tracked against the base and nothing is shipped.
     if (s.transferMode === 'Through' && s.state !== 'Failing_Over' && s.state !== 'Reprotecting') return 0;
     // Consistency and Stack: a cycle with nothing to ship is skipped, and the source looks again
@@ -810,7 +752,7 @@ export class ReplicationService {
       this.armIdlePoll(sessionId);
       return 0;
     }
-    this.cancelled.delete(sessionId);
+    this.runtime.cancelled.delete(sessionId);
     const startMs = this.ctx.clock.nowMs();
     const startState = s.state;
     const workingState: SessionState = s.baseCycle === 0 ? 'Initializing' : startState === 'Failing_Over' || startState === 'Reprotecting' ? startState : 'Synchronizing';
@@ -821,7 +763,7 @@ export class ReplicationService {
     try {
       const members = this.membersOf(s.resourceType, s.localResourceId);
       snapshotIds = Object.fromEntries(members.map((m) => [m.id, this.ctx.ids.uuid()]));
-      for (const id of Object.values(snapshotIds)) this.cycleSnapshots.add(id);
+      for (const id of Object.values(snapshotIds)) this.runtime.cycleSnapshots.add(id);
       const opened = await this.cutAndBegin(s, members, snapshotIds, userSnapshot, workingState, () => (phaseMs.snapshot = this.ctx.clock.nowMs() - startMs));
       s = opened.session;
       const begin = opened.begin;
@@ -853,11 +795,11 @@ export class ReplicationService {
             const percent = totalBytes === 0 ? 99 : Math.min(99, Math.floor((doneBytes / totalBytes) * 100));
             const current = this.ctx.meta.get('replication_session', sessionId);
             if (current && current.progressPercentage !== percent) {
-              this.put({ ...current, progressPercentage: percent });
+              this.runtime.put({ ...current, progressPercentage: percent });
               progressRecordedAtMs = nowMs;
             }
           },
-          () => this.cancelled.has(sessionId),
+          () => this.runtime.cancelled.has(sessionId),
         );
       }
       phaseMs.ship = this.ctx.clock.nowMs() - startMs;
@@ -865,7 +807,7 @@ export class ReplicationService {
       const snapshot = userSnapshot
         ? { name: userSnapshot.name, description: userSnapshot.description, creatorType: userSnapshot.creatorType, createdByRuleName: userSnapshot.createdByRuleName, expirationTimestampMs: userSnapshot.expirationTimestampMs, sourceTimestampMs: userSnapshot.createdAtMs }
         : null;
-      await this.call(s, RPC.cycleCommit, { sessionId, cycle: thisCycle, syncedAtMs: userSnapshot ? userSnapshot.createdAtMs : startMs, snapshot });
+      await this.runtime.call(s, RPC.cycleCommit, { sessionId, cycle: thisCycle, syncedAtMs: userSnapshot ? userSnapshot.createdAtMs : startMs, snapshot });
       phaseMs.commit = this.ctx.clock.nowMs() - startMs;
       await this.recordCommitted(sessionId, thisCycle, pairs.map((p) => ({ localVolumeId: p.member.id, remoteVolumeId: p.remoteVolumeId, snapshotId: snapshotIds[p.member.id]! })), startMs, startState);
       this.shipped.set(sessionId, (this.shipped.get(sessionId) ?? 0) + totalBytes);
@@ -880,7 +822,7 @@ export class ReplicationService {
       throw error;
     } finally {
       this.cycleBytes.delete(sessionId);
-      for (const id of Object.values(snapshotIds)) this.cycleSnapshots.delete(id);
+      for (const id of Object.values(snapshotIds)) this.runtime.cycleSnapshots.delete(id);
       this.arm(sessionId);
     }
   }
@@ -895,7 +837,7 @@ export class ReplicationService {
     const cycle = s.baseCycle + 1;
     const previousPending = s.pendingCycle;
     // Members that joined the group since the last cycle get their copy session numbers now.
-    const copies = s.resourceType === 'volume_group' ? numberedMembers(s.memberCopies, members.map((m) => m.id), () => this.allocateNumber()) : undefined;
+    const copies = s.resourceType === 'volume_group' ? numberedMembers(s.memberCopies, members.map((m) => m.id), () => this.runtime.allocateNumber()) : undefined;
     const specs: MemberSpec[] = members.map((m) => ({
       sourceVolumeId: m.id,
       remoteVolumeId: s.elementPairs.find((p) => p.localVolumeId === m.id)?.remoteVolumeId ?? null,
@@ -907,27 +849,23 @@ export class ReplicationService {
     // One consistent cut: every member's snapshot is issued in this turn, before any await. The
     // cut is now, or the user snapshot being replicated (copied, so the user may delete it).
     const cut = Promise.all(members.map((m) => this.ctx.store.snapshotVolume(userSnapshot && userSnapshot.sourceId === m.id ? userSnapshot.id : m.id, snapshotIds[m.id]!))).then(onCut);
-    const opening = this.call<CycleBeginResult>(s, RPC.cycleBegin, { sessionId, cycle, baseCycle: s.baseCycle, members: specs });
+    const opening = this.runtime.call<CycleBeginResult>(s, RPC.cycleBegin, { sessionId, cycle, baseCycle: s.baseCycle, members: specs });
     // Both settle before either failure is thrown, so that cycleFailed finds the cut in place.
     const [cutDone, openDone] = await Promise.allSettled([cut, opening]);
     if (cutDone.status === 'rejected') throw cutDone.reason;
     if (openDone.status === 'rejected') throw openDone.reason;
-    let session = this.patch(sessionId, { state: workingState, pendingCycle: { cycle, snapshotIds }, progressPercentage: 0, errorCode: null });
+    let session = this.runtime.patch(sessionId, { state: workingState, pendingCycle: { cycle, snapshotIds }, progressPercentage: 0, errorCode: null });
     let begin = openDone.value;
     if (!begin.ok) {
       session = await this.resolveBaseMismatch(session, begin.destinationBaseCycle, previousPending, snapshotIds);
-      begin = await this.call<CycleBeginResult>(session, RPC.cycleBegin, { sessionId, cycle: session.baseCycle + 1, baseCycle: session.baseCycle, members: specs });
+      begin = await this.runtime.call<CycleBeginResult>(session, RPC.cycleBegin, { sessionId, cycle: session.baseCycle + 1, baseCycle: session.baseCycle, members: specs });
       if (!begin.ok) throw new DomainError('STATE_INVALID', `The destination of session ${sessionId} is at cycle ${begin.destinationBaseCycle}, this side at ${session.baseCycle}.`);
     }
     if (copies) {
       const learnt = learnFromDestination(copies, begin.members);
-      if (!sameCopies(learnt, session.memberCopies)) session = this.patch(sessionId, { memberCopies: learnt });
+      if (!sameCopies(learnt, session.memberCopies)) session = this.runtime.patch(sessionId, { memberCopies: learnt });
     }
     return { session, begin };
-  }
-
-  private async call<T>(s: ReplicationSession, method: string, params: unknown): Promise<T> {
-    return (await this.transport.call<T>(s.peerSystemId, method, params, { timeoutMs: CONTROL_RPC_TIMEOUT_MS })).result;
   }
 
   private async recordCommitted(sessionId: string, cycle: number, pairs: { localVolumeId: string; remoteVolumeId: string; snapshotId: string }[], startMs: number, startState: SessionState): Promise<void> {
@@ -935,9 +873,9 @@ export class ReplicationService {
     const oldBases = s.elementPairs.map((p) => p.localBaseSnapshotId).filter((id): id is string => Boolean(id));
     const nowMs = this.ctx.clock.nowMs();
     // A synchronous session is OK (in step) only while it mirrors; a resync cycle leaves it Synchronizing.
-    const resyncing = s.transferMode === 'Synchronous' && s.role === 'Source' && !this.mirroring.has(sessionId);
+    const resyncing = s.transferMode === 'Synchronous' && s.role === 'Source' && !this.runtime.mirroring.has(sessionId);
     const endState: SessionState = startState === 'Failing_Over' || startState === 'Reprotecting' ? startState : s.state === 'Paused' || s.state === 'Suspended' ? s.state : resyncing ? 'Synchronizing' : 'OK';
-    this.put({
+    this.runtime.put({
       ...s,
       elementPairs: pairs.map((p) => ({ localVolumeId: p.localVolumeId, remoteVolumeId: p.remoteVolumeId, localBaseSnapshotId: p.snapshotId })),
       baseCycle: cycle,
@@ -959,12 +897,12 @@ export class ReplicationService {
       // The last commit reached the destination but not our records: its cut is the common base.
       const pairs = s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: previousPending.snapshotIds[p.localVolumeId] ?? null }));
       for (const p of s.elementPairs) if (p.localBaseSnapshotId) await this.ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
-      return this.patch(s.id, { elementPairs: pairs, baseCycle: destinationBaseCycle, pendingCycle: { cycle: destinationBaseCycle + 1, snapshotIds: current } });
+      return this.runtime.patch(s.id, { elementPairs: pairs, baseCycle: destinationBaseCycle, pendingCycle: { cycle: destinationBaseCycle + 1, snapshotIds: current } });
     }
     this.log('base mismatch: full resynchronisation', { session: s.id, local: s.baseCycle, destination: destinationBaseCycle });
-    await this.call(s, RPC.becomeDestination, { sessionId: s.id, generation: s.generation, prepareForBaseCycle: -1 });
+    await this.runtime.call(s, RPC.becomeDestination, { sessionId: s.id, generation: s.generation, prepareForBaseCycle: -1 });
     for (const p of s.elementPairs) if (p.localBaseSnapshotId) await this.ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
-    return this.patch(s.id, { elementPairs: s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })), baseCycle: 0 });
+    return this.runtime.patch(s.id, { elementPairs: s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })), baseCycle: 0 });
   }
 
   private async cycleFailed(sessionId: string, error: unknown, snapshotIds: Record<string, string>, commitSent: boolean, startState: SessionState): Promise<void> {
@@ -972,17 +910,17 @@ export class ReplicationService {
     this.log('cycle failed', { session: sessionId, error: String(error) });
     if (!commitSent) {
       for (const id of Object.values(snapshotIds)) await this.ctx.store.deleteVolume(id).catch(() => undefined);
-      if (s?.pendingCycle && Object.values(s.pendingCycle.snapshotIds).every((id) => Object.values(snapshotIds).includes(id))) this.patch(sessionId, { pendingCycle: null });
+      if (s?.pendingCycle && Object.values(s.pendingCycle.snapshotIds).every((id) => Object.values(snapshotIds).includes(id))) this.runtime.patch(sessionId, { pendingCycle: null });
     }
     const current = this.ctx.meta.get('replication_session', sessionId);
     if (!current || current.state === 'Deleting') return;
-    if (current.state === 'Paused' || current.state === 'Suspended' || this.cancelled.has(sessionId)) {
-      await this.call(current, RPC.cycleAbort, { sessionId }).catch(() => undefined);
+    if (current.state === 'Paused' || current.state === 'Suspended' || this.runtime.cancelled.has(sessionId)) {
+      await this.runtime.call(current, RPC.cycleAbort, { sessionId }).catch(() => undefined);
       return;
     }
     const code = error instanceof DomainError ? error.code : 'INTERNAL';
     const next: SessionState = startState === 'Initializing' && current.baseCycle === 0 ? 'System_Paused' : 'System_Paused';
-    this.patch(sessionId, { state: next, errorCode: code, errorAtMs: current.errorAtMs ?? this.ctx.clock.nowMs(), progressPercentage: null });
+    this.runtime.patch(sessionId, { state: next, errorCode: code, errorAtMs: current.errorAtMs ?? this.ctx.clock.nowMs(), progressPercentage: null });
   }
 
   // ---------------------------------------------------------------- actions
@@ -990,25 +928,25 @@ export class ReplicationService {
   sync(id: string): Promise<void> {
     const s = this.get(id);
     checkAction(s, 'sync');
-    return this.exclusive(id, () => this.cycle(id));
+    return this.runtime.exclusive(id, () => this.cycle(id));
   }
 
   async pause(id: string): Promise<void> {
     const s = this.get(id);
     checkAction(s, 'pause');
-    this.cancelled.add(id);
-    const paused = this.patch(id, { state: 'Paused', pausedByUser: true, progressPercentage: null });
-    await this.notifyPeer(paused, 'Paused');
+    this.runtime.cancelled.add(id);
+    const paused = this.runtime.patch(id, { state: 'Paused', pausedByUser: true, progressPercentage: null });
+    await this.runtime.notifyPeer(paused, 'Paused');
   }
 
   async resume(id: string): Promise<void> {
     const s = this.get(id);
     checkAction(s, 'resume');
     if (s.state === 'Suspended') return this.recResume(id);
-    this.cancelled.delete(id);
+    this.runtime.cancelled.delete(id);
     const sync = s.transferMode === 'Synchronous' && s.role === 'Source';
-    const resumed = this.patch(id, { state: resumedState(s), pausedByUser: false });
-    await this.notifyPeer(resumed, resumed.state);
+    const resumed = this.runtime.patch(id, { state: resumedState(s), pausedByUser: false });
+    await this.runtime.notifyPeer(resumed, resumed.state);
     if (resumed.role === 'Source') {
       const due = sync || resumed.baseCycle === 0 || (resumed.nextSyncMs !== null && resumed.nextSyncMs <= this.ctx.clock.nowMs());
       if (due) void this.runSoon(id);
@@ -1024,10 +962,10 @@ export class ReplicationService {
       }
       checkAction(s, 'failover_planned');
       const failback = s.state === 'Failed_Over';
-      this.patch(id, { state: 'Failing_Over' });
-      return this.exclusive(id, async () => {
+      this.runtime.patch(id, { state: 'Failing_Over' });
+      return this.runtime.exclusive(id, async () => {
         if (failback) await this.prepareDestination(id).catch((error) => {
-          this.patch(id, { state: 'Failed_Over', errorCode: error instanceof DomainError ? error.code : 'INTERNAL' });
+          this.runtime.patch(id, { state: 'Failed_Over', errorCode: error instanceof DomainError ? error.code : 'INTERNAL' });
           throw error;
         });
         await this.plannedFailover(id, options.reverse);
@@ -1040,24 +978,24 @@ export class ReplicationService {
       const snap = this.ctx.meta.get('volume', options.failoverSnapshotId);
       if (!snap || snap.type !== 'Snapshot' || !s.elementPairs.some((p) => p.localVolumeId === snap.sourceId)) throw new NotFoundError('volume', options.failoverSnapshotId);
     }
-    this.cancelled.add(id);
-    this.patch(id, { state: 'Failing_Over_For_DR' });
-    return this.exclusive(id, () => this.unplannedFailover(id, options));
+    this.runtime.cancelled.add(id);
+    this.runtime.patch(id, { state: 'Failing_Over_For_DR' });
+    return this.runtime.exclusive(id, () => this.unplannedFailover(id, options));
   }
 
   private async plannedFailover(id: string, reverse: boolean): Promise<void> {
     const s = this.get(id);
     await this.setHostAccess(s, false);
     try {
-      await this.notifyPeer(s, 'Failing_Over');
+      await this.runtime.notifyPeer(s, 'Failing_Over');
       await this.cycle(id);
       const generation = s.generation + 1;
-      await this.call(s, RPC.becomeSource, { sessionId: id, generation, state: reverse ? 'Reprotecting' : 'Failed_Over', reprotect: reverse });
-      this.patch(id, { role: 'Destination', state: reverse ? 'Reprotecting' : 'Failed_Over', generation, progressPercentage: null, nextSyncMs: null });
-      this.timers.get(id)?.cancel();
+      await this.runtime.call(s, RPC.becomeSource, { sessionId: id, generation, state: reverse ? 'Reprotecting' : 'Failed_Over', reprotect: reverse });
+      this.runtime.patch(id, { role: 'Destination', state: reverse ? 'Reprotecting' : 'Failed_Over', generation, progressPercentage: null, nextSyncMs: null });
+      this.runtime.timers.get(id)?.cancel();
     } catch (error) {
       await this.setHostAccess(this.get(id), true);
-      this.patch(id, { state: 'System_Paused', errorCode: error instanceof DomainError ? error.code : 'INTERNAL' });
+      this.runtime.patch(id, { state: 'System_Paused', errorCode: error instanceof DomainError ? error.code : 'INTERNAL' });
       throw error;
     }
   }
@@ -1068,7 +1006,7 @@ export class ReplicationService {
     if (s.failoverTest) {
       // use_test_copy: the test data becomes production; the shadow replica is dropped.
       for (const shadow of Object.values(s.failoverTest.shadowVolumeIds)) await this.ctx.store.deleteVolume(shadow).catch(() => undefined);
-      s = this.patch(id, { failoverTest: null });
+      s = this.runtime.patch(id, { failoverTest: null });
     } else if (options.failoverSnapshotId) {
       const snap = this.volumes.get(options.failoverSnapshotId);
       await this.ctx.store.restoreVolume(snap.sourceId!, snap.id);
@@ -1076,8 +1014,8 @@ export class ReplicationService {
     // The destination volume holds exactly the last committed base: cycles apply to staging only.
     const generation = s.generation + 1;
     await this.setHostAccess(s, true);
-    s = this.patch(id, { role: 'Source', state: 'Failed_Over', generation, pendingCommit: null, progressPercentage: null });
-    this.cancelled.delete(id);
+    s = this.runtime.patch(id, { role: 'Source', state: 'Failed_Over', generation, pendingCommit: null, progressPercentage: null });
+    this.runtime.cancelled.delete(id);
     await this.transport
       .call(s.peerSystemId, RPC.becomeDestination, { sessionId: id, generation, prepareForBaseCycle: null }, { timeoutMs: 5_000 })
       .catch(() => this.log('old source unreachable during unplanned failover; it is demoted when it returns', { session: id }));
@@ -1086,17 +1024,17 @@ export class ReplicationService {
   async reprotect(id: string): Promise<void> {
     const s = this.get(id);
     checkAction(s, 'reprotect');
-    this.patch(id, { state: 'Reprotecting' });
-    return this.exclusive(id, async () => {
+    this.runtime.patch(id, { state: 'Reprotecting' });
+    return this.runtime.exclusive(id, async () => {
       try {
         await this.prepareDestination(id);
         await this.cycle(id);
         const sync = this.get(id).transferMode === 'Synchronous';
-        this.patch(id, { state: sync ? 'Synchronizing' : 'OK' });
-        await this.notifyPeer(this.get(id), 'OK');
+        this.runtime.patch(id, { state: sync ? 'Synchronizing' : 'OK' });
+        await this.runtime.notifyPeer(this.get(id), 'OK');
         if (sync) setImmediate(() => void this.runSoon(id));
       } catch (error) {
-        this.patch(id, { state: 'Failed_Over', errorCode: error instanceof DomainError ? error.code : 'INTERNAL' });
+        this.runtime.patch(id, { state: 'Failed_Over', errorCode: error instanceof DomainError ? error.code : 'INTERNAL' });
         throw error;
       }
     });
@@ -1108,17 +1046,17 @@ export class ReplicationService {
    */
   private async prepareDestination(id: string): Promise<void> {
     const current = this.get(id);
-    const prepared = await this.call<{ baseCycle: number }>(current, RPC.becomeDestination, { sessionId: id, generation: current.generation, prepareForBaseCycle: current.baseCycle });
+    const prepared = await this.runtime.call<{ baseCycle: number }>(current, RPC.becomeDestination, { sessionId: id, generation: current.generation, prepareForBaseCycle: current.baseCycle });
     if (prepared.baseCycle !== current.baseCycle) {
       for (const p of current.elementPairs) if (p.localBaseSnapshotId) await this.ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
-      this.patch(id, { baseCycle: 0, elementPairs: current.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })) });
+      this.runtime.patch(id, { baseCycle: 0, elementPairs: current.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })) });
     }
   }
 
   async startFailoverTest(id: string, snapshotId: string | null): Promise<void> {
     const s = this.get(id);
     checkAction(s, 'start_failover_test');
-    return this.exclusive(id, async () => {
+    return this.runtime.exclusive(id, async () => {
       await this.destination.abort(id);
       const shadows: Record<string, string> = {};
       for (const pair of s.elementPairs) {
@@ -1131,14 +1069,14 @@ export class ReplicationService {
         if (!snap || snap.type !== 'Snapshot' || !s.elementPairs.some((p) => p.localVolumeId === snap.sourceId)) throw new NotFoundError('volume', snapshotId);
         await this.ctx.store.restoreVolume(snap.sourceId!, snap.id);
       }
-      this.patch(id, { failoverTest: { shadowVolumeIds: shadows, startedAtMs: this.ctx.clock.nowMs() } });
+      this.runtime.patch(id, { failoverTest: { shadowVolumeIds: shadows, startedAtMs: this.ctx.clock.nowMs() } });
     });
   }
 
   async stopFailoverTest(id: string, createEndOfTestSnapshot: boolean): Promise<string | null> {
     const s = this.get(id);
     checkAction(s, 'stop_failover_test');
-    return this.exclusive(id, async () => {
+    return this.runtime.exclusive(id, async () => {
       await this.destination.abort(id);
       const current = this.get(id);
       let snapshotId: string | null = null;
@@ -1155,7 +1093,7 @@ export class ReplicationService {
         const v = this.ctx.meta.get('volume', volumeId);
         if (v) this.ctx.listeners.volumeExportChanged(v, v.name);
       }
-      this.patch(id, { failoverTest: null });
+      this.runtime.patch(id, { failoverTest: null });
       return snapshotId;
     });
   }
@@ -1164,7 +1102,7 @@ export class ReplicationService {
 
   /** The REC session of a local volume, if any (a volume is in at most one session). */
   sessionOfVolume(volumeId: string): ReplicationSession | undefined {
-    return this.list().find((s) => s.elementPairs.some((p) => p.localVolumeId === volumeId) || s.localResourceId === volumeId);
+    return this.runtime.sessionOfVolume(volumeId);
   }
 
   /**
@@ -1188,8 +1126,8 @@ export class ReplicationService {
     this.pairing.add(volume.id);
     try {
       const sessionId = this.ctx.ids.uuid();
-      const number = this.allocateNumber();
-      const created = await this.call<RecCreateDestinationResult>({ peerSystemId: rs.peerSystemId } as ReplicationSession, RPC.recCreateDestination, {
+      const number = this.runtime.allocateNumber();
+      const created = await this.runtime.call<RecCreateDestinationResult>({ peerSystemId: rs.peerSystemId } as ReplicationSession, RPC.recCreateDestination, {
         sessionId,
         number,
         source: { volumeId: volume.id, number: volume.number, name: volume.name, sizeBytes: volume.sizeBytes },
@@ -1211,7 +1149,7 @@ export class ReplicationService {
         progressPercentage: 0,
         snapshotWatermark: this.volumes.highestNumber(),
       };
-      this.put(session);
+      this.runtime.put(session);
       setImmediate(() => void this.runSoon(sessionId));
       return session;
     } finally {
@@ -1268,7 +1206,7 @@ export class ReplicationService {
         ...this.recRecord(p.sessionId, 'Destination', { transferMode: p.transferMode as TransferMode, splitMode: p.splitMode as SplitMode, recoveryMode: p.recoveryMode as RecoveryMode }, rs.id, fromSystemId, this.ctx.clock.nowMs()),
         localResourceId: volume.id,
         remoteResourceId: p.source.volumeId,
-        number: this.allocateNumber(),
+        number: this.runtime.allocateNumber(),
         remoteNumber: p.number,
         remoteVolume: { number: p.source.number, name: p.source.name },
         elementPairs: [{ localVolumeId: volume.id, remoteVolumeId: p.source.volumeId, localBaseSnapshotId: null }],
@@ -1294,22 +1232,22 @@ export class ReplicationService {
     checkRecAction(s, 'suspend', { force, backlog: this.hasBacklog(s) });
     if (this.suspending.has(id)) throw new OperationInProgressError(s);
     if (s.role === 'Destination') {
-      await this.call(s, RPC.recSuspend, { sessionId: id, force });
+      await this.runtime.call(s, RPC.recSuspend, { sessionId: id, force });
       return { completion: Promise.resolve() };
     }
     this.suspending.add(id);
     if (force) {
-      this.cancelled.add(id);
-      this.timers.get(id)?.cancel();
+      this.runtime.cancelled.add(id);
+      this.runtime.timers.get(id)?.cancel();
     }
-    const completion = this.exclusive(id, async () => {
+    const completion = this.runtime.exclusive(id, async () => {
       try {
         // The final cycle (normal suspend): everything written before now reaches the destination.
         if (!force) await this.cycle(id);
         // A buffer-overload halt that came first skipped that cycle: the session stays halted.
         if (!force && isBufferOverloadHalt(this.get(id))) throw new StateError(`Copy session ${s.number} halted for REC buffer overload before its last cycle; suspend it with is_forced.`, 'replication_session', id);
         try {
-          await this.call(this.get(id), RPC.recSuspended, { sessionId: id });
+          await this.runtime.call(this.get(id), RPC.recSuspended, { sessionId: id });
         } catch (error) {
           // Forced suspend is how an operator frees a halted session (split mode Manual with the
           // path down refuses host writes until then): it goes through without the peer, which
@@ -1318,13 +1256,13 @@ export class ReplicationService {
           this.log('peer not told of forced suspend; retrying until it is', { session: id, error: String(error) });
           this.retrySuspendNotice(id);
         }
-        this.cancelled.add(id);
-        this.timers.get(id)?.cancel();
-        this.patch(id, { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null });
+        this.runtime.cancelled.add(id);
+        this.runtime.timers.get(id)?.cancel();
+        this.runtime.patch(id, { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null });
       } finally {
         this.suspending.delete(id);
         if (force && this.get(id).state !== 'Suspended') {
-          this.cancelled.delete(id);
+          this.runtime.cancelled.delete(id);
           this.arm(id);
         }
       }
@@ -1341,18 +1279,18 @@ export class ReplicationService {
     const s = this.get(id);
     checkRecAction(s, 'resume');
     if (s.state === 'Paused') return this.resume(id);
-    if (s.role === 'Destination') return void (await this.call(s, RPC.recResume, { sessionId: id }));
-    await this.exclusive(id, async () => {
+    if (s.role === 'Destination') return void (await this.runtime.call(s, RPC.recResume, { sessionId: id }));
+    await this.runtime.exclusive(id, async () => {
       const current = this.get(id);
-      const rolled = await this.call<{ baseCycle: number }>(current, RPC.recRollback, { sessionId: id, baseCycle: current.baseCycle });
+      const rolled = await this.runtime.call<{ baseCycle: number }>(current, RPC.recRollback, { sessionId: id, baseCycle: current.baseCycle });
       if (rolled.baseCycle !== current.baseCycle) {
         for (const p of current.elementPairs) if (p.localBaseSnapshotId) await this.ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
-        this.patch(id, { baseCycle: 0, elementPairs: current.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })) });
+        this.runtime.patch(id, { baseCycle: 0, elementPairs: current.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })) });
       }
-      this.cancelled.delete(id);
+      this.runtime.cancelled.delete(id);
       const resumed = this.get(id);
       // Synchronous: resync the differences first; mirroring (OK) starts after the final cut.
-      this.patch(id, { state: resumedState(resumed), pausedByUser: false, errorCode: null, errorAtMs: null });
+      this.runtime.patch(id, { state: resumedState(resumed), pausedByUser: false, errorCode: null, errorAtMs: null });
     });
     void this.runSoon(id);
   }
@@ -1366,8 +1304,8 @@ export class ReplicationService {
       else await this.ctx.store.trim(pair.localVolumeId, 0, this.ctx.store.sizeBytes(pair.localVolumeId));
     }
     if (!usable) for (const p of s.elementPairs) if (p.localBaseSnapshotId) await this.ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
-    this.cancelled.delete(id);
-    this.patch(id, {
+    this.runtime.cancelled.delete(id);
+    this.runtime.patch(id, {
       state: usable ? resumedState(s) : 'Initializing',
       baseCycle: usable ? s.baseCycle : 0,
       elementPairs: usable ? s.elementPairs : s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })),
@@ -1386,9 +1324,9 @@ export class ReplicationService {
   async recReverse(id: string): Promise<void> {
     const s = this.get(id);
     checkRecAction(s, 'reverse');
-    await this.exclusive(id, async () => {
+    await this.runtime.exclusive(id, async () => {
       const generation = this.get(id).generation + 1;
-      await this.call(s, RPC.recReverse, { sessionId: id, generation });
+      await this.runtime.call(s, RPC.recReverse, { sessionId: id, generation });
       await this.reverseLocally(id, generation);
     });
   }
@@ -1397,7 +1335,7 @@ export class ReplicationService {
     const s = this.get(id);
     if (s.state !== 'Suspended') throw new StateError(`Copy session ${s.number} is not suspended here.`, 'replication_session', id);
     const role = s.role === 'Source' ? 'Destination' : 'Source';
-    this.timers.get(id)?.cancel();
+    this.runtime.timers.get(id)?.cancel();
     await this.ctx.lock.run(async () => {
       this.ctx.meta.transaction(() => {
         for (const pair of s.elementPairs) {
@@ -1405,7 +1343,7 @@ export class ReplicationService {
           // Both volumes stay usable while suspended; the flag says which one resume overwrites.
           if (v) this.ctx.meta.put('volume', { ...v, isReplicationDestination: role === 'Destination' });
         }
-        this.put({
+        this.runtime.put({
           ...s,
           role,
           generation: Math.max(generation, s.generation),
@@ -1423,9 +1361,9 @@ export class ReplicationService {
     const s = this.get(id);
     checkRecAction(s, 'modify');
     const modes = nextRecModes({ transferMode: s.transferMode, splitMode: s.splitMode, recoveryMode: s.recoveryMode }, change);
-    await this.exclusive(id, async () => {
-      await this.call(s, RPC.recSetModes, { sessionId: id, modes });
-      this.patch(id, { transferMode: modes.transferMode, splitMode: modes.splitMode, recoveryMode: modes.recoveryMode });
+    await this.runtime.exclusive(id, async () => {
+      await this.runtime.call(s, RPC.recSetModes, { sessionId: id, modes });
+      this.runtime.patch(id, { transferMode: modes.transferMode, splitMode: modes.splitMode, recoveryMode: modes.recoveryMode });
     });
     return modes;
   }
@@ -1438,14 +1376,14 @@ export class ReplicationService {
   async recDelete(id: string, force: boolean): Promise<void> {
     const s = this.get(id);
     checkRecAction(s, 'delete', { force, backlog: this.hasBacklog(s) });
-    this.cancelled.add(id);
-    this.timers.get(id)?.cancel();
-    await this.exclusive(id, async () => {
+    this.runtime.cancelled.add(id);
+    this.runtime.timers.get(id)?.cancel();
+    await this.runtime.exclusive(id, async () => {
       try {
-        await this.call(s, RPC.deleteSession, { sessionId: id });
+        await this.runtime.call(s, RPC.deleteSession, { sessionId: id });
       } catch (error) {
         if (!force) {
-          this.cancelled.delete(id);
+          this.runtime.cancelled.delete(id);
           this.arm(id);
           throw error;
         }
@@ -1463,25 +1401,25 @@ export class ReplicationService {
    * is not committed); the halt is recorded after it, in the session's turn.
    */
   private haltForBufferOverload(id: string, overloadedSinceMs: number): void {
-    if (this.bufferHalting.has(id) || this.stopped) return;
-    this.bufferHalting.add(id);
-    this.cancelled.add(id);
-    this.timers.get(id)?.cancel();
+    if (this.runtime.bufferHalting.has(id) || this.runtime.stopped) return;
+    this.runtime.bufferHalting.add(id);
+    this.runtime.cancelled.add(id);
+    this.runtime.timers.get(id)?.cancel();
     // The halt occurs now (error_ocurrence_time), even if the cancelled cycle takes a moment to stop.
     const atMs = this.ctx.clock.nowMs();
-    void this.exclusive(id, async () => {
+    void this.runtime.exclusive(id, async () => {
       try {
         const current = this.ctx.meta.get('replication_session', id);
         // Suspended, deleted or halted otherwise meanwhile: that state stands.
         if (!current || (current.state !== 'OK' && current.state !== 'Synchronizing')) return;
-        const halted = this.patch(id, { state: 'System_Paused', errorCode: REC_BUFFER_OVERLOAD, errorAtMs: atMs, progressPercentage: null });
-        this.timers.get(id)?.cancel();
+        const halted = this.runtime.patch(id, { state: 'System_Paused', errorCode: REC_BUFFER_OVERLOAD, errorAtMs: atMs, progressPercentage: null });
+        this.runtime.timers.get(id)?.cancel();
         // The halt itself holds cycles back from now on (cycleTo), as the cancellation did so far.
-        this.cancelled.delete(id);
+        this.runtime.cancelled.delete(id);
         this.log('copy session halted: REC buffer overload', { session: id, number: current.number, overloadedSinceMs });
-        await this.notifyPeer(halted, 'System_Paused', { code: REC_BUFFER_OVERLOAD, atMs });
+        await this.runtime.notifyPeer(halted, 'System_Paused', { code: REC_BUFFER_OVERLOAD, atMs });
       } finally {
-        this.bufferHalting.delete(id);
+        this.runtime.bufferHalting.delete(id);
       }
     });
   }
@@ -1494,10 +1432,10 @@ export class ReplicationService {
    */
   private async growMirror(volume: Volume, sizeBytes: number): Promise<void> {
     const s = this.sessionOfVolume(volume.id);
-    if (!s || s.role !== 'Source' || !this.mirroring.has(s.id)) return;
+    if (!s || s.role !== 'Source' || !this.runtime.mirroring.has(s.id)) return;
     const pair = s.elementPairs.find((p) => p.localVolumeId === volume.id);
     if (!pair) return;
-    await this.call(s, RPC.syncGrow, { sessionId: s.id, remoteVolumeId: pair.remoteVolumeId, sizeBytes });
+    await this.runtime.call(s, RPC.syncGrow, { sessionId: s.id, remoteVolumeId: pair.remoteVolumeId, sizeBytes });
   }
 
   /**
@@ -1510,12 +1448,12 @@ export class ReplicationService {
    */
   private async snapshotMirror(source: Volume, snapshot: Volume, take: () => Promise<void>): Promise<void> {
     const s = this.sessionOfVolume(source.id);
-    const replicated = s && s.role === 'Source' && s.resourceType === 'volume' && this.mirroring.has(s.id) && (snapshot.creatorType === 'User' || snapshot.creatorType === 'Scheduler');
+    const replicated = s && s.role === 'Source' && s.resourceType === 'volume' && this.runtime.mirroring.has(s.id) && (snapshot.creatorType === 'User' || snapshot.creatorType === 'Scheduler');
     if (!s || !replicated || !this.io) return take();
     const release = await this.io.hold(source.id);
     try {
       await take();
-      if (!this.mirroring.has(s.id)) return;
+      if (!this.runtime.mirroring.has(s.id)) return;
       const replica: ReplicatedSnapshot = { name: snapshot.name, description: snapshot.description, creatorType: snapshot.creatorType, createdByRuleName: snapshot.createdByRuleName, expirationTimestampMs: snapshot.expirationTimestampMs, sourceTimestampMs: snapshot.createdAtMs };
       try {
         // Host writes wait on this call: it gets a mirrored write's timeout, not a control call's.
@@ -1526,7 +1464,7 @@ export class ReplicationService {
       }
       // Only this one was waiting: the destination has every snapshot up to it.
       const waiting = this.snapshotsToReplicate(s.id);
-      if (waiting.length === 1 && waiting[0]!.id === snapshot.id) this.patchIfPresent(s.id, { snapshotWatermark: snapshot.number });
+      if (waiting.length === 1 && waiting[0]!.id === snapshot.id) this.runtime.patchIfPresent(s.id, { snapshotWatermark: snapshot.number });
     } finally {
       release();
     }
@@ -1563,7 +1501,7 @@ export class ReplicationService {
     const s = this.get(id);
     await this.destination.abort(id);
     await this.setHostAccess(s, true);
-    this.patch(id, { role: 'Source', state, generation: Math.max(generation, s.generation), failoverTest: null });
+    this.runtime.patch(id, { role: 'Source', state, generation: Math.max(generation, s.generation), failoverTest: null });
   }
 
   /**
@@ -1572,12 +1510,12 @@ export class ReplicationService {
    * for a full copy. Answers the base cycle it now holds.
    */
   private async becomeDestination(id: string, generation: number, prepareForBaseCycle: number | null): Promise<{ baseCycle: number }> {
-    this.cancelled.add(id);
-    this.timers.get(id)?.cancel();
+    this.runtime.cancelled.add(id);
+    this.runtime.timers.get(id)?.cancel();
     let s = this.get(id);
     if (s.role === 'Source') {
       await this.setHostAccess(s, false);
-      s = this.patch(id, { role: 'Destination', state: 'Failed_Over', generation: Math.max(generation, s.generation), nextSyncMs: null, progressPercentage: null });
+      s = this.runtime.patch(id, { role: 'Destination', state: 'Failed_Over', generation: Math.max(generation, s.generation), nextSyncMs: null, progressPercentage: null });
     }
     if (prepareForBaseCycle === null) return { baseCycle: s.baseCycle };
     return this.exclusiveInline(id, async () => {
@@ -1595,8 +1533,8 @@ export class ReplicationService {
         if (usable) await this.ctx.store.restoreVolume(pair.localVolumeId, pair.localBaseSnapshotId!);
         else await this.ctx.store.trim(pair.localVolumeId, 0, this.ctx.store.sizeBytes(pair.localVolumeId));
       }
-      this.patch(id, { elementPairs: usable ? pairs : pairs.map((p) => ({ ...p, localBaseSnapshotId: null })), baseCycle: usable ? baseCycle : 0, pendingCycle: null, state: 'Reprotecting', errorCode: null });
-      this.cancelled.delete(id);
+      this.runtime.patch(id, { elementPairs: usable ? pairs : pairs.map((p) => ({ ...p, localBaseSnapshotId: null })), baseCycle: usable ? baseCycle : 0, pendingCycle: null, state: 'Reprotecting', errorCode: null });
+      this.runtime.cancelled.delete(id);
       return { baseCycle: usable ? baseCycle : 0 };
     });
   }
@@ -1609,11 +1547,11 @@ export class ReplicationService {
 
   private onLinkLost(peerSystemId: string): void {
     for (const s of this.list().filter((s) => s.peerSystemId === peerSystemId)) {
-      if (this.mirroring.has(s.id)) {
-        this.mirroring.delete(s.id);
+      if (this.runtime.mirroring.has(s.id)) {
+        this.runtime.mirroring.delete(s.id);
         if (s.splitMode === 'Manual') this.splitFailed.add(s.id);
       }
-      if (['OK', 'Synchronizing', 'Initializing'].includes(s.state)) this.patch(s.id, { state: 'System_Paused', errorCode: 'PEER_UNREACHABLE', errorAtMs: this.ctx.clock.nowMs() });
+      if (['OK', 'Synchronizing', 'Initializing'].includes(s.state)) this.runtime.patch(s.id, { state: 'System_Paused', errorCode: 'PEER_UNREACHABLE', errorAtMs: this.ctx.clock.nowMs() });
     }
   }
 
@@ -1636,22 +1574,22 @@ export class ReplicationService {
     for (const s of this.list().filter((x) => x.peerSystemId === peerSystemId)) {
       const remote = theirs.find((r) => r.id === s.id);
       if (!remote) {
-        if (s.role === 'Destination' && s.state !== 'Initializing') await this.exclusive(s.id, () => this.dropSessionLocally(s.id));
+        if (s.role === 'Destination' && s.state !== 'Initializing') await this.runtime.exclusive(s.id, () => this.dropSessionLocally(s.id));
         continue;
       }
       if (remote.role === 'Source' && s.role === 'Source' && remote.generation > s.generation) {
         // The peer failed over while we were away: we are the old source and step down.
         this.log('demoted: the peer failed over while the link was down', { session: s.id });
         await this.setHostAccess(s, false);
-        this.patch(s.id, { role: 'Destination', state: 'Failed_Over', generation: remote.generation, nextSyncMs: null });
-        this.timers.get(s.id)?.cancel();
+        this.runtime.patch(s.id, { role: 'Destination', state: 'Failed_Over', generation: remote.generation, nextSyncMs: null });
+        this.runtime.timers.get(s.id)?.cancel();
         continue;
       }
       // Recovery mode Manual (or a buffer-overload halt): the halt outlives the link loss until an operator acts.
       const waits = this.waitsForOperator(s);
       if (s.role === 'Source' && s.state === 'System_Paused' && !s.pausedByUser && !waits) void this.runSoon(s.id);
       if (s.role === 'Destination' && s.state === 'System_Paused' && !(waits && remote.state === 'System_Paused')) {
-        this.patch(s.id, { state: destinationStateAfterHalt(s, remote.state as SessionState), errorCode: null, errorAtMs: null });
+        this.runtime.patch(s.id, { state: destinationStateAfterHalt(s, remote.state as SessionState), errorCode: null, errorAtMs: null });
       }
     }
   }

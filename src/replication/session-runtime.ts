@@ -1,0 +1,172 @@
+// What the parts of replication share (service.ts wires them: cycles.ts, synchronous.ts,
+// rec-actions.ts): the session records, one operation at a time per session, the timers and
+// flags one part sets and another must see, and calls to the peer. The parts receive this object
+// instead of reaching into each other's fields.
+import type { TimerHandle } from '../core/clock.ts';
+import type { CoreContext } from '../core/context.ts';
+import { NotFoundError } from '../core/errors.ts';
+import type { ReplicationSession, SessionState } from '../core/replication/model.ts';
+import { CONTROL_RPC_TIMEOUT_MS, SUSPEND_NOTICE_RETRY_MS } from './limits.ts';
+import { highestNumber } from './member-copies.ts';
+import type { PeerTransport } from './transport.ts';
+import { RPC } from './wire.ts';
+
+export type Log = (message: string, fields?: Record<string, unknown>) => void;
+
+/** What the ReplicationService facade schedules for the parts (service.ts). */
+export interface SessionSchedule {
+  /** Arms the next cycle of a source session (RPO timer, REC interval, retry of a halted one). */
+  arm(sessionId: string): void;
+  /** Arms the next look for host writes of an idle Consistency or Stack source. */
+  armIdlePoll(sessionId: string): void;
+  /** Queues a cycle behind the session's earlier operations; never rejects. */
+  runSoon(sessionId: string): Promise<void>;
+  /** Brings the destination up to now, in the caller's turn (the caller holds the session). */
+  cycle(sessionId: string): Promise<void>;
+}
+
+export interface SessionRuntime {
+  readonly ctx: CoreContext;
+  readonly transport: PeerTransport;
+  readonly log: Log;
+  readonly schedule: SessionSchedule;
+  /** Set once by ReplicationService.stop(): nothing new is armed, cycled or retried after it. */
+  readonly stopped: boolean;
+  /** The armed timer (cycle or idle poll) per session. */
+  readonly timers: Map<string, TimerHandle>;
+  /** Sessions whose running cycle is to stop shipping and whose failed cycle halts nothing. */
+  readonly cancelled: Set<string>;
+  /** Synchronous source sessions whose volumes are mirrored now (in step: state OK, Equivalent). */
+  readonly mirroring: Set<string>;
+  /** Snapshots of cuts being taken (cycles and checkpoints), not in any session record yet. */
+  readonly cycleSnapshots: Set<string>;
+  /** Consistency sessions whose buffer-overload halt is queued behind the running cycle. */
+  readonly bufferHalting: Set<string>;
+
+  list(): ReplicationSession[];
+  get(id: string): ReplicationSession;
+  put(s: ReplicationSession): void;
+  patch(id: string, changes: Partial<ReplicationSession>): ReplicationSession;
+  patchIfPresent(id: string, changes: Partial<ReplicationSession>): void;
+  /** The session of a local volume, if any (a volume is in at most one session). */
+  sessionOfVolume(volumeId: string): ReplicationSession | undefined;
+  /** Runs fn after every earlier operation on the session: one operation at a time. */
+  exclusive<T>(sessionId: string, fn: () => Promise<T>): Promise<T>;
+  /** The next free copy session number on this system (ETERNUS copysession_id). */
+  allocateNumber(): number;
+  call<T>(s: ReplicationSession, method: string, params: unknown): Promise<T>;
+  /** Tells the peer the session's state; `error` also gives it the halt's cause and time. */
+  notifyPeer(s: ReplicationSession, state: SessionState, error?: { code: string; atMs: number }): Promise<void>;
+  /** Sends a notice to the peer until it is heard or no longer due (see the implementation). */
+  tellPeerUntilHeard(id: string, stillDue: (s: ReplicationSession) => boolean, method: string, params: (s: ReplicationSession) => unknown, heard?: string): Promise<void>;
+}
+
+/** The SessionRuntime of one ReplicationService; the service alone stops and drains it. */
+export class ReplicationRuntime implements SessionRuntime {
+  readonly timers = new Map<string, TimerHandle>();
+  readonly cancelled = new Set<string>();
+  readonly mirroring = new Set<string>();
+  readonly cycleSnapshots = new Set<string>();
+  readonly bufferHalting = new Set<string>();
+  private readonly chains = new Map<string, Promise<unknown>>();
+  private numberHighWater: number | null = null;
+  private isStopped = false;
+
+  constructor(
+    readonly ctx: CoreContext,
+    readonly transport: PeerTransport,
+    readonly log: Log,
+    readonly schedule: SessionSchedule,
+    /** Runs after every record put: what follows the records (routes, the REC buffer monitor). */
+    private readonly afterPut: (s: ReplicationSession) => void,
+  ) {}
+
+  get stopped(): boolean {
+    return this.isStopped;
+  }
+
+  markStopped(): void {
+    this.isStopped = true;
+  }
+
+  /** Settles the operations queued now on every session. */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.chains.values()]);
+  }
+
+  /** Resolves when no operation or cycle is queued on any session. */
+  async idle(): Promise<void> {
+    while (this.chains.size > 0) await Promise.allSettled([...this.chains.values()]);
+  }
+
+  list(): ReplicationSession[] {
+    return this.ctx.meta.list('replication_session');
+  }
+
+  get(id: string): ReplicationSession {
+    const s = this.ctx.meta.get('replication_session', id);
+    if (!s) throw new NotFoundError('replication_session', id);
+    return s;
+  }
+
+  put(s: ReplicationSession): void {
+    this.ctx.meta.put('replication_session', s);
+    this.afterPut(s);
+  }
+
+  patch(id: string, changes: Partial<ReplicationSession>): ReplicationSession {
+    const next = { ...this.get(id), ...changes };
+    this.put(next);
+    return next;
+  }
+
+  patchIfPresent(id: string, changes: Partial<ReplicationSession>): void {
+    const current = this.ctx.meta.get('replication_session', id);
+    if (current) this.put({ ...current, ...changes });
+  }
+
+  sessionOfVolume(volumeId: string): ReplicationSession | undefined {
+    return this.list().find((s) => s.elementPairs.some((p) => p.localVolumeId === volumeId) || s.localResourceId === volumeId);
+  }
+
+  exclusive<T>(sessionId: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.chains.get(sessionId) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(fn);
+    this.chains.set(sessionId, next);
+    void next.catch(() => undefined).finally(() => {
+      if (this.chains.get(sessionId) === next) this.chains.delete(sessionId);
+    });
+    return next;
+  }
+
+  allocateNumber(): number {
+    if (this.numberHighWater === null) this.numberHighWater = this.list().reduce((max, s) => Math.max(max, highestNumber(s)), -1);
+    this.numberHighWater += 1;
+    return this.numberHighWater;
+  }
+
+  async call<T>(s: ReplicationSession, method: string, params: unknown): Promise<T> {
+    return (await this.transport.call<T>(s.peerSystemId, method, params, { timeoutMs: CONTROL_RPC_TIMEOUT_MS })).result;
+  }
+
+  async notifyPeer(s: ReplicationSession, state: SessionState, error?: { code: string; atMs: number }): Promise<void> {
+    const params = { sessionId: s.id, state, pausedByUser: s.pausedByUser, ...(error ? { errorCode: error.code, errorAtMs: error.atMs } : {}) };
+    await this.transport.call(s.peerSystemId, RPC.setState, params, { timeoutMs: CONTROL_RPC_TIMEOUT_MS }).catch(() => undefined);
+  }
+
+  /**
+   * Sends a notice to the peer now and, while it fails and `stillDue` holds for the session, again
+   * every SUSPEND_NOTICE_RETRY_MS: a notice lost to a short outage or a dropped call is not lost.
+   * `params` is built from the session as it is at each attempt.
+   */
+  async tellPeerUntilHeard(id: string, stillDue: (s: ReplicationSession) => boolean, method: string, params: (s: ReplicationSession) => unknown, heard?: string): Promise<void> {
+    const s = this.ctx.meta.get('replication_session', id);
+    if (!s || !stillDue(s) || this.stopped) return;
+    try {
+      await this.call(s, method, params(s));
+      if (heard) this.log(heard, { session: id });
+    } catch {
+      this.ctx.clock.setTimer(SUSPEND_NOTICE_RETRY_MS, () => void this.tellPeerUntilHeard(id, stillDue, method, params, heard));
+    }
+  }
+}
