@@ -4,12 +4,11 @@
 // own certificates in one process; time for call timeouts comes from a ManualClock.
 import { strict as assert } from 'node:assert';
 import { connect, constants } from 'node:http2';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import { ManualClock } from '../core/clock.ts';
+import { beforeEach, describe, it } from 'node:test';
 import { DomainError, NotFoundError } from '../core/errors.ts';
 import { randomBytes, rejectsWith, sha256 } from './testing/bytes.ts';
 import { PEER_PAYLOAD_BYTES_MAX } from './limits.ts';
-import { startSystem, trustEachOther, trustRecord, type TestSystem } from './testing/pair.ts';
+import { trustRecord, usePair, type TestSystem } from './testing/pair.ts';
 
 const MIB = 1024 * 1024;
 
@@ -26,26 +25,15 @@ function registerBlobHandlers(system: TestSystem): void {
 }
 
 describe('peer endpoint', () => {
-  let clock: ManualClock;
-  let a: TestSystem;
-  let b: TestSystem;
-  const extra: TestSystem[] = [];
+  const pair = usePair();
 
-  beforeEach(async () => {
-    clock = new ManualClock();
-    a = await startSystem('sys-a', clock);
-    b = await startSystem('sys-b', clock);
-    trustEachOther(a, b);
-    registerBlobHandlers(a);
-    registerBlobHandlers(b);
-  });
-
-  afterEach(async () => {
-    await Promise.all([a.endpoint.close(), b.endpoint.close(), ...extra.splice(0).map((s) => s.endpoint.close())]);
+  beforeEach(() => {
+    registerBlobHandlers(pair.a);
+    registerBlobHandlers(pair.b);
   });
 
   it('carries JSON and byte-exact binary payloads in both directions', async () => {
-    for (const [from, to] of [[a, b], [b, a]] as const) {
+    for (const [from, to] of [[pair.a, pair.b], [pair.b, pair.a]] as const) {
       const sent = randomBytes(3 * MIB + 17, 7);
       const put = await from.endpoint.peer(to.systemId).call<Record<string, unknown>>(
         'blob.put', { name: 'x', nested: [1, 'two', null] }, { payload: sent });
@@ -62,36 +50,36 @@ describe('peer endpoint', () => {
   });
 
   it('keeps an empty payload apart from no payload', async () => {
-    const empty = await a.endpoint.peer('sys-b').call<{ bytes: number | null }>('blob.put', null, { payload: Buffer.alloc(0) });
+    const empty = await pair.a.endpoint.peer('sys-b').call<{ bytes: number | null }>('blob.put', null, { payload: Buffer.alloc(0) });
     assert.equal(empty.result.bytes, 0);
-    const none = await a.endpoint.peer('sys-b').call<{ bytes: number | null }>('blob.put', null);
+    const none = await pair.a.endpoint.peer('sys-b').call<{ bytes: number | null }>('blob.put', null);
     assert.equal(none.result.bytes, null);
   });
 
   it('answers peer.ping with the remote identity', async () => {
-    const { result } = await a.endpoint.peer('sys-b').call<{ systemId: string; nowMs: number }>('peer.ping', {});
+    const { result } = await pair.a.endpoint.peer('sys-b').call<{ systemId: string; nowMs: number }>('peer.ping', {});
     assert.equal(result.systemId, 'sys-b');
-    assert.equal(result.nowMs, clock.nowMs());
+    assert.equal(result.nowMs, pair.clock.nowMs());
   });
 
   it('re-throws a remote DomainError with its code, message and details', async () => {
-    b.endpoint.handle('volume.get', async () => {
+    pair.b.endpoint.handle('volume.get', async () => {
       throw new NotFoundError('volume', 'vol-9');
     });
-    const error = await rejectsWith(a.endpoint.peer('sys-b').call('volume.get', {}), 'NOT_FOUND', /vol-9/);
+    const error = await rejectsWith(pair.a.endpoint.peer('sys-b').call('volume.get', {}), 'NOT_FOUND', /vol-9/);
     assert.deepEqual(error.details, { kind: 'volume', id: 'vol-9', arguments: ['vol-9'] });
   });
 
   it('turns a remote error that is not a DomainError into INTERNAL without its message', async () => {
-    b.endpoint.handle('boom', async () => {
+    pair.b.endpoint.handle('boom', async () => {
       throw new Error('secret stack detail');
     });
-    const error = await rejectsWith(a.endpoint.peer('sys-b').call('boom', {}), 'INTERNAL');
+    const error = await rejectsWith(pair.a.endpoint.peer('sys-b').call('boom', {}), 'INTERNAL');
     assert.doesNotMatch(error.message, /secret/);
   });
 
   it('answers a call to an unknown method with NOT_FOUND', async () => {
-    await rejectsWith(a.endpoint.peer('sys-b').call('no.such.method', {}), 'NOT_FOUND', /no\.such\.method/);
+    await rejectsWith(pair.a.endpoint.peer('sys-b').call('no.such.method', {}), 'NOT_FOUND', /no\.such\.method/);
   });
 
   it('runs 50 calls at once on one session', async () => {
@@ -99,14 +87,14 @@ describe('peer endpoint', () => {
     let arrived = 0;
     let releaseAll: () => void = () => {};
     const allArrived = new Promise<void>((resolve) => { releaseAll = resolve; });
-    b.endpoint.handle('barrier', async ({ params }) => {
+    pair.b.endpoint.handle('barrier', async ({ params }) => {
       arrived += 1;
       if (arrived === callsCount) releaseAll();
       // No call is answered before all 50 are in the handler: they must be in flight together.
       await allArrived;
       return { result: params, payload: Buffer.from([Number(params)]) };
     });
-    const client = a.endpoint.peer('sys-b');
+    const client = pair.a.endpoint.peer('sys-b');
     const answers = await Promise.all(
       Array.from({ length: callsCount }, (_, i) => client.call<number>('barrier', i, { payload: Buffer.alloc(1000, i) })),
     );
@@ -115,11 +103,10 @@ describe('peer endpoint', () => {
   });
 
   it('refuses a client whose certificate the server does not trust', async () => {
-    const c = await startSystem('sys-c', clock);
-    extra.push(c);
-    c.trust.put(trustRecord('sys-b', b.tls, b.port)); // c trusts b, but b never trusted c
+    const c = await pair.start('sys-c');
+    c.trust.put(trustRecord('sys-b', pair.b.tls, pair.b.port)); // c trusts b, but b never trusted c
     let handled = false;
-    b.endpoint.handle('touch', async () => {
+    pair.b.endpoint.handle('touch', async () => {
       handled = true;
       return {};
     });
@@ -128,36 +115,35 @@ describe('peer endpoint', () => {
   });
 
   it('refuses a server whose certificate does not match the trust record', async () => {
-    const c = await startSystem('sys-c', clock);
-    extra.push(c);
+    const c = await pair.start('sys-c');
     // a believes sys-b is at c's port: c answers with its own certificate, not the trusted one.
-    a.trust.put({ ...trustRecord('sys-b', b.tls, c.port) });
-    c.trust.put(trustRecord('sys-a', a.tls, a.port));
+    pair.a.trust.put({ ...trustRecord('sys-b', pair.b.tls, c.port) });
+    c.trust.put(trustRecord('sys-a', pair.a.tls, pair.a.port));
     let handled = false;
     c.endpoint.handle('touch', async () => {
       handled = true;
       return {};
     });
-    await rejectsWith(a.endpoint.peer('sys-b').call('touch', {}), 'PEER_UNREACHABLE', /does not match the trusted/);
+    await rejectsWith(pair.a.endpoint.peer('sys-b').call('touch', {}), 'PEER_UNREACHABLE', /does not match the trusted/);
     assert.equal(handled, false);
   });
 
   it('throws NOT_FOUND for a peer without a trust record', () => {
-    assert.throws(() => a.endpoint.peer('sys-z'), (error: unknown) => error instanceof DomainError && error.code === 'NOT_FOUND');
+    assert.throws(() => pair.a.endpoint.peer('sys-z'), (error: unknown) => error instanceof DomainError && error.code === 'NOT_FOUND');
   });
 
   it('refuses to send a payload over the limit', async () => {
     const tooBig = Buffer.alloc(PEER_PAYLOAD_BYTES_MAX + 1);
-    await rejectsWith(a.endpoint.peer('sys-b').call('blob.put', {}, { payload: tooBig }), 'VALIDATION_FAILED', /exceeds/);
-    await rejectsWith(a.endpoint.peer('sys-b').call('blob.get', { length: PEER_PAYLOAD_BYTES_MAX + 1, seed: 1 }), 'INTERNAL');
+    await rejectsWith(pair.a.endpoint.peer('sys-b').call('blob.put', {}, { payload: tooBig }), 'VALIDATION_FAILED', /exceeds/);
+    await rejectsWith(pair.a.endpoint.peer('sys-b').call('blob.get', { length: PEER_PAYLOAD_BYTES_MAX + 1, seed: 1 }), 'INTERNAL');
     // The limit itself is allowed.
     const atLimit = Buffer.alloc(PEER_PAYLOAD_BYTES_MAX, 3);
-    const { result } = await a.endpoint.peer('sys-b').call<{ bytes: number }>('blob.put', {}, { payload: atLimit });
+    const { result } = await pair.a.endpoint.peer('sys-b').call<{ bytes: number }>('blob.put', {}, { payload: atLimit });
     assert.equal(result.bytes, PEER_PAYLOAD_BYTES_MAX);
   });
 
   it('answers 413 to a request that announces a payload over the limit', async () => {
-    const session = connect(`https://127.0.0.1:${b.port}`, { key: a.tls.key, cert: a.tls.cert, rejectUnauthorized: false });
+    const session = connect(`https://127.0.0.1:${pair.b.port}`, { key: pair.a.tls.key, cert: pair.a.tls.cert, rejectUnauthorized: false });
     try {
       const stream = session.request({
         ':method': 'POST', ':path': '/rpc/blob.put', 'tandem-json-bytes': 2, 'tandem-payload-bytes': PEER_PAYLOAD_BYTES_MAX + 1,
@@ -174,39 +160,39 @@ describe('peer endpoint', () => {
   it('cancels a call that outlives its timeout with PEER_UNREACHABLE', async () => {
     let arrive: () => void = () => {};
     const arrived = new Promise<void>((resolve) => { arrive = resolve; });
-    b.endpoint.handle('hang', () => {
+    pair.b.endpoint.handle('hang', () => {
       arrive();
       return new Promise(() => {});
     });
-    const call = a.endpoint.peer('sys-b').call('hang', {}, { timeoutMs: 5000 });
+    const call = pair.a.endpoint.peer('sys-b').call('hang', {}, { timeoutMs: 5000 });
     await arrived;
-    clock.advanceMs(4999);
+    pair.clock.advanceMs(4999);
     let settled = false;
     void call.catch(() => {}).finally(() => { settled = true; });
     await new Promise((resolve) => setImmediate(resolve));
     assert.equal(settled, false);
-    clock.advanceMs(1);
+    pair.clock.advanceMs(1);
     await rejectsWith(call, 'PEER_UNREACHABLE', /within 5000 ms/);
     // The session survives a timed-out call.
-    assert.equal((await a.endpoint.peer('sys-b').call<{ systemId: string }>('peer.ping', {})).result.systemId, 'sys-b');
+    assert.equal((await pair.a.endpoint.peer('sys-b').call<{ systemId: string }>('peer.ping', {})).result.systemId, 'sys-b');
   });
 
   it('closes with calls in flight in both directions without hanging', { timeout: 10_000 }, async () => {
     let arrivedCount = 0;
     let arrive: () => void = () => {};
     const bothArrived = new Promise<void>((resolve) => { arrive = resolve; });
-    for (const system of [a, b]) {
+    for (const system of [pair.a, pair.b]) {
       system.endpoint.handle('hang', () => {
         arrivedCount += 1;
         if (arrivedCount === 2) arrive();
         return new Promise(() => {});
       });
     }
-    const calls = [a.endpoint.peer('sys-b').call('hang', {}), b.endpoint.peer('sys-a').call('hang', {})];
+    const calls = [pair.a.endpoint.peer('sys-b').call('hang', {}), pair.b.endpoint.peer('sys-a').call('hang', {})];
     const outcomes = calls.map((call) => call.then(() => undefined, (error: unknown) => error));
     await bothArrived;
-    await Promise.all([a.endpoint.close(), b.endpoint.close()]);
+    await Promise.all([pair.a.endpoint.close(), pair.b.endpoint.close()]);
     for (const outcome of outcomes) await rejectsWith(outcome.then((error) => Promise.reject(error)), 'PEER_UNREACHABLE');
-    await rejectsWith(a.endpoint.peer('sys-b').call('peer.ping', {}), 'PEER_UNREACHABLE', /closed/);
+    await rejectsWith(pair.a.endpoint.peer('sys-b').call('peer.ping', {}), 'PEER_UNREACHABLE', /closed/);
   });
 });

@@ -2,11 +2,10 @@
 // link comes back when the fault is removed. Method: two (or three) real endpoints on 127.0.0.1;
 // drops use a seeded PRNG so the expected count is known; delay tests stay tiny.
 import { strict as assert } from 'node:assert';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import { ManualClock } from '../core/clock.ts';
+import { describe, it } from 'node:test';
 import { DomainError } from '../core/errors.ts';
 import { FaultController, seededRandom } from './faults.ts';
-import { startSystem, trustEachOther, type TestSystem } from './testing/pair.ts';
+import { trustEachOther, usePair, type TestSystem } from './testing/pair.ts';
 
 async function failure(promise: Promise<unknown>): Promise<DomainError> {
   try {
@@ -65,35 +64,21 @@ describe('fault controller', () => {
 });
 
 describe('peer link under faults', () => {
-  let clock: ManualClock;
-  let a: TestSystem;
-  let b: TestSystem;
-  const extra: TestSystem[] = [];
-
-  beforeEach(async () => {
-    clock = new ManualClock();
-    a = await startSystem('sys-a', clock, { faults: new FaultController({ random: seededRandom(42) }) });
-    b = await startSystem('sys-b', clock);
-    trustEachOther(a, b);
-  });
-
-  afterEach(async () => {
-    await Promise.all([a.endpoint.close(), b.endpoint.close(), ...extra.splice(0).map((s) => s.endpoint.close())]);
-  });
+  const pair = usePair({ optionsA: () => ({ faults: new FaultController({ random: seededRandom(42) }) }) });
 
   it('a bandwidth fault holds payloads back on HTTP/2 and lane calls alike', async () => {
     const sizes: number[] = [];
-    b.endpoint.handle('blob.size', async ({ payload }) => {
+    pair.b.endpoint.handle('blob.size', async ({ payload }) => {
       sizes.push(payload?.length ?? 0);
       return { result: payload?.length ?? 0 };
     });
     const MiB = 1024 * 1024;
     const blob = Buffer.alloc(2 * MiB, 7);
-    a.endpoint.faults.add({ kind: 'bandwidth', mibps: 20 }); // 2 MiB take 100 ms
+    pair.a.endpoint.faults.add({ kind: 'bandwidth', mibps: 20 }); // 2 MiB take 100 ms
     const startMs = performance.now();
-    await a.endpoint.peer('sys-b').call('blob.size', {}, { payload: blob });
-    await a.endpoint.peer('sys-b').call('blob.size', {}, { payload: blob, lane: true });
-    await a.endpoint.peer('sys-b').call('blob.size', {}, { payload: blob });
+    await pair.a.endpoint.peer('sys-b').call('blob.size', {}, { payload: blob });
+    await pair.a.endpoint.peer('sys-b').call('blob.size', {}, { payload: blob, lane: true });
+    await pair.a.endpoint.peer('sys-b').call('blob.size', {}, { payload: blob });
     const elapsedMs = performance.now() - startMs;
     assert.deepEqual(sizes, [2 * MiB, 2 * MiB, 2 * MiB]);
     assert.ok(elapsedMs >= 195, `three 2 MiB payloads at 20 MiB/s: the last two waited (${elapsedMs.toFixed(0)} ms)`);
@@ -103,51 +88,50 @@ describe('peer link under faults', () => {
     let arrivedCount = 0;
     let arrive: () => void = () => {};
     const bothArrived = new Promise<void>((resolve) => { arrive = resolve; });
-    for (const system of [a, b]) {
+    for (const system of [pair.a, pair.b]) {
       system.endpoint.handle('hang', () => {
         arrivedCount += 1;
         if (arrivedCount === 2) arrive();
         return new Promise(() => {});
       });
     }
-    assert.equal(await ping(a, b), 'sys-b');
-    assert.equal(await ping(b, a), 'sys-a');
-    const inFlight = [failure(a.endpoint.peer('sys-b').call('hang', {})), failure(b.endpoint.peer('sys-a').call('hang', {}))];
+    assert.equal(await ping(pair.a, pair.b), 'sys-b');
+    assert.equal(await ping(pair.b, pair.a), 'sys-a');
+    const inFlight = [failure(pair.a.endpoint.peer('sys-b').call('hang', {})), failure(pair.b.endpoint.peer('sys-a').call('hang', {}))];
     await bothArrived;
 
-    const { id } = a.endpoint.faults.add({ kind: 'link_down' });
+    const { id } = pair.a.endpoint.faults.add({ kind: 'link_down' });
     for (const error of await Promise.all(inFlight)) assert.equal(error.code, 'PEER_UNREACHABLE');
-    const out = await failure(a.endpoint.peer('sys-b').call('peer.ping', {}));
+    const out = await failure(pair.a.endpoint.peer('sys-b').call('peer.ping', {}));
     assert.equal(out.code, 'PEER_UNREACHABLE');
     assert.match(out.message, /link down/);
-    const incoming = await failure(b.endpoint.peer('sys-a').call('peer.ping', {}));
+    const incoming = await failure(pair.b.endpoint.peer('sys-a').call('peer.ping', {}));
     assert.equal(incoming.code, 'PEER_UNREACHABLE');
 
-    assert.equal(a.endpoint.faults.remove(id), true);
-    assert.equal(await ping(a, b), 'sys-b');
-    assert.equal(await ping(b, a), 'sys-a');
+    assert.equal(pair.a.endpoint.faults.remove(id), true);
+    assert.equal(await ping(pair.a, pair.b), 'sys-b');
+    assert.equal(await ping(pair.b, pair.a), 'sys-a');
   });
 
   it('link_down scoped to one peer leaves the others reachable', async () => {
-    const c = await startSystem('sys-c', clock);
-    extra.push(c);
-    trustEachOther(a, c);
-    a.endpoint.faults.add({ kind: 'link_down', peerSystemId: 'sys-b' });
-    assert.equal((await failure(ping(a, b))).code, 'PEER_UNREACHABLE');
-    assert.equal((await failure(ping(b, a))).code, 'PEER_UNREACHABLE');
-    assert.equal(await ping(a, c), 'sys-c');
-    assert.equal(await ping(c, a), 'sys-a');
+    const c = await pair.start('sys-c');
+    trustEachOther(pair.a, c);
+    pair.a.endpoint.faults.add({ kind: 'link_down', peerSystemId: 'sys-b' });
+    assert.equal((await failure(ping(pair.a, pair.b))).code, 'PEER_UNREACHABLE');
+    assert.equal((await failure(ping(pair.b, pair.a))).code, 'PEER_UNREACHABLE');
+    assert.equal(await ping(pair.a, c), 'sys-c');
+    assert.equal(await ping(c, pair.a), 'sys-a');
   });
 
   it('drop fails the fraction of calls the seeded PRNG picks', async () => {
     const callsCount = 40;
     const expected = seededRandom(42);
     const expectedDrops = Array.from({ length: callsCount }, () => expected() < 0.5).filter(Boolean).length;
-    a.endpoint.faults.add({ kind: 'drop', fraction: 0.5 });
+    pair.a.endpoint.faults.add({ kind: 'drop', fraction: 0.5 });
     let dropped = 0;
     for (let i = 0; i < callsCount; i += 1) {
       try {
-        await ping(a, b);
+        await ping(pair.a, pair.b);
       } catch (error) {
         assert.ok(error instanceof DomainError && error.code === 'PEER_UNREACHABLE', String(error));
         dropped += 1;
@@ -158,15 +142,15 @@ describe('peer link under faults', () => {
   });
 
   it('drop on the receiving side refuses incoming streams', async () => {
-    b.endpoint.faults.add({ kind: 'drop', fraction: 1 });
-    assert.equal((await failure(ping(a, b))).code, 'PEER_UNREACHABLE');
-    assert.equal((await failure(ping(b, a))).code, 'PEER_UNREACHABLE');
+    pair.b.endpoint.faults.add({ kind: 'drop', fraction: 1 });
+    assert.equal((await failure(ping(pair.a, pair.b))).code, 'PEER_UNREACHABLE');
+    assert.equal((await failure(ping(pair.b, pair.a))).code, 'PEER_UNREACHABLE');
   });
 
   it('delay adds latency to calls out and streams in', async () => {
     const delayMs = 40;
-    a.endpoint.faults.add({ kind: 'delay', delayMs });
-    for (const [from, to] of [[a, b], [b, a]] as const) {
+    pair.a.endpoint.faults.add({ kind: 'delay', delayMs });
+    for (const [from, to] of [[pair.a, pair.b], [pair.b, pair.a]] as const) {
       const startMs = performance.now();
       await ping(from, to);
       assert.ok(performance.now() - startMs >= delayMs - 1, 'the call took less than the injected delay');

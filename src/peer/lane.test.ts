@@ -3,13 +3,12 @@
 // and faults enforced, timeouts, and a broken lane failing its calls and reopening on the next one.
 // Method: FrameSplitter fed every chunking of frames; real endpoints on 127.0.0.1 port 0.
 import { strict as assert } from 'node:assert';
-import { afterEach, beforeEach, describe, it } from 'node:test';
-import { ManualClock } from '../core/clock.ts';
+import { beforeEach, describe, it } from 'node:test';
 import { NotFoundError } from '../core/errors.ts';
 import { seededRandom } from './faults.ts';
 import { randomBytes, rejectsWith, sha256 } from './testing/bytes.ts';
 import { decodeRequest, decodeResponse, encodeRequest, encodeResponse, FrameSplitter, LANE_FRAME_BYTES_MAX } from './lane-wire.ts';
-import { startSystem, trustEachOther, trustRecord, type TestSystem } from './testing/pair.ts';
+import { trustRecord, usePair } from './testing/pair.ts';
 
 describe('lane wire', () => {
   it('splits frames out of any chunking of the byte stream', () => {
@@ -51,41 +50,30 @@ describe('lane wire', () => {
 });
 
 describe('peer latency lane', () => {
-  let clock: ManualClock;
-  let a: TestSystem;
-  let b: TestSystem;
-  const extra: TestSystem[] = [];
+  const pair = usePair();
 
-  beforeEach(async () => {
-    clock = new ManualClock();
-    a = await startSystem('sys-a', clock);
-    b = await startSystem('sys-b', clock);
-    trustEachOther(a, b);
-    b.endpoint.handle('blob.put', async ({ params, payload, from }) => ({
+  beforeEach(() => {
+    pair.b.endpoint.handle('blob.put', async ({ params, payload, from }) => ({
       result: { params, from: from.systemId, sha256: payload ? sha256(payload) : null },
     }));
-    b.endpoint.handle('slow.echo', async ({ params }) => {
+    pair.b.endpoint.handle('slow.echo', async ({ params }) => {
       const { delayMs, value } = params as { delayMs: number; value: number };
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       return { result: value, payload: Buffer.from(`v${value}`) };
     });
-    b.endpoint.handle('fail.notfound', async () => {
+    pair.b.endpoint.handle('fail.notfound', async () => {
       throw new NotFoundError('volume', 'v-1');
     });
-    b.endpoint.handle('never.answers', () => new Promise(() => undefined));
-  });
-
-  afterEach(async () => {
-    await Promise.all([a.endpoint.close(), b.endpoint.close(), ...extra.splice(0).map((s) => s.endpoint.close())]);
+    pair.b.endpoint.handle('never.answers', () => new Promise(() => undefined));
   });
 
   it('carries params and byte-exact payloads, and answers out of order by call id', async () => {
     const sent = randomBytes(3 * 1024 * 1024 + 11, 9);
-    const put = await a.endpoint.peer('sys-b').call<Record<string, unknown>>('blob.put', { k: [1, 'x'] }, { payload: sent, lane: true });
+    const put = await pair.a.endpoint.peer('sys-b').call<Record<string, unknown>>('blob.put', { k: [1, 'x'] }, { payload: sent, lane: true });
     assert.deepEqual(put.result, { params: { k: [1, 'x'] }, from: 'sys-a', sha256: sha256(sent) });
     const finished: number[] = [];
     const calls = [40, 1, 20, 5].map((delayMs, value) =>
-      a.endpoint.peer('sys-b').call<number>('slow.echo', { delayMs, value }, { lane: true }).then((r) => {
+      pair.a.endpoint.peer('sys-b').call<number>('slow.echo', { delayMs, value }, { lane: true }).then((r) => {
         finished.push(r.result);
         assert.equal(r.payload?.toString(), `v${value}`);
       }));
@@ -94,54 +82,53 @@ describe('peer latency lane', () => {
   });
 
   it('re-throws remote errors with their codes and answers unknown methods NOT_FOUND', async () => {
-    const error = await rejectsWith(a.endpoint.peer('sys-b').call('fail.notfound', {}, { lane: true }), 'NOT_FOUND');
+    const error = await rejectsWith(pair.a.endpoint.peer('sys-b').call('fail.notfound', {}, { lane: true }), 'NOT_FOUND');
     assert.deepEqual(error.details.arguments, ['v-1']);
-    await rejectsWith(a.endpoint.peer('sys-b').call('no.such', {}, { lane: true }), 'NOT_FOUND');
+    await rejectsWith(pair.a.endpoint.peer('sys-b').call('no.such', {}, { lane: true }), 'NOT_FOUND');
     // The lane survives an error answer.
-    assert.equal((await a.endpoint.peer('sys-b').call('slow.echo', { delayMs: 0, value: 3 }, { lane: true })).result, 3);
+    assert.equal((await pair.a.endpoint.peer('sys-b').call('slow.echo', { delayMs: 0, value: 3 }, { lane: true })).result, 3);
   });
 
   it('times a call out on the injected clock and keeps the lane for the next one', async () => {
-    const pending = a.endpoint.peer('sys-b').call('never.answers', {}, { lane: true, timeoutMs: 5000 });
+    const pending = pair.a.endpoint.peer('sys-b').call('never.answers', {}, { lane: true, timeoutMs: 5000 });
     await new Promise((resolve) => setTimeout(resolve, 20));
-    clock.advanceMs(5000);
+    pair.clock.advanceMs(5000);
     await rejectsWith(pending, 'PEER_UNREACHABLE');
-    assert.equal((await a.endpoint.peer('sys-b').call('slow.echo', { delayMs: 0, value: 4 }, { lane: true })).result, 4);
+    assert.equal((await pair.a.endpoint.peer('sys-b').call('slow.echo', { delayMs: 0, value: 4 }, { lane: true })).result, 4);
   });
 
   it('never sends a call that timed out while a delay fault held it', async () => {
     let received = 0;
-    b.endpoint.handle('count.calls', async () => {
+    pair.b.endpoint.handle('count.calls', async () => {
       received += 1;
       return { result: received };
     });
-    const fault = a.endpoint.faults.add({ peerSystemId: 'sys-b', kind: 'delay', delayMs: 200 });
-    const late = a.endpoint.peer('sys-b').call('count.calls', {}, { lane: true, timeoutMs: 1000 });
+    const fault = pair.a.endpoint.faults.add({ peerSystemId: 'sys-b', kind: 'delay', delayMs: 200 });
+    const late = pair.a.endpoint.peer('sys-b').call('count.calls', {}, { lane: true, timeoutMs: 1000 });
     await new Promise((resolve) => setTimeout(resolve, 20));
-    clock.advanceMs(1000);
+    pair.clock.advanceMs(1000);
     await rejectsWith(late, 'PEER_UNREACHABLE');
     await new Promise((resolve) => setTimeout(resolve, 300)); // the delay is over
-    a.endpoint.faults.remove(fault.id);
-    assert.equal((await a.endpoint.peer('sys-b').call('count.calls', {}, { lane: true })).result, 1, 'only the call after the fault reached the peer');
+    pair.a.endpoint.faults.remove(fault.id);
+    assert.equal((await pair.a.endpoint.peer('sys-b').call('count.calls', {}, { lane: true })).result, 1, 'only the call after the fault reached the peer');
   });
 
   it('fails calls in flight when the link is cut, refuses while it is down, and reopens after', async () => {
-    const inFlight = a.endpoint.peer('sys-b').call('never.answers', {}, { lane: true });
+    const inFlight = pair.a.endpoint.peer('sys-b').call('never.answers', {}, { lane: true });
     await new Promise((resolve) => setTimeout(resolve, 20));
     const failures: string[] = [];
-    a.endpoint.onLinkFailure((peer) => failures.push(peer));
-    const fault = a.endpoint.faults.add({ peerSystemId: 'sys-b', kind: 'link_down' });
+    pair.a.endpoint.onLinkFailure((peer) => failures.push(peer));
+    const fault = pair.a.endpoint.faults.add({ peerSystemId: 'sys-b', kind: 'link_down' });
     await rejectsWith(inFlight, 'PEER_UNREACHABLE');
-    await rejectsWith(a.endpoint.peer('sys-b').call('slow.echo', { delayMs: 0, value: 1 }, { lane: true }), 'PEER_UNREACHABLE');
+    await rejectsWith(pair.a.endpoint.peer('sys-b').call('slow.echo', { delayMs: 0, value: 1 }, { lane: true }), 'PEER_UNREACHABLE');
     assert.ok(failures.includes('sys-b'));
-    a.endpoint.faults.remove(fault.id);
-    assert.equal((await a.endpoint.peer('sys-b').call('slow.echo', { delayMs: 0, value: 2 }, { lane: true })).result, 2);
+    pair.a.endpoint.faults.remove(fault.id);
+    assert.equal((await pair.a.endpoint.peer('sys-b').call('slow.echo', { delayMs: 0, value: 2 }, { lane: true })).result, 2);
   });
 
   it('is refused to a client the server does not trust', async () => {
-    const c = await startSystem('sys-c', clock);
-    extra.push(c);
-    c.trust.put(trustRecord('sys-b', b.tls, b.port)); // c trusts b, but b never trusted c
+    const c = await pair.start('sys-c');
+    c.trust.put(trustRecord('sys-b', pair.b.tls, pair.b.port)); // c trusts b, but b never trusted c
     await rejectsWith(c.endpoint.peer('sys-b').call('slow.echo', { delayMs: 0, value: 1 }, { lane: true }), 'PEER_UNREACHABLE');
   });
 });

@@ -3,7 +3,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Clock } from '../../core/clock.ts';
+import { afterEach, beforeEach } from 'node:test';
+import { ManualClock, type Clock } from '../../core/clock.ts';
 import { loadOrCreateTlsIdentity, type TlsIdentity } from '../../security/tls.ts';
 import { PeerEndpoint, type PeerEndpointOptions } from '../endpoint.ts';
 import { fingerprintOf, MemoryTrustStore, type TrustedPeer } from '../trust.ts';
@@ -67,4 +68,60 @@ export async function startSystem(
 export function trustEachOther(a: TestSystem, b: TestSystem): void {
   a.trust.put(trustRecord(b.systemId, b.tls, b.port));
   b.trust.put(trustRecord(a.systemId, a.tls, a.port));
+}
+
+export interface PairOptions {
+  /** Endpoint options of A, made anew for each test (a FaultController with a seeded PRNG, say). */
+  optionsA?: () => Partial<PeerEndpointOptions>;
+}
+
+/** Systems A and B of the test running now; read them inside a test or hook, not at describe time. */
+export interface Pair {
+  readonly clock: ManualClock;
+  readonly a: TestSystem;
+  readonly b: TestSystem;
+  /** Starts one more system on the pair's clock; it is closed after the test, with A and B. */
+  start(systemId: string, extra?: Partial<PeerEndpointOptions>): Promise<TestSystem>;
+}
+
+/**
+ * Registers hooks in the enclosing describe: before each test, a fresh ManualClock and systems
+ * sys-a and sys-b trusting each other; after it, every system the test started closed. Hooks run
+ * in the order they are registered, so a describe's own beforeEach registered after this call
+ * sees both systems, and an afterEach that must run before the systems close is registered first.
+ */
+export function usePair(options: PairOptions = {}): Pair {
+  let clock: ManualClock | undefined;
+  const started: TestSystem[] = [];
+  const current = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('The pair starts before each test: read it inside a test or a hook.');
+    return value;
+  };
+  const system = (index: number): TestSystem => current(started[index]);
+  const pair: Pair = {
+    get clock() {
+      return current(clock);
+    },
+    get a() {
+      return system(0);
+    },
+    get b() {
+      return system(1);
+    },
+    async start(systemId, extra = {}) {
+      const added = await startSystem(systemId, pair.clock, extra);
+      started.push(added);
+      return added;
+    },
+  };
+  beforeEach(async () => {
+    clock = new ManualClock();
+    await pair.start('sys-a', options.optionsA?.());
+    await pair.start('sys-b');
+    trustEachOther(pair.a, pair.b);
+  });
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((s) => s.endpoint.close()));
+  });
+  return pair;
 }
