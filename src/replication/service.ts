@@ -12,20 +12,18 @@ import type { ProtectionService } from '../core/protection.ts';
 import type { VolumeGroupService } from '../core/volume-groups.ts';
 import type { VolumeService } from '../core/volumes.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
+import { recordCommittedBase, SourceCycles, type CommittedPair } from './cycles.ts';
 import { DestinationSide, type ReplicatedSnapshot } from './destination.ts';
 import { installSyncReceiver, SYNC_WRITE_TIMEOUT_MS, type MirroredIo, type RouteMode, type RouteSpec } from './mirrored-io.ts';
-import { CONTROL_RPC_TIMEOUT_MS, CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, PROGRESS_RECORD_INTERVAL_MS, SUSPEND_NOTICE_RETRY_MS, REC_CYCLE_INTERVAL_MS, REC_IDLE_POLL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
-import { learnFromDestination, numberedMembers, sameCopies } from './member-copies.ts';
+import { CONTROL_RPC_TIMEOUT_MS, CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, SUSPEND_NOTICE_RETRY_MS, REC_CYCLE_INTERVAL_MS, REC_IDLE_POLL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
+import { learnFromDestination, numberedMembers } from './member-copies.ts';
 import { RecBufferMonitor } from './rec-buffer-monitor.ts';
 import type { RemoteSystemService } from './remote-systems.ts';
-import { shipExtents } from './shipper.ts';
 import { ReplicationRuntime, type Log, type SessionSchedule } from './session-runtime.ts';
 import type { PeerTransport } from './transport.ts';
 import {
   RPC,
   type CreateDestinationResult,
-  type CycleBeginResult,
-  type MemberSpec,
   type RecCreateDestinationParams,
   type RecCreateDestinationResult,
   type SessionStateSummary,
@@ -53,10 +51,7 @@ export class ReplicationService {
   readonly destination: DestinationSide;
   /** What the parts share: session records, per-session exclusion, timers, flags, peer calls. */
   private readonly runtime: ReplicationRuntime;
-  /** Data bytes shipped per session since start (the `cycle committed` log has each cycle's). */
-  private readonly shipped = new Map<string, number>();
-  /** Bytes of the cycle running now per session, for the ETERNUS uncopied_data_size. */
-  private readonly cycleBytes = new Map<string, { total: number; done: number }>();
+  private readonly cycles: SourceCycles;
   /** Sessions whose normal suspend is waiting for its final cycle. */
   private readonly suspending = new Set<string>();
   /** Local volumes being paired by a REC create in flight. */
@@ -88,6 +83,10 @@ export class ReplicationService {
     this.runtime = new ReplicationRuntime(ctx, transport, log, schedule, (s) => {
       this.bufferMonitor.observe(s);
       this.refreshRoutes();
+    });
+    this.cycles = new SourceCycles(this.runtime, {
+      membersOf: (kind, resourceId) => this.membersOf(kind, resourceId),
+      recordCommitted: (...args) => this.recordCommitted(...args),
     });
     this.destination = new DestinationSide(ctx, volumes, transport, {
       replicaTarget: (session, volumeId) => session.failoverTest?.shadowVolumeIds[volumeId] ?? volumeId,
@@ -148,9 +147,8 @@ export class ReplicationService {
 
   /** Data bytes shipped by this system's cycles of a session since the process started. */
   shippedBytes(id: string): number {
-    return this.shipped.get(id) ?? 0;
+    return this.cycles.shippedBytes(id);
   }
-
   /** Bytes changed on this side since the common base (what a resume or the next cycle ships), of every member or of `onlyVolumeId`. */
   trackedBytes(s: ReplicationSession, onlyVolumeId?: string): number {
     let total = 0;
@@ -164,18 +162,12 @@ export class ReplicationService {
 
   /** Whether the source holds changes the destination does not have yet. */
   hasBacklog(s: ReplicationSession): boolean {
-    if (s.role !== 'Source') return false;
-    // A running cycle has not committed what it ships. Answered without a diff: the dialects ask
-    // on every GET of a session (the Stack bench twenty times a second), and a diff costs ~1-7 ms
-    // per GiB of change on the event loop that also ships.
-    if (this.cycleBytes.has(s.id)) return true;
-    return s.elementPairs.some((p) => this.ctx.store.hasVolume(p.localVolumeId) && this.ctx.store.diff(p.localBaseSnapshotId, p.localVolumeId).length > 0);
+    return this.cycles.hasBacklog(s);
   }
 
   /** Bytes of the running cycle not shipped yet, or null when none runs. */
   uncopiedBytes(id: string): number | null {
-    const c = this.cycleBytes.get(id);
-    return c ? Math.max(0, c.total - c.done) : null;
+    return this.cycles.uncopiedBytes(id);
   }
 
   isSuspending(id: string): boolean {
@@ -305,7 +297,7 @@ export class ReplicationService {
     if (s.state !== 'Synchronizing' && s.state !== 'Initializing') return;
     const releases = await Promise.all(s.elementPairs.map((p) => this.io!.hold(p.localVolumeId)));
     try {
-      if (this.hasBacklog(this.get(id))) await this.cycleTo(id, null);
+      if (this.hasBacklog(this.get(id))) await this.cycles.cycleTo(id, null);
       const after = this.get(id);
       if (after.state !== 'Synchronizing' || after.baseCycle === 0 || this.hasBacklog(after) || this.runtime.cancelled.has(id)) return;
       this.runtime.mirroring.add(id);
@@ -639,7 +631,7 @@ export class ReplicationService {
     }
   }
 
-  // ---------------------------------------------------------------- cycles (source side)
+  // ---------------------------------------------------------------- scheduling (source side)
 
   private runSoon(sessionId: string): Promise<void> {
     return this.runtime.exclusive(sessionId, () => this.cycle(sessionId)).catch(() => undefined);
@@ -713,214 +705,22 @@ export class ReplicationService {
   private async cycle(sessionId: string): Promise<void> {
     // In step, the destination already has every write: a cycle is a checkpoint (new base).
     if (this.runtime.mirroring.has(sessionId)) return this.checkpoint(sessionId);
-    for (const snapshot of this.snapshotsToReplicate(sessionId)) {
-      await this.cycleTo(sessionId, snapshot);
+    for (const snapshot of this.cycles.snapshotsToReplicate(sessionId)) {
+      await this.cycles.cycleTo(sessionId, snapshot);
       this.runtime.patchIfPresent(sessionId, { snapshotWatermark: snapshot.number });
     }
-    let shipped = await this.cycleTo(sessionId, null);
+    let shipped = await this.cycles.cycleTo(sessionId, null);
     const s = this.ctx.meta.get('replication_session', sessionId);
     if (!s || !this.isSyncSource(s) || !this.io) return;
     // Synchronous: catch up with a few more cycles while they ship much (host writes keep
     // coming during a long initial copy), so that the final cut, taken with writes held, is small.
-    for (let i = 0; i < SYNC_CATCH_UP_CYCLES && shipped > SYNC_FINAL_CUT_BYTES && this.get(sessionId).state === 'Synchronizing'; i++) shipped = await this.cycleTo(sessionId, null);
+    for (let i = 0; i < SYNC_CATCH_UP_CYCLES && shipped > SYNC_FINAL_CUT_BYTES && this.get(sessionId).state === 'Synchronizing'; i++) shipped = await this.cycles.cycleTo(sessionId, null);
     await this.enterMirroring(sessionId);
   }
 
-  /** Snapshots of a replicated volume (not groups) that the destination has not received yet. */
-  private snapshotsToReplicate(sessionId: string): Volume[] {
-    const s = this.ctx.meta.get('replication_session', sessionId);
-    if (!s || s.role !== 'Source' || s.resourceType !== 'volume') return [];
-    const watermark = s.snapshotWatermark ?? -1;
-    return this.ctx.meta
-      .listShared('volume')
-      .filter((v) => v.type === 'Snapshot' && v.sourceId === s.localResourceId && v.number > watermark && (v.creatorType === 'User' || v.creatorType === 'Scheduler'))
-      .sort((a, b) => a.number - b.number);
-  }
-
-  /** One cycle: consistent snapshots, ship diff(base, cut) into staging, commit, new base. */
-  private async cycleTo(sessionId: string, userSnapshot: Volume | null): Promise<number> {
-    let s = this.ctx.meta.get('replication_session', sessionId);
-    if (!s || s.role !== 'Source' || this.runtime.stopped) return 0;
-    if (!['OK', 'System_Paused', 'Initializing', 'Synchronizing', 'Failing_Over', 'Reprotecting'].includes(s.state)) return 0;
-    // Halted (or about to halt) for REC buffer overload: nothing ships until a forced suspend and a resume.
-    if (this.runtime.bufferHalting.has(sessionId) || isBufferOverloadHalt(s)) return 0;
-    // Through: changes are tracked against the base and nothing is shipped.
-    if (s.transferMode === 'Through' && s.state !== 'Failing_Over' && s.state !== 'Reprotecting') return 0;
-    // Consistency and Stack: a cycle with nothing to ship is skipped, and the source looks again
-    // REC_IDLE_POLL_MS later, so that shipping starts soon after host writes do.
-    if (isRec(s) && !userSnapshot && s.state === 'OK' && s.baseCycle > 0 && !this.hasBacklog(s)) {
-      this.armIdlePoll(sessionId);
-      return 0;
-    }
-    this.runtime.cancelled.delete(sessionId);
-    const startMs = this.ctx.clock.nowMs();
-    const startState = s.state;
-    const workingState: SessionState = s.baseCycle === 0 ? 'Initializing' : startState === 'Failing_Over' || startState === 'Reprotecting' ? startState : 'Synchronizing';
-    let snapshotIds: Record<string, string> = {};
-    let commitSent = false;
-    // Where a cycle's time goes (logged with the commit): ms from the start to the end of each phase.
-    const phaseMs = { snapshot: 0, begin: 0, ship: 0, commit: 0 };
-    try {
-      const members = this.membersOf(s.resourceType, s.localResourceId);
-      snapshotIds = Object.fromEntries(members.map((m) => [m.id, this.ctx.ids.uuid()]));
-      for (const id of Object.values(snapshotIds)) this.runtime.cycleSnapshots.add(id);
-      const opened = await this.cutAndBegin(s, members, snapshotIds, userSnapshot, workingState, () => (phaseMs.snapshot = this.ctx.clock.nowMs() - startMs));
-      s = opened.session;
-      const begin = opened.begin;
-      phaseMs.begin = this.ctx.clock.nowMs() - startMs;
-      const thisCycle = s.baseCycle + 1;
-      const pairs = members.map((m) => {
-        const remoteVolumeId = begin.members.find((x) => x.sourceVolumeId === m.id)!.remoteVolumeId;
-        const base = s!.elementPairs.find((p) => p.localVolumeId === m.id)?.localBaseSnapshotId ?? null;
-        return { member: m, remoteVolumeId, base, extents: this.ctx.store.diff(base, snapshotIds[m.id]!) };
-      });
-      const totalBytes = pairs.reduce((sum, p) => sum + p.extents.filter((e) => e.kind === 'data').reduce((a, e) => a + e.lengthBytes, 0), 0);
-      let doneBytes = 0;
-      let progressRecordedAtMs = this.ctx.clock.nowMs();
-      const running = { total: totalBytes, done: 0 };
-      this.cycleBytes.set(sessionId, running);
-      for (const pair of pairs) {
-        await shipExtents(
-          this.ctx.store,
-          snapshotIds[pair.member.id]!,
-          pair.extents,
-          { transport: this.transport, peerSystemId: s.peerSystemId, sessionId, cycle: thisCycle, remoteVolumeId: pair.remoteVolumeId },
-          (bytes) => {
-            doneBytes += bytes;
-            running.done = doneBytes;
-            // Recorded at most every PROGRESS_RECORD_INTERVAL_MS: a record is a synchronous
-            // metadata transaction (an fsync) on the event loop.
-            const nowMs = this.ctx.clock.nowMs();
-            if (nowMs - progressRecordedAtMs < PROGRESS_RECORD_INTERVAL_MS) return;
-            const percent = totalBytes === 0 ? 99 : Math.min(99, Math.floor((doneBytes / totalBytes) * 100));
-            const current = this.ctx.meta.get('replication_session', sessionId);
-            if (current && current.progressPercentage !== percent) {
-              this.runtime.put({ ...current, progressPercentage: percent });
-              progressRecordedAtMs = nowMs;
-            }
-          },
-          () => this.runtime.cancelled.has(sessionId),
-        );
-      }
-      phaseMs.ship = this.ctx.clock.nowMs() - startMs;
-      commitSent = true;
-      const snapshot = userSnapshot
-        ? { name: userSnapshot.name, description: userSnapshot.description, creatorType: userSnapshot.creatorType, createdByRuleName: userSnapshot.createdByRuleName, expirationTimestampMs: userSnapshot.expirationTimestampMs, sourceTimestampMs: userSnapshot.createdAtMs }
-        : null;
-      await this.runtime.call(s, RPC.cycleCommit, { sessionId, cycle: thisCycle, syncedAtMs: userSnapshot ? userSnapshot.createdAtMs : startMs, snapshot });
-      phaseMs.commit = this.ctx.clock.nowMs() - startMs;
-      await this.recordCommitted(sessionId, thisCycle, pairs.map((p) => ({ localVolumeId: p.member.id, remoteVolumeId: p.remoteVolumeId, snapshotId: snapshotIds[p.member.id]! })), startMs, startState);
-      this.shipped.set(sessionId, (this.shipped.get(sessionId) ?? 0) + totalBytes);
-      this.log('cycle committed', { session: sessionId, cycle: thisCycle, bytes: totalBytes, startedAtMs: startMs, ms: this.ctx.clock.nowMs() - startMs, phaseMs });
-      // Consistency and Stack: a cycle is followed at once by the next one, which ships what the
-      // host wrote meanwhile or, when there is nothing, starts the idle polls (armIdlePoll).
-      // (Synchronous: cycle() goes on to the final cut and mirroring instead.)
-      if (isRec(s) && s.transferMode !== 'Synchronous' && !userSnapshot) setImmediate(() => void this.runSoon(sessionId));
-      return totalBytes;
-    } catch (error) {
-      await this.cycleFailed(sessionId, error, snapshotIds, commitSent, startState);
-      throw error;
-    } finally {
-      this.cycleBytes.delete(sessionId);
-      for (const id of Object.values(snapshotIds)) this.runtime.cycleSnapshots.delete(id);
-      this.arm(sessionId);
-    }
-  }
-
-  /**
-   * Takes the cycle's cut and opens the cycle on the destination at the same time: the cut's
-   * fdatasync (every host write since the last one) and the destination's staging snapshots
-   * overlap. pendingCycle is recorded once the cut exists, before any data is shipped.
-   */
-  private async cutAndBegin(s: ReplicationSession, members: Volume[], snapshotIds: Record<string, string>, userSnapshot: Volume | null, workingState: SessionState, onCut: () => void): Promise<{ session: ReplicationSession; begin: CycleBeginResult }> {
-    const sessionId = s.id;
-    const cycle = s.baseCycle + 1;
-    const previousPending = s.pendingCycle;
-    // Members that joined the group since the last cycle get their copy session numbers now.
-    const copies = s.resourceType === 'volume_group' ? numberedMembers(s.memberCopies, members.map((m) => m.id), () => this.runtime.allocateNumber()) : undefined;
-    const specs: MemberSpec[] = members.map((m) => ({
-      sourceVolumeId: m.id,
-      remoteVolumeId: s.elementPairs.find((p) => p.localVolumeId === m.id)?.remoteVolumeId ?? null,
-      name: m.name,
-      sizeBytes: m.sizeBytes,
-      number: m.number,
-      ...(copies ? { copyNumber: copies[m.id]!.number } : {}),
-    }));
-    // One consistent cut: every member's snapshot is issued in this turn, before any await. The
-    // cut is now, or the user snapshot being replicated (copied, so the user may delete it).
-    const cut = Promise.all(members.map((m) => this.ctx.store.snapshotVolume(userSnapshot && userSnapshot.sourceId === m.id ? userSnapshot.id : m.id, snapshotIds[m.id]!))).then(onCut);
-    const opening = this.runtime.call<CycleBeginResult>(s, RPC.cycleBegin, { sessionId, cycle, baseCycle: s.baseCycle, members: specs });
-    // Both settle before either failure is thrown, so that cycleFailed finds the cut in place.
-    const [cutDone, openDone] = await Promise.allSettled([cut, opening]);
-    if (cutDone.status === 'rejected') throw cutDone.reason;
-    if (openDone.status === 'rejected') throw openDone.reason;
-    let session = this.runtime.patch(sessionId, { state: workingState, pendingCycle: { cycle, snapshotIds }, progressPercentage: 0, errorCode: null });
-    let begin = openDone.value;
-    if (!begin.ok) {
-      session = await this.resolveBaseMismatch(session, begin.destinationBaseCycle, previousPending, snapshotIds);
-      begin = await this.runtime.call<CycleBeginResult>(session, RPC.cycleBegin, { sessionId, cycle: session.baseCycle + 1, baseCycle: session.baseCycle, members: specs });
-      if (!begin.ok) throw new DomainError('STATE_INVALID', `The destination of session ${sessionId} is at cycle ${begin.destinationBaseCycle}, this side at ${session.baseCycle}.`);
-    }
-    if (copies) {
-      const learnt = learnFromDestination(copies, begin.members);
-      if (!sameCopies(learnt, session.memberCopies)) session = this.runtime.patch(sessionId, { memberCopies: learnt });
-    }
-    return { session, begin };
-  }
-
-  private async recordCommitted(sessionId: string, cycle: number, pairs: { localVolumeId: string; remoteVolumeId: string; snapshotId: string }[], startMs: number, startState: SessionState): Promise<void> {
-    const s = this.get(sessionId);
-    const oldBases = s.elementPairs.map((p) => p.localBaseSnapshotId).filter((id): id is string => Boolean(id));
-    const nowMs = this.ctx.clock.nowMs();
-    // A synchronous session is OK (in step) only while it mirrors; a resync cycle leaves it Synchronizing.
-    const resyncing = s.transferMode === 'Synchronous' && s.role === 'Source' && !this.runtime.mirroring.has(sessionId);
-    const endState: SessionState = startState === 'Failing_Over' || startState === 'Reprotecting' ? startState : s.state === 'Paused' || s.state === 'Suspended' ? s.state : resyncing ? 'Synchronizing' : 'OK';
-    this.runtime.put({
-      ...s,
-      elementPairs: pairs.map((p) => ({ localVolumeId: p.localVolumeId, remoteVolumeId: p.remoteVolumeId, localBaseSnapshotId: p.snapshotId })),
-      baseCycle: cycle,
-      pendingCycle: null,
-      lastSyncMs: startMs,
-      lastSyncDurationMs: nowMs - startMs,
-      progressPercentage: null,
-      state: endState,
-      errorCode: null,
-      errorAtMs: null,
-    });
-    const keep = new Set(pairs.map((p) => p.snapshotId));
-    for (const id of oldBases) if (!keep.has(id)) await this.ctx.store.deleteVolume(id).catch(() => undefined);
-  }
-
-  /** The destination is at another base than this side thinks: adopt a pending cut, or resync all. */
-  private async resolveBaseMismatch(s: ReplicationSession, destinationBaseCycle: number, previousPending: ReplicationSession['pendingCycle'], current: Record<string, string>): Promise<ReplicationSession> {
-    if (previousPending && previousPending.cycle === destinationBaseCycle) {
-      // The last commit reached the destination but not our records: its cut is the common base.
-      const pairs = s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: previousPending.snapshotIds[p.localVolumeId] ?? null }));
-      for (const p of s.elementPairs) if (p.localBaseSnapshotId) await this.ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
-      return this.runtime.patch(s.id, { elementPairs: pairs, baseCycle: destinationBaseCycle, pendingCycle: { cycle: destinationBaseCycle + 1, snapshotIds: current } });
-    }
-    this.log('base mismatch: full resynchronisation', { session: s.id, local: s.baseCycle, destination: destinationBaseCycle });
-    await this.runtime.call(s, RPC.becomeDestination, { sessionId: s.id, generation: s.generation, prepareForBaseCycle: -1 });
-    for (const p of s.elementPairs) if (p.localBaseSnapshotId) await this.ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
-    return this.runtime.patch(s.id, { elementPairs: s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })), baseCycle: 0 });
-  }
-
-  private async cycleFailed(sessionId: string, error: unknown, snapshotIds: Record<string, string>, commitSent: boolean, startState: SessionState): Promise<void> {
-    const s = this.ctx.meta.get('replication_session', sessionId);
-    this.log('cycle failed', { session: sessionId, error: String(error) });
-    if (!commitSent) {
-      for (const id of Object.values(snapshotIds)) await this.ctx.store.deleteVolume(id).catch(() => undefined);
-      if (s?.pendingCycle && Object.values(s.pendingCycle.snapshotIds).every((id) => Object.values(snapshotIds).includes(id))) this.runtime.patch(sessionId, { pendingCycle: null });
-    }
-    const current = this.ctx.meta.get('replication_session', sessionId);
-    if (!current || current.state === 'Deleting') return;
-    if (current.state === 'Paused' || current.state === 'Suspended' || this.runtime.cancelled.has(sessionId)) {
-      await this.runtime.call(current, RPC.cycleAbort, { sessionId }).catch(() => undefined);
-      return;
-    }
-    const code = error instanceof DomainError ? error.code : 'INTERNAL';
-    const next: SessionState = startState === 'Initializing' && current.baseCycle === 0 ? 'System_Paused' : 'System_Paused';
-    this.runtime.patch(sessionId, { state: next, errorCode: code, errorAtMs: current.errorAtMs ?? this.ctx.clock.nowMs(), progressPercentage: null });
+  /** The one way cycles and checkpoints record a new common base (see SourceCyclesDeps). */
+  private recordCommitted(sessionId: string, cycle: number, pairs: CommittedPair[], startMs: number, startState: SessionState): Promise<void> {
+    return recordCommittedBase(this.runtime, sessionId, cycle, pairs, startMs, startState);
   }
 
   // ---------------------------------------------------------------- actions
@@ -1463,7 +1263,7 @@ export class ReplicationService {
         return;
       }
       // Only this one was waiting: the destination has every snapshot up to it.
-      const waiting = this.snapshotsToReplicate(s.id);
+      const waiting = this.cycles.snapshotsToReplicate(s.id);
       if (waiting.length === 1 && waiting[0]!.id === snapshot.id) this.runtime.patchIfPresent(s.id, { snapshotWatermark: snapshot.number });
     } finally {
       release();
