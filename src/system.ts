@@ -30,6 +30,7 @@ import { fingerprintOf } from './peer/trust.ts';
 import { MetaTrustStore } from './replication/meta-trust-store.ts';
 import { installFingerprint, RemoteSystemService } from './replication/remote-systems.ts';
 import { MirroredIo } from './replication/mirrored-io.ts';
+import { installRecCreateOnSource } from './replication/rec-create-forward.ts';
 import { ReplicationService } from './replication/service.ts';
 import type { PeerTransport } from './replication/transport.ts';
 import { loadOrCreateTlsIdentity } from './security/tls.ts';
@@ -128,6 +129,7 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
   const remotes = new RemoteSystemService(ctx, transport, { address: config.host, managementPort: () => httpsPort, peerPort: () => peerAddress.port, certPem: tls.cert });
   const io = new MirroredIo(store, transport);
   const replication = new ReplicationService(ctx, volumes, groups, protection, transport, jobs, remotes, log, io);
+  installRecCreateOnSource(ctx, transport, replication);
   await replication.start();
   reconcileEngine(meta.list('volume'), replication.internalVolumeIds(), store, log);
 

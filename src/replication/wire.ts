@@ -13,6 +13,7 @@ export const RPC = {
   sessionStates: 'repl.sessionStates',
   setState: 'repl.setState',
   recCreateDestination: 'rec.createDestination',
+  recCreateOnSource: 'rec.createOnSource',
   recSuspend: 'rec.suspend',
   recSuspended: 'rec.suspended',
   recResume: 'rec.resume',

@@ -68,7 +68,7 @@ test('create: every refused precondition changes nothing; a Consistency REC reac
     [{ ...body, destination_volume_id: small.number }, 409, undefined],
     [{ ...body, destination_volume_id: 999999 }, 404, undefined],
     [{ ...body, destination_boxid: 'X'.repeat(40) }, 400, undefined],
-    [{ ...body, source_boxid: boxB, destination_boxid: boxA }, 400, undefined],
+    [{ ...body, source_boxid: boxA, destination_boxid: boxA }, 400, undefined],
     [{ ...body, source_volume_id: 999999 }, 404, undefined],
     [body, 403, as(tenantUser)],
     [body, 403, as(monitor)],

@@ -15,6 +15,7 @@ import type { RecoveryMode, ReplicationSession, SplitMode, TransferMode } from '
 import { checkRecAction } from '../../../core/replication/rules.ts';
 import { checkEnum } from '../../../core/validate.ts';
 import { HEARTBEAT_PING_TIMEOUT_MS } from '../../../peer/limits.ts';
+import { createRecOnSource } from '../../../replication/rec-create-forward.ts';
 import type { EternusApi } from '../api-context.ts';
 import { parseIntegerId } from '../api-context.ts';
 import { requirePolicy } from '../auth.ts';
@@ -166,29 +167,32 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
     // Synchronous without split_mode: Automatic Split, as ACM's swsrpstartsync -y defaults to
     // (research §3.2). Asynchronous sessions record Manual, which a later PATCH to Synchronous keeps (seed 003).
     const splitMode: SplitMode = transferMode === 'Synchronous' ? (splitGiven ?? 'Automatic') : 'Manual';
+    // Either box may be asked (§2.4): the source box creates the session, the destination box
+    // has the source box create it (rec-create-forward.ts). Each checks its own volume first.
     const localBox = services.ctx.identity.boxId;
-    if (body.source_boxid !== localBox) {
-      if (body.destination_boxid === localBox) throw new ValidationError('source_boxid is the remote box: create the REC session on the source box', 'source_boxid');
-      throw new ValidationError(`neither source_boxid nor destination_boxid is this box (${localBox})`, 'source_boxid');
-    }
-    const rs = services.remotes.list().find((r) => r.boxId === body.destination_boxid);
-    if (!rs) throw new ValidationError(`destination_boxid ${body.destination_boxid} is not a remote box paired with this one`, 'destination_boxid');
-    const volume = api.volume(user, String(body.source_volume_id));
+    if (body.source_boxid !== localBox && body.destination_boxid !== localBox) throw new ValidationError(`neither source_boxid nor destination_boxid is this box (${localBox})`, 'source_boxid');
+    if (body.source_boxid === body.destination_boxid) throw new ValidationError('source_boxid and destination_boxid name the same box; a REC copies to a remote box', 'destination_boxid');
+    const onSource = body.source_boxid === localBox;
+    const remoteField = onSource ? 'destination_boxid' : 'source_boxid';
+    const rs = services.remotes.list().find((r) => r.boxId === body[remoteField]);
+    if (!rs) throw new ValidationError(`${remoteField} ${body[remoteField]} is not a remote box paired with this one`, remoteField);
+    const volume = api.volume(user, String(onSource ? body.source_volume_id : body.destination_volume_id));
     api.jobs.checkRoom();
-    const session = await replication.createRec({
-      localVolumeId: volume.id,
-      remoteSystemId: rs.id,
-      destinationVolumeNumber: body.destination_volume_id!,
-      transferMode,
-      splitMode,
-      recoveryMode,
-    });
+    const session = onSource
+      ? await replication.createRec({ localVolumeId: volume.id, remoteSystemId: rs.id, destinationVolumeNumber: body.destination_volume_id!, transferMode, splitMode, recoveryMode })
+      : await createRecOnSource((method, params, options) => services.peer.peer(rs.peerSystemId).call(method, params, options), replication, {
+          sourceVolumeNumber: body.source_volume_id!,
+          destinationVolumeNumber: body.destination_volume_id!,
+          transferMode,
+          splitMode,
+          recoveryMode,
+        });
     const answer = api.submit(request, {
       resourceType: 'copysession',
       action: 'create',
       steps: [
         {
-          operation: `start advanced-copy -type rec -source-volume-number ${volume.number} -destination-volume-number ${body.destination_volume_id} -remote-boxid ${rs.boxId} -transfer-mode ${transferMode.toLowerCase()} -recovery-mode ${recoveryMode.toLowerCase()}`,
+          operation: `start advanced-copy -type rec -source-volume-number ${body.source_volume_id} -destination-volume-number ${body.destination_volume_id} -remote-boxid ${rs.boxId} -transfer-mode ${transferMode.toLowerCase()} -recovery-mode ${recoveryMode.toLowerCase()}`,
           resourceHref: null,
           run: done(session),
         },
