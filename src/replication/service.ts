@@ -13,13 +13,14 @@ import type { VolumeGroupService } from '../core/volume-groups.ts';
 import type { VolumeService } from '../core/volumes.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import { recordCommittedBase, SourceCycles, type CommittedPair } from './cycles.ts';
-import { DestinationSide, type ReplicatedSnapshot } from './destination.ts';
-import { installSyncReceiver, SYNC_WRITE_TIMEOUT_MS, type MirroredIo, type RouteMode, type RouteSpec } from './mirrored-io.ts';
+import { DestinationSide } from './destination.ts';
+import type { MirroredIo } from './mirrored-io.ts';
 import { CONTROL_RPC_TIMEOUT_MS, CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, SUSPEND_NOTICE_RETRY_MS, REC_CYCLE_INTERVAL_MS, REC_IDLE_POLL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
 import { learnFromDestination, numberedMembers } from './member-copies.ts';
 import { RecBufferMonitor } from './rec-buffer-monitor.ts';
 import type { RemoteSystemService } from './remote-systems.ts';
 import { ReplicationRuntime, type Log, type SessionSchedule } from './session-runtime.ts';
+import { isSyncSource, SynchronousReplication } from './synchronous.ts';
 import type { PeerTransport } from './transport.ts';
 import {
   RPC,
@@ -52,12 +53,11 @@ export class ReplicationService {
   /** What the parts share: session records, per-session exclusion, timers, flags, peer calls. */
   private readonly runtime: ReplicationRuntime;
   private readonly cycles: SourceCycles;
+  private readonly synchronous: SynchronousReplication;
   /** Sessions whose normal suspend is waiting for its final cycle. */
   private readonly suspending = new Set<string>();
   /** Local volumes being paired by a REC create in flight. */
   private readonly pairing = new Set<string>();
-  /** Synchronous sessions with split mode Manual whose path is down: host writes fail (EIO). */
-  private readonly splitFailed = new Set<string>();
   /** This system's REC Buffer setting (Tandem control API /rec_buffer). */
   readonly recBuffer: RecBufferSettings;
   private readonly bufferMonitor: RecBufferMonitor;
@@ -82,16 +82,21 @@ export class ReplicationService {
     };
     this.runtime = new ReplicationRuntime(ctx, transport, log, schedule, (s) => {
       this.bufferMonitor.observe(s);
-      this.refreshRoutes();
-    });
-    this.cycles = new SourceCycles(this.runtime, {
-      membersOf: (kind, resourceId) => this.membersOf(kind, resourceId),
-      recordCommitted: (...args) => this.recordCommitted(...args),
+      this.synchronous.refreshRoutes();
     });
     this.destination = new DestinationSide(ctx, volumes, transport, {
       replicaTarget: (session, volumeId) => session.failoverTest?.shadowVolumeIds[volumeId] ?? volumeId,
       onCommitted: () => undefined,
       allocateNumber: () => this.runtime.allocateNumber(),
+    });
+    this.cycles = new SourceCycles(this.runtime, {
+      membersOf: (kind, resourceId) => this.membersOf(kind, resourceId),
+      recordCommitted: (...args) => this.recordCommitted(...args),
+    });
+    this.synchronous = new SynchronousReplication(this.runtime, io, {
+      cycles: this.cycles,
+      recordCommitted: (...args) => this.recordCommitted(...args),
+      destination: this.destination,
     });
     this.recBuffer = new RecBufferSettings(ctx.meta);
     this.bufferMonitor = new RecBufferMonitor({
@@ -106,8 +111,7 @@ export class ReplicationService {
     this.recBuffer.onChange(() => this.bufferMonitor.reconfigure());
     this.installHooks();
     this.installRpc();
-    installSyncReceiver(ctx, transport);
-    io?.setHooks({ onMirrorFailure: (sessionId, error) => this.onMirrorFailure(sessionId, error) });
+    this.synchronous.install();
     transport.onStateChange((peer, state) => {
       if (state === 'OK') void this.reconcileWith(peer).catch((e) => this.log('reconcile failed', { peer, error: String(e) }));
       else this.onLinkLost(peer);
@@ -126,7 +130,7 @@ export class ReplicationService {
       if (s.state === 'Synchronizing' || s.state === 'Initializing' || wasMirroring) this.runtime.put({ ...this.get(s.id), state: s.baseCycle === 0 ? 'Initializing' : 'System_Paused', errorCode: wasMirroring ? 'PEER_UNREACHABLE' : this.get(s.id).errorCode });
       this.arm(s.id);
     }
-    this.refreshRoutes();
+    this.synchronous.refreshRoutes();
     this.bufferMonitor.start();
   }
 
@@ -227,132 +231,10 @@ export class ReplicationService {
     return this.runtime.get(id);
   }
 
-  // ---------------------------------------------------------------- synchronous mode
-
-  private isSyncSource(s: ReplicationSession): boolean {
-    return s.role === 'Source' && s.transferMode === 'Synchronous' && s.state !== 'Deleting';
-  }
-
-  /**
-   * Derives the host-I/O routes from the session records: every volume of a synchronous source
-   * session is routed (writes counted, so a final cut can wait for them); mirrored while the
-   * session is in step, refused while split mode Manual has the path down, local otherwise.
-   */
-  private refreshRoutes(): void {
-    if (!this.io) return;
-    const wanted = new Map<string, RouteSpec>();
-    const sessions = this.list();
-    for (const id of [...this.runtime.mirroring, ...this.splitFailed]) {
-      if (!sessions.some((s) => s.id === id)) {
-        this.runtime.mirroring.delete(id);
-        this.splitFailed.delete(id);
-      }
-    }
-    for (const s of sessions) {
-      if (!this.isSyncSource(s)) {
-        this.runtime.mirroring.delete(s.id);
-        this.splitFailed.delete(s.id);
-        continue;
-      }
-      if (this.runtime.mirroring.has(s.id) && s.state !== 'OK' && s.state !== 'Failing_Over') this.runtime.mirroring.delete(s.id);
-      if (this.splitFailed.has(s.id) && (s.state !== 'System_Paused' || s.splitMode !== 'Manual')) this.splitFailed.delete(s.id);
-      const mode: RouteMode = this.runtime.mirroring.has(s.id) ? 'mirror' : this.splitFailed.has(s.id) ? 'fail' : 'local';
-      for (const p of s.elementPairs) wanted.set(p.localVolumeId, { sessionId: s.id, peerSystemId: s.peerSystemId, remoteVolumeId: p.remoteVolumeId, mode, baseCycle: s.baseCycle });
-    }
-    this.io.setRoutes(wanted);
-  }
-
   /** Whether a synchronous session mirrors host writes now. */
   isMirroring(id: string): boolean {
-    return this.runtime.mirroring.has(id);
+    return this.synchronous.isMirroring(id);
   }
-
-  /**
-   * A mirrored write failed on the peer (link down, peer refused): the session halts. Split mode
-   * Automatic: host writes go on locally and are tracked by the base diff. Manual: they fail
-   * until the path returns or an operator suspends the session.
-   */
-  private onMirrorFailure(sessionId: string, error: unknown): void {
-    if (!this.runtime.mirroring.has(sessionId)) return;
-    const s = this.ctx.meta.get('replication_session', sessionId);
-    this.runtime.mirroring.delete(sessionId);
-    if (!s) return this.refreshRoutes();
-    this.log('mirrored write failed: session halted', { session: sessionId, splitMode: s.splitMode, error: String(error) });
-    // Manual split keeps RPO 0: whatever the peer's reason, the source refuses writes it cannot mirror.
-    if (s.splitMode === 'Manual') this.splitFailed.add(sessionId);
-    this.runtime.patch(sessionId, { state: 'System_Paused', errorCode: error instanceof DomainError ? error.code : 'INTERNAL', errorAtMs: this.ctx.clock.nowMs() });
-    void this.runtime.notifyPeer(this.get(sessionId), 'System_Paused');
-    this.arm(sessionId);
-  }
-
-  /**
-   * Enters mirroring after a resync: holds new host writes to the session's volumes, waits for
-   * the running ones, takes the final cut and commits it, then turns mirroring on and releases
-   * the queued writes, which are mirrored. Writes made after the cut are all in the destination
-   * volume; the common base stays that last cut.
-   */
-  private async enterMirroring(id: string): Promise<void> {
-    const s = this.ctx.meta.get('replication_session', id);
-    if (!s || !this.io || !this.isSyncSource(s) || this.runtime.mirroring.has(id) || this.runtime.stopped || this.runtime.cancelled.has(id)) return;
-    if (s.state !== 'Synchronizing' && s.state !== 'Initializing') return;
-    const releases = await Promise.all(s.elementPairs.map((p) => this.io!.hold(p.localVolumeId)));
-    try {
-      if (this.hasBacklog(this.get(id))) await this.cycles.cycleTo(id, null);
-      const after = this.get(id);
-      if (after.state !== 'Synchronizing' || after.baseCycle === 0 || this.hasBacklog(after) || this.runtime.cancelled.has(id)) return;
-      this.runtime.mirroring.add(id);
-      this.runtime.patch(id, { state: 'OK', progressPercentage: null, errorCode: null, errorAtMs: null });
-    } finally {
-      for (const release of releases) release();
-    }
-    // Told after the release: host writes do not wait on a control call.
-    await this.notifyInStep(id);
-  }
-
-  /**
-   * Tells the destination that a Synchronous session is in step again. Until it hears, it shows
-   * Synchronizing (Copying), so the notice is repeated while the session stays in step.
-   */
-  private notifyInStep(id: string): Promise<void> {
-    const inStep = (s: ReplicationSession) => s.state === 'OK' && this.runtime.mirroring.has(id);
-    return this.runtime.tellPeerUntilHeard(id, inStep, RPC.setState, (s) => ({ sessionId: id, state: 'OK', pausedByUser: s.pausedByUser }));
-  }
-
-  /**
-   * A new common base while mirroring (sync, normal suspend, planned failover): with host writes
-   * held and the running ones done, both sides hold the same bytes, so each snapshots its volumes
-   * and the pair is the new base. Nothing is shipped.
-   */
-  private async checkpoint(id: string): Promise<void> {
-    const s = this.get(id);
-    if (!this.io) return;
-    const releases = await Promise.all(s.elementPairs.map((p) => this.io!.hold(p.localVolumeId)));
-    const startMs = this.ctx.clock.nowMs();
-    const snapshotIds: Record<string, string> = {};
-    let sent = false;
-    try {
-      const current = this.get(id);
-      const cycle = current.baseCycle + 1;
-      for (const p of current.elementPairs) {
-        const snapshotId = this.ctx.ids.uuid();
-        this.runtime.cycleSnapshots.add(snapshotId);
-        await this.ctx.store.snapshotVolume(p.localVolumeId, snapshotId);
-        snapshotIds[p.localVolumeId] = snapshotId;
-      }
-      this.runtime.patch(id, { pendingCycle: { cycle, snapshotIds } });
-      sent = true;
-      await this.runtime.call(current, RPC.syncCheckpoint, { sessionId: id, cycle, baseCycle: current.baseCycle, syncedAtMs: startMs });
-      await this.recordCommitted(id, cycle, current.elementPairs.map((p) => ({ localVolumeId: p.localVolumeId, remoteVolumeId: p.remoteVolumeId, snapshotId: snapshotIds[p.localVolumeId]! })), startMs, current.state);
-    } catch (error) {
-      if (!sent) for (const snapshotId of Object.values(snapshotIds)) await this.ctx.store.deleteVolume(snapshotId).catch(() => undefined);
-      this.onMirrorFailure(id, error);
-      throw error;
-    } finally {
-      for (const snapshotId of Object.values(snapshotIds)) this.runtime.cycleSnapshots.delete(snapshotId);
-      for (const release of releases) release();
-    }
-  }
-
 
   // ---------------------------------------------------------------- policy hooks
 
@@ -376,8 +258,8 @@ export class ReplicationService {
         const s = this.sessionOfVolume(volume.id);
         if (s) throw new DomainError('IN_USE', `Volume ${volume.name} is in copy session ${s.number}; delete the session first.`, { kind: 'volume', id: volume.id });
       },
-      beforeGrow: (volume, sizeBytes) => this.growMirror(volume, sizeBytes),
-      takeSnapshot: (source, snapshot, take) => this.snapshotMirror(source, snapshot, take),
+      beforeGrow: (volume, sizeBytes) => this.synchronous.growMirror(volume, sizeBytes),
+      takeSnapshot: (source, snapshot, take) => this.synchronous.snapshotMirror(source, snapshot, take),
     };
     this.protection.listeners = {
       remoteSystemExists: (id) => Boolean(this.ctx.meta.get('remote_system', id)),
@@ -522,7 +404,7 @@ export class ReplicationService {
         }
       });
     });
-    this.refreshRoutes();
+    this.synchronous.refreshRoutes();
     const internal = [...session.elementPairs.map((p) => p.localBaseSnapshotId), ...Object.values(session.pendingCycle?.snapshotIds ?? {}), ...Object.values(session.failoverTest?.shadowVolumeIds ?? {})];
     for (const id of internal) if (id) await this.ctx.store.deleteVolume(id).catch(() => undefined);
     this.runtime.cancelled.delete(sessionId);
@@ -563,11 +445,7 @@ export class ReplicationService {
     });
     this.transport.handle(RPC.becomeDestination, async ({ params }) => ({ result: await this.becomeDestination(params.sessionId as string, params.generation as number, params.prepareForBaseCycle as number | null) }));
     this.transport.handle(RPC.recCreateDestination, async ({ params, fromSystemId }) => ({ result: await this.recCreateDestination(params as RecCreateDestinationParams, fromSystemId) }));
-    const own = (params: unknown, fromSystemId: string): ReplicationSession => {
-      const s = this.get((params as { sessionId: string }).sessionId);
-      if (s.peerSystemId !== fromSystemId) throw new DomainError('FORBIDDEN', 'The session belongs to another peer.');
-      return s;
-    };
+    const own = (params: unknown, fromSystemId: string): ReplicationSession => this.runtime.peerSession(params, fromSystemId);
     this.transport.handle(RPC.recSuspend, async ({ params, fromSystemId }) => {
       const s = own(params, fromSystemId);
       void (await this.recSuspend(s.id, params.force as boolean)).completion.catch(() => undefined);
@@ -594,21 +472,6 @@ export class ReplicationService {
       const s = own(params, fromSystemId);
       const modes = params.modes as RecModes;
       this.runtime.patch(s.id, { transferMode: modes.transferMode, splitMode: modes.splitMode, recoveryMode: modes.recoveryMode });
-      return { result: {} };
-    });
-    this.transport.handle(RPC.syncGrow, async ({ params, fromSystemId }) => {
-      const s = own(params, fromSystemId);
-      const pair = s.elementPairs.find((p) => p.localVolumeId === params.remoteVolumeId);
-      if (s.role !== 'Destination' || s.transferMode !== 'Synchronous' || !pair) throw new StateError(`Replication session ${s.id} does not mirror volume ${String(params.remoteVolumeId)} here.`, 'replication_session', s.id);
-      await this.destination.grow(s, pair.localVolumeId, params.sizeBytes as number);
-      return { result: {} };
-    });
-    this.transport.handle(RPC.syncSnapshot, async ({ params, fromSystemId }) => {
-      const s = own(params, fromSystemId);
-      if (s.role !== 'Destination' || s.transferMode !== 'Synchronous' || s.baseCycle !== params.baseCycle) {
-        throw new StateError(`Replication session ${s.id} is not in step here (role ${s.role}, base cycle ${s.baseCycle}).`, 'replication_session', s.id);
-      }
-      await this.destination.snapshotInStep(s.id, params.snapshot as ReplicatedSnapshot);
       return { result: {} };
     });
     this.transport.handle(RPC.sessionStates, async ({ params, fromSystemId }) => {
@@ -704,18 +567,18 @@ export class ReplicationService {
    */
   private async cycle(sessionId: string): Promise<void> {
     // In step, the destination already has every write: a cycle is a checkpoint (new base).
-    if (this.runtime.mirroring.has(sessionId)) return this.checkpoint(sessionId);
+    if (this.runtime.mirroring.has(sessionId)) return this.synchronous.checkpoint(sessionId);
     for (const snapshot of this.cycles.snapshotsToReplicate(sessionId)) {
       await this.cycles.cycleTo(sessionId, snapshot);
       this.runtime.patchIfPresent(sessionId, { snapshotWatermark: snapshot.number });
     }
     let shipped = await this.cycles.cycleTo(sessionId, null);
     const s = this.ctx.meta.get('replication_session', sessionId);
-    if (!s || !this.isSyncSource(s) || !this.io) return;
+    if (!s || !isSyncSource(s) || !this.io) return;
     // Synchronous: catch up with a few more cycles while they ship much (host writes keep
     // coming during a long initial copy), so that the final cut, taken with writes held, is small.
     for (let i = 0; i < SYNC_CATCH_UP_CYCLES && shipped > SYNC_FINAL_CUT_BYTES && this.get(sessionId).state === 'Synchronizing'; i++) shipped = await this.cycles.cycleTo(sessionId, null);
-    await this.enterMirroring(sessionId);
+    await this.synchronous.enterMirroring(sessionId);
   }
 
   /** The one way cycles and checkpoints record a new common base (see SourceCyclesDeps). */
@@ -1153,7 +1016,7 @@ export class ReplicationService {
         });
       });
     });
-    this.refreshRoutes();
+    this.synchronous.refreshRoutes();
   }
 
   /** Changes the modes of a suspended session on both systems (research §2.5, seed 003). */
@@ -1222,52 +1085,6 @@ export class ReplicationService {
         this.runtime.bufferHalting.delete(id);
       }
     });
-  }
-
-  /**
-   * A volume that mirrors synchronously grows on the destination before it grows here: a host
-   * write past the old end is then mirrored like any other. If the destination cannot grow (the
-   * peer is unreachable and the session has not noticed yet), the resize is refused. A session
-   * that is not mirroring grows its destination with its next cycle, as asynchronous ones do.
-   */
-  private async growMirror(volume: Volume, sizeBytes: number): Promise<void> {
-    const s = this.sessionOfVolume(volume.id);
-    if (!s || s.role !== 'Source' || !this.runtime.mirroring.has(s.id)) return;
-    const pair = s.elementPairs.find((p) => p.localVolumeId === volume.id);
-    if (!pair) return;
-    await this.runtime.call(s, RPC.syncGrow, { sessionId: s.id, remoteVolumeId: pair.remoteVolumeId, sizeBytes });
-  }
-
-  /**
-   * A user or scheduled snapshot of a volume that mirrors synchronously: host writes are held
-   * (the running ones finish on both sides), the snapshot is taken here and the destination takes
-   * its replica of the same instant, then writes go on. Cycles replicate such snapshots as cut
-   * points, but a session in step has no cycles. If the destination cannot take it, the snapshot
-   * still stands here and is shipped as a cut point by the next resync, as for asynchronous
-   * sessions (the watermark only moves past snapshots the destination has).
-   */
-  private async snapshotMirror(source: Volume, snapshot: Volume, take: () => Promise<void>): Promise<void> {
-    const s = this.sessionOfVolume(source.id);
-    const replicated = s && s.role === 'Source' && s.resourceType === 'volume' && this.runtime.mirroring.has(s.id) && (snapshot.creatorType === 'User' || snapshot.creatorType === 'Scheduler');
-    if (!s || !replicated || !this.io) return take();
-    const release = await this.io.hold(source.id);
-    try {
-      await take();
-      if (!this.runtime.mirroring.has(s.id)) return;
-      const replica: ReplicatedSnapshot = { name: snapshot.name, description: snapshot.description, creatorType: snapshot.creatorType, createdByRuleName: snapshot.createdByRuleName, expirationTimestampMs: snapshot.expirationTimestampMs, sourceTimestampMs: snapshot.createdAtMs };
-      try {
-        // Host writes wait on this call: it gets a mirrored write's timeout, not a control call's.
-        await this.transport.call(s.peerSystemId, RPC.syncSnapshot, { sessionId: s.id, baseCycle: this.get(s.id).baseCycle, snapshot: replica }, { timeoutMs: SYNC_WRITE_TIMEOUT_MS });
-      } catch (error) {
-        this.log('snapshot not replicated in step; the next resync ships it', { session: s.id, snapshot: snapshot.id, error: String(error) });
-        return;
-      }
-      // Only this one was waiting: the destination has every snapshot up to it.
-      const waiting = this.cycles.snapshotsToReplicate(s.id);
-      if (waiting.length === 1 && waiting[0]!.id === snapshot.id) this.runtime.patchIfPresent(s.id, { snapshotWatermark: snapshot.number });
-    } finally {
-      release();
-    }
   }
 
   /** A halted session that only an operator frees: recovery mode Manual, or a REC buffer overload. */
@@ -1347,10 +1164,7 @@ export class ReplicationService {
 
   private onLinkLost(peerSystemId: string): void {
     for (const s of this.list().filter((s) => s.peerSystemId === peerSystemId)) {
-      if (this.runtime.mirroring.has(s.id)) {
-        this.runtime.mirroring.delete(s.id);
-        if (s.splitMode === 'Manual') this.splitFailed.add(s.id);
-      }
+      this.synchronous.stopMirroringOnLinkLoss(s);
       if (['OK', 'Synchronizing', 'Initializing'].includes(s.state)) this.runtime.patch(s.id, { state: 'System_Paused', errorCode: 'PEER_UNREACHABLE', errorAtMs: this.ctx.clock.nowMs() });
     }
   }
@@ -1368,9 +1182,7 @@ export class ReplicationService {
   }
 
   private async applyPeerSummaries(peerSystemId: string, theirs: SessionStateSummary[]): Promise<void> {
-    // The path is back: split mode Manual stops refusing host writes (they are tracked now).
-    for (const s of this.list().filter((x) => x.peerSystemId === peerSystemId)) this.splitFailed.delete(s.id);
-    this.refreshRoutes();
+    this.synchronous.pathReturned(peerSystemId);
     for (const s of this.list().filter((x) => x.peerSystemId === peerSystemId)) {
       const remote = theirs.find((r) => r.id === s.id);
       if (!remote) {

@@ -4,7 +4,7 @@
 // instead of reaching into each other's fields.
 import type { TimerHandle } from '../core/clock.ts';
 import type { CoreContext } from '../core/context.ts';
-import { NotFoundError } from '../core/errors.ts';
+import { DomainError, NotFoundError } from '../core/errors.ts';
 import type { ReplicationSession, SessionState } from '../core/replication/model.ts';
 import { CONTROL_RPC_TIMEOUT_MS, SUSPEND_NOTICE_RETRY_MS } from './limits.ts';
 import { highestNumber } from './member-copies.ts';
@@ -50,6 +50,8 @@ export interface SessionRuntime {
   patchIfPresent(id: string, changes: Partial<ReplicationSession>): void;
   /** The session of a local volume, if any (a volume is in at most one session). */
   sessionOfVolume(volumeId: string): ReplicationSession | undefined;
+  /** The session an RPC from a peer names (params.sessionId); FORBIDDEN unless it pairs with that peer. */
+  peerSession(params: unknown, fromSystemId: string): ReplicationSession;
   /** Runs fn after every earlier operation on the session: one operation at a time. */
   exclusive<T>(sessionId: string, fn: () => Promise<T>): Promise<T>;
   /** The next free copy session number on this system (ETERNUS copysession_id). */
@@ -127,6 +129,12 @@ export class ReplicationRuntime implements SessionRuntime {
 
   sessionOfVolume(volumeId: string): ReplicationSession | undefined {
     return this.list().find((s) => s.elementPairs.some((p) => p.localVolumeId === volumeId) || s.localResourceId === volumeId);
+  }
+
+  peerSession(params: unknown, fromSystemId: string): ReplicationSession {
+    const s = this.get((params as { sessionId: string }).sessionId);
+    if (s.peerSystemId !== fromSystemId) throw new DomainError('FORBIDDEN', 'The session belongs to another peer.');
+    return s;
   }
 
   exclusive<T>(sessionId: string, fn: () => Promise<T>): Promise<T> {

@@ -1,0 +1,244 @@
+// Synchronous replication on the source: host writes to a session's volumes are mirrored to the
+// peer while the session is in step (mirrored-io.ts does the I/O; this file decides the routes).
+// A session gets in step with a final cut taken with host writes held, takes new common bases as
+// checkpoints (nothing shipped), grows and snapshots its destination in step, and halts when a
+// mirrored write fails. Resync before that is ordinary cycles (cycles.ts).
+import type { CoreContext } from '../core/context.ts';
+import { DomainError, StateError } from '../core/errors.ts';
+import type { Volume } from '../core/model.ts';
+import type { ReplicationSession } from '../core/replication/model.ts';
+import type { SourceCycles, SourceCyclesDeps } from './cycles.ts';
+import type { DestinationSide, ReplicatedSnapshot } from './destination.ts';
+import { installSyncReceiver, SYNC_WRITE_TIMEOUT_MS, type MirroredIo, type RouteMode, type RouteSpec } from './mirrored-io.ts';
+import type { SessionRuntime } from './session-runtime.ts';
+import { RPC } from './wire.ts';
+
+export function isSyncSource(s: ReplicationSession): boolean {
+  return s.role === 'Source' && s.transferMode === 'Synchronous' && s.state !== 'Deleting';
+}
+
+/** What synchronous replication needs besides the runtime. */
+export interface SynchronousDeps {
+  /** Resync before mirroring, and the snapshots still to replicate. */
+  cycles: Pick<SourceCycles, 'cycleTo' | 'hasBacklog' | 'snapshotsToReplicate'>;
+  /** A checkpoint records its new base the way a cycle does (SourceCyclesDeps). */
+  recordCommitted: SourceCyclesDeps['recordCommitted'];
+  /** The destination side of this system: grows and snapshots in step. */
+  destination: DestinationSide;
+}
+
+export class SynchronousReplication {
+  /** Synchronous sessions with split mode Manual whose path is down: host writes fail (EIO). */
+  private readonly splitFailed = new Set<string>();
+  private readonly ctx: CoreContext;
+
+  constructor(
+    private readonly runtime: SessionRuntime,
+    /** Host I/O as NBD uses it; null where no NBD serves (synchronous mode then never mirrors). */
+    private readonly io: MirroredIo | null,
+    private readonly deps: SynchronousDeps,
+  ) {
+    this.ctx = runtime.ctx;
+  }
+
+  /** The destination's handlers (mirrored writes, growth and snapshots in step) and the source's hook for failed mirrored writes. */
+  install(): void {
+    this.runtime.transport.handle(RPC.syncGrow, async ({ params, fromSystemId }) => {
+      const s = this.runtime.peerSession(params, fromSystemId);
+      const pair = s.elementPairs.find((p) => p.localVolumeId === params.remoteVolumeId);
+      if (s.role !== 'Destination' || s.transferMode !== 'Synchronous' || !pair) throw new StateError(`Replication session ${s.id} does not mirror volume ${String(params.remoteVolumeId)} here.`, 'replication_session', s.id);
+      await this.deps.destination.grow(s, pair.localVolumeId, params.sizeBytes as number);
+      return { result: {} };
+    });
+    this.runtime.transport.handle(RPC.syncSnapshot, async ({ params, fromSystemId }) => {
+      const s = this.runtime.peerSession(params, fromSystemId);
+      if (s.role !== 'Destination' || s.transferMode !== 'Synchronous' || s.baseCycle !== params.baseCycle) {
+        throw new StateError(`Replication session ${s.id} is not in step here (role ${s.role}, base cycle ${s.baseCycle}).`, 'replication_session', s.id);
+      }
+      await this.deps.destination.snapshotInStep(s.id, params.snapshot as ReplicatedSnapshot);
+      return { result: {} };
+    });
+    installSyncReceiver(this.ctx, this.runtime.transport);
+    this.io?.setHooks({ onMirrorFailure: (sessionId, error) => this.onMirrorFailure(sessionId, error) });
+  }
+
+  /** The link to the peer is down: a session stops mirroring; split mode Manual then refuses host writes. */
+  stopMirroringOnLinkLoss(s: ReplicationSession): void {
+    if (this.runtime.mirroring.has(s.id)) {
+      this.runtime.mirroring.delete(s.id);
+      if (s.splitMode === 'Manual') this.splitFailed.add(s.id);
+    }
+  }
+
+  /** The path is back: split mode Manual stops refusing host writes (they are tracked now). */
+  pathReturned(peerSystemId: string): void {
+    for (const s of this.runtime.list().filter((x) => x.peerSystemId === peerSystemId)) this.splitFailed.delete(s.id);
+    this.refreshRoutes();
+  }
+
+  /**
+   * Derives the host-I/O routes from the session records: every volume of a synchronous source
+   * session is routed (writes counted, so a final cut can wait for them); mirrored while the
+   * session is in step, refused while split mode Manual has the path down, local otherwise.
+   */
+  refreshRoutes(): void {
+    if (!this.io) return;
+    const wanted = new Map<string, RouteSpec>();
+    const sessions = this.runtime.list();
+    for (const id of [...this.runtime.mirroring, ...this.splitFailed]) {
+      if (!sessions.some((s) => s.id === id)) {
+        this.runtime.mirroring.delete(id);
+        this.splitFailed.delete(id);
+      }
+    }
+    for (const s of sessions) {
+      if (!isSyncSource(s)) {
+        this.runtime.mirroring.delete(s.id);
+        this.splitFailed.delete(s.id);
+        continue;
+      }
+      if (this.runtime.mirroring.has(s.id) && s.state !== 'OK' && s.state !== 'Failing_Over') this.runtime.mirroring.delete(s.id);
+      if (this.splitFailed.has(s.id) && (s.state !== 'System_Paused' || s.splitMode !== 'Manual')) this.splitFailed.delete(s.id);
+      const mode: RouteMode = this.runtime.mirroring.has(s.id) ? 'mirror' : this.splitFailed.has(s.id) ? 'fail' : 'local';
+      for (const p of s.elementPairs) wanted.set(p.localVolumeId, { sessionId: s.id, peerSystemId: s.peerSystemId, remoteVolumeId: p.remoteVolumeId, mode, baseCycle: s.baseCycle });
+    }
+    this.io.setRoutes(wanted);
+  }
+
+  /** Whether a synchronous session mirrors host writes now. */
+  isMirroring(id: string): boolean {
+    return this.runtime.mirroring.has(id);
+  }
+
+  /**
+   * A mirrored write failed on the peer (link down, peer refused): the session halts. Split mode
+   * Automatic: host writes go on locally and are tracked by the base diff. Manual: they fail
+   * until the path returns or an operator suspends the session.
+   */
+  onMirrorFailure(sessionId: string, error: unknown): void {
+    if (!this.runtime.mirroring.has(sessionId)) return;
+    const s = this.ctx.meta.get('replication_session', sessionId);
+    this.runtime.mirroring.delete(sessionId);
+    if (!s) return this.refreshRoutes();
+    this.runtime.log('mirrored write failed: session halted', { session: sessionId, splitMode: s.splitMode, error: String(error) });
+    // Manual split keeps RPO 0: whatever the peer's reason, the source refuses writes it cannot mirror.
+    if (s.splitMode === 'Manual') this.splitFailed.add(sessionId);
+    this.runtime.patch(sessionId, { state: 'System_Paused', errorCode: error instanceof DomainError ? error.code : 'INTERNAL', errorAtMs: this.ctx.clock.nowMs() });
+    void this.runtime.notifyPeer(this.runtime.get(sessionId), 'System_Paused');
+    this.runtime.schedule.arm(sessionId);
+  }
+
+  /**
+   * Enters mirroring after a resync: holds new host writes to the session's volumes, waits for
+   * the running ones, takes the final cut and commits it, then turns mirroring on and releases
+   * the queued writes, which are mirrored. Writes made after the cut are all in the destination
+   * volume; the common base stays that last cut.
+   */
+  async enterMirroring(id: string): Promise<void> {
+    const s = this.ctx.meta.get('replication_session', id);
+    if (!s || !this.io || !isSyncSource(s) || this.runtime.mirroring.has(id) || this.runtime.stopped || this.runtime.cancelled.has(id)) return;
+    if (s.state !== 'Synchronizing' && s.state !== 'Initializing') return;
+    const releases = await Promise.all(s.elementPairs.map((p) => this.io!.hold(p.localVolumeId)));
+    try {
+      if (this.deps.cycles.hasBacklog(this.runtime.get(id))) await this.deps.cycles.cycleTo(id, null);
+      const after = this.runtime.get(id);
+      if (after.state !== 'Synchronizing' || after.baseCycle === 0 || this.deps.cycles.hasBacklog(after) || this.runtime.cancelled.has(id)) return;
+      this.runtime.mirroring.add(id);
+      this.runtime.patch(id, { state: 'OK', progressPercentage: null, errorCode: null, errorAtMs: null });
+    } finally {
+      for (const release of releases) release();
+    }
+    // Told after the release: host writes do not wait on a control call.
+    await this.notifyInStep(id);
+  }
+
+  /**
+   * Tells the destination that a Synchronous session is in step again. Until it hears, it shows
+   * Synchronizing (Copying), so the notice is repeated while the session stays in step.
+   */
+  private notifyInStep(id: string): Promise<void> {
+    const inStep = (s: ReplicationSession) => s.state === 'OK' && this.runtime.mirroring.has(id);
+    return this.runtime.tellPeerUntilHeard(id, inStep, RPC.setState, (s) => ({ sessionId: id, state: 'OK', pausedByUser: s.pausedByUser }));
+  }
+
+  /**
+   * A new common base while mirroring (sync, normal suspend, planned failover): with host writes
+   * held and the running ones done, both sides hold the same bytes, so each snapshots its volumes
+   * and the pair is the new base. Nothing is shipped.
+   */
+  async checkpoint(id: string): Promise<void> {
+    const s = this.runtime.get(id);
+    if (!this.io) return;
+    const releases = await Promise.all(s.elementPairs.map((p) => this.io!.hold(p.localVolumeId)));
+    const startMs = this.ctx.clock.nowMs();
+    const snapshotIds: Record<string, string> = {};
+    let sent = false;
+    try {
+      const current = this.runtime.get(id);
+      const cycle = current.baseCycle + 1;
+      for (const p of current.elementPairs) {
+        const snapshotId = this.ctx.ids.uuid();
+        this.runtime.cycleSnapshots.add(snapshotId);
+        await this.ctx.store.snapshotVolume(p.localVolumeId, snapshotId);
+        snapshotIds[p.localVolumeId] = snapshotId;
+      }
+      this.runtime.patch(id, { pendingCycle: { cycle, snapshotIds } });
+      sent = true;
+      await this.runtime.call(current, RPC.syncCheckpoint, { sessionId: id, cycle, baseCycle: current.baseCycle, syncedAtMs: startMs });
+      await this.deps.recordCommitted(id, cycle, current.elementPairs.map((p) => ({ localVolumeId: p.localVolumeId, remoteVolumeId: p.remoteVolumeId, snapshotId: snapshotIds[p.localVolumeId]! })), startMs, current.state);
+    } catch (error) {
+      if (!sent) for (const snapshotId of Object.values(snapshotIds)) await this.ctx.store.deleteVolume(snapshotId).catch(() => undefined);
+      this.onMirrorFailure(id, error);
+      throw error;
+    } finally {
+      for (const snapshotId of Object.values(snapshotIds)) this.runtime.cycleSnapshots.delete(snapshotId);
+      for (const release of releases) release();
+    }
+  }
+
+  /**
+   * A volume that mirrors synchronously grows on the destination before it grows here: a host
+   * write past the old end is then mirrored like any other. If the destination cannot grow (the
+   * peer is unreachable and the session has not noticed yet), the resize is refused. A session
+   * that is not mirroring grows its destination with its next cycle, as asynchronous ones do.
+   */
+  async growMirror(volume: Volume, sizeBytes: number): Promise<void> {
+    const s = this.runtime.sessionOfVolume(volume.id);
+    if (!s || s.role !== 'Source' || !this.runtime.mirroring.has(s.id)) return;
+    const pair = s.elementPairs.find((p) => p.localVolumeId === volume.id);
+    if (!pair) return;
+    await this.runtime.call(s, RPC.syncGrow, { sessionId: s.id, remoteVolumeId: pair.remoteVolumeId, sizeBytes });
+  }
+
+  /**
+   * A user or scheduled snapshot of a volume that mirrors synchronously: host writes are held
+   * (the running ones finish on both sides), the snapshot is taken here and the destination takes
+   * its replica of the same instant, then writes go on. Cycles replicate such snapshots as cut
+   * points, but a session in step has no cycles. If the destination cannot take it, the snapshot
+   * still stands here and is shipped as a cut point by the next resync, as for asynchronous
+   * sessions (the watermark only moves past snapshots the destination has).
+   */
+  async snapshotMirror(source: Volume, snapshot: Volume, take: () => Promise<void>): Promise<void> {
+    const s = this.runtime.sessionOfVolume(source.id);
+    const replicated = s && s.role === 'Source' && s.resourceType === 'volume' && this.runtime.mirroring.has(s.id) && (snapshot.creatorType === 'User' || snapshot.creatorType === 'Scheduler');
+    if (!s || !replicated || !this.io) return take();
+    const release = await this.io.hold(source.id);
+    try {
+      await take();
+      if (!this.runtime.mirroring.has(s.id)) return;
+      const replica: ReplicatedSnapshot = { name: snapshot.name, description: snapshot.description, creatorType: snapshot.creatorType, createdByRuleName: snapshot.createdByRuleName, expirationTimestampMs: snapshot.expirationTimestampMs, sourceTimestampMs: snapshot.createdAtMs };
+      try {
+        // Host writes wait on this call: it gets a mirrored write's timeout, not a control call's.
+        await this.runtime.transport.call(s.peerSystemId, RPC.syncSnapshot, { sessionId: s.id, baseCycle: this.runtime.get(s.id).baseCycle, snapshot: replica }, { timeoutMs: SYNC_WRITE_TIMEOUT_MS });
+      } catch (error) {
+        this.runtime.log('snapshot not replicated in step; the next resync ships it', { session: s.id, snapshot: snapshot.id, error: String(error) });
+        return;
+      }
+      // Only this one was waiting: the destination has every snapshot up to it.
+      const waiting = this.deps.cycles.snapshotsToReplicate(s.id);
+      if (waiting.length === 1 && waiting[0]!.id === snapshot.id) this.runtime.patchIfPresent(s.id, { snapshotWatermark: snapshot.number });
+    } finally {
+      release();
+    }
+  }
+}
