@@ -4,9 +4,9 @@
 import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError, StateError, ValidationError } from '../core/errors.ts';
 import type { Policy, Volume } from '../core/model.ts';
-import { newSession, type RecoveryMode, type ReplicationSession, type SessionState, type SplitMode, type TransferMode } from '../core/replication/model.ts';
-import { checkAction, checkRecAction, isRec, nextRecModes, OperationInProgressError, type RecModes } from '../core/replication/rules.ts';
-import { isBufferOverloadHalt, REC_BUFFER_OVERLOAD, RecBufferSettings } from '../core/replication/rec-buffer.ts';
+import { newSession, type ReplicationSession, type SessionState } from '../core/replication/model.ts';
+import { checkAction, isRec, type RecModes } from '../core/replication/rules.ts';
+import { isBufferOverloadHalt, RecBufferSettings } from '../core/replication/rec-buffer.ts';
 import { RPO_MINUTES } from '../core/protection.ts';
 import type { ProtectionService } from '../core/protection.ts';
 import type { VolumeGroupService } from '../core/volume-groups.ts';
@@ -15,20 +15,22 @@ import type { JobRunner } from '../jobs/job-runner.ts';
 import { recordCommittedBase, SourceCycles, type CommittedPair } from './cycles.ts';
 import { DestinationSide } from './destination.ts';
 import type { MirroredIo } from './mirrored-io.ts';
-import { CONTROL_RPC_TIMEOUT_MS, CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, SUSPEND_NOTICE_RETRY_MS, REC_CYCLE_INTERVAL_MS, REC_IDLE_POLL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
+import { CONTROL_RPC_TIMEOUT_MS, CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, REC_CYCLE_INTERVAL_MS, REC_IDLE_POLL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
 import { learnFromDestination, numberedMembers } from './member-copies.ts';
+import { RecActions, type RecCreateSpec } from './rec-actions.ts';
 import { RecBufferMonitor } from './rec-buffer-monitor.ts';
 import type { RemoteSystemService } from './remote-systems.ts';
 import { ReplicationRuntime, type Log, type SessionSchedule } from './session-runtime.ts';
+import { destinationStateAfterHalt, resumedState } from './session-states.ts';
 import { isSyncSource, SynchronousReplication } from './synchronous.ts';
 import type { PeerTransport } from './transport.ts';
 import {
   RPC,
   type CreateDestinationResult,
-  type RecCreateDestinationParams,
-  type RecCreateDestinationResult,
   type SessionStateSummary,
 } from './wire.ts';
+
+export type { RecCreateSpec } from './rec-actions.ts';
 
 export interface FailoverOptions {
   isPlanned: boolean;
@@ -38,26 +40,13 @@ export interface FailoverOptions {
   failoverSnapshotId: string | null;
 }
 
-/** An ETERNUS REC session to create (research §2.4); the caller checked the modes. */
-export interface RecCreateSpec {
-  localVolumeId: string;
-  remoteSystemId: string;
-  destinationVolumeNumber: number;
-  transferMode: TransferMode;
-  splitMode: SplitMode;
-  recoveryMode: RecoveryMode;
-}
-
 export class ReplicationService {
   readonly destination: DestinationSide;
   /** What the parts share: session records, per-session exclusion, timers, flags, peer calls. */
   private readonly runtime: ReplicationRuntime;
   private readonly cycles: SourceCycles;
   private readonly synchronous: SynchronousReplication;
-  /** Sessions whose normal suspend is waiting for its final cycle. */
-  private readonly suspending = new Set<string>();
-  /** Local volumes being paired by a REC create in flight. */
-  private readonly pairing = new Set<string>();
+  private readonly rec: RecActions;
   /** This system's REC Buffer setting (Tandem control API /rec_buffer). */
   readonly recBuffer: RecBufferSettings;
   private readonly bufferMonitor: RecBufferMonitor;
@@ -98,14 +87,23 @@ export class ReplicationService {
       recordCommitted: (...args) => this.recordCommitted(...args),
       destination: this.destination,
     });
+    this.rec = new RecActions(this.runtime, {
+      volumes,
+      destination: this.destination,
+      hasBacklog: (s) => this.cycles.hasBacklog(s),
+      replicatedByPolicy: (volume) => Boolean(volume.protectionPolicyId && this.ruleOf(this.ctx.meta.get('policy', volume.protectionPolicyId))),
+      resume: (id) => this.resume(id),
+      dropSessionLocally: (id) => this.dropSessionLocally(id),
+      refreshRoutes: () => this.synchronous.refreshRoutes(),
+    });
     this.recBuffer = new RecBufferSettings(ctx.meta);
     this.bufferMonitor = new RecBufferMonitor({
       clock: ctx.clock,
       setting: () => this.recBuffer.get(),
       sessions: () => this.list(),
       backlogBytes: (s) => this.trackedBytes(s),
-      isSuspending: (id) => this.suspending.has(id),
-      halt: (id, sinceMs) => this.haltForBufferOverload(id, sinceMs),
+      isSuspending: (id) => this.rec.isSuspending(id),
+      halt: (id, sinceMs) => this.rec.haltForBufferOverload(id, sinceMs),
       log: this.log,
     });
     this.recBuffer.onChange(() => this.bufferMonitor.reconfigure());
@@ -175,7 +173,7 @@ export class ReplicationService {
   }
 
   isSuspending(id: string): boolean {
-    return this.suspending.has(id);
+    return this.rec.isSuspending(id);
   }
 
   async stop(): Promise<void> {
@@ -190,17 +188,6 @@ export class ReplicationService {
   /** Resolves when no operation or cycle is queued on any session (tests, shutdown). */
   async idle(): Promise<void> {
     return this.runtime.idle();
-  }
-
-  /**
-   * A forced suspend that could not reach the peer is told again every SUSPEND_NOTICE_RETRY_MS
-   * while this side stays suspended: an outage too short for heartbeats to notice would
-   * otherwise leave the peer in step forever (reconcile runs only when the link state changes).
-   */
-  private retrySuspendNotice(id: string): void {
-    this.ctx.clock.setTimer(SUSPEND_NOTICE_RETRY_MS, () =>
-      void this.runtime.tellPeerUntilHeard(id, (s) => s.state === 'Suspended', RPC.recSuspended, () => ({ sessionId: id }), 'peer told of forced suspend'),
-    );
   }
 
   /** Engine volumes replication owns (bases, pending and staging snapshots, test shadows). */
@@ -229,6 +216,11 @@ export class ReplicationService {
 
   get(id: string): ReplicationSession {
     return this.runtime.get(id);
+  }
+
+  /** The REC session of a local volume, if any (a volume is in at most one session). */
+  sessionOfVolume(volumeId: string): ReplicationSession | undefined {
+    return this.runtime.sessionOfVolume(volumeId);
   }
 
   /** Whether a synchronous session mirrors host writes now. */
@@ -444,36 +436,7 @@ export class ReplicationService {
       return { result: {} };
     });
     this.transport.handle(RPC.becomeDestination, async ({ params }) => ({ result: await this.becomeDestination(params.sessionId as string, params.generation as number, params.prepareForBaseCycle as number | null) }));
-    this.transport.handle(RPC.recCreateDestination, async ({ params, fromSystemId }) => ({ result: await this.recCreateDestination(params as RecCreateDestinationParams, fromSystemId) }));
-    const own = (params: unknown, fromSystemId: string): ReplicationSession => this.runtime.peerSession(params, fromSystemId);
-    this.transport.handle(RPC.recSuspend, async ({ params, fromSystemId }) => {
-      const s = own(params, fromSystemId);
-      void (await this.recSuspend(s.id, params.force as boolean)).completion.catch(() => undefined);
-      return { result: {} };
-    });
-    this.transport.handle(RPC.recSuspended, async ({ params, fromSystemId }) => {
-      const s = own(params, fromSystemId);
-      this.runtime.cancelled.add(s.id);
-      await this.destination.abort(s.id);
-      // The halt (if any) ends here as on the source box: Suspend shows no error.
-      this.runtime.patch(s.id, { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null });
-      return { result: {} };
-    });
-    this.transport.handle(RPC.recResume, async ({ params, fromSystemId }) => {
-      await this.recResume(own(params, fromSystemId).id);
-      return { result: {} };
-    });
-    this.transport.handle(RPC.recRollback, async ({ params, fromSystemId }) => ({ result: await this.recRollback(own(params, fromSystemId).id, params.baseCycle as number) }));
-    this.transport.handle(RPC.recReverse, async ({ params, fromSystemId }) => {
-      await this.reverseLocally(own(params, fromSystemId).id, params.generation as number);
-      return { result: {} };
-    });
-    this.transport.handle(RPC.recSetModes, async ({ params, fromSystemId }) => {
-      const s = own(params, fromSystemId);
-      const modes = params.modes as RecModes;
-      this.runtime.patch(s.id, { transferMode: modes.transferMode, splitMode: modes.splitMode, recoveryMode: modes.recoveryMode });
-      return { result: {} };
-    });
+    this.rec.installRpc();
     this.transport.handle(RPC.sessionStates, async ({ params, fromSystemId }) => {
       await this.applyPeerSummaries(fromSystemId, params.sessions as SessionStateSummary[]);
       return { result: { sessions: this.summariesFor(fromSystemId) } };
@@ -560,6 +523,11 @@ export class ReplicationService {
     }
   }
 
+  /** A halted session that only an operator frees: recovery mode Manual, or a REC buffer overload. */
+  private waitsForOperator(s: ReplicationSession): boolean {
+    return s.state === 'System_Paused' && (s.recoveryMode === 'Manual' || isBufferOverloadHalt(s));
+  }
+
   /**
    * Brings the destination up to now. User and scheduled snapshots taken on a replicated volume
    * since the last cycle are cut points of their own: a cycle ships up to each of them and the
@@ -605,7 +573,7 @@ export class ReplicationService {
   async resume(id: string): Promise<void> {
     const s = this.get(id);
     checkAction(s, 'resume');
-    if (s.state === 'Suspended') return this.recResume(id);
+    if (s.state === 'Suspended') return this.rec.recResume(id);
     this.runtime.cancelled.delete(id);
     const sync = s.transferMode === 'Synchronous' && s.role === 'Source';
     const resumed = this.runtime.patch(id, { state: resumedState(s), pausedByUser: false });
@@ -761,335 +729,30 @@ export class ReplicationService {
     });
   }
 
-  // ---------------------------------------------------------------- ETERNUS REC
+  // ---------------------------------------------------------------- ETERNUS REC (rec-actions.ts)
 
-  /** The REC session of a local volume, if any (a volume is in at most one session). */
-  sessionOfVolume(volumeId: string): ReplicationSession | undefined {
-    return this.runtime.sessionOfVolume(volumeId);
+  createRec(spec: RecCreateSpec): Promise<ReplicationSession> {
+    return this.rec.createRec(spec);
   }
 
-  /**
-   * Creates a REC session from a local source volume to an existing volume of the peer (research
-   * §2.4). Everything is checked on both systems before anything changes; the destination volume
-   * is emptied (the initial copy overwrites all of it), becomes a read-only destination, and the
-   * initial copy runs in the background.
-   */
-  async createRec(spec: RecCreateSpec): Promise<ReplicationSession> {
-    const rs = this.ctx.meta.get('remote_system', spec.remoteSystemId);
-    if (!rs) throw new NotFoundError('remote_system', spec.remoteSystemId);
-    const volume = this.volumes.get(spec.localVolumeId);
-    if (volume.type === 'Snapshot') throw new ValidationError(`Volume ${volume.number} is a snapshot; a REC pairs standard volumes.`, 'source_volume_id');
-    if (volume.isReplicationDestination) throw new DomainError('READ_ONLY', `Volume ${volume.number} is a replication destination.`, { kind: 'volume', id: volume.id });
-    if (this.sessionOfVolume(volume.id) || this.pairing.has(volume.id)) throw new DomainError('IN_USE', `Volume ${volume.number} is already in a copy session.`, { kind: 'volume', id: volume.id });
-    if (volume.volumeGroupId) throw new DomainError('IN_USE', `Volume ${volume.number} is a volume group member; its group is replicated as a whole.`, { kind: 'volume', id: volume.id });
-    if (volume.protectionPolicyId && this.ruleOf(this.ctx.meta.get('policy', volume.protectionPolicyId))) {
-      throw new DomainError('IN_USE', `Volume ${volume.number} is replicated by its protection policy.`, { kind: 'volume', id: volume.id });
-    }
-    if (spec.transferMode === 'Asynchronous') throw new ValidationError(`transfer_mode ${spec.transferMode} is not available for REC here.`, 'transfer_mode');
-    this.pairing.add(volume.id);
-    try {
-      const sessionId = this.ctx.ids.uuid();
-      const number = this.runtime.allocateNumber();
-      const created = await this.runtime.call<RecCreateDestinationResult>({ peerSystemId: rs.peerSystemId } as ReplicationSession, RPC.recCreateDestination, {
-        sessionId,
-        number,
-        source: { volumeId: volume.id, number: volume.number, name: volume.name, sizeBytes: volume.sizeBytes },
-        destinationVolumeNumber: spec.destinationVolumeNumber,
-        transferMode: spec.transferMode,
-        splitMode: spec.splitMode,
-        recoveryMode: spec.recoveryMode,
-      } satisfies RecCreateDestinationParams);
-      const nowMs = this.ctx.clock.nowMs();
-      const session: ReplicationSession = {
-        ...this.recRecord(sessionId, 'Source', spec, rs.id, rs.peerSystemId, nowMs),
-        localResourceId: volume.id,
-        remoteResourceId: created.volumeId,
-        number,
-        remoteNumber: created.number,
-        remoteVolume: { number: spec.destinationVolumeNumber, name: created.volumeName },
-        elementPairs: [{ localVolumeId: volume.id, remoteVolumeId: created.volumeId, localBaseSnapshotId: null }],
-        nextSyncMs: nowMs,
-        progressPercentage: 0,
-        snapshotWatermark: this.volumes.highestNumber(),
-      };
-      this.runtime.put(session);
-      setImmediate(() => void this.runSoon(sessionId));
-      return session;
-    } finally {
-      this.pairing.delete(volume.id);
-    }
+  recSuspend(id: string, force: boolean): Promise<{ completion: Promise<void> }> {
+    return this.rec.recSuspend(id, force);
   }
 
-  private recRecord(id: string, role: 'Source' | 'Destination', modes: RecModes, remoteSystemId: string, peerSystemId: string, nowMs: number): ReplicationSession {
-    return newSession({
-      id,
-      role,
-      resourceType: 'volume',
-      localResourceId: '',
-      remoteResourceId: '',
-      remoteSystemId,
-      peerSystemId,
-      replicationRuleId: null,
-      transferMode: modes.transferMode,
-      splitMode: modes.splitMode,
-      recoveryMode: modes.recoveryMode,
-      number: -1,
-      remoteNumber: null,
-      remoteVolume: null,
-      errorAtMs: null,
-      rpoSeconds: 0,
-      elementPairs: [],
-      createdAtMs: nowMs,
-    });
+  recResume(id: string): Promise<void> {
+    return this.rec.recResume(id);
   }
 
-  /** Destination box: checks the existing volume, empties it and records the session. */
-  private async recCreateDestination(p: RecCreateDestinationParams, fromSystemId: string): Promise<RecCreateDestinationResult> {
-    const rs = this.ctx.meta.list('remote_system').find((r) => r.peerSystemId === fromSystemId);
-    if (!rs) throw new DomainError('FORBIDDEN', 'This system has no remote_system record for the caller.');
-    return this.ctx.lock.run(async () => {
-      const existing = this.ctx.meta.get('replication_session', p.sessionId);
-      if (existing) return { number: existing.number, volumeId: existing.localResourceId, volumeName: this.ctx.meta.get('volume', existing.localResourceId)?.name ?? '' };
-      const volume = this.ctx.meta.listShared('volume').find((v) => v.number === p.destinationVolumeNumber);
-      if (!volume) throw new DomainError('NOT_FOUND', `destination_volume_id ${p.destinationVolumeNumber} does not exist on the remote box`, { kind: 'volume', field: 'destination_volume_id' });
-      if (volume.type === 'Snapshot') throw new ValidationError(`destination volume ${volume.number} is a snapshot; a REC pairs standard volumes`, 'destination_volume_id');
-      if (volume.sizeBytes < p.source.sizeBytes) {
-        throw new DomainError('NO_SPACE', `destination volume ${volume.number} (${volume.sizeBytes} bytes) is smaller than source volume ${p.source.number} (${p.source.sizeBytes} bytes)`, { kind: 'volume', id: volume.id, field: 'destination_volume_id' });
-      }
-      if (volume.isReplicationDestination || this.sessionOfVolume(volume.id) || this.pairing.has(volume.id)) {
-        throw new DomainError('IN_USE', `destination volume ${volume.number} is already in a copy session`, { kind: 'volume', id: volume.id });
-      }
-      if (volume.protectionPolicyId || volume.volumeGroupId) throw new DomainError('IN_USE', `destination volume ${volume.number} has a protection policy or is a group member`, { kind: 'volume', id: volume.id });
-      if (this.ctx.meta.list('host_volume_mapping').some((m) => m.volumeId === volume.id)) {
-        throw new DomainError('IN_USE', `destination volume ${volume.number} is attached to a host`, { kind: 'volume', id: volume.id });
-      }
-      // The initial copy overwrites the whole destination: what the source never wrote reads as zeros.
-      await this.ctx.store.trim(volume.id, 0, this.ctx.store.sizeBytes(volume.id));
-      const session: ReplicationSession = {
-        ...this.recRecord(p.sessionId, 'Destination', { transferMode: p.transferMode as TransferMode, splitMode: p.splitMode as SplitMode, recoveryMode: p.recoveryMode as RecoveryMode }, rs.id, fromSystemId, this.ctx.clock.nowMs()),
-        localResourceId: volume.id,
-        remoteResourceId: p.source.volumeId,
-        number: this.runtime.allocateNumber(),
-        remoteNumber: p.number,
-        remoteVolume: { number: p.source.number, name: p.source.name },
-        elementPairs: [{ localVolumeId: volume.id, remoteVolumeId: p.source.volumeId, localBaseSnapshotId: null }],
-      };
-      this.ctx.meta.transaction(() => {
-        this.ctx.meta.put('volume', { ...volume, isReplicationDestination: true });
-        this.ctx.meta.put('replication_session', session);
-      });
-      this.ctx.listeners.volumeExportChanged(volume, volume.name);
-      return { number: session.number, volumeId: volume.id, volumeName: volume.name };
-    });
+  recReverse(id: string): Promise<void> {
+    return this.rec.recReverse(id);
   }
 
-  /**
-   * Suspends a REC session (research §2.6). Normal: waits for the Equivalent phase, ships a last
-   * cycle so the destination holds everything written before the suspend, then both sides stop
-   * and the destination becomes usable. Forced: stops at once; the destination keeps the last
-   * committed cycle. Issued on the destination box, the source box runs it. Answers once the
-   * request is accepted; `completion` settles when the suspend is done.
-   */
-  async recSuspend(id: string, force: boolean): Promise<{ completion: Promise<void> }> {
-    const s = this.get(id);
-    checkRecAction(s, 'suspend', { force, backlog: this.hasBacklog(s) });
-    if (this.suspending.has(id)) throw new OperationInProgressError(s);
-    if (s.role === 'Destination') {
-      await this.runtime.call(s, RPC.recSuspend, { sessionId: id, force });
-      return { completion: Promise.resolve() };
-    }
-    this.suspending.add(id);
-    if (force) {
-      this.runtime.cancelled.add(id);
-      this.runtime.timers.get(id)?.cancel();
-    }
-    const completion = this.runtime.exclusive(id, async () => {
-      try {
-        // The final cycle (normal suspend): everything written before now reaches the destination.
-        if (!force) await this.cycle(id);
-        // A buffer-overload halt that came first skipped that cycle: the session stays halted.
-        if (!force && isBufferOverloadHalt(this.get(id))) throw new StateError(`Copy session ${s.number} halted for REC buffer overload before its last cycle; suspend it with is_forced.`, 'replication_session', id);
-        try {
-          await this.runtime.call(this.get(id), RPC.recSuspended, { sessionId: id });
-        } catch (error) {
-          // Forced suspend is how an operator frees a halted session (split mode Manual with the
-          // path down refuses host writes until then): it goes through without the peer, which
-          // learns the Suspend state when the link returns (applyPeerSummaries).
-          if (!force) throw error;
-          this.log('peer not told of forced suspend; retrying until it is', { session: id, error: String(error) });
-          this.retrySuspendNotice(id);
-        }
-        this.runtime.cancelled.add(id);
-        this.runtime.timers.get(id)?.cancel();
-        this.runtime.patch(id, { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null });
-      } finally {
-        this.suspending.delete(id);
-        if (force && this.get(id).state !== 'Suspended') {
-          this.runtime.cancelled.delete(id);
-          this.arm(id);
-        }
-      }
-    });
-    return { completion };
+  recModify(id: string, change: Partial<RecModes>): Promise<RecModes> {
+    return this.rec.recModify(id, change);
   }
 
-  /**
-   * Resumes a suspended session (research §2.7): the destination is rolled back to the common base
-   * (its writes while suspended are lost), then the source's changes since the base are shipped.
-   * Returns once transfer has restarted; the copy runs in the background.
-   */
-  async recResume(id: string): Promise<void> {
-    const s = this.get(id);
-    checkRecAction(s, 'resume');
-    if (s.state === 'Paused') return this.resume(id);
-    if (s.role === 'Destination') return void (await this.runtime.call(s, RPC.recResume, { sessionId: id }));
-    await this.runtime.exclusive(id, async () => {
-      const current = this.get(id);
-      const rolled = await this.runtime.call<{ baseCycle: number }>(current, RPC.recRollback, { sessionId: id, baseCycle: current.baseCycle });
-      if (rolled.baseCycle !== current.baseCycle) {
-        for (const p of current.elementPairs) if (p.localBaseSnapshotId) await this.ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
-        this.runtime.patch(id, { baseCycle: 0, elementPairs: current.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })) });
-      }
-      this.runtime.cancelled.delete(id);
-      const resumed = this.get(id);
-      // Synchronous: resync the differences first; mirroring (OK) starts after the final cut.
-      this.runtime.patch(id, { state: resumedState(resumed), pausedByUser: false, errorCode: null, errorAtMs: null });
-    });
-    void this.runSoon(id);
-  }
-
-  /** Destination box on resume: back to the common base, read-only again. */
-  private async recRollback(id: string, baseCycle: number): Promise<{ baseCycle: number }> {
-    const s = this.get(id);
-    const usable = baseCycle > 0 && s.baseCycle === baseCycle && s.elementPairs.every((p) => p.localBaseSnapshotId);
-    for (const pair of s.elementPairs) {
-      if (usable) await this.ctx.store.restoreVolume(pair.localVolumeId, pair.localBaseSnapshotId!);
-      else await this.ctx.store.trim(pair.localVolumeId, 0, this.ctx.store.sizeBytes(pair.localVolumeId));
-    }
-    if (!usable) for (const p of s.elementPairs) if (p.localBaseSnapshotId) await this.ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
-    this.runtime.cancelled.delete(id);
-    this.runtime.patch(id, {
-      state: usable ? resumedState(s) : 'Initializing',
-      baseCycle: usable ? s.baseCycle : 0,
-      elementPairs: usable ? s.elementPairs : s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })),
-      errorCode: null,
-      errorAtMs: null,
-    });
-    // Hosts that wrote to the suspended destination are disconnected: it is read-only again.
-    for (const pair of s.elementPairs) {
-      const v = this.ctx.meta.get('volume', pair.localVolumeId);
-      if (v) this.ctx.listeners.volumeExportChanged(v, v.name);
-    }
-    return { baseCycle: usable ? s.baseCycle : 0 };
-  }
-
-  /** Reverses a suspended session (research §2.8): the next resume copies the other way. */
-  async recReverse(id: string): Promise<void> {
-    const s = this.get(id);
-    checkRecAction(s, 'reverse');
-    await this.runtime.exclusive(id, async () => {
-      const generation = this.get(id).generation + 1;
-      await this.runtime.call(s, RPC.recReverse, { sessionId: id, generation });
-      await this.reverseLocally(id, generation);
-    });
-  }
-
-  private async reverseLocally(id: string, generation: number): Promise<void> {
-    const s = this.get(id);
-    if (s.state !== 'Suspended') throw new StateError(`Copy session ${s.number} is not suspended here.`, 'replication_session', id);
-    const role = s.role === 'Source' ? 'Destination' : 'Source';
-    this.runtime.timers.get(id)?.cancel();
-    await this.ctx.lock.run(async () => {
-      this.ctx.meta.transaction(() => {
-        for (const pair of s.elementPairs) {
-          const v = this.ctx.meta.get('volume', pair.localVolumeId);
-          // Both volumes stay usable while suspended; the flag says which one resume overwrites.
-          if (v) this.ctx.meta.put('volume', { ...v, isReplicationDestination: role === 'Destination' });
-        }
-        this.runtime.put({
-          ...s,
-          role,
-          generation: Math.max(generation, s.generation),
-          pendingCycle: null,
-          nextSyncMs: null,
-          snapshotWatermark: this.volumes.highestNumber(),
-        });
-      });
-    });
-    this.synchronous.refreshRoutes();
-  }
-
-  /** Changes the modes of a suspended session on both systems (research §2.5, seed 003). */
-  async recModify(id: string, change: Partial<RecModes>): Promise<RecModes> {
-    const s = this.get(id);
-    checkRecAction(s, 'modify');
-    const modes = nextRecModes({ transferMode: s.transferMode, splitMode: s.splitMode, recoveryMode: s.recoveryMode }, change);
-    await this.runtime.exclusive(id, async () => {
-      await this.runtime.call(s, RPC.recSetModes, { sessionId: id, modes });
-      this.runtime.patch(id, { transferMode: modes.transferMode, splitMode: modes.splitMode, recoveryMode: modes.recoveryMode });
-    });
-    return modes;
-  }
-
-  /**
-   * Deletes a REC session on both systems (research §2.9); the volumes stay as ordinary volumes.
-   * Forced, it goes even when the peer cannot be told (the peer keeps its record until it is
-   * deleted there too, as the vendor describes).
-   */
-  async recDelete(id: string, force: boolean): Promise<void> {
-    const s = this.get(id);
-    checkRecAction(s, 'delete', { force, backlog: this.hasBacklog(s) });
-    this.runtime.cancelled.add(id);
-    this.runtime.timers.get(id)?.cancel();
-    await this.runtime.exclusive(id, async () => {
-      try {
-        await this.runtime.call(s, RPC.deleteSession, { sessionId: id });
-      } catch (error) {
-        if (!force) {
-          this.runtime.cancelled.delete(id);
-          this.arm(id);
-          throw error;
-        }
-        this.log('peer did not confirm copy session deletion', { session: id, error: String(error) });
-      }
-      await this.dropSessionLocally(id);
-    });
-  }
-
-  /**
-   * REC buffer overload (rec-buffer-monitor.ts): the session halts, stops cycling and keeps
-   * tracking changes against its common base. Recovery mode does not apply: it is about copy
-   * paths coming back, and here no path failed, so an operator frees the session with a forced
-   * suspend and a resume, which ships only the differences. A running cycle is cancelled (its cut
-   * is not committed); the halt is recorded after it, in the session's turn.
-   */
-  private haltForBufferOverload(id: string, overloadedSinceMs: number): void {
-    if (this.runtime.bufferHalting.has(id) || this.runtime.stopped) return;
-    this.runtime.bufferHalting.add(id);
-    this.runtime.cancelled.add(id);
-    this.runtime.timers.get(id)?.cancel();
-    // The halt occurs now (error_ocurrence_time), even if the cancelled cycle takes a moment to stop.
-    const atMs = this.ctx.clock.nowMs();
-    void this.runtime.exclusive(id, async () => {
-      try {
-        const current = this.ctx.meta.get('replication_session', id);
-        // Suspended, deleted or halted otherwise meanwhile: that state stands.
-        if (!current || (current.state !== 'OK' && current.state !== 'Synchronizing')) return;
-        const halted = this.runtime.patch(id, { state: 'System_Paused', errorCode: REC_BUFFER_OVERLOAD, errorAtMs: atMs, progressPercentage: null });
-        this.runtime.timers.get(id)?.cancel();
-        // The halt itself holds cycles back from now on (cycleTo), as the cancellation did so far.
-        this.runtime.cancelled.delete(id);
-        this.log('copy session halted: REC buffer overload', { session: id, number: current.number, overloadedSinceMs });
-        await this.runtime.notifyPeer(halted, 'System_Paused', { code: REC_BUFFER_OVERLOAD, atMs });
-      } finally {
-        this.runtime.bufferHalting.delete(id);
-      }
-    });
-  }
-
-  /** A halted session that only an operator frees: recovery mode Manual, or a REC buffer overload. */
-  private waitsForOperator(s: ReplicationSession): boolean {
-    return s.state === 'System_Paused' && (s.recoveryMode === 'Manual' || isBufferOverloadHalt(s));
+  recDelete(id: string, force: boolean): Promise<void> {
+    return this.rec.recDelete(id, force);
   }
 
   // ---------------------------------------------------------------- roles
@@ -1205,25 +868,4 @@ export class ReplicationService {
       }
     }
   }
-}
-
-/**
- * A destination's state once the link is back and its halt is over, from the source's state. A
- * Synchronous source that is not mirroring (halted, about to resync, resyncing) is not in step:
- * the destination shows Synchronizing until the source says OK (RPC setState).
- */
-function destinationStateAfterHalt(s: ReplicationSession, sourceState: SessionState): SessionState {
-  if (sourceState === 'Paused' || sourceState === 'Suspended') return sourceState;
-  if (s.transferMode === 'Synchronous' && sourceState !== 'OK') return 'Synchronizing';
-  return 'OK';
-}
-
-/**
- * The state a session resumes in, on either side: Initializing while it has no common base yet,
- * Synchronizing for a Synchronous session (it resyncs, and is in step only once the source
- * mirrors and says so), else OK.
- */
-function resumedState(s: ReplicationSession): SessionState {
-  if (s.baseCycle === 0) return 'Initializing';
-  return s.transferMode === 'Synchronous' ? 'Synchronizing' : 'OK';
 }

@@ -1,0 +1,425 @@
+// The ETERNUS REC actions (research/eternus-api.md §2): create a copy session between two
+// existing volumes (and its destination side), suspend, resume with its rollback, reverse, modify
+// the modes, delete, and the halt for REC buffer overload. A suspend or resume issued on the
+// destination box is passed on to the source box; reverse, modify and delete act on both boxes.
+import type { CoreContext } from '../core/context.ts';
+import { DomainError, NotFoundError, StateError, ValidationError } from '../core/errors.ts';
+import type { Volume } from '../core/model.ts';
+import { newSession, type RecoveryMode, type ReplicationSession, type SplitMode, type TransferMode } from '../core/replication/model.ts';
+import { checkRecAction, nextRecModes, OperationInProgressError, type RecModes } from '../core/replication/rules.ts';
+import { isBufferOverloadHalt, REC_BUFFER_OVERLOAD } from '../core/replication/rec-buffer.ts';
+import type { VolumeService } from '../core/volumes.ts';
+import type { DestinationSide } from './destination.ts';
+import { SUSPEND_NOTICE_RETRY_MS } from './limits.ts';
+import type { SessionRuntime } from './session-runtime.ts';
+import { resumedState } from './session-states.ts';
+import { RPC, type RecCreateDestinationParams, type RecCreateDestinationResult } from './wire.ts';
+
+/** An ETERNUS REC session to create (research §2.4); the caller checked the modes. */
+export interface RecCreateSpec {
+  localVolumeId: string;
+  remoteSystemId: string;
+  destinationVolumeNumber: number;
+  transferMode: TransferMode;
+  splitMode: SplitMode;
+  recoveryMode: RecoveryMode;
+}
+
+/** What the REC actions need of the ReplicationService besides the runtime. */
+export interface RecActionsDeps {
+  volumes: VolumeService;
+  /** The destination side of this system: a suspend notice ends its open cycle. */
+  destination: DestinationSide;
+  /** Whether the source holds changes the destination does not have yet (SourceCycles). */
+  hasBacklog(s: ReplicationSession): boolean;
+  /** Whether a volume's protection policy replicates it (its replication is PowerStore's, not a REC). */
+  replicatedByPolicy(volume: Volume): boolean;
+  /** A PowerStore resume: a REC resume of a paused session is one. */
+  resume(id: string): Promise<void>;
+  /** Removes a session record and its internal snapshots. */
+  dropSessionLocally(id: string): Promise<void>;
+  /** Derives the host-I/O routes again (synchronous.ts). */
+  refreshRoutes(): void;
+}
+
+export class RecActions {
+  /** Sessions whose normal suspend is waiting for its final cycle. */
+  private readonly suspending = new Set<string>();
+  /** Local volumes being paired by a REC create in flight. */
+  private readonly pairing = new Set<string>();
+  private readonly ctx: CoreContext;
+
+  constructor(
+    private readonly runtime: SessionRuntime,
+    private readonly deps: RecActionsDeps,
+  ) {
+    this.ctx = runtime.ctx;
+  }
+
+  isSuspending(id: string): boolean {
+    return this.suspending.has(id);
+  }
+
+  /** The handlers of the REC calls from the peer. */
+  installRpc(): void {
+    this.runtime.transport.handle(RPC.recCreateDestination, async ({ params, fromSystemId }) => ({ result: await this.recCreateDestination(params as RecCreateDestinationParams, fromSystemId) }));
+    this.runtime.transport.handle(RPC.recSuspend, async ({ params, fromSystemId }) => {
+      const s = this.runtime.peerSession(params, fromSystemId);
+      void (await this.recSuspend(s.id, params.force as boolean)).completion.catch(() => undefined);
+      return { result: {} };
+    });
+    this.runtime.transport.handle(RPC.recSuspended, async ({ params, fromSystemId }) => {
+      const s = this.runtime.peerSession(params, fromSystemId);
+      this.runtime.cancelled.add(s.id);
+      await this.deps.destination.abort(s.id);
+      // The halt (if any) ends here as on the source box: Suspend shows no error.
+      this.runtime.patch(s.id, { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null });
+      return { result: {} };
+    });
+    this.runtime.transport.handle(RPC.recResume, async ({ params, fromSystemId }) => {
+      await this.recResume(this.runtime.peerSession(params, fromSystemId).id);
+      return { result: {} };
+    });
+    this.runtime.transport.handle(RPC.recRollback, async ({ params, fromSystemId }) => ({ result: await this.recRollback(this.runtime.peerSession(params, fromSystemId).id, params.baseCycle as number) }));
+    this.runtime.transport.handle(RPC.recReverse, async ({ params, fromSystemId }) => {
+      await this.reverseLocally(this.runtime.peerSession(params, fromSystemId).id, params.generation as number);
+      return { result: {} };
+    });
+    this.runtime.transport.handle(RPC.recSetModes, async ({ params, fromSystemId }) => {
+      const s = this.runtime.peerSession(params, fromSystemId);
+      const modes = params.modes as RecModes;
+      this.runtime.patch(s.id, { transferMode: modes.transferMode, splitMode: modes.splitMode, recoveryMode: modes.recoveryMode });
+      return { result: {} };
+    });
+  }
+
+  /**
+   * A forced suspend that could not reach the peer is told again every SUSPEND_NOTICE_RETRY_MS
+   * while this side stays suspended: an outage too short for heartbeats to notice would
+   * otherwise leave the peer in step forever (reconcile runs only when the link state changes).
+   */
+  private retrySuspendNotice(id: string): void {
+    this.ctx.clock.setTimer(SUSPEND_NOTICE_RETRY_MS, () =>
+      void this.runtime.tellPeerUntilHeard(id, (s) => s.state === 'Suspended', RPC.recSuspended, () => ({ sessionId: id }), 'peer told of forced suspend'),
+    );
+  }
+
+  /**
+   * Creates a REC session from a local source volume to an existing volume of the peer (research
+   * §2.4). Everything is checked on both systems before anything changes; the destination volume
+   * is emptied (the initial copy overwrites all of it), becomes a read-only destination, and the
+   * initial copy runs in the background.
+   */
+  async createRec(spec: RecCreateSpec): Promise<ReplicationSession> {
+    const rs = this.ctx.meta.get('remote_system', spec.remoteSystemId);
+    if (!rs) throw new NotFoundError('remote_system', spec.remoteSystemId);
+    const volume = this.deps.volumes.get(spec.localVolumeId);
+    if (volume.type === 'Snapshot') throw new ValidationError(`Volume ${volume.number} is a snapshot; a REC pairs standard volumes.`, 'source_volume_id');
+    if (volume.isReplicationDestination) throw new DomainError('READ_ONLY', `Volume ${volume.number} is a replication destination.`, { kind: 'volume', id: volume.id });
+    if (this.runtime.sessionOfVolume(volume.id) || this.pairing.has(volume.id)) throw new DomainError('IN_USE', `Volume ${volume.number} is already in a copy session.`, { kind: 'volume', id: volume.id });
+    if (volume.volumeGroupId) throw new DomainError('IN_USE', `Volume ${volume.number} is a volume group member; its group is replicated as a whole.`, { kind: 'volume', id: volume.id });
+    if (this.deps.replicatedByPolicy(volume)) {
+      throw new DomainError('IN_USE', `Volume ${volume.number} is replicated by its protection policy.`, { kind: 'volume', id: volume.id });
+    }
+    if (spec.transferMode === 'Asynchronous') throw new ValidationError(`transfer_mode ${spec.transferMode} is not available for REC here.`, 'transfer_mode');
+    this.pairing.add(volume.id);
+    try {
+      const sessionId = this.ctx.ids.uuid();
+      const number = this.runtime.allocateNumber();
+      const created = await this.runtime.call<RecCreateDestinationResult>({ peerSystemId: rs.peerSystemId } as ReplicationSession, RPC.recCreateDestination, {
+        sessionId,
+        number,
+        source: { volumeId: volume.id, number: volume.number, name: volume.name, sizeBytes: volume.sizeBytes },
+        destinationVolumeNumber: spec.destinationVolumeNumber,
+        transferMode: spec.transferMode,
+        splitMode: spec.splitMode,
+        recoveryMode: spec.recoveryMode,
+      } satisfies RecCreateDestinationParams);
+      const nowMs = this.ctx.clock.nowMs();
+      const session: ReplicationSession = {
+        ...this.recRecord(sessionId, 'Source', spec, rs.id, rs.peerSystemId, nowMs),
+        localResourceId: volume.id,
+        remoteResourceId: created.volumeId,
+        number,
+        remoteNumber: created.number,
+        remoteVolume: { number: spec.destinationVolumeNumber, name: created.volumeName },
+        elementPairs: [{ localVolumeId: volume.id, remoteVolumeId: created.volumeId, localBaseSnapshotId: null }],
+        nextSyncMs: nowMs,
+        progressPercentage: 0,
+        snapshotWatermark: this.deps.volumes.highestNumber(),
+      };
+      this.runtime.put(session);
+      setImmediate(() => void this.runtime.schedule.runSoon(sessionId));
+      return session;
+    } finally {
+      this.pairing.delete(volume.id);
+    }
+  }
+
+  private recRecord(id: string, role: 'Source' | 'Destination', modes: RecModes, remoteSystemId: string, peerSystemId: string, nowMs: number): ReplicationSession {
+    return newSession({
+      id,
+      role,
+      resourceType: 'volume',
+      localResourceId: '',
+      remoteResourceId: '',
+      remoteSystemId,
+      peerSystemId,
+      replicationRuleId: null,
+      transferMode: modes.transferMode,
+      splitMode: modes.splitMode,
+      recoveryMode: modes.recoveryMode,
+      number: -1,
+      remoteNumber: null,
+      remoteVolume: null,
+      errorAtMs: null,
+      rpoSeconds: 0,
+      elementPairs: [],
+      createdAtMs: nowMs,
+    });
+  }
+
+  /** Destination box: checks the existing volume, empties it and records the session. */
+  private async recCreateDestination(p: RecCreateDestinationParams, fromSystemId: string): Promise<RecCreateDestinationResult> {
+    const rs = this.ctx.meta.list('remote_system').find((r) => r.peerSystemId === fromSystemId);
+    if (!rs) throw new DomainError('FORBIDDEN', 'This system has no remote_system record for the caller.');
+    return this.ctx.lock.run(async () => {
+      const existing = this.ctx.meta.get('replication_session', p.sessionId);
+      if (existing) return { number: existing.number, volumeId: existing.localResourceId, volumeName: this.ctx.meta.get('volume', existing.localResourceId)?.name ?? '' };
+      const volume = this.ctx.meta.listShared('volume').find((v) => v.number === p.destinationVolumeNumber);
+      if (!volume) throw new DomainError('NOT_FOUND', `destination_volume_id ${p.destinationVolumeNumber} does not exist on the remote box`, { kind: 'volume', field: 'destination_volume_id' });
+      if (volume.type === 'Snapshot') throw new ValidationError(`destination volume ${volume.number} is a snapshot; a REC pairs standard volumes`, 'destination_volume_id');
+      if (volume.sizeBytes < p.source.sizeBytes) {
+        throw new DomainError('NO_SPACE', `destination volume ${volume.number} (${volume.sizeBytes} bytes) is smaller than source volume ${p.source.number} (${p.source.sizeBytes} bytes)`, { kind: 'volume', id: volume.id, field: 'destination_volume_id' });
+      }
+      if (volume.isReplicationDestination || this.runtime.sessionOfVolume(volume.id) || this.pairing.has(volume.id)) {
+        throw new DomainError('IN_USE', `destination volume ${volume.number} is already in a copy session`, { kind: 'volume', id: volume.id });
+      }
+      if (volume.protectionPolicyId || volume.volumeGroupId) throw new DomainError('IN_USE', `destination volume ${volume.number} has a protection policy or is a group member`, { kind: 'volume', id: volume.id });
+      if (this.ctx.meta.list('host_volume_mapping').some((m) => m.volumeId === volume.id)) {
+        throw new DomainError('IN_USE', `destination volume ${volume.number} is attached to a host`, { kind: 'volume', id: volume.id });
+      }
+      // The initial copy overwrites the whole destination: what the source never wrote reads as zeros.
+      await this.ctx.store.trim(volume.id, 0, this.ctx.store.sizeBytes(volume.id));
+      const session: ReplicationSession = {
+        ...this.recRecord(p.sessionId, 'Destination', { transferMode: p.transferMode as TransferMode, splitMode: p.splitMode as SplitMode, recoveryMode: p.recoveryMode as RecoveryMode }, rs.id, fromSystemId, this.ctx.clock.nowMs()),
+        localResourceId: volume.id,
+        remoteResourceId: p.source.volumeId,
+        number: this.runtime.allocateNumber(),
+        remoteNumber: p.number,
+        remoteVolume: { number: p.source.number, name: p.source.name },
+        elementPairs: [{ localVolumeId: volume.id, remoteVolumeId: p.source.volumeId, localBaseSnapshotId: null }],
+      };
+      this.ctx.meta.transaction(() => {
+        this.ctx.meta.put('volume', { ...volume, isReplicationDestination: true });
+        this.ctx.meta.put('replication_session', session);
+      });
+      this.ctx.listeners.volumeExportChanged(volume, volume.name);
+      return { number: session.number, volumeId: volume.id, volumeName: volume.name };
+    });
+  }
+
+  /**
+   * Suspends a REC session (research §2.6). Normal: waits for the Equivalent phase, ships a last
+   * cycle so the destination holds everything written before the suspend, then both sides stop
+   * and the destination becomes usable. Forced: stops at once; the destination keeps the last
+   * committed cycle. Issued on the destination box, the source box runs it. Answers once the
+   * request is accepted; `completion` settles when the suspend is done.
+   */
+  async recSuspend(id: string, force: boolean): Promise<{ completion: Promise<void> }> {
+    const s = this.runtime.get(id);
+    checkRecAction(s, 'suspend', { force, backlog: this.deps.hasBacklog(s) });
+    if (this.suspending.has(id)) throw new OperationInProgressError(s);
+    if (s.role === 'Destination') {
+      await this.runtime.call(s, RPC.recSuspend, { sessionId: id, force });
+      return { completion: Promise.resolve() };
+    }
+    this.suspending.add(id);
+    if (force) {
+      this.runtime.cancelled.add(id);
+      this.runtime.timers.get(id)?.cancel();
+    }
+    const completion = this.runtime.exclusive(id, async () => {
+      try {
+        // The final cycle (normal suspend): everything written before now reaches the destination.
+        if (!force) await this.runtime.schedule.cycle(id);
+        // A buffer-overload halt that came first skipped that cycle: the session stays halted.
+        if (!force && isBufferOverloadHalt(this.runtime.get(id))) throw new StateError(`Copy session ${s.number} halted for REC buffer overload before its last cycle; suspend it with is_forced.`, 'replication_session', id);
+        try {
+          await this.runtime.call(this.runtime.get(id), RPC.recSuspended, { sessionId: id });
+        } catch (error) {
+          // Forced suspend is how an operator frees a halted session (split mode Manual with the
+          // path down refuses host writes until then): it goes through without the peer, which
+          // learns the Suspend state when the link returns (applyPeerSummaries).
+          if (!force) throw error;
+          this.runtime.log('peer not told of forced suspend; retrying until it is', { session: id, error: String(error) });
+          this.retrySuspendNotice(id);
+        }
+        this.runtime.cancelled.add(id);
+        this.runtime.timers.get(id)?.cancel();
+        this.runtime.patch(id, { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null });
+      } finally {
+        this.suspending.delete(id);
+        if (force && this.runtime.get(id).state !== 'Suspended') {
+          this.runtime.cancelled.delete(id);
+          this.runtime.schedule.arm(id);
+        }
+      }
+    });
+    return { completion };
+  }
+
+  /**
+   * Resumes a suspended session (research §2.7): the destination is rolled back to the common base
+   * (its writes while suspended are lost), then the source's changes since the base are shipped.
+   * Returns once transfer has restarted; the copy runs in the background.
+   */
+  async recResume(id: string): Promise<void> {
+    const s = this.runtime.get(id);
+    checkRecAction(s, 'resume');
+    if (s.state === 'Paused') return this.deps.resume(id);
+    if (s.role === 'Destination') return void (await this.runtime.call(s, RPC.recResume, { sessionId: id }));
+    await this.runtime.exclusive(id, async () => {
+      const current = this.runtime.get(id);
+      const rolled = await this.runtime.call<{ baseCycle: number }>(current, RPC.recRollback, { sessionId: id, baseCycle: current.baseCycle });
+      if (rolled.baseCycle !== current.baseCycle) {
+        for (const p of current.elementPairs) if (p.localBaseSnapshotId) await this.ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
+        this.runtime.patch(id, { baseCycle: 0, elementPairs: current.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })) });
+      }
+      this.runtime.cancelled.delete(id);
+      const resumed = this.runtime.get(id);
+      // Synchronous: resync the differences first; mirroring (OK) starts after the final cut.
+      this.runtime.patch(id, { state: resumedState(resumed), pausedByUser: false, errorCode: null, errorAtMs: null });
+    });
+    void this.runtime.schedule.runSoon(id);
+  }
+
+  /** Destination box on resume: back to the common base, read-only again. */
+  private async recRollback(id: string, baseCycle: number): Promise<{ baseCycle: number }> {
+    const s = this.runtime.get(id);
+    const usable = baseCycle > 0 && s.baseCycle === baseCycle && s.elementPairs.every((p) => p.localBaseSnapshotId);
+    for (const pair of s.elementPairs) {
+      if (usable) await this.ctx.store.restoreVolume(pair.localVolumeId, pair.localBaseSnapshotId!);
+      else await this.ctx.store.trim(pair.localVolumeId, 0, this.ctx.store.sizeBytes(pair.localVolumeId));
+    }
+    if (!usable) for (const p of s.elementPairs) if (p.localBaseSnapshotId) await this.ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
+    this.runtime.cancelled.delete(id);
+    this.runtime.patch(id, {
+      state: usable ? resumedState(s) : 'Initializing',
+      baseCycle: usable ? s.baseCycle : 0,
+      elementPairs: usable ? s.elementPairs : s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })),
+      errorCode: null,
+      errorAtMs: null,
+    });
+    // Hosts that wrote to the suspended destination are disconnected: it is read-only again.
+    for (const pair of s.elementPairs) {
+      const v = this.ctx.meta.get('volume', pair.localVolumeId);
+      if (v) this.ctx.listeners.volumeExportChanged(v, v.name);
+    }
+    return { baseCycle: usable ? s.baseCycle : 0 };
+  }
+
+  /** Reverses a suspended session (research §2.8): the next resume copies the other way. */
+  async recReverse(id: string): Promise<void> {
+    const s = this.runtime.get(id);
+    checkRecAction(s, 'reverse');
+    await this.runtime.exclusive(id, async () => {
+      const generation = this.runtime.get(id).generation + 1;
+      await this.runtime.call(s, RPC.recReverse, { sessionId: id, generation });
+      await this.reverseLocally(id, generation);
+    });
+  }
+
+  private async reverseLocally(id: string, generation: number): Promise<void> {
+    const s = this.runtime.get(id);
+    if (s.state !== 'Suspended') throw new StateError(`Copy session ${s.number} is not suspended here.`, 'replication_session', id);
+    const role = s.role === 'Source' ? 'Destination' : 'Source';
+    this.runtime.timers.get(id)?.cancel();
+    await this.ctx.lock.run(async () => {
+      this.ctx.meta.transaction(() => {
+        for (const pair of s.elementPairs) {
+          const v = this.ctx.meta.get('volume', pair.localVolumeId);
+          // Both volumes stay usable while suspended; the flag says which one resume overwrites.
+          if (v) this.ctx.meta.put('volume', { ...v, isReplicationDestination: role === 'Destination' });
+        }
+        this.runtime.put({
+          ...s,
+          role,
+          generation: Math.max(generation, s.generation),
+          pendingCycle: null,
+          nextSyncMs: null,
+          snapshotWatermark: this.deps.volumes.highestNumber(),
+        });
+      });
+    });
+    this.deps.refreshRoutes();
+  }
+
+  /** Changes the modes of a suspended session on both systems (research §2.5, seed 003). */
+  async recModify(id: string, change: Partial<RecModes>): Promise<RecModes> {
+    const s = this.runtime.get(id);
+    checkRecAction(s, 'modify');
+    const modes = nextRecModes({ transferMode: s.transferMode, splitMode: s.splitMode, recoveryMode: s.recoveryMode }, change);
+    await this.runtime.exclusive(id, async () => {
+      await this.runtime.call(s, RPC.recSetModes, { sessionId: id, modes });
+      this.runtime.patch(id, { transferMode: modes.transferMode, splitMode: modes.splitMode, recoveryMode: modes.recoveryMode });
+    });
+    return modes;
+  }
+
+  /**
+   * Deletes a REC session on both systems (research §2.9); the volumes stay as ordinary volumes.
+   * Forced, it goes even when the peer cannot be told (the peer keeps its record until it is
+   * deleted there too, as the vendor describes).
+   */
+  async recDelete(id: string, force: boolean): Promise<void> {
+    const s = this.runtime.get(id);
+    checkRecAction(s, 'delete', { force, backlog: this.deps.hasBacklog(s) });
+    this.runtime.cancelled.add(id);
+    this.runtime.timers.get(id)?.cancel();
+    await this.runtime.exclusive(id, async () => {
+      try {
+        await this.runtime.call(s, RPC.deleteSession, { sessionId: id });
+      } catch (error) {
+        if (!force) {
+          this.runtime.cancelled.delete(id);
+          this.runtime.schedule.arm(id);
+          throw error;
+        }
+        this.runtime.log('peer did not confirm copy session deletion', { session: id, error: String(error) });
+      }
+      await this.deps.dropSessionLocally(id);
+    });
+  }
+
+  /**
+   * REC buffer overload (rec-buffer-monitor.ts): the session halts, stops cycling and keeps
+   * tracking changes against its common base. Recovery mode does not apply: it is about copy
+   * paths coming back, and here no path failed, so an operator frees the session with a forced
+   * suspend and a resume, which ships only the differences. A running cycle is cancelled (its cut
+   * is not committed); the halt is recorded after it, in the session's turn.
+   */
+  haltForBufferOverload(id: string, overloadedSinceMs: number): void {
+    if (this.runtime.bufferHalting.has(id) || this.runtime.stopped) return;
+    this.runtime.bufferHalting.add(id);
+    this.runtime.cancelled.add(id);
+    this.runtime.timers.get(id)?.cancel();
+    // The halt occurs now (error_ocurrence_time), even if the cancelled cycle takes a moment to stop.
+    const atMs = this.ctx.clock.nowMs();
+    void this.runtime.exclusive(id, async () => {
+      try {
+        const current = this.ctx.meta.get('replication_session', id);
+        // Suspended, deleted or halted otherwise meanwhile: that state stands.
+        if (!current || (current.state !== 'OK' && current.state !== 'Synchronizing')) return;
+        const halted = this.runtime.patch(id, { state: 'System_Paused', errorCode: REC_BUFFER_OVERLOAD, errorAtMs: atMs, progressPercentage: null });
+        this.runtime.timers.get(id)?.cancel();
+        // The halt itself holds cycles back from now on (cycleTo), as the cancellation did so far.
+        this.runtime.cancelled.delete(id);
+        this.runtime.log('copy session halted: REC buffer overload', { session: id, number: current.number, overloadedSinceMs });
+        await this.runtime.notifyPeer(halted, 'System_Paused', { code: REC_BUFFER_OVERLOAD, atMs });
+      } finally {
+        this.runtime.bufferHalting.delete(id);
+      }
+    });
+  }
+}
