@@ -1,6 +1,9 @@
 // Replication sessions: created and deleted by protection-policy assignment, driven by the RPO
 // schedule and by user actions (sync, pause, resume, failover, reprotect, failover test), and
 // kept right across link loss. The rules of what is allowed when live in core/replication/rules.
+// This facade keeps construction, start and stop, the queries, the PowerStore actions and the
+// schedule; the cycle machinery is in cycles.ts, synchronous mirroring in synchronous.ts and the
+// ETERNUS REC actions in rec-actions.ts, and they share what session-runtime.ts holds.
 import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError, StateError, ValidationError } from '../core/errors.ts';
 import type { Policy, Volume } from '../core/model.ts';
@@ -151,6 +154,7 @@ export class ReplicationService {
   shippedBytes(id: string): number {
     return this.cycles.shippedBytes(id);
   }
+
   /** Bytes changed on this side since the common base (what a resume or the next cycle ships), of every member or of `onlyVolumeId`. */
   trackedBytes(s: ReplicationSession, onlyVolumeId?: string): number {
     let total = 0;
