@@ -26,8 +26,12 @@ export class JobRunner {
     private readonly ids: IdSource,
   ) {}
 
-  /** Records a job and starts `work`; returns the job at once. */
-  submit(spec: JobSpec, work: (progress: (percent: number) => void) => Promise<Record<string, unknown> | null | void>): Job {
+  /**
+   * Records a job and starts `work`; returns the job at once. `onFinished` gets the final record:
+   * this store keeps at most JOBS_KEPT_MAX jobs of both dialects and drops the oldest finished ones,
+   * so a dialect that promises its own retention keeps that copy.
+   */
+  submit(spec: JobSpec, work: (progress: (percent: number) => void) => Promise<Record<string, unknown> | null | void>, onFinished?: (job: Job) => void): Job {
     this.prune();
     const nowMs = this.clock.nowMs();
     const job: Job = {
@@ -49,7 +53,7 @@ export class JobRunner {
     const run = (async () => {
       try {
         const result = await work(progress);
-        this.finish(job.id, { state: 'COMPLETED', result: result ?? null });
+        this.finish(job.id, { state: 'COMPLETED', result: result ?? null }, onFinished);
       } catch (error) {
         const domain = error instanceof DomainError ? error : null;
         this.finish(job.id, {
@@ -59,7 +63,7 @@ export class JobRunner {
             message: error instanceof Error ? error.message : String(error),
             arguments: domain?.details.arguments ?? [],
           },
-        });
+        }, onFinished);
       }
     })();
     this.inFlight.add(run);
@@ -89,10 +93,12 @@ export class JobRunner {
     }
   }
 
-  private finish(id: string, outcome: Partial<Job>): void {
+  private finish(id: string, outcome: Partial<Job>, onFinished?: (job: Job) => void): void {
     const current = this.meta.get('job', id);
     if (!current) return;
-    this.meta.put('job', { ...current, ...outcome, endTimeMs: this.clock.nowMs(), progressPercentage: outcome.state === 'COMPLETED' ? 100 : current.progressPercentage });
+    const finished: Job = { ...current, ...outcome, endTimeMs: this.clock.nowMs(), progressPercentage: outcome.state === 'COMPLETED' ? 100 : current.progressPercentage };
+    this.meta.put('job', finished);
+    onFinished?.(finished);
   }
 
   private prune(): void {

@@ -89,3 +89,25 @@ test('a running job cannot be deleted', async () => {
   await runner.drain();
   assert.equal(jobs.get(owner, job.job_id)!.status, 'Success');
 });
+
+test('PowerStore jobs filling the shared job store do not drop an ETERNUS job before its 30 minutes are up', async () => {
+  const clock = new ManualClock();
+  const meta = memoryMeta();
+  const runner = new JobRunner(meta, clock, ids);
+  const jobs = new EternusJobs(runner, clock, meta);
+  const alice = user('alice');
+  const mine = jobs.submit(plan(alice));
+  await runner.drain();
+  clock.advanceMs(60_000);
+  // The core store keeps 512 jobs of both dialects and drops the oldest finished ones first.
+  for (let i = 0; i < 600; i += 1) runner.submit({ resourceType: 'volume', resourceAction: 'modify', resourceId: null, resourceName: null, description: 'PATCH /api/rest/volume', user: 'admin' }, async () => null);
+  await runner.drain();
+  assert.equal(runner.list().some((j) => j.description.startsWith('POST /api/v1')), false, 'the core store dropped it');
+  const job = jobs.get(alice, mine.job_id);
+  assert.ok(job, 'still there for its owner');
+  assert.equal(job.status, 'Success');
+  assert.deepEqual(job.resource_href_list, ['/api/v1/volume/1']);
+  assert.equal(jobs.list(alice).length, 1);
+  clock.advanceMs(30 * 60 * 1000);
+  assert.equal(jobs.get(alice, mine.job_id), null, 'gone 30 minutes after it finished');
+});

@@ -48,6 +48,11 @@ interface FailedInfo {
 interface Tracked {
   jobNumber: number;
   coreId: string;
+  /**
+   * The core job as it finished. The core store may drop it (it keeps JOBS_KEPT_MAX jobs of both
+   * dialects, oldest finished first); an ETERNUS job stays for its 30 minutes regardless (§1.4).
+   */
+  finished: Job | null;
   description: string;
   operations: { operation: string; result: OperationResult }[];
   resourceHrefs: string[];
@@ -84,6 +89,7 @@ export class EternusJobs {
     const tracked: Tracked = {
       jobNumber: this.takeNumber(),
       coreId: '',
+      finished: null,
       description: plan.description,
       operations: plan.steps.map((s) => ({ operation: s.operation, result: 'Waiting' })),
       resourceHrefs: [],
@@ -102,6 +108,7 @@ export class EternusJobs {
         user: plan.user.name,
       },
       () => this.runSteps(tracked, plan),
+      (job) => (tracked.finished = job),
     );
     tracked.coreId = job.id;
     this.byNumber.set(tracked.jobNumber, tracked);
@@ -126,7 +133,7 @@ export class EternusJobs {
     const rendered = this.get(user, jobNumber);
     if (!rendered) return false;
     if (rendered.status === 'Running') throw new DomainError('STATE_INVALID', `job ${jobNumber} is still running`);
-    remove(this.byNumber.get(jobNumber)!.coreId);
+    remove(this.byNumber.get(jobNumber)!.coreId); // may be gone from the core store already
     this.byNumber.delete(jobNumber);
     return true;
   }
@@ -164,17 +171,21 @@ export class EternusJobs {
     return { resource_href_list: tracked.resourceHrefs };
   }
 
+  private coreJob(tracked: Tracked): Job | undefined {
+    return this.runner.get(tracked.coreId) ?? tracked.finished ?? undefined;
+  }
+
   private visible(tracked: Tracked, user: User): Record<string, unknown> | null {
-    const job = this.runner.get(tracked.coreId);
+    const job = this.coreJob(tracked);
     if (!job || job.user !== user.name) return null;
     return render(tracked, job);
   }
 
-  /** Forgets jobs the runner dropped and jobs finished longer than the retention ago. */
+  /** Forgets jobs finished longer than the retention ago (and any the runner lost unfinished). */
   private prune(): void {
     const nowMs = this.clock.nowMs();
     for (const [number, tracked] of this.byNumber) {
-      const job = this.runner.get(tracked.coreId);
+      const job = this.coreJob(tracked);
       if (!job || (job.endTimeMs !== null && nowMs - job.endTimeMs >= ETERNUS_JOB_RETENTION_MS)) this.byNumber.delete(number);
     }
   }
