@@ -332,8 +332,16 @@ test('Through tracks without shipping; multi-suspend reports Partial_Error for t
   assert.deepEqual(multi.succeeded_resource_href_list, [`/api/v1/copysession/${csA}`]);
   assert.equal(multi.failed_resource_info_list[0].resource_href, `/api/v1/copysession/${cs2}`);
   assert.equal((await cs('a')).phase, 'Suspend');
-  // A Through session is suspended with force, set to Stack, and resumed: then it ships.
-  await jobOf(p.a, await p.a.et('POST', `/copysession/${cs2}/suspend`, { is_forced: true }));
+  // A Through session is not for the single-session suspend, forced or not (§2.6); the
+  // multi-session one suspends it with force. Set to Stack and resumed, it ships.
+  for (const body of [undefined, { is_forced: true }]) {
+    const r = await p.a.et('POST', `/copysession/${cs2}/suspend`, body);
+    assert.equal(r.status, 409, JSON.stringify(r.body));
+    assert.match(r.body.message, /Through mode is suspended with POST \/copysession\/suspend/);
+  }
+  assert.equal((await p.a.et('GET', `/copysession/${cs2}`)).body.phase, 'Copying', 'refused, nothing changed');
+  const forced = await jobOf(p.a, await p.a.et('POST', '/copysession/suspend', { copysession_id_list: [cs2], is_forced: true }));
+  assert.equal(forced.status, 'Success', JSON.stringify(forced));
   await jobOf(p.a, await p.a.et('PATCH', `/copysession/${cs2}`, { transfer_mode: 'Stack' }));
   await jobOf(p.a, await p.a.et('POST', `/copysession/${cs2}/resume`));
   await tick();
@@ -397,4 +405,30 @@ test('a PowerStore-made session shows in the ETERNUS dialect and is not deleted 
   assert.equal((await p.b.et('GET', `/copysession/${item.remote_copysession_id}`)).body.remote_copysession_id, item.copysession_id);
   assert.equal((await p.a.et('DELETE', `/copysession/${item.copysession_id}`, { is_forced: true })).status, 409, 'managed by its protection policy');
   assert.equal((await p.a.et('GET', '/copysession')).body.total_count, 1);
+  // Nor are its modes changed through it, suspended or not: its rule decides them.
+  await jobOf(p.a, await p.a.et('POST', `/copysession/${item.copysession_id}/suspend`));
+  assert.equal((await p.a.et('GET', `/copysession/${item.copysession_id}`)).body.phase, 'Suspend');
+  for (const body of [{ recovery_mode: 'Manual' }, { transfer_mode: 'Synchronous' }]) {
+    const r = await p.a.et('PATCH', `/copysession/${item.copysession_id}`, body);
+    assert.equal(r.status, 409, JSON.stringify(r.body));
+    assert.match(r.body.message, /belongs to a protection policy/);
+  }
+  const after = (await p.a.et('GET', `/copysession/${item.copysession_id}`)).body;
+  assert.equal(after.transfer_mode, 'Consistency');
+  assert.equal(after.recovery_mode, 'Automatic');
+});
+
+test('a REC session paused through PowerStore shows Suspend, and its modes can be changed as when suspended', async () => {
+  const s2 = await makeVolume(p.a, 'rec-paused-src', 8);
+  const d2 = await makeVolume(p.b, 'rec-paused-dst', 8);
+  const job = await jobOf(p.a, await p.a.et('POST', '/copysession/rec', { source_volume_id: s2.number, destination_volume_id: d2.number, source_boxid: boxA, destination_boxid: boxB, transfer_mode: 'Stack' }));
+  const n = Number(job.resource_href_list[0].split('/').pop());
+  await tick();
+  const id = p.a.system.services.replication.list().find((x) => x.number === n)!.id;
+  assert.equal((await p.a.ps('POST', `/replication_session/${id}/pause`)).status, 204);
+  assert.equal((await p.a.et('GET', `/copysession/${n}`)).body.phase, 'Suspend');
+  const patched = await jobOf(p.a, await p.a.et('PATCH', `/copysession/${n}`, { recovery_mode: 'Manual' }));
+  assert.equal(patched.status, 'Success', JSON.stringify(patched));
+  assert.equal((await p.a.et('GET', `/copysession/${n}`)).body.recovery_mode, 'Manual');
+  assert.equal((await p.b.et('GET', `/copysession/${(await p.a.et('GET', `/copysession/${n}`)).body.remote_copysession_id}`)).body.recovery_mode, 'Manual', 'on both boxes');
 });

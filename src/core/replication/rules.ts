@@ -148,7 +148,11 @@ export function checkRecAction(session: ReplicationSession, action: RecAction, o
       if (state !== 'Suspended') refuse('the session must be suspended before it is reversed');
       return;
     case 'modify':
-      if (state !== 'Suspended') refuse('suspend the session before changing its configuration');
+      // A PowerStore session's modes come from its replication rule (a PATCH here would leave it
+      // tied to a policy that says otherwise), as its deletion does.
+      if (session.replicationRuleId !== null) refuse('the session belongs to a protection policy; its transfer follows the replication rule, changed through the PowerStore dialect');
+      // Paused through PowerStore shows phase Suspend too: the transfer is stopped either way.
+      if (state !== 'Suspended' && state !== 'Paused') refuse('suspend the session before changing its configuration');
       return;
     case 'delete':
       if (session.replicationRuleId !== null) refuse('the session belongs to a protection policy; remove the policy from the volume through the PowerStore dialect');

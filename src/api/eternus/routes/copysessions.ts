@@ -231,6 +231,9 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
     requireLocalTenant(user, c);
     const force = readBody(request.body, { is_forced: 'boolean' }).is_forced ?? false;
     api.jobs.checkRoom();
+    // The vendor's single-session suspend cannot target a session in Through mode, forced or not
+    // (research §2.6); the multi-session one can.
+    if (s.transferMode === 'Through') throw new StateError(`Cannot suspend copy session ${c.number}: a session in Through mode is suspended with POST /copysession/suspend and is_forced.`, 'replication_session', s.id);
     if (!force) await requireLinkForNormalSuspend(c);
     const { completion } = await replication.recSuspend(s.id, force);
     // Consistency (PowerStore RPO sessions show as Consistency too): the job succeeds once the
