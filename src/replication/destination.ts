@@ -173,6 +173,9 @@ export class DestinationSide {
       const base = current.elementPairs.find((e) => e.localVolumeId === pair.remoteVolumeId)?.localBaseSnapshotId ?? null;
       const fromBase = current.transferMode === 'Synchronous' && !current.failoverTest && base !== null && this.ctx.store.hasVolume(base);
       await this.ctx.store.snapshotVolume(fromBase ? base : this.hooks.replicaTarget(session, pair.remoteVolumeId), stagingId);
+      // A base taken before the volume grew in step is smaller than what the source ships now.
+      const sizeBytes = p.members.find((m) => m.sourceVolumeId === pair.sourceVolumeId)?.sizeBytes ?? 0;
+      if (this.ctx.store.sizeBytes(stagingId) < sizeBytes) await this.ctx.store.resizeVolume(stagingId, sizeBytes);
       stagingIds[pair.remoteVolumeId] = stagingId;
     }
     this.open.set(session.id, { cycle: p.cycle, stagingIds });
