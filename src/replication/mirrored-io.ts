@@ -3,7 +3,7 @@
 // session pass straight through: one Map lookup. A routed volume is in one of three modes:
 //   mirror — the write is applied locally and on the peer (RPC repl.sync.write on the peer link's
 //            latency lane: one TLS connection, calls pipelined, src/peer/lane-client.ts), and
-//            the host's write resolves after both;
+//            the host's write resolves after both (the destination's side: sync-receiver.ts);
 //   local  — local write only; what the destination lacks is diff(common base, now), shipped by
 //            the next resync (the session is resyncing, halted with split mode Automatic, or
 //            suspended/paused);
@@ -11,10 +11,8 @@
 // Every routed write is counted in flight, so `hold` can stop new writes (they queue) and wait
 // for the ones already running: the replication service takes its final cut under a hold and
 // releases the queue only once mirroring is on, so no write falls between the cut and the mirror.
-import type { CoreContext } from '../core/context.ts';
-import { DomainError, NotFoundError, StateError } from '../core/errors.ts';
+import { DomainError, StateError } from '../core/errors.ts';
 import type { BlockStore, Extent, VolumeIo } from '../core/ports.ts';
-import type { ReplicationSession } from '../core/replication/model.ts';
 import type { PeerTransport } from './transport.ts';
 import { RPC } from './wire.ts';
 
@@ -219,62 +217,4 @@ export class MirroredIo implements VolumeIo {
 
 function pathDown(cause: unknown): DomainError {
   return new DomainError('PEER_UNREACHABLE', 'Synchronous replication with split mode Manual: every copy path is down, host writes to the source are refused.', {}, { cause });
-}
-
-/**
- * The destination's side of mirroring: applies mirrored writes and trims directly to the
- * destination volume (not staging: the session is in step, the destination is the source's
- * mirror), flushes on request, and takes checkpoints (a new common base on both sides while the
- * source holds its writes).
- */
-export function installSyncReceiver(ctx: CoreContext, transport: PeerTransport, onCheckpoint: () => void = () => undefined): void {
-  // Every mirrored write passes here: the shared record, not a copy (it is only read).
-  const target = (params: { sessionId: string; remoteVolumeId: string; baseCycle: number }, fromSystemId: string): Readonly<ReplicationSession> => {
-    const s = ctx.meta.getShared('replication_session', params.sessionId);
-    if (!s) throw new NotFoundError('replication_session', params.sessionId);
-    if (s.peerSystemId !== fromSystemId) throw new DomainError('FORBIDDEN', 'The session belongs to another peer.');
-    // A destination that became usable (suspended, failed over, under test) takes no mirrored writes.
-    if (s.role !== 'Destination' || s.transferMode !== 'Synchronous' || s.state === 'Suspended' || s.state === 'Failed_Over' || s.failoverTest) {
-      throw new StateError(`Replication session ${s.id} does not take mirrored writes here (role ${s.role}, state ${s.state}).`, 'replication_session', s.id);
-    }
-    if (!s.elementPairs.some((p) => p.localVolumeId === params.remoteVolumeId)) throw new NotFoundError('volume', params.remoteVolumeId);
-    if (params.baseCycle !== s.baseCycle) {
-      throw new StateError(`Replication session ${s.id} is at base cycle ${s.baseCycle}; a mirrored write of base ${params.baseCycle} comes from an earlier mirroring and is refused.`, 'replication_session', s.id);
-    }
-    return s;
-  };
-  transport.handle(RPC.syncWrite, async ({ params, payload, fromSystemId }) => {
-    target(params, fromSystemId);
-    if (!payload) throw new DomainError('VALIDATION_FAILED', 'A mirrored write carries its data as payload.');
-    await ctx.store.write(params.remoteVolumeId, params.offsetBytes, payload, { fua: params.fua === true });
-    return { result: {} };
-  });
-  transport.handle(RPC.syncTrim, async ({ params, fromSystemId }) => {
-    target(params, fromSystemId);
-    await ctx.store.trim(params.remoteVolumeId, params.offsetBytes, params.lengthBytes, { fua: params.fua === true });
-    return { result: {} };
-  });
-  transport.handle(RPC.syncFlush, async () => {
-    await ctx.store.flush();
-    return { result: {} };
-  });
-  transport.handle(RPC.syncCheckpoint, async ({ params, fromSystemId }) => {
-    const s = ctx.meta.get('replication_session', params.sessionId as string);
-    if (!s || s.peerSystemId !== fromSystemId || s.role !== 'Destination') throw new NotFoundError('replication_session', params.sessionId as string);
-    if (s.baseCycle !== params.baseCycle) throw new StateError(`Replication session ${s.id} is at cycle ${s.baseCycle}, the source at ${params.baseCycle}.`, 'replication_session', s.id);
-    await ctx.store.flush();
-    await ctx.lock.run(async () => {
-      const current = ctx.meta.get('replication_session', s.id)!;
-      const pairs = [];
-      for (const p of current.elementPairs) {
-        const baseId = ctx.ids.uuid();
-        await ctx.store.snapshotVolume(p.localVolumeId, baseId);
-        pairs.push({ ...p, localBaseSnapshotId: baseId });
-      }
-      ctx.meta.put('replication_session', { ...current, elementPairs: pairs, baseCycle: params.cycle as number, lastSyncMs: params.syncedAtMs as number, state: current.state === 'System_Paused' || current.state === 'Synchronizing' || current.state === 'Initializing' ? 'OK' : current.state });
-      for (const p of current.elementPairs) if (p.localBaseSnapshotId) await ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
-    });
-    onCheckpoint();
-    return { result: {} };
-  });
 }

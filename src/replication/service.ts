@@ -187,11 +187,13 @@ export class ReplicationService {
     this.runtime.timers.clear();
     for (const s of this.list()) this.runtime.cancelled.add(s.id);
     await this.runtime.settle();
+    await this.synchronous.appliesSettled();
   }
 
-  /** Resolves when no operation or cycle is queued on any session (tests, shutdown). */
+  /** Resolves when no operation or cycle is queued on any session and every acknowledged mirrored write is applied (tests, shutdown). */
   async idle(): Promise<void> {
-    return this.runtime.idle();
+    await this.runtime.idle();
+    await this.synchronous.appliesSettled();
   }
 
   /** Engine volumes replication owns (bases, pending and staging snapshots, test shadows). */

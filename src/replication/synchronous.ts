@@ -9,8 +9,10 @@ import type { Volume } from '../core/model.ts';
 import type { ReplicationSession } from '../core/replication/model.ts';
 import type { SourceCycles, SourceCyclesDeps } from './cycles.ts';
 import type { DestinationSide, ReplicatedSnapshot } from './destination.ts';
-import { installSyncReceiver, SYNC_WRITE_TIMEOUT_MS, type MirroredIo, type RouteMode, type RouteSpec } from './mirrored-io.ts';
+import { CONTROL_RPC_TIMEOUT_MS } from './limits.ts';
+import { SYNC_WRITE_TIMEOUT_MS, type MirroredIo, type RouteMode, type RouteSpec } from './mirrored-io.ts';
 import type { SessionRuntime } from './session-runtime.ts';
+import { SyncReceiver } from './sync-receiver.ts';
 import { RPC } from './wire.ts';
 
 export function isSyncSource(s: ReplicationSession): boolean {
@@ -31,6 +33,8 @@ export class SynchronousReplication {
   /** Synchronous sessions with split mode Manual whose path is down: host writes fail (EIO). */
   private readonly splitFailed = new Set<string>();
   private readonly ctx: CoreContext;
+  /** The destination's side: applies mirrored writes (set by install). */
+  private receiver!: SyncReceiver;
 
   constructor(
     private readonly runtime: SessionRuntime,
@@ -47,6 +51,7 @@ export class SynchronousReplication {
       const s = this.runtime.peerSession(params, fromSystemId);
       const pair = s.elementPairs.find((p) => p.localVolumeId === params.remoteVolumeId);
       if (s.role !== 'Destination' || s.transferMode !== 'Synchronous' || !pair) throw new StateError(`Replication session ${s.id} does not mirror volume ${String(params.remoteVolumeId)} here.`, 'replication_session', s.id);
+      await this.receiver.settled(s);
       await this.deps.destination.grow(s, pair.localVolumeId, params.sizeBytes as number);
       return { result: {} };
     });
@@ -55,11 +60,32 @@ export class SynchronousReplication {
       if (s.role !== 'Destination' || s.transferMode !== 'Synchronous' || s.baseCycle !== params.baseCycle) {
         throw new StateError(`Replication session ${s.id} is not in step here (role ${s.role}, base cycle ${s.baseCycle}).`, 'replication_session', s.id);
       }
+      // The replica holds every write the source had when it took its snapshot, applied here.
+      await this.receiver.settled(s);
       await this.deps.destination.snapshotInStep(s.id, params.snapshot as ReplicatedSnapshot);
       return { result: {} };
     });
-    installSyncReceiver(this.ctx, this.runtime.transport);
+    this.receiver = new SyncReceiver(this.ctx, this.runtime.transport, {
+      onDiverged: (lost, reason) => {
+        this.runtime.log('mirrored write acknowledged but not applied; the session must resync', { session: lost.sessionId, error: reason });
+        void this.runtime.transport.call(lost.peerSystemId, RPC.syncDiverged, { ...lost, reason }, { timeoutMs: CONTROL_RPC_TIMEOUT_MS }).catch(() => undefined);
+      },
+    });
+    // Source: the destination lost a write it acknowledged. The session leaves mirroring as for a
+    // failed mirrored write; its resync ships everything since the base, the lost write included.
+    this.runtime.transport.handle(RPC.syncDiverged, async ({ params, fromSystemId }) => {
+      const s = this.runtime.peerSession(params, fromSystemId);
+      if (s.role === 'Source' && this.runtime.mirroring.has(s.id) && s.baseCycle === params.baseCycle) {
+        this.onMirrorFailure(s.id, new StateError(`The destination could not apply a mirrored write: ${String(params.reason)}.`, 'replication_session', s.id));
+      }
+      return { result: {} };
+    });
     this.io?.setHooks({ onMirrorFailure: (sessionId, error) => this.onMirrorFailure(sessionId, error) });
+  }
+
+  /** Destination: resolves once every mirrored write this system acknowledged is applied. */
+  appliesSettled(): Promise<void> {
+    return this.receiver.settled();
   }
 
   /** The link to the peer is down: a session stops mirroring; split mode Manual then refuses host writes. */

@@ -26,6 +26,7 @@ export const RPC = {
   syncCheckpoint: 'repl.sync.checkpoint',
   syncGrow: 'repl.sync.grow',
   syncSnapshot: 'repl.sync.snapshot',
+  syncDiverged: 'repl.sync.diverged',
 } as const;
 
 export interface MemberSpec {

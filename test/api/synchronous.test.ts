@@ -14,6 +14,7 @@ import { after, before, test } from 'node:test';
 import { DomainError } from '../../src/core/errors.ts';
 import { nbdErrnoFor } from '../../src/nbd/errors.ts';
 import { NBD_ERR } from '../../src/nbd/protocol.ts';
+import { CYCLE_RETRY_MS } from '../../src/replication/limits.ts';
 import { eternusJob, heartbeats, makeEternusVolume, settle, startPair, tickBoth, type Pair } from '../helpers/pair.ts';
 import { MiB, type TestSystem } from '../helpers/system.ts';
 
@@ -49,7 +50,12 @@ const cs = async () => {
 };
 const io = () => p.a.system.services.io;
 const readSrc = (offset: number, length = 4096) => p.a.system.services.ctx.store.read(src.id, offset, length);
-const readDst = (offset: number, length = 4096) => p.b.system.services.ctx.store.read(dst.id, offset, length);
+/** The destination applies a mirrored write right after acknowledging it (sync-receiver.ts); reads wait for that. */
+const readB = async (volumeId: string, offset: number, length: number) => {
+  await p.b.system.services.replication.idle();
+  return p.b.system.services.ctx.store.read(volumeId, offset, length);
+};
+const readDst = (offset: number, length = 4096) => readB(dst.id, offset, length);
 const sessionId = () => p.a.system.services.replication.sessionOfVolume(src.id)!.id;
 const shipped = () => p.a.system.services.replication.shippedBytes(sessionId());
 const linkDown = async () => {
@@ -80,7 +86,7 @@ test('create Synchronous: initial copy, then in step (Equivalent); a host write 
   assert.equal(p.a.system.services.replication.isMirroring(sessionId()), true);
 
   await io().write(src.id, 4096, block(0x21));
-  assert.deepEqual(await readDst(4096), block(0x21), 'mirrored before the write resolved, no sync call');
+  assert.deepEqual(await readDst(4096), block(0x21), 'mirrored: acknowledged before the write resolved, applied right after; no cycle');
   await io().write(src.id, 5 * MiB, block(0x22, 64 * 1024), { fua: true });
   assert.deepEqual(await readDst(5 * MiB, 64 * 1024), block(0x22, 64 * 1024), 'FUA write');
   await io().trim(src.id, 0, 4096);
@@ -329,7 +335,7 @@ test('PowerStore: a replication rule with rpo Zero makes Synchronous sessions; a
   assert.equal(s.data_transfer_state, 'Synchronous');
   await io().write(created.body.id, 4096, block(0x91));
   const remoteId = s.storage_element_pairs[0].remote_storage_element_id;
-  assert.deepEqual(await p.b.system.services.ctx.store.read(remoteId, 4096, 4096), block(0x91));
+  assert.deepEqual(await readB(remoteId, 4096, 4096), block(0x91));
 
   // Paused on site-a, resumed from site-b: the source resyncs and mirrors again.
   assert.equal((await p.a.ps('POST', `/replication_session/${s.id}/pause`)).status, 204);
@@ -341,9 +347,9 @@ test('PowerStore: a replication rule with rpo Zero makes Synchronous sessions; a
   const after = (await p.a.ps('GET', `/replication_session/${s.id}?select=state,data_transfer_state`)).body;
   assert.deepEqual(after, { state: 'OK', data_transfer_state: 'Synchronous' });
   assert.ok(p.a.system.services.replication.isMirroring(s.id), 'the source mirrors again');
-  assert.deepEqual(await p.b.system.services.ctx.store.read(remoteId, 8192, 4096), block(0x92), 'the resync shipped the paused write');
+  assert.deepEqual(await readB(remoteId, 8192, 4096), block(0x92), 'the resync shipped the paused write');
   await io().write(created.body.id, 12288, block(0x93));
-  assert.deepEqual(await p.b.system.services.ctx.store.read(remoteId, 12288, 4096), block(0x93), 'and new writes are mirrored');
+  assert.deepEqual(await readB(remoteId, 12288, 4096), block(0x93), 'and new writes are mirrored');
 });
 
 test('a checkpoint the destination committed but the source did not record is adopted on resync, not a full copy', async () => {
@@ -377,7 +383,7 @@ test('a checkpoint the destination committed but the source did not record is ad
   assert.ok(after.baseCycle > before + 1);
   assert.ok(repl.shippedBytes(id) - shippedBefore <= 64 * 1024, `resync shipped ${repl.shippedBytes(id) - shippedBefore} bytes: only the change, not the volume`);
   const remoteId = after.elementPairs[0]!.remoteVolumeId;
-  assert.deepEqual(await p.b.system.services.ctx.store.read(remoteId, 0, 8 * MiB), await p.a.system.services.ctx.store.read(ps.id, 0, 8 * MiB));
+  assert.deepEqual(await readB(remoteId, 0, 8 * MiB), await p.a.system.services.ctx.store.read(ps.id, 0, 8 * MiB));
 });
 
 test('growing a mirrored volume: a write past the old end reaches the destination', async () => {
@@ -392,7 +398,7 @@ test('growing a mirrored volume: a write past the old end reaches the destinatio
   const s = repl.get(id);
   assert.equal(s.state, 'OK', `the session stays in step (state ${s.state}, error ${s.errorCode})`);
   const remoteId = s.elementPairs[0]!.remoteVolumeId;
-  assert.deepEqual(await p.b.system.services.ctx.store.read(remoteId, 12 * MiB, 4096), block(0x95));
+  assert.deepEqual(await readB(remoteId, 12 * MiB, 4096), block(0x95));
   assert.equal((await p.b.ps('GET', `/volume/${remoteId}?select=size`)).body.size, 16 * MiB);
 });
 
@@ -415,4 +421,60 @@ test('a snapshot of a volume in step is replicated at the same instant: same nam
   assert.equal(repl.get(id).state, 'OK', 'still in step');
   // A later resync does not ship it again.
   assert.equal(repl.get(id).snapshotWatermark, p.a.system.services.ctx.meta.get('volume', snap.body.id)!.number);
+});
+
+test('a resync after the volume grew in step ships past the old end (the base is the old size)', async () => {
+  const [ps] = (await p.a.ps('GET', '/volume?select=id&name=eq.ps-sync')).body;
+  const repl = p.a.system.services.replication;
+  const id = repl.sessionOfVolume(ps.id)!.id;
+  await settle(p);
+  assert.ok(repl.isMirroring(id));
+  const restore = await linkDown();
+  await io().write(ps.id, 14 * MiB, block(0x9a)); // split mode Automatic: tracked, shipped by the resync
+  await heartbeats(p);
+  assert.equal(repl.isMirroring(id), false);
+  await restore();
+  await tick(1000);
+  assert.ok(repl.isMirroring(id), `in step again (state ${repl.get(id).state}, error ${repl.get(id).errorCode})`);
+  assert.deepEqual(await readB(repl.get(id).elementPairs[0]!.remoteVolumeId, 14 * MiB, 4096), block(0x9a));
+});
+
+test('a write the destination acknowledged but could not apply halts the session at once; its resync delivers it', async () => {
+  const [ps] = (await p.a.ps('GET', '/volume?select=id&name=eq.ps-sync')).body;
+  const repl = p.a.system.services.replication;
+  const id = repl.sessionOfVolume(ps.id)!.id;
+  await settle(p);
+  assert.ok(repl.isMirroring(id));
+  const remoteId = repl.get(id).elementPairs[0]!.remoteVolumeId;
+  const storeB = p.b.system.services.ctx.store;
+  const original = storeB.write.bind(storeB);
+  let failed = 0;
+  storeB.write = async (volumeId, offsetBytes, data, options) => {
+    if (volumeId === remoteId && failed === 0) {
+      failed += 1;
+      throw new Error('injected apply failure');
+    }
+    return original(volumeId, offsetBytes, data, options);
+  };
+  try {
+    await io().write(ps.id, 9 * 4096, block(0x98)); // acknowledged: the host's write succeeds
+    await settle(p);
+    assert.equal(failed, 1);
+    assert.equal(repl.isMirroring(id), false, 'the source was told and left mirroring');
+    assert.notEqual(repl.get(id).state, 'OK');
+    // Until a resync, the destination refuses more mirrored writes of that base.
+    const base = repl.get(id).baseCycle;
+    await assert.rejects(
+      p.a.system.services.peer.peer(p.b.system.identity.id).call('repl.sync.write', { sessionId: id, remoteVolumeId: remoteId, baseCycle: base, offsetBytes: 0 }, { payload: block(1) }),
+      /could not apply a mirrored write/,
+    );
+  } finally {
+    storeB.write = original;
+  }
+  // Split mode Automatic, recovery Automatic: the next cycle attempt (CYCLE_RETRY_MS) resyncs,
+  // shipping everything since the base.
+  await tick(CYCLE_RETRY_MS);
+  await tick(1000);
+  assert.ok(repl.isMirroring(id), `in step again (state ${repl.get(id).state})`);
+  assert.deepEqual(await storeB.read(remoteId, 9 * 4096, 4096), block(0x98), 'the lost write arrived with the resync');
 });
