@@ -20,6 +20,7 @@ import { openBlockStore } from './engine/blockstore.ts';
 import { JobRunner } from './jobs/job-runner.ts';
 import { SqliteMetaStore } from './meta/sqlite-meta-store.ts';
 import { NbdServer } from './nbd/server.ts';
+import { WriteFaults } from './nbd/write-faults.ts';
 import { replicationControl } from './api/control/replication-routes.ts';
 import { extendRegistryForReplication } from './api/powerstore/replication-schemas.ts';
 import { registerReplicationRoutes } from './api/powerstore/routes/replication.ts';
@@ -133,7 +134,8 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
   await replication.start();
   reconcileEngine(meta.list('volume'), replication.internalVolumeIds(), store, log);
 
-  nbd = new NbdServer({ io, exports: volumeExports(meta, replication), host: config.host, port: config.nbdPort });
+  const hostIo = new WriteFaults(io);
+  nbd = new NbdServer({ io: hostIo, exports: volumeExports(meta, replication), host: config.host, port: config.nbdPort });
   const nbdAddress = await nbd.listen();
   const services: Services = { ctx, volumes, groups, hosts, protection, scheduler, jobs, users, nbd, io, remotes, replication, peer, heartbeat };
   const http = await buildHttpServer({
@@ -147,7 +149,7 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
       },
     ],
     eternus: [copySessionExtension()],
-    control: [replicationControl(remotes, peer.faults)],
+    control: [replicationControl(remotes, peer.faults, hostIo)],
   });
   await http.listen({ host: config.host, port: config.httpsPort });
   httpsPort = (http.server.address() as { port: number }).port;

@@ -1,38 +1,49 @@
 // Control API for replication: the peer half of certificate exchange, and fault injection
-// (DESIGN.md §8). Admin only.
+// (DESIGN.md §8): faults on the peer link, and failing host writes. Admin only.
 import { DomainError, NotFoundError } from '../../core/errors.ts';
+import type { WriteFaults } from '../../nbd/write-faults.ts';
 import type { FaultController, PeerFault } from '../../peer/faults.ts';
 import type { RemoteSystemService } from '../../replication/remote-systems.ts';
 import type { ExchangeOffer } from '../../replication/pairing-client.ts';
 import type { ControlExtension } from './plugin.ts';
+import { resolveVolumeId } from './tenant-routes.ts';
 
-export function replicationControl(remotes: RemoteSystemService, faults: FaultController): ControlExtension {
+export function replicationControl(remotes: RemoteSystemService, faults: FaultController, writeFaults: WriteFaults): ControlExtension {
   return {
-    registerRoutes(app, { requireAdmin }) {
+    registerRoutes(app, { requireAdmin, services }) {
       app.post('/peer/exchange', async (request) => {
         requireAdmin(request);
         return remotes.acceptExchange(request.body as ExchangeOffer);
       });
       app.get('/faults', async (request) => {
         requireAdmin(request);
-        return faults.list();
+        const writes = writeFaults.list().map((f) => ({ id: f.id, kind: f.kind, volume_id: f.volumeId, count_remaining: f.remaining }));
+        return [...faults.list(), ...writes];
       });
       app.post('/faults', async (request, reply) => {
         requireAdmin(request);
         const body = (request.body ?? {}) as Record<string, unknown>;
+        if (body.kind === 'write_error') {
+          // The next `count` host writes (NBD WRITE) to the volume, or to any volume, fail with EIO.
+          if (body.volume_id !== undefined && typeof body.volume_id !== 'string' && typeof body.volume_id !== 'number') throw new DomainError('VALIDATION_FAILED', 'volume_id is a volume id (PowerStore) or volume_id (ETERNUS).');
+          const volumeId = body.volume_id === undefined ? null : resolveVolumeId(services, String(body.volume_id));
+          const added = writeFaults.add(volumeId, typeof body.count === 'number' ? body.count : Number.NaN);
+          return reply.code(201).send({ id: added.id });
+        }
         let fault: PeerFault;
         if (body.kind === 'link_down') fault = { kind: 'link_down' };
         else if (body.kind === 'delay' && typeof body.delay_ms === 'number' && body.delay_ms > 0) fault = { kind: 'delay', delayMs: body.delay_ms };
         else if (body.kind === 'drop' && typeof body.fraction === 'number' && body.fraction > 0 && body.fraction <= 1) fault = { kind: 'drop', fraction: body.fraction };
         else if (body.kind === 'bandwidth' && typeof body.mibps === 'number') fault = { kind: 'bandwidth', mibps: body.mibps };
-        else throw new DomainError('VALIDATION_FAILED', 'A fault is {"kind":"link_down"}, {"kind":"delay","delay_ms":N}, {"kind":"drop","fraction":0..1} or {"kind":"bandwidth","mibps":N}.');
+        else throw new DomainError('VALIDATION_FAILED', 'A fault is {"kind":"link_down"}, {"kind":"delay","delay_ms":N}, {"kind":"drop","fraction":0..1}, {"kind":"bandwidth","mibps":N} or {"kind":"write_error","count":N,"volume_id":V}.');
         if (typeof body.peer_system_id === 'string') fault.peerSystemId = body.peer_system_id;
         const { id } = faults.add(fault);
         return reply.code(201).send({ id });
       });
       app.delete<{ Params: { id: string } }>('/faults/:id', async (request, reply) => {
         requireAdmin(request);
-        if (!faults.remove(request.params.id)) throw new NotFoundError('fault', request.params.id);
+        if (writeFaults.has(request.params.id)) writeFaults.remove(request.params.id);
+        else if (!faults.remove(request.params.id)) throw new NotFoundError('fault', request.params.id);
         return reply.code(204).send();
       });
     },
