@@ -50,6 +50,12 @@ export interface SystemConfig {
   log?: (message: string, fields?: Record<string, unknown>) => void;
   /** Fastify request logging (pino); off in tests. */
   httpLogging?: boolean;
+  /**
+   * How a `stop` fault ends this system: at once, like a crash (no shutdown, no checkpoint).
+   * `tandem serve` kills its own process; without it (systems run inside another process, as in
+   * tests) the fault is refused.
+   */
+  stopAbruptly?: () => void;
 }
 
 export interface RunningSystem {
@@ -149,7 +155,7 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
       },
     ],
     eternus: [copySessionExtension()],
-    control: [replicationControl(remotes, peer.faults, hostIo)],
+    control: [replicationControl(remotes, peer.faults, hostIo, config.stopAbruptly ?? null)],
   });
   await http.listen({ host: config.host, port: config.httpsPort });
   httpsPort = (http.server.address() as { port: number }).port;

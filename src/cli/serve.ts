@@ -24,6 +24,12 @@ export async function serve(options: ServeOptions): Promise<RunningSystem> {
     adminPassword: process.env.TANDEM_ADMIN_PASSWORD,
     httpLogging: process.env.TANDEM_HTTP_LOG === '1',
     log: (message, fields) => process.stderr.write(`${JSON.stringify({ level: 'info', system: options.name, message, ...fields })}\n`),
+    // A `stop` fault is a site failure: the process dies as if killed, leaving its data directory
+    // as a crash would (what was flushed is there; the next start recovers from the log).
+    stopAbruptly: () => {
+      process.stderr.write(`stop fault: ${options.name} stops now, without shutting down\n`);
+      process.kill(process.pid, 'SIGKILL');
+    },
   });
   const ready = {
     event: 'ready',

@@ -8,7 +8,7 @@ import type { ExchangeOffer } from '../../replication/pairing-client.ts';
 import type { ControlExtension } from './plugin.ts';
 import { resolveVolumeId } from './tenant-routes.ts';
 
-export function replicationControl(remotes: RemoteSystemService, faults: FaultController, writeFaults: WriteFaults): ControlExtension {
+export function replicationControl(remotes: RemoteSystemService, faults: FaultController, writeFaults: WriteFaults, stopAbruptly: (() => void) | null): ControlExtension {
   return {
     registerRoutes(app, { requireAdmin, services }) {
       app.post('/peer/exchange', async (request) => {
@@ -23,6 +23,12 @@ export function replicationControl(remotes: RemoteSystemService, faults: FaultCo
       app.post('/faults', async (request, reply) => {
         requireAdmin(request);
         const body = (request.body ?? {}) as Record<string, unknown>;
+        if (body.kind === 'stop') {
+          // The system stops as a site failure would, once this answer has left.
+          if (!stopAbruptly) throw new DomainError('VALIDATION_FAILED', 'This system does not run in a process of its own (it was started inside another program), so a stop fault cannot stop it.');
+          reply.raw.once('finish', () => setImmediate(stopAbruptly));
+          return reply.code(202).send({ kind: 'stop' });
+        }
         if (body.kind === 'write_error') {
           // The next `count` host writes (NBD WRITE) to the volume, or to any volume, fail with EIO.
           if (body.volume_id !== undefined && typeof body.volume_id !== 'string' && typeof body.volume_id !== 'number') throw new DomainError('VALIDATION_FAILED', 'volume_id is a volume id (PowerStore) or volume_id (ETERNUS).');
@@ -35,7 +41,7 @@ export function replicationControl(remotes: RemoteSystemService, faults: FaultCo
         else if (body.kind === 'delay' && typeof body.delay_ms === 'number' && body.delay_ms > 0) fault = { kind: 'delay', delayMs: body.delay_ms };
         else if (body.kind === 'drop' && typeof body.fraction === 'number' && body.fraction > 0 && body.fraction <= 1) fault = { kind: 'drop', fraction: body.fraction };
         else if (body.kind === 'bandwidth' && typeof body.mibps === 'number') fault = { kind: 'bandwidth', mibps: body.mibps };
-        else throw new DomainError('VALIDATION_FAILED', 'A fault is {"kind":"link_down"}, {"kind":"delay","delay_ms":N}, {"kind":"drop","fraction":0..1}, {"kind":"bandwidth","mibps":N} or {"kind":"write_error","count":N,"volume_id":V}.');
+        else throw new DomainError('VALIDATION_FAILED', 'A fault is {"kind":"link_down"}, {"kind":"delay","delay_ms":N}, {"kind":"drop","fraction":0..1}, {"kind":"bandwidth","mibps":N}, {"kind":"write_error","count":N,"volume_id":V} or {"kind":"stop"}.');
         if (typeof body.peer_system_id === 'string') fault.peerSystemId = body.peer_system_id;
         const { id } = faults.add(fault);
         return reply.code(201).send({ id });
