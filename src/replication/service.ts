@@ -2,15 +2,15 @@
 // schedule and by user actions (sync, pause, resume, failover, reprotect, failover test), and
 // kept right across link loss. The rules of what is allowed when live in core/replication/rules.
 // This facade keeps construction, start and stop, the queries, the PowerStore actions and the
-// schedule; the cycle machinery is in cycles.ts, synchronous mirroring in synchronous.ts and the
-// ETERNUS REC actions in rec-actions.ts, and they share what session-runtime.ts holds.
+// schedule; the cycle machinery is in cycles.ts, synchronous mirroring in synchronous.ts, the
+// ETERNUS REC actions in rec-actions.ts and the sessions protection policies create and delete in
+// protection-sessions.ts, and they share what session-runtime.ts holds.
 import type { CoreContext } from '../core/context.ts';
-import { DomainError, NotFoundError, StateError, ValidationError } from '../core/errors.ts';
-import type { Policy, Volume } from '../core/model.ts';
-import { newSession, type ReplicationSession, type SessionState } from '../core/replication/model.ts';
-import { checkAction, isRec, type RecModes } from '../core/replication/rules.ts';
+import { DomainError, NotFoundError, ValidationError } from '../core/errors.ts';
+import type { Volume } from '../core/model.ts';
+import type { ReplicationSession, SessionState } from '../core/replication/model.ts';
+import { checkAction, type RecModes } from '../core/replication/rules.ts';
 import { isBufferOverloadHalt, RecBufferSettings } from '../core/replication/rec-buffer.ts';
-import { RPO_MINUTES } from '../core/protection.ts';
 import type { ProtectionService } from '../core/protection.ts';
 import type { VolumeGroupService } from '../core/volume-groups.ts';
 import type { VolumeService } from '../core/volumes.ts';
@@ -19,7 +19,7 @@ import { recordCommittedBase, SourceCycles, type CommittedPair } from './cycles.
 import { DestinationSide } from './destination.ts';
 import type { MirroredIo } from './mirrored-io.ts';
 import { CONTROL_RPC_TIMEOUT_MS, CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, REC_CYCLE_INTERVAL_MS, REC_IDLE_POLL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
-import { learnFromDestination, numberedMembers } from './member-copies.ts';
+import { ProtectionSessions } from './protection-sessions.ts';
 import { RecActions, type RecCreateSpec } from './rec-actions.ts';
 import { RecBufferMonitor } from './rec-buffer-monitor.ts';
 import type { RemoteSystemService } from './remote-systems.ts';
@@ -27,11 +27,7 @@ import { ReplicationRuntime, type Log, type SessionSchedule } from './session-ru
 import { destinationStateAfterHalt, resumedState } from './session-states.ts';
 import { isSyncSource, SynchronousReplication } from './synchronous.ts';
 import type { PeerTransport } from './transport.ts';
-import {
-  RPC,
-  type CreateDestinationResult,
-  type SessionStateSummary,
-} from './wire.ts';
+import { RPC, type SessionStateSummary } from './wire.ts';
 
 export type { RecCreateSpec } from './rec-actions.ts';
 
@@ -50,6 +46,7 @@ export class ReplicationService {
   private readonly cycles: SourceCycles;
   private readonly synchronous: SynchronousReplication;
   private readonly rec: RecActions;
+  private readonly sessions: ProtectionSessions;
   /** This system's REC Buffer setting (Tandem control API /rec_buffer). */
   readonly recBuffer: RecBufferSettings;
   private readonly bufferMonitor: RecBufferMonitor;
@@ -57,10 +54,10 @@ export class ReplicationService {
   constructor(
     private readonly ctx: CoreContext,
     private readonly volumes: VolumeService,
-    private readonly groups: VolumeGroupService,
-    private readonly protection: ProtectionService,
+    groups: VolumeGroupService,
+    protection: ProtectionService,
     private readonly transport: PeerTransport,
-    private readonly jobs: JobRunner,
+    jobs: JobRunner,
     private readonly remotes: RemoteSystemService,
     private readonly log: Log = () => undefined,
     /** Host I/O as NBD uses it; null where no NBD serves (synchronous mode then never mirrors). */
@@ -82,7 +79,7 @@ export class ReplicationService {
       allocateNumber: () => this.runtime.allocateNumber(),
     });
     this.cycles = new SourceCycles(this.runtime, {
-      membersOf: (kind, resourceId) => this.membersOf(kind, resourceId),
+      membersOf: (kind, resourceId) => this.sessions.membersOf(kind, resourceId),
       recordCommitted: (...args) => this.recordCommitted(...args),
     });
     this.synchronous = new SynchronousReplication(this.runtime, io, {
@@ -94,9 +91,9 @@ export class ReplicationService {
       volumes,
       destination: this.destination,
       hasBacklog: (s) => this.cycles.hasBacklog(s),
-      replicatedByPolicy: (volume) => Boolean(volume.protectionPolicyId && this.ruleOf(this.ctx.meta.get('policy', volume.protectionPolicyId))),
+      replicatedByPolicy: (volume) => Boolean(volume.protectionPolicyId && this.sessions.ruleOf(this.ctx.meta.get('policy', volume.protectionPolicyId))),
       resume: (id) => this.resume(id),
-      dropSessionLocally: (id) => this.dropSessionLocally(id),
+      dropSessionLocally: (id) => this.sessions.dropSessionLocally(id),
       refreshRoutes: () => this.synchronous.refreshRoutes(),
     });
     this.recBuffer = new RecBufferSettings(ctx.meta);
@@ -110,7 +107,8 @@ export class ReplicationService {
       log: this.log,
     });
     this.recBuffer.onChange(() => this.bufferMonitor.reconfigure());
-    this.installHooks();
+    this.sessions = new ProtectionSessions(this.runtime, { volumes, groups, protection, jobs, destination: this.destination, synchronous: this.synchronous });
+    this.sessions.installHooks();
     this.installRpc();
     this.synchronous.install();
     transport.onStateChange((peer, state) => {
@@ -234,201 +232,10 @@ export class ReplicationService {
     return this.synchronous.isMirroring(id);
   }
 
-  // ---------------------------------------------------------------- policy hooks
-
-  private installHooks(): void {
-    const base = this.volumes.protection;
-    this.volumes.protection = {
-      checkPolicyAssignable: (policyId, resource) => {
-        base.checkPolicyAssignable(policyId, resource);
-        const policy = this.ctx.meta.get('policy', policyId)!;
-        const rule = this.ruleOf(policy);
-        if (!rule) return;
-        if (policy.isReplica) throw new ValidationError(`Protection policy ${policy.name} is a replica managed by replication and cannot be assigned here.`, 'protection_policy_id');
-        // rpo Zero is synchronous replication (a group must be write-order consistent: VolumeGroupService checks it).
-        if (!this.ctx.meta.get('remote_system', rule.remoteSystemId)) throw new NotFoundError('remote_system', rule.remoteSystemId);
-        if (resource.id && this.list().some((s) => s.localResourceId === resource.id && s.role === 'Destination')) {
-          throw new StateError('The resource is a replication destination.', resource.kind, resource.id);
-        }
-      },
-      afterPolicyChange: (kind, id, oldPolicyId, newPolicyId) => this.afterPolicyChange(kind, id, oldPolicyId, newPolicyId),
-      checkDeletable: (volume) => {
-        const s = this.sessionOfVolume(volume.id);
-        if (s) throw new DomainError('IN_USE', `Volume ${volume.name} is in copy session ${s.number}; delete the session first.`, { kind: 'volume', id: volume.id });
-      },
-      beforeGrow: (volume, sizeBytes) => this.synchronous.growMirror(volume, sizeBytes),
-      takeSnapshot: (source, snapshot, take) => this.synchronous.snapshotMirror(source, snapshot, take),
-    };
-    this.protection.listeners = {
-      remoteSystemExists: (id) => Boolean(this.ctx.meta.get('remote_system', id)),
-      policyRulesChanged: (policy, previous) => this.policyRulesChanged(policy, previous),
-      replicationRuleChanged: (rule) => {
-        for (const s of this.list().filter((s) => s.replicationRuleId === rule.id && s.role === 'Source')) {
-          this.runtime.patch(s.id, { rpoSeconds: RPO_MINUTES[rule.rpo] * 60 });
-          this.arm(s.id);
-        }
-      },
-    };
-  }
-
-  private ruleOf(policy: Policy | undefined | null) {
-    const ruleId = policy?.replicationRuleIds[0];
-    return ruleId ? (this.ctx.meta.get('replication_rule', ruleId) ?? null) : null;
-  }
-
-  /** Called with the management lock held, after the resource's policy changed in metadata. */
-  private async afterPolicyChange(kind: 'volume' | 'volume_group', resourceId: string, oldPolicyId: string | null, newPolicyId: string | null): Promise<void> {
-    const oldRule = this.ruleOf(oldPolicyId ? this.ctx.meta.get('policy', oldPolicyId) : null);
-    const newRule = this.ruleOf(newPolicyId ? this.ctx.meta.get('policy', newPolicyId) : null);
-    if (oldRule?.id === newRule?.id) return;
-    const existing = this.list().find((s) => s.localResourceId === resourceId && s.role === 'Source');
-    if (existing && oldRule) this.deleteSessionInBackground(existing);
-    if (newRule && newPolicyId) await this.createSession(kind, resourceId, this.ctx.meta.get('policy', newPolicyId)!);
-  }
-
-  private async policyRulesChanged(policy: Policy, previous: Policy): Promise<void> {
-    const before = previous.replicationRuleIds[0] ?? null;
-    const after = policy.replicationRuleIds[0] ?? null;
-    if (before === after) return;
-    const assigned = [
-      ...this.ctx.meta.list('volume').filter((v) => v.protectionPolicyId === policy.id).map((v) => ({ kind: 'volume' as const, id: v.id })),
-      ...this.ctx.meta.list('volume_group').filter((g) => g.protectionPolicyId === policy.id).map((g) => ({ kind: 'volume_group' as const, id: g.id })),
-    ];
-    for (const r of assigned) {
-      const existing = this.list().find((s) => s.localResourceId === r.id && s.role === 'Source');
-      if (existing) this.deleteSessionInBackground(existing);
-      if (after) await this.createSession(r.kind, r.id, policy);
-    }
-  }
-
-  private membersOf(kind: 'volume' | 'volume_group', resourceId: string): Volume[] {
-    if (kind === 'volume') return [this.volumes.get(resourceId)];
-    return this.groups.members(resourceId);
-  }
-
-  /** Creates the destination on the peer, then the session here; the initial copy runs after. */
-  private async createSession(kind: 'volume' | 'volume_group', resourceId: string, policy: Policy): Promise<void> {
-    const rule = this.ruleOf(policy)!;
-    const rs = this.ctx.meta.get('remote_system', rule.remoteSystemId);
-    if (!rs) throw new NotFoundError('remote_system', rule.remoteSystemId);
-    const members = this.membersOf(kind, resourceId);
-    const resourceName = kind === 'volume' ? members[0]!.name : this.groups.get(resourceId).name;
-    const sessionId = this.ctx.ids.uuid();
-    const sessionNumber = this.runtime.allocateNumber();
-    const memberCopies = kind === 'volume_group' ? numberedMembers(undefined, members.map((m) => m.id), () => this.runtime.allocateNumber()) : undefined;
-    const created = await this.transport.call<CreateDestinationResult>(
-      rs.peerSystemId,
-      RPC.createDestination,
-      {
-        sessionId,
-        resourceType: kind,
-        resourceName,
-        groupIsWriteOrderConsistent: kind === 'volume_group' ? this.groups.get(resourceId).isWriteOrderConsistent : false,
-        members: members.map((m) => ({ sourceVolumeId: m.id, remoteVolumeId: null, name: m.name, sizeBytes: m.sizeBytes, number: m.number, ...(memberCopies ? { copyNumber: memberCopies[m.id]!.number } : {}) })),
-        rpoSeconds: RPO_MINUTES[rule.rpo] * 60,
-        transferMode: rule.rpo === 'Zero' ? 'Synchronous' : 'Asynchronous',
-        number: sessionNumber,
-        policy: { id: policy.id, name: policy.name, description: policy.description },
-        rule: { id: rule.id, name: rule.name, rpo: rule.rpo, alertThresholdMinutes: rule.alertThresholdMinutes },
-      },
-      { timeoutMs: CONTROL_RPC_TIMEOUT_MS },
-    );
-    const nowMs = this.ctx.clock.nowMs();
-    this.runtime.put(
-      newSession({
-      id: sessionId,
-      role: 'Source',
-      resourceType: kind,
-      localResourceId: resourceId,
-      remoteResourceId: created.result.remoteResourceId,
-      remoteSystemId: rs.id,
-      peerSystemId: rs.peerSystemId,
-      replicationRuleId: rule.id,
-      // rpo Zero: PowerStore synchronous replication. Host I/O goes on when the link fails (the
-      // session goes System_Paused and tracks changes), i.e. split mode Automatic.
-      transferMode: rule.rpo === 'Zero' ? 'Synchronous' : 'Asynchronous',
-      splitMode: rule.rpo === 'Zero' ? 'Automatic' : 'Manual',
-      recoveryMode: 'Automatic',
-      number: sessionNumber,
-      remoteNumber: created.result.number ?? null,
-      remoteVolume: kind === 'volume' && created.result.members[0]?.remoteVolumeNumber !== undefined ? { number: created.result.members[0].remoteVolumeNumber, name: created.result.members[0].remoteVolumeName ?? members[0]!.name } : null,
-      rpoSeconds: RPO_MINUTES[rule.rpo] * 60,
-      elementPairs: created.result.members.map((m) => ({ localVolumeId: m.sourceVolumeId, remoteVolumeId: m.remoteVolumeId, localBaseSnapshotId: null })),
-      ...(memberCopies ? { memberCopies: learnFromDestination(memberCopies, created.result.members) } : {}),
-      nextSyncMs: nowMs,
-      progressPercentage: 0,
-      createdAtMs: nowMs,
-      // Snapshots taken before protection stay local; those taken from now on are replicated.
-      snapshotWatermark: this.volumes.highestNumber(),
-      }),
-    );
-    setImmediate(() => void this.runtime.exclusive(sessionId, () => this.cycle(sessionId)).catch(() => undefined));
-  }
-
-  private deleteSessionInBackground(session: ReplicationSession): void {
-    this.runtime.patch(session.id, { state: 'Deleting' });
-    this.runtime.cancelled.add(session.id);
-    this.runtime.timers.get(session.id)?.cancel();
-    this.jobs.submit(
-      { resourceType: 'replication_session', resourceAction: 'delete', resourceId: session.id, resourceName: null, description: `Delete replication session ${session.id}`, user: 'system' },
-      () =>
-        this.runtime.exclusive(session.id, async () => {
-          await this.transport.call(session.peerSystemId, RPC.deleteSession, { sessionId: session.id }, { timeoutMs: CONTROL_RPC_TIMEOUT_MS }).catch((e) => {
-            this.log('peer did not confirm session deletion; it will on reconnect', { session: session.id, error: String(e) });
-          });
-          await this.dropSessionLocally(session.id);
-          return null;
-        }),
-    );
-  }
-
-  /** Removes a session record and its internal snapshots; destination volumes stay destinations. */
-  private async dropSessionLocally(sessionId: string): Promise<void> {
-    const session = this.ctx.meta.get('replication_session', sessionId);
-    if (!session) return;
-    await this.destination.abort(sessionId);
-    this.runtime.timers.get(sessionId)?.cancel();
-    this.runtime.timers.delete(sessionId);
-    await this.ctx.lock.run(async () => {
-      this.ctx.meta.transaction(() => {
-        this.ctx.meta.delete('replication_session', sessionId);
-        if (session.role === 'Destination') this.clearReplicaPolicy(session);
-        // A REC pairs two existing volumes: once it is gone both are ordinary volumes again.
-        if (isRec(session) && session.replicationRuleId === null) {
-          for (const pair of session.elementPairs) {
-            const v = this.ctx.meta.get('volume', pair.localVolumeId);
-            if (v?.isReplicationDestination) this.ctx.meta.put('volume', { ...v, isReplicationDestination: false });
-          }
-        }
-      });
-    });
-    this.synchronous.refreshRoutes();
-    const internal = [...session.elementPairs.map((p) => p.localBaseSnapshotId), ...Object.values(session.pendingCycle?.snapshotIds ?? {}), ...Object.values(session.failoverTest?.shadowVolumeIds ?? {})];
-    for (const id of internal) if (id) await this.ctx.store.deleteVolume(id).catch(() => undefined);
-    this.runtime.cancelled.delete(sessionId);
-  }
-
-  private clearReplicaPolicy(session: ReplicationSession): void {
-    const ids = [session.localResourceId, ...session.elementPairs.map((p) => p.localVolumeId)];
-    for (const id of ids) {
-      const v = this.ctx.meta.get('volume', id);
-      if (v?.protectionPolicyId && this.ctx.meta.get('policy', v.protectionPolicyId)?.isReplica) this.ctx.meta.put('volume', { ...v, protectionPolicyId: null });
-      const g = this.ctx.meta.get('volume_group', id);
-      if (g?.protectionPolicyId && this.ctx.meta.get('policy', g.protectionPolicyId)?.isReplica) this.ctx.meta.put('volume_group', { ...g, protectionPolicyId: null });
-    }
-  }
-
   // ---------------------------------------------------------------- RPC from the peer
 
   private installRpc(): void {
-    this.transport.handle(RPC.deleteSession, async ({ params, fromSystemId }) => {
-      const s = this.ctx.meta.get('replication_session', params.sessionId as string);
-      if (s && s.peerSystemId === fromSystemId) {
-        this.runtime.cancelled.add(s.id);
-        await this.runtime.exclusive(s.id, () => this.dropSessionLocally(s.id));
-      }
-      return { result: {} };
-    });
+    this.sessions.installRpc();
     this.transport.handle(RPC.setState, async ({ params }) => {
       const s = this.ctx.meta.get('replication_session', params.sessionId as string);
       const error = typeof params.errorCode === 'string' ? { errorCode: params.errorCode, errorAtMs: typeof params.errorAtMs === 'number' ? params.errorAtMs : null } : {};
@@ -855,7 +662,7 @@ export class ReplicationService {
     for (const s of this.list().filter((x) => x.peerSystemId === peerSystemId)) {
       const remote = theirs.find((r) => r.id === s.id);
       if (!remote) {
-        if (s.role === 'Destination' && s.state !== 'Initializing') await this.runtime.exclusive(s.id, () => this.dropSessionLocally(s.id));
+        if (s.role === 'Destination' && s.state !== 'Initializing') await this.runtime.exclusive(s.id, () => this.sessions.dropSessionLocally(s.id));
         continue;
       }
       if (remote.role === 'Source' && s.role === 'Source' && remote.generation > s.generation) {

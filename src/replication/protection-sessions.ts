@@ -1,0 +1,238 @@
+// Sessions made and unmade by protection policies: the hooks VolumeService and ProtectionService
+// call (assignability, policy and rule changes, deletability, growth and snapshots of mirrored
+// volumes), creating a session with its destination on the peer, deleting one in the background
+// and on the peer's word, and dropping a session's record and internal snapshots.
+import type { CoreContext } from '../core/context.ts';
+import { DomainError, NotFoundError, StateError, ValidationError } from '../core/errors.ts';
+import type { Policy, Volume } from '../core/model.ts';
+import { newSession, type ReplicationSession } from '../core/replication/model.ts';
+import { isRec } from '../core/replication/rules.ts';
+import { RPO_MINUTES } from '../core/protection.ts';
+import type { ProtectionService } from '../core/protection.ts';
+import type { VolumeGroupService } from '../core/volume-groups.ts';
+import type { VolumeService } from '../core/volumes.ts';
+import type { JobRunner } from '../jobs/job-runner.ts';
+import type { DestinationSide } from './destination.ts';
+import { CONTROL_RPC_TIMEOUT_MS } from './limits.ts';
+import { learnFromDestination, numberedMembers } from './member-copies.ts';
+import type { SessionRuntime } from './session-runtime.ts';
+import type { SynchronousReplication } from './synchronous.ts';
+import { RPC, type CreateDestinationResult } from './wire.ts';
+
+/** What protection-policy sessions need besides the runtime. */
+export interface ProtectionSessionsDeps {
+  volumes: VolumeService;
+  groups: VolumeGroupService;
+  protection: ProtectionService;
+  jobs: JobRunner;
+  /** The destination side of this system: a dropped session's open cycle ends. */
+  destination: Pick<DestinationSide, 'abort'>;
+  /** Growth and snapshots of mirrored volumes, and the host-I/O routes after a session is gone. */
+  synchronous: Pick<SynchronousReplication, 'growMirror' | 'snapshotMirror' | 'refreshRoutes'>;
+}
+
+export class ProtectionSessions {
+  private readonly ctx: CoreContext;
+
+  constructor(
+    private readonly runtime: SessionRuntime,
+    private readonly deps: ProtectionSessionsDeps,
+  ) {
+    this.ctx = runtime.ctx;
+  }
+
+  /** The peer deleted a session it shares with this system. */
+  installRpc(): void {
+    this.runtime.transport.handle(RPC.deleteSession, async ({ params, fromSystemId }) => {
+      const s = this.ctx.meta.get('replication_session', params.sessionId as string);
+      if (s && s.peerSystemId === fromSystemId) {
+        this.runtime.cancelled.add(s.id);
+        await this.runtime.exclusive(s.id, () => this.dropSessionLocally(s.id));
+      }
+      return { result: {} };
+    });
+  }
+
+  /** The protection hooks of volumes and policies: assigning a replicating policy creates a session, removing it deletes one. */
+  installHooks(): void {
+    const base = this.deps.volumes.protection;
+    this.deps.volumes.protection = {
+      checkPolicyAssignable: (policyId, resource) => {
+        base.checkPolicyAssignable(policyId, resource);
+        const policy = this.ctx.meta.get('policy', policyId)!;
+        const rule = this.ruleOf(policy);
+        if (!rule) return;
+        if (policy.isReplica) throw new ValidationError(`Protection policy ${policy.name} is a replica managed by replication and cannot be assigned here.`, 'protection_policy_id');
+        // rpo Zero is synchronous replication (a group must be write-order consistent: VolumeGroupService checks it).
+        if (!this.ctx.meta.get('remote_system', rule.remoteSystemId)) throw new NotFoundError('remote_system', rule.remoteSystemId);
+        if (resource.id && this.runtime.list().some((s) => s.localResourceId === resource.id && s.role === 'Destination')) {
+          throw new StateError('The resource is a replication destination.', resource.kind, resource.id);
+        }
+      },
+      afterPolicyChange: (kind, id, oldPolicyId, newPolicyId) => this.afterPolicyChange(kind, id, oldPolicyId, newPolicyId),
+      checkDeletable: (volume) => {
+        const s = this.runtime.sessionOfVolume(volume.id);
+        if (s) throw new DomainError('IN_USE', `Volume ${volume.name} is in copy session ${s.number}; delete the session first.`, { kind: 'volume', id: volume.id });
+      },
+      beforeGrow: (volume, sizeBytes) => this.deps.synchronous.growMirror(volume, sizeBytes),
+      takeSnapshot: (source, snapshot, take) => this.deps.synchronous.snapshotMirror(source, snapshot, take),
+    };
+    this.deps.protection.listeners = {
+      remoteSystemExists: (id) => Boolean(this.ctx.meta.get('remote_system', id)),
+      policyRulesChanged: (policy, previous) => this.policyRulesChanged(policy, previous),
+      replicationRuleChanged: (rule) => {
+        for (const s of this.runtime.list().filter((s) => s.replicationRuleId === rule.id && s.role === 'Source')) {
+          this.runtime.patch(s.id, { rpoSeconds: RPO_MINUTES[rule.rpo] * 60 });
+          this.runtime.schedule.arm(s.id);
+        }
+      },
+    };
+  }
+
+  ruleOf(policy: Policy | undefined | null) {
+    const ruleId = policy?.replicationRuleIds[0];
+    return ruleId ? (this.ctx.meta.get('replication_rule', ruleId) ?? null) : null;
+  }
+
+  /** Called with the management lock held, after the resource's policy changed in metadata. */
+  private async afterPolicyChange(kind: 'volume' | 'volume_group', resourceId: string, oldPolicyId: string | null, newPolicyId: string | null): Promise<void> {
+    const oldRule = this.ruleOf(oldPolicyId ? this.ctx.meta.get('policy', oldPolicyId) : null);
+    const newRule = this.ruleOf(newPolicyId ? this.ctx.meta.get('policy', newPolicyId) : null);
+    if (oldRule?.id === newRule?.id) return;
+    const existing = this.runtime.list().find((s) => s.localResourceId === resourceId && s.role === 'Source');
+    if (existing && oldRule) this.deleteSessionInBackground(existing);
+    if (newRule && newPolicyId) await this.createSession(kind, resourceId, this.ctx.meta.get('policy', newPolicyId)!);
+  }
+
+  private async policyRulesChanged(policy: Policy, previous: Policy): Promise<void> {
+    const before = previous.replicationRuleIds[0] ?? null;
+    const after = policy.replicationRuleIds[0] ?? null;
+    if (before === after) return;
+    const assigned = [
+      ...this.ctx.meta.list('volume').filter((v) => v.protectionPolicyId === policy.id).map((v) => ({ kind: 'volume' as const, id: v.id })),
+      ...this.ctx.meta.list('volume_group').filter((g) => g.protectionPolicyId === policy.id).map((g) => ({ kind: 'volume_group' as const, id: g.id })),
+    ];
+    for (const r of assigned) {
+      const existing = this.runtime.list().find((s) => s.localResourceId === r.id && s.role === 'Source');
+      if (existing) this.deleteSessionInBackground(existing);
+      if (after) await this.createSession(r.kind, r.id, policy);
+    }
+  }
+
+  membersOf(kind: 'volume' | 'volume_group', resourceId: string): Volume[] {
+    if (kind === 'volume') return [this.deps.volumes.get(resourceId)];
+    return this.deps.groups.members(resourceId);
+  }
+
+  /** Creates the destination on the peer, then the session here; the initial copy runs after. */
+  private async createSession(kind: 'volume' | 'volume_group', resourceId: string, policy: Policy): Promise<void> {
+    const rule = this.ruleOf(policy)!;
+    const rs = this.ctx.meta.get('remote_system', rule.remoteSystemId);
+    if (!rs) throw new NotFoundError('remote_system', rule.remoteSystemId);
+    const members = this.membersOf(kind, resourceId);
+    const resourceName = kind === 'volume' ? members[0]!.name : this.deps.groups.get(resourceId).name;
+    const sessionId = this.ctx.ids.uuid();
+    const sessionNumber = this.runtime.allocateNumber();
+    const memberCopies = kind === 'volume_group' ? numberedMembers(undefined, members.map((m) => m.id), () => this.runtime.allocateNumber()) : undefined;
+    const created = await this.runtime.transport.call<CreateDestinationResult>(
+      rs.peerSystemId,
+      RPC.createDestination,
+      {
+        sessionId,
+        resourceType: kind,
+        resourceName,
+        groupIsWriteOrderConsistent: kind === 'volume_group' ? this.deps.groups.get(resourceId).isWriteOrderConsistent : false,
+        members: members.map((m) => ({ sourceVolumeId: m.id, remoteVolumeId: null, name: m.name, sizeBytes: m.sizeBytes, number: m.number, ...(memberCopies ? { copyNumber: memberCopies[m.id]!.number } : {}) })),
+        rpoSeconds: RPO_MINUTES[rule.rpo] * 60,
+        transferMode: rule.rpo === 'Zero' ? 'Synchronous' : 'Asynchronous',
+        number: sessionNumber,
+        policy: { id: policy.id, name: policy.name, description: policy.description },
+        rule: { id: rule.id, name: rule.name, rpo: rule.rpo, alertThresholdMinutes: rule.alertThresholdMinutes },
+      },
+      { timeoutMs: CONTROL_RPC_TIMEOUT_MS },
+    );
+    const nowMs = this.ctx.clock.nowMs();
+    this.runtime.put(
+      newSession({
+      id: sessionId,
+      role: 'Source',
+      resourceType: kind,
+      localResourceId: resourceId,
+      remoteResourceId: created.result.remoteResourceId,
+      remoteSystemId: rs.id,
+      peerSystemId: rs.peerSystemId,
+      replicationRuleId: rule.id,
+      // rpo Zero: PowerStore synchronous replication. Host I/O goes on when the link fails (the
+      // session goes System_Paused and tracks changes), i.e. split mode Automatic.
+      transferMode: rule.rpo === 'Zero' ? 'Synchronous' : 'Asynchronous',
+      splitMode: rule.rpo === 'Zero' ? 'Automatic' : 'Manual',
+      recoveryMode: 'Automatic',
+      number: sessionNumber,
+      remoteNumber: created.result.number ?? null,
+      remoteVolume: kind === 'volume' && created.result.members[0]?.remoteVolumeNumber !== undefined ? { number: created.result.members[0].remoteVolumeNumber, name: created.result.members[0].remoteVolumeName ?? members[0]!.name } : null,
+      rpoSeconds: RPO_MINUTES[rule.rpo] * 60,
+      elementPairs: created.result.members.map((m) => ({ localVolumeId: m.sourceVolumeId, remoteVolumeId: m.remoteVolumeId, localBaseSnapshotId: null })),
+      ...(memberCopies ? { memberCopies: learnFromDestination(memberCopies, created.result.members) } : {}),
+      nextSyncMs: nowMs,
+      progressPercentage: 0,
+      createdAtMs: nowMs,
+      // Snapshots taken before protection stay local; those taken from now on are replicated.
+      snapshotWatermark: this.deps.volumes.highestNumber(),
+      }),
+    );
+    setImmediate(() => void this.runtime.exclusive(sessionId, () => this.runtime.schedule.cycle(sessionId)).catch(() => undefined));
+  }
+
+  private deleteSessionInBackground(session: ReplicationSession): void {
+    this.runtime.patch(session.id, { state: 'Deleting' });
+    this.runtime.cancelled.add(session.id);
+    this.runtime.timers.get(session.id)?.cancel();
+    this.deps.jobs.submit(
+      { resourceType: 'replication_session', resourceAction: 'delete', resourceId: session.id, resourceName: null, description: `Delete replication session ${session.id}`, user: 'system' },
+      () =>
+        this.runtime.exclusive(session.id, async () => {
+          await this.runtime.transport.call(session.peerSystemId, RPC.deleteSession, { sessionId: session.id }, { timeoutMs: CONTROL_RPC_TIMEOUT_MS }).catch((e) => {
+            this.runtime.log('peer did not confirm session deletion; it will on reconnect', { session: session.id, error: String(e) });
+          });
+          await this.dropSessionLocally(session.id);
+          return null;
+        }),
+    );
+  }
+
+  /** Removes a session record and its internal snapshots; destination volumes stay destinations. */
+  async dropSessionLocally(sessionId: string): Promise<void> {
+    const session = this.ctx.meta.get('replication_session', sessionId);
+    if (!session) return;
+    await this.deps.destination.abort(sessionId);
+    this.runtime.timers.get(sessionId)?.cancel();
+    this.runtime.timers.delete(sessionId);
+    await this.ctx.lock.run(async () => {
+      this.ctx.meta.transaction(() => {
+        this.ctx.meta.delete('replication_session', sessionId);
+        if (session.role === 'Destination') this.clearReplicaPolicy(session);
+        // A REC pairs two existing volumes: once it is gone both are ordinary volumes again.
+        if (isRec(session) && session.replicationRuleId === null) {
+          for (const pair of session.elementPairs) {
+            const v = this.ctx.meta.get('volume', pair.localVolumeId);
+            if (v?.isReplicationDestination) this.ctx.meta.put('volume', { ...v, isReplicationDestination: false });
+          }
+        }
+      });
+    });
+    this.deps.synchronous.refreshRoutes();
+    const internal = [...session.elementPairs.map((p) => p.localBaseSnapshotId), ...Object.values(session.pendingCycle?.snapshotIds ?? {}), ...Object.values(session.failoverTest?.shadowVolumeIds ?? {})];
+    for (const id of internal) if (id) await this.ctx.store.deleteVolume(id).catch(() => undefined);
+    this.runtime.cancelled.delete(sessionId);
+  }
+
+  private clearReplicaPolicy(session: ReplicationSession): void {
+    const ids = [session.localResourceId, ...session.elementPairs.map((p) => p.localVolumeId)];
+    for (const id of ids) {
+      const v = this.ctx.meta.get('volume', id);
+      if (v?.protectionPolicyId && this.ctx.meta.get('policy', v.protectionPolicyId)?.isReplica) this.ctx.meta.put('volume', { ...v, protectionPolicyId: null });
+      const g = this.ctx.meta.get('volume_group', id);
+      if (g?.protectionPolicyId && this.ctx.meta.get('policy', g.protectionPolicyId)?.isReplica) this.ctx.meta.put('volume_group', { ...g, protectionPolicyId: null });
+    }
+  }
+}
