@@ -1,12 +1,12 @@
 // Replication sessions: created and deleted by protection-policy assignment, driven by the RPO
 // schedule and by user actions (sync, pause, resume, failover, reprotect, failover test), and
 // kept right across link loss. The rules of what is allowed when live in core/replication/rules.
-// This facade keeps construction, start and stop, the queries, the PowerStore actions and the
+// This facade keeps construction, start and stop, the queries, sync, pause and resume, and the
 // schedule; the cycle machinery is in cycles.ts, synchronous mirroring in synchronous.ts, the
-// ETERNUS REC actions in rec-actions.ts and the sessions protection policies create and delete in
-// protection-sessions.ts, and they share what session-runtime.ts holds.
+// ETERNUS REC actions in rec-actions.ts, the sessions protection policies create and delete in
+// protection-sessions.ts and the role actions (failover, reprotect, failover test) in
+// failover.ts, and they share what session-runtime.ts holds.
 import type { CoreContext } from '../core/context.ts';
-import { DomainError, NotFoundError, ValidationError } from '../core/errors.ts';
 import type { Volume } from '../core/model.ts';
 import type { ReplicationSession, SessionState } from '../core/replication/model.ts';
 import { checkAction, type RecModes } from '../core/replication/rules.ts';
@@ -19,6 +19,7 @@ import { recordCommittedBase, SourceCycles, type CommittedPair } from './cycles.
 import { DestinationSide } from './destination.ts';
 import type { MirroredIo } from './mirrored-io.ts';
 import { CONTROL_RPC_TIMEOUT_MS, CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, REC_CYCLE_INTERVAL_MS, REC_IDLE_POLL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
+import { FailoverActions, setHostAccess, type FailoverOptions } from './failover.ts';
 import { ProtectionSessions } from './protection-sessions.ts';
 import { RecActions, type RecCreateSpec } from './rec-actions.ts';
 import { RecBufferMonitor } from './rec-buffer-monitor.ts';
@@ -31,13 +32,7 @@ import { RPC, type SessionStateSummary } from './wire.ts';
 
 export type { RecCreateSpec } from './rec-actions.ts';
 
-export interface FailoverOptions {
-  isPlanned: boolean;
-  reverse: boolean;
-  force: boolean;
-  useTestCopy: boolean;
-  failoverSnapshotId: string | null;
-}
+export type { FailoverOptions } from './failover.ts';
 
 export class ReplicationService {
   readonly destination: DestinationSide;
@@ -47,6 +42,7 @@ export class ReplicationService {
   private readonly synchronous: SynchronousReplication;
   private readonly rec: RecActions;
   private readonly sessions: ProtectionSessions;
+  private readonly failovers: FailoverActions;
   /** This system's REC Buffer setting (Tandem control API /rec_buffer). */
   readonly recBuffer: RecBufferSettings;
   private readonly bufferMonitor: RecBufferMonitor;
@@ -109,6 +105,7 @@ export class ReplicationService {
     this.recBuffer.onChange(() => this.bufferMonitor.reconfigure());
     this.sessions = new ProtectionSessions(this.runtime, { volumes, groups, protection, jobs, destination: this.destination, synchronous: this.synchronous });
     this.sessions.installHooks();
+    this.failovers = new FailoverActions(this.runtime, { volumes, destination: this.destination });
     this.installRpc();
     this.synchronous.install();
     transport.onStateChange((peer, state) => {
@@ -242,13 +239,7 @@ export class ReplicationService {
       if (s) this.applyPeerState(s, params.state as SessionState, params.pausedByUser as boolean | undefined, error);
       return { result: {} };
     });
-    this.transport.handle(RPC.becomeSource, async ({ params }) => {
-      // With reverse, this side reprotects at once: it starts Failed_Over and reprotect moves it on.
-      await this.becomeSource(params.sessionId as string, params.generation as number, params.reprotect ? 'Failed_Over' : (params.state as SessionState));
-      if (params.reprotect) setImmediate(() => void this.reprotect(params.sessionId as string).catch((e) => this.log('reverse reprotect failed', { error: String(e) })));
-      return { result: {} };
-    });
-    this.transport.handle(RPC.becomeDestination, async ({ params }) => ({ result: await this.becomeDestination(params.sessionId as string, params.generation as number, params.prepareForBaseCycle as number | null) }));
+    this.failovers.installRpc();
     this.rec.installRpc();
     this.transport.handle(RPC.sessionStates, async ({ params, fromSystemId }) => {
       await this.applyPeerSummaries(fromSystemId, params.sessions as SessionStateSummary[]);
@@ -398,148 +389,22 @@ export class ReplicationService {
     }
   }
 
-  async failover(id: string, options: FailoverOptions): Promise<void> {
-    const s = this.get(id);
-    if (options.isPlanned) {
-      if (options.force || options.useTestCopy || options.failoverSnapshotId) {
-        throw new ValidationError('force, use_test_copy and failover_snapshot_id apply to unplanned failover only.', 'is_planned');
-      }
-      checkAction(s, 'failover_planned');
-      const failback = s.state === 'Failed_Over';
-      this.runtime.patch(id, { state: 'Failing_Over' });
-      return this.runtime.exclusive(id, async () => {
-        if (failback) await this.prepareDestination(id).catch((error) => {
-          this.runtime.patch(id, { state: 'Failed_Over', errorCode: error instanceof DomainError ? error.code : 'INTERNAL' });
-          throw error;
-        });
-        await this.plannedFailover(id, options.reverse);
-      });
-    }
-    if (options.reverse) throw new ValidationError('reverse applies to planned failover only.', 'reverse');
-    checkAction(s, 'failover_unplanned', { force: options.force, useTestCopy: options.useTestCopy });
-    if (options.failoverSnapshotId) {
-      if (s.failoverTest) throw new ValidationError('failover_snapshot_id is not allowed while a failover test runs.', 'failover_snapshot_id');
-      const snap = this.ctx.meta.get('volume', options.failoverSnapshotId);
-      if (!snap || snap.type !== 'Snapshot' || !s.elementPairs.some((p) => p.localVolumeId === snap.sourceId)) throw new NotFoundError('volume', options.failoverSnapshotId);
-    }
-    this.runtime.cancelled.add(id);
-    this.runtime.patch(id, { state: 'Failing_Over_For_DR' });
-    return this.runtime.exclusive(id, () => this.unplannedFailover(id, options));
+  // ---------------------------------------------------------------- roles (failover.ts)
+
+  failover(id: string, options: FailoverOptions): Promise<void> {
+    return this.failovers.failover(id, options);
   }
 
-  private async plannedFailover(id: string, reverse: boolean): Promise<void> {
-    const s = this.get(id);
-    await this.setHostAccess(s, false);
-    try {
-      await this.runtime.notifyPeer(s, 'Failing_Over');
-      await this.cycle(id);
-      const generation = s.generation + 1;
-      await this.runtime.call(s, RPC.becomeSource, { sessionId: id, generation, state: reverse ? 'Reprotecting' : 'Failed_Over', reprotect: reverse });
-      this.runtime.patch(id, { role: 'Destination', state: reverse ? 'Reprotecting' : 'Failed_Over', generation, progressPercentage: null, nextSyncMs: null });
-      this.runtime.timers.get(id)?.cancel();
-    } catch (error) {
-      await this.setHostAccess(this.get(id), true);
-      this.runtime.patch(id, { state: 'System_Paused', errorCode: error instanceof DomainError ? error.code : 'INTERNAL' });
-      throw error;
-    }
+  reprotect(id: string): Promise<void> {
+    return this.failovers.reprotect(id);
   }
 
-  private async unplannedFailover(id: string, options: FailoverOptions): Promise<void> {
-    await this.destination.abort(id);
-    let s = this.get(id);
-    if (s.failoverTest) {
-      // use_test_copy: the test data becomes production; the shadow replica is dropped.
-      for (const shadow of Object.values(s.failoverTest.shadowVolumeIds)) await this.ctx.store.deleteVolume(shadow).catch(() => undefined);
-      s = this.runtime.patch(id, { failoverTest: null });
-    } else if (options.failoverSnapshotId) {
-      const snap = this.volumes.get(options.failoverSnapshotId);
-      await this.ctx.store.restoreVolume(snap.sourceId!, snap.id);
-    }
-    // The destination volume holds exactly the last committed base: cycles apply to staging only.
-    const generation = s.generation + 1;
-    await this.setHostAccess(s, true);
-    s = this.runtime.patch(id, { role: 'Source', state: 'Failed_Over', generation, pendingCommit: null, progressPercentage: null });
-    this.runtime.cancelled.delete(id);
-    await this.transport
-      .call(s.peerSystemId, RPC.becomeDestination, { sessionId: id, generation, prepareForBaseCycle: null }, { timeoutMs: 5_000 })
-      .catch(() => this.log('old source unreachable during unplanned failover; it is demoted when it returns', { session: id }));
+  startFailoverTest(id: string, snapshotId: string | null): Promise<void> {
+    return this.failovers.startFailoverTest(id, snapshotId);
   }
 
-  async reprotect(id: string): Promise<void> {
-    const s = this.get(id);
-    checkAction(s, 'reprotect');
-    this.runtime.patch(id, { state: 'Reprotecting' });
-    return this.runtime.exclusive(id, async () => {
-      try {
-        await this.prepareDestination(id);
-        await this.cycle(id);
-        const sync = this.get(id).transferMode === 'Synchronous';
-        this.runtime.patch(id, { state: sync ? 'Synchronizing' : 'OK' });
-        await this.runtime.notifyPeer(this.get(id), 'OK');
-        if (sync) setImmediate(() => void this.runSoon(id));
-      } catch (error) {
-        this.runtime.patch(id, { state: 'Failed_Over', errorCode: error instanceof DomainError ? error.code : 'INTERNAL' });
-        throw error;
-      }
-    });
-  }
-
-  /**
-   * Makes the peer a destination rolled back to the common base (its writes after it are
-   * discarded), or empties it for a full copy when no common base survives.
-   */
-  private async prepareDestination(id: string): Promise<void> {
-    const current = this.get(id);
-    const prepared = await this.runtime.call<{ baseCycle: number }>(current, RPC.becomeDestination, { sessionId: id, generation: current.generation, prepareForBaseCycle: current.baseCycle });
-    if (prepared.baseCycle !== current.baseCycle) {
-      for (const p of current.elementPairs) if (p.localBaseSnapshotId) await this.ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
-      this.runtime.patch(id, { baseCycle: 0, elementPairs: current.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })) });
-    }
-  }
-
-  async startFailoverTest(id: string, snapshotId: string | null): Promise<void> {
-    const s = this.get(id);
-    checkAction(s, 'start_failover_test');
-    return this.runtime.exclusive(id, async () => {
-      await this.destination.abort(id);
-      const shadows: Record<string, string> = {};
-      for (const pair of s.elementPairs) {
-        const shadowId = this.ctx.ids.uuid();
-        await this.ctx.store.snapshotVolume(pair.localVolumeId, shadowId);
-        shadows[pair.localVolumeId] = shadowId;
-      }
-      if (snapshotId) {
-        const snap = this.ctx.meta.get('volume', snapshotId);
-        if (!snap || snap.type !== 'Snapshot' || !s.elementPairs.some((p) => p.localVolumeId === snap.sourceId)) throw new NotFoundError('volume', snapshotId);
-        await this.ctx.store.restoreVolume(snap.sourceId!, snap.id);
-      }
-      this.runtime.patch(id, { failoverTest: { shadowVolumeIds: shadows, startedAtMs: this.ctx.clock.nowMs() } });
-    });
-  }
-
-  async stopFailoverTest(id: string, createEndOfTestSnapshot: boolean): Promise<string | null> {
-    const s = this.get(id);
-    checkAction(s, 'stop_failover_test');
-    return this.runtime.exclusive(id, async () => {
-      await this.destination.abort(id);
-      const current = this.get(id);
-      let snapshotId: string | null = null;
-      if (createEndOfTestSnapshot && current.elementPairs[0]) {
-        const stamp = new Date(this.ctx.clock.nowMs()).toISOString().replace(/[-:.]/g, '');
-        const snap = await this.ctx.lock.run(() =>
-          this.volumes.snapshotLocked(current.elementPairs[0]!.localVolumeId, { name: `failover_test_STOPPED_${stamp}`, creatorType: 'System' }, { allowDestination: true }),
-        );
-        snapshotId = snap.id;
-      }
-      for (const [volumeId, shadowId] of Object.entries(current.failoverTest!.shadowVolumeIds)) {
-        await this.ctx.store.restoreVolume(volumeId, shadowId);
-        await this.ctx.store.deleteVolume(shadowId).catch(() => undefined);
-        const v = this.ctx.meta.get('volume', volumeId);
-        if (v) this.ctx.listeners.volumeExportChanged(v, v.name);
-      }
-      this.runtime.patch(id, { failoverTest: null });
-      return snapshotId;
-    });
+  stopFailoverTest(id: string, createEndOfTestSnapshot: boolean): Promise<string | null> {
+    return this.failovers.stopFailoverTest(id, createEndOfTestSnapshot);
   }
 
   // ---------------------------------------------------------------- ETERNUS REC (rec-actions.ts)
@@ -566,74 +431,6 @@ export class ReplicationService {
 
   recDelete(id: string, force: boolean): Promise<void> {
     return this.rec.recDelete(id, force);
-  }
-
-  // ---------------------------------------------------------------- roles
-
-  /** Makes the local volumes of a session writable (source) or read-only (destination). */
-  private async setHostAccess(s: ReplicationSession, writable: boolean): Promise<void> {
-    await this.ctx.lock.run(async () => {
-      this.ctx.meta.transaction(() => {
-        for (const pair of s.elementPairs) {
-          const v = this.ctx.meta.get('volume', pair.localVolumeId);
-          if (v) this.ctx.meta.put('volume', { ...v, isReplicationDestination: !writable });
-        }
-        const g = s.resourceType === 'volume_group' ? this.ctx.meta.get('volume_group', s.localResourceId) : undefined;
-        if (g) this.ctx.meta.put('volume_group', { ...g, isReplicationDestination: !writable });
-      });
-    });
-    if (!writable) {
-      for (const pair of s.elementPairs) {
-        const v = this.ctx.meta.get('volume', pair.localVolumeId);
-        if (v) this.ctx.listeners.volumeExportChanged(v, v.name);
-      }
-    }
-  }
-
-  private async becomeSource(id: string, generation: number, state: SessionState): Promise<void> {
-    const s = this.get(id);
-    await this.destination.abort(id);
-    await this.setHostAccess(s, true);
-    this.runtime.patch(id, { role: 'Source', state, generation: Math.max(generation, s.generation), failoverTest: null });
-  }
-
-  /**
-   * Demotes this side to destination. With prepareForBaseCycle (reprotect), rolls the volumes back
-   * to the common base so the new source can ship from it; -1 or no matching base empties them
-   * for a full copy. Answers the base cycle it now holds.
-   */
-  private async becomeDestination(id: string, generation: number, prepareForBaseCycle: number | null): Promise<{ baseCycle: number }> {
-    this.runtime.cancelled.add(id);
-    this.runtime.timers.get(id)?.cancel();
-    let s = this.get(id);
-    if (s.role === 'Source') {
-      await this.setHostAccess(s, false);
-      s = this.runtime.patch(id, { role: 'Destination', state: 'Failed_Over', generation: Math.max(generation, s.generation), nextSyncMs: null, progressPercentage: null });
-    }
-    if (prepareForBaseCycle === null) return { baseCycle: s.baseCycle };
-    return this.exclusiveInline(id, async () => {
-      s = this.get(id);
-      const pending = s.pendingCycle;
-      let pairs = s.elementPairs;
-      let baseCycle = s.baseCycle;
-      if (pending && pending.cycle === prepareForBaseCycle) {
-        pairs = pairs.map((p) => ({ ...p, localBaseSnapshotId: pending.snapshotIds[p.localVolumeId] ?? p.localBaseSnapshotId }));
-        baseCycle = pending.cycle;
-      }
-      const usable = prepareForBaseCycle >= 0 && baseCycle === prepareForBaseCycle && pairs.every((p) => p.localBaseSnapshotId);
-      for (const pair of pairs) {
-        // Writes made here after the common base were never replicated: they are discarded.
-        if (usable) await this.ctx.store.restoreVolume(pair.localVolumeId, pair.localBaseSnapshotId!);
-        else await this.ctx.store.trim(pair.localVolumeId, 0, this.ctx.store.sizeBytes(pair.localVolumeId));
-      }
-      this.runtime.patch(id, { elementPairs: usable ? pairs : pairs.map((p) => ({ ...p, localBaseSnapshotId: null })), baseCycle: usable ? baseCycle : 0, pendingCycle: null, state: 'Reprotecting', errorCode: null });
-      this.runtime.cancelled.delete(id);
-      return { baseCycle: usable ? baseCycle : 0 };
-    });
-  }
-
-  private exclusiveInline<T>(_id: string, fn: () => Promise<T>): Promise<T> {
-    return fn();
   }
 
   // ---------------------------------------------------------------- link state
@@ -668,7 +465,7 @@ export class ReplicationService {
       if (remote.role === 'Source' && s.role === 'Source' && remote.generation > s.generation) {
         // The peer failed over while we were away: we are the old source and step down.
         this.log('demoted: the peer failed over while the link was down', { session: s.id });
-        await this.setHostAccess(s, false);
+        await setHostAccess(this.ctx, s, false);
         this.runtime.patch(s.id, { role: 'Destination', state: 'Failed_Over', generation: remote.generation, nextSyncMs: null });
         this.runtime.timers.get(s.id)?.cancel();
         continue;
