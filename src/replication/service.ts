@@ -4,13 +4,14 @@
 // This facade keeps construction, start and stop, the queries, sync, pause and resume, and the
 // schedule; the cycle machinery is in cycles.ts, synchronous mirroring in synchronous.ts, the
 // ETERNUS REC actions in rec-actions.ts, the sessions protection policies create and delete in
-// protection-sessions.ts and the role actions (failover, reprotect, failover test) in
-// failover.ts, and they share what session-runtime.ts holds.
+// protection-sessions.ts, the role actions (failover, reprotect, failover test) in failover.ts
+// and the peer's state notices, link loss and reconcile in link-state.ts, and they share what
+// session-runtime.ts holds.
 import type { CoreContext } from '../core/context.ts';
 import type { Volume } from '../core/model.ts';
 import type { ReplicationSession, SessionState } from '../core/replication/model.ts';
 import { checkAction, type RecModes } from '../core/replication/rules.ts';
-import { isBufferOverloadHalt, RecBufferSettings } from '../core/replication/rec-buffer.ts';
+import { RecBufferSettings } from '../core/replication/rec-buffer.ts';
 import type { ProtectionService } from '../core/protection.ts';
 import type { VolumeGroupService } from '../core/volume-groups.ts';
 import type { VolumeService } from '../core/volumes.ts';
@@ -18,17 +19,17 @@ import type { JobRunner } from '../jobs/job-runner.ts';
 import { recordCommittedBase, SourceCycles, type CommittedPair } from './cycles.ts';
 import { DestinationSide } from './destination.ts';
 import type { MirroredIo } from './mirrored-io.ts';
-import { CONTROL_RPC_TIMEOUT_MS, CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, REC_CYCLE_INTERVAL_MS, REC_IDLE_POLL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
-import { FailoverActions, setHostAccess, type FailoverOptions } from './failover.ts';
+import { CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, REC_CYCLE_INTERVAL_MS, REC_IDLE_POLL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
+import { FailoverActions, type FailoverOptions } from './failover.ts';
+import { LinkState } from './link-state.ts';
 import { ProtectionSessions } from './protection-sessions.ts';
 import { RecActions, type RecCreateSpec } from './rec-actions.ts';
 import { RecBufferMonitor } from './rec-buffer-monitor.ts';
 import type { RemoteSystemService } from './remote-systems.ts';
 import { ReplicationRuntime, type Log, type SessionSchedule } from './session-runtime.ts';
-import { destinationStateAfterHalt, resumedState } from './session-states.ts';
+import { resumedState, waitsForOperator } from './session-states.ts';
 import { isSyncSource, SynchronousReplication } from './synchronous.ts';
 import type { PeerTransport } from './transport.ts';
-import { RPC, type SessionStateSummary } from './wire.ts';
 
 export type { RecCreateSpec } from './rec-actions.ts';
 
@@ -43,6 +44,7 @@ export class ReplicationService {
   private readonly rec: RecActions;
   private readonly sessions: ProtectionSessions;
   private readonly failovers: FailoverActions;
+  private readonly links: LinkState;
   /** This system's REC Buffer setting (Tandem control API /rec_buffer). */
   readonly recBuffer: RecBufferSettings;
   private readonly bufferMonitor: RecBufferMonitor;
@@ -52,7 +54,7 @@ export class ReplicationService {
     private readonly volumes: VolumeService,
     groups: VolumeGroupService,
     protection: ProtectionService,
-    private readonly transport: PeerTransport,
+    transport: PeerTransport,
     jobs: JobRunner,
     private readonly remotes: RemoteSystemService,
     private readonly log: Log = () => undefined,
@@ -106,12 +108,13 @@ export class ReplicationService {
     this.sessions = new ProtectionSessions(this.runtime, { volumes, groups, protection, jobs, destination: this.destination, synchronous: this.synchronous });
     this.sessions.installHooks();
     this.failovers = new FailoverActions(this.runtime, { volumes, destination: this.destination });
+    this.links = new LinkState(this.runtime, {
+      synchronous: this.synchronous,
+      dropSessionLocally: (id) => this.sessions.dropSessionLocally(id),
+    });
     this.installRpc();
     this.synchronous.install();
-    transport.onStateChange((peer, state) => {
-      if (state === 'OK') void this.reconcileWith(peer).catch((e) => this.log('reconcile failed', { peer, error: String(e) }));
-      else this.onLinkLost(peer);
-    });
+    this.links.install();
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -231,34 +234,11 @@ export class ReplicationService {
 
   // ---------------------------------------------------------------- RPC from the peer
 
+  /** The parts' handlers of peer calls (link-state.ts installs its own with the link watch). */
   private installRpc(): void {
     this.sessions.installRpc();
-    this.transport.handle(RPC.setState, async ({ params }) => {
-      const s = this.ctx.meta.get('replication_session', params.sessionId as string);
-      const error = typeof params.errorCode === 'string' ? { errorCode: params.errorCode, errorAtMs: typeof params.errorAtMs === 'number' ? params.errorAtMs : null } : {};
-      if (s) this.applyPeerState(s, params.state as SessionState, params.pausedByUser as boolean | undefined, error);
-      return { result: {} };
-    });
     this.failovers.installRpc();
     this.rec.installRpc();
-    this.transport.handle(RPC.sessionStates, async ({ params, fromSystemId }) => {
-      await this.applyPeerSummaries(fromSystemId, params.sessions as SessionStateSummary[]);
-      return { result: { sessions: this.summariesFor(fromSystemId) } };
-    });
-  }
-
-  private applyPeerState(s: ReplicationSession, state: SessionState, pausedByUser?: boolean, error: Partial<Pick<ReplicationSession, 'errorCode' | 'errorAtMs'>> = {}): void {
-    if (state === 'Paused') {
-      this.runtime.cancelled.add(s.id);
-      this.runtime.patch(s.id, { state: 'Paused', pausedByUser: true });
-    } else if (s.state === 'Paused') {
-      this.runtime.cancelled.delete(s.id);
-      // A resume ends a halt the pause came from (the peer records a halt's cause): no error shows.
-      this.runtime.patch(s.id, { state: resumedState(s), pausedByUser: false, errorCode: null, errorAtMs: null });
-      if (s.role === 'Source') void this.runSoon(s.id);
-    } else {
-      this.runtime.patch(s.id, { state, pausedByUser: pausedByUser ?? s.pausedByUser, ...error });
-    }
   }
 
   // ---------------------------------------------------------------- scheduling (source side)
@@ -281,7 +261,7 @@ export class ReplicationService {
     const intervalMs = this.cycleIntervalMs(s) ?? (s.transferMode === 'Synchronous' && s.state === 'System_Paused' ? CYCLE_RETRY_MS : null);
     if (intervalMs === null) return;
     // Manual recovery, or a REC buffer overload: a halted session waits for an operator (forced suspend, then resume).
-    if (this.waitsForOperator(s)) return;
+    if (waitsForOperator(s)) return;
     const nowMs = this.ctx.clock.nowMs();
     let dueMs = s.lastSyncMs === null ? nowMs : s.lastSyncMs + intervalMs;
     if (s.state === 'System_Paused') dueMs = Math.max(dueMs, nowMs + CYCLE_RETRY_MS);
@@ -325,11 +305,6 @@ export class ReplicationService {
       default:
         return null;
     }
-  }
-
-  /** A halted session that only an operator frees: recovery mode Manual, or a REC buffer overload. */
-  private waitsForOperator(s: ReplicationSession): boolean {
-    return s.state === 'System_Paused' && (s.recoveryMode === 'Manual' || isBufferOverloadHalt(s));
   }
 
   /**
@@ -433,49 +408,10 @@ export class ReplicationService {
     return this.rec.recDelete(id, force);
   }
 
-  // ---------------------------------------------------------------- link state
-
-  private onLinkLost(peerSystemId: string): void {
-    for (const s of this.list().filter((s) => s.peerSystemId === peerSystemId)) {
-      this.synchronous.stopMirroringOnLinkLoss(s);
-      if (['OK', 'Synchronizing', 'Initializing'].includes(s.state)) this.runtime.patch(s.id, { state: 'System_Paused', errorCode: 'PEER_UNREACHABLE', errorAtMs: this.ctx.clock.nowMs() });
-    }
-  }
-
-  private summariesFor(peerSystemId: string): SessionStateSummary[] {
-    return this.list()
-      .filter((s) => s.peerSystemId === peerSystemId)
-      .map((s) => ({ id: s.id, role: s.role, generation: s.generation, state: s.state, baseCycle: s.baseCycle }));
-  }
+  // ---------------------------------------------------------------- link state (link-state.ts)
 
   /** When the link comes back: agree on roles, drop sessions the peer deleted, catch up. */
-  async reconcileWith(peerSystemId: string): Promise<void> {
-    const answer = await this.transport.call<{ sessions: SessionStateSummary[] }>(peerSystemId, RPC.sessionStates, { sessions: this.summariesFor(peerSystemId) }, { timeoutMs: CONTROL_RPC_TIMEOUT_MS });
-    await this.applyPeerSummaries(peerSystemId, answer.result.sessions);
-  }
-
-  private async applyPeerSummaries(peerSystemId: string, theirs: SessionStateSummary[]): Promise<void> {
-    this.synchronous.pathReturned(peerSystemId);
-    for (const s of this.list().filter((x) => x.peerSystemId === peerSystemId)) {
-      const remote = theirs.find((r) => r.id === s.id);
-      if (!remote) {
-        if (s.role === 'Destination' && s.state !== 'Initializing') await this.runtime.exclusive(s.id, () => this.sessions.dropSessionLocally(s.id));
-        continue;
-      }
-      if (remote.role === 'Source' && s.role === 'Source' && remote.generation > s.generation) {
-        // The peer failed over while we were away: we are the old source and step down.
-        this.log('demoted: the peer failed over while the link was down', { session: s.id });
-        await setHostAccess(this.ctx, s, false);
-        this.runtime.patch(s.id, { role: 'Destination', state: 'Failed_Over', generation: remote.generation, nextSyncMs: null });
-        this.runtime.timers.get(s.id)?.cancel();
-        continue;
-      }
-      // Recovery mode Manual (or a buffer-overload halt): the halt outlives the link loss until an operator acts.
-      const waits = this.waitsForOperator(s);
-      if (s.role === 'Source' && s.state === 'System_Paused' && !s.pausedByUser && !waits) void this.runSoon(s.id);
-      if (s.role === 'Destination' && s.state === 'System_Paused' && !(waits && remote.state === 'System_Paused')) {
-        this.runtime.patch(s.id, { state: destinationStateAfterHalt(s, remote.state as SessionState), errorCode: null, errorAtMs: null });
-      }
-    }
+  reconcileWith(peerSystemId: string): Promise<void> {
+    return this.links.reconcileWith(peerSystemId);
   }
 }

@@ -1,7 +1,7 @@
 // What the parts of replication share (service.ts wires them: cycles.ts, synchronous.ts,
-// rec-actions.ts, protection-sessions.ts, failover.ts): the session records, one operation at a
-// time per session, the timers and flags one part sets and another must see, and calls to the
-// peer. The parts receive this object instead of reaching into each other's fields.
+// rec-actions.ts, protection-sessions.ts, failover.ts, link-state.ts): the session records, one
+// operation at a time per session, the timers and flags one part sets and another must see, and
+// calls to the peer. The parts receive this object instead of reaching into each other's fields.
 import type { TimerHandle } from '../core/clock.ts';
 import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError } from '../core/errors.ts';

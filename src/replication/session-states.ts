@@ -1,7 +1,9 @@
-// The state a session moves to when a halt or a suspension ends, on either side: pure functions of
-// the session record, shared by the service (PowerStore resume, link return) and the ETERNUS REC
-// actions (resume, rollback).
+// The state a session moves to when a halt or a suspension ends, on either side, and whether only
+// an operator ends a halt: pure functions of the session record, shared by the service (PowerStore
+// resume, the schedule), link-state.ts (link return) and the ETERNUS REC actions (resume,
+// rollback).
 import type { ReplicationSession, SessionState } from '../core/replication/model.ts';
+import { isBufferOverloadHalt } from '../core/replication/rec-buffer.ts';
 
 /**
  * A destination's state once the link is back and its halt is over, from the source's state. A
@@ -22,4 +24,9 @@ export function destinationStateAfterHalt(s: ReplicationSession, sourceState: Se
 export function resumedState(s: ReplicationSession): SessionState {
   if (s.baseCycle === 0) return 'Initializing';
   return s.transferMode === 'Synchronous' ? 'Synchronizing' : 'OK';
+}
+
+/** A halted session that only an operator frees: recovery mode Manual, or a REC buffer overload. */
+export function waitsForOperator(s: ReplicationSession): boolean {
+  return s.state === 'System_Paused' && (s.recoveryMode === 'Manual' || isBufferOverloadHalt(s));
 }
