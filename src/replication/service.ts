@@ -31,9 +31,8 @@ import { resumedState, waitsForOperator } from './session-states.ts';
 import { isSyncSource, SynchronousReplication } from './synchronous.ts';
 import type { PeerTransport } from './transport.ts';
 
-export type { RecCreateSpec } from './rec-actions.ts';
-
 export type { FailoverOptions } from './failover.ts';
+export type { RecCreateSpec } from './rec-actions.ts';
 
 export class ReplicationService {
   readonly destination: DestinationSide;
@@ -51,7 +50,7 @@ export class ReplicationService {
 
   constructor(
     private readonly ctx: CoreContext,
-    private readonly volumes: VolumeService,
+    volumes: VolumeService,
     groups: VolumeGroupService,
     protection: ProtectionService,
     transport: PeerTransport,
