@@ -7,6 +7,7 @@ import type { Policy, ReplicationRule, Volume } from '../core/model.ts';
 import { newSession, type MemberCopy, type ReplicationSession } from '../core/replication/model.ts';
 import type { VolumeService } from '../core/volumes.ts';
 import { learnFromSource, numberedMembers } from './member-copies.ts';
+import { remoteSystemOfCaller } from './remote-systems.ts';
 import type { PeerTransport } from './transport.ts';
 import { RPC, type CreateDestinationParams, type CreateDestinationResult, type CycleBeginParams, type CycleBeginResult, type CycleExtentsParams, type MemberResult, type MemberSpec } from './wire.ts';
 
@@ -56,14 +57,9 @@ export class DestinationSide {
     return session;
   }
 
-  private remoteSystemFor(peerSystemId: string) {
-    const rs = this.ctx.meta.list('remote_system').find((r) => r.peerSystemId === peerSystemId);
-    if (!rs) throw new DomainError('FORBIDDEN', 'This system has no remote_system record for the caller.');
-    return rs;
-  }
 
   async createDestination(p: CreateDestinationParams, fromSystemId: string): Promise<CreateDestinationResult> {
-    const rs = this.remoteSystemFor(fromSystemId);
+    const rs = remoteSystemOfCaller(this.ctx, fromSystemId);
     return this.ctx.lock.run(async () => {
       const existing = this.ctx.meta.get('replication_session', p.sessionId);
       if (existing) return this.created(existing);

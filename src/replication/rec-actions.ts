@@ -11,6 +11,7 @@ import { isBufferOverloadHalt, REC_BUFFER_OVERLOAD } from '../core/replication/r
 import type { VolumeService } from '../core/volumes.ts';
 import type { DestinationSide } from './destination.ts';
 import { SUSPEND_NOTICE_RETRY_MS } from './limits.ts';
+import { remoteSystemOfCaller } from './remote-systems.ts';
 import type { SessionRuntime } from './session-runtime.ts';
 import { resumedState } from './session-states.ts';
 import { RPC, type RecCreateDestinationParams, type RecCreateDestinationResult } from './wire.ts';
@@ -181,8 +182,7 @@ export class RecActions {
 
   /** Destination box: checks the existing volume, empties it and records the session. */
   private async recCreateDestination(p: RecCreateDestinationParams, fromSystemId: string): Promise<RecCreateDestinationResult> {
-    const rs = this.ctx.meta.list('remote_system').find((r) => r.peerSystemId === fromSystemId);
-    if (!rs) throw new DomainError('FORBIDDEN', 'This system has no remote_system record for the caller.');
+    const rs = remoteSystemOfCaller(this.ctx, fromSystemId);
     return this.ctx.lock.run(async () => {
       const existing = this.ctx.meta.get('replication_session', p.sessionId);
       if (existing) return { number: existing.number, volumeId: existing.localResourceId, volumeName: this.ctx.meta.get('volume', existing.localResourceId)?.name ?? '' };

@@ -8,6 +8,7 @@ import type { CoreContext } from '../core/context.ts';
 import { DomainError } from '../core/errors.ts';
 import type { RecoveryMode, ReplicationSession, SplitMode, TransferMode } from '../core/replication/model.ts';
 import { CONTROL_RPC_TIMEOUT_MS } from './limits.ts';
+import { remoteSystemOfCaller } from './remote-systems.ts';
 import type { RecCreateSpec } from './service.ts';
 import type { PeerTransport } from './transport.ts';
 import { RPC } from './wire.ts';
@@ -36,8 +37,7 @@ const FORWARDED_CREATE_TIMEOUT_MS = 2 * CONTROL_RPC_TIMEOUT_MS;
 export function installRecCreateOnSource(ctx: CoreContext, transport: PeerTransport, creator: RecCreator): void {
   transport.handle(RPC.recCreateOnSource, async ({ params, fromSystemId }) => {
     const p = params as RecCreateOnSourceParams;
-    const rs = ctx.meta.list('remote_system').find((r) => r.peerSystemId === fromSystemId);
-    if (!rs) throw new DomainError('FORBIDDEN', 'This system has no remote_system record for the caller.');
+    const rs = remoteSystemOfCaller(ctx, fromSystemId);
     const volume = ctx.meta.listShared('volume').find((v) => v.number === p.sourceVolumeNumber);
     if (!volume) throw new DomainError('NOT_FOUND', `source_volume_id ${p.sourceVolumeNumber} does not exist on the source box ${ctx.identity.boxId}.`, { kind: 'volume', id: String(p.sourceVolumeNumber) });
     const session = await creator.createRec({

@@ -16,6 +16,13 @@ export interface LocalEndpoints {
   certPem: string;
 }
 
+/** The remote_system record of the peer that made a call; FORBIDDEN when this system has none. */
+export function remoteSystemOfCaller(ctx: CoreContext, peerSystemId: string): RemoteSystem {
+  const rs = ctx.meta.list('remote_system').find((r) => r.peerSystemId === peerSystemId);
+  if (!rs) throw new DomainError('FORBIDDEN', 'This system has no remote_system record for the caller.');
+  return rs;
+}
+
 export class RemoteSystemService {
   constructor(
     private readonly ctx: CoreContext,
