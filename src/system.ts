@@ -135,7 +135,7 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
   let httpsPort = 0;
   const remotes = new RemoteSystemService(ctx, transport, { address: config.host, managementPort: () => httpsPort, peerPort: () => peerAddress.port, certPem: tls.cert });
   const io = new MirroredIo(store, transport);
-  const replication = new ReplicationService(ctx, volumes, groups, protection, transport, jobs, remotes, log, io);
+  const replication = new ReplicationService(ctx, volumes, groups, protection, transport, jobs, log, io);
   installRecCreateOnSource(ctx, transport, replication);
   await replication.start();
   reconcileEngine(meta.list('volume'), replication.internalVolumeIds(), store, log);

@@ -12,7 +12,6 @@ import { REC_BUFFER_SAMPLE_MS } from './limits.ts';
 import { RecBufferMonitor } from './rec-buffer-monitor.ts';
 
 const MB = REC_BUFFER_MB_BYTES;
-const MINUTE = 60_000;
 
 function session(id: string, changes: Partial<ReplicationSession> = {}): ReplicationSession {
   return {

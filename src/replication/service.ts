@@ -25,7 +25,6 @@ import { LinkState } from './link-state.ts';
 import { ProtectionSessions } from './protection-sessions.ts';
 import { RecActions, type RecCreateSpec } from './rec-actions.ts';
 import { RecBufferMonitor } from './rec-buffer-monitor.ts';
-import type { RemoteSystemService } from './remote-systems.ts';
 import { ReplicationRuntime, type Log, type SessionSchedule } from './session-runtime.ts';
 import { resumedState, waitsForOperator } from './session-states.ts';
 import { isSyncSource, SynchronousReplication } from './synchronous.ts';
@@ -55,7 +54,6 @@ export class ReplicationService {
     protection: ProtectionService,
     transport: PeerTransport,
     jobs: JobRunner,
-    private readonly remotes: RemoteSystemService,
     private readonly log: Log = () => undefined,
     /** Host I/O as NBD uses it; null where no NBD serves (synchronous mode then never mirrors). */
     private readonly io: MirroredIo | null = null,

@@ -11,7 +11,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ForbiddenError, StateError, ValidationError } from '../../../core/errors.ts';
 import type { User } from '../../../core/model.ts';
-import type { RecoveryMode, ReplicationSession, SplitMode, TransferMode } from '../../../core/replication/model.ts';
+import type { RecoveryMode, SplitMode, TransferMode } from '../../../core/replication/model.ts';
 import { checkRecAction } from '../../../core/replication/rules.ts';
 import { checkEnum } from '../../../core/validate.ts';
 import { HEARTBEAT_PING_TIMEOUT_MS } from '../../../peer/limits.ts';
