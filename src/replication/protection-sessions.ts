@@ -72,7 +72,10 @@ export class ProtectionSessions {
       afterPolicyChange: (kind, id, oldPolicyId, newPolicyId) => this.afterPolicyChange(kind, id, oldPolicyId, newPolicyId),
       checkDeletable: (volume) => {
         const s = this.runtime.sessionOfVolume(volume.id);
-        if (s) throw new DomainError('IN_USE', `Volume ${volume.name} is in copy session ${s.number}; delete the session first.`, { kind: 'volume', id: volume.id });
+        if (!s) return;
+        // Each dialect's own words: a REC is a copy session with a number, a PowerStore session has an id.
+        const message = isRec(s) && s.replicationRuleId === null ? `Volume ${volume.name} is in copy session ${s.number}; delete the session first.` : `Volume ${volume.name} is in replication session ${s.id}; remove its protection policy first.`;
+        throw new DomainError('IN_USE', message, { kind: 'volume', id: volume.id });
       },
       beforeGrow: (volume, sizeBytes) => this.deps.synchronous.growMirror(volume, sizeBytes),
       afterMembersChanged: (groupId) => this.afterMembersChanged(groupId),
