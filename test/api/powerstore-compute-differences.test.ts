@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { BLOCK_BYTES, MAP_PAGE_BYTES } from '../../src/limits.ts';
 import type { Engine } from '../../src/engine/blockstore.ts';
-import { MiB, startTestSystem, type TestSystem } from '../helpers/system.ts';
+import { MiB, basic, startTestSystem, type TestSystem } from '../helpers/system.ts';
 
 let t: TestSystem;
 before(async () => {
@@ -236,4 +236,21 @@ test('bad input answers the PowerStore error and changes nothing', async () => {
   const byName = await t.ps('POST', `/volume/${vol}/compute_differences`, { ...ok, base_snapshot_id: 'name:cd-bad-s' });
   assert.equal(byName.status, 200);
   assert.equal(await state(), before);
+});
+
+test('it reads and changes nothing: an Operator (read-only role) may call it, is_async makes no job', async () => {
+  const vol = await createVolume('cd-oper', 4 * MiB);
+  const model = new BlockModel();
+  await model.write(vol, 256, 1); // a block in the second MiB
+  const created = await t.control('POST', '/users', { name: 'cd-oper', password: 'operator-pw-1', role: 'Operator' });
+  assert.equal(created.status, 201);
+  const body = { base_snapshot_id: null, offset: 0, length: 4 * MiB, chunk_size: MiB };
+  const r = await t.ps('POST', `/volume/${vol}/compute_differences`, body, { authorization: basic('cd-oper', 'operator-pw-1') });
+  assert.equal(r.status, 200, JSON.stringify(r.body));
+  assert.deepEqual(r.body, { chunk_bitmap: 'Ag==', next_offset: -1 });
+  const jobsBefore = (await t.ps('GET', '/job?select=id')).body.length;
+  const async = await t.ps('POST', `/volume/${vol}/compute_differences?is_async=true`, body);
+  assert.equal(async.status, 200);
+  assert.deepEqual(async.body, { chunk_bitmap: 'Ag==', next_offset: -1 });
+  assert.equal((await t.ps('GET', '/job?select=id')).body.length, jobsBefore);
 });
