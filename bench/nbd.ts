@@ -31,7 +31,7 @@ interface BenchOptions {
   sizeBytes: number;
 }
 
-interface Target {
+export interface Target {
   label: 'ours' | 'qemu';
   uri: string;
   stop(): Promise<void>;
@@ -120,10 +120,11 @@ async function waitForPort(port: number, child: ChildProcess): Promise<void> {
   }
 }
 
-async function startQemu(dir: string, options: BenchOptions): Promise<Target> {
+/** qemu-nbd on a sparse raw file of `sizeBytes` in `dir`, export name `bench` (bench/aged.ts uses it too). */
+export async function startQemu(dir: string, sizeBytes: number): Promise<Target> {
   const file = join(dir, 'qemu.img');
   writeFileSync(file, '');
-  truncateSync(file, options.sizeBytes);
+  truncateSync(file, sizeBytes);
   const port = await freePort();
   const child = spawn(
     'qemu-nbd',
@@ -198,7 +199,7 @@ export async function runNbdBench(argv: string[] = []): Promise<Record<string, n
     figures[`${name}_${label}`] = Math.round(value * 10) / 10;
   };
   try {
-    targets.push(await startOurs(dir, options), await startQemu(dir, options));
+    targets.push(await startOurs(dir, options), await startQemu(dir, options.sizeBytes));
     for (const target of targets) {
       const job = randomIo(target.uri, 'randwrite', 32, options);
       record('randwrite_4k_qd32_iops', target.label, job.write.iops);

@@ -16,8 +16,9 @@ import { applyRecord } from './apply.ts';
 import { BlockLocks } from './block-locks.ts';
 import { CheckpointStore } from './checkpoint-store.ts';
 import { lockDirectory } from './dir-lock.ts';
+import { DefragQueue } from './defrag.ts';
 import { blockStatusExtents, diffExtents, type DiffCounters } from './extents.ts';
-import { collectGarbage } from './gc.ts';
+import { collectGarbage, type GcResult } from './gc.ts';
 import { liveBlocksBySegment } from './live-map.ts';
 import type { VolumeMap } from './map.ts';
 import { readBlocks, readBlocksInto } from './read-path.ts';
@@ -46,6 +47,12 @@ const SEGMENT_BYTES_MIN = RECORD_HEADER_BYTES + BLOCK_BYTES;
 const SEGMENT_BYTES_LIMIT = 2 ** 32 - 2 ** 20;
 /** TRIM records count blocks in a u32; split larger trims (2^30 blocks = 4 TiB each). */
 const TRIM_RECORD_BLOCKS_MAX = 2 ** 30;
+/**
+ * Fragmented cold pages queued (defrag.ts) that start a GC run of their own at once, 64 MiB of
+ * address space: each run marks every live entry, which is not worth paying page by page while
+ * more pages are still cooling down. A smaller queue starts one once a tick added nothing to it.
+ */
+const DEFRAG_PAGES_FOR_RUN = 16;
 
 export async function openBlockStore(options: BlockStoreOptions): Promise<Engine> {
   const segmentBytesMax = options.segmentBytesMax ?? SEGMENT_BYTES_MAX;
@@ -83,7 +90,11 @@ export class Engine implements BlockStore {
   private readonly recordPayloadBytesMax: number;
   private readonly autoGc: boolean;
   private metadataChain: Promise<void> = Promise.resolve();
-  private gcRun: Promise<{ freedBytes: number }> | null = null;
+  private gcRun: Promise<GcResult> | null = null;
+  private readonly defrag = new DefragQueue();
+  /** Since open (diagnostics: GET /tandem/v1/system shows stats()). */
+  private gcRuns = 0;
+  private defragmentedPages = 0;
   /** pipeline.appendedBytes when the last GC run started. */
   private gcAppendedBytes = 0;
   /** Upper bound of bytes unreferenced without appending (delete, restore, shrink, trim) since then. */
@@ -102,6 +113,8 @@ export class Engine implements BlockStore {
   ) {
     const { table, ...summary } = recovery;
     this.table = table;
+    // Pages loaded from the checkpoint may have been left fragmented by the last run: look once.
+    for (const page of table.uniquePages()) table.pagesToCheck.add(page);
     this.recovery = summary;
     this.files = files;
     this.clock = options.clock ?? systemClock;
@@ -267,11 +280,19 @@ export class Engine implements BlockStore {
 
   // ---- maintenance ----
 
-  collectGarbage(): Promise<{ freedBytes: number }> {
+  /**
+   * One GC run (or joins the one in progress). `defragment`: also rewrite, in logical order, every
+   * fragmented page written since it was last looked at, whether or not it is cold yet (within the
+   * run's budget; the rest waits for the next run).
+   */
+  collectGarbage(options: { defragment?: boolean } = {}): Promise<GcResult> {
     try {
       this.assertOpen();
     } catch (error) {
       return Promise.reject(error);
+    }
+    if (options.defragment === true && this.gcRun === null) {
+      this.defrag.scan(this.table, { ignoreCold: true, pagesMax: Number.POSITIVE_INFINITY });
     }
     if (this.gcRun === null) {
       this.gcAppendedBytes = this.pipeline.appendedBytes;
@@ -283,7 +304,19 @@ export class Engine implements BlockStore {
         checkpointNow: () => this.checkpointNow(),
         relocateBytesMax: Math.max(4 * this.segmentBytesMax, 256 * 1024 * 1024),
         recordPayloadBytesMax: this.recordPayloadBytesMax,
-      }).finally(() => (this.gcRun = null));
+        takeDefragPages: (budgetBlocks) => this.defrag.take(this.table, budgetBlocks),
+      }).then((result) => {
+        this.gcRun = null;
+        this.gcRuns++;
+        this.defragmentedPages += result.defragmentedPages;
+        // A run takes at most its budget of queued pages; the rest follows at once rather than a
+        // tick later. Only after a run that did defragment: one spent on dead space waits.
+        if (this.autoGc && this.state === 'open' && result.defragmentedPages > 0 && this.defrag.size > 0) this.startBackgroundGc();
+        return result;
+      }, (error: unknown) => {
+        this.gcRun = null;
+        throw error;
+      });
     }
     return this.gcRun;
   }
@@ -304,13 +337,16 @@ export class Engine implements BlockStore {
     this.checkpointSeq = this.pipeline.appliedSeq;
   }
 
-  stats(): { segmentBytes: number; liveBytes: number; volumes: number } {
+  stats(): { segmentBytes: number; liveBytes: number; volumes: number; gcRuns: number; defragmentedPages: number; defragQueuedPages: number } {
     let liveBlocks = 0;
     for (const blocks of liveBlocksBySegment(this.table).values()) liveBlocks += blocks;
     return {
       segmentBytes: this.files.totalBytes(),
       liveBytes: liveBlocks * BLOCK_BYTES,
       volumes: this.table.byId.size,
+      gcRuns: this.gcRuns,
+      defragmentedPages: this.defragmentedPages,
+      defragQueuedPages: this.defrag.size,
     };
   }
 
@@ -429,6 +465,7 @@ export class Engine implements BlockStore {
   private readonly onTimer = (): void => {
     if (this.state !== 'open' || this.pipeline.failed !== null) return;
     this.armTimer();
+    this.table.writeEpoch++;
     try {
       if (this.pipeline.appliedSeq !== this.checkpointSeq) this.checkpointNow();
     } catch (error) {
@@ -436,12 +473,18 @@ export class Engine implements BlockStore {
       process.emitWarning(`engine: periodic checkpoint failed: ${String(error)}`);
       return;
     }
-    if (this.autoGc && this.gcRun === null && this.gcDue()) {
-      this.collectGarbage().catch((error: unknown) => {
-        if (this.state === 'open') process.emitWarning(`engine: background GC failed: ${String(error)}`);
-      });
-    }
+    if (!this.autoGc || this.gcRun !== null) return;
+    const queuedBefore = this.defrag.size;
+    this.defrag.scan(this.table);
+    const queued = this.defrag.size;
+    if (this.gcDue() || queued >= DEFRAG_PAGES_FOR_RUN || (queued > 0 && queued === queuedBefore)) this.startBackgroundGc();
   };
+
+  private startBackgroundGc(): void {
+    this.collectGarbage().catch((error: unknown) => {
+      if (this.state === 'open') process.emitWarning(`engine: background GC failed: ${String(error)}`);
+    });
+  }
 
   /**
    * Automatic GC marks every live entry, so it runs only once dead space can have grown by a

@@ -12,7 +12,7 @@ import {
 const [dir, roundText, intervalText] = process.argv.slice(2);
 const round = Number(roundText);
 const ops = crashOps(round);
-// Tiny segments so kills land during rollovers and GC; the parent alternates a short checkpoint
+// Tiny segments so kills land during rollovers and GC (defragmenting runs included); the parent alternates a short checkpoint
 // period (kills during checkpoints) with a long one (recovery replays the whole round).
 const store = await openBlockStore({ dir, segmentBytesMax: 256 * 1024, checkpointIntervalMs: Number(intervalText) });
 if (!store.hasVolume(CRASH_VOLUME)) await store.createVolume(CRASH_VOLUME, CRASH_VOLUME_BLOCKS * BLOCK_BYTES);
@@ -35,6 +35,10 @@ while (next + CRASH_WAVE_OPS <= CRASH_OPS_MAX) {
   if (wave % 4 === 0) {
     await store.flush();
     process.stdout.write(`F ${next}\n`);
+  }
+  if (wave % 50 === 0) {
+    // A defragmenting GC run in the background, so that kills also land while pages are rewritten.
+    store.collectGarbage({ defragment: true }).catch(() => undefined);
   }
   if (wave % 25 === 0) {
     const name = `snap-${round}-${wave}`;

@@ -12,6 +12,8 @@ export class MapPage {
   refCount = 0;
   /** Count of non-zero entries, kept up to date so mappedBytes and trims are O(pages). */
   mappedBlocks: number;
+  /** VolumeTable.writeEpoch of the last write or trim applied to this page (defrag.ts: coldness). */
+  lastWriteEpoch = 0;
 
   constructor(
     readonly pageId: number,

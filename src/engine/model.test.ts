@@ -1,4 +1,5 @@
 // Goal: random sequences of write (aligned and not), trim, snapshot, restore, resize, delete, GC
+// (with and without defragmentation)
 // and close/reopen leave every volume reading exactly what a trivial model says.
 // Method: fast-check generates action lists; the model is a Map of volume -> (block -> 4 KiB
 // bytes). After every action the touched volume is compared; at the end every volume is compared
@@ -30,7 +31,7 @@ type Action =
   | { kind: 'restore'; name: number; target: number }
   | { kind: 'resize'; name: number; sizeBlocks: number }
   | { kind: 'delete'; name: number }
-  | { kind: 'gc' }
+  | { kind: 'gc'; defragment: boolean }
   | { kind: 'reopen' };
 
 const nameArb = fc.integer({ min: 0, max: NAMES.length - 1 });
@@ -52,7 +53,7 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('restore' as const), name: nameArb, target: nameArb }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('resize' as const), name: nameArb, sizeBlocks: sizeArb }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), name: nameArb }) },
-  { weight: 1, arbitrary: fc.constant({ kind: 'gc' as const }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('gc' as const), defragment: fc.boolean() }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'reopen' as const }) },
 );
 
@@ -135,7 +136,7 @@ async function applyToEngine(store: Engine, action: Exclude<Action, { kind: 'reo
     case 'restore': return store.restoreVolume(NAMES[action.target], name);
     case 'resize': return store.resizeVolume(name, action.sizeBlocks * BLOCK_BYTES);
     case 'delete': return store.deleteVolume(name);
-    case 'gc': await store.collectGarbage();
+    case 'gc': await store.collectGarbage({ defragment: action.defragment });
   }
 }
 

@@ -24,6 +24,13 @@ export class VolumeTable {
   /** Volumes whose slot array or size changed since the last checkpoint. */
   readonly dirtyVolumes = new Set<VolumeMap>();
   readonly deletedVolumeIds = new Set<string>();
+  /** Advanced by the engine's timer; a page not written for a whole epoch is cold (defrag.ts). */
+  writeEpoch = 0;
+  /**
+   * Pages written or trimmed since defrag.ts last looked at them (not cleared by checkpoints).
+   * Only writes add pages here, never GC's repointing, so rewriting is bounded by what was written.
+   */
+  readonly pagesToCheck = new Set<MapPage>();
 
   addVolume(volume: VolumeMap): void {
     invariant(!this.byId.has(volume.volumeId), `volume ${volume.volumeId} exists`);
@@ -145,15 +152,22 @@ export class VolumeTable {
     const current = volume.pages[pageIndex];
     if (current !== null && current.refCount === 1) {
       this.dirtyPages.add(current);
+      this.noteWrite(current);
       return current;
     }
     const page = new MapPage(this.nextPageId++, current === null ? undefined : current.entries.slice());
     page.refCount = 1;
+    this.noteWrite(page);
     if (current !== null) this.releasePage(current);
     volume.pages[pageIndex] = page;
     this.dirtyPages.add(page);
     this.dirtyVolumes.add(volume);
     return page;
+  }
+
+  private noteWrite(page: MapPage): void {
+    page.lastWriteEpoch = this.writeEpoch;
+    this.pagesToCheck.add(page);
   }
 
   private dropSlot(volume: VolumeMap, pageIndex: number): void {
@@ -169,6 +183,7 @@ export class VolumeTable {
     page.refCount--;
     if (page.refCount === 0) {
       this.dirtyPages.delete(page);
+      this.pagesToCheck.delete(page);
       this.freedPageIds.add(page.pageId);
     }
   }
