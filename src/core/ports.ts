@@ -70,6 +70,8 @@ export interface BlockStore {
 export interface VolumeIo {
   sizeBytes(id: string): number;
   read(id: string, offsetBytes: number, lengthBytes: number): Promise<Buffer>;
+  /** Reads target.length bytes into a buffer the caller owns (NBD reuses its READ payloads); optional. */
+  readInto?(id: string, offsetBytes: number, target: Buffer): Promise<void>;
   write(id: string, offsetBytes: number, data: Buffer, options?: { fua?: boolean }): Promise<void>;
   trim(id: string, offsetBytes: number, lengthBytes: number, options?: { fua?: boolean }): Promise<void>;
   flush(): Promise<void>;

@@ -24,6 +24,8 @@ export class ReplyWriter {
   private slabUsedBytes = 0;
   private regionStart = 0; // start of the slab bytes not yet handed to `pending`
   private pending: Buffer[] = [];
+  /** Called once the socket is done with a pending payload (by index into `pending`). */
+  private releases: (((error?: Error | null) => void) | undefined)[] = [];
   private scheduled = false;
   private discarded = false;
   /** True while the socket holds more than SOCKET_BUFFERED_BYTES_MAX; cleared on 'drain'. */
@@ -53,15 +55,25 @@ export class ReplyWriter {
     return at;
   }
 
-  /** Queues a payload after the bytes reserved so far. The buffer must not change afterwards. */
-  payload(data: Buffer): void {
+  /**
+   * Queues a payload after the bytes reserved so far. The buffer must not change afterwards;
+   * `release`, when given, is called once nothing refers to it any more (copied into the slab, taken
+   * by the kernel, or dropped with the connection), so that it can be reused.
+   */
+  payload(data: Buffer, release?: () => void): void {
     if (data.length <= PAYLOAD_COPY_BYTES_MAX) {
       const at = this.reserve(data.length);
       data.copy(this.slab, at);
+      release?.();
       return;
     }
     this.closeRegion();
+    if (this.discarded) {
+      release?.();
+      return;
+    }
     this.pending.push(data);
+    this.releases[this.pending.length - 1] = release;
     this.schedule();
   }
 
@@ -69,17 +81,20 @@ export class ReplyWriter {
   flush(): void {
     this.scheduled = false;
     this.closeRegion();
-    if (this.pending.length === 0 || this.discarded || this.socket.destroyed) {
-      this.pending.length = 0;
+    const pending = this.pending;
+    const releases = this.releases;
+    this.pending = [];
+    this.releases = [];
+    if (pending.length === 0 || this.discarded || this.socket.destroyed) {
+      for (const release of releases) release?.();
       return;
     }
-    const pending = this.pending;
-    this.pending = [];
+    // A write callback runs once the socket is done with the chunk (written, or failed).
     if (pending.length === 1) {
-      this.socket.write(pending[0]!);
+      this.socket.write(pending[0]!, releases[0]);
     } else {
       this.socket.cork();
-      for (const chunk of pending) this.socket.write(chunk);
+      for (let i = 0; i < pending.length; i++) this.socket.write(pending[i]!, releases[i]);
       this.socket.uncork();
     }
     // 'drain' follows whenever the buffer passed Node's high-water mark, so blocked is cleared.
@@ -89,12 +104,16 @@ export class ReplyWriter {
   /** Drops queued replies and ignores later ones: the connection is being torn down. */
   discard(): void {
     this.discarded = true;
-    this.pending.length = 0;
+    const releases = this.releases;
+    this.pending = [];
+    this.releases = [];
+    for (const release of releases) release?.();
     this.regionStart = this.slabUsedBytes;
   }
 
   private closeRegion(): void {
     if (this.slabUsedBytes > this.regionStart) {
+      this.releases[this.pending.length] = undefined;
       this.pending.push(this.slab.subarray(this.regionStart, this.slabUsedBytes));
       this.regionStart = this.slabUsedBytes;
     }

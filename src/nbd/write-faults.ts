@@ -66,6 +66,11 @@ export class WriteFaults implements VolumeIo {
     return this.inner.read(id, offsetBytes, lengthBytes);
   }
 
+  readInto(id: string, offsetBytes: number, target: Buffer): Promise<void> {
+    if (this.inner.readInto) return this.inner.readInto(id, offsetBytes, target);
+    return this.inner.read(id, offsetBytes, target.length).then((data) => void data.copy(target));
+  }
+
   blockStatus(id: string, offsetBytes: number, lengthBytes: number): Extent[] {
     return this.inner.blockStatus(id, offsetBytes, lengthBytes);
   }

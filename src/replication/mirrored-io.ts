@@ -130,6 +130,10 @@ export class MirroredIo implements VolumeIo {
     return this.store.read(id, offsetBytes, lengthBytes);
   }
 
+  readInto(id: string, offsetBytes: number, target: Buffer): Promise<void> {
+    return this.store.readInto(id, offsetBytes, target);
+  }
+
   blockStatus(id: string, offsetBytes: number, lengthBytes: number): Extent[] {
     return this.store.blockStatus(id, offsetBytes, lengthBytes);
   }
