@@ -11,17 +11,10 @@
 // pipeline uses the same policy for its inline writes, which a kernel throttling dirty pages
 // could otherwise stall.
 
-/**
- * Reads up to this size may run inline. Handing a large read to the pool costs the loop as much
- * as a small one (~85 µs a read measured under nbdcopy on a loaded VM, 2026-12-06), more than
- * copying 256 KiB from the page cache (~50 µs): sequential reads cost about a third less CPU
- * inline (issue 14, aged volumes).
- */
-export const INLINE_READ_BYTES_MAX = 1024 * 1024;
-/** An inline read slower than this (plus the copy time below) went to the device, not the page cache. */
+/** Reads up to this size may run inline. */
+export const INLINE_READ_BYTES_MAX = 64 * 1024;
+/** An inline read slower than this went to the device, not the page cache. */
 export const INLINE_READ_SLOW_US = 200;
-/** Page-cache copy rate allowed for on top of INLINE_READ_SLOW_US: 1 MiB may take 200 + 524 µs. */
-const PAGE_CACHE_BYTES_PER_US = 2000;
 /** Slow-read score at which reads go back to the thread pool. */
 export const INLINE_READ_SLOW_SCORE_MAX = 4;
 /** How long they stay there before inline reads are tried again. */
@@ -39,9 +32,9 @@ export class InlineIoPolicy {
     return lengthBytes <= this.bytesMax && nowMs >= this.inlineFromMs;
   }
 
-  /** Records how long an inline operation of `lengthBytes` took. */
-  record(durationUs: number, nowMs: number, lengthBytes = 0): void {
-    if (durationUs <= INLINE_READ_SLOW_US + lengthBytes / PAGE_CACHE_BYTES_PER_US) {
+  /** Records how long an inline operation took. */
+  record(durationUs: number, nowMs: number): void {
+    if (durationUs <= INLINE_READ_SLOW_US) {
       this.slowScore = Math.max(0, this.slowScore - 1 / 16);
       return;
     }

@@ -89,7 +89,7 @@ export function preadFully(
     } finally {
       files.readFinished();
       const nowMs = performance.now();
-      inlineReads.record((nowMs - startMs) * 1000, nowMs, lengthBytes);
+      inlineReads.record((nowMs - startMs) * 1000, nowMs);
     }
   }
   return new Promise<void>((resolve, reject) => {
