@@ -5,6 +5,7 @@ import { HTTP_BODY_BYTES_MAX } from '../limits.ts';
 import type { TlsIdentity } from '../security/tls.ts';
 import type { Services } from '../system.ts';
 import { controlPlugin, type ControlExtension } from './control/plugin.ts';
+import { registerMetricsRoute } from './metrics-route.ts';
 import { ETERNUS_PREFIX, eternusPlugin, type EternusExtension } from './eternus/plugin.ts';
 import { POWERSTORE_PREFIX, powerStorePlugin, type PowerStoreExtension } from './powerstore/plugin.ts';
 
@@ -15,6 +16,8 @@ export interface HttpServerOptions {
   powerstore?: PowerStoreExtension[];
   eternus?: EternusExtension[];
   control?: ControlExtension[];
+  /** Bearer token that may read /metrics besides admin Basic auth; none when null. */
+  metricsToken?: string | null;
 }
 
 export async function buildHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
@@ -42,5 +45,6 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
   await app.register(powerStorePlugin(options.services, options.powerstore ?? []), { prefix: POWERSTORE_PREFIX });
   await app.register(eternusPlugin(options.services, options.eternus ?? []), { prefix: ETERNUS_PREFIX });
   await app.register(controlPlugin(options.services, options.control ?? []), { prefix: '/tandem/v1' });
+  registerMetricsRoute(app, options.services, options.metricsToken ?? null);
   return app;
 }

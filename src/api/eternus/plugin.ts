@@ -3,6 +3,8 @@
 // {error_code, message, internal_code}, and the resource routes.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../../system.ts';
+import { errorEvent } from '../../observe/error-event.ts';
+import { observeRequests } from '../observe-requests.ts';
 import { EternusApi } from './api-context.ts';
 import { EternusSessions } from './auth.ts';
 import { EDGE_ERRORS, edgeError, errorBody, toEternusError } from './errors.ts';
@@ -26,10 +28,15 @@ export function eternusPlugin(services: Services, extensions: EternusExtension[]
     const jobs = new EternusJobs(services.jobs, services.ctx.clock, services.ctx.meta);
     const api = new EternusApi(services, sessions, jobs);
 
-    app.setErrorHandler((error, _request, reply) => {
+    app.setErrorHandler((error, request, reply) => {
       const mapped = toEternusError(error);
-      if (mapped.status >= 500 && mapped.status !== 503) app.log.error(error);
+      if (mapped.status >= 500 && mapped.status !== 503) services.observe.hub.emit(errorEvent('eternus', error, request.id));
       void reply.code(mapped.status).send(mapped.body);
+    });
+    observeRequests(app, services.observe, {
+      dialect: 'eternus',
+      userOf: (request) => request.eternusUser?.name ?? null,
+      errorMessage: (body) => (body as { message?: string }).message ?? null,
     });
     app.setNotFoundHandler((request, reply) => {
       void reply.code(404).send(errorBody(EDGE_ERRORS.ROUTE_NOT_FOUND, `${request.method} ${request.url.split('?')[0]}`, 'ROUTE_NOT_FOUND'));

@@ -2,9 +2,11 @@
 // authentication as a hook, one scoped error handler, and the resource routes.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../../system.ts';
+import { observeRequests } from '../observe-requests.ts';
 import { PowerStoreApi } from './api-context.ts';
 import { PowerStoreAuth } from './auth.ts';
 import { errorBody, toPowerStoreError } from './errors.ts';
+import { errorEvent } from '../../observe/error-event.ts';
 import { registerHostRoutes } from './routes/hosts.ts';
 import { registerProtectionRoutes } from './routes/protection.ts';
 import { registerSystemRoutes } from './routes/system.ts';
@@ -32,10 +34,15 @@ export function powerStorePlugin(services: Services, extensions: PowerStoreExten
     const api = new PowerStoreApi(services, registry);
     const auth = new PowerStoreAuth(services.users, services.ctx.clock);
 
-    app.setErrorHandler((error, _request, reply) => {
+    app.setErrorHandler((error, request, reply) => {
       const mapped = toPowerStoreError(error);
-      if (mapped.status >= 500) app.log.error(error);
+      if (mapped.status >= 500) services.observe.hub.emit(errorEvent('powerstore', error, request.id));
       void reply.code(mapped.status).send(mapped.body);
+    });
+    observeRequests(app, services.observe, {
+      dialect: 'powerstore',
+      userOf: (request) => request.powerstoreUser?.name ?? null,
+      errorMessage: (body) => (body as { messages?: Array<{ message_l10n?: string }> }).messages?.[0]?.message_l10n ?? null,
     });
     app.setNotFoundHandler((request, reply) => {
       void reply.code(404).send(errorBody('0xE04040020001', `The requested URL ${request.url.split('?')[0]} was not found.`));
