@@ -166,16 +166,6 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
   await replication.start();
   reconcileEngine(meta.list('volume'), replication.internalVolumeIds(), store, log);
 
-  hub.emit({
-    kind: 'recovery',
-    engineOpenMs: Math.round(engineOpenSeconds * 1000),
-    replayedRecords: store.recovery.replayedRecords,
-    truncatedAt: store.recovery.truncatedAt,
-    volumes: meta.listShared('volume').length,
-    sessions: meta.listShared('replication_session').length,
-    interruptedJobs,
-  });
-
   const hostIo = new WriteFaults(io);
   const ioStats = config.metrics === false ? undefined : new NbdIoStats();
   nbd = new NbdServer({ io: hostIo, exports: volumeExports(meta, replication), host: config.host, port: config.nbdPort, stats: ioStats });
@@ -217,6 +207,16 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
   });
   await http.listen({ host: config.host, port: config.httpsPort });
   httpsPort = (http.server.address() as { port: number }).port;
+  // Said once every listener is up, so that a start refused for a busy port logs no "started".
+  hub.emit({
+    kind: 'recovery',
+    engineOpenMs: Math.round(engineOpenSeconds * 1000),
+    replayedRecords: store.recovery.replayedRecords,
+    truncatedAt: store.recovery.truncatedAt,
+    volumes: meta.listShared('volume').length,
+    sessions: meta.listShared('replication_session').length,
+    interruptedJobs,
+  });
   scheduler.start();
   heartbeat.start();
 

@@ -13,8 +13,9 @@ export function logEvent(logger: Logger, event: SystemEvent): void {
     case 'mutation': {
       const { kind: _k, durationMs, ...fields } = event;
       const ok = event.status < 400;
-      const line = { ...fields, ms: Math.round(durationMs * 10) / 10 };
-      const text = `${event.method} ${event.route} → ${event.status}`;
+      const ms = Math.round(durationMs * 10) / 10;
+      const line = { ...fields, ms };
+      const text = `${event.user ?? 'anonymous'} ${event.method} ${event.route}${event.resourceId ? ` ${event.resourceId}` : ''} → ${event.status}${event.error ? `: ${event.error}` : ''} (${ms} ms)`;
       if (ok) logger.info(line, text);
       else if (event.status >= 500) logger.error(line, text);
       else logger.warn(line, text);
@@ -22,7 +23,8 @@ export function logEvent(logger: Logger, event: SystemEvent): void {
     }
     case 'session_state': {
       const { kind: _k, ...fields } = event;
-      const what = event.from === null ? `session created (${event.to})` : event.to === null ? 'session deleted' : `session ${event.from} → ${event.to}`;
+      const name = event.resourceName ?? event.sessionId;
+      const what = event.from === null ? `session of ${name} created (${event.role}, ${event.to})` : event.to === null ? `session of ${name} deleted` : `session of ${name}: ${event.from} → ${event.to}`;
       const bad = event.to === 'Error' || event.to === 'System_Paused';
       (bad ? logger.warn : logger.info).call(logger, fields, what);
       return;

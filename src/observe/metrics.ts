@@ -31,7 +31,7 @@ export interface MetricsSources {
     /** How long opening the engine (checkpoint load and log replay) took at start. */
     openSeconds: number;
   };
-  replication: { list(): ReplicationSession[]; shippedBytes(id: string): number };
+  replication: { list(): ReplicationSession[]; shippedBytes(id: string): number; uncopiedBytes(id: string): number | null };
   peers: { connectionState(peerSystemId: string): string; roundTripSeconds(peerSystemId: string): number | null };
   faults(): Array<{ kind: string }>;
 }
@@ -138,6 +138,7 @@ export class SystemMetrics {
     scrapeMetric(reg, 'tandem_replication_shipped_bytes_total', "Data bytes this system's cycles shipped for the session since start.", 'counter', perSession((s) => replication.shippedBytes(s.id)));
     scrapeMetric(reg, 'tandem_replication_last_cycle_duration_seconds', 'Duration of the last committed cycle or resync.', 'gauge', perSession((s) => (s.lastSyncDurationMs === null ? null : s.lastSyncDurationMs / 1000)));
     scrapeMetric(reg, 'tandem_replication_progress_ratio', 'Progress of the running copy (initial copy, cycle or resync), 0 to 1; absent when none runs.', 'gauge', perSession((s) => (s.progressPercentage === null ? null : s.progressPercentage / 100)));
+    scrapeMetric(reg, 'tandem_replication_uncopied_bytes', 'Bytes of the running cycle or resync not shipped yet; absent when none runs.', 'gauge', perSession((s) => replication.uncopiedBytes(s.id)));
     scrapeMetric(reg, 'tandem_replication_cycles_total', 'Cycles committed since the session was created (both sides agree on it).', 'counter', perSession((s) => s.baseCycle));
   }
 

@@ -12,8 +12,8 @@ const LEVELS: Record<number, { name: string; color: string }> = {
 };
 const RESET = '\x1b[0m';
 const DIM = '\x1b[2m';
-/** Fields every line carries that a person reading the terminal does not need. */
-const HIDDEN = new Set(['level', 'time', 'msg', 'system', 'pid', 'hostname', 'stack']);
+/** Fields a person reading the terminal does not need (the JSON file keeps them). */
+const HIDDEN = new Set(['level', 'time', 'msg', 'system', 'pid', 'hostname', 'stack', 'dialect', 'requestId', 'peerSystemId']);
 
 export function formatPretty(jsonLine: string, color: boolean): string {
   let record: Record<string, unknown>;
@@ -25,14 +25,27 @@ export function formatPretty(jsonLine: string, color: boolean): string {
   const level = LEVELS[record.level as number] ?? { name: String(record.level), color: '' };
   const time = typeof record.time === 'number' ? new Date(record.time).toISOString().slice(11, 23) : '';
   const fields: string[] = [];
+  const message = String(record.msg ?? '');
   for (const [key, value] of Object.entries(record)) {
     if (HIDDEN.has(key) || value === undefined || value === null) continue;
+    if (saidIn(message, value)) continue; // the message already says it
     fields.push(`${key}=${fieldText(value)}`);
   }
   const levelText = color ? `${level.color}${level.name}${RESET}` : level.name;
   const timeText = color ? `${DIM}${time}${RESET}` : time;
   const fieldsText = fields.length === 0 ? '' : color ? `  ${DIM}${fields.join(' ')}${RESET}` : `  ${fields.join(' ')}`;
-  return `${timeText} ${levelText} ${String(record.msg ?? '')}${fieldsText}\n`;
+  return `${timeText} ${levelText} ${message}${fieldsText}\n`;
+}
+
+function saidIn(message: string, value: unknown): boolean {
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') return false;
+  const text = String(value);
+  const at = message.indexOf(text);
+  if (text === '' || at < 0) return false;
+  const before = message[at - 1];
+  const after = message[at + text.length];
+  const word = /[\w.-]/;
+  return (before === undefined || !word.test(before)) && (after === undefined || !word.test(after));
 }
 
 function fieldText(value: unknown): string {
