@@ -141,6 +141,18 @@ test('a protected volume: initial copy with --wait, then session ls and show on 
   assert.equal(status.sessions.length, 2);
 });
 
+test('volume create --replicate makes the rule and policy once and protects the volume', async () => {
+  const first = await ok('volume', 'create', 'cli-auto-1', '--size', '8M', '--replicate', '--wait');
+  assert.equal(first.session.state, 'OK');
+  const second = await ok('volume', 'create', 'cli-auto-2', '--size', '8M', '--replicate', '--rpo', 'Fifteen_Minutes');
+  assert.match(second.id, /^[0-9a-f-]{36}$/);
+  const policies = await httpsJson(a.ready.url, 'GET', '/api/rest/policy?select=name&name=like.replicate-*', { auth: AUTH });
+  assert.deepEqual(policies.body.map((p: { name: string }) => p.name).sort(), ['replicate-Fifteen_Minutes-to-site-b', 'replicate-Five_Minutes-to-site-b']);
+  const badRpo = await cli(['volume', 'create', 'x', '--size', '8M', '--replicate', '--rpo', 'Often', '--lab', labDir]);
+  assert.equal(badRpo.status, 2);
+  assert.match(badRpo.stderr, /--rpo "Often" is not one of/);
+});
+
 test('sync, pause, resume with --wait; without --wait the job is returned', async () => {
   const synced = await ok('session', 'sync', 'cli-repl', '--wait');
   assert.equal(synced.system, 'site-a');

@@ -1,7 +1,9 @@
 // `tandem volume ls|create|grow|snapshot|clone|rm` over the PowerStore dialect. Volumes are named
 // by name (`name:` ids of the dialect) or id; changes go to --site or the first system.
 import type { Command } from 'commander';
+import { RPO_NAMES } from '../../core/protection.ts';
 import { UsageError } from '../start-errors.ts';
+import type { TandemClient } from './client.ts';
 import { common, context, oneClient, run, type CommonOptions } from './context.ts';
 import { formatBytes, parseSize, printJson, table } from './output.ts';
 import { waitForCopy } from './wait.ts';
@@ -44,12 +46,18 @@ export function registerVolumeCommands(program: Command): void {
   common(volume.command('create <name>').description('create a volume (on --site or the first system)'))
     .requiredOption('--size <size>', 'size, e.g. 1G or 512M')
     .option('--policy <policy>', 'protection policy name: replicates the volume if the policy has a replication rule')
-    .option('--wait', 'with --policy: wait for the initial copy, with a progress bar')
-    .action((name: string, o: CommonOptions & { size: string; policy?: string }) =>
+    .option('--replicate', 'replicate it to the remote system: uses (or creates) the rule and policy replicate-<RPO>-to-<remote>')
+    .option('--rpo <rpo>', `with --replicate: ${RPO_NAMES.filter((r) => r !== 'Zero').join(', ')}`, 'Five_Minutes')
+    .option('--wait', 'with --policy or --replicate: wait for the initial copy, with a progress bar')
+    .action((name: string, o: CommonOptions & { size: string; policy?: string; replicate?: boolean; rpo: string }) =>
       run(async () => {
         const ctx = context(o);
         const client = oneClient(ctx);
         const body: Record<string, unknown> = { name, size: size(o.size) };
+        if (o.replicate) {
+          if (o.policy) throw new UsageError('give --policy or --replicate, not both');
+          o.policy = await replicationPolicy(client, o.rpo);
+        }
         if (o.policy) {
           const policies = await client.ps('GET', `/policy?select=id&name=eq.${encodeURIComponent(o.policy)}`);
           if (policies.length === 0) throw new UsageError(`no protection policy named ${JSON.stringify(o.policy)} on ${client.target.name}`);
@@ -112,4 +120,22 @@ export function registerVolumeCommands(program: Command): void {
       process.stdout.write(`deleted volume ${name} on ${client.target.name}\n`);
     }),
   );
+}
+
+/**
+ * The policy `replicate-<rpo>-to-<remote>` on the system, created with its rule on first use: the
+ * shortest way from a new volume to a protected one. Wants exactly one remote system.
+ */
+async function replicationPolicy(client: TandemClient, rpo: string): Promise<string> {
+  if (!RPO_NAMES.includes(rpo as never) || rpo === 'Zero') throw new UsageError(`--rpo ${JSON.stringify(rpo)} is not one of ${RPO_NAMES.filter((r) => r !== 'Zero').join(', ')}`);
+  const remotes: Array<{ id: string; name: string }> = await client.ps('GET', '/remote_system?select=id,name');
+  if (remotes.length !== 1) throw new UsageError(`${client.target.name} has ${remotes.length} remote systems: create a replication rule and policy for the one you mean, and give --policy`);
+  const remote = remotes[0]!;
+  const name = `replicate-${rpo}-to-${remote.name}`;
+  const existing = await client.ps('GET', `/policy?select=id&name=eq.${encodeURIComponent(name)}`);
+  if (existing.length > 0) return name;
+  const rules = await client.ps('GET', `/replication_rule?select=id&name=eq.${encodeURIComponent(name)}`);
+  const ruleId = rules.length > 0 ? rules[0].id : (await client.ps('POST', '/replication_rule', { name, rpo, remote_system_id: remote.id })).id;
+  await client.ps('POST', '/policy', { name, replication_rule_ids: [ruleId] });
+  return name;
 }
