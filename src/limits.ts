@@ -30,6 +30,13 @@ export const JOB_RETENTION_MS = 30 * 60 * 1000;
 export const JOBS_KEPT_MAX = 512;
 /** Request bodies larger than this are refused before parsing. */
 export const HTTP_BODY_BYTES_MAX = 1024 * 1024;
+/**
+ * Resource metadata (host `metadata`, PowerStore 3.0+): the CSI driver sets one to three keys
+ * (k8s_node_name; k8s_pvol_name, k8s_claim_name, k8s_claim_namespace). Bounds keep a record small.
+ */
+export const METADATA_ENTRIES_MAX = 32;
+export const METADATA_KEY_CHARS_MAX = 128;
+export const METADATA_VALUE_CHARS_MAX = 256;
 /** Snapshot rule retention in hours (snapshot_rule_create.desired_retention). */
 export const SNAPSHOT_RETENTION_HOURS_MAX = 613200;
 

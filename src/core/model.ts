@@ -63,6 +63,8 @@ export interface Host {
   osType: string;
   initiators: HostInitiator[];
   hostConnectivity: string;
+  /** Key-value labels a client attaches (the CSI driver sets k8s_node_name); absent on older records. */
+  metadata?: Record<string, string> | null;
 }
 
 export interface HostVolumeMapping {

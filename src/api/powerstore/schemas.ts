@@ -296,6 +296,8 @@ function hostFields(h: Host): Record<string, unknown> {
     type_l10n: 'External',
     os_type_l10n: l10n(h.osType),
     host_connectivity_l10n: l10n(h.hostConnectivity),
+    // Internal in the 4.x schemas (DELL-VISIBILITY), set by the CSI driver on 3.0+ arrays.
+    metadata: h.metadata ?? null,
   };
 }
 
