@@ -2,7 +2,7 @@
 // before it changes anything, then does its engine work, then commits metadata in one transaction;
 // engine work is undone if the commit fails, so a refused or failed operation leaves no trace.
 import type { CoreContext } from './context.ts';
-import { InUseError, NameInUseError, NotFoundError, ReadOnlyError, StateError, ValidationError } from './errors.ts';
+import { InUseError, NameInUseError, NotFoundError, NotMappedError, ReadOnlyError, StateError, ValidationError } from './errors.ts';
 import type { CreatorType, HostVolumeMapping, Volume } from './model.ts';
 import { checkInteger, checkName, checkVolumeSize } from './validate.ts';
 
@@ -256,7 +256,7 @@ export class VolumeService {
       throw new ReadOnlyError(`Volume ${source.name} is a replication destination; snapshots are taken by replication.`, 'volume', id);
     }
     const nowMs = this.ctx.clock.nowMs();
-    const name = this.checkNewName(input.name ?? `${source.name}.snapshot.${new Date(nowMs).toISOString()}`);
+    const name = this.checkNewName(input.name ?? `${source.name}.snapshot.${new Date(nowMs).toISOString()}`, 'snapshot');
     const snap = this.newVolume({
       name,
       sizeBytes: source.sizeBytes,
@@ -349,12 +349,14 @@ export class VolumeService {
     });
   }
 
-  detach(id: string, hostId: string): Promise<void> {
+  /** @param addressed the object the request named, for the dialect's refusal of an unmapped pair. */
+  detach(id: string, hostId: string, addressed: 'volume' | 'host' = 'volume'): Promise<void> {
     return this.ctx.lock.run(async () => {
       const volume = this.get(id);
-      if (!this.ctx.meta.get('host', hostId)) throw new NotFoundError('host', hostId);
+      const host = this.ctx.meta.get('host', hostId);
+      if (!host) throw new NotFoundError('host', hostId);
       const mapping = this.mappingsOf(id).find((m) => m.hostId === hostId);
-      if (!mapping) throw new StateError(`Volume ${volume.name} is not mapped to host ${hostId}.`, 'host_volume_mapping', id);
+      if (!mapping) throw new NotMappedError(volume.name, host.name, addressed, id);
       this.ctx.meta.delete('host_volume_mapping', mapping.id);
     });
   }
@@ -392,9 +394,10 @@ export class VolumeService {
     };
   }
 
-  checkNewName(name: unknown): string {
+  /** Volumes, snapshots and clones share one namespace; `label` names what the caller creates. */
+  checkNewName(name: unknown, label: 'volume' | 'snapshot' = 'volume'): string {
     const checked = checkName('name', name);
-    if (this.findByName(checked)) throw new NameInUseError('volume', checked);
+    if (this.findByName(checked)) throw new NameInUseError('volume', checked, label);
     return checked;
   }
 

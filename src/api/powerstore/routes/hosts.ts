@@ -63,7 +63,7 @@ export function registerHostRoutes(app: FastifyInstance, api: PowerStoreApi): vo
       const volumeId = api.resolveId('volume', body.volume_id);
       return api.mutate(request, reply, { resourceType: 'host', action, resourceId: hostId }, async () => {
         if (action === 'attach') await volumes.attach(volumeId, hostId, body.logical_unit_number ?? null);
-        else await volumes.detach(volumeId, hostId);
+        else await volumes.detach(volumeId, hostId, 'host');
         return { status: 204 };
       });
     });
