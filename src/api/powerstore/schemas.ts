@@ -154,6 +154,8 @@ export function buildRegistry(src: SchemaSources): ResourceRegistry {
     software_installed: { name: 'software_installed', fields: (row) => row as Record<string, unknown>, associations: { appliance: { resource: 'appliance', cardinality: 'one', resolve: () => applianceRow(src.identity) } } },
     login_session: { name: 'login_session', fields: (row) => row as Record<string, unknown> },
     role: { name: 'role', fields: (row) => row as Record<string, unknown> },
+    limit: { name: 'limit', fields: (row) => row as Record<string, unknown> },
+    metrics: { name: 'metrics', fields: (row) => row as Record<string, unknown> },
     performance_policy: stub('performance_policy'),
     host_group: stub('host_group'),
     migration_session: stub('migration_session'),
