@@ -98,7 +98,16 @@ export class VolumeService {
     return this.ctx.meta.listShared('volume').find((v) => v.name === name);
   }
 
-  create(input: CreateVolumeInput): Promise<Volume> {
+  async create(input: CreateVolumeInput): Promise<Volume> {
+    const volume = await this.createLocked(input);
+    // Created straight into a group (the CSI driver's CreateVolume with volume_group_id): a
+    // replicated group's destination follows before the create is answered, as for add_members,
+    // so the session's storage_element_pairs name the new member at once (CreateRemoteVolume).
+    if (volume.volumeGroupId) await this.protection.afterMembersChanged?.(volume.volumeGroupId);
+    return volume;
+  }
+
+  private createLocked(input: CreateVolumeInput): Promise<Volume> {
     return this.ctx.lock.run(async () => {
       const name = this.checkNewName(input.name);
       const sizeBytes = checkVolumeSize('size', input.sizeBytes);
