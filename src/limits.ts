@@ -37,6 +37,10 @@ export const HTTP_BODY_BYTES_MAX = 1024 * 1024;
 export const METADATA_ENTRIES_MAX = 32;
 export const METADATA_KEY_CHARS_MAX = 128;
 export const METADATA_VALUE_CHARS_MAX = 256;
+/** Host I/O statistics close a sample every 20 s, PowerStore's Twenty_Sec metrics interval. */
+export const IO_SAMPLE_INTERVAL_MS = 20 * 1000;
+/** Samples kept per volume: 180 × 20 s = one hour, enough for Five_Mins and One_Hour roll-ups. */
+export const IO_SAMPLES_KEPT = 180;
 /** Snapshot rule retention in hours (snapshot_rule_create.desired_retention). */
 export const SNAPSHOT_RETENTION_HOURS_MAX = 613200;
 
@@ -47,4 +51,5 @@ assertLimit(VOLUME_BYTES_ALIGN % BLOCK_BYTES === 0, 'volume alignment must be wh
 assertLimit(SEGMENT_BYTES_MAX % BLOCK_BYTES === 0, 'segments hold whole blocks');
 assertLimit(NBD_REQUEST_BYTES_MAX < SEGMENT_BYTES_MAX, 'one NBD write must fit in one segment');
 assertLimit(NBD_REQUEST_BYTES_MAX % BLOCK_BYTES === 0, 'NBD maximum payload is whole blocks');
+assertLimit((IO_SAMPLES_KEPT * IO_SAMPLE_INTERVAL_MS) % (5 * 60 * 1000) === 0, 'the I/O history holds whole five-minute buckets');
 assertLimit(POWERSTORE_PAGE_DEFAULT <= POWERSTORE_PAGE_MAX, 'default page within the maximum');

@@ -1,9 +1,12 @@
 // POST /metrics/generate and GET /limit: what gopowerstore's GetCapacity, Space/Performance/Copy
 // metrics calls and GetMaxVolumeSize read (the CSI driver's GetCapacity uses both; podmon reads
-// performance_metrics_by_volume). Every figure comes from the engine and the metadata at the time
-// of the request: one sample, stamped now, never an invented number.
+// performance_metrics_by_volume). Space figures come from the engine and the metadata at the time
+// of the request (one sample, stamped now); performance figures from the host I/O counted per
+// volume (core/io-stats.ts), one sample per closed 20 s interval, rolled up for longer intervals.
+// Never an invented number.
 import type { FastifyInstance } from 'fastify';
 import { InvalidEnumError } from '../../../core/errors.ts';
+import { addCounters, type IoSample } from '../../../core/io-stats.ts';
 import type { Volume } from '../../../core/model.ts';
 import { VOLUME_BYTES_MAX } from '../../../limits.ts';
 import type { PowerStoreApi } from '../api-context.ts';
@@ -14,9 +17,10 @@ import { APPLIANCE_ID } from '../schemas.ts';
 const INTERVALS = ['Best_Available', 'Five_Sec', 'Twenty_Sec', 'Five_Mins', 'One_Hour', 'One_Day'] as const;
 
 /**
- * MetricsEntityEnum (4.1). The space entities below are answered from the engine; every other
- * entity is one this system has nothing to report for (no I/O statistics are kept yet, no file,
- * vVol, VM, drive or port resources), answered as a PowerStore without those samples would: [].
+ * MetricsEntityEnum (4.1). Space and performance by cluster, appliance and volume are answered
+ * (see generate); every other entity is one this system has nothing to report for (no copy
+ * statistics are kept yet; no file, vVol, VM, drive or port resources), answered as a PowerStore
+ * without those samples would: [].
  */
 const ENTITIES = [
   'performance_metrics_by_appliance', 'performance_metrics_by_node', 'performance_metrics_by_volume', 'performance_metrics_by_cluster',
@@ -38,6 +42,7 @@ const ENTITIES = [
 ] as const;
 
 type Entity = (typeof ENTITIES)[number];
+type Interval = (typeof INTERVALS)[number];
 type Sample = Record<string, unknown>;
 
 /** GET /limit rows: the SDK reads `id` and `limit` (Max_Volume_Size). No vVols or folders here. */
@@ -52,15 +57,24 @@ export function registerMetricsRoutes(app: FastifyInstance, api: PowerStoreApi):
     const body = readBody(request.body, { entity: 'string', entity_id: 'string', interval: 'string?' }, ['entity', 'entity_id']);
     if (!(ENTITIES as readonly string[]).includes(body.entity)) throw new InvalidEnumError('entity', body.entity, ENTITIES);
     if (body.interval != null && !(INTERVALS as readonly string[]).includes(body.interval)) throw new InvalidEnumError('interval', body.interval, INTERVALS);
-    const samples = generate(api, body.entity as Entity, body.entity_id as string);
+    const samples = generate(api, body.entity as Entity, body.entity_id as string, (body.interval ?? 'Best_Available') as Interval);
     // A generate answers every field of each sample; `select` (GetCapacity sends one) narrows it.
     if (!/(^|[?&])select=/.test(request.url)) return samples;
     return api.list(request, reply, 'metrics', samples);
   });
 }
 
-function generate(api: PowerStoreApi, entity: Entity, entityId: string): Sample[] {
-  const { ctx } = api.services;
+function generate(api: PowerStoreApi, entity: Entity, entityId: string, interval: Interval): Sample[] {
+  const { ctx, ioStats } = api.services;
+  if (entity === 'performance_metrics_by_volume') {
+    if (!ctx.meta.get('volume', entityId) && ioStats.samples(entityId).length === 0) return [];
+    return rollUp(ioStats.samples(entityId), interval).map((s) => ({ entity, volume_id: entityId, appliance_id: APPLIANCE_ID, ...performance(s) }));
+  }
+  if (entity === 'performance_metrics_by_appliance' || entity === 'performance_metrics_by_cluster') {
+    const owner = entity === 'performance_metrics_by_cluster' ? { cluster_id: '0' } : { appliance_id: APPLIANCE_ID };
+    if (entityId !== Object.values(owner)[0]) return [];
+    return rollUp(ioStats.totals(), interval).map((s) => ({ entity, ...owner, ...performance(s) }));
+  }
   const timestamp = new Date(ctx.clock.nowMs()).toISOString();
   const base = { entity, timestamp, repeat_count: 1 };
   if (entity === 'space_metrics_by_cluster' || entity === 'space_metrics_by_appliance') {
@@ -102,5 +116,55 @@ function systemSpace(api: PowerStoreApi): Sample {
     physical_total: stats.segmentBytes + store.freeBytes(),
     physical_used: stats.segmentBytes,
     data_physical_used: stats.liveBytes,
+  };
+}
+
+/** Bucket length of each interval; 20 s samples are the finest kept, Five_Sec is not collected. */
+const BUCKET_MS: Record<Interval, number | null> = {
+  Best_Available: 0,
+  Five_Sec: null,
+  Twenty_Sec: 0,
+  Five_Mins: 5 * 60 * 1000,
+  One_Hour: 60 * 60 * 1000,
+  One_Day: 24 * 60 * 60 * 1000,
+};
+
+/** Sums consecutive samples into buckets aligned to the interval; 0 keeps the samples as they are. */
+function rollUp(samples: readonly IoSample[], interval: Interval): IoSample[] {
+  const bucketMs = BUCKET_MS[interval];
+  if (bucketMs === null) return [];
+  if (bucketMs === 0) return [...samples];
+  const buckets = new Map<number, IoSample>();
+  for (const s of samples) {
+    const endMs = Math.ceil(s.endMs / bucketMs) * bucketMs;
+    const b = buckets.get(endMs);
+    if (b) {
+      addCounters(b, s);
+      b.durationMs += s.durationMs;
+    } else buckets.set(endMs, { ...s, endMs });
+  }
+  return [...buckets.values()].sort((a, b) => a.endMs - b.endMs);
+}
+
+/** performance_metrics_by_* fields of one sample: rates per second, sizes in bytes, latency in µs. */
+function performance(s: IoSample): Sample {
+  const seconds = s.durationMs / 1000;
+  const ops = s.readOps + s.writeOps;
+  const per = (n: number, d: number) => (d > 0 ? n / d : 0);
+  return {
+    timestamp: new Date(s.endMs).toISOString(),
+    repeat_count: 1,
+    read_iops: per(s.readOps, seconds),
+    write_iops: per(s.writeOps, seconds),
+    total_iops: per(ops, seconds),
+    read_bandwidth: per(s.readBytes, seconds),
+    write_bandwidth: per(s.writeBytes, seconds),
+    total_bandwidth: per(s.readBytes + s.writeBytes, seconds),
+    avg_read_latency: per(s.readLatencyUs, s.readOps),
+    avg_write_latency: per(s.writeLatencyUs, s.writeOps),
+    avg_latency: per(s.readLatencyUs + s.writeLatencyUs, ops),
+    avg_read_size: per(s.readBytes, s.readOps),
+    avg_write_size: per(s.writeBytes, s.writeOps),
+    avg_io_size: per(s.readBytes + s.writeBytes, ops),
   };
 }
