@@ -32,6 +32,7 @@ import { MetaTrustStore } from './replication/meta-trust-store.ts';
 import { installFingerprint, RemoteSystemService } from './replication/remote-systems.ts';
 import { MirroredIo } from './replication/mirrored-io.ts';
 import { CountingIo, IoStats } from './core/io-stats.ts';
+import { CopyStats } from './replication/copy-stats.ts';
 import { installRecCreateOnSource } from './replication/rec-create-forward.ts';
 import { ReplicationService } from './replication/service.ts';
 import type { PeerTransport } from './replication/transport.ts';
@@ -83,6 +84,8 @@ export interface Services {
   io: MirroredIo;
   /** Host I/O counted per volume (NBD), for the performance metrics. */
   ioStats: IoStats;
+  /** Data shipped and still to ship per source session, for the copy metrics. */
+  copyStats: CopyStats;
   remotes: RemoteSystemService;
   replication: ReplicationService;
   peer: PeerEndpoint;
@@ -148,7 +151,12 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
   const countedIo = new CountingIo(hostIo, ioStats, () => Number(process.hrtime.bigint() / 1000n));
   nbd = new NbdServer({ io: countedIo, exports: volumeExports(meta, replication), host: config.host, port: config.nbdPort });
   const nbdAddress = await nbd.listen();
-  const services: Services = { ctx, volumes, groups, hosts, protection, scheduler, jobs, users, nbd, io, ioStats, remotes, replication, peer, heartbeat };
+  const copyStats = new CopyStats(clock, {
+    sourceSessions: () => meta.listShared('replication_session').filter((s) => s.role === 'Source'),
+    shippedBytes: (id) => replication.shippedBytes(id),
+    remainingBytes: (s) => replication.uncopiedBytes(s.id) ?? replication.trackedBytes(s),
+  });
+  const services: Services = { ctx, volumes, groups, hosts, protection, scheduler, jobs, users, nbd, io, ioStats, copyStats, remotes, replication, peer, heartbeat };
   const http = await buildHttpServer({
     services,
     tls,
@@ -167,12 +175,14 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
   scheduler.start();
   heartbeat.start();
   ioStats.start();
+  copyStats.start();
 
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
       heartbeat.stop();
       ioStats.stop();
+      copyStats.stop();
       await scheduler.stop();
       await http.close();
       await nbd.close();

@@ -2,11 +2,12 @@
 // metrics calls and GetMaxVolumeSize read (the CSI driver's GetCapacity uses both; podmon reads
 // performance_metrics_by_volume). Space figures come from the engine and the metadata at the time
 // of the request (one sample, stamped now); performance figures from the host I/O counted per
-// volume (core/io-stats.ts), one sample per closed 20 s interval, rolled up for longer intervals.
-// Never an invented number.
+// volume (core/io-stats.ts) and copy figures from the source's cycles (replication/copy-stats.ts),
+// one sample per closed 20 s interval, rolled up for longer intervals. Never an invented number.
 import type { FastifyInstance } from 'fastify';
 import { InvalidEnumError } from '../../../core/errors.ts';
 import { addCounters, type IoSample } from '../../../core/io-stats.ts';
+import type { CopySample } from '../../../replication/copy-stats.ts';
 import type { Volume } from '../../../core/model.ts';
 import { VOLUME_BYTES_MAX } from '../../../limits.ts';
 import type { PowerStoreApi } from '../api-context.ts';
@@ -17,10 +18,10 @@ import { APPLIANCE_ID } from '../schemas.ts';
 const INTERVALS = ['Best_Available', 'Five_Sec', 'Twenty_Sec', 'Five_Mins', 'One_Hour', 'One_Day'] as const;
 
 /**
- * MetricsEntityEnum (4.1). Space and performance by cluster, appliance and volume are answered
- * (see generate); every other entity is one this system has nothing to report for (no copy
- * statistics are kept yet; no file, vVol, VM, drive or port resources), answered as a PowerStore
- * without those samples would: [].
+ * MetricsEntityEnum (4.1). Space and performance by cluster, appliance and volume, and copy by
+ * replication session and remote system are answered (see generate); every other entity is one
+ * this system has nothing to report for (no file, vVol, VM, drive or port resources, no
+ * per-volume or per-group copy breakdown), answered as a PowerStore without those samples would: [].
  */
 const ENTITIES = [
   'performance_metrics_by_appliance', 'performance_metrics_by_node', 'performance_metrics_by_volume', 'performance_metrics_by_cluster',
@@ -69,6 +70,19 @@ function generate(api: PowerStoreApi, entity: Entity, entityId: string, interval
   if (entity === 'performance_metrics_by_volume') {
     if (!ctx.meta.get('volume', entityId) && ioStats.samples(entityId).length === 0) return [];
     return rollUp(ioStats.samples(entityId), interval).map((s) => ({ entity, volume_id: entityId, appliance_id: APPLIANCE_ID, ...performance(s) }));
+  }
+  if (entity === 'copy_metrics_by_replication_session' || entity === 'copy_metrics_by_remote_system') {
+    const { copyStats } = api.services;
+    const samples = entity === 'copy_metrics_by_replication_session' ? copyStats.samples(entityId) : copyStats.byRemoteSystem(entityId);
+    return rollUpCopies(samples, interval).map((s) => ({
+      entity,
+      timestamp: new Date(s.endMs).toISOString(),
+      repeat_count: 1,
+      session_type: 'replication_session',
+      remote_system_id: s.remoteSystemId,
+      data_transferred: s.transferredBytes,
+      data_remaining: s.remainingBytes,
+    }));
   }
   if (entity === 'performance_metrics_by_appliance' || entity === 'performance_metrics_by_cluster') {
     const owner = entity === 'performance_metrics_by_cluster' ? { cluster_id: '0' } : { appliance_id: APPLIANCE_ID };
@@ -140,6 +154,24 @@ function rollUp(samples: readonly IoSample[], interval: Interval): IoSample[] {
     const b = buckets.get(endMs);
     if (b) {
       addCounters(b, s);
+      b.durationMs += s.durationMs;
+    } else buckets.set(endMs, { ...s, endMs });
+  }
+  return [...buckets.values()].sort((a, b) => a.endMs - b.endMs);
+}
+
+/** Copy samples summed per bucket: bytes transferred add up, bytes remaining are the bucket's last. */
+function rollUpCopies(samples: readonly CopySample[], interval: Interval): CopySample[] {
+  const bucketMs = BUCKET_MS[interval];
+  if (bucketMs === null) return [];
+  if (bucketMs === 0) return [...samples];
+  const buckets = new Map<number, CopySample>();
+  for (const s of samples) {
+    const endMs = Math.ceil(s.endMs / bucketMs) * bucketMs;
+    const b = buckets.get(endMs);
+    if (b) {
+      b.transferredBytes += s.transferredBytes;
+      b.remainingBytes = s.remainingBytes;
       b.durationMs += s.durationMs;
     } else buckets.set(endMs, { ...s, endMs });
   }
