@@ -4,7 +4,7 @@
 import type { CoreContext } from './context.ts';
 import { InUseError, NameInUseError, NotFoundError, NotMappedError, ReadOnlyError, StateError, ValidationError } from './errors.ts';
 import type { CreatorType, HostVolumeMapping, Volume } from './model.ts';
-import { checkInteger, checkName, checkVolumeSize } from './validate.ts';
+import { checkInteger, checkMetadata, checkName, checkVolumeSize } from './validate.ts';
 
 /** Tenant names are as long as user names may be (security/users.ts). */
 const TENANT_CHARS_MAX = 64;
@@ -21,6 +21,7 @@ export interface CreateVolumeInput {
   appType?: string | null;
   appTypeOther?: string | null;
   sectorSizeBytes?: number | null;
+  metadata?: Record<string, string> | null;
 }
 
 export interface ModifyVolumeInput {
@@ -35,6 +36,8 @@ export interface ModifyVolumeInput {
   appTypeOther?: string | null;
   nodeAffinity?: string;
   force?: boolean;
+  /** Replaces the volume's metadata; null clears it. */
+  metadata?: Record<string, string> | null;
 }
 
 export interface SnapshotInput {
@@ -114,7 +117,9 @@ export class VolumeService {
       if (input.volumeGroupId) this.checkGroupAcceptsMembers(input.volumeGroupId);
       if (input.protectionPolicyId) this.protection.checkPolicyAssignable(input.protectionPolicyId, { kind: 'volume', id: null });
       const lun = this.checkHostAttach(input.hostId ?? null, input.logicalUnitNumber ?? null);
+      const metadata = input.metadata == null ? null : checkMetadata('metadata', input.metadata);
       const volume = this.newVolume({
+        metadata,
         name,
         sizeBytes,
         type: 'Primary',
@@ -157,6 +162,7 @@ export class VolumeService {
       }
       if (input.name !== undefined && input.name !== volume.name) next.name = this.checkNewName(input.name);
       if (input.description !== undefined) next.description = input.description;
+      if (input.metadata !== undefined) next.metadata = input.metadata === null ? null : checkMetadata('metadata', input.metadata);
       if (input.sizeBytes !== undefined && input.sizeBytes !== volume.sizeBytes) {
         checkVolumeSize('size', input.sizeBytes);
         if (volume.type === 'Snapshot') throw new StateError(`Snapshot ${volume.name} cannot be resized.`, 'volume', id);

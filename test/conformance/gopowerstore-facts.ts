@@ -41,6 +41,9 @@ export const sdkLifecycle: Exchange[] = [
     name: 'CreateVolume with metadata and x-csi headers', on: 'a', method: 'POST', path: '/volume', headers: { ...INTERNAL, 'X-Csi-Pv-Name': 'go-pv1', 'X-Csi-Pv-Claimname': 'pvc-1', 'X-Csi-Pv-Namespace': 'default' },
     body: { name: 'go-pv1', size: GiB, description: 'csi', metadata: { k8s_pvol_name: 'go-pv1', k8s_claim_name: 'pvc-1', k8s_claim_namespace: 'default' } }, status: 201, capture: { vol: 'id' },
   },
+  { name: 'volume metadata is stored and returned', on: 'a', method: 'GET', path: '/volume/${vol}?select=id%2Cmetadata', status: 200, expect: { metadata: { k8s_pvol_name: 'go-pv1', k8s_claim_name: 'pvc-1', k8s_claim_namespace: 'default' } } },
+  { name: 'CreateVolume with metadata that is not an object is refused and creates nothing', on: 'a', method: 'POST', path: '/volume', body: { name: 'go-pv-bad', size: GiB, metadata: ['k8s'] }, status: 400 },
+  { name: 'the refused volume does not exist (GetVolumeByName)', on: 'a', method: 'GET', path: `/volume?name=eq.go-pv-bad&${VOLUME_SELECT}`, status: 200, expect: { length: 0 } },
   // CreateSnapshot: SnapshotNameIsAlreadyUse() is StatusCode == 400; the driver then looks it up by name.
   { name: 'CreateSnapshot', on: 'a', method: 'POST', path: '/volume/${vol}/snapshot', body: { name: 'go-snap1' }, status: 200, capture: { snap: 'id' } },
   { name: 'CreateSnapshot with a taken name → 400 (SnapshotNameIsAlreadyUse)', on: 'a', method: 'POST', path: '/volume/${vol}/snapshot', body: { name: 'go-snap1' }, status: 400, expect: { 'messages.0.code': '0xE0A07001000B', 'messages.0.message_l10n': '<nonempty>' } },

@@ -204,6 +204,8 @@ export function volumeFields(v: Volume, store: BlockStore): Record<string, unkno
     state: 'Ready',
     size: v.sizeBytes,
     logical_used: store.hasVolume(v.id) ? store.mappedBytes(v.id) : 0,
+    // Internal in the 4.x schemas (DELL-VISIBILITY), set by the CSI driver on 3.0+ arrays.
+    metadata: v.metadata ?? null,
     sector_size: v.sectorSizeBytes,
     node_affinity: v.nodeAffinity,
     creation_timestamp: timestamp(v.createdAtMs),
