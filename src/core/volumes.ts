@@ -237,12 +237,25 @@ export class VolumeService {
       // behind by a crash right here is an orphan that start-up reconciliation deletes.
       this.ctx.meta.transaction(() => {
         for (const v of [...snapshots, volume]) this.ctx.meta.delete('volume', v.id);
+        this.dropEmptySnapshotSets(snapshots);
       });
       for (const v of [...snapshots, volume]) {
         this.ctx.listeners.volumeExportChanged({ ...v, name: '' }, v.name);
         await this.ctx.store.deleteVolume(v.id);
       }
     });
+  }
+
+  /**
+   * A snapshot set whose last member snapshot went with its volume is gone too: an empty set
+   * restores nothing. Called inside the deleting transaction.
+   */
+  dropEmptySnapshotSets(deleted: readonly Volume[]): void {
+    const setIds = new Set(deleted.filter((v) => v.type === 'Snapshot' && v.volumeGroupId).map((v) => v.volumeGroupId!));
+    for (const setId of setIds) {
+      const set = this.ctx.meta.get('volume_group', setId);
+      if (set?.type === 'Snapshot' && !this.ctx.meta.list('volume').some((v) => v.volumeGroupId === setId)) this.ctx.meta.delete('volume_group', setId);
+    }
   }
 
   /**

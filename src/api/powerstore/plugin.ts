@@ -10,6 +10,7 @@ import { registerMetricsRoutes } from './routes/metrics.ts';
 import { registerProtectionRoutes } from './routes/protection.ts';
 import { registerSystemRoutes } from './routes/system.ts';
 import { registerVolumeGroupRoutes } from './routes/volume-groups.ts';
+import { registerVolumeDifferenceRoutes } from './routes/volume-differences.ts';
 import { registerVolumeRoutes } from './routes/volumes.ts';
 import { buildRegistry } from './schemas.ts';
 import type { ResourceRegistry } from './query/index.ts';
@@ -63,6 +64,7 @@ export function powerStorePlugin(services: Services, extensions: PowerStoreExten
 
     registerSystemRoutes(app, api, auth);
     registerVolumeRoutes(app, api);
+    registerVolumeDifferenceRoutes(app, api);
     registerVolumeGroupRoutes(app, api);
     registerHostRoutes(app, api);
     registerProtectionRoutes(app, api);
