@@ -31,6 +31,8 @@ import { fingerprintOf } from './peer/trust.ts';
 import { MetaTrustStore } from './replication/meta-trust-store.ts';
 import { installFingerprint, RemoteSystemService } from './replication/remote-systems.ts';
 import { MirroredIo } from './replication/mirrored-io.ts';
+import { CountingIo, IoStats } from './core/io-stats.ts';
+import { CopyStats } from './replication/copy-stats.ts';
 import { installRecCreateOnSource } from './replication/rec-create-forward.ts';
 import { ReplicationService } from './replication/service.ts';
 import type { PeerTransport } from './replication/transport.ts';
@@ -95,6 +97,10 @@ export interface Services {
   nbd: NbdServer;
   /** Host I/O as NBD uses it: the BlockStore with synchronous replication wrapped around it. */
   io: MirroredIo;
+  /** Host I/O counted per volume (NBD), for the performance metrics. */
+  ioStats: IoStats;
+  /** Data shipped and still to ship per source session, for the copy metrics. */
+  copyStats: CopyStats;
   remotes: RemoteSystemService;
   replication: ReplicationService;
   peer: PeerEndpoint;
@@ -167,15 +173,24 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
   reconcileEngine(meta.list('volume'), replication.internalVolumeIds(), store, log);
 
   const hostIo = new WriteFaults(io);
-  const ioStats = config.metrics === false ? undefined : new NbdIoStats();
-  nbd = new NbdServer({ io: hostIo, exports: volumeExports(meta, replication), host: config.host, port: config.nbdPort, stats: ioStats });
+  // Two counters see host I/O: IoStats (sampled history for PowerStore metrics/generate) around the
+  // port, and NbdIoStats (cumulative counters and latency histograms for /metrics) in NBD itself.
+  const ioStats = new IoStats(clock);
+  const countedIo = new CountingIo(hostIo, ioStats, () => Number(process.hrtime.bigint() / 1000n));
+  const nbdStats = config.metrics === false ? undefined : new NbdIoStats();
+  nbd = new NbdServer({ io: countedIo, exports: volumeExports(meta, replication), host: config.host, port: config.nbdPort, stats: nbdStats });
   const nbdAddress = await nbd.listen();
-  const metrics = ioStats
+  const copyStats = new CopyStats(clock, {
+    sourceSessions: () => meta.listShared('replication_session').filter((s) => s.role === 'Source'),
+    shippedBytes: (id) => replication.shippedBytes(id),
+    remainingBytes: (s) => replication.uncopiedBytes(s.id) ?? replication.trackedBytes(s),
+  });
+  const metrics = nbdStats
     ? new SystemMetrics({
         clock,
         meta,
         dataDir: config.dataDir,
-        nbd: { connectionCount: () => nbd!.connectionCount(), stats: ioStats },
+        nbd: { connectionCount: () => nbd!.connectionCount(), stats: nbdStats },
         engine: { stats: () => store.stats(), maintenance: store.maintenance, recovery: store.recovery, openSeconds: engineOpenSeconds },
         replication,
         peers: { connectionState: (id) => transport.connectionState(id), roundTripSeconds: (id) => heartbeat.roundTripSeconds(id) },
@@ -190,7 +205,7 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
     });
   }
   const observe: Observability = { hub, metrics, logger };
-  const services: Services = { ctx, volumes, groups, hosts, protection, scheduler, jobs, users, nbd, io, remotes, replication, peer, heartbeat, observe };
+  const services: Services = { ctx, volumes, groups, hosts, protection, scheduler, jobs, users, nbd, io, ioStats, copyStats, remotes, replication, peer, heartbeat, observe };
   const http = await buildHttpServer({
     services,
     tls,
@@ -219,11 +234,15 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
   });
   scheduler.start();
   heartbeat.start();
+  ioStats.start();
+  copyStats.start();
 
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
       heartbeat.stop();
+      ioStats.stop();
+      copyStats.stop();
       await scheduler.stop();
       await http.close();
       await nbd.close();

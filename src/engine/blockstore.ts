@@ -345,6 +345,12 @@ export class Engine implements BlockStore {
     };
   }
 
+  /** Free space available to this process on the file system of the segment directory. */
+  freeBytes(): number {
+    const fsStats = fs.statfsSync(this.files.dir);
+    return fsStats.bavail * fsStats.bsize;
+  }
+
   /** True while a GC run (manual or automatic) is copying or deleting. */
   get gcInProgress(): boolean {
     return this.gcRun !== null;

@@ -8,6 +8,7 @@ import { PowerStoreAuth } from './auth.ts';
 import { errorBody, toPowerStoreError } from './errors.ts';
 import { errorEvent } from '../../observe/error-event.ts';
 import { registerHostRoutes } from './routes/hosts.ts';
+import { registerMetricsRoutes } from './routes/metrics.ts';
 import { registerProtectionRoutes } from './routes/protection.ts';
 import { registerSystemRoutes } from './routes/system.ts';
 import { registerVolumeGroupRoutes } from './routes/volume-groups.ts';
@@ -74,6 +75,7 @@ export function powerStorePlugin(services: Services, extensions: PowerStoreExten
     registerVolumeGroupRoutes(app, api);
     registerHostRoutes(app, api);
     registerProtectionRoutes(app, api);
+    registerMetricsRoutes(app, api);
     for (const e of extensions) e.registerRoutes?.(app, api);
   };
 }
