@@ -75,6 +75,17 @@ export interface RecoveryEvent {
   interruptedJobs: number;
 }
 
+/** An asynchronous job (PowerStore is_async, ETERNUS 202) ended: its result is no answer anyone reads. */
+export interface JobEvent {
+  kind: 'job';
+  jobId: string;
+  description: string;
+  user: string;
+  state: 'COMPLETED' | 'FAILED';
+  resourceId: string | null;
+  error: string | null;
+}
+
 export interface ErrorEvent {
   kind: 'error';
   /** Where it was caught: 'powerstore', 'eternus', 'control', 'engine', 'process', ... */
@@ -84,7 +95,7 @@ export interface ErrorEvent {
   stack?: string;
 }
 
-export type SystemEvent = MutationEvent | SessionStateEvent | FailoverEvent | FaultEvent | LinkEvent | RecoveryEvent | ErrorEvent;
+export type SystemEvent = MutationEvent | SessionStateEvent | FailoverEvent | FaultEvent | LinkEvent | RecoveryEvent | JobEvent | ErrorEvent;
 
 export type EventListener = (event: SystemEvent) => void;
 

@@ -51,6 +51,12 @@ export function logEvent(logger: Logger, event: SystemEvent): void {
       logger.info(fields, `started: engine opened in ${event.engineOpenMs} ms${replay}, ${event.volumes} volumes, ${event.sessions} sessions`);
       return;
     }
+    case 'job': {
+      const { kind: _k, ...fields } = event;
+      if (event.state === 'FAILED') logger.warn(fields, `job failed: ${event.description}: ${event.error ?? 'no message'}`);
+      else logger.debug(fields, `job done: ${event.description}`);
+      return;
+    }
     case 'error': {
       const { kind: _k, stack, ...fields } = event;
       logger.error({ ...fields, ...(stack ? { stack } : {}) }, event.message);

@@ -121,6 +121,17 @@ test('/metrics wants an Administrator or the bearer token', async () => {
   assert.equal(wrongPassword.statusCode, 401);
 });
 
+test('a job that fails after its 202 is an event of its own, with the message', async () => {
+  const r = await p.a.ps('POST', `/replication_session/${sessionId}/stop_failover_test?is_async=true`);
+  assert.equal(r.status, 202);
+  await settle(p);
+  const ended = eventsA.find((e) => e.kind === 'job' && e.jobId === r.body.id);
+  assert.ok(ended && ended.kind === 'job');
+  assert.equal(ended.state, 'FAILED');
+  assert.equal(ended.user, 'admin');
+  assert.match(ended.error ?? '', /no failover test is running/);
+});
+
 test('the hub saw who changed what, the session states, the fault and the link', () => {
   const created = eventsA.find((e) => e.kind === 'mutation' && e.route === '/api/rest/volume' && e.method === 'POST');
   assert.ok(created && created.kind === 'mutation');

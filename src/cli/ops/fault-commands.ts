@@ -47,7 +47,7 @@ export function registerFaultCommands(program: Command): void {
         if (o.volume !== undefined) body.volume_id = o.volume;
         const added = await client.control('POST', '/faults', body);
         if (ctx.json) return printJson({ system: client.target.name, ...body, ...added });
-        process.stdout.write(kind === 'stop' ? `${client.target.name} is stopping as a site failure would\n` : `fault ${added.id} (${kind}) added on ${client.target.name}; remove it with tandem fault rm ${added.id}${ctx.clients.length > 1 || o.site ? ` --site ${client.target.name}` : ''}\n`);
+        process.stdout.write(kind === 'stop' ? `${client.target.name} is stopping as a site failure would\n` : `fault ${added.id} (${kind}) added on ${client.target.name}; remove it with tandem fault rm ${added.id}\n`);
       }),
     );
 
