@@ -1,7 +1,9 @@
 // One HTTPS server per system carrying both vendor dialects (PowerStore /api/rest, ETERNUS
 // /api/v1) and Tandem's own control API, each a scoped Fastify plugin with its own error handler.
-import Fastify, { type FastifyInstance } from 'fastify';
-import { HTTP_BODY_BYTES_MAX } from '../limits.ts';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { HTTP_BODY_BYTES_MAX, HTTP_HEADER_BYTES_MAX } from '../limits.ts';
+import { parseJsonBody } from './json-body.ts';
+import { answerClientError, frameworkErrorAnswer, PATH_SEGMENT_CHARS_MAX } from './transport-errors.ts';
 import type { TlsIdentity } from '../security/tls.ts';
 import type { Services } from '../system.ts';
 import { controlPlugin, type ControlExtension } from './control/plugin.ts';
@@ -18,24 +20,27 @@ export interface HttpServerOptions {
 }
 
 export async function buildHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
+  const serverOptions = { maxHeaderSize: HTTP_HEADER_BYTES_MAX };
   const app = Fastify({
-    ...(options.tls ? { https: { key: options.tls.key, cert: options.tls.cert } } : {}),
+    ...(options.tls ? { https: { key: options.tls.key, cert: options.tls.cert, ...serverOptions } } : { http: serverOptions }),
     logger: options.logging ? { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["dell-emc-token"]'] } : false,
     bodyLimit: HTTP_BODY_BYTES_MAX,
     // Clients send ids and names that may contain characters Fastify would otherwise reject.
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: PATH_SEGMENT_CHARS_MAX },
+    // Refusals before routing or parsing answer in the dialect's error shape (transport-errors.ts).
+    frameworkErrors: (error: Error & { code?: string }, request: FastifyRequest, reply: FastifyReply) => {
+      const answer = frameworkErrorAnswer(error, request.raw.url ?? '');
+      void reply.code(answer.status).send(answer.body);
+    },
+    clientErrorHandler: answerClientError,
   } as never) as unknown as FastifyInstance;
 
-  // Real clients send JSON with or without a content type (gopowerstore sends none) and empty
-  // bodies on action POSTs and DELETEs; one parser accepts all of them.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(null, undefined);
     try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(Object.assign(new Error('Validation failed: the request body is not valid JSON.'), { statusCode: 400 }), undefined);
+      done(null, parseJsonBody(typeof body === 'string' ? body : body.toString('utf8')));
+    } catch (error) {
+      done(error as Error, undefined);
     }
   });
 
