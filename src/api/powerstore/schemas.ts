@@ -5,6 +5,7 @@ import type { MetaStore } from '../../core/meta-store.ts';
 import type { Host, HostVolumeMapping, Job, Policy, ReplicationRule, SnapshotRule, SystemIdentity, Volume, VolumeGroup } from '../../core/model.ts';
 import type { BlockStore } from '../../core/ports.ts';
 import type { SqliteMetaStore } from '../../meta/sqlite-meta-store.ts';
+import { ATTRIBUTES } from './attributes.ts';
 import { l10n, timestamp } from './format.ts';
 import type { Association, ResourceRegistry, ResourceSchema, Row } from './query/index.ts';
 
@@ -139,7 +140,19 @@ export function buildRegistry(src: SchemaSources): ResourceRegistry {
 
   const job: ResourceSchema = { name: 'job', fields: (row) => jobFields(row as Job), associations: { parent: none('job'), root: none('job'), children: noneMany('job'), leafs: noneMany('job') } };
 
-  const appliance: ResourceSchema = { name: 'appliance', fields: (row) => row as Record<string, unknown> };
+  // An appliance's hardware and port lists (nodes, ports, hardware) have no objects here: empty
+  // lists, as a PowerStore without them would answer; PyPowerStore's get_appliance_details selects them.
+  const appliance: ResourceSchema = {
+    name: 'appliance',
+    fields: (row) => row as Record<string, unknown>,
+    associations: {
+      software_installed: { resource: 'software_installed', cardinality: 'many', resolve: () => [softwareRow(src.identity)] },
+      volumes: { resource: 'volume', cardinality: 'many', resolve: () => meta.listShared('volume') },
+      ...Object.fromEntries(
+        ['nodes', 'ip_pool_addresses', 'fsns', 'veth_ports', 'virtual_volumes', 'maintenance_windows', 'fc_ports', 'sas_ports', 'eth_ports', 'eth_be_ports', 'hardware'].map((name) => [name, noneMany('migration_session')]),
+      ),
+    },
+  };
   const registry: ResourceRegistry = {
     volume,
     volume_group: volumeGroup,
@@ -160,6 +173,9 @@ export function buildRegistry(src: SchemaSources): ResourceRegistry {
     datastore: stub('datastore'),
   };
   src.extend?.(registry);
+  for (const [name, schema] of Object.entries(registry)) {
+    if (Object.hasOwn(ATTRIBUTES, name)) schema.attributes = ATTRIBUTES[name];
+  }
   return registry;
 }
 
@@ -413,6 +429,10 @@ export function applianceRow(identity: SystemIdentity): Record<string, unknown> 
     drive_failure_tolerance_level: 'Single',
     is_hyper_converged: false,
     node_count: 2,
+    storage_class: 'TLC_Based_Flash',
+    mode_l10n: 'Block',
+    drive_failure_tolerance_level_l10n: 'Single',
+    storage_class_l10n: 'TLC-based Flash',
   };
 }
 
