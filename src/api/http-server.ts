@@ -19,6 +19,19 @@ export interface HttpServerOptions {
   control?: ControlExtension[];
 }
 
+export interface RouteEntry {
+  method: string;
+  /** Full path with Fastify's `:param` placeholders, e.g. `/api/rest/volume/:id`. */
+  url: string;
+}
+
+const ROUTES = new WeakMap<FastifyInstance, RouteEntry[]>();
+
+/** Every route the server registered, in registration order (the fuzz test walks them all). */
+export function routesOf(app: FastifyInstance): readonly RouteEntry[] {
+  return ROUTES.get(app) ?? [];
+}
+
 export async function buildHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
   const serverOptions = { maxHeaderSize: HTTP_HEADER_BYTES_MAX };
   const app = Fastify({
@@ -34,6 +47,12 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     },
     clientErrorHandler: answerClientError,
   } as never) as unknown as FastifyInstance;
+
+  const routes: RouteEntry[] = [];
+  ROUTES.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {

@@ -42,8 +42,12 @@ export function answerClientError(error: NodeJS.ErrnoException & { rawPacket?: B
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const head = error.rawPacket ? error.rawPacket.subarray(0, 2048).toString('latin1') : '';
   const line = /^[A-Z]{1,16} (\/[^ \r\n]*)/.exec(head);
-  const path = line ? line[1]! : null;
-  const lineComplete = line !== null && head.indexOf('\r\n') > 0;
+  // Node's parser hands the URL to JS early when a head has many header lines (every 32 it flushes
+  // them with the URL); then the refused chunk is a later one but the URL is known.
+  const flushedUrl = (socket as Socket & { parser?: { _url?: unknown } }).parser?._url;
+  const urlSoFar = typeof flushedUrl === 'string' && flushedUrl.startsWith('/') ? flushedUrl : null;
+  const path = line ? line[1]! : urlSoFar;
+  const lineComplete = (line !== null && head.indexOf('\r\n') > 0) || urlSoFar !== null;
   let answer: TransportAnswer;
   if (error.code === 'HPE_HEADER_OVERFLOW') {
     answer = lineComplete
