@@ -3,7 +3,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { HTTP_BODY_BYTES_MAX, HTTP_HEADER_BYTES_MAX } from '../limits.ts';
 import { parseJsonBody } from './json-body.ts';
-import { answerClientError, frameworkErrorAnswer, PATH_SEGMENT_CHARS_MAX } from './transport-errors.ts';
+import { answerClientError, frameworkErrorAnswer, PATH_SEGMENT_CHARS_MAX, transportAnswer } from './transport-errors.ts';
 import type { TlsIdentity } from '../security/tls.ts';
 import type { Services } from '../system.ts';
 import { controlPlugin, type ControlExtension } from './control/plugin.ts';
@@ -66,5 +66,12 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
   await app.register(powerStorePlugin(options.services, options.powerstore ?? []), { prefix: POWERSTORE_PREFIX });
   await app.register(eternusPlugin(options.services, options.eternus ?? []), { prefix: ETERNUS_PREFIX });
   await app.register(controlPlugin(options.services, options.control ?? []), { prefix: '/tandem/v1' });
+  // Paths outside every API (`/`, `/api`, `//api/rest/…`): PowerStore's error_response rather than
+  // Fastify's own body, so a client with a wrong base URL still reads an error it knows.
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const answer = transportAnswer(path, 'not_found', `The requested URL ${path.slice(0, 200)} was not found.`);
+    void reply.code(answer.status).send(answer.body);
+  });
   return app;
 }

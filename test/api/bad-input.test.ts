@@ -131,3 +131,10 @@ test('a request line or head too large for Node answers in the dialect shape (re
   // Under the limit, ETERNUS's own 8192-character request-line rule answers (413 0003).
   assertEternusError(await rawRequest(port, `GET /api/v1/volume?fields=${'a'.repeat(9000)} HTTP/1.1\r\nHost: a\r\n\r\n`), 413, '0003');
 });
+
+test('a path outside every API answers PowerStore\'s error_response, not Fastify\'s body', async () => {
+  for (const path of ['/', '/api', '/api/restx', '//api/rest/volume', '/API/REST/volume']) {
+    const r = await p.a.system.http.inject({ method: 'GET', url: path });
+    assertPowerStoreError({ status: r.statusCode, body: JSON.parse(r.body) }, 404);
+  }
+});
