@@ -74,6 +74,19 @@ test(`fuzz both dialects through inject (seed ${SEED}, ${REQUESTS} requests): no
     // A fuzzed DELETE /session/{own id} or logout ends the session the run uses: open another.
     if (answer.statusCode < 300 && request.dialect === 'eternus' && request.method === 'DELETE' && request.url.startsWith(`${ETERNUS_PREFIX}/session/`)) live = await readLive(p, live, true);
   }
+  // Asynchronous requests fail inside their jobs: those failures must be the dialect's too, never internal.
+  await settle(p);
+  for (const [name, system] of [['a', p.a], ['b', p.b]] as const) {
+    for (const job of system.system.services.jobs.list()) {
+      if (job.error?.code === 'INTERNAL') failures.push({ index: -1, request: { dialect: 'powerstore', route: `job on ${name}`, as: 'admin', unknownMutationQuery: false, unknownSelect: false, method: 'JOB', url: job.description, headers: {} }, status: 500, problems: [`job failed internally: ${job.error.message}`], body: '' });
+    }
+    const views = await system.ps('GET', '/job?select=id,state,response_status,response_body&limit=2000');
+    for (const view of views.body as { state: string; response_status: string | null; response_body: { messages?: unknown } | null }[]) {
+      if (view.state !== 'FAILED') continue;
+      const found = problems('powerstore', Number(view.response_status), JSON.stringify(view.response_body));
+      if (found.length > 0) failures.push({ index: -1, request: { dialect: 'powerstore', route: `job view on ${name}`, as: 'admin', unknownMutationQuery: false, unknownSelect: false, method: 'GET', url: '/job', headers: {} }, status: Number(view.response_status), problems: found, body: JSON.stringify(view).slice(0, 300) });
+    }
+  }
   console.log(`fuzz statuses: ${[...statuses.entries()].sort((x, y) => x[0] - y[0]).map(([s, n]) => `${s}×${n}`).join(' ')}`);
   assert.deepEqual(report(failures), [], `seed ${SEED}: ${failures.length} bad answers`);
 });

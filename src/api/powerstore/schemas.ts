@@ -2,10 +2,12 @@
 // gopowerstore select (research/powerstore-api.md §3, §5), null where it has no meaning here,
 // and the associations `select=...,assoc(fields)` can follow.
 import type { MetaStore } from '../../core/meta-store.ts';
-import type { Host, HostVolumeMapping, Job, Policy, ReplicationRule, SnapshotRule, SystemIdentity, Volume, VolumeGroup } from '../../core/model.ts';
+import type { Host, HostVolumeMapping, Job, JobError, Policy, ReplicationRule, SnapshotRule, SystemIdentity, Volume, VolumeGroup } from '../../core/model.ts';
 import type { BlockStore } from '../../core/ports.ts';
 import type { SqliteMetaStore } from '../../meta/sqlite-meta-store.ts';
+import { DomainError, type ErrorCode, type ResourceKind } from '../../core/errors.ts';
 import { ATTRIBUTES } from './attributes.ts';
+import { ERROR_MAP, toPowerStoreError, type PowerStoreError } from './errors.ts';
 import { l10n, timestamp } from './format.ts';
 import type { Association, ResourceRegistry, ResourceSchema, Row } from './query/index.ts';
 
@@ -381,11 +383,20 @@ const JOB_PHASE: Record<Job['state'], string> = {
   UNRECOVERABLE_FAILED: 'Unrecoverable_Failed',
 };
 
+/** The answer the failed operation would have had, had it run synchronously. */
+function jobErrorAnswer(error: JobError): PowerStoreError {
+  const code = Object.hasOwn(ERROR_MAP, error.code) ? (error.code as ErrorCode) : 'INTERNAL';
+  return toPowerStoreError(new DomainError(code, error.message, { arguments: error.arguments, ...(error.kind ? { kind: error.kind as ResourceKind } : {}) }));
+}
+
 export function jobFields(j: Job): Record<string, unknown> {
   const failed = j.state === 'FAILED' || j.state === 'UNRECOVERABLE_FAILED';
+  // A job keeps the core's error code; clients read the PowerStore code and status of the failure
+  // (Cinder inspects response_body.messages[].code), as a synchronous request would have answered.
+  const mapped = j.error ? jobErrorAnswer(j.error) : null;
   let responseBody: Record<string, unknown> | null = null;
-  if (failed && j.error) {
-    responseBody = { response_type: 'job_error_response', messages: [{ code: j.error.code, severity: 'Error', message_l10n: j.error.message, arguments: j.error.arguments }] };
+  if (failed && mapped) {
+    responseBody = { response_type: 'job_error_response', messages: mapped.body.messages };
   } else if (j.state === 'COMPLETED' && j.result) {
     responseBody = { ...j.result, response_type: 'job_create_response' };
   }
@@ -406,7 +417,7 @@ export function jobFields(j: Job): Record<string, unknown> {
     root_id: j.id,
     user: j.user,
     response_body: responseBody,
-    response_status: j.state === 'COMPLETED' ? (j.result ? '200' : '204') : failed ? '422' : null,
+    response_status: j.state === 'COMPLETED' ? (j.result ? '200' : '204') : failed ? String(mapped?.status ?? 422) : null,
     step_order: 0,
     mpa_decision: null,
     submit_time: timestamp(j.submitTimeMs),
