@@ -6,9 +6,11 @@ import { PowerStoreApi } from './api-context.ts';
 import { checkRoleMayMutate, isReadOnlyRoute, PowerStoreAuth } from './auth.ts';
 import { errorBody, toPowerStoreError } from './errors.ts';
 import { registerHostRoutes } from './routes/hosts.ts';
+import { registerMetricsRoutes } from './routes/metrics.ts';
 import { registerProtectionRoutes } from './routes/protection.ts';
 import { registerSystemRoutes } from './routes/system.ts';
 import { registerVolumeGroupRoutes } from './routes/volume-groups.ts';
+import { registerVolumeDifferenceRoutes } from './routes/volume-differences.ts';
 import { registerVolumeRoutes } from './routes/volumes.ts';
 import { buildRegistry } from './schemas.ts';
 import type { ResourceRegistry } from './query/index.ts';
@@ -66,9 +68,11 @@ export function powerStorePlugin(services: Services, extensions: PowerStoreExten
 
     registerSystemRoutes(app, api, auth);
     registerVolumeRoutes(app, api);
+    registerVolumeDifferenceRoutes(app, api);
     registerVolumeGroupRoutes(app, api);
     registerHostRoutes(app, api);
     registerProtectionRoutes(app, api);
+    registerMetricsRoutes(app, api);
     for (const e of extensions) e.registerRoutes?.(app, api);
   };
 }
