@@ -11,7 +11,7 @@ export const ATTRIBUTES: Record<string, readonly string[]> = {
     'performance_policy_id', 'qos_performance_policy_id', 'is_replication_destination',
     'migration_session_id', 'metro_replication_session_id', 'is_host_access_available',
     'protection_data', 'location_history', 'app_type', 'app_type_other', 'type_l10n',
-    'state_l10n', 'node_affinity_l10n', 'app_type_l10n',
+    'state_l10n', 'node_affinity_l10n', 'app_type_l10n', 'metadata',
   ],
   volume_group: [
     'id', 'name', 'description', 'creation_timestamp', 'is_protectable', 'protection_policy_id',
@@ -22,7 +22,7 @@ export const ATTRIBUTES: Record<string, readonly string[]> = {
   host: [
     'id', 'name', 'description', 'type', 'os_type', 'host_group_id', 'import_host_system_id',
     'host_connectivity', 'host_initiators', 'initiators', 'type_l10n', 'os_type_l10n',
-    'host_connectivity_l10n',
+    'host_connectivity_l10n', 'metadata',
   ],
   host_volume_mapping: ['id', 'host_id', 'host_group_id', 'volume_id', 'logical_unit_number'],
   policy: [
