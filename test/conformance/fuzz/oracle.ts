@@ -71,6 +71,8 @@ export function firstDifference(before: string, after: string): string {
 const OPEN_TO_READ_ONLY = new Set([
   'POST /api/rest/logout',
   'POST /api/rest/remote_system/:id/query_appliances',
+  'POST /api/rest/metrics/generate',
+  'POST /api/rest/volume/:id/compute_differences',
   'POST /api/v1/session',
   'DELETE /api/v1/session/:id',
   'DELETE /api/v1/job/:id',
