@@ -23,7 +23,7 @@ import { firstDifference, problems, semanticProblems, snapshot } from './fuzz/or
 import { Rng } from './fuzz/rng.ts';
 
 const SEED = Number(process.env.TANDEM_FUZZ_SEED ?? 20261206);
-const REQUESTS = Number(process.env.TANDEM_FUZZ_REQUESTS ?? 5000);
+const REQUESTS = Number(process.env.TANDEM_FUZZ_REQUESTS ?? 3000);
 const SOCKET_REQUESTS = 60;
 /** Live ids are re-read this often (successful mutations add and remove objects). */
 const LIVE_REFRESH_REQUESTS = 25;
