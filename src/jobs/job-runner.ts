@@ -62,6 +62,7 @@ export class JobRunner {
             code: domain?.code ?? 'INTERNAL',
             message: error instanceof Error ? error.message : String(error),
             arguments: domain?.details.arguments ?? [],
+            ...(domain?.details.kind ? { kind: domain.details.kind } : {}),
           },
         }, onFinished);
       }

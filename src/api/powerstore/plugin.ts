@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../../system.ts';
 import { observeRequests } from '../observe-requests.ts';
 import { PowerStoreApi } from './api-context.ts';
-import { PowerStoreAuth } from './auth.ts';
+import { checkRoleMayMutate, isReadOnlyRoute, PowerStoreAuth } from './auth.ts';
 import { errorBody, toPowerStoreError } from './errors.ts';
 import { errorEvent } from '../../observe/error-event.ts';
 import { registerHostRoutes } from './routes/hosts.ts';
@@ -67,6 +67,10 @@ export function powerStorePlugin(services: Services, extensions: PowerStoreExten
       request.powerstoreSession = session;
       reply.header('DELL-EMC-TOKEN', session.token);
       reply.header('Set-Cookie', `auth_cookie=${session.cookie}; Path=/; Secure; HttpOnly`);
+      // The role is checked here, before any route looks at its body, ids or state, so that a
+      // read-only user learns 403 and nothing about the objects (not an in-use 422 first).
+      // Routes that only read through a POST say so with `config: { readOnly: true }`.
+      if (isMutation && !request.is404 && !isReadOnlyRoute(request)) checkRoleMayMutate(user, 'storage');
     });
 
     registerSystemRoutes(app, api, auth);
