@@ -31,7 +31,7 @@ import { fingerprintOf } from './peer/trust.ts';
 import { MetaTrustStore } from './replication/meta-trust-store.ts';
 import { installFingerprint, RemoteSystemService } from './replication/remote-systems.ts';
 import { MirroredIo } from './replication/mirrored-io.ts';
-import { CountingIo, IoStats } from './core/io-stats.ts';
+import { IoStats } from './core/io-stats.ts';
 import { CopyStats } from './replication/copy-stats.ts';
 import { installRecCreateOnSource } from './replication/rec-create-forward.ts';
 import { ReplicationService } from './replication/service.ts';
@@ -173,12 +173,11 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
   reconcileEngine(meta.list('volume'), replication.internalVolumeIds(), store, log);
 
   const hostIo = new WriteFaults(io);
-  // Two counters see host I/O: IoStats (sampled history for PowerStore metrics/generate) around the
-  // port, and NbdIoStats (cumulative counters and latency histograms for /metrics) in NBD itself.
-  const ioStats = new IoStats(clock);
-  const countedIo = new CountingIo(hostIo, ioStats, () => Number(process.hrtime.bigint() / 1000n));
+  // Host I/O is counted once, in NBD (NbdIoStats: cumulative counters and latency histograms, read
+  // by /metrics); IoStats samples the same counters into the history PowerStore metrics/generate serves.
   const nbdStats = config.metrics === false ? undefined : new NbdIoStats();
-  nbd = new NbdServer({ io: countedIo, exports: volumeExports(meta, replication), host: config.host, port: config.nbdPort, stats: nbdStats });
+  const ioStats = new IoStats(clock, () => nbdStats?.volumes() ?? []);
+  nbd = new NbdServer({ io: hostIo, exports: volumeExports(meta, replication), host: config.host, port: config.nbdPort, stats: nbdStats });
   const nbdAddress = await nbd.listen();
   const copyStats = new CopyStats(clock, {
     sourceSessions: () => meta.listShared('replication_session').filter((s) => s.role === 'Source'),

@@ -1,11 +1,11 @@
 // Host I/O statistics per volume, for PowerStore's performance metrics (performance_metrics_by_volume
-// and _by_appliance; the CSI driver's podmon reads total_iops of the latest sample). CountingIo wraps
-// the VolumeIo port NBD uses and counts each read and write with its latency; IoStats closes a
-// sample every IO_SAMPLE_INTERVAL_MS on the injected clock and keeps a bounded history per volume.
+// and _by_appliance; the CSI driver's podmon reads total_iops of the latest sample). The NBD server
+// keeps cumulative counters with latency sums (one set of counters serves /metrics too, so the
+// I/O path pays for counting once); IoStats reads them every IO_SAMPLE_INTERVAL_MS on the injected
+// clock, keeps the difference as that interval's sample, and keeps a bounded history per volume.
 // Nothing here is estimated: an interval without I/O is a sample of zeros.
 import { IO_SAMPLE_INTERVAL_MS, IO_SAMPLES_KEPT } from '../limits.ts';
 import type { Clock, TimerHandle } from './clock.ts';
-import type { Extent, VolumeIo } from './ports.ts';
 
 export interface IoCounters {
   readOps: number;
@@ -23,6 +23,8 @@ export interface IoSample extends IoCounters {
   durationMs: number;
 }
 
+const COUNTER_KEYS = ['readOps', 'writeOps', 'readBytes', 'writeBytes', 'readLatencyUs', 'writeLatencyUs'] as const;
+const pickCounters = (c: Readonly<IoCounters>): IoCounters => ({ readOps: c.readOps, writeOps: c.writeOps, readBytes: c.readBytes, writeBytes: c.writeBytes, readLatencyUs: c.readLatencyUs, writeLatencyUs: c.writeLatencyUs });
 const zero = (): IoCounters => ({ readOps: 0, writeOps: 0, readBytes: 0, writeBytes: 0, readLatencyUs: 0, writeLatencyUs: 0 });
 const isIdle = (c: IoCounters) => c.readOps === 0 && c.writeOps === 0;
 
@@ -35,28 +37,21 @@ export function addCounters(into: IoCounters, c: IoCounters): void {
   into.writeLatencyUs += c.writeLatencyUs;
 }
 
+/** Cumulative counters per volume since start (the NBD server's); a volume may disappear when deleted. */
+export type IoCounterSource = () => Iterable<readonly [string, Readonly<IoCounters>]>;
+
 export class IoStats {
-  private readonly open = new Map<string, IoCounters>();
+  /** The cumulative counters seen at the last close, per volume. */
+  private readonly seen = new Map<string, IoCounters>();
   private readonly history = new Map<string, IoSample[]>();
   private lastCloseMs: number;
   private timer: TimerHandle | null = null;
 
-  constructor(private readonly clock: Clock) {
+  constructor(
+    private readonly clock: Clock,
+    private readonly source: IoCounterSource,
+  ) {
     this.lastCloseMs = clock.nowMs();
-  }
-
-  record(volumeId: string, kind: 'read' | 'write', bytes: number, latencyUs: number): void {
-    let c = this.open.get(volumeId);
-    if (!c) this.open.set(volumeId, (c = zero()));
-    if (kind === 'read') {
-      c.readOps++;
-      c.readBytes += bytes;
-      c.readLatencyUs += latencyUs;
-    } else {
-      c.writeOps++;
-      c.writeBytes += bytes;
-      c.writeLatencyUs += latencyUs;
-    }
   }
 
   start(): void {
@@ -85,16 +80,27 @@ export class IoStats {
     const durationMs = endMs - this.lastCloseMs;
     this.lastCloseMs = endMs;
     if (durationMs <= 0) return;
-    const ids = new Set([...this.history.keys(), ...this.open.keys()]);
+    const open = new Map<string, IoCounters>();
+    const present = new Set<string>();
+    for (const [id, total] of this.source()) {
+      present.add(id);
+      const before = this.seen.get(id) ?? zero();
+      const delta = zero();
+      for (const key of COUNTER_KEYS) delta[key] = total[key] - before[key];
+      this.seen.set(id, { ...pickCounters(total) });
+      if (!isIdle(delta)) open.set(id, delta);
+    }
+    // A deleted volume's counters are gone: so is what was seen of them.
+    for (const id of this.seen.keys()) if (!present.has(id)) this.seen.delete(id);
+    const ids = new Set([...this.history.keys(), ...open.keys()]);
     for (const id of ids) {
-      const counters = this.open.get(id) ?? zero();
+      const counters = open.get(id) ?? zero();
       const samples = this.history.get(id) ?? [];
       samples.push({ ...counters, endMs, durationMs });
       if (samples.length > IO_SAMPLES_KEPT) samples.shift();
       if (samples.every(isIdle)) this.history.delete(id);
       else this.history.set(id, samples);
     }
-    this.open.clear();
   }
 
   /** Closed samples of one volume, oldest first. */
@@ -113,44 +119,5 @@ export class IoStats {
       }
     }
     return [...byEnd.values()].sort((a, b) => a.endMs - b.endMs);
-  }
-}
-
-/** The VolumeIo NBD serves through, counting reads and writes with their latency. */
-export class CountingIo implements VolumeIo {
-  constructor(
-    private readonly inner: VolumeIo,
-    private readonly stats: IoStats,
-    /** A monotonic microsecond clock for latency (process.hrtime in production). */
-    private readonly nowUs: () => number,
-  ) {}
-
-  sizeBytes(id: string): number {
-    return this.inner.sizeBytes(id);
-  }
-
-  async read(id: string, offsetBytes: number, lengthBytes: number): Promise<Buffer> {
-    const startUs = this.nowUs();
-    const data = await this.inner.read(id, offsetBytes, lengthBytes);
-    this.stats.record(id, 'read', lengthBytes, this.nowUs() - startUs);
-    return data;
-  }
-
-  async write(id: string, offsetBytes: number, data: Buffer, options?: { fua?: boolean }): Promise<void> {
-    const startUs = this.nowUs();
-    await this.inner.write(id, offsetBytes, data, options);
-    this.stats.record(id, 'write', data.length, this.nowUs() - startUs);
-  }
-
-  trim(id: string, offsetBytes: number, lengthBytes: number, options?: { fua?: boolean }): Promise<void> {
-    return this.inner.trim(id, offsetBytes, lengthBytes, options);
-  }
-
-  flush(): Promise<void> {
-    return this.inner.flush();
-  }
-
-  blockStatus(id: string, offsetBytes: number, lengthBytes: number): Extent[] {
-    return this.inner.blockStatus(id, offsetBytes, lengthBytes);
   }
 }

@@ -2,12 +2,12 @@
 // search per request, no allocation, no labels, no map lookup per request (a connection looks its
 // volume's counters up once, when it starts transmission). /metrics reads them at scrape time.
 //
-// Bound: counters are kept for at most VOLUMES_TRACKED_MAX volumes (the first ones served since
-// start); I/O to further volumes is counted under one shared `other` entry, so the number of
-// per-volume series never grows without limit however many volumes a system has.
+// Every volume served gets counters of its own (a few numbers; forgotten when it is deleted):
+// PowerStore's performance metrics are per volume. /metrics labels at most VOLUMES_LABELLED_MAX of
+// them and sums the rest as `_other`, so its series stay bounded however many volumes exist.
 
-/** Volumes with counters of their own; the rest share `otherVolumes`. */
-export const VOLUMES_TRACKED_MAX = 256;
+/** Volumes /metrics names in a `volume` label; the rest are summed under `_other`. */
+export const VOLUMES_LABELLED_MAX = 256;
 
 /** Upper bounds of the latency buckets, in seconds: 50 µs (a cached read) to 5 s (a stalled peer). */
 export const LATENCY_BUCKETS_SECONDS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5] as const;
@@ -34,11 +34,13 @@ export class VolumeIoCounters {
   readBytes = 0;
   writeOps = 0;
   writeBytes = 0;
+  /** Sums of the latency of completed reads and writes, microseconds (PowerStore avg_latency). */
+  readLatencyUs = 0;
+  writeLatencyUs = 0;
   errors = 0;
 }
 
 export class NbdIoStats {
-  readonly otherVolumes = new VolumeIoCounters();
   readonly latency: Record<IoKind, LatencyHistogram> = {
     read: new LatencyHistogram(),
     write: new LatencyHistogram(),
@@ -53,7 +55,6 @@ export class NbdIoStats {
   forVolume(volumeId: string): VolumeIoCounters {
     let counters = this.byVolume.get(volumeId);
     if (counters) return counters;
-    if (this.byVolume.size >= VOLUMES_TRACKED_MAX) return this.otherVolumes;
     counters = new VolumeIoCounters();
     this.byVolume.set(volumeId, counters);
     return counters;
@@ -63,7 +64,7 @@ export class NbdIoStats {
     return this.byVolume;
   }
 
-  /** Forgets a deleted volume's counters, making room for another. */
+  /** Forgets a deleted volume's counters. */
   forget(volumeId: string): void {
     this.byVolume.delete(volumeId);
   }

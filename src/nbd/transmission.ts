@@ -221,12 +221,14 @@ export class Transmission {
         if (ok) {
           counters.readOps += 1;
           counters.readBytes += request.lengthBytes;
+          counters.readLatencyUs += seconds * 1e6;
         }
         return latency.read.observe(seconds);
       case CMD.WRITE:
         if (ok) {
           counters.writeOps += 1;
           counters.writeBytes += request.lengthBytes;
+          counters.writeLatencyUs += seconds * 1e6;
         }
         return latency.write.observe(seconds);
       case CMD.FLUSH:

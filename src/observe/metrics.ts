@@ -3,7 +3,7 @@
 // cycle durations are counted as they happen, both far off the host I/O path. The NBD path keeps
 // its own plain counters (nbd/io-stats.ts), read here.
 //
-// Label bounds: `volume` names at most VOLUMES_TRACKED_MAX volumes (the rest are summed under
+// Label bounds: `volume` names at most VOLUMES_LABELLED_MAX volumes (the rest are summed under
 // volume="_other"); `session` names at most SESSIONS_LABELLED_MAX sessions (all of them are
 // counted by state in tandem_replication_sessions); `remote` names remote systems (a handful);
 // `route` is a route pattern, never a URL; `op`, `state`, `dialect`, `kind` are enums.
@@ -13,7 +13,7 @@ import type { Clock } from '../core/clock.ts';
 import type { MetaStore } from '../core/meta-store.ts';
 import type { ReplicationSession } from '../core/replication/model.ts';
 import type { MaintenanceCounters } from '../engine/blockstore.ts';
-import { LATENCY_BUCKETS_SECONDS, type IoKind, type NbdIoStats } from '../nbd/io-stats.ts';
+import { LATENCY_BUCKETS_SECONDS, VOLUMES_LABELLED_MAX, type IoKind, type NbdIoStats } from '../nbd/io-stats.ts';
 import { histogramSamples, scrapeMetric, type Sample } from './scrape-metric.ts';
 
 /** Sessions with series of their own, in name order; enough for a lab and a mid-size array. */
@@ -82,11 +82,13 @@ export class SystemMetrics {
     const { nbd, meta } = this.sources;
     const perVolume = (pick: (c: { readOps: number; readBytes: number; writeOps: number; writeBytes: number; errors: number }) => number) => (): Sample[] => {
       const samples: Sample[] = [];
+      let other = 0;
       for (const [id, counters] of nbd.stats.volumes()) {
-        const name = meta.getShared('volume', id)?.name;
+        const name = samples.length < VOLUMES_LABELLED_MAX ? meta.getShared('volume', id)?.name : undefined;
         if (name !== undefined) samples.push({ labels: { volume: name }, value: pick(counters) });
+        else other += pick(counters);
       }
-      samples.push({ labels: { volume: '_other' }, value: pick(nbd.stats.otherVolumes) });
+      samples.push({ labels: { volume: '_other' }, value: other });
       return samples;
     };
     const reg = this.registry;
