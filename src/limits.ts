@@ -31,6 +31,30 @@ export const JOBS_KEPT_MAX = 512;
 /** Request bodies larger than this are refused before parsing. */
 export const HTTP_BODY_BYTES_MAX = 1024 * 1024;
 /**
+ * Request line plus headers, in bytes (Node's maxHeaderSize; its default is 16384). Kept below one
+ * TLS record of 16384 bytes so that a head too large is refused within the first chunk the parser
+ * sees, whose request line then tells which dialect's error shape to answer in.
+ */
+export const HTTP_HEADER_BYTES_MAX = 16000;
+/**
+ * Nesting depth of a JSON request body. The deepest body either dialect accepts is about 4 deep
+ * (objects in arrays in objects); anything far deeper is refused as bad JSON before parsing, so no
+ * recursive walk over it (validation, messages, job descriptions) can exhaust the stack.
+ */
+export const HTTP_JSON_DEPTH_MAX = 32;
+/**
+ * Resource metadata (host and volume `metadata`, PowerStore 3.0+): the CSI driver sets one to
+ * three keys (k8s_node_name; k8s_pvol_name, k8s_claim_name, k8s_claim_namespace). Bounds keep a
+ * record small.
+ */
+export const METADATA_ENTRIES_MAX = 32;
+export const METADATA_KEY_CHARS_MAX = 128;
+export const METADATA_VALUE_CHARS_MAX = 256;
+/** Host I/O statistics close a sample every 20 s, PowerStore's Twenty_Sec metrics interval. */
+export const IO_SAMPLE_INTERVAL_MS = 20 * 1000;
+/** Samples kept per volume: 180 × 20 s = one hour, enough for Five_Mins and One_Hour roll-ups. */
+export const IO_SAMPLES_KEPT = 180;
+/**
  * PowerStore volume compute_differences: at most 32K chunks per call, so the bitmap is at most
  * 4 KiB (gopowerstore VolumeComputeDifferences.Length).
  */
@@ -42,9 +66,11 @@ export const SNAPSHOT_RETENTION_HOURS_MAX = 613200;
 function assertLimit(condition: boolean, message: string): void {
   if (!condition) throw new Error(`limits.ts: ${message}`);
 }
+assertLimit(HTTP_HEADER_BYTES_MAX < 16384, 'an oversized request head is refused within its first TLS record');
 assertLimit(VOLUME_BYTES_ALIGN % BLOCK_BYTES === 0, 'volume alignment must be whole blocks');
 assertLimit(SEGMENT_BYTES_MAX % BLOCK_BYTES === 0, 'segments hold whole blocks');
 assertLimit(NBD_REQUEST_BYTES_MAX < SEGMENT_BYTES_MAX, 'one NBD write must fit in one segment');
 assertLimit(NBD_REQUEST_BYTES_MAX % BLOCK_BYTES === 0, 'NBD maximum payload is whole blocks');
+assertLimit((IO_SAMPLES_KEPT * IO_SAMPLE_INTERVAL_MS) % (5 * 60 * 1000) === 0, 'the I/O history holds whole five-minute buckets');
 assertLimit(DIFFERENCES_BITMAP_BYTES_MAX === 4096, 'a compute_differences bitmap is at most 4 KiB');
 assertLimit(POWERSTORE_PAGE_DEFAULT <= POWERSTORE_PAGE_MAX, 'default page within the maximum');

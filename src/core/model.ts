@@ -31,6 +31,8 @@ export interface Volume {
   nodeAffinity: string;
   sectorSizeBytes: number;
   tenant: string | null;
+  /** Key-value labels a client attaches (the CSI driver sets k8s_pvol_name, k8s_claim_*); absent on older records. */
+  metadata?: Record<string, string> | null;
 }
 
 export interface VolumeGroup {
@@ -63,6 +65,8 @@ export interface Host {
   osType: string;
   initiators: HostInitiator[];
   hostConnectivity: string;
+  /** Key-value labels a client attaches (the CSI driver sets k8s_node_name); absent on older records. */
+  metadata?: Record<string, string> | null;
 }
 
 export interface HostVolumeMapping {
@@ -131,6 +135,8 @@ export interface JobError {
   code: string;
   message: string;
   arguments: string[];
+  /** The kind of object the error is about (NOT_FOUND of a volume, NAME_IN_USE of a volume…), when known. */
+  kind?: string;
 }
 
 export interface Job {

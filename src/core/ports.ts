@@ -59,6 +59,8 @@ export interface BlockStore {
   /** Writes a checkpoint so that recovery replays little. */
   checkpoint(): Promise<void>;
   stats(): { segmentBytes: number; liveBytes: number; volumes: number };
+  /** Bytes the engine can still grow into: free space of the file system holding its segments. */
+  freeBytes(): number;
   close(): Promise<void>;
 }
 

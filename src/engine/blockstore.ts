@@ -77,8 +77,29 @@ export async function openBlockStore(options: BlockStoreOptions): Promise<Engine
   }
 }
 
+/** Maintenance totals since open, for metrics (read at scrape time). Durations are wall time. */
+export interface MaintenanceCounters {
+  checkpointsCount: number;
+  checkpointSecondsTotal: number;
+  lastCheckpointSeconds: number | null;
+  gcRunsCount: number;
+  gcSecondsTotal: number;
+  gcFreedBytesTotal: number;
+  /** Map pages GC rewrote in logical order (defrag.ts). */
+  gcDefragmentedPagesTotal: number;
+}
+
 export class Engine implements BlockStore {
   readonly diffCounters: DiffCounters = { pagesScanned: 0 };
+  readonly maintenance: MaintenanceCounters = {
+    checkpointsCount: 0,
+    checkpointSecondsTotal: 0,
+    lastCheckpointSeconds: null,
+    gcRunsCount: 0,
+    gcSecondsTotal: 0,
+    gcFreedBytesTotal: 0,
+    gcDefragmentedPagesTotal: 0,
+  };
   /** What the last open found in the log (tests and diagnostics). */
   readonly recovery: Omit<RecoveryResult, 'table'>;
   private readonly table: VolumeTable;
@@ -92,9 +113,6 @@ export class Engine implements BlockStore {
   private metadataChain: Promise<void> = Promise.resolve();
   private gcRun: Promise<GcResult> | null = null;
   private readonly defrag = new DefragQueue();
-  /** Since open (diagnostics: GET /tandem/v1/system shows stats()). */
-  private gcRuns = 0;
-  private defragmentedPages = 0;
   /** pipeline.appendedBytes when the last GC run started. */
   private gcAppendedBytes = 0;
   /** Upper bound of bytes unreferenced without appending (delete, restore, shrink, trim) since then. */
@@ -297,6 +315,7 @@ export class Engine implements BlockStore {
     if (this.gcRun === null) {
       this.gcAppendedBytes = this.pipeline.appendedBytes;
       this.gcDroppedBytes = 0;
+      const startedMs = performance.now();
       this.gcRun = collectGarbage({
         table: this.table,
         files: this.files,
@@ -307,8 +326,10 @@ export class Engine implements BlockStore {
         takeDefragPages: (budgetBlocks) => this.defrag.take(this.table, budgetBlocks),
       }).then((result) => {
         this.gcRun = null;
-        this.gcRuns++;
-        this.defragmentedPages += result.defragmentedPages;
+        this.maintenance.gcRunsCount += 1;
+        this.maintenance.gcSecondsTotal += (performance.now() - startedMs) / 1000;
+        this.maintenance.gcFreedBytesTotal += result.freedBytes;
+        this.maintenance.gcDefragmentedPagesTotal += result.defragmentedPages;
         // A run takes at most its budget of queued pages; the rest follows at once rather than a
         // tick later. Only after a run that did defragment: one spent on dead space waits.
         if (this.autoGc && this.state === 'open' && result.defragmentedPages > 0 && this.defrag.size > 0) this.startBackgroundGc();
@@ -332,9 +353,14 @@ export class Engine implements BlockStore {
    * data) and commit the dirty maps with the replay position just after the last applied record.
    */
   checkpointNow(): void {
+    const startedMs = performance.now();
     this.pipeline.syncAppliedNow();
     this.store.write(this.table, this.pipeline.appliedPosition, this.pipeline.appliedSeq);
     this.checkpointSeq = this.pipeline.appliedSeq;
+    const seconds = (performance.now() - startedMs) / 1000;
+    this.maintenance.checkpointsCount += 1;
+    this.maintenance.checkpointSecondsTotal += seconds;
+    this.maintenance.lastCheckpointSeconds = seconds;
   }
 
   stats(): { segmentBytes: number; liveBytes: number; volumes: number; gcRuns: number; defragmentedPages: number; defragQueuedPages: number } {
@@ -344,10 +370,16 @@ export class Engine implements BlockStore {
       segmentBytes: this.files.totalBytes(),
       liveBytes: liveBlocks * BLOCK_BYTES,
       volumes: this.table.byId.size,
-      gcRuns: this.gcRuns,
-      defragmentedPages: this.defragmentedPages,
+      gcRuns: this.maintenance.gcRunsCount,
+      defragmentedPages: this.maintenance.gcDefragmentedPagesTotal,
       defragQueuedPages: this.defrag.size,
     };
+  }
+
+  /** Free space available to this process on the file system of the segment directory. */
+  freeBytes(): number {
+    const fsStats = fs.statfsSync(this.files.dir);
+    return fsStats.bavail * fsStats.bsize;
   }
 
   /** True while a GC run (manual or automatic) is copying or deleting. */
