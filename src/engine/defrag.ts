@@ -17,8 +17,8 @@ import type { VolumeTable } from './volume-table.ts';
 export const DEFRAG_RUN_BLOCKS_MIN = 16;
 /** ...provided it has more runs than this (a few stray writes on a filled page are not worth a rewrite). */
 export const DEFRAG_RUNS_MIN = 8;
-/** Pages looked at per scan (one scan per timer tick), so a tick stays short on a large system. */
-export const DEFRAG_SCAN_PAGES_MAX = 4096;
+/** Pages looked at per scan (one scan per timer tick): ~1 ms of run counting, so a tick stays short however much was written. */
+export const DEFRAG_SCAN_PAGES_MAX = 1024;
 
 /** Physically contiguous runs among a page's mapped entries (a hole ends a run). */
 export function physicalRuns(entries: Float64Array): number {
