@@ -37,6 +37,7 @@ import { installRecCreateOnSource } from './replication/rec-create-forward.ts';
 import { ReplicationService } from './replication/service.ts';
 import type { PeerTransport } from './replication/transport.ts';
 import { EventHub } from './observe/events.ts';
+import type { Services } from './services.ts';
 import { logEvents } from './observe/log-events.ts';
 import { silentLogger, type Logger } from './observe/logger.ts';
 import { SystemMetrics } from './observe/metrics.ts';
@@ -85,28 +86,7 @@ export interface RunningSystem {
   close(): Promise<void>;
 }
 
-export interface Services {
-  ctx: CoreContext;
-  volumes: VolumeService;
-  groups: VolumeGroupService;
-  hosts: HostService;
-  protection: ProtectionService;
-  scheduler: SnapshotScheduler;
-  jobs: JobRunner;
-  users: UserDirectory;
-  nbd: NbdServer;
-  /** Host I/O as NBD uses it: the BlockStore with synchronous replication wrapped around it. */
-  io: MirroredIo;
-  /** Host I/O counted per volume (NBD), for the performance metrics. */
-  ioStats: IoStats;
-  /** Data shipped and still to ship per source session, for the copy metrics. */
-  copyStats: CopyStats;
-  remotes: RemoteSystemService;
-  replication: ReplicationService;
-  peer: PeerEndpoint;
-  heartbeat: HeartbeatMonitor;
-  observe: Observability;
-}
+export type { Services } from './services.ts';
 
 export const nodeIds: IdSource = {
   uuid: () => randomUUID(),

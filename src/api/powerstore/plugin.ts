@@ -1,7 +1,7 @@
 // The PowerStore dialect under /api/rest: body parsing that accepts what real clients send,
 // authentication as a hook, one scoped error handler, and the resource routes.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Services } from '../../system.ts';
+import type { Services } from '../../services.ts';
 import { observeRequests } from '../observe-requests.ts';
 import { PowerStoreApi } from './api-context.ts';
 import { checkRoleMayMutate, isReadOnlyRoute, PowerStoreAuth } from './auth.ts';
