@@ -46,6 +46,10 @@ test('a select naming an unknown attribute is 400 naming it, nested or not, even
 });
 
 test('the attribute lists match what each resource answers with select=*', async () => {
+  // An injected fault raises an alert, so that the alert resource has a row to answer.
+  const fault = await p.a.control('POST', '/faults', { kind: 'link_down' });
+  assert.equal(fault.status, 201);
+  after(() => p.a.control('DELETE', `/faults/${fault.body.id}`));
   for (const [resource, attributes] of Object.entries(ATTRIBUTES)) {
     const r = await p.a.ps('GET', `/${resource}?select=*`);
     assert.equal(r.status, 200, resource);

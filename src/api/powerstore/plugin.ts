@@ -9,6 +9,7 @@ import { errorBody, toPowerStoreError } from './errors.ts';
 import { errorEvent } from '../../observe/error-event.ts';
 import { registerHostRoutes } from './routes/hosts.ts';
 import { registerMetricsRoutes } from './routes/metrics.ts';
+import { registerMonitoringRoutes } from './routes/monitoring.ts';
 import { registerProtectionRoutes } from './routes/protection.ts';
 import { registerSystemRoutes } from './routes/system.ts';
 import { registerVolumeGroupRoutes } from './routes/volume-groups.ts';
@@ -80,6 +81,7 @@ export function powerStorePlugin(services: Services, extensions: PowerStoreExten
     registerHostRoutes(app, api);
     registerProtectionRoutes(app, api);
     registerMetricsRoutes(app, api);
+    registerMonitoringRoutes(app, api);
     for (const e of extensions) e.registerRoutes?.(app, api);
   };
 }
