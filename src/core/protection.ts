@@ -224,7 +224,10 @@ export class ProtectionService {
   deleteReplicationRule(id: string): Promise<void> {
     return this.ctx.lock.run(async () => {
       const rule = this.getReplicationRule(id);
-      this.checkWritable(rule);
+      // A replica stays while its replica policy names it; once that is gone, so may the rule.
+      if (rule.isReplica && this.ctx.meta.list('policy').some((p) => p.replicationRuleIds.includes(id))) {
+        throw new InUseError(`Replication rule ${rule.name} is a replica still used by a replica protection policy.`, 'replication_rule', id);
+      }
       if (this.isReplicationRuleInUse(id)) {
         throw new InUseError(`Replication rule ${rule.name} is in a policy assigned to a storage resource.`, 'replication_rule', id);
       }
@@ -299,7 +302,7 @@ export class ProtectionService {
   deletePolicy(id: string): Promise<void> {
     return this.ctx.lock.run(async () => {
       const policy = this.getPolicy(id);
-      this.checkWritable(policy);
+      // Replicas are read-only but not forever: once replication let go of them, they can be deleted.
       if (this.isPolicyAssigned(id)) throw new InUseError(`Protection policy ${policy.name} is assigned to a storage resource.`, 'policy', id);
       this.ctx.meta.delete('policy', id);
     });

@@ -185,8 +185,8 @@ export class VolumeGroupService {
     });
   }
 
-  addMembers(id: string, volumeIds: string[]): Promise<void> {
-    return this.ctx.lock.run(async () => {
+  async addMembers(id: string, volumeIds: string[]): Promise<void> {
+    await this.ctx.lock.run(async () => {
       const group = this.get(id);
       this.checkMembershipChangeable(group);
       if (volumeIds.length === 0) throw new ValidationError('volume_ids must not be empty.', 'volume_ids');
@@ -195,10 +195,11 @@ export class VolumeGroupService {
         for (const v of volumes) this.ctx.meta.put('volume', { ...v, volumeGroupId: id });
       });
     });
+    await this.protection.afterMembersChanged?.(id);
   }
 
-  removeMembers(id: string, volumeIds: string[]): Promise<void> {
-    return this.ctx.lock.run(async () => {
+  async removeMembers(id: string, volumeIds: string[]): Promise<void> {
+    await this.ctx.lock.run(async () => {
       const group = this.get(id);
       this.checkMembershipChangeable(group);
       if (volumeIds.length === 0) throw new ValidationError('volume_ids must not be empty.', 'volume_ids');
@@ -212,6 +213,7 @@ export class VolumeGroupService {
         for (const v of volumes) this.ctx.meta.put('volume', { ...v, volumeGroupId: null });
       });
     });
+    await this.protection.afterMembersChanged?.(id);
   }
 
   snapshot(id: string, input: { name?: string | null; description?: string | null; expirationTimestampMs?: number | null }): Promise<VolumeGroup> {

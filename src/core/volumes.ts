@@ -70,6 +70,12 @@ export interface ProtectionHooks {
    * writes around it and has the destination snapshot the same instant.
    */
   takeSnapshot?(source: Volume, snapshot: Volume, take: () => Promise<void>): Promise<void>;
+  /**
+   * Runs after a group's members changed, outside the management lock: a replicated group has
+   * its destination follow (new members get destination volumes, removed ones are let go) before
+   * the change is answered.
+   */
+  afterMembersChanged?(groupId: string): Promise<void>;
 }
 
 export class VolumeService {

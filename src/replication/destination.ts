@@ -9,7 +9,7 @@ import type { VolumeService } from '../core/volumes.ts';
 import { learnFromSource, numberedMembers } from './member-copies.ts';
 import { remoteSystemOfCaller } from './remote-systems.ts';
 import type { PeerTransport } from './transport.ts';
-import { RPC, type CreateDestinationParams, type CreateDestinationResult, type CycleBeginParams, type CycleBeginResult, type CycleExtentsParams, type MemberResult, type MemberSpec } from './wire.ts';
+import { RPC, type CreateDestinationParams, type CreateDestinationResult, type CycleBeginParams, type CycleBeginResult, type CycleExtentsParams, type MembersParams, type MemberResult, type MemberSpec } from './wire.ts';
 
 /** A user or scheduled snapshot of the source that this cycle's cut stands for. */
 export interface ReplicatedSnapshot {
@@ -45,6 +45,7 @@ export class DestinationSide {
       await this.commit(params.sessionId as string, params.cycle as number, params.syncedAtMs as number, (params.snapshot as ReplicatedSnapshot | null) ?? null);
       return { result: {} };
     });
+    transport.handle(RPC.members, async ({ params, fromSystemId }) => ({ result: await this.followMembers(params as MembersParams, fromSystemId) }));
     transport.handle(RPC.cycleAbort, async ({ params }) => {
       await this.abort(params.sessionId as string);
       return { result: {} };
@@ -80,7 +81,7 @@ export class DestinationSide {
         role: 'Destination',
         resourceType: p.resourceType,
         localResourceId: groupId ?? created[0]!.id,
-        remoteResourceId: '',
+        remoteResourceId: p.sourceResourceId,
         remoteSystemId: rs.id,
         peerSystemId: fromSystemId,
         replicationRuleId: replicaPolicy?.rule.id ?? null,
@@ -176,6 +177,17 @@ export class DestinationSide {
     }
     this.open.set(session.id, { cycle: p.cycle, stagingIds });
     return { ok: true, destinationBaseCycle: session.baseCycle, members: pairs };
+  }
+
+  /**
+   * The source's group membership changed between cycles: new members get destination volumes
+   * (shipped whole by the next cycle), removed ones leave the group as ordinary volumes.
+   */
+  async followMembers(p: MembersParams, fromSystemId: string): Promise<MemberResult[]> {
+    const session = this.session(p.sessionId);
+    if (session.peerSystemId !== fromSystemId) throw new DomainError('FORBIDDEN', 'The session belongs to another peer.');
+    if (session.role !== 'Destination') throw new StateError(`Replication session ${session.id} is not a destination here.`, 'replication_session', session.id);
+    return this.ctx.lock.run(() => this.reconcileMembers(session, p));
   }
 
   async applyExtents(p: CycleExtentsParams, payload: Buffer | null): Promise<void> {
@@ -283,7 +295,7 @@ export class DestinationSide {
   }
 
   /** Group membership and sizes follow the source: new members get destination volumes. */
-  private async reconcileMembers(session: ReplicationSession, p: CycleBeginParams): Promise<MemberResult[]> {
+  private async reconcileMembers(session: ReplicationSession, p: Pick<CycleBeginParams, 'members'>): Promise<MemberResult[]> {
     const current = this.session(session.id);
     const pairs = [...current.elementPairs];
     const result: { sourceVolumeId: string; remoteVolumeId: string }[] = [];
@@ -300,11 +312,12 @@ export class DestinationSide {
       await this.grow(current, pair.localVolumeId, m.sizeBytes);
       result.push({ sourceVolumeId: m.sourceVolumeId, remoteVolumeId: pair.localVolumeId });
     }
-    // Members removed on the source leave the destination group but stay as destination volumes.
+    // Members removed on the source leave the destination group as ordinary volumes: replication
+    // no longer holds them, so hosts may use them and users may delete them.
     const kept = pairs.filter((e) => p.members.some((m) => m.sourceVolumeId === e.remoteVolumeId));
     for (const gone of pairs.filter((e) => !kept.includes(e))) {
       const v = this.ctx.meta.get('volume', gone.localVolumeId);
-      if (v) this.ctx.meta.put('volume', { ...v, volumeGroupId: null });
+      if (v) this.ctx.meta.put('volume', { ...v, volumeGroupId: null, isReplicationDestination: false });
       if (gone.localBaseSnapshotId) await this.ctx.store.deleteVolume(gone.localBaseSnapshotId).catch(() => undefined);
     }
     const memberCopies = current.resourceType === 'volume_group' ? this.memberCopies(current.memberCopies, kept.map((e) => ({ localVolumeId: e.localVolumeId, spec: p.members.find((m) => m.sourceVolumeId === e.remoteVolumeId)! }))) : undefined;

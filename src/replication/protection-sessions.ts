@@ -17,7 +17,7 @@ import { CONTROL_RPC_TIMEOUT_MS } from './limits.ts';
 import { learnFromDestination, numberedMembers } from './member-copies.ts';
 import type { SessionRuntime } from './session-runtime.ts';
 import type { SynchronousReplication } from './synchronous.ts';
-import { RPC, type CreateDestinationResult } from './wire.ts';
+import { RPC, type CreateDestinationResult, type MemberResult } from './wire.ts';
 
 /** What protection-policy sessions need besides the runtime. */
 export interface ProtectionSessionsDeps {
@@ -75,6 +75,7 @@ export class ProtectionSessions {
         if (s) throw new DomainError('IN_USE', `Volume ${volume.name} is in copy session ${s.number}; delete the session first.`, { kind: 'volume', id: volume.id });
       },
       beforeGrow: (volume, sizeBytes) => this.deps.synchronous.growMirror(volume, sizeBytes),
+      afterMembersChanged: (groupId) => this.afterMembersChanged(groupId),
       takeSnapshot: (source, snapshot, take) => this.deps.synchronous.snapshotMirror(source, snapshot, take),
     };
     this.deps.protection.listeners = {
@@ -119,6 +120,49 @@ export class ProtectionSessions {
     }
   }
 
+  /**
+   * A source group's members changed: between cycles (the session's exclusive chain), the
+   * destination creates volumes for new members and lets removed ones go, and this side's
+   * element pairs follow, so both views agree when the change is answered. With the peer out of
+   * reach the removed members still leave this side's pairs at once; the next cycle's begin
+   * brings the destination along.
+   */
+  private async afterMembersChanged(groupId: string): Promise<void> {
+    const session = this.runtime.list().find((s) => s.localResourceId === groupId && s.role === 'Source');
+    if (!session) return;
+    await this.runtime.exclusive(session.id, async () => {
+      const s = this.ctx.meta.get('replication_session', session.id);
+      if (!s || s.role !== 'Source') return;
+      const members = this.deps.groups.members(groupId);
+      const copies = numberedMembers(s.memberCopies, members.map((m) => m.id), () => this.runtime.allocateNumber());
+      const specs = members.map((m) => ({
+        sourceVolumeId: m.id,
+        remoteVolumeId: s.elementPairs.find((p) => p.localVolumeId === m.id)?.remoteVolumeId ?? null,
+        name: m.name,
+        sizeBytes: m.sizeBytes,
+        number: m.number,
+        copyNumber: copies[m.id]!.number,
+      }));
+      const followed = await this.runtime.call<MemberResult[]>(s, RPC.members, { sessionId: s.id, members: specs }).catch((e: unknown) => {
+        this.runtime.log('peer did not follow a membership change; the next cycle will', { session: s.id, error: String(e) });
+        return null;
+      });
+      const current = this.runtime.get(s.id);
+      const elementPairs = members.flatMap((m) => {
+        const known = current.elementPairs.find((p) => p.localVolumeId === m.id);
+        const remote = followed?.find((r) => r.sourceVolumeId === m.id);
+        if (known) return [known];
+        return remote ? [{ localVolumeId: m.id, remoteVolumeId: remote.remoteVolumeId, localBaseSnapshotId: null }] : [];
+      });
+      const gone = current.elementPairs.filter((p) => !members.some((m) => m.id === p.localVolumeId));
+      this.runtime.patch(s.id, { elementPairs, memberCopies: followed ? learnFromDestination(copies, followed) : copies });
+      for (const p of gone) if (p.localBaseSnapshotId) await this.ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
+      this.deps.synchronous.refreshRoutes();
+    });
+    // New members have no common base yet: the next cycle ships them whole.
+    if (this.runtime.get(session.id).elementPairs.some((p) => p.localBaseSnapshotId === null)) void this.runtime.schedule.runSoon(session.id);
+  }
+
   membersOf(kind: 'volume' | 'volume_group', resourceId: string): Volume[] {
     if (kind === 'volume') return [this.deps.volumes.get(resourceId)];
     return this.deps.groups.members(resourceId);
@@ -140,6 +184,7 @@ export class ProtectionSessions {
       {
         sessionId,
         resourceType: kind,
+        sourceResourceId: resourceId,
         resourceName,
         groupIsWriteOrderConsistent: kind === 'volume_group' ? this.deps.groups.get(resourceId).isWriteOrderConsistent : false,
         members: members.map((m) => ({ sourceVolumeId: m.id, remoteVolumeId: null, name: m.name, sizeBytes: m.sizeBytes, number: m.number, ...(memberCopies ? { copyNumber: memberCopies[m.id]!.number } : {}) })),
@@ -210,14 +255,9 @@ export class ProtectionSessions {
     await this.ctx.lock.run(async () => {
       this.ctx.meta.transaction(() => {
         this.ctx.meta.delete('replication_session', sessionId);
-        if (session.role === 'Destination') this.clearReplicaPolicy(session);
-        // A REC pairs two existing volumes: once it is gone both are ordinary volumes again.
-        if (isRec(session) && session.replicationRuleId === null) {
-          for (const pair of session.elementPairs) {
-            const v = this.ctx.meta.get('volume', pair.localVolumeId);
-            if (v?.isReplicationDestination) this.ctx.meta.put('volume', { ...v, isReplicationDestination: false });
-          }
-        }
+        // Once the session is gone, what it held on this side is an ordinary volume or group again
+        // (PowerStore: a former destination can be deleted or protected at once).
+        if (session.role === 'Destination') this.releaseDestination(session);
       });
     });
     this.deps.synchronous.refreshRoutes();
@@ -226,13 +266,15 @@ export class ProtectionSessions {
     this.runtime.cancelled.delete(sessionId);
   }
 
-  private clearReplicaPolicy(session: ReplicationSession): void {
+  /** Clears the destination flag and the replica policy of the session's resource and members. */
+  private releaseDestination(session: ReplicationSession): void {
     const ids = [session.localResourceId, ...session.elementPairs.map((p) => p.localVolumeId)];
+    const isReplica = (policyId: string | null) => Boolean(policyId && this.ctx.meta.get('policy', policyId)?.isReplica);
     for (const id of ids) {
       const v = this.ctx.meta.get('volume', id);
-      if (v?.protectionPolicyId && this.ctx.meta.get('policy', v.protectionPolicyId)?.isReplica) this.ctx.meta.put('volume', { ...v, protectionPolicyId: null });
+      if (v) this.ctx.meta.put('volume', { ...v, isReplicationDestination: false, protectionPolicyId: isReplica(v.protectionPolicyId) ? null : v.protectionPolicyId });
       const g = this.ctx.meta.get('volume_group', id);
-      if (g?.protectionPolicyId && this.ctx.meta.get('policy', g.protectionPolicyId)?.isReplica) this.ctx.meta.put('volume_group', { ...g, protectionPolicyId: null });
+      if (g) this.ctx.meta.put('volume_group', { ...g, isReplicationDestination: false, protectionPolicyId: isReplica(g.protectionPolicyId) ? null : g.protectionPolicyId });
     }
   }
 }

@@ -8,6 +8,8 @@ export const RPC = {
   cycleExtents: 'repl.cycle.extents',
   cycleCommit: 'repl.cycle.commit',
   cycleAbort: 'repl.cycle.abort',
+  /** The source group's members changed: the destination follows at once, between cycles. */
+  members: 'repl.members',
   becomeSource: 'repl.becomeSource',
   becomeDestination: 'repl.becomeDestination',
   sessionStates: 'repl.sessionStates',
@@ -54,6 +56,8 @@ export interface MemberResult {
 export interface CreateDestinationParams {
   sessionId: string;
   resourceType: 'volume' | 'volume_group';
+  /** The source's volume or group id: the destination's remote_resource_id from the start. */
+  sourceResourceId: string;
   resourceName: string;
   groupIsWriteOrderConsistent: boolean;
   members: MemberSpec[];
@@ -93,6 +97,11 @@ export interface CycleBeginParams {
   sessionId: string;
   cycle: number;
   baseCycle: number;
+  members: MemberSpec[];
+}
+
+export interface MembersParams {
+  sessionId: string;
   members: MemberSpec[];
 }
 

@@ -242,8 +242,8 @@ test('removing the policy deletes the session in a background job and keeps the 
   assert.equal((await p.a.ps('GET', `/replication_session/${sessionId}`)).status, 404);
   assert.equal((await p.b.ps('GET', `/replication_session/${sessionId}`)).status, 404);
   const dest = await p.b.ps('GET', `/volume/${volB}?select=is_replication_destination`);
-  assert.equal(dest.body.is_replication_destination, true, 'the destination stays until a user clears the flag');
-  assert.equal((await p.b.ps('PATCH', `/volume/${volB}`, { is_replication_destination: false })).status, 204);
+  assert.equal(dest.body.is_replication_destination, false, 'the former destination is an ordinary volume');
+  assert.equal((await p.b.ps('PATCH', `/volume/${volB}`, { is_replication_destination: false })).status, 204, 'what Cinder sends next still answers 204');
   assert.equal((await p.b.ps('PATCH', `/volume/${volB}`, { name: 'now-mine' })).status, 204);
 });
 
