@@ -5,6 +5,8 @@ import type { Services } from '../../system.ts';
 import { PowerStoreApi } from './api-context.ts';
 import { PowerStoreAuth } from './auth.ts';
 import { errorBody, toPowerStoreError } from './errors.ts';
+import { registerAbsentResources } from './routes/absent.ts';
+import { registerApplianceConfigRoutes } from './routes/appliance-config.ts';
 import { registerHostRoutes } from './routes/hosts.ts';
 import { registerProtectionRoutes } from './routes/protection.ts';
 import { registerSystemRoutes } from './routes/system.ts';
@@ -65,6 +67,8 @@ export function powerStorePlugin(services: Services, extensions: PowerStoreExten
     registerVolumeGroupRoutes(app, api);
     registerHostRoutes(app, api);
     registerProtectionRoutes(app, api);
+    registerApplianceConfigRoutes(app, api, auth);
+    registerAbsentResources(app, api);
     for (const e of extensions) e.registerRoutes?.(app, api);
   };
 }
