@@ -41,6 +41,7 @@ export const SELECT = {
   volumeGroup:
     'id,name,description,creation_timestamp,is_protectable, protection_policy_id,protection_policy(name,id),migration_session_id,is_write_order_consistent,placement_rule,type,is_replication_destination,protection_data,is_importing,location_history,type_l10n,volumes(name,id)',
   host: 'id,name,description,type,os_type,host_group_id,host_connectivity,os_type_l10n,mapped_hosts(id,logical_unit_number,host_group(id,name),volume(id,name)),type_l10n,host_connectivity_l10n,initiators(id,port_name,port_type,chap_single_username,chap_mutual_username,active_sessions),host_initiators,host_virtual_volume_mappings(id,host_id,host_group_id,virtual_volume_id)',
+  job: 'id,resource_action,resource_type,resource_id,resource_name,description_l10n,state,start_time,phase,end_time,estimated_completion_time,progress_percentage,parent_id,root_id,user,response_body,response_status,step_order,resource_action_l10n,resource_type_l10n,state_l10n,phase_l10n,response_status_l10n',
   hostGroup: 'name,id,description,hosts(id,name,host_virtual_volume_mappings(id,host_id,host_group_id,virtual_volume_id)),host_connectivity,host_connectivity_l10n,mapped_host_groups(id,volume_id,logical_unit_number)',
 } as const;
 
@@ -189,6 +190,15 @@ export const ansibleBlocks: Exchange[] = [
   { name: 'host remove_initiators (port names)', on: 'a', method: 'PATCH', path: '/host/${host}', body: { remove_initiators: ['iqn.1994-05.com.redhat:ans-host1-a'] }, status: 204 },
   { name: 'host rename with description', on: 'a', method: 'PATCH', path: '/host/${host}', body: { name: 'ans_host1_x', description: 'ansible host, renamed' }, status: 204 },
   { name: 'host rename back', on: 'a', method: 'PATCH', path: '/host/${host}', body: { name: 'ans_host1' }, status: 204 },
+  { name: 'host create with detailed_initiators: CHAP username and password', on: 'a', method: 'POST', path: '/host', body: { name: 'ans_host_chap', os_type: 'ESXi', host_connectivity: 'Local_Only', initiators: [{ port_name: 'iqn.1998-01.com.vmware:ans-chap-1', port_type: 'iSCSI', chap_single_username: 'chapuserSingle', chap_single_password: 'chappasswd12345', chap_mutual_username: null, chap_mutual_password: null }] }, status: 201, capture: { chapHost: 'id' } },
+  { name: 'CHAP username reported, password never', on: 'a', method: 'GET', path: at('/host/${chapHost}', { select: SELECT.host }), status: 200, expect: { 'initiators.0.chap_single_username': 'chapuserSingle', 'initiators.0.chap_mutual_username': null, 'host_initiators.0.chap_single_username': 'chapuserSingle', 'initiators.0.chap_single_password': '<absent>' } },
+  { name: 'host again with detailed iSCSI initiators: modify_initiators (was 400 not supported)', on: 'a', method: 'PATCH', path: '/host/${chapHost}', body: { modify_initiators: [{ port_name: 'iqn.1998-01.com.vmware:ans-chap-1', chap_single_username: 'chapuserSingle', chap_single_password: 'chappasswd12345', chap_mutual_username: 'chapuserMutual', chap_mutual_password: 'chappasswd54321' }] }, status: 204 },
+  { name: 'mutual username now reported', on: 'a', method: 'GET', path: at('/host/${chapHost}', { select: SELECT.host }), status: 200, expect: { 'initiators.0.chap_mutual_username': 'chapuserMutual' } },
+  { name: 'host_connectivity change', on: 'a', method: 'PATCH', path: '/host/${chapHost}', body: { host_connectivity: 'Metro_Optimize_Local' }, status: 204 },
+  { name: 'CHAP host absent', on: 'a', method: 'DELETE', path: '/host/${chapHost}', status: 204 },
+  { name: 'remotesystem lookup by address', on: 'a', method: 'GET', path: at('/remote_system', { select: SELECT.remoteSystem, management_address: 'eq.127.0.0.1' }), status: 200, expect: { length: 1 }, capture: { rsNow: '0.id' } },
+  { name: 'remotesystem modify without wait_for_completion: is_async=true → 202 and a job id', on: 'a', method: 'PATCH', path: '/remote_system/${rsNow}?is_async=true', body: { management_address: null, description: 'async change', data_network_latency: null }, status: 202, expect: { id: '<string>' }, capture: { job: 'id' } },
+  { name: 'job module get_job_details (reads state, resource_type, resource_action)', on: 'a', method: 'GET', path: at('/job/${job}', { select: SELECT.job }), status: 200, until: { state: 'COMPLETED' }, expect: { resource_type: 'remote_system', resource_action: 'modify', resource_id: '${rsNow}', progress_percentage: 100, response_status: '204' } },
   { name: 'volume mapping_state mapped: attach with logical_unit_number', on: 'a', method: 'POST', path: '/volume/${v1}/attach', body: { host_id: '${host}', logical_unit_number: 1 }, status: 204 },
   { name: 'mapping read back through the volume (second run: changed false)', on: 'a', method: 'GET', path: at('/host_volume_mapping', { select: SELECT.mapping, volume_id: 'eq.${v1}' }), status: 200, expect: { length: 1, '0.host_id': '${host}', '0.host_group_id': null, '0.logical_unit_number': 1 } },
   { name: 'host details list the mapping', on: 'a', method: 'GET', path: at('/host/${host}', { select: SELECT.host }), status: 200, expect: { 'initiators.length': 1, 'initiators.0.port_name': 'iqn.1994-05.com.redhat:ans-host1-b', 'mapped_hosts.0.volume.id': '${v1}', 'mapped_hosts.0.logical_unit_number': 1 } },
@@ -262,3 +272,62 @@ export const ansibleInfo: Exchange[] = [
   status: 200,
   expect: { length: rows },
 }));
+
+const MiB = 1024 * 1024;
+
+/**
+ * replication-groups.yml: a write-order-consistent group created with the policy and then given
+ * members (the volumegroup module creates first, adds members after), a member joining while
+ * protected, unplanned failover at the destination ({"is_planned": false}), reprotect, failback,
+ * a member leaving, cleanup on both systems.
+ */
+export const ansibleGroupReplication: Exchange[] = [
+  { name: 'remote system by name (replicationrule remote_system: site-b)', on: 'a', method: 'GET', path: at('/remote_system', { select: SELECT.remoteSystem, name: 'eq.${nameB}' }), status: 200, expect: { length: 1 }, capture: { rsNow: '0.id' } },
+  { name: 'replicationrule create without alert_threshold', on: 'a', method: 'POST', path: '/replication_rule', body: { name: 'ans_rr_grp', rpo: 'One_Hour', remote_system_id: '${rsNow}' }, status: 201, capture: { rule: 'id' } },
+  { name: 'snapshotrule create (Four_Hours)', on: 'a', method: 'POST', path: '/snapshot_rule', body: { name: 'ans_sr_grp', desired_retention: 48, interval: 'Four_Hours' }, status: 201, capture: { sr: 'id' } },
+  { name: 'protectionpolicy with both kinds of rule', on: 'a', method: 'POST', path: '/policy', body: { name: 'ans_pp_grp', snapshot_rule_ids: ['${sr}'], replication_rule_ids: ['${rule}'] }, status: 201, capture: { policy: 'id' } },
+  { name: 'volume create with performance_policy medium and app type', on: 'a', method: 'POST', path: '/volume', body: { name: 'ans_dr_m1', size: 256 * MiB, performance_policy_id: 'default_medium', app_type: 'Relational_Databases_Other', app_type_other: 'MaxDB' }, status: 201, capture: { m1: 'id' } },
+  { name: 'the module compares performance_policy_id and app_type on the second run', on: 'a', method: 'GET', path: at('/volume/${m1}', { select: SELECT.volume }), status: 200, expect: { performance_policy_id: 'default_medium', app_type: 'Relational_Databases_Other', app_type_other: 'MaxDB' } },
+  { name: 'member 2', on: 'a', method: 'POST', path: '/volume', body: { name: 'ans_dr_m2', size: 256 * MiB, performance_policy_id: 'default_medium', app_type: 'Relational_Databases_Other', app_type_other: 'MaxDB' }, status: 201, capture: { m2: 'id' } },
+  { name: 'member 3', on: 'a', method: 'POST', path: '/volume', body: { name: 'ans_dr_m3', size: 256 * MiB, performance_policy_id: 'default_medium', app_type: 'Relational_Databases_Other', app_type_other: 'MaxDB' }, status: 201, capture: { m3: 'id' } },
+  { name: 'volumegroup create with the policy and no members yet', on: 'a', method: 'POST', path: '/volume_group', body: { name: 'ans_dr_vg', is_write_order_consistent: true, protection_policy_id: '${policy}' }, status: 201, capture: { vg: 'id' } },
+  { name: 'then add_members to the replicated group', on: 'a', method: 'POST', path: '/volume_group/${vg}/add_members', body: { volume_ids: ['${m1}', '${m2}'], force_internal: false }, status: 204 },
+  { name: 'replicationsession by volume group: local_resource_id', on: 'a', method: 'GET', path: at('/replication_session', { select: 'id', local_resource_id: 'eq.${vg}' }), status: 200, expect: { length: 1 }, capture: { session: '0.id' } },
+  { name: 'group session OK with both members paired', on: 'a', method: 'GET', path: at('/replication_session/${session}', { select: SELECT.session }), status: 200, until: { state: 'OK' }, expect: { resource_type: 'volume_group', 'storage_element_pairs.length': 2 }, capture: { vgB: 'remote_resource_id' } },
+  { name: 'a third member while protected', on: 'a', method: 'POST', path: '/volume_group/${vg}/add_members', body: { volume_ids: ['${m3}'], force_internal: false }, status: 204 },
+  { name: 'paired at once', on: 'a', method: 'GET', path: at('/replication_session/${session}', { select: SELECT.session }), status: 200, expect: { 'storage_element_pairs.length': 3 } },
+  { name: 'pause', on: 'a', method: 'POST', path: '/replication_session/${session}/pause', status: 204 },
+  { name: 'resume', on: 'a', method: 'POST', path: '/replication_session/${session}/resume', status: 204 },
+  { name: 'sync', on: 'a', method: 'POST', path: '/replication_session/${session}/sync', status: 204 },
+  { name: 'OK', on: 'a', method: 'GET', path: at('/replication_session/${session}', { select: SELECT.session }), status: 200, until: { state: 'OK' } },
+  { name: 'session_state failed_over at the destination: unplanned failover', on: 'b', method: 'POST', path: '/replication_session/${session}/failover', body: { is_planned: false }, status: 204 },
+  { name: 'site-b is the source, Failed_Over (second run: changed false)', on: 'b', method: 'GET', path: at('/replication_session/${session}', { select: SELECT.session }), status: 200, expect: { role: 'Source', state: 'Failed_Over' } },
+  { name: 'the group on site-b is writable', on: 'b', method: 'GET', path: at('/volume_group/${vgB}', { select: SELECT.volumeGroup }), status: 200, expect: { is_replication_destination: false, 'volumes.length': 3 } },
+  { name: 'reprotect from site-b', on: 'b', method: 'POST', path: '/replication_session/${session}/reprotect', status: 204 },
+  { name: 'sync from site-b', on: 'b', method: 'POST', path: '/replication_session/${session}/sync', status: 204 },
+  { name: 'OK on site-b', on: 'b', method: 'GET', path: at('/replication_session/${session}', { select: SELECT.session }), status: 200, until: { state: 'OK' }, expect: { role: 'Source' } },
+  { name: 'failback: planned failover from site-b (no body)', on: 'b', method: 'POST', path: '/replication_session/${session}/failover', status: 204 },
+  { name: 'reprotect on site-a', on: 'a', method: 'POST', path: '/replication_session/${session}/reprotect', status: 204 },
+  { name: 'sync on site-a', on: 'a', method: 'POST', path: '/replication_session/${session}/sync', status: 204 },
+  { name: 'back to normal with three pairs', on: 'a', method: 'GET', path: at('/replication_session/${session}', { select: SELECT.session }), status: 200, until: { state: 'OK' }, expect: { role: 'Source', 'storage_element_pairs.length': 3 } },
+  { name: 'volume by name on site-b (the removed member later)', on: 'b', method: 'GET', path: at('/volume', { select: SELECT.volume, name: 'eq.ans_dr_m3' }), status: 200, expect: { length: 1 }, capture: { m3B: '0.id' } },
+  { name: 'remove a member while protected', on: 'a', method: 'POST', path: '/volume_group/${vg}/remove_members', body: { volume_ids: ['${m3}'], force_internal: false }, status: 204 },
+  { name: 'removed member deletable on site-a', on: 'a', method: 'DELETE', path: '/volume/${m3}', status: 204 },
+  { name: 'and on site-b', on: 'b', method: 'DELETE', path: '/volume/${m3B}', status: 204 },
+  { name: 'unassign the group policy', on: 'a', method: 'PATCH', path: '/volume_group/${vg}', body: { protection_policy_id: '' }, status: 204 },
+  { name: 'group absent on site-a', on: 'a', method: 'DELETE', path: '/volume_group/${vg}', status: 204 },
+  { name: 'group absent on site-b', on: 'b', method: 'DELETE', path: '/volume_group/${vgB}', status: 204 },
+  { name: 'members on site-b by name', on: 'b', method: 'GET', path: at('/volume', { select: 'id,name' }), status: 200, expect: { length: 2 }, capture: { b1: '0.id', b2: '1.id' } },
+  { name: 'member absent on site-b', on: 'b', method: 'DELETE', path: '/volume/${b1}', status: 204 },
+  { name: 'member absent on site-b (2)', on: 'b', method: 'DELETE', path: '/volume/${b2}', status: 204 },
+  { name: 'member absent on site-a', on: 'a', method: 'DELETE', path: '/volume/${m1}', status: 204 },
+  { name: 'member absent on site-a (2)', on: 'a', method: 'DELETE', path: '/volume/${m2}', status: 204 },
+  { name: 'protectionpolicy replicationrule "": remove_replication_rule_ids', on: 'a', method: 'PATCH', path: '/policy/${policy}', body: { remove_replication_rule_ids: ['${rule}'] }, status: 204 },
+  { name: 'policy absent', on: 'a', method: 'DELETE', path: '/policy/${policy}', status: 204 },
+  { name: 'replica policy on site-b', on: 'b', method: 'GET', path: at('/policy', { type: 'eq.Protection', select: 'id,name', name: 'eq.ans_pp_grp' }), status: 200, expect: { length: 1 }, capture: { policyB: '0.id' } },
+  { name: 'replica policy absent', on: 'b', method: 'DELETE', path: '/policy/${policyB}', status: 204 },
+  { name: 'rule absent', on: 'a', method: 'DELETE', path: '/replication_rule/${rule}', status: 204 },
+  { name: 'replica rule on site-b', on: 'b', method: 'GET', path: at('/replication_rule', { select: 'id,name', name: 'eq.ans_rr_grp' }), status: 200, expect: { length: 1 }, capture: { ruleB: '0.id' } },
+  { name: 'replica rule absent', on: 'b', method: 'DELETE', path: '/replication_rule/${ruleB}', status: 204 },
+  { name: 'snapshot rule absent (module default delete_snaps false)', on: 'a', method: 'DELETE', path: '/snapshot_rule/${sr}', body: { delete_snaps: false }, status: 204 },
+];
