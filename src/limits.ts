@@ -30,6 +30,24 @@ export const JOB_RETENTION_MS = 30 * 60 * 1000;
 export const JOBS_KEPT_MAX = 512;
 /** Request bodies larger than this are refused before parsing. */
 export const HTTP_BODY_BYTES_MAX = 1024 * 1024;
+/**
+ * Resource metadata (host and volume `metadata`, PowerStore 3.0+): the CSI driver sets one to
+ * three keys (k8s_node_name; k8s_pvol_name, k8s_claim_name, k8s_claim_namespace). Bounds keep a
+ * record small.
+ */
+export const METADATA_ENTRIES_MAX = 32;
+export const METADATA_KEY_CHARS_MAX = 128;
+export const METADATA_VALUE_CHARS_MAX = 256;
+/** Host I/O statistics close a sample every 20 s, PowerStore's Twenty_Sec metrics interval. */
+export const IO_SAMPLE_INTERVAL_MS = 20 * 1000;
+/** Samples kept per volume: 180 × 20 s = one hour, enough for Five_Mins and One_Hour roll-ups. */
+export const IO_SAMPLES_KEPT = 180;
+/**
+ * PowerStore volume compute_differences: at most 32K chunks per call, so the bitmap is at most
+ * 4 KiB (gopowerstore VolumeComputeDifferences.Length).
+ */
+export const DIFFERENCES_CHUNKS_MAX = 32 * 1024;
+export const DIFFERENCES_BITMAP_BYTES_MAX = DIFFERENCES_CHUNKS_MAX / 8;
 /** Snapshot rule retention in hours (snapshot_rule_create.desired_retention). */
 export const SNAPSHOT_RETENTION_HOURS_MAX = 613200;
 
@@ -40,4 +58,6 @@ assertLimit(VOLUME_BYTES_ALIGN % BLOCK_BYTES === 0, 'volume alignment must be wh
 assertLimit(SEGMENT_BYTES_MAX % BLOCK_BYTES === 0, 'segments hold whole blocks');
 assertLimit(NBD_REQUEST_BYTES_MAX < SEGMENT_BYTES_MAX, 'one NBD write must fit in one segment');
 assertLimit(NBD_REQUEST_BYTES_MAX % BLOCK_BYTES === 0, 'NBD maximum payload is whole blocks');
+assertLimit((IO_SAMPLES_KEPT * IO_SAMPLE_INTERVAL_MS) % (5 * 60 * 1000) === 0, 'the I/O history holds whole five-minute buckets');
+assertLimit(DIFFERENCES_BITMAP_BYTES_MAX === 4096, 'a compute_differences bitmap is at most 4 KiB');
 assertLimit(POWERSTORE_PAGE_DEFAULT <= POWERSTORE_PAGE_MAX, 'default page within the maximum');

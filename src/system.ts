@@ -31,6 +31,8 @@ import { fingerprintOf } from './peer/trust.ts';
 import { MetaTrustStore } from './replication/meta-trust-store.ts';
 import { installFingerprint, RemoteSystemService } from './replication/remote-systems.ts';
 import { MirroredIo } from './replication/mirrored-io.ts';
+import { CountingIo, IoStats } from './core/io-stats.ts';
+import { CopyStats } from './replication/copy-stats.ts';
 import { installRecCreateOnSource } from './replication/rec-create-forward.ts';
 import { ReplicationService } from './replication/service.ts';
 import type { PeerTransport } from './replication/transport.ts';
@@ -80,6 +82,10 @@ export interface Services {
   nbd: NbdServer;
   /** Host I/O as NBD uses it: the BlockStore with synchronous replication wrapped around it. */
   io: MirroredIo;
+  /** Host I/O counted per volume (NBD), for the performance metrics. */
+  ioStats: IoStats;
+  /** Data shipped and still to ship per source session, for the copy metrics. */
+  copyStats: CopyStats;
   remotes: RemoteSystemService;
   replication: ReplicationService;
   peer: PeerEndpoint;
@@ -141,9 +147,16 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
   reconcileEngine(meta.list('volume'), replication.internalVolumeIds(), store, log);
 
   const hostIo = new WriteFaults(io);
-  nbd = new NbdServer({ io: hostIo, exports: volumeExports(meta, replication), host: config.host, port: config.nbdPort });
+  const ioStats = new IoStats(clock);
+  const countedIo = new CountingIo(hostIo, ioStats, () => Number(process.hrtime.bigint() / 1000n));
+  nbd = new NbdServer({ io: countedIo, exports: volumeExports(meta, replication), host: config.host, port: config.nbdPort });
   const nbdAddress = await nbd.listen();
-  const services: Services = { ctx, volumes, groups, hosts, protection, scheduler, jobs, users, nbd, io, remotes, replication, peer, heartbeat };
+  const copyStats = new CopyStats(clock, {
+    sourceSessions: () => meta.listShared('replication_session').filter((s) => s.role === 'Source'),
+    shippedBytes: (id) => replication.shippedBytes(id),
+    remainingBytes: (s) => replication.uncopiedBytes(s.id) ?? replication.trackedBytes(s),
+  });
+  const services: Services = { ctx, volumes, groups, hosts, protection, scheduler, jobs, users, nbd, io, ioStats, copyStats, remotes, replication, peer, heartbeat };
   const http = await buildHttpServer({
     services,
     tls,
@@ -161,11 +174,15 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
   httpsPort = (http.server.address() as { port: number }).port;
   scheduler.start();
   heartbeat.start();
+  ioStats.start();
+  copyStats.start();
 
   let closing: Promise<void> | null = null;
   const close = () =>
     (closing ??= (async () => {
       heartbeat.stop();
+      ioStats.stop();
+      copyStats.stop();
       await scheduler.stop();
       await http.close();
       await nbd.close();

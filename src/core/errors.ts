@@ -80,8 +80,16 @@ export class InvalidEnumError extends DomainError {
 }
 
 export class NameInUseError extends DomainError {
-  constructor(kind: ResourceKind, name: string) {
-    super('NAME_IN_USE', `A ${kind} with name ${name} already exists.`, { kind, arguments: [name] });
+  /**
+   * @param label what was being named, when it is a kind of `kind` the dialects answer differently
+   * (a snapshot is a volume, but PowerStore refuses a snapshot's taken name with 400, a volume's with 422).
+   */
+  constructor(
+    kind: ResourceKind,
+    name: string,
+    readonly label: string = kind,
+  ) {
+    super('NAME_IN_USE', `A ${label} with name ${name} already exists.`, { kind, arguments: [name] });
     this.name = 'NameInUseError';
   }
 }
@@ -90,6 +98,22 @@ export class StateError extends DomainError {
   constructor(message: string, kind?: ResourceKind, id?: string) {
     super('STATE_INVALID', message, { kind, id });
     this.name = 'StateError';
+  }
+}
+
+/**
+ * A detach of a volume that is not mapped to the host. `addressed` is the object the request named
+ * (PowerStore has both POST /volume/{id}/detach and POST /host/{id}/detach, refused differently).
+ */
+export class NotMappedError extends StateError {
+  constructor(
+    readonly volumeName: string,
+    readonly hostName: string,
+    readonly addressed: 'volume' | 'host',
+    volumeId: string,
+  ) {
+    super(`Volume ${volumeName} is not mapped to host ${hostName}.`, 'host_volume_mapping', volumeId);
+    this.name = 'NotMappedError';
   }
 }
 

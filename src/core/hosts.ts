@@ -2,7 +2,7 @@
 import type { CoreContext } from './context.ts';
 import { InUseError, NameInUseError, NotFoundError, ValidationError } from './errors.ts';
 import type { Host, HostInitiator } from './model.ts';
-import { checkEnum, checkName } from './validate.ts';
+import { checkEnum, checkMetadata, checkName } from './validate.ts';
 
 export const OS_TYPES = ['Windows', 'Linux', 'ESXi', 'AIX', 'HP-UX', 'Solaris', 'AHV'] as const;
 export const PORT_TYPES = ['iSCSI', 'FC', 'NVMe', 'NVMe_vVol'] as const;
@@ -41,6 +41,7 @@ export interface HostInput {
   initiators: HostInitiator[];
   description?: string | null;
   hostConnectivity?: string;
+  metadata?: Record<string, string> | null;
 }
 
 export class HostService {
@@ -62,6 +63,7 @@ export class HostService {
         osType: checkEnum('os_type', input.osType, OS_TYPES),
         initiators: this.checkInitiators(input.initiators, null),
         hostConnectivity: checkEnum('host_connectivity', input.hostConnectivity ?? 'Local_Only', HOST_CONNECTIVITY),
+        metadata: input.metadata == null ? null : checkMetadata('metadata', input.metadata),
       };
       this.ctx.meta.put('host', host);
       return host;

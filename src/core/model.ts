@@ -31,6 +31,8 @@ export interface Volume {
   nodeAffinity: string;
   sectorSizeBytes: number;
   tenant: string | null;
+  /** Key-value labels a client attaches (the CSI driver sets k8s_pvol_name, k8s_claim_*); absent on older records. */
+  metadata?: Record<string, string> | null;
 }
 
 export interface VolumeGroup {
@@ -70,6 +72,8 @@ export interface Host {
   osType: string;
   initiators: HostInitiator[];
   hostConnectivity: string;
+  /** Key-value labels a client attaches (the CSI driver sets k8s_node_name); absent on older records. */
+  metadata?: Record<string, string> | null;
 }
 
 export interface HostVolumeMapping {

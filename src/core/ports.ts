@@ -9,6 +9,12 @@ export interface Extent {
   kind: 'data' | 'zero';
 }
 
+/** A byte range of a volume's address space, any alignment. */
+export interface ByteRange {
+  offsetBytes: number;
+  lengthBytes: number;
+}
+
 /**
  * The data engine: thin, redirect-on-write volumes addressed by the caller's ids (core UUIDs).
  * Snapshots and clones are engine volumes too; read-only is enforced above the engine.
@@ -41,9 +47,10 @@ export interface BlockStore {
   blockStatus(id: string, offsetBytes: number, lengthBytes: number): Extent[];
   /**
    * Extents where `targetId` differs from `baseId` (null: from an empty volume), in offset order,
-   * adjacent extents of one kind coalesced. Cost is proportional to the pages that differ.
+   * adjacent extents of one kind coalesced. Cost is proportional to the pages that differ. With a
+   * range (inside the target), only that part is compared and the extents are clipped to it.
    */
-  diff(baseId: string | null, targetId: string): Extent[];
+  diff(baseId: string | null, targetId: string, range?: ByteRange): Extent[];
   /** Bytes of mapped data in a volume (PowerStore logical_used). */
   mappedBytes(id: string): number;
 
@@ -52,6 +59,8 @@ export interface BlockStore {
   /** Writes a checkpoint so that recovery replays little. */
   checkpoint(): Promise<void>;
   stats(): { segmentBytes: number; liveBytes: number; volumes: number };
+  /** Bytes the engine can still grow into: free space of the file system holding its segments. */
+  freeBytes(): number;
   close(): Promise<void>;
 }
 

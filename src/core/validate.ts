@@ -1,5 +1,5 @@
 // Value checks shared by services. Each throws a ValidationError naming the field and the value.
-import { VOLUME_BYTES_ALIGN, VOLUME_BYTES_MAX, VOLUME_BYTES_MIN } from '../limits.ts';
+import { METADATA_ENTRIES_MAX, METADATA_KEY_CHARS_MAX, METADATA_VALUE_CHARS_MAX, VOLUME_BYTES_ALIGN, VOLUME_BYTES_MAX, VOLUME_BYTES_MIN } from '../limits.ts';
 import { InvalidEnumError, ValidationError } from './errors.ts';
 
 const PRINTABLE = /^[\x20-\x7e]+$/;
@@ -59,4 +59,19 @@ export function checkTimestamp(field: string, value: unknown): number | null {
   const ms = typeof value === 'string' ? Date.parse(value) : Number.NaN;
   if (!Number.isFinite(ms)) throw new ValidationError(`${field} must be an ISO 8601 date-time, got ${JSON.stringify(value)}.`, field);
   return ms;
+}
+
+/** Resource metadata: a flat object of string values with bounded keys, values and entry count. */
+export function checkMetadata(field: string, value: unknown): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ValidationError(`${field} must be an object of string values.`, field);
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length > METADATA_ENTRIES_MAX) throw new ValidationError(`${field} has ${entries.length} entries; at most ${METADATA_ENTRIES_MAX} are allowed.`, field);
+  const out: Record<string, string> = {};
+  for (const [key, v] of entries) {
+    checkName(`${field} key`, key, METADATA_KEY_CHARS_MAX);
+    if (typeof v !== 'string') throw new ValidationError(`${field} value of "${key}" must be a string, got ${JSON.stringify(v)}.`, field);
+    if (v.length > METADATA_VALUE_CHARS_MAX) throw new ValidationError(`${field} value of "${key}" is longer than ${METADATA_VALUE_CHARS_MAX} characters.`, field);
+    out[key] = v;
+  }
+  return out;
 }

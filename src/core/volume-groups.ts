@@ -25,6 +25,13 @@ export interface ModifyGroupInput {
   force?: boolean;
 }
 
+/** The backup snapshot set a refresh or restore takes first (PowerStore backup_snap_profile). */
+export interface GroupSnapshotInput {
+  name?: string | null;
+  description?: string | null;
+  expirationTimestampMs?: number | null;
+}
+
 export class VolumeGroupService {
   constructor(
     private readonly ctx: CoreContext,
@@ -177,6 +184,7 @@ export class VolumeGroupService {
           else this.ctx.meta.put('volume', { ...m, volumeGroupId: null });
         }
         for (const s of snapshotsOfRemoved) this.ctx.meta.delete('volume', s.id);
+        this.volumes.dropEmptySnapshotSets(snapshotsOfRemoved);
       });
       for (const v of [...removed, ...snapshotsOfRemoved]) {
         this.ctx.listeners.volumeExportChanged({ ...v, name: '' }, v.name);
@@ -272,6 +280,46 @@ export class VolumeGroupService {
       for (const s of snaps) this.ctx.meta.put('volume', s);
     });
     return set;
+  }
+
+  /** Replaces every member's contents with its snapshot in a snapshot set of this group; returns the backup set's id. */
+  restore(id: string, fromSnapSetId: string, createBackupSnap: boolean, backupProfile: GroupSnapshotInput = {}): Promise<string | null> {
+    return this.ctx.lock.run(async () => {
+      const group = this.get(id);
+      const from = this.get(fromSnapSetId);
+      if (from.type !== 'Snapshot' || from.sourceId !== id) throw new StateError(`${from.name} is not a snapshot set of volume group ${group.name}.`, 'volume_group', id);
+      // A snapshot set member's source is the group member it was taken of.
+      return this.replaceMembers(group, from, (m, sources) => sources.find((s) => s.sourceId === m.id), createBackupSnap, backupProfile);
+    });
+  }
+
+  /** Replaces every member's contents with its counterpart in another group of the same family (clone, source or snapshot set); returns the backup set's id. */
+  refresh(id: string, fromGroupId: string, createBackupSnap: boolean, backupProfile: GroupSnapshotInput = {}): Promise<string | null> {
+    return this.ctx.lock.run(async () => {
+      const group = this.get(id);
+      const from = this.get(fromGroupId);
+      if (from.id === group.id || from.familyId !== group.familyId) throw new StateError(`${from.name} is not another member of the family of volume group ${group.name}.`, 'volume_group', id);
+      // Clones and snapshots keep their source volume's family: counterparts share a family id.
+      return this.replaceMembers(group, from, (m, sources) => sources.find((s) => s.familyId === m.familyId), createBackupSnap, backupProfile);
+    });
+  }
+
+  /** The caller holds the lock. Every member must have its counterpart; nothing changes otherwise. */
+  private async replaceMembers(group: VolumeGroup, from: VolumeGroup, counterpart: (member: Volume, sources: Volume[]) => Volume | undefined, createBackupSnap: boolean, backupProfile: GroupSnapshotInput): Promise<string | null> {
+    if (group.type === 'Snapshot') throw new StateError(`Snapshot set ${group.name} cannot be refreshed or restored.`, 'volume_group', group.id);
+    if (group.isReplicationDestination) throw new ReadOnlyError(`Volume group ${group.name} is a replication destination and cannot be refreshed or restored.`, 'volume_group', group.id);
+    const sources = this.members(from.id);
+    const pairs = this.members(group.id).map((m) => {
+      const source = counterpart(m, sources);
+      if (!source) throw new StateError(`Member ${m.name} of volume group ${group.name} has no counterpart in ${from.name}; the membership changed since it was taken.`, 'volume_group', group.id);
+      return { member: m, source };
+    });
+    const backup = createBackupSnap ? await this.snapshotLocked(group.id, { ...backupProfile, creatorType: 'User' }) : null;
+    for (const { member, source } of pairs) {
+      await this.ctx.store.restoreVolume(member.id, source.id);
+      if (source.sizeBytes !== member.sizeBytes) this.ctx.meta.put('volume', { ...member, sizeBytes: this.ctx.store.sizeBytes(member.id) });
+    }
+    return backup?.id ?? null;
   }
 
   clone(id: string, input: { name: string; description?: string | null; protectionPolicyId?: string | null }): Promise<VolumeGroup> {

@@ -2,9 +2,9 @@
 // before it changes anything, then does its engine work, then commits metadata in one transaction;
 // engine work is undone if the commit fails, so a refused or failed operation leaves no trace.
 import type { CoreContext } from './context.ts';
-import { InUseError, NameInUseError, NotFoundError, ReadOnlyError, StateError, ValidationError } from './errors.ts';
+import { InUseError, NameInUseError, NotFoundError, NotMappedError, ReadOnlyError, StateError, ValidationError } from './errors.ts';
 import type { CreatorType, HostVolumeMapping, Volume } from './model.ts';
-import { checkInteger, checkName, checkVolumeSize } from './validate.ts';
+import { checkInteger, checkMetadata, checkName, checkVolumeSize } from './validate.ts';
 
 /** Tenant names are as long as user names may be (security/users.ts). */
 const TENANT_CHARS_MAX = 64;
@@ -21,6 +21,7 @@ export interface CreateVolumeInput {
   appType?: string | null;
   appTypeOther?: string | null;
   sectorSizeBytes?: number | null;
+  metadata?: Record<string, string> | null;
 }
 
 export interface ModifyVolumeInput {
@@ -35,6 +36,8 @@ export interface ModifyVolumeInput {
   appTypeOther?: string | null;
   nodeAffinity?: string;
   force?: boolean;
+  /** Replaces the volume's metadata; null clears it. */
+  metadata?: Record<string, string> | null;
 }
 
 export interface SnapshotInput {
@@ -98,14 +101,25 @@ export class VolumeService {
     return this.ctx.meta.listShared('volume').find((v) => v.name === name);
   }
 
-  create(input: CreateVolumeInput): Promise<Volume> {
+  async create(input: CreateVolumeInput): Promise<Volume> {
+    const volume = await this.createLocked(input);
+    // Created straight into a group (the CSI driver's CreateVolume with volume_group_id): a
+    // replicated group's destination follows before the create is answered, as for add_members,
+    // so the session's storage_element_pairs name the new member at once (CreateRemoteVolume).
+    if (volume.volumeGroupId) await this.protection.afterMembersChanged?.(volume.volumeGroupId);
+    return volume;
+  }
+
+  private createLocked(input: CreateVolumeInput): Promise<Volume> {
     return this.ctx.lock.run(async () => {
       const name = this.checkNewName(input.name);
       const sizeBytes = checkVolumeSize('size', input.sizeBytes);
       if (input.volumeGroupId) this.checkGroupAcceptsMembers(input.volumeGroupId);
       if (input.protectionPolicyId) this.protection.checkPolicyAssignable(input.protectionPolicyId, { kind: 'volume', id: null });
       const lun = this.checkHostAttach(input.hostId ?? null, input.logicalUnitNumber ?? null);
+      const metadata = input.metadata == null ? null : checkMetadata('metadata', input.metadata);
       const volume = this.newVolume({
+        metadata,
         name,
         sizeBytes,
         type: 'Primary',
@@ -148,6 +162,7 @@ export class VolumeService {
       }
       if (input.name !== undefined && input.name !== volume.name) next.name = this.checkNewName(input.name);
       if (input.description !== undefined) next.description = input.description;
+      if (input.metadata !== undefined) next.metadata = input.metadata === null ? null : checkMetadata('metadata', input.metadata);
       if (input.sizeBytes !== undefined && input.sizeBytes !== volume.sizeBytes) {
         checkVolumeSize('size', input.sizeBytes);
         if (volume.type === 'Snapshot') throw new StateError(`Snapshot ${volume.name} cannot be resized.`, 'volume', id);
@@ -222,12 +237,25 @@ export class VolumeService {
       // behind by a crash right here is an orphan that start-up reconciliation deletes.
       this.ctx.meta.transaction(() => {
         for (const v of [...snapshots, volume]) this.ctx.meta.delete('volume', v.id);
+        this.dropEmptySnapshotSets(snapshots);
       });
       for (const v of [...snapshots, volume]) {
         this.ctx.listeners.volumeExportChanged({ ...v, name: '' }, v.name);
         await this.ctx.store.deleteVolume(v.id);
       }
     });
+  }
+
+  /**
+   * A snapshot set whose last member snapshot went with its volume is gone too: an empty set
+   * restores nothing. Called inside the deleting transaction.
+   */
+  dropEmptySnapshotSets(deleted: readonly Volume[]): void {
+    const setIds = new Set(deleted.filter((v) => v.type === 'Snapshot' && v.volumeGroupId).map((v) => v.volumeGroupId!));
+    for (const setId of setIds) {
+      const set = this.ctx.meta.get('volume_group', setId);
+      if (set?.type === 'Snapshot' && !this.ctx.meta.list('volume').some((v) => v.volumeGroupId === setId)) this.ctx.meta.delete('volume_group', setId);
+    }
   }
 
   /**
@@ -256,7 +284,7 @@ export class VolumeService {
       throw new ReadOnlyError(`Volume ${source.name} is a replication destination; snapshots are taken by replication.`, 'volume', id);
     }
     const nowMs = this.ctx.clock.nowMs();
-    const name = this.checkNewName(input.name ?? `${source.name}.snapshot.${new Date(nowMs).toISOString()}`);
+    const name = this.checkNewName(input.name ?? `${source.name}.snapshot.${new Date(nowMs).toISOString()}`, 'snapshot');
     const snap = this.newVolume({
       name,
       sizeBytes: source.sizeBytes,
@@ -349,12 +377,14 @@ export class VolumeService {
     });
   }
 
-  detach(id: string, hostId: string): Promise<void> {
+  /** @param addressed the object the request named, for the dialect's refusal of an unmapped pair. */
+  detach(id: string, hostId: string, addressed: 'volume' | 'host' = 'volume'): Promise<void> {
     return this.ctx.lock.run(async () => {
       const volume = this.get(id);
-      if (!this.ctx.meta.get('host', hostId)) throw new NotFoundError('host', hostId);
+      const host = this.ctx.meta.get('host', hostId);
+      if (!host) throw new NotFoundError('host', hostId);
       const mapping = this.mappingsOf(id).find((m) => m.hostId === hostId);
-      if (!mapping) throw new StateError(`Volume ${volume.name} is not mapped to host ${hostId}.`, 'host_volume_mapping', id);
+      if (!mapping) throw new NotMappedError(volume.name, host.name, addressed, id);
       this.ctx.meta.delete('host_volume_mapping', mapping.id);
     });
   }
@@ -392,9 +422,10 @@ export class VolumeService {
     };
   }
 
-  checkNewName(name: unknown): string {
+  /** Volumes, snapshots and clones share one namespace; `label` names what the caller creates. */
+  checkNewName(name: unknown, label: 'volume' | 'snapshot' = 'volume'): string {
     const checked = checkName('name', name);
-    if (this.findByName(checked)) throw new NameInUseError('volume', checked);
+    if (this.findByName(checked)) throw new NameInUseError('volume', checked, label);
     return checked;
   }
 

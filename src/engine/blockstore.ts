@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { BLOCK_BYTES, NBD_REQUEST_BYTES_MAX, SEGMENT_BYTES_MAX } from '../limits.ts';
 import { NameInUseError, StateError, invariant } from '../core/errors.ts';
 import { systemClock, type Clock, type TimerHandle } from '../core/clock.ts';
-import type { BlockStore, Extent } from '../core/ports.ts';
+import type { BlockStore, ByteRange, Extent } from '../core/ports.ts';
 import { applyRecord } from './apply.ts';
 import { BlockLocks } from './block-locks.ts';
 import { CheckpointStore } from './checkpoint-store.ts';
@@ -254,9 +254,11 @@ export class Engine implements BlockStore {
     return blockStatusExtents(volume, offsetBytes, lengthBytes);
   }
 
-  diff(baseId: string | null, targetId: string): Extent[] {
+  diff(baseId: string | null, targetId: string, range?: ByteRange): Extent[] {
     const base = baseId === null ? null : requireVolume(this.table, baseId);
-    return diffExtents(base, requireVolume(this.table, targetId), this.diffCounters);
+    const target = requireVolume(this.table, targetId);
+    if (range !== undefined) checkRange(target, range.offsetBytes, range.lengthBytes);
+    return diffExtents(base, target, this.diffCounters, range);
   }
 
   mappedBytes(id: string): number {
@@ -310,6 +312,12 @@ export class Engine implements BlockStore {
       liveBytes: liveBlocks * BLOCK_BYTES,
       volumes: this.table.byId.size,
     };
+  }
+
+  /** Free space available to this process on the file system of the segment directory. */
+  freeBytes(): number {
+    const fsStats = fs.statfsSync(this.files.dir);
+    return fsStats.bavail * fsStats.bsize;
   }
 
   /** True while a GC run (manual or automatic) is copying or deleting. */

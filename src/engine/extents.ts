@@ -4,7 +4,7 @@
 // what makes diff cost proportional to the pages that changed.
 
 import { BLOCK_BYTES, MAP_PAGE_BLOCKS } from '../limits.ts';
-import type { Extent } from '../core/ports.ts';
+import type { ByteRange, Extent } from '../core/ports.ts';
 import type { MapPage, VolumeMap } from './map.ts';
 
 /** Collects extents in block units, merging a new run into the previous one of the same kind. */
@@ -78,30 +78,54 @@ export interface DiffCounters {
 /**
  * Where target differs from base, up to target's size: 'data' where target is mapped to another
  * location than base, 'zero' where target is unmapped and base was mapped. Past base's end, base
- * counts as unmapped. A null base is an empty volume.
+ * counts as unmapped. A null base is an empty volume. With a range, only the page slots that
+ * overlap it are visited and the extents are clipped to it, so the cost is that of the pages in
+ * the range that differ, whatever the volume's size.
  */
-export function diffExtents(base: VolumeMap | null, target: VolumeMap, counters?: DiffCounters): Extent[] {
+export function diffExtents(base: VolumeMap | null, target: VolumeMap, counters?: DiffCounters, range?: ByteRange): Extent[] {
   const builder = new ExtentBuilder();
   const targetSizeBlocks = target.sizeBlocks;
   const baseSizeBlocks = base === null ? 0 : base.sizeBlocks;
-  for (let pageIndex = 0; pageIndex < target.pages.length; pageIndex++) {
+  const startBytes = range === undefined ? 0 : range.offsetBytes;
+  const endBytes = range === undefined ? target.sizeBytes : Math.min(target.sizeBytes, range.offsetBytes + range.lengthBytes);
+  if (endBytes <= startBytes) return [];
+  const rangeFirstBlock = Math.floor(startBytes / BLOCK_BYTES);
+  const rangeEndBlock = Math.min(targetSizeBlocks, Math.ceil(endBytes / BLOCK_BYTES));
+  const firstPage = Math.floor(rangeFirstBlock / MAP_PAGE_BLOCKS);
+  const endPage = Math.ceil(rangeEndBlock / MAP_PAGE_BLOCKS);
+  for (let pageIndex = firstPage; pageIndex < endPage; pageIndex++) {
     const targetPage = target.pages[pageIndex];
     const basePage = base !== null && pageIndex < base.pages.length ? base.pages[pageIndex] : null;
-    const firstBlock = pageIndex * MAP_PAGE_BLOCKS;
-    const endBlock = Math.min(targetSizeBlocks, firstBlock + MAP_PAGE_BLOCKS);
+    const pageFirstBlock = pageIndex * MAP_PAGE_BLOCKS;
+    const pageEndBlock = Math.min(targetSizeBlocks, pageFirstBlock + MAP_PAGE_BLOCKS);
     // Same page object: identical entries. Both checks below are O(1).
-    if (targetPage === basePage && endBlock <= baseSizeBlocks) continue;
+    if (targetPage === basePage && pageEndBlock <= baseSizeBlocks) continue;
     if (targetPage === null && basePage === null) continue;
     if (counters) counters.pagesScanned++;
-    diffPage(builder, basePage, targetPage, firstBlock, endBlock, baseSizeBlocks);
+    const firstBlock = Math.max(pageFirstBlock, rangeFirstBlock);
+    const endBlock = Math.min(pageEndBlock, rangeEndBlock);
+    diffPage(builder, basePage, targetPage, pageFirstBlock, firstBlock, endBlock, baseSizeBlocks);
   }
-  return builder.extents;
+  return range === undefined ? builder.extents : clipToRange(builder.extents, startBytes, endBytes);
+}
+
+/** Drops the parts of block-aligned extents outside [startBytes, endBytes). */
+function clipToRange(extents: Extent[], startBytes: number, endBytes: number): Extent[] {
+  const first = extents[0];
+  if (first !== undefined && first.offsetBytes < startBytes) {
+    first.lengthBytes -= startBytes - first.offsetBytes;
+    first.offsetBytes = startBytes;
+  }
+  const last = extents[extents.length - 1];
+  if (last !== undefined && last.offsetBytes + last.lengthBytes > endBytes) last.lengthBytes = endBytes - last.offsetBytes;
+  return extents.filter((e) => e.lengthBytes > 0);
 }
 
 function diffPage(
   builder: ExtentBuilder,
   basePage: MapPage | null,
   targetPage: MapPage | null,
+  pageFirstBlock: number,
   firstBlock: number,
   endBlock: number,
   baseSizeBlocks: number,
@@ -109,7 +133,7 @@ function diffPage(
   let runStart = firstBlock;
   let runKind: Extent['kind'] | null = null;
   for (let block = firstBlock; block < endBlock; block++) {
-    const i = block - firstBlock;
+    const i = block - pageFirstBlock;
     const t = targetPage === null ? 0 : targetPage.entries[i];
     const b = basePage === null || block >= baseSizeBlocks ? 0 : basePage.entries[i];
     const kind: Extent['kind'] | null = t === b ? null : t !== 0 ? 'data' : 'zero';

@@ -5,6 +5,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { BLOCK_BYTES, MAP_PAGE_BLOCKS, MAP_PAGE_BYTES } from '../limits.ts';
+import { ValidationError } from '../core/errors.ts';
 import { openBlockStore, type Engine } from './blockstore.ts';
 import { MiB, patternBlocks, tempDir } from './test-support.ts';
 
@@ -96,6 +97,31 @@ describe('snapshots, clones, restore and diff', () => {
     const full = store.diff(null, 'd1');
     assert.equal(full.length, 64);
     assert.ok(full.every((e) => e.kind === 'data' && e.lengthBytes === 4 * BLOCK_BYTES));
+  });
+
+  it('diff over a range visits only the pages in it and clips extents to it, at any alignment', async () => {
+    await store.createVolume('rg', 64 * MiB); // 16 pages
+    for (let page = 0; page < 16; page++) await store.write('rg', page * MAP_PAGE_BYTES, patternBlocks(8, page * MAP_PAGE_BLOCKS, 8, 1));
+    await store.snapshotVolume('rg', 'rg1');
+    for (const page of [1, 5, 9, 13]) await store.write('rg', page * MAP_PAGE_BYTES + 4 * BLOCK_BYTES, patternBlocks(8, 0, 4, 2));
+    await store.snapshotVolume('rg', 'rg2');
+    const whole = store.diff('rg1', 'rg2');
+    assert.equal(whole.length, 4);
+    const before = store.diffCounters.pagesScanned;
+    const part = store.diff('rg1', 'rg2', { offsetBytes: 4 * MAP_PAGE_BYTES, lengthBytes: 6 * MAP_PAGE_BYTES });
+    assert.equal(store.diffCounters.pagesScanned - before, 2); // pages 5 and 9; 4, 6, 7, 8 are shared
+    assert.deepEqual(part, [whole[1], whole[2]]);
+    // A range cutting through a changed run (not block aligned) gets exactly the overlap.
+    const cut = store.diff('rg1', 'rg2', { offsetBytes: MAP_PAGE_BYTES + 5 * BLOCK_BYTES + 512, lengthBytes: BLOCK_BYTES });
+    assert.deepEqual(cut, [{ offsetBytes: MAP_PAGE_BYTES + 5 * BLOCK_BYTES + 512, lengthBytes: BLOCK_BYTES, kind: 'data' }]);
+    assert.deepEqual(store.diff('rg1', 'rg2', { offsetBytes: 2 * MAP_PAGE_BYTES, lengthBytes: 3 * MAP_PAGE_BYTES }), []);
+    assert.deepEqual(store.diff('rg1', 'rg2', { offsetBytes: 0, lengthBytes: 0 }), []);
+    // Against nothing: the mapped blocks inside the range only.
+    assert.deepEqual(store.diff(null, 'rg1', { offsetBytes: 3 * MAP_PAGE_BYTES + 6 * BLOCK_BYTES, lengthBytes: MAP_PAGE_BYTES }), [
+      { offsetBytes: 3 * MAP_PAGE_BYTES + 6 * BLOCK_BYTES, lengthBytes: 2 * BLOCK_BYTES, kind: 'data' },
+      { offsetBytes: 4 * MAP_PAGE_BYTES, lengthBytes: 6 * BLOCK_BYTES, kind: 'data' },
+    ]);
+    assert.throws(() => store.diff('rg1', 'rg2', { offsetBytes: 60 * MiB, lengthBytes: 8 * MiB }), ValidationError);
   });
 
   it('diff between volumes of different sizes compares up to the target size', async () => {

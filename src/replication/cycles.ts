@@ -142,7 +142,7 @@ export class SourceCycles {
       const snapshot = userSnapshot
         ? { name: userSnapshot.name, description: userSnapshot.description, creatorType: userSnapshot.creatorType, createdByRuleName: userSnapshot.createdByRuleName, expirationTimestampMs: userSnapshot.expirationTimestampMs, sourceTimestampMs: userSnapshot.createdAtMs }
         : null;
-      await this.runtime.call(s, RPC.cycleCommit, { sessionId, cycle: thisCycle, syncedAtMs: userSnapshot ? userSnapshot.createdAtMs : startMs, snapshot });
+      await this.runtime.call(s, RPC.cycleCommit, { sessionId, cycle: thisCycle, syncedAtMs: userSnapshot ? userSnapshot.createdAtMs : startMs, snapshot, durationMs: this.ctx.clock.nowMs() - startMs });
       phaseMs.commit = this.ctx.clock.nowMs() - startMs;
       await this.deps.recordCommitted(sessionId, thisCycle, pairs.map((p) => ({ localVolumeId: p.member.id, remoteVolumeId: p.remoteVolumeId, snapshotId: snapshotIds[p.member.id]! })), startMs, startState);
       this.shipped.set(sessionId, (this.shipped.get(sessionId) ?? 0) + totalBytes);

@@ -42,7 +42,7 @@ export class DestinationSide {
       return { result: {} };
     });
     transport.handle(RPC.cycleCommit, async ({ params }) => {
-      await this.commit(params.sessionId as string, params.cycle as number, params.syncedAtMs as number, (params.snapshot as ReplicatedSnapshot | null) ?? null);
+      await this.commit(params.sessionId as string, params.cycle as number, params.syncedAtMs as number, (params.snapshot as ReplicatedSnapshot | null) ?? null, typeof params.durationMs === 'number' ? params.durationMs : null);
       return { result: {} };
     });
     transport.handle(RPC.members, async ({ params, fromSystemId }) => ({ result: await this.followMembers(params as MembersParams, fromSystemId) }));
@@ -210,7 +210,8 @@ export class DestinationSide {
   }
 
   /** Makes the staging copies the new content and the new common base, all members at once. */
-  async commit(sessionId: string, cycle: number, syncedAtMs: number, snapshot: ReplicatedSnapshot | null = null): Promise<void> {
+  /** `durationMs`: how long the source's cycle took, so that both views show the same last_sync_duration. */
+  async commit(sessionId: string, cycle: number, syncedAtMs: number, snapshot: ReplicatedSnapshot | null = null, durationMs: number | null = null): Promise<void> {
     const open = this.open.get(sessionId);
     if (!open || open.cycle !== cycle) throw new StateError(`No open cycle ${cycle} for replication session ${sessionId}.`, 'replication_session', sessionId);
     await this.ctx.store.flush();
@@ -218,7 +219,7 @@ export class DestinationSide {
       const session = this.session(sessionId);
       this.ctx.meta.put('replication_session', { ...session, pendingCommit: { cycle, stagingIds: open.stagingIds } });
       this.open.delete(sessionId);
-      await this.finishCommit(sessionId, syncedAtMs);
+      await this.finishCommit(sessionId, syncedAtMs, durationMs);
       if (snapshot) await this.takeReplicatedSnapshot(this.session(sessionId), snapshot);
     });
   }
@@ -258,7 +259,7 @@ export class DestinationSide {
   }
 
   /** Applies a recorded commit (idempotent); also run at start-up for a commit cut by a crash. */
-  async finishCommit(sessionId: string, syncedAtMs: number | null): Promise<void> {
+  async finishCommit(sessionId: string, syncedAtMs: number | null, durationMs: number | null = null): Promise<void> {
     const session = this.session(sessionId);
     const pending = session.pendingCommit;
     if (!pending) return;
@@ -275,6 +276,7 @@ export class DestinationSide {
       baseCycle: pending.cycle,
       pendingCommit: null,
       lastSyncMs: syncedAtMs ?? session.lastSyncMs,
+      lastSyncDurationMs: durationMs ?? session.lastSyncDurationMs,
       state: session.state === 'Initializing' || session.state === 'Synchronizing' || session.state === 'System_Paused' ? committedState(session) : session.state,
     };
     this.syncSizes(next);

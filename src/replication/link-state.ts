@@ -17,6 +17,8 @@ export interface LinkStateDeps {
   synchronous: Pick<SynchronousReplication, 'stopMirroringOnLinkLoss' | 'pathReturned'>;
   /** Removes a session record and its internal snapshots (protection-sessions.ts). */
   dropSessionLocally(id: string): Promise<void>;
+  /** Finishes deleting a session left Deleting while the peer was unreachable (protection-sessions.ts). */
+  finishDeletion(id: string, peerKnowsIt: boolean): Promise<void>;
 }
 
 export class LinkState {
@@ -84,6 +86,10 @@ export class LinkState {
     this.deps.synchronous.pathReturned(peerSystemId);
     for (const s of this.runtime.list().filter((x) => x.peerSystemId === peerSystemId)) {
       const remote = theirs.find((r) => r.id === s.id);
+      if (s.state === 'Deleting' && s.role === 'Source') {
+        await this.deps.finishDeletion(s.id, remote !== undefined);
+        continue;
+      }
       if (!remote) {
         if (s.role === 'Destination' && s.state !== 'Initializing') await this.runtime.exclusive(s.id, () => this.deps.dropSessionLocally(s.id));
         continue;

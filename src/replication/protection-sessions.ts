@@ -72,7 +72,15 @@ export class ProtectionSessions {
       afterPolicyChange: (kind, id, oldPolicyId, newPolicyId) => this.afterPolicyChange(kind, id, oldPolicyId, newPolicyId),
       checkDeletable: (volume) => {
         const s = this.runtime.sessionOfVolume(volume.id);
-        if (s) throw new DomainError('IN_USE', `Volume ${volume.name} is in copy session ${s.number}; delete the session first.`, { kind: 'volume', id: volume.id });
+        if (!s) return;
+        // Each dialect's own words: a REC is a copy session with a number, a PowerStore session has an id.
+        const message =
+          isRec(s) && s.replicationRuleId === null
+            ? `Volume ${volume.name} is in copy session ${s.number}; delete the session first.`
+            : s.state === 'Deleting'
+              ? `Volume ${volume.name} is in replication session ${s.id}, which is being deleted; try again once it is gone.`
+              : `Volume ${volume.name} is in replication session ${s.id}; remove its protection policy first.`;
+        throw new DomainError('IN_USE', message, { kind: 'volume', id: volume.id });
       },
       beforeGrow: (volume, sizeBytes) => this.deps.synchronous.growMirror(volume, sizeBytes),
       afterMembersChanged: (groupId) => this.afterMembersChanged(groupId),
@@ -236,13 +244,30 @@ export class ProtectionSessions {
       { resourceType: 'replication_session', resourceAction: 'delete', resourceId: session.id, resourceName: null, description: `Delete replication session ${session.id}`, user: 'system' },
       () =>
         this.runtime.exclusive(session.id, async () => {
-          await this.runtime.transport.call(session.peerSystemId, RPC.deleteSession, { sessionId: session.id }, { timeoutMs: CONTROL_RPC_TIMEOUT_MS }).catch((e) => {
-            this.runtime.log('peer did not confirm session deletion; it will on reconnect', { session: session.id, error: String(e) });
+          await this.deleteOnBothSides(session.id).catch((e: unknown) => {
+            this.runtime.log('peer did not confirm session deletion; the session stays Deleting until it does', { session: session.id, error: String(e) });
           });
-          await this.dropSessionLocally(session.id);
           return null;
         }),
     );
+  }
+
+  /**
+   * The peer lets go first, then this side: the source lists the session (as Deleting) until
+   * the destination's volumes are ordinary again, so a client that deletes them next succeeds.
+   * Throws, leaving the session Deleting, while the peer cannot be reached; the link's return
+   * finishes it (finishDeletion).
+   */
+  private async deleteOnBothSides(sessionId: string): Promise<void> {
+    const session = this.runtime.get(sessionId);
+    await this.runtime.transport.call(session.peerSystemId, RPC.deleteSession, { sessionId }, { timeoutMs: CONTROL_RPC_TIMEOUT_MS });
+    await this.dropSessionLocally(sessionId);
+  }
+
+  /** A session left Deleting while the peer was away: finish now that the link is back. */
+  finishDeletion(sessionId: string, peerKnowsIt: boolean): Promise<void> {
+    this.runtime.cancelled.add(sessionId);
+    return this.runtime.exclusive(sessionId, () => (peerKnowsIt ? this.deleteOnBothSides(sessionId) : this.dropSessionLocally(sessionId)));
   }
 
   /** Removes a session record and its internal snapshots; destination volumes stay destinations. */

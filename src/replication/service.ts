@@ -106,6 +106,7 @@ export class ReplicationService {
     this.sessions.installHooks();
     this.failovers = new FailoverActions(this.runtime, { volumes, destination: this.destination });
     this.links = new LinkState(this.runtime, {
+      finishDeletion: (id, peerKnowsIt) => this.sessions.finishDeletion(id, peerKnowsIt),
       synchronous: this.synchronous,
       dropSessionLocally: (id) => this.sessions.dropSessionLocally(id),
     });
@@ -123,6 +124,11 @@ export class ReplicationService {
       if (s.pendingCommit) await this.destination.finishCommit(s.id, null);
       // A synchronous source in step before the restart is not mirroring now: it resyncs first.
       const wasMirroring = s.role === 'Source' && s.transferMode === 'Synchronous' && s.state === 'OK';
+      // A deletion the peer had not confirmed stays Deleting: the link's return finishes it.
+      if (s.state === 'Deleting') {
+        this.runtime.cancelled.add(s.id);
+        continue;
+      }
       if (s.state === 'Synchronizing' || s.state === 'Initializing' || wasMirroring) this.runtime.put({ ...this.get(s.id), state: s.baseCycle === 0 ? 'Initializing' : 'System_Paused', errorCode: wasMirroring ? 'PEER_UNREACHABLE' : this.get(s.id).errorCode });
       this.arm(s.id);
     }

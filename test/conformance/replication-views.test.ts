@@ -1,7 +1,8 @@
 // Goal: the replication views Dell's clients read stay mirrored on both systems, and what
 // replication leaves behind is ordinary once it lets go (cases in replication-views-facts.ts).
+import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startPair, type Pair } from '../helpers/pair.ts';
+import { heartbeats, startPair, type Pair } from '../helpers/pair.ts';
 import { replay } from './replay.ts';
 import { groupSessionViews, volumeSessionViews } from './replication-views-facts.ts';
 
@@ -17,4 +18,30 @@ test('a volume session: mirrored views from creation, unassign finishes on both 
 
 test('a group session: members joining and leaving are followed on both systems at once, leftovers ordinary', async () => {
   await replay(p, groupSessionViews);
+});
+
+test('unassigning with the link down: the source lists the session as Deleting until the link returns, then both let go', async () => {
+  const vars = await replay(p, [
+    { name: 'rule', on: 'a', method: 'POST', path: '/replication_rule', body: { name: 'ld-rule', rpo: 'One_Hour', remote_system_id: '${rsOnA}' }, status: 201, capture: { rule: 'id' } },
+    { name: 'policy', on: 'a', method: 'POST', path: '/policy', body: { name: 'ld-policy', replication_rule_ids: ['${rule}'] }, status: 201, capture: { policy: 'id' } },
+    { name: 'protected volume', on: 'a', method: 'POST', path: '/volume', body: { name: 'ld-vol', size: 8 * 1024 * 1024, protection_policy_id: '${policy}' }, status: 201, capture: { vol: 'id' } },
+    { name: 'session', on: 'a', method: 'GET', path: '/replication_session?select=id,remote_resource_id&local_resource_id=eq.${vol}', status: 200, capture: { session: '0.id', volOnB: '0.remote_resource_id' } },
+  ]);
+  const cut = await p.a.control('POST', '/faults', { kind: 'link_down' });
+  assert.equal(cut.status, 201);
+  await replay(p, [
+    { name: 'unassign while the peer is unreachable', on: 'a', method: 'PATCH', path: '/volume/${vol}', body: { protection_policy_id: '' }, status: 204 },
+    { name: 'the deletion job completes', on: 'a', method: 'GET', path: '/job?select=id,state&resource_type=eq.replication_session&resource_action=eq.delete&resource_id=eq.${session}', status: 200, expect: { '0.state': 'COMPLETED' } },
+    { name: 'the source still lists the session, Deleting', on: 'a', method: 'GET', path: '/replication_session/${session}?select=state', status: 200, expect: { state: 'Deleting' } },
+    { name: 'the source volume waits for it', on: 'a', method: 'DELETE', path: '/volume/${vol}', status: 422 },
+    { name: 'the destination still holds its side', on: 'b', method: 'GET', path: '/replication_session/${session}?select=role', status: 200, expect: { role: 'Destination' } },
+  ], vars);
+  assert.equal((await p.a.control('DELETE', `/faults/${cut.body.id}`)).status, 204);
+  await heartbeats(p);
+  await replay(p, [
+    { name: 'gone on the source once the link is back', on: 'a', method: 'GET', path: '/replication_session?select=id&id=eq.${session}', status: 200, until: { length: 0 } },
+    { name: 'gone on the destination', on: 'b', method: 'GET', path: '/replication_session?select=id&id=eq.${session}', status: 200, expect: { length: 0 } },
+    { name: 'the former destination is ordinary and deletable', on: 'b', method: 'DELETE', path: '/volume/${volOnB}', status: 204 },
+    { name: 'the source volume is deletable', on: 'a', method: 'DELETE', path: '/volume/${vol}', status: 204 },
+  ], vars);
 });

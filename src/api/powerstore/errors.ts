@@ -2,7 +2,7 @@
 // body ({messages:[{code, severity, message_l10n, arguments}]}). Codes are the vendor's where
 // known (research/powerstore-api.md §2.8); the rest are Tandem's own, listed in docs/powerstore.md.
 import type { ErrorCode } from '../../core/errors.ts';
-import { DomainError } from '../../core/errors.ts';
+import { DomainError, NameInUseError, NotMappedError } from '../../core/errors.ts';
 import { RuleNotFoundError, RuleNotInPolicyError } from '../../core/protection.ts';
 import { AlreadyFailedOverError } from '../../core/replication/rules.ts';
 import { QueryError } from './query/index.ts';
@@ -40,6 +40,20 @@ export function errorBody(code: string, message: string, args: string[] = []): P
   return { messages: [{ code, severity: 'Error', message_l10n: message, arguments: args, severity_l10n: 'Error' }] };
 }
 
+/**
+ * Detaching a volume that is not mapped: 0xE0A08001000F (Cinder's VOLUME_NOT_MAPPED_ERROR), 422 on
+ * POST /volume/{id}/detach. On POST /host/{id}/detach gopowerstore's HostIsNotAttachedToVolume
+ * expects 400, and the CSI driver's detachVolumeFromHost treats a message containing "Host is not
+ * attached to volume" as already done.
+ */
+function notMappedError(error: NotMappedError): PowerStoreError {
+  if (error.addressed === 'host') {
+    const message = `Host is not attached to volume ${error.volumeName} (host ${error.hostName}).`;
+    return { status: 400, body: errorBody('0xE0A08001000F', message, [error.hostName, error.volumeName]) };
+  }
+  return { status: 422, body: errorBody('0xE0A08001000F', error.message, [error.volumeName, error.hostName]) };
+}
+
 export function toPowerStoreError(error: unknown): PowerStoreError {
   if (error instanceof QueryError) {
     return { status: error.status, body: errorBody(error.status === 416 ? '0xE04040030002' : '0xE04040030001', error.message, [error.message]) };
@@ -47,13 +61,16 @@ export function toPowerStoreError(error: unknown): PowerStoreError {
   if (error instanceof RuleNotFoundError) return { status: 404, body: errorBody('0xE0203001000B', error.message, error.details.arguments) };
   if (error instanceof AlreadyFailedOverError) return { status: 422, body: errorBody('0xE0201005000C', error.message, [error.details.id ?? '']) };
   if (error instanceof RuleNotInPolicyError) return { status: 404, body: errorBody('0xE02020010007', error.message, error.details.arguments) };
+  if (error instanceof NotMappedError) return notMappedError(error);
   if (error instanceof DomainError) {
     const mapped = ERROR_MAP[error.code];
     let status = mapped.status;
     let code = mapped.code;
     if (error.code === 'NOT_FOUND' && error.details.kind) code = NOT_FOUND_CODES[error.details.kind] ?? code;
-    // gopowerstore expects 422 (or 500) for a volume name already in use, 400 for other kinds.
-    if (error.code === 'NAME_IN_USE' && error.details.kind === 'volume') status = 422;
+    // gopowerstore expects 422 (or 500) for a volume name already in use (VolumeNameIsAlreadyUse),
+    // but 400 for a snapshot's (SnapshotNameIsAlreadyUse; the CSI driver's CreateSnapshot then looks
+    // the snapshot up by name), and 400 for other kinds.
+    if (error.code === 'NAME_IN_USE' && error.details.kind === 'volume' && !(error instanceof NameInUseError && error.label === 'snapshot')) status = 422;
     return { status, body: errorBody(code, error.message, error.details.arguments ?? []) };
   }
   const fastify = error as { statusCode?: number; message?: string; code?: string };

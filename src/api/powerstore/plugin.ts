@@ -8,9 +8,11 @@ import { errorBody, toPowerStoreError } from './errors.ts';
 import { registerAbsentResources } from './routes/absent.ts';
 import { registerApplianceConfigRoutes } from './routes/appliance-config.ts';
 import { registerHostRoutes } from './routes/hosts.ts';
+import { registerMetricsRoutes } from './routes/metrics.ts';
 import { registerProtectionRoutes } from './routes/protection.ts';
 import { registerSystemRoutes } from './routes/system.ts';
 import { registerVolumeGroupRoutes } from './routes/volume-groups.ts';
+import { registerVolumeDifferenceRoutes } from './routes/volume-differences.ts';
 import { registerVolumeRoutes } from './routes/volumes.ts';
 import { buildRegistry } from './schemas.ts';
 import type { ResourceRegistry } from './query/index.ts';
@@ -64,9 +66,11 @@ export function powerStorePlugin(services: Services, extensions: PowerStoreExten
 
     registerSystemRoutes(app, api, auth);
     registerVolumeRoutes(app, api);
+    registerVolumeDifferenceRoutes(app, api);
     registerVolumeGroupRoutes(app, api);
     registerHostRoutes(app, api);
     registerProtectionRoutes(app, api);
+    registerMetricsRoutes(app, api);
     registerApplianceConfigRoutes(app, api, auth);
     registerAbsentResources(app, api);
     for (const e of extensions) e.registerRoutes?.(app, api);

@@ -154,6 +154,8 @@ export function buildRegistry(src: SchemaSources): ResourceRegistry {
     software_installed: { name: 'software_installed', fields: (row) => row as Record<string, unknown>, associations: { appliance: { resource: 'appliance', cardinality: 'one', resolve: () => applianceRow(src.identity) } } },
     login_session: { name: 'login_session', fields: (row) => row as Record<string, unknown> },
     role: { name: 'role', fields: (row) => row as Record<string, unknown> },
+    limit: { name: 'limit', fields: (row) => row as Record<string, unknown> },
+    metrics: { name: 'metrics', fields: (row) => row as Record<string, unknown> },
     performance_policy: stub('performance_policy'),
     host_group: stub('host_group'),
     migration_session: stub('migration_session'),
@@ -202,6 +204,8 @@ export function volumeFields(v: Volume, store: BlockStore): Record<string, unkno
     state: 'Ready',
     size: v.sizeBytes,
     logical_used: store.hasVolume(v.id) ? store.mappedBytes(v.id) : 0,
+    // Internal in the 4.x schemas (DELL-VISIBILITY), set by the CSI driver on 3.0+ arrays.
+    metadata: v.metadata ?? null,
     sector_size: v.sectorSizeBytes,
     node_affinity: v.nodeAffinity,
     creation_timestamp: timestamp(v.createdAtMs),
@@ -296,6 +300,8 @@ function hostFields(h: Host): Record<string, unknown> {
     type_l10n: 'External',
     os_type_l10n: l10n(h.osType),
     host_connectivity_l10n: l10n(h.hostConnectivity),
+    // Internal in the 4.x schemas (DELL-VISIBILITY), set by the CSI driver on 3.0+ arrays.
+    metadata: h.metadata ?? null,
   };
 }
 

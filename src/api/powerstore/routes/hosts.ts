@@ -52,10 +52,10 @@ export function registerHostRoutes(app: FastifyInstance, api: PowerStoreApi): vo
   });
 
   app.post('/host', async (request, reply) => {
-    const body = readBody(request.body, { name: 'string', os_type: 'string', initiators: 'object[]', description: 'string?', host_connectivity: 'string' }, ['name', 'os_type', 'initiators']);
+    const body = readBody(request.body, { name: 'string', os_type: 'string', initiators: 'object[]', description: 'string?', host_connectivity: 'string', metadata: 'object?', force_internal: 'boolean' }, ['name', 'os_type', 'initiators']);
     const list = initiators(body.initiators)!;
     return api.mutate(request, reply, { resourceType: 'host', action: 'create', resourceName: body.name }, async () => {
-      const host = await hosts.create({ name: body.name, osType: body.os_type, initiators: list, description: body.description, hostConnectivity: body.host_connectivity });
+      const host = await hosts.create({ name: body.name, osType: body.os_type, initiators: list, description: body.description, hostConnectivity: body.host_connectivity, metadata: body.metadata });
       return { status: 201, body: { id: host.id } };
     });
   });
@@ -73,7 +73,7 @@ export function registerHostRoutes(app: FastifyInstance, api: PowerStoreApi): vo
 
   app.delete<Id>('/host/:id', async (request, reply) => {
     const id = api.resolveId('host', request.params.id);
-    readBody(request.body, {});
+    readBody(request.body, { force_internal: 'boolean' });
     return api.mutate(request, reply, { resourceType: 'host', action: 'delete', resourceId: id }, async () => {
       await hosts.delete(id);
       return { status: 204 };
@@ -87,7 +87,7 @@ export function registerHostRoutes(app: FastifyInstance, api: PowerStoreApi): vo
       const volumeId = api.resolveId('volume', body.volume_id);
       return api.mutate(request, reply, { resourceType: 'host', action, resourceId: hostId }, async () => {
         if (action === 'attach') await volumes.attach(volumeId, hostId, body.logical_unit_number ?? null);
-        else await volumes.detach(volumeId, hostId);
+        else await volumes.detach(volumeId, hostId, 'host');
         return { status: 204 };
       });
     });

@@ -94,6 +94,22 @@ export function registerVolumeGroupRoutes(app: FastifyInstance, api: PowerStoreA
     });
   });
 
+  for (const action of ['refresh', 'restore'] as const) {
+    app.post<Id>(`/volume_group/:id/${action}`, async (request, reply) => {
+      const id = api.resolveId('volume_group', request.params.id);
+      const fromField = action === 'refresh' ? 'from_object_id' : 'from_snap_id';
+      const body = readBody(request.body, { [fromField]: 'string', create_backup_snap: 'boolean', backup_snap_profile: 'object?' }, [fromField]);
+      const profile = readBody(body.backup_snap_profile ?? {}, { name: 'string?', description: 'string?', expiration_timestamp: 'string?', is_secure: 'boolean' });
+      const backupProfile = { name: profile.name, description: profile.description, expirationTimestampMs: checkTimestamp('expiration_timestamp', profile.expiration_timestamp) };
+      const fromId = api.resolveId('volume_group', body[fromField] as string);
+      const createBackup = body.create_backup_snap ?? true;
+      return api.mutate(request, reply, { resourceType: 'volume_group', action, resourceId: id }, async () => {
+        const backupId = action === 'refresh' ? await groups.refresh(id, fromId, createBackup, backupProfile) : await groups.restore(id, fromId, createBackup, backupProfile);
+        return backupId ? { status: 200, body: { backup_snapshot_id: backupId } } : { status: 204 };
+      });
+    });
+  }
+
   app.post<Id>('/volume_group/:id/clone', async (request, reply) => {
     const id = api.resolveId('volume_group', request.params.id);
     const body = readBody(request.body, { name: 'string', description: 'string?', protection_policy_id: 'string?', host_id: 'string?', host_group_id: 'string?', logical_unit_number: 'integer?' }, ['name']);

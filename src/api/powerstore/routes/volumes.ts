@@ -66,6 +66,7 @@ export function registerVolumeRoutes(app: FastifyInstance, api: PowerStoreApi): 
         appType: body.app_type,
         appTypeOther: body.app_type_other,
         sectorSizeBytes: body.sector_size,
+        metadata: body.metadata,
       });
       return { status: 201, body: { id: volume.id } };
     });
@@ -103,6 +104,7 @@ export function registerVolumeRoutes(app: FastifyInstance, api: PowerStoreApi): 
         appTypeOther: body.app_type_other,
         nodeAffinity: body.node_affinity,
         force: body.force,
+        metadata: body.metadata,
       });
       return { status: 204 };
     });
