@@ -42,6 +42,19 @@ test('remote_system create: a type other than PowerStore is still refused, an un
   assert.match(noAddress.body.messages[0].message_l10n, /management_address/);
 });
 
+test('snapshotrule: a local rule keeps snapshots at most a year (8760 hours); more is a 400 and creates nothing', async () => {
+  const tooLong = await a.ps('POST', '/snapshot_rule', { name: 'sr-long', desired_retention: 100000, interval: 'One_Hour' });
+  assert.equal(tooLong.status, 400);
+  assert.equal(tooLong.body.messages[0].code, '0xE04040030001');
+  assert.match(tooLong.body.messages[0].message_l10n, /desired_retention/);
+  assert.deepEqual((await a.ps('GET', '/snapshot_rule?select=id&name=eq.sr-long')).body, []);
+  const year = await a.ps('POST', '/snapshot_rule', { name: 'sr-year', desired_retention: 8760, interval: 'One_Hour' });
+  assert.equal(year.status, 201, JSON.stringify(year.body));
+  const longer = await a.ps('PATCH', `/snapshot_rule/${year.body.id}`, { desired_retention: 8761 });
+  assert.equal(longer.status, 400);
+  assert.equal((await a.ps('DELETE', `/snapshot_rule/${year.body.id}`)).status, 204);
+});
+
 test('remotesystem modify: null for the options not given leaves them as they are', async () => {
   const [rs] = (await a.ps('GET', '/remote_system?select=id')).body;
   const first = await a.ps('PATCH', `/remote_system/${rs.id}`, { management_address: null, description: 'DR site', data_network_latency: null });

@@ -207,6 +207,7 @@ export const ansibleBlocks: Exchange[] = [
   { name: 'negative: delete a host with a mapped volume → 422 in use', on: 'a', method: 'DELETE', path: '/host/${host}', status: 422, expect: { 'messages.0.code': '0xE04040040002' } },
   { name: 'negative: delete a snapshot rule in a policy (delete_snaps false) → 422 in use', on: 'a', method: 'DELETE', path: '/snapshot_rule/${sr1}', body: { delete_snaps: false }, status: 422, expect: { 'messages.0.code': '0xE04040040002' } },
   { name: 'negative: a volume of 1000 TB → 400 with the vendor validation code', on: 'a', method: 'POST', path: '/volume', body: { name: 'ans_blk_huge', size: 1000 * 1024 * GiB }, status: 400, expect: { 'messages.0.code': '0xE04040030001' } },
+  { name: 'negative: snapshotrule desired_retention over a year (local rules keep at most 8760 hours) → 400', on: 'a', method: 'POST', path: '/snapshot_rule', body: { name: 'ans_sr_long', desired_retention: 100000, interval: 'One_Hour' }, status: 400, expect: { 'messages.0.code': '0xE04040030001' } },
   { name: 'volume mapping_state unmapped: detach', on: 'a', method: 'POST', path: '/volume/${v1}/detach', body: { host_id: '${host}' }, status: 204 },
   { name: 'host state absent', on: 'a', method: 'DELETE', path: '/host/${host}', status: 204 },
   { name: 'group snapshot state absent', on: 'a', method: 'DELETE', path: '/volume_group/${vgsnap}', status: 204 },
