@@ -287,7 +287,7 @@ export async function runEternusBench(options: EternusBenchOptions = {}): Promis
     const stackCycles = siteA.stderrTail.flatMap((line) => {
       try {
         const event = JSON.parse(line);
-        return event.message === 'cycle committed' && event.bytes > 0 ? [event] : [];
+        return event.msg === 'cycle committed' && event.bytes > 0 ? [event] : [];
       } catch {
         return [];
       }

@@ -1,9 +1,11 @@
 // Child process for bench/nbd.ts: serves one volume over NBD so the benchmark clients (fio,
 // nbdcopy) never share an event loop with the server. Usage:
-//   node --import tsx bench/nbd-server.ts --size BYTES (--engine DIR | --memory)
+//   node --import tsx bench/nbd-server.ts --size BYTES (--engine DIR | --memory) [--metrics]
+// --metrics counts host I/O for /metrics as `tandem serve` does (src/nbd/io-stats.ts).
 // Prints one JSON line {"port": N} on stdout once listening; on SIGTERM closes the server (which
 // flushes) and the store, then exits.
 
+import { NbdIoStats } from '../src/nbd/io-stats.ts';
 import { NbdServer } from '../src/nbd/server.ts';
 import type { VolumeIo } from '../src/core/ports.ts';
 import { MemoryVolumeIo, staticExports } from '../src/nbd/testing/memory-volume-io.ts';
@@ -46,6 +48,7 @@ async function main(): Promise<void> {
     exports: staticExports([{ name: BENCH_EXPORT_NAME, volumeId: VOLUME_ID }]),
     host: '127.0.0.1',
     port: 0,
+    ...(process.argv.includes('--metrics') ? { stats: new NbdIoStats() } : {}),
   });
   const { port } = await server.listen();
   process.stdout.write(`${JSON.stringify({ port })}\n`);

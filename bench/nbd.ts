@@ -25,19 +25,19 @@ import { fileURLToPath } from 'node:url';
 const MIB = 1024 * 1024;
 const SERVER_START_MS_MAX = 30_000;
 
-interface BenchOptions {
+export interface BenchOptions {
   memory: boolean;
   runtimeSeconds: number;
   sizeBytes: number;
 }
 
-interface Target {
+export interface Target {
   label: 'ours' | 'qemu';
   uri: string;
   stop(): Promise<void>;
 }
 
-function parseArgs(argv: string[]): BenchOptions {
+export function parseArgs(argv: string[]): BenchOptions {
   const value = (name: string) => {
     const index = argv.indexOf(name);
     return index >= 0 ? argv[index + 1] : undefined;
@@ -49,7 +49,7 @@ function parseArgs(argv: string[]): BenchOptions {
   };
 }
 
-function requireTools(): void {
+export function requireTools(): void {
   for (const [tool, pkg] of [['fio', 'fio'], ['nbdcopy', 'libnbd-bin'], ['qemu-nbd', 'qemu-utils']]) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) {
       throw new Error(`${tool} not installed (Debian package ${pkg})`);
@@ -70,10 +70,12 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-async function startOurs(dir: string, options: BenchOptions): Promise<Target> {
+export async function startOurs(dir: string, options: BenchOptions, metrics = true): Promise<Target> {
   const script = fileURLToPath(new URL('./nbd-server.ts', import.meta.url));
   const args = ['--import', 'tsx', script, '--size', String(options.sizeBytes)];
   if (!options.memory) args.push('--engine', join(dir, 'engine'));
+  // Host I/O counted for /metrics, as tandem serve runs (bench/nbd-metrics.ts measures the cost).
+  if (metrics) args.push('--metrics');
   // The same libuv pool size as bin/tandem.mjs gives the product.
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? '16' } });
   const port = await new Promise<number>((resolve, reject) => {
@@ -164,7 +166,7 @@ function fio(uri: string, args: string[]): { read: FioSide; write: FioSide } {
  * nbd engine, fio's default completion latency omits the time inside the submit call, which for
  * qemu-nbd at QD1 is most of the round trip.
  */
-function randomIo(uri: string, rw: string, depth: number, options: BenchOptions) {
+export function randomIo(uri: string, rw: string, depth: number, options: BenchOptions) {
   return fio(uri, ['--lat_percentiles=1', '--clat_percentiles=0', `--rw=${rw}`, '--bs=4k',
     `--iodepth=${depth}`, `--size=${options.sizeBytes}`, `--runtime=${options.runtimeSeconds}`, '--time_based', '--randrepeat=0', '--norandommap']);
 }

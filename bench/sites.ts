@@ -60,14 +60,14 @@ export async function startSite(name: string, dataDir: string): Promise<Site> {
   );
   const stderrTail: string[] = [];
   const cycles: CycleLog[] = [];
-  // The server logs JSON lines on stderr; `cycle committed` carries the bytes each cycle shipped.
+  // The server logs pino JSON lines on stderr (text in `msg`); `cycle committed` carries the bytes each cycle shipped.
   createInterface({ input: child.stderr! }).on('line', (line) => {
     stderrTail.push(line);
     if (stderrTail.length > STDERR_LINES_KEPT) stderrTail.shift();
     if (!line.startsWith('{')) return;
     try {
       const event = JSON.parse(line);
-      if (event.message === 'cycle committed') cycles.push({ bytes: event.bytes, ms: event.ms, cycle: event.cycle });
+      if (event.msg === 'cycle committed') cycles.push({ bytes: event.bytes, ms: event.ms, cycle: event.cycle });
     } catch {
       /* not a JSON line */
     }

@@ -31,6 +31,18 @@ export const JOBS_KEPT_MAX = 512;
 /** Request bodies larger than this are refused before parsing. */
 export const HTTP_BODY_BYTES_MAX = 1024 * 1024;
 /**
+ * Request line plus headers, in bytes (Node's maxHeaderSize; its default is 16384). Kept below one
+ * TLS record of 16384 bytes so that a head too large is refused within the first chunk the parser
+ * sees, whose request line then tells which dialect's error shape to answer in.
+ */
+export const HTTP_HEADER_BYTES_MAX = 16000;
+/**
+ * Nesting depth of a JSON request body. The deepest body either dialect accepts is about 4 deep
+ * (objects in arrays in objects); anything far deeper is refused as bad JSON before parsing, so no
+ * recursive walk over it (validation, messages, job descriptions) can exhaust the stack.
+ */
+export const HTTP_JSON_DEPTH_MAX = 32;
+/**
  * Resource metadata (host and volume `metadata`, PowerStore 3.0+): the CSI driver sets one to
  * three keys (k8s_node_name; k8s_pvol_name, k8s_claim_name, k8s_claim_namespace). Bounds keep a
  * record small.
@@ -58,6 +70,7 @@ export const SNAPSHOT_RETENTION_HOURS_MAX = 365 * 24;
 function assertLimit(condition: boolean, message: string): void {
   if (!condition) throw new Error(`limits.ts: ${message}`);
 }
+assertLimit(HTTP_HEADER_BYTES_MAX < 16384, 'an oversized request head is refused within its first TLS record');
 assertLimit(VOLUME_BYTES_ALIGN % BLOCK_BYTES === 0, 'volume alignment must be whole blocks');
 assertLimit(SEGMENT_BYTES_MAX % BLOCK_BYTES === 0, 'segments hold whole blocks');
 assertLimit(NBD_REQUEST_BYTES_MAX < SEGMENT_BYTES_MAX, 'one NBD write must fit in one segment');

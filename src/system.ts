@@ -36,6 +36,13 @@ import { CopyStats } from './replication/copy-stats.ts';
 import { installRecCreateOnSource } from './replication/rec-create-forward.ts';
 import { ReplicationService } from './replication/service.ts';
 import type { PeerTransport } from './replication/transport.ts';
+import { EventHub } from './observe/events.ts';
+import { logEvents } from './observe/log-events.ts';
+import { silentLogger, type Logger } from './observe/logger.ts';
+import { SystemMetrics } from './observe/metrics.ts';
+import type { Observability } from './observe/observability.ts';
+import { sessionEvents } from './observe/session-events.ts';
+import { NbdIoStats } from './nbd/io-stats.ts';
 import { loadOrCreateTlsIdentity } from './security/tls.ts';
 import { UserDirectory } from './security/users.ts';
 
@@ -48,8 +55,16 @@ export interface SystemConfig {
   peerPort: number;
   adminPassword?: string;
   clock?: Clock;
-  /** Logger for operational messages; silent when absent. */
+  /** The system's logger (observe/logger.ts); silent when absent. */
+  logger?: Logger;
+  /** Operational messages of replication; into `logger` when absent. */
   log?: (message: string, fields?: Record<string, unknown>) => void;
+  /** Serve /metrics and count host I/O for it (default true; benchmarks compare with false). */
+  metrics?: boolean;
+  /** Also export Node's process metrics (CPU, heap, event loop): for a system in its own process. */
+  processMetrics?: boolean;
+  /** A bearer token that may read /metrics without a user (Prometheus); admin Basic auth always may. */
+  metricsToken?: string | null;
   /** Fastify request logging (pino); off in tests. */
   httpLogging?: boolean;
   /**
@@ -90,6 +105,7 @@ export interface Services {
   replication: ReplicationService;
   peer: PeerEndpoint;
   heartbeat: HeartbeatMonitor;
+  observe: Observability;
 }
 
 export const nodeIds: IdSource = {
@@ -98,11 +114,17 @@ export const nodeIds: IdSource = {
 };
 
 export async function startSystem(config: SystemConfig): Promise<RunningSystem> {
-  const log = config.log ?? (() => undefined);
+  const logger = config.logger ?? silentLogger();
+  const log = config.log ?? ((message: string, fields?: Record<string, unknown>) => (fields?.error !== undefined ? logger.warn(fields, message) : logger.info(fields ?? {}, message)));
+  const hub = new EventHub();
+  logEvents(hub, logger);
   const clock = config.clock ?? systemClock;
   mkdirSync(config.dataDir, { recursive: true });
   const meta = new SqliteMetaStore(join(config.dataDir, 'meta.db'));
+  const openStartedMs = performance.now();
   const store = await openBlockStore({ dir: join(config.dataDir, 'engine'), clock });
+  const engineOpenSeconds = (performance.now() - openStartedMs) / 1000;
+  meta.onCommit(sessionEvents(meta, hub));
   const identity = loadOrCreateIdentity(meta, nodeIds, config.name, clock.nowMs());
   const tls = await loadOrCreateTlsIdentity(config.dataDir, config.name);
   installFingerprint(fingerprintOf);
@@ -123,7 +145,7 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
   const protection = new ProtectionService(ctx);
   const scheduler = new SnapshotScheduler(ctx, volumes, groups, (m, e) => log(m, { error: String(e) }));
   const jobs = new JobRunner(meta, clock, nodeIds);
-  jobs.failInterrupted();
+  const interruptedJobs = jobs.failInterrupted();
   const users = new UserDirectory(meta, nodeIds);
   const { generatedPassword } = users.ensureAdmin(config.adminPassword);
 
@@ -136,7 +158,11 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
     trust,
     clock,
     isRemoteSystem: (p) => meta.list('remote_system').some((r) => r.peerSystemId === p.systemId),
+    log: (message, fields) => logger.debug(fields ?? {}, message),
   });
+  heartbeat.onStateChange((peerSystemId, state) =>
+    hub.emit({ kind: 'link', peerSystemId, peerName: meta.listShared('remote_system').find((r) => r.peerSystemId === peerSystemId)?.name ?? null, state }),
+  );
   const transport = peerTransport(peer, heartbeat);
   let httpsPort = 0;
   const remotes = new RemoteSystemService(ctx, transport, { address: config.host, managementPort: () => httpsPort, peerPort: () => peerAddress.port, certPem: tls.cert });
@@ -147,16 +173,39 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
   reconcileEngine(meta.list('volume'), replication.internalVolumeIds(), store, log);
 
   const hostIo = new WriteFaults(io);
+  // Two counters see host I/O: IoStats (sampled history for PowerStore metrics/generate) around the
+  // port, and NbdIoStats (cumulative counters and latency histograms for /metrics) in NBD itself.
   const ioStats = new IoStats(clock);
   const countedIo = new CountingIo(hostIo, ioStats, () => Number(process.hrtime.bigint() / 1000n));
-  nbd = new NbdServer({ io: countedIo, exports: volumeExports(meta, replication), host: config.host, port: config.nbdPort });
+  const nbdStats = config.metrics === false ? undefined : new NbdIoStats();
+  nbd = new NbdServer({ io: countedIo, exports: volumeExports(meta, replication), host: config.host, port: config.nbdPort, stats: nbdStats });
   const nbdAddress = await nbd.listen();
   const copyStats = new CopyStats(clock, {
     sourceSessions: () => meta.listShared('replication_session').filter((s) => s.role === 'Source'),
     shippedBytes: (id) => replication.shippedBytes(id),
     remainingBytes: (s) => replication.uncopiedBytes(s.id) ?? replication.trackedBytes(s),
   });
-  const services: Services = { ctx, volumes, groups, hosts, protection, scheduler, jobs, users, nbd, io, ioStats, copyStats, remotes, replication, peer, heartbeat };
+  const metrics = nbdStats
+    ? new SystemMetrics({
+        clock,
+        meta,
+        dataDir: config.dataDir,
+        nbd: { connectionCount: () => nbd!.connectionCount(), stats: nbdStats },
+        engine: { stats: () => store.stats(), maintenance: store.maintenance, recovery: store.recovery, openSeconds: engineOpenSeconds },
+        replication,
+        peers: { connectionState: (id) => transport.connectionState(id), roundTripSeconds: (id) => heartbeat.roundTripSeconds(id) },
+        faults: () => [...peer.faults.list(), ...hostIo.list()],
+      }, { processMetrics: config.processMetrics ?? false })
+    : null;
+  if (metrics) {
+    meta.onCommit((kind, _id, before, after) => {
+      const was = before as { lastSyncMs?: number | null } | undefined;
+      const now = after as { role: string; lastSyncMs: number | null; lastSyncDurationMs: number | null } | undefined;
+      if (kind === 'replication_session' && now && now.lastSyncDurationMs !== null && now.lastSyncMs !== (was?.lastSyncMs ?? null)) metrics.cycleCommitted(now.role, now.lastSyncDurationMs / 1000);
+    });
+  }
+  const observe: Observability = { hub, metrics, logger };
+  const services: Services = { ctx, volumes, groups, hosts, protection, scheduler, jobs, users, nbd, io, ioStats, copyStats, remotes, replication, peer, heartbeat, observe };
   const http = await buildHttpServer({
     services,
     tls,
@@ -169,9 +218,20 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
     ],
     eternus: [copySessionExtension()],
     control: [replicationControl(remotes, peer.faults, hostIo, config.stopAbruptly ?? null)],
+    metricsToken: config.metricsToken ?? null,
   });
   await http.listen({ host: config.host, port: config.httpsPort });
   httpsPort = (http.server.address() as { port: number }).port;
+  // Said once every listener is up, so that a start refused for a busy port logs no "started".
+  hub.emit({
+    kind: 'recovery',
+    engineOpenMs: Math.round(engineOpenSeconds * 1000),
+    replayedRecords: store.recovery.replayedRecords,
+    truncatedAt: store.recovery.truncatedAt,
+    volumes: meta.listShared('volume').length,
+    sessions: meta.listShared('replication_session').length,
+    interruptedJobs,
+  });
   scheduler.start();
   heartbeat.start();
   ioStats.start();

@@ -1,10 +1,13 @@
 // One HTTPS server per system carrying both vendor dialects (PowerStore /api/rest, ETERNUS
 // /api/v1) and Tandem's own control API, each a scoped Fastify plugin with its own error handler.
-import Fastify, { type FastifyInstance } from 'fastify';
-import { HTTP_BODY_BYTES_MAX } from '../limits.ts';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { HTTP_BODY_BYTES_MAX, HTTP_HEADER_BYTES_MAX } from '../limits.ts';
+import { parseJsonBody } from './json-body.ts';
+import { answerClientError, frameworkErrorAnswer, PATH_SEGMENT_CHARS_MAX, transportAnswer } from './transport-errors.ts';
 import type { TlsIdentity } from '../security/tls.ts';
 import type { Services } from '../system.ts';
 import { controlPlugin, type ControlExtension } from './control/plugin.ts';
+import { registerMetricsRoute } from './metrics-route.ts';
 import { ETERNUS_PREFIX, eternusPlugin, type EternusExtension } from './eternus/plugin.ts';
 import { POWERSTORE_PREFIX, powerStorePlugin, type PowerStoreExtension } from './powerstore/plugin.ts';
 
@@ -15,32 +18,64 @@ export interface HttpServerOptions {
   powerstore?: PowerStoreExtension[];
   eternus?: EternusExtension[];
   control?: ControlExtension[];
+  /** Bearer token that may read /metrics besides admin Basic auth; none when null. */
+  metricsToken?: string | null;
+}
+
+export interface RouteEntry {
+  method: string;
+  /** Full path with Fastify's `:param` placeholders, e.g. `/api/rest/volume/:id`. */
+  url: string;
+}
+
+const ROUTES = new WeakMap<FastifyInstance, RouteEntry[]>();
+
+/** Every route the server registered, in registration order (the fuzz test walks them all). */
+export function routesOf(app: FastifyInstance): readonly RouteEntry[] {
+  return ROUTES.get(app) ?? [];
 }
 
 export async function buildHttpServer(options: HttpServerOptions): Promise<FastifyInstance> {
+  const serverOptions = { maxHeaderSize: HTTP_HEADER_BYTES_MAX };
   const app = Fastify({
-    ...(options.tls ? { https: { key: options.tls.key, cert: options.tls.cert } } : {}),
+    ...(options.tls ? { https: { key: options.tls.key, cert: options.tls.cert, ...serverOptions } } : { http: serverOptions }),
     logger: options.logging ? { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["dell-emc-token"]'] } : false,
     bodyLimit: HTTP_BODY_BYTES_MAX,
     // Clients send ids and names that may contain characters Fastify would otherwise reject.
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: PATH_SEGMENT_CHARS_MAX },
+    // Refusals before routing or parsing answer in the dialect's error shape (transport-errors.ts).
+    frameworkErrors: (error: Error & { code?: string }, request: FastifyRequest, reply: FastifyReply) => {
+      const answer = frameworkErrorAnswer(error, request.raw.url ?? '');
+      void reply.code(answer.status).send(answer.body);
+    },
+    clientErrorHandler: answerClientError,
   } as never) as unknown as FastifyInstance;
 
-  // Real clients send JSON with or without a content type (gopowerstore sends none) and empty
-  // bodies on action POSTs and DELETEs; one parser accepts all of them.
+  const routes: RouteEntry[] = [];
+  ROUTES.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
+
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(null, undefined);
     try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(Object.assign(new Error('Validation failed: the request body is not valid JSON.'), { statusCode: 400 }), undefined);
+      done(null, parseJsonBody(typeof body === 'string' ? body : body.toString('utf8')));
+    } catch (error) {
+      done(error as Error, undefined);
     }
   });
 
   await app.register(powerStorePlugin(options.services, options.powerstore ?? []), { prefix: POWERSTORE_PREFIX });
   await app.register(eternusPlugin(options.services, options.eternus ?? []), { prefix: ETERNUS_PREFIX });
   await app.register(controlPlugin(options.services, options.control ?? []), { prefix: '/tandem/v1' });
+  registerMetricsRoute(app, options.services, options.metricsToken ?? null);
+  // Paths outside every API (`/`, `/api`, `//api/rest/…`): PowerStore's error_response rather than
+  // Fastify's own body, so a client with a wrong base URL still reads an error it knows.
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]!;
+    const answer = transportAnswer(path, 'not_found', `The requested URL ${path.slice(0, 200)} was not found.`);
+    void reply.code(answer.status).send(answer.body);
+  });
   return app;
 }

@@ -1,7 +1,8 @@
 // `tandem lab`: the ready-made two-site lab. Starts site-a and site-b as two `tandem serve`
 // processes (so one can be killed to test DR), pairs them through the PowerStore API exactly as
 // Ansible would, prints how to reach them, and stops both on Ctrl-C. State lives in --data and a
-// second start reuses it: same ports, same password, same pairing.
+// second start reuses it: same password, same pairing. Each site's log lines are shown prefixed
+// with its name; the operator commands (`tandem status`, ...) find the sites through lab.json.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
@@ -9,11 +10,15 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { generatePassword } from '../security/passwords.ts';
+import { labSites, type LabFile } from './lab-layout.ts';
+import { checkPortsFree, claimLabDir } from './lab-preflight.ts';
+import { portOption, UsageError } from './start-errors.ts';
 
 export interface LabOptions {
   data: string;
   host: string;
   basePort: string;
+  logLevel?: string;
 }
 
 interface SiteSpec {
@@ -28,13 +33,14 @@ const BIN = fileURLToPath(new URL('../../bin/tandem.mjs', import.meta.url));
 
 export async function lab(options: LabOptions): Promise<void> {
   const dataDir = resolve(options.data);
+  const base = portOption('--base-port', options.basePort);
+  if (base < 1 || base + 2367 > 65535) throw new UsageError(`--base-port ${base} leaves no room for the lab's ports (base to base+2367): give one from 1 to ${65535 - 2367}`);
   mkdirSync(dataDir, { recursive: true });
-  const password = labPassword(dataDir);
-  const base = Number(options.basePort);
-  const sites: SiteSpec[] = [
-    { name: 'site-a', httpsPort: base, nbdPort: base + 2366, peerPort: base + 100, dataDir: join(dataDir, 'site-a') },
-    { name: 'site-b', httpsPort: base + 1, nbdPort: base + 2367, peerPort: base + 101, dataDir: join(dataDir, 'site-b') },
-  ];
+  claimLabDir(dataDir);
+  const layout = labSites(base);
+  await checkPortsFree(options.host, base, layout);
+  const password = labPassword(dataDir, { host: options.host, base_port: base, sites: layout });
+  const sites: SiteSpec[] = layout.map((s) => ({ name: s.name, httpsPort: s.https_port, nbdPort: s.nbd_port, peerPort: s.peer_port, dataDir: join(dataDir, s.name) }));
   const children: ChildProcess[] = [];
   let stopping = false;
   const stopAll = async (code: number) => {
@@ -47,21 +53,21 @@ export async function lab(options: LabOptions): Promise<void> {
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
   try {
-    for (const site of sites) children.push(await startSite(site, options.host, password, () => stopping));
+    for (const site of sites) children.push(await startSite(site, options.host, password, options.logLevel, () => stopping));
     await pair(options.host, sites[0]!, sites[1]!, password);
   } catch (error) {
     process.stderr.write(`The lab did not start: ${error instanceof Error ? error.message : String(error)}\n`);
     await stopAll(1);
     return;
   }
-  printBanner(options.host, sites, password);
+  printBanner(options.host, sites, password, dataDir);
 }
 
-function labPassword(dataDir: string): string {
+/** The lab's password (kept from the first start) and its current layout, in lab.json. */
+function labPassword(dataDir: string, layout: Omit<LabFile, 'password'>): string {
   const file = join(dataDir, 'lab.json');
-  if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { password: string }).password;
-  const password = process.env.TANDEM_ADMIN_PASSWORD || generatePassword();
-  writeFileSync(file, JSON.stringify({ password }, null, 2), { mode: 0o600 });
+  const password = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as LabFile).password : process.env.TANDEM_ADMIN_PASSWORD || generatePassword();
+  writeFileSync(file, JSON.stringify({ password, ...layout }, null, 2), { mode: 0o600 });
   return password;
 }
 
@@ -69,22 +75,30 @@ function serveArgs(site: SiteSpec, host: string): string[] {
   return ['serve', '--json', '--name', site.name, '--data', site.dataDir, '--host', host, '--port', String(site.httpsPort), '--nbd-port', String(site.nbdPort), '--peer-port', String(site.peerPort)];
 }
 
-function startSite(site: SiteSpec, host: string, password: string, isStopping: () => boolean): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, ...serveArgs(site, host)], { env: { ...process.env, TANDEM_ADMIN_PASSWORD: password }, stdio: ['ignore', 'pipe', 'pipe'] });
-  const errors: string[] = [];
-  child.stderr!.on('data', (d: Buffer) => {
-    errors.push(d.toString());
-    if (errors.length > 50) errors.shift();
+/** Width of the widest site name, so that prefixed lines line up. */
+const PREFIX_WIDTH = 6;
+
+function startSite(site: SiteSpec, host: string, password: string, logLevel: string | undefined, isStopping: () => boolean): Promise<ChildProcess> {
+  const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+  const env = { ...process.env, TANDEM_ADMIN_PASSWORD: password, TANDEM_LOG_FORMAT: 'pretty', TANDEM_LOG_COLOR: color ? '1' : '0', ...(logLevel ? { TANDEM_LOG_LEVEL: logLevel } : {}) };
+  const child = spawn(process.execPath, [BIN, ...serveArgs(site, host)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Every line the site logs, prefixed with its name; the last ones also explain a failed start.
+  const recent: string[] = [];
+  const prefix = `${site.name.padEnd(PREFIX_WIDTH)} │ `;
+  createInterface({ input: child.stderr! }).on('line', (line) => {
+    recent.push(line);
+    if (recent.length > 20) recent.shift();
+    process.stdout.write(`${color ? `\x1b[1m${prefix}\x1b[0m` : prefix}${line}\n`);
   });
   return new Promise((resolveReady, reject) => {
     const lines = createInterface({ input: child.stdout! });
-    const timer = setTimeout(() => reject(new Error(`${site.name} did not become ready in 60 s:\n${errors.join('')}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`${site.name} did not become ready in 60 s`)), 60_000);
     child.once('exit', (code, signal) => {
       clearTimeout(timer);
       if (!isStopping()) {
         process.stderr.write(`\n${site.name} stopped (${signal ?? `exit ${code}`}). The other site keeps running. Start it again with:\n  TANDEM_ADMIN_PASSWORD=... node ${BIN} ${serveArgs(site, host).join(' ')}\n`);
       }
-      reject(new Error(`${site.name} exited (${signal ?? code}):\n${errors.join('')}`));
+      reject(new Error(`${site.name} exited (${signal ?? code})${recent.length ? `: ${recent.at(-1)}` : ''}`));
     });
     lines.on('line', (line) => {
       if (line.startsWith('{') && line.includes('"ready"')) {
@@ -137,7 +151,7 @@ function httpsJson(host: string, port: number, method: string, path: string, pas
   });
 }
 
-function printBanner(host: string, sites: SiteSpec[], password: string): void {
+function printBanner(host: string, sites: SiteSpec[], password: string, dataDir: string): void {
   const rows = sites.map((s) =>
     [
       `  ${s.name}`,
@@ -145,6 +159,8 @@ function printBanner(host: string, sites: SiteSpec[], password: string): void {
       `    ETERNUS API     https://${host}:${s.httpsPort}/api/v1   (POST /api/v1/session for a token)`,
       `    health          https://${host}:${s.httpsPort}/tandem/v1/health`,
       `    NBD             nbd://${host}:${s.nbdPort}/<volume name>`,
+      `    metrics         https://${host}:${s.httpsPort}/metrics   peer link port ${s.peerPort}`,
+      `    logs            ${join(s.dataDir, 'logs', 'tandem.log')}`,
     ].join('\n'),
   );
   process.stdout.write(
@@ -155,6 +171,7 @@ function printBanner(host: string, sites: SiteSpec[], password: string): void {
       '',
       '  Protect a volume on site-a: create a replication_rule (remote_system_id of site-b), a policy with it,',
       '  then POST /volume with protection_policy_id. Cut the link with POST /tandem/v1/faults {"kind":"link_down"}.',
+      `  Operate it from this directory with \`npx tandem status\`, \`npx tandem session ls\`, ... (\`npx tandem --help\`).`,
       '  Press Ctrl-C to stop both sites.',
       '',
     ].join('\n'),

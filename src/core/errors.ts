@@ -58,12 +58,37 @@ export class ValidationError extends DomainError {
   }
 }
 
+/** Longest rendering of a caller's value inside an error message. */
+const QUOTED_CHARS_MAX = 80;
+
+/**
+ * A caller's value as it appears in an error message: JSON, cut to QUOTED_CHARS_MAX characters so
+ * that a megabyte string or a deeply nested body does not come back whole in the answer.
+ */
+export function quote(value: unknown): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return text.length > QUOTED_CHARS_MAX ? `${text.slice(0, QUOTED_CHARS_MAX)}… (${text.length} characters)` : text;
+}
+
+/** Unknown property names listed in a message; a body with thousands of them gets the first few. */
+const NAMES_LISTED_MAX = 16;
+
+function namesOf(properties: string[]): string {
+  const listed = properties.slice(0, NAMES_LISTED_MAX).map((p) => quote(p).slice(1, -1));
+  return properties.length > NAMES_LISTED_MAX ? `${listed.join(', ')}, … (${properties.length} in all)` : listed.join(', ');
+}
+
 export class UnknownPropertyError extends DomainError {
   constructor(readonly properties: string[]) {
     super(
       'UNKNOWN_PROPERTY',
-      `Validation failed: Object instance has properties which are not allowed by the schema: [${properties.join(', ')}]`,
-      { arguments: properties },
+      `Validation failed: Object instance has properties which are not allowed by the schema: [${namesOf(properties)}]`,
+      { arguments: properties.slice(0, NAMES_LISTED_MAX).map((p) => quote(p).slice(1, -1)) },
     );
     this.name = 'UnknownPropertyError';
   }
@@ -71,9 +96,9 @@ export class UnknownPropertyError extends DomainError {
 
 export class InvalidEnumError extends DomainError {
   constructor(field: string, value: unknown, allowed: readonly string[]) {
-    super('INVALID_ENUM', `Invalid value ${JSON.stringify(value)} for ${field}; allowed: ${allowed.join(', ')}.`, {
+    super('INVALID_ENUM', `Invalid value ${quote(value)} for ${field}; allowed: ${allowed.join(', ')}.`, {
       field,
-      arguments: [field, String(value)],
+      arguments: [field, typeof value === 'string' ? quote(value).slice(1, -1) : quote(value)],
     });
     this.name = 'InvalidEnumError';
   }

@@ -142,6 +142,8 @@ export interface JobError {
   code: string;
   message: string;
   arguments: string[];
+  /** The kind of object the error is about (NOT_FOUND of a volume, NAME_IN_USE of a volume…), when known. */
+  kind?: string;
 }
 
 export interface Job {

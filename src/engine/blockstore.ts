@@ -70,8 +70,26 @@ export async function openBlockStore(options: BlockStoreOptions): Promise<Engine
   }
 }
 
+/** Maintenance totals since open, for metrics (read at scrape time). Durations are wall time. */
+export interface MaintenanceCounters {
+  checkpointsCount: number;
+  checkpointSecondsTotal: number;
+  lastCheckpointSeconds: number | null;
+  gcRunsCount: number;
+  gcSecondsTotal: number;
+  gcFreedBytesTotal: number;
+}
+
 export class Engine implements BlockStore {
   readonly diffCounters: DiffCounters = { pagesScanned: 0 };
+  readonly maintenance: MaintenanceCounters = {
+    checkpointsCount: 0,
+    checkpointSecondsTotal: 0,
+    lastCheckpointSeconds: null,
+    gcRunsCount: 0,
+    gcSecondsTotal: 0,
+    gcFreedBytesTotal: 0,
+  };
   /** What the last open found in the log (tests and diagnostics). */
   readonly recovery: Omit<RecoveryResult, 'table'>;
   private readonly table: VolumeTable;
@@ -276,6 +294,7 @@ export class Engine implements BlockStore {
     if (this.gcRun === null) {
       this.gcAppendedBytes = this.pipeline.appendedBytes;
       this.gcDroppedBytes = 0;
+      const startedMs = performance.now();
       this.gcRun = collectGarbage({
         table: this.table,
         files: this.files,
@@ -283,7 +302,14 @@ export class Engine implements BlockStore {
         checkpointNow: () => this.checkpointNow(),
         relocateBytesMax: Math.max(4 * this.segmentBytesMax, 256 * 1024 * 1024),
         recordPayloadBytesMax: this.recordPayloadBytesMax,
-      }).finally(() => (this.gcRun = null));
+      })
+        .then((result) => {
+          this.maintenance.gcRunsCount += 1;
+          this.maintenance.gcSecondsTotal += (performance.now() - startedMs) / 1000;
+          this.maintenance.gcFreedBytesTotal += result.freedBytes;
+          return result;
+        })
+        .finally(() => (this.gcRun = null));
     }
     return this.gcRun;
   }
@@ -299,9 +325,14 @@ export class Engine implements BlockStore {
    * data) and commit the dirty maps with the replay position just after the last applied record.
    */
   checkpointNow(): void {
+    const startedMs = performance.now();
     this.pipeline.syncAppliedNow();
     this.store.write(this.table, this.pipeline.appliedPosition, this.pipeline.appliedSeq);
     this.checkpointSeq = this.pipeline.appliedSeq;
+    const seconds = (performance.now() - startedMs) / 1000;
+    this.maintenance.checkpointsCount += 1;
+    this.maintenance.checkpointSecondsTotal += seconds;
+    this.maintenance.lastCheckpointSeconds = seconds;
   }
 
   stats(): { segmentBytes: number; liveBytes: number; volumes: number } {

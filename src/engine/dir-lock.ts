@@ -9,6 +9,17 @@ import { join } from 'node:path';
 import { StateError } from '../core/errors.ts';
 
 const LOCK_FILE = 'engine.lock';
+
+/** Another live process holds the directory (tandem serve turns it into one line with the fix). */
+export class DirectoryInUseError extends StateError {
+  constructor(
+    readonly dir: string,
+    readonly holderPid: number,
+  ) {
+    super(`engine directory ${dir} is in use by process ${holderPid}`);
+    this.name = 'DirectoryInUseError';
+  }
+}
 const openDirs = new Set<string>();
 
 /** Takes the directory; returns the release function. */
@@ -18,7 +29,7 @@ export function lockDirectory(dir: string): () => void {
   const lockPath = join(dir, LOCK_FILE);
   const holderPid = readLockPid(lockPath);
   if (holderPid !== null && holderPid !== process.pid && processAlive(holderPid)) {
-    throw new StateError(`engine directory ${dir} is in use by process ${holderPid}`);
+    throw new DirectoryInUseError(dir, holderPid);
   }
   fs.writeFileSync(lockPath, `${process.pid}\n`);
   openDirs.add(key);

@@ -62,6 +62,7 @@ export class JobRunner {
             code: domain?.code ?? 'INTERNAL',
             message: error instanceof Error ? error.message : String(error),
             arguments: domain?.details.arguments ?? [],
+            ...(domain?.details.kind ? { kind: domain.details.kind } : {}),
           },
         }, onFinished);
       }
@@ -85,12 +86,16 @@ export class JobRunner {
   }
 
   /** Jobs interrupted by a restart can never finish: mark them failed at start-up. */
-  failInterrupted(): void {
+  /** Fails the jobs a stop interrupted; returns how many. */
+  failInterrupted(): number {
+    let count = 0;
     for (const job of this.meta.list('job')) {
       if (job.state === 'IN_PROGRESS' || job.state === 'PENDING' || job.state === 'QUEUED') {
         this.finish(job.id, { state: 'FAILED', error: { code: 'INTERNAL', message: 'The system restarted while the job was running.', arguments: [] } });
+        count += 1;
       }
     }
+    return count;
   }
 
   private finish(id: string, outcome: Partial<Job>, onFinished?: (job: Job) => void): void {

@@ -9,6 +9,13 @@ type Doc = { id: string };
 const DELETED = Symbol('deleted');
 type Staged = Map<string, Map<string, Doc | typeof DELETED>>;
 
+/**
+ * Called after a transaction committed, once per document it put or deleted: `before` is the
+ * document as it was (undefined when created), `after` as it is now (undefined when deleted).
+ * Listeners must not mutate either; they run after the transaction, so they may write themselves.
+ */
+export type CommitListener = (kind: string, id: string, before: unknown, after: unknown) => void;
+
 const MIGRATIONS = [
   `CREATE TABLE IF NOT EXISTS objects (kind TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (kind, id))`,
   `CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -21,6 +28,7 @@ export class SqliteMetaStore implements MetaStore {
   private readonly upsert: Database.Statement;
   private readonly remove: Database.Statement;
   private readonly settingPut: Database.Statement;
+  private readonly commitListeners = new Set<CommitListener>();
 
   /** `path` is a file, or ':memory:' for tests. */
   constructor(path: string) {
@@ -76,11 +84,19 @@ export class SqliteMetaStore implements MetaStore {
     this.transaction(() => this.stage(kind).set(id, DELETED));
   }
 
+  /** Observes committed changes (the one place every record write passes: logs, metrics, events). */
+  onCommit(listener: CommitListener): () => void {
+    this.commitListeners.add(listener);
+    return () => this.commitListeners.delete(listener);
+  }
+
   transaction<T>(fn: () => T): T {
     if (this.staged) return fn(); // nested: part of the outer transaction
     this.staged = new Map();
+    const changes: Array<[string, string, unknown, unknown]> = [];
+    let result: T;
     try {
-      const result = fn();
+      const fnResult = fn();
       const staged = this.staged;
       this.db.transaction(() => {
         for (const [kind, docs] of staged) {
@@ -90,17 +106,21 @@ export class SqliteMetaStore implements MetaStore {
           }
         }
       })();
+      const observed = this.commitListeners.size > 0;
       for (const [kind, docs] of staged) {
         const bucket = this.bucket(kind);
         for (const [id, doc] of docs) {
+          if (observed) changes.push([kind, id, bucket.get(id), doc === DELETED ? undefined : doc]);
           if (doc === DELETED) bucket.delete(id);
           else bucket.set(id, doc);
         }
       }
-      return result;
+      result = fnResult;
     } finally {
       this.staged = null;
     }
+    for (const [kind, id, before, after] of changes) for (const listener of this.commitListeners) listener(kind, id, before, after);
+    return result;
   }
 
   getSetting(key: string): string | undefined {

@@ -4,6 +4,7 @@
 import type { Socket } from 'node:net';
 import type { NbdExportResolver, VolumeIo } from '../core/ports.ts';
 import { Negotiation } from './handshake.ts';
+import type { NbdIoStats } from './io-stats.ts';
 import { OPTION_HEADER_BYTES, REQUEST_HEADER_BYTES, encodeGreeting } from './protocol.ts';
 import { ReceiveQueue } from './receive-queue.ts';
 import { ReplyWriter } from './reply-writer.ts';
@@ -18,6 +19,8 @@ export interface ConnectionDeps {
   io: VolumeIo;
   exports: NbdExportResolver;
   logger: NbdLogger;
+  /** Host I/O counters for metrics; none when metrics are off. */
+  stats?: NbdIoStats | null;
   onClosed(connection: NbdConnection): void;
 }
 
@@ -109,7 +112,7 @@ export class NbdConnection {
           this.writer.flush();
           this.socket.end();
         },
-      });
+      }, this.deps.stats ?? null);
       this.transmission.pump();
     }
   }

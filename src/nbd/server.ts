@@ -4,6 +4,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { NbdExportResolver, VolumeIo } from '../core/ports.ts';
 import { NbdConnection, type NbdLogger } from './connection.ts';
+import type { NbdIoStats } from './io-stats.ts';
 
 export interface NbdServerOptions {
   io: VolumeIo;
@@ -13,6 +14,8 @@ export interface NbdServerOptions {
   /** TCP port; 0 picks a free one. Default 10809, the NBD port. */
   port?: number;
   logger?: NbdLogger;
+  /** Host I/O counters for /metrics; none when absent (metrics off). */
+  stats?: NbdIoStats;
 }
 
 const NBD_PORT_DEFAULT = 10809;
@@ -108,8 +111,10 @@ export class NbdServer {
       io: this.options.io,
       exports: this.options.exports,
       logger: this.logger,
+      stats: this.options.stats ?? null,
       onClosed: (c) => this.connections.delete(c),
     });
+    if (this.options.stats) this.options.stats.connectionsTotal += 1;
     this.connections.add(connection);
     connection.start();
   }

@@ -7,6 +7,7 @@ import { BufferPool } from '../buffer-pool.ts';
 import { BLOCK_BYTES, NBD_INFLIGHT_MAX, NBD_REQUEST_BYTES_MAX } from '../limits.ts';
 import type { Extent, VolumeIo } from '../core/ports.ts';
 import { nbdErrnoFor } from './errors.ts';
+import type { NbdIoStats, VolumeIoCounters } from './io-stats.ts';
 import type { NegotiatedSession } from './handshake.ts';
 import {
   BLOCK_STATUS_DESCRIPTORS_MAX,
@@ -83,6 +84,8 @@ export class Transmission {
   private readonly sizeBytes: number;
   private readonly readOnly: boolean;
   private readonly structured: boolean;
+  /** This volume's counters, looked up once; null when metrics are off. */
+  private readonly counters: VolumeIoCounters | null;
 
   constructor(
     private readonly session: NegotiatedSession,
@@ -90,8 +93,10 @@ export class Transmission {
     private readonly queue: ReceiveQueue,
     private readonly writer: ReplyWriter,
     private readonly hooks: TransmissionHooks,
+    private readonly stats: NbdIoStats | null = null,
   ) {
     this.volumeId = session.export.volumeId;
+    this.counters = stats === null ? null : stats.forVolume(this.volumeId);
     this.sizeBytes = session.sizeBytes;
     this.readOnly = session.export.readOnly;
     this.structured = session.structuredReplies;
@@ -189,17 +194,49 @@ export class Transmission {
     const bytes = request.type === CMD.READ || request.type === CMD.WRITE ? request.lengthBytes : 0;
     this.inflightCount += 1;
     this.inflightBytes += bytes;
+    const startedMs = this.counters === null ? 0 : performance.now();
     this.execute(request, payload).then(
       () => {
         // The write is done everywhere it goes (engine, synchronous peer): its buffer is free.
         if (payload !== null) payloadPool.give(payload);
+        if (this.counters !== null) this.count(request, startedMs, true);
         this.settle(bytes);
       },
       (error: unknown) => {
         this.replyError(request, nbdErrnoFor(error));
+        if (this.counters !== null) this.count(request, startedMs, false);
         this.settle(bytes);
       },
     );
+  }
+
+  /** Metrics of one finished request: plain increments and one histogram bucket (io-stats.ts). */
+  private count(request: Request, startedMs: number, ok: boolean): void {
+    const counters = this.counters!;
+    const latency = this.stats!.latency;
+    const seconds = (performance.now() - startedMs) / 1000;
+    if (!ok) counters.errors += 1;
+    switch (request.type) {
+      case CMD.READ:
+        if (ok) {
+          counters.readOps += 1;
+          counters.readBytes += request.lengthBytes;
+        }
+        return latency.read.observe(seconds);
+      case CMD.WRITE:
+        if (ok) {
+          counters.writeOps += 1;
+          counters.writeBytes += request.lengthBytes;
+        }
+        return latency.write.observe(seconds);
+      case CMD.FLUSH:
+        return latency.flush.observe(seconds);
+      case CMD.TRIM:
+      case CMD.WRITE_ZEROES:
+        return latency.trim.observe(seconds);
+      default:
+        return latency.other.observe(seconds);
+    }
   }
 
   private settle(bytes: number): void {

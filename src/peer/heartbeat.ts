@@ -35,6 +35,8 @@ interface PeerHealth {
   state: DataConnectionState;
   failuresCount: number;
   ping: Promise<void> | undefined;
+  /** Wall time of the last answered ping (real time, not the injected clock: it is a measurement). */
+  roundTripMs: number | null;
 }
 
 export class HeartbeatMonitor {
@@ -78,6 +80,12 @@ export class HeartbeatMonitor {
     return this.healthOf(peerSystemId).state;
   }
 
+  /** Round trip of the last answered ping to a peer, in seconds; null before the first answer. */
+  roundTripSeconds(peerSystemId: string): number | null {
+    const ms = this.health.get(peerSystemId)?.roundTripMs ?? null;
+    return ms === null ? null : ms / 1000;
+  }
+
   onStateChange(listener: StateChangeListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -117,12 +125,14 @@ export class HeartbeatMonitor {
   }
 
   private async ping(peerSystemId: string, health: PeerHealth): Promise<void> {
+    const startedMs = performance.now();
     try {
       const { result } = await this.options.endpoint
         .peer(peerSystemId)
         .call<PingResult>('peer.ping', {}, { timeoutMs: this.pingTimeoutMs });
       if (result?.systemId !== peerSystemId) throw new Error(`answered as ${String(result?.systemId)}`);
       health.failuresCount = 0;
+      health.roundTripMs = performance.now() - startedMs;
       this.setState(peerSystemId, health, 'OK');
     } catch (error) {
       health.failuresCount += 1;
@@ -151,7 +161,7 @@ export class HeartbeatMonitor {
   private healthOf(peerSystemId: string): PeerHealth {
     let health = this.health.get(peerSystemId);
     if (!health) {
-      health = { state: 'Initializing', failuresCount: 0, ping: undefined };
+      health = { state: 'Initializing', failuresCount: 0, ping: undefined, roundTripMs: null };
       this.health.set(peerSystemId, health);
     }
     return health;

@@ -185,6 +185,9 @@ test('is_async=true answers 202 with a job that completes with the result', asyn
   const failed = await t.ps('GET', `/job/${failing.body.id}?select=state,response_body`);
   assert.equal(failed.body.state, 'FAILED');
   assert.equal(failed.body.response_body.response_type, 'job_error_response');
+  // The failure carries PowerStore's code and status, as the synchronous request would have answered.
+  assert.equal(failed.body.response_body.messages[0].code, '0xE0A07001000B');
+  assert.equal((await t.ps('GET', `/job/${failing.body.id}?select=response_status`)).body.response_status, '422');
   const bad = await t.ps('POST', '/volume?is_async=true', { name: 'x', size: 8 * MiB, nope: true });
   assert.equal(bad.status, 400, 'schema errors are refused at once, not as a job');
 });

@@ -151,7 +151,7 @@ async function waitForSession(side: 'a' | 'b', want: { role?: string; state?: st
   assert.fail(`${why}: the session on ${sites[side].name} did not reach ${JSON.stringify(want)} within ${POLL_LIMIT_MS / 1000} s; last seen ${JSON.stringify(last)}`);
 }
 
-/** `cycle committed` log lines (src/replication/service.ts) a system printed on stderr for our session. */
+/** `cycle committed` log lines (src/replication/cycles.ts; pino JSON, the text in `msg`) a system printed on stderr for our session. */
 function committedCycles(side: 'a' | 'b'): { cycle: number; bytes: number }[] {
   const text = sites[side].proc?.stderr.join('') ?? '';
   return text
@@ -164,7 +164,7 @@ function committedCycles(side: 'a' | 'b'): { cycle: number; bytes: number }[] {
         return null;
       }
     })
-    .filter((e) => e && e.message === 'cycle committed' && e.session === sessionId)
+    .filter((e) => e && e.msg === 'cycle committed' && e.session === sessionId)
     .map((e) => ({ cycle: e.cycle, bytes: e.bytes }));
 }
 

@@ -3,9 +3,18 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError, ForbiddenError } from '../../core/errors.ts';
 import type { User } from '../../core/model.ts';
+import { errorEvent } from '../../observe/error-event.ts';
 import type { Services } from '../../system.ts';
+import { observeRequests } from '../observe-requests.ts';
 import { recBufferControl } from './rec-buffer-routes.ts';
 import { tenantControl } from './tenant-routes.ts';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The user the control API authenticated (for the mutation log). */
+    controlUser?: User;
+  }
+}
 
 export interface ControlExtension {
   registerRoutes(app: FastifyInstance, helpers: ControlHelpers): void;
@@ -40,10 +49,16 @@ const ETERNUS_ROLE_ALIASES: Record<string, string> = { Admin: 'Administrator', S
 
 export function controlPlugin(services: Services, extensions: ControlExtension[]) {
   return async function plugin(app: FastifyInstance): Promise<void> {
-    app.setErrorHandler((error, _request, reply) => {
+    app.setErrorHandler((error, request, reply) => {
       if (error instanceof DomainError) return reply.code(STATUS[error.code] ?? 500).send({ error: error.code, message: error.message });
       const status = (error as { statusCode?: number }).statusCode ?? 500;
+      if (status >= 500) services.observe.hub.emit(errorEvent('control', error, request.id));
       return reply.code(status).send({ error: status >= 500 ? 'INTERNAL' : 'BAD_REQUEST', message: status >= 500 ? 'internal error' : (error as Error).message });
+    });
+    observeRequests(app, services.observe, {
+      dialect: 'control',
+      userOf: (request) => request.controlUser?.name ?? null,
+      errorMessage: (body) => (body as { message?: string }).message ?? null,
     });
     app.setNotFoundHandler((request, reply) => reply.code(404).send({ error: 'NOT_FOUND', message: `No route ${request.method} ${request.url}` }));
 
@@ -53,6 +68,7 @@ export function controlPlugin(services: Services, extensions: ControlExtension[]
       const colon = decoded.indexOf(':');
       const user = colon > 0 ? services.users.authenticate(decoded.slice(0, colon), decoded.slice(colon + 1)) : null;
       if (!user) throw new DomainError('UNAUTHENTICATED', 'Authentication required: use HTTP Basic with a Tandem user.');
+      request.controlUser = user;
       return user;
     };
     const requireAdmin = (request: FastifyRequest): User => {

@@ -26,6 +26,7 @@ export function replicationControl(remotes: RemoteSystemService, faults: FaultCo
         if (body.kind === 'stop') {
           // The system stops as a site failure would, once this answer has left.
           if (!stopAbruptly) throw new DomainError('VALIDATION_FAILED', 'This system does not run in a process of its own (it was started inside another program), so a stop fault cannot stop it.');
+          services.observe.hub.emit({ kind: 'fault', action: 'added', id: 'stop', fault: { kind: 'stop' } });
           reply.raw.once('finish', () => setImmediate(stopAbruptly));
           return reply.code(202).send({ kind: 'stop' });
         }
@@ -34,6 +35,7 @@ export function replicationControl(remotes: RemoteSystemService, faults: FaultCo
           if (body.volume_id !== undefined && typeof body.volume_id !== 'string' && typeof body.volume_id !== 'number') throw new DomainError('VALIDATION_FAILED', 'volume_id is a volume id (PowerStore) or volume_id (ETERNUS).');
           const volumeId = body.volume_id === undefined ? null : resolveVolumeId(services, String(body.volume_id));
           const added = writeFaults.add(volumeId, typeof body.count === 'number' ? body.count : Number.NaN);
+          services.observe.hub.emit({ kind: 'fault', action: 'added', id: added.id, fault: { kind: 'write_error', volume_id: volumeId, count: added.remaining } });
           return reply.code(201).send({ id: added.id });
         }
         let fault: PeerFault;
@@ -44,12 +46,16 @@ export function replicationControl(remotes: RemoteSystemService, faults: FaultCo
         else throw new DomainError('VALIDATION_FAILED', 'A fault is {"kind":"link_down"}, {"kind":"delay","delay_ms":N}, {"kind":"drop","fraction":0..1}, {"kind":"bandwidth","mibps":N}, {"kind":"write_error","count":N,"volume_id":V} or {"kind":"stop"}.');
         if (typeof body.peer_system_id === 'string') fault.peerSystemId = body.peer_system_id;
         const { id } = faults.add(fault);
+        services.observe.hub.emit({ kind: 'fault', action: 'added', id, fault: { ...fault } });
         return reply.code(201).send({ id });
       });
       app.delete<{ Params: { id: string } }>('/faults/:id', async (request, reply) => {
         requireAdmin(request);
-        if (writeFaults.has(request.params.id)) writeFaults.remove(request.params.id);
-        else if (!faults.remove(request.params.id)) throw new NotFoundError('fault', request.params.id);
+        const id = request.params.id;
+        const removed: Record<string, unknown> | undefined = faults.list().find((f) => f.id === id) ?? (writeFaults.has(id) ? { kind: 'write_error' } : undefined);
+        if (writeFaults.has(id)) writeFaults.remove(id);
+        else if (!faults.remove(id)) throw new NotFoundError('fault', id);
+        services.observe.hub.emit({ kind: 'fault', action: 'removed', id, fault: { ...removed } });
         return reply.code(204).send();
       });
     },

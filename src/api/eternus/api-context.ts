@@ -2,7 +2,7 @@
 // authenticated user of a request, and volume lookup by integer volume_id within what the user
 // may see (a tenant user sees only the volumes of the tenant).
 import type { FastifyRequest } from 'fastify';
-import { NotFoundError, ValidationError } from '../../core/errors.ts';
+import { NotFoundError, ValidationError, quote } from '../../core/errors.ts';
 import type { User, Volume } from '../../core/model.ts';
 import type { Services } from '../../system.ts';
 import type { EternusSession, EternusSessions } from './auth.ts';
@@ -58,7 +58,7 @@ export class EternusApi {
 }
 
 export function parseIntegerId(field: string, raw: string, max: number): number {
-  if (!/^\d{1,15}$/.test(raw) || Number(raw) > max) throw new ValidationError(`${field} must be an integer in 0..${max}, got ${JSON.stringify(raw)}`, field);
+  if (!/^\d{1,15}$/.test(raw) || Number(raw) > max) throw new ValidationError(`${field} must be an integer in 0..${max}, got ${quote(raw)}`, field);
   return Number(raw);
 }
 

@@ -75,6 +75,15 @@ export const ETERNUS_ROLES: Record<Role, { name: string; policies: readonly Poli
   Operator: { name: 'Monitor', policies: ['Status_Display'] },
 };
 
+/**
+ * Route options the plugin's onRequest hook reads: the policy a route needs (403 before the route
+ * looks at its body, ids or state) and the query parameters a mutation accepts (none unless named).
+ */
+export interface EternusRouteConfig {
+  policy?: Policy;
+  query?: readonly string[];
+}
+
 export function requirePolicy(user: User, policy: Policy): void {
   if (!ETERNUS_ROLES[user.role].policies.includes(policy)) {
     throw new ForbiddenError(`user ${user.name} with role ${ETERNUS_ROLES[user.role].name} lacks the ${policy} policy`);

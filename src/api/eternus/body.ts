@@ -1,7 +1,7 @@
 // Request-body checking for the ETERNUS dialect: a JSON object with known properties of the right
 // types, checked before anything is registered or changed. Failures are 400 with the offending
 // property as the message's factor ("Bad value (capacity)").
-import { DomainError, UnknownPropertyError, ValidationError } from '../../core/errors.ts';
+import { DomainError, UnknownPropertyError, ValidationError, quote } from '../../core/errors.ts';
 
 export type FieldType = 'string' | 'integer' | 'boolean' | 'integer[]';
 export type BodySpec = Record<string, FieldType>;
@@ -23,7 +23,7 @@ export function readBody<S extends BodySpec>(raw: unknown, spec: S, required: (k
   for (const [key, type] of Object.entries(spec)) {
     const value = body[key];
     if (value === undefined) continue;
-    if (!hasType(value, type)) throw new ValidationError(`${key} must be ${article(type)}, got ${JSON.stringify(value)}`, key);
+    if (!hasType(value, type)) throw new ValidationError(`${key} must be ${article(type)}, got ${quote(value)}`, key);
   }
   return body as Out<S>;
 }

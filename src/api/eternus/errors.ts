@@ -86,3 +86,14 @@ export function toEternusError(error: unknown): MappedError {
   }
   return { status: 500, body: errorBody(ERROR_MAP.INTERNAL, 'internal', 'INTERNAL') };
 }
+
+/**
+ * Requests refused before routing (http-server.ts). A request line or head too large is 413
+ * `0003` as the vendor documents for the request line; a malformed one is 400 `0001`.
+ */
+export function transportError(kind: 'uri_too_long' | 'headers_too_large' | 'bad_url' | 'bad_request' | 'timeout' | 'not_found', detail: string): MappedError {
+  if (kind === 'not_found') return { status: 404, body: errorBody(EDGE_ERRORS.ROUTE_NOT_FOUND, detail, 'ROUTE_NOT_FOUND') };
+  if (kind === 'uri_too_long' || kind === 'headers_too_large') return { status: 413, body: errorBody(EDGE_ERRORS.BODY_TOO_LARGE, detail, kind.toUpperCase()) };
+  if (kind === 'timeout') return { status: 408, body: errorBody(ERROR_MAP.VALIDATION_FAILED, detail, 'REQUEST_TIMEOUT') };
+  return { status: 400, body: errorBody(ERROR_MAP.VALIDATION_FAILED, detail, kind.toUpperCase()) };
+}

@@ -3,12 +3,15 @@
 // {error_code, message, internal_code}, and the resource routes.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../../system.ts';
+import { errorEvent } from '../../observe/error-event.ts';
+import { observeRequests } from '../observe-requests.ts';
 import { EternusApi } from './api-context.ts';
-import { EternusSessions } from './auth.ts';
+import { EternusSessions, requirePolicy, type EternusRouteConfig } from './auth.ts';
 import { EDGE_ERRORS, edgeError, errorBody, toEternusError } from './errors.ts';
 import { API_PREFIX } from './format.ts';
 import { EternusJobs } from './jobs.ts';
 import { ETERNUS_URL_CHARS_MAX } from './limits.ts';
+import { refuseUnknownQuery } from './query.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { registerSessionRoutes } from './routes/session.ts';
 import { registerSystemRoutes } from './routes/system.ts';
@@ -26,10 +29,15 @@ export function eternusPlugin(services: Services, extensions: EternusExtension[]
     const jobs = new EternusJobs(services.jobs, services.ctx.clock, services.ctx.meta);
     const api = new EternusApi(services, sessions, jobs);
 
-    app.setErrorHandler((error, _request, reply) => {
+    app.setErrorHandler((error, request, reply) => {
       const mapped = toEternusError(error);
-      if (mapped.status >= 500 && mapped.status !== 503) app.log.error(error);
+      if (mapped.status >= 500 && mapped.status !== 503) services.observe.hub.emit(errorEvent('eternus', error, request.id));
       void reply.code(mapped.status).send(mapped.body);
+    });
+    observeRequests(app, services.observe, {
+      dialect: 'eternus',
+      userOf: (request) => request.eternusUser?.name ?? null,
+      errorMessage: (body) => (body as { message?: string }).message ?? null,
     });
     app.setNotFoundHandler((request, reply) => {
       void reply.code(404).send(errorBody(EDGE_ERRORS.ROUTE_NOT_FOUND, `${request.method} ${request.url.split('?')[0]}`, 'ROUTE_NOT_FOUND'));
@@ -40,10 +48,17 @@ export function eternusPlugin(services: Services, extensions: EternusExtension[]
       if (hasBody(request) && !isJson(request.headers['content-type'])) {
         throw edgeError('UNSUPPORTED_MEDIA_TYPE', `Content-Type ${JSON.stringify(request.headers['content-type'] ?? null)}`);
       }
-      if (request.method === 'POST' && request.url.split('?')[0]!.replace(/\/+$/, '') === `${API_PREFIX}/session`) return;
-      const { user, session } = sessions.authenticate(request.headers.authorization);
-      request.eternusUser = user;
-      request.eternusSession = session;
+      const config = (request.routeOptions.config ?? {}) as EternusRouteConfig;
+      const isLogin = request.method === 'POST' && request.url.split('?')[0]!.replace(/\/+$/, '') === `${API_PREFIX}/session`;
+      if (!isLogin) {
+        const { user, session } = sessions.authenticate(request.headers.authorization);
+        request.eternusUser = user;
+        request.eternusSession = session;
+        if (config.policy) requirePolicy(user, config.policy);
+      }
+      // GET routes check their own query (fields, last_get_id, filters); a mutation takes only
+      // what its route names, so a misspelt parameter is refused instead of silently ignored.
+      if (request.method !== 'GET' && request.method !== 'HEAD' && !request.is404) refuseUnknownQuery(request.url, config.query ?? []);
     });
 
     registerSessionRoutes(app, api);

@@ -1,7 +1,7 @@
 // Query parameters and list envelopes (research/eternus-api.md §1.5). `fields` names the
 // properties to return (the resource id always comes back); lists are sorted by id ascending and
 // paged by keyset: `next_href` repeats the query with `last_get_id=<last id returned>`.
-import { ValidationError } from '../../core/errors.ts';
+import { ValidationError, quote } from '../../core/errors.ts';
 import { ETERNUS_PAGE_ITEMS_MAX } from './limits.ts';
 
 export type Item = Record<string, unknown>;
@@ -23,10 +23,18 @@ export function parseListQuery(url: string, allowed: readonly string[] = ['field
   const lastRaw = params.get('last_get_id');
   let lastGetId: number | null = null;
   if (lastRaw !== null) {
-    if (!/^\d{1,15}$/.test(lastRaw)) throw new ValidationError(`last_get_id must be a non-negative integer, got ${JSON.stringify(lastRaw)}`, 'last_get_id');
+    if (!/^\d{1,15}$/.test(lastRaw)) throw new ValidationError(`last_get_id must be a non-negative integer, got ${quote(lastRaw)}`, 'last_get_id');
     lastGetId = Number(lastRaw);
   }
   return { fields, lastGetId };
+}
+
+/** Refuses query parameters outside `allowed` (400): mutations take none unless their route names them. */
+export function refuseUnknownQuery(url: string, allowed: readonly string[]): void {
+  const params = new URLSearchParams(url.includes('?') ? url.slice(url.indexOf('?') + 1) : '');
+  for (const key of new Set(params.keys())) {
+    if (!allowed.includes(key)) throw new ValidationError(`unknown query parameter ${key}`, key);
+  }
 }
 
 /** Keeps the named properties and the id; an unknown name is 400 so typos do not pass silently. */

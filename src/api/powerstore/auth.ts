@@ -3,6 +3,7 @@
 // cookie-only requests that change state must carry the session's token (403 otherwise, which
 // gopowerstore answers by logging in again). Sessions expire after idle_timeout without use.
 import { randomBytes } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
 import type { Clock } from '../../core/clock.ts';
 import { DomainError, ForbiddenError } from '../../core/errors.ts';
 import type { Role, User } from '../../core/model.ts';
@@ -101,6 +102,13 @@ export function checkRoleMayMutate(user: User, area: 'storage' | 'security'): vo
   if (area === 'security' && user.role !== 'Administrator') {
     throw new ForbiddenError(`User ${user.name} with role ${user.role} may not manage security settings.`);
   }
+}
+
+/** Route option of POSTs that change nothing (logout, query_appliances): every role may call them. */
+export const READ_ONLY_ROUTE = { config: { readOnly: true } } as const;
+
+export function isReadOnlyRoute(request: FastifyRequest): boolean {
+  return (request.routeOptions.config as { readOnly?: boolean } | undefined)?.readOnly === true;
 }
 
 function unauthenticated(): DomainError {

@@ -79,3 +79,16 @@ export function toPowerStoreError(error: unknown): PowerStoreError {
   }
   return { status: 500, body: errorBody(ERROR_MAP.INTERNAL.code, 'An internal error occurred.', []) };
 }
+
+/**
+ * Requests refused before routing (http-server.ts): a path segment or request line too long, a
+ * malformed URL or request head, a path outside every API. Shown in error_response shape like every
+ * other answer here.
+ */
+export type TransportErrorKind = 'uri_too_long' | 'headers_too_large' | 'bad_url' | 'bad_request' | 'timeout' | 'not_found';
+
+export function transportError(kind: TransportErrorKind, detail: string): PowerStoreError {
+  if (kind === 'not_found') return { status: 404, body: errorBody('0xE04040020001', detail) };
+  const status = { uri_too_long: 414, headers_too_large: 431, bad_url: 400, bad_request: 400, timeout: 408 }[kind];
+  return { status, body: errorBody('0xE04040030001', `Validation failed: ${detail}`, [detail]) };
+}

@@ -2,9 +2,11 @@
 // authentication as a hook, one scoped error handler, and the resource routes.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Services } from '../../system.ts';
+import { observeRequests } from '../observe-requests.ts';
 import { PowerStoreApi } from './api-context.ts';
-import { PowerStoreAuth } from './auth.ts';
+import { checkRoleMayMutate, isReadOnlyRoute, PowerStoreAuth } from './auth.ts';
 import { errorBody, toPowerStoreError } from './errors.ts';
+import { errorEvent } from '../../observe/error-event.ts';
 import { registerAbsentResources } from './routes/absent.ts';
 import { registerApplianceConfigRoutes } from './routes/appliance-config.ts';
 import { registerHostRoutes } from './routes/hosts.ts';
@@ -35,10 +37,15 @@ export function powerStorePlugin(services: Services, extensions: PowerStoreExten
     const api = new PowerStoreApi(services, registry);
     const auth = new PowerStoreAuth(services.users, services.ctx.clock);
 
-    app.setErrorHandler((error, _request, reply) => {
+    app.setErrorHandler((error, request, reply) => {
       const mapped = toPowerStoreError(error);
-      if (mapped.status >= 500) app.log.error(error);
+      if (mapped.status >= 500) services.observe.hub.emit(errorEvent('powerstore', error, request.id));
       void reply.code(mapped.status).send(mapped.body);
+    });
+    observeRequests(app, services.observe, {
+      dialect: 'powerstore',
+      userOf: (request) => request.powerstoreUser?.name ?? null,
+      errorMessage: (body) => (body as { messages?: Array<{ message_l10n?: string }> }).messages?.[0]?.message_l10n ?? null,
     });
     app.setNotFoundHandler((request, reply) => {
       void reply.code(404).send(errorBody('0xE04040020001', `The requested URL ${request.url.split('?')[0]} was not found.`));
@@ -62,6 +69,10 @@ export function powerStorePlugin(services: Services, extensions: PowerStoreExten
       request.powerstoreSession = session;
       reply.header('DELL-EMC-TOKEN', session.token);
       reply.header('Set-Cookie', `auth_cookie=${session.cookie}; Path=/; Secure; HttpOnly`);
+      // The role is checked here, before any route looks at its body, ids or state, so that a
+      // read-only user learns 403 and nothing about the objects (not an in-use 422 first).
+      // Routes that only read through a POST say so with `config: { readOnly: true }`.
+      if (isMutation && !request.is404 && !isReadOnlyRoute(request)) checkRoleMayMutate(user, 'storage');
     });
 
     registerSystemRoutes(app, api, auth);

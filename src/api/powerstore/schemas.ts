@@ -2,9 +2,12 @@
 // gopowerstore select (research/powerstore-api.md §3, §5), null where it has no meaning here,
 // and the associations `select=...,assoc(fields)` can follow.
 import type { MetaStore } from '../../core/meta-store.ts';
-import type { Host, HostVolumeMapping, Job, Policy, ReplicationRule, SnapshotRule, SystemIdentity, Volume, VolumeGroup } from '../../core/model.ts';
+import type { Host, HostVolumeMapping, Job, JobError, Policy, ReplicationRule, SnapshotRule, SystemIdentity, Volume, VolumeGroup } from '../../core/model.ts';
 import type { BlockStore } from '../../core/ports.ts';
 import type { SqliteMetaStore } from '../../meta/sqlite-meta-store.ts';
+import { DomainError, type ErrorCode, type ResourceKind } from '../../core/errors.ts';
+import { ATTRIBUTES } from './attributes.ts';
+import { ERROR_MAP, toPowerStoreError, type PowerStoreError } from './errors.ts';
 import { l10n, timestamp } from './format.ts';
 import type { Association, ResourceRegistry, ResourceSchema, Row } from './query/index.ts';
 
@@ -139,7 +142,19 @@ export function buildRegistry(src: SchemaSources): ResourceRegistry {
 
   const job: ResourceSchema = { name: 'job', fields: (row) => jobFields(row as Job), associations: { parent: none('job'), root: none('job'), children: noneMany('job'), leafs: noneMany('job') } };
 
-  const appliance: ResourceSchema = { name: 'appliance', fields: (row) => row as Record<string, unknown> };
+  // An appliance's hardware and port lists (nodes, ports, hardware) have no objects here: empty
+  // lists, as a PowerStore without them would answer; PyPowerStore's get_appliance_details selects them.
+  const appliance: ResourceSchema = {
+    name: 'appliance',
+    fields: (row) => row as Record<string, unknown>,
+    associations: {
+      software_installed: { resource: 'software_installed', cardinality: 'many', resolve: () => [softwareRow(src.identity)] },
+      volumes: { resource: 'volume', cardinality: 'many', resolve: () => meta.listShared('volume') },
+      ...Object.fromEntries(
+        ['nodes', 'ip_pool_addresses', 'fsns', 'veth_ports', 'virtual_volumes', 'maintenance_windows', 'fc_ports', 'sas_ports', 'eth_ports', 'eth_be_ports', 'hardware'].map((name) => [name, noneMany('migration_session')]),
+      ),
+    },
+  };
   const registry: ResourceRegistry = {
     volume,
     volume_group: volumeGroup,
@@ -162,6 +177,9 @@ export function buildRegistry(src: SchemaSources): ResourceRegistry {
     datastore: stub('datastore'),
   };
   src.extend?.(registry);
+  for (const [name, schema] of Object.entries(registry)) {
+    if (Object.hasOwn(ATTRIBUTES, name)) schema.attributes = ATTRIBUTES[name];
+  }
   return registry;
 }
 
@@ -371,11 +389,20 @@ const JOB_PHASE: Record<Job['state'], string> = {
   UNRECOVERABLE_FAILED: 'Unrecoverable_Failed',
 };
 
+/** The answer the failed operation would have had, had it run synchronously. */
+function jobErrorAnswer(error: JobError): PowerStoreError {
+  const code = Object.hasOwn(ERROR_MAP, error.code) ? (error.code as ErrorCode) : 'INTERNAL';
+  return toPowerStoreError(new DomainError(code, error.message, { arguments: error.arguments, ...(error.kind ? { kind: error.kind as ResourceKind } : {}) }));
+}
+
 export function jobFields(j: Job): Record<string, unknown> {
   const failed = j.state === 'FAILED' || j.state === 'UNRECOVERABLE_FAILED';
+  // A job keeps the core's error code; clients read the PowerStore code and status of the failure
+  // (Cinder inspects response_body.messages[].code), as a synchronous request would have answered.
+  const mapped = j.error ? jobErrorAnswer(j.error) : null;
   let responseBody: Record<string, unknown> | null = null;
-  if (failed && j.error) {
-    responseBody = { response_type: 'job_error_response', messages: [{ code: j.error.code, severity: 'Error', message_l10n: j.error.message, arguments: j.error.arguments }] };
+  if (failed && mapped) {
+    responseBody = { response_type: 'job_error_response', messages: mapped.body.messages };
   } else if (j.state === 'COMPLETED' && j.result) {
     responseBody = { ...j.result, response_type: 'job_create_response' };
   }
@@ -396,7 +423,7 @@ export function jobFields(j: Job): Record<string, unknown> {
     root_id: j.id,
     user: j.user,
     response_body: responseBody,
-    response_status: j.state === 'COMPLETED' ? (j.result ? '200' : '204') : failed ? '422' : null,
+    response_status: j.state === 'COMPLETED' ? (j.result ? '200' : '204') : failed ? String(mapped?.status ?? 422) : null,
     step_order: 0,
     mpa_decision: null,
     submit_time: timestamp(j.submitTimeMs),
@@ -419,6 +446,10 @@ export function applianceRow(identity: SystemIdentity): Record<string, unknown> 
     drive_failure_tolerance_level: 'Single',
     is_hyper_converged: false,
     node_count: 2,
+    storage_class: 'TLC_Based_Flash',
+    mode_l10n: 'Block',
+    drive_failure_tolerance_level_l10n: 'Single',
+    storage_class_l10n: 'TLC-based Flash',
   };
 }
 

@@ -9,7 +9,7 @@
 // names the session in progress_href_list (§2.6), so the source box first makes sure the remote
 // box answers: a suspend that cannot ship its last cycle is refused instead of "succeeding".
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, ForbiddenError, StateError, ValidationError } from '../../../core/errors.ts';
+import { DomainError, ForbiddenError, StateError, ValidationError, quote } from '../../../core/errors.ts';
 import type { User } from '../../../core/model.ts';
 import type { RecoveryMode, SplitMode, TransferMode } from '../../../core/replication/model.ts';
 import { checkRecAction } from '../../../core/replication/rules.ts';
@@ -18,7 +18,7 @@ import { HEARTBEAT_PING_TIMEOUT_MS } from '../../../peer/limits.ts';
 import { createRecOnSource } from '../../../replication/rec-create-forward.ts';
 import type { EternusApi } from '../api-context.ts';
 import { parseIntegerId } from '../api-context.ts';
-import { requirePolicy } from '../auth.ts';
+import type { EternusRouteConfig } from '../auth.ts';
 import { readBody } from '../body.ts';
 import { copySessionHref, copySessions, formatCopySession, formatVolumeCopySession, type CopySession } from '../copysession-format.ts';
 import { ETERNUS_VOLUME_ID_MAX } from '../limits.ts';
@@ -32,6 +32,8 @@ const SPLIT_MODES = ['Automatic', 'Manual'] as const;
 const RECOVERY_MODES = ['Automatic', 'Manual'] as const;
 /** Copy session ids (the vendor's range is not documented). */
 const COPYSESSION_ID_MAX = 2 ** 31 - 1;
+/** Every REC mutation needs this policy, checked by the plugin's hook before anything else (403). */
+const COPY_SESSION_ROUTE = { config: { policy: 'Copy_Session_Management' } satisfies EternusRouteConfig };
 
 export function copySessionExtension(): EternusExtension {
   return { registerRoutes: (app, api) => registerCopySessionRoutes(app, api) };
@@ -124,7 +126,7 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
     const query = parseListQuery(request.url, ['fields', 'last_get_id', 'volume_id', 'is_copy_source_volume']);
     const ids = idList(request.url, 'volume_id');
     const sourceRaw = new URLSearchParams(request.url.split('?')[1] ?? '').get('is_copy_source_volume');
-    if (sourceRaw !== null && sourceRaw !== 'true' && sourceRaw !== 'false') throw new ValidationError(`is_copy_source_volume must be true or false, got ${JSON.stringify(sourceRaw)}`, 'is_copy_source_volume');
+    if (sourceRaw !== null && sourceRaw !== 'true' && sourceRaw !== 'false') throw new ValidationError(`is_copy_source_volume must be true or false, got ${quote(sourceRaw)}`, 'is_copy_source_volume');
     const items = volumeItems(api.user(request)).filter(
       (i) => (ids === null || ids.includes(i.volume_id as number)) && (sourceRaw === null || i.is_copy_source_volume === (sourceRaw === 'true')),
     );
@@ -139,9 +141,8 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
 
   // ---- create
 
-  app.post('/copysession/rec', async (request, reply) => {
+  app.post('/copysession/rec', COPY_SESSION_ROUTE, async (request, reply) => {
     const user = api.user(request);
-    requirePolicy(user, 'Copy_Session_Management');
     refuseTenant(user, 'create');
     const body = readBody(
       request.body,
@@ -203,9 +204,8 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
 
   // ---- modify
 
-  app.patch<Id>('/copysession/:id', async (request, reply) => {
+  app.patch<Id>('/copysession/:id', COPY_SESSION_ROUTE, async (request, reply) => {
     const user = api.user(request);
-    requirePolicy(user, 'Copy_Session_Management');
     const c = byNumber(request.params.id);
     requireLocalTenant(user, c);
     const body = readBody(request.body, { transfer_mode: 'string', split_mode: 'string', recovery_mode: 'string' });
@@ -223,9 +223,8 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
 
   // ---- suspend, resume, reverse
 
-  app.post<Id>('/copysession/:id/suspend', async (request, reply) => {
+  app.post<Id>('/copysession/:id/suspend', COPY_SESSION_ROUTE, async (request, reply) => {
     const user = api.user(request);
-    requirePolicy(user, 'Copy_Session_Management');
     const c = byNumber(request.params.id);
     const s = c.session;
     requireLocalTenant(user, c);
@@ -258,9 +257,8 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
     return reply.code(202).send(answer);
   });
 
-  app.post('/copysession/suspend', async (request, reply) => {
+  app.post('/copysession/suspend', COPY_SESSION_ROUTE, async (request, reply) => {
     const user = api.user(request);
-    requirePolicy(user, 'Copy_Session_Management');
     const body = readBody(request.body, { copysession_id_list: 'integer[]', is_forced: 'boolean' }, ['copysession_id_list']);
     const list = body.copysession_id_list!;
     if (list.length === 0) throw new ValidationError('copysession_id_list must name at least one copy session', 'copysession_id_list');
@@ -287,9 +285,8 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
     return reply.code(202).send(answer);
   });
 
-  app.post<Id>('/copysession/:id/resume', async (request, reply) => {
+  app.post<Id>('/copysession/:id/resume', COPY_SESSION_ROUTE, async (request, reply) => {
     const user = api.user(request);
-    requirePolicy(user, 'Copy_Session_Management');
     const c = byNumber(request.params.id);
     requireLocalTenant(user, c);
     readBody(request.body, {});
@@ -298,9 +295,8 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
     return submitDone(request, reply, 'resume', c, `resume advanced-copy-session -session-id ${c.number}`);
   });
 
-  app.post<Id>('/copysession/:id/reverse', async (request, reply) => {
+  app.post<Id>('/copysession/:id/reverse', COPY_SESSION_ROUTE, async (request, reply) => {
     const user = api.user(request);
-    requirePolicy(user, 'Copy_Session_Management');
     refuseTenant(user, 'reverse');
     const c = byNumber(request.params.id);
     readBody(request.body, {});
@@ -312,15 +308,14 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
 
   // ---- delete
 
-  app.delete<Id>('/copysession/:id', async (request, reply) => {
+  app.delete<Id>('/copysession/:id', { config: { policy: 'Copy_Session_Management', query: ['is_forced'] } satisfies EternusRouteConfig }, async (request, reply) => {
     const user = api.user(request);
-    requirePolicy(user, 'Copy_Session_Management');
     refuseTenant(user, 'delete');
     const c = byNumber(request.params.id);
     const query = new URLSearchParams(request.url.split('?')[1] ?? '');
     for (const key of query.keys()) if (key !== 'is_forced') throw new ValidationError(`unknown query parameter ${key}`, key);
     const forcedRaw = query.get('is_forced');
-    if (forcedRaw !== null && forcedRaw !== 'true' && forcedRaw !== 'false') throw new ValidationError(`is_forced must be true or false, got ${JSON.stringify(forcedRaw)}`, 'is_forced');
+    if (forcedRaw !== null && forcedRaw !== 'true' && forcedRaw !== 'false') throw new ValidationError(`is_forced must be true or false, got ${quote(forcedRaw)}`, 'is_forced');
     const force = readBody(request.body, { is_forced: 'boolean' }).is_forced ?? forcedRaw === 'true';
     api.jobs.checkRoom();
     requireVolumeSession(c, 'delete');
@@ -334,6 +329,6 @@ function idList(url: string, name: string): number[] | null {
   const raw = new URLSearchParams(url.split('?')[1] ?? '').get(name);
   if (raw === null) return null;
   const parts = raw.split(',').map((p) => p.trim());
-  if (parts.some((p) => !/^\d{1,15}$/.test(p))) throw new ValidationError(`${name} must be a comma-separated list of integers, got ${JSON.stringify(raw)}`, name);
+  if (parts.some((p) => !/^\d{1,15}$/.test(p))) throw new ValidationError(`${name} must be a comma-separated list of integers, got ${quote(raw)}`, name);
   return parts.map(Number);
 }

@@ -35,6 +35,8 @@ export function registerSessionRoutes(app: FastifyInstance, api: EternusApi): vo
       'password',
     ]);
     const session = api.sessions.login(credentials.user_name!, credentials.password!, credentials.is_refresh_token_required === true);
+    // Who logged in, for the mutation log (the login itself is unauthenticated).
+    request.eternusUser = api.services.users.get(session.userId) ?? undefined;
     const answer: Record<string, unknown> = { session_id: session.id, token: session.token, lifetime: api.sessions.lifetimeSeconds(session) };
     if (session.refreshToken) answer.refresh_token = session.refreshToken;
     return answer;

@@ -9,7 +9,7 @@
 import type { FastifyInstance } from 'fastify';
 import { DomainError, ValidationError } from '../../../core/errors.ts';
 import type { EternusApi } from '../api-context.ts';
-import { requirePolicy } from '../auth.ts';
+import type { EternusRouteConfig } from '../auth.ts';
 import { readBody } from '../body.ts';
 import { edgeError } from '../errors.ts';
 import { formatVolume, TPP_ID, volumeHref } from '../format.ts';
@@ -41,9 +41,8 @@ export function registerVolumeRoutes(app: FastifyInstance, api: EternusApi): voi
     return project(formatVolume(api.volume(api.user(request), request.params.id)), 'volume_id', query.fields);
   });
 
-  app.post('/volume', async (request, reply) => {
+  app.post('/volume', { config: { policy: 'Volume_Create_Modify' } satisfies EternusRouteConfig }, async (request, reply) => {
     const user = api.user(request);
-    requirePolicy(user, 'Volume_Create_Modify');
     const plan = readCreate(request.body);
     for (const name of plan.names) volumes.checkNewName(name);
     const tenant = user.tenant;
@@ -66,9 +65,8 @@ export function registerVolumeRoutes(app: FastifyInstance, api: EternusApi): voi
     return reply.code(202).send(answer);
   });
 
-  app.delete<Id>('/volume/:id', async (request, reply) => {
+  app.delete<Id>('/volume/:id', { config: { policy: 'Volume_Delete_Format' } satisfies EternusRouteConfig }, async (request, reply) => {
     const user = api.user(request);
-    requirePolicy(user, 'Volume_Delete_Format');
     readBody(request.body, {});
     const volume = api.volume(user, request.params.id);
     api.jobs.checkRoom();

@@ -4,6 +4,7 @@ import { invariant } from '../../../core/errors.ts';
 import { compileFilters } from './filter-compile.ts';
 import { sortRows } from './order.ts';
 import { sliceForWindow } from './paging.ts';
+import { checkSelect } from './select-check.ts';
 import { projectRow, type Projected } from './project.ts';
 import type { CollectionResult, ParsedQuery, ResourceRegistry, ResourceSchema, Row } from './types.ts';
 
@@ -21,6 +22,7 @@ export function executeCollectionQuery(
   query: ParsedQuery,
 ): CollectionResult {
   const schema = schemaOf(registry, resource);
+  checkSelect(query.select, schema, registry);
   const matches = compileFilters(query.filters, schema, registry);
   const filtered = query.filters.length === 0 ? rows : rows.filter(matches);
   const ordered = query.order.length === 0 ? filtered : sortRows(filtered, query.order, schema, registry);
@@ -37,5 +39,7 @@ export function executeCollectionQuery(
 
 /** GET /<resource>/<id>: select applies; filters, order and paging do not. */
 export function projectInstance(row: Row, resource: string, registry: ResourceRegistry, query: ParsedQuery): Projected {
-  return projectRow(row, schemaOf(registry, resource), registry, query.select);
+  const schema = schemaOf(registry, resource);
+  checkSelect(query.select, schema, registry);
+  return projectRow(row, schema, registry, query.select);
 }

@@ -85,6 +85,12 @@ export interface ResourceSchema {
    * as null and simply match nothing.
    */
   fieldNames?: ReadonlySet<string>;
+  /**
+   * Optional list of the attributes `select` may name (besides associations). When given, a select
+   * naming anything else is a 400 naming it, as on the real array; when absent (placeholder
+   * resources that are never populated), any name is taken.
+   */
+  attributes?: readonly string[];
   associations?: Record<string, Association>;
 }
 

@@ -11,6 +11,7 @@ import type { CopySample } from '../../../replication/copy-stats.ts';
 import type { Volume } from '../../../core/model.ts';
 import { VOLUME_BYTES_MAX } from '../../../limits.ts';
 import type { PowerStoreApi } from '../api-context.ts';
+import { READ_ONLY_ROUTE } from '../auth.ts';
 import { readBody } from '../body.ts';
 import { APPLIANCE_ID } from '../schemas.ts';
 
@@ -54,7 +55,7 @@ export function limitRows(): Sample[] {
 export function registerMetricsRoutes(app: FastifyInstance, api: PowerStoreApi): void {
   app.get('/limit', async (request, reply) => api.list(request, reply, 'limit', limitRows()));
 
-  app.post('/metrics/generate', async (request, reply) => {
+  app.post('/metrics/generate', READ_ONLY_ROUTE, async (request, reply) => {
     const body = readBody(request.body, { entity: 'string', entity_id: 'string', interval: 'string?' }, ['entity', 'entity_id']);
     if (!(ENTITIES as readonly string[]).includes(body.entity)) throw new InvalidEnumError('entity', body.entity, ENTITIES);
     if (body.interval != null && !(INTERVALS as readonly string[]).includes(body.interval)) throw new InvalidEnumError('interval', body.interval, INTERVALS);

@@ -1,13 +1,19 @@
 // /x509_certificate/exchange, /remote_system and /replication_session with its actions.
 import type { FastifyInstance } from 'fastify';
 import { DomainError } from '../../../core/errors.ts';
-import { checkEnum } from '../../../core/validate.ts';
+import { checkEnum, checkHostAddress, checkInteger } from '../../../core/validate.ts';
 import type { RemoteSystemService } from '../../../replication/remote-systems.ts';
 import type { ReplicationService } from '../../../replication/service.ts';
 import type { PowerStoreApi } from '../api-context.ts';
+import { READ_ONLY_ROUTE } from '../auth.ts';
 import { readBody } from '../body.ts';
 
 type Id = { Params: { id: string } };
+
+/** Largest TCP port; Node's socket layer throws (not an error event) on anything outside 0..65535. */
+const TCP_PORT_MAX = 65535;
+/** x509_certificate_exchange.timeout in seconds (the 4.1 schema gives no bound; an hour is plenty). */
+const EXCHANGE_TIMEOUT_SECONDS_MAX = 3600;
 
 export interface ReplicationRouteServices {
   remotes: RemoteSystemService;
@@ -21,6 +27,9 @@ export function registerReplicationRoutes(app: FastifyInstance, api: PowerStoreA
     const body = readBody(request.body, { service: 'string', address: 'string', port: 'integer', username: 'string', password: 'string', timeout: 'integer' }, ['service', 'address', 'username', 'password']);
     checkEnum('service', body.service, ['Replication_HTTP', 'VASA_HTTP', 'Import_HTTP']);
     if (body.service !== 'Replication_HTTP') throw new DomainError('VALIDATION_FAILED', `Certificate exchange for service ${body.service} is not supported here; use Replication_HTTP.`, { field: 'service' });
+    checkHostAddress('address', body.address);
+    if (body.port !== undefined) checkInteger('port', body.port, 1, TCP_PORT_MAX);
+    if (body.timeout !== undefined) checkInteger('timeout', body.timeout, 1, EXCHANGE_TIMEOUT_SECONDS_MAX);
     return api.mutate(request, reply, { resourceType: 'x509_certificate', action: 'exchange' }, async () => {
       await remotes.exchange({ address: body.address, port: body.port ?? 443, username: body.username, password: body.password });
       return { status: 204 };
@@ -105,7 +114,7 @@ export function registerReplicationRoutes(app: FastifyInstance, api: PowerStoreA
       return { status: 204 };
     });
   });
-  app.post<Id>('/remote_system/:id/query_appliances', async (request) => {
+  app.post<Id>('/remote_system/:id/query_appliances', READ_ONLY_ROUTE, async (request) => {
     const rs = remotes.get(api.resolveId('remote_system', request.params.id));
     return [{ id: 'A1', name: `${rs.name}-appliance-1`, model: 'PowerStore 1200T', service_tag: rs.serialNumber.slice(2, 9) }];
   });

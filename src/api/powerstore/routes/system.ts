@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError } from '../../../core/errors.ts';
 import type { PowerStoreApi } from '../api-context.ts';
-import { ROLE_IDS, type PowerStoreAuth } from '../auth.ts';
+import { READ_ONLY_ROUTE, ROLE_IDS, type PowerStoreAuth } from '../auth.ts';
 import { applianceRow, clusterRow, softwareRow } from '../schemas.ts';
 
 const ROLES = [
@@ -32,7 +32,7 @@ export function registerSystemRoutes(app: FastifyInstance, api: PowerStoreApi, a
     return api.list(request, reply, 'login_session', [row]);
   });
 
-  app.post('/logout', async (request, reply) => {
+  app.post('/logout', READ_ONLY_ROUTE, async (request, reply) => {
     auth.logout(request.powerstoreSession!);
     return reply.code(204).send();
   });

@@ -6,13 +6,14 @@
 import type { FastifyInstance } from 'fastify';
 import { computeVolumeDifferences } from '../../../core/volume-differences.ts';
 import type { PowerStoreApi } from '../api-context.ts';
+import { READ_ONLY_ROUTE } from '../auth.ts';
 import { readBody } from '../body.ts';
 import { resolveRef } from './volumes.ts';
 
 type Id = { Params: { id: string } };
 
 export function registerVolumeDifferenceRoutes(app: FastifyInstance, api: PowerStoreApi): void {
-  app.post<Id>('/volume/:id/compute_differences', async (request, reply) => {
+  app.post<Id>('/volume/:id/compute_differences', READ_ONLY_ROUTE, async (request, reply) => {
     const id = api.resolveId('volume', request.params.id);
     // gopowerstore sends every field, null when unset (no omitempty), and its own unit test sends
     // base_snapshot_id "" for "no base": null and "" both mean "allocated chunks".
