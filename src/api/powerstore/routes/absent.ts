@@ -9,6 +9,7 @@
 import type { FastifyInstance } from 'fastify';
 import { NotFoundError } from '../../../core/errors.ts';
 import type { PowerStoreApi } from '../api-context.ts';
+import { ABSENT_ATTRIBUTES } from '../attributes-absent.ts';
 import { errorBody } from '../errors.ts';
 
 /** Resource name → what the 405 message calls it. */
@@ -44,8 +45,10 @@ const METHOD_NOT_SUPPORTED_CODE = '0xE04040010006';
 
 export function registerAbsentResources(app: FastifyInstance, api: PowerStoreApi): void {
   for (const [resource, label] of Object.entries(ABSENT_RESOURCES)) {
-    // Rows never exist, so the schema only has to exist for select/filter/order to be parsed.
-    api.registry[resource] ??= { name: resource, fields: (row) => ({ id: (row as { id: string }).id }) };
+    // Rows never exist; the schema is there for select (checked against the 4.1 attributes),
+    // filters and order. host_group already has one as the target of hosts' and volumes' links.
+    const schema = (api.registry[resource] ??= { name: resource, fields: (row) => ({ id: (row as { id: string }).id }) });
+    schema.attributes = ABSENT_ATTRIBUTES[resource];
     const refuse = (_request: unknown, reply: { code(n: number): { send(b: unknown): unknown } }) =>
       reply.code(405).send(errorBody(METHOD_NOT_SUPPORTED_CODE, `${label} are not supported by this system (block storage only); it has none to change.`, [resource]));
     app.get(`/${resource}`, async (request, reply) => api.list(request, reply, resource, []));

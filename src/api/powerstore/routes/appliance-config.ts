@@ -16,6 +16,9 @@ import { APPLIANCE_ID } from '../schemas.ts';
 /** Rows of one resource; the management address is the one the client reached (as /cluster does). */
 type Rows = (managementAddress: string) => Record<string, unknown>[];
 
+/** Only its shape matters: local_user's attributes are the keys of localUserRow. */
+const SAMPLE_USER: User = { id: '', name: '', passwordHash: '', role: 'Operator', tenant: null, isBuiltIn: false };
+
 export function localUserRow(user: User): Record<string, unknown> {
   return {
     id: user.id,
@@ -32,9 +35,12 @@ export function localUserRow(user: User): Record<string, unknown> {
 
 function configRows(api: PowerStoreApi, auth: PowerStoreAuth): Record<string, Rows> {
   const { services } = api;
+  const identity = services.ctx.identity;
   return {
     // The appliance row says node_count 2: nodes A and B in slots 0 and 1, as on a PowerStore T.
-    node: () => [0, 1].map((slot) => ({ id: `N${slot + 1}`, slot, appliance_id: APPLIANCE_ID, ip_pool_addresses: [], veth_ports: [] })),
+    // PyPowerStore's get_nodes selects name too, which the 4.1 node_instance does not list.
+    node: () =>
+      [0, 1].map((slot) => ({ id: `N${slot + 1}`, name: `${identity.name}-appliance-1-node-${'AB'[slot]}`, slot, appliance_id: APPLIANCE_ID, ip_pool_addresses: [], veth_ports: [] })),
     local_user: () => services.users.list().map(localUserRow),
     network: (managementAddress) => [
       {
@@ -110,7 +116,10 @@ export function registerApplianceConfigRoutes(app: FastifyInstance, api: PowerSt
   const resources = configRows(api, auth);
   const addressOf = (host: string | undefined) => (host ?? '127.0.0.1').replace(/:\d+$/, '');
   for (const [resource, rows] of Object.entries(resources)) {
-    api.registry[resource] ??= { name: resource, fields: (row) => row as Record<string, unknown> };
+    // A select may name what the rows answer, nothing else (400 naming it, as for every resource).
+    const sample = resource === 'local_user' ? [localUserRow(SAMPLE_USER)] : rows('127.0.0.1');
+    const schema = (api.registry[resource] ??= { name: resource, fields: (row) => row as Record<string, unknown> });
+    schema.attributes = Object.keys(sample[0]!);
     app.get(`/${resource}`, async (request, reply) => api.list(request, reply, resource, rows(addressOf(request.headers.host))));
     app.get<{ Params: { id: string } }>(`/${resource}/:id`, async (request) => {
       const row = rows(addressOf(request.headers.host)).find((r) => r.id === request.params.id);
