@@ -7,6 +7,8 @@ import { PowerStoreApi } from './api-context.ts';
 import { checkRoleMayMutate, isReadOnlyRoute, PowerStoreAuth } from './auth.ts';
 import { errorBody, toPowerStoreError } from './errors.ts';
 import { errorEvent } from '../../observe/error-event.ts';
+import { registerAbsentResources } from './routes/absent.ts';
+import { registerApplianceConfigRoutes } from './routes/appliance-config.ts';
 import { registerHostRoutes } from './routes/hosts.ts';
 import { registerMetricsRoutes } from './routes/metrics.ts';
 import { registerMonitoringRoutes } from './routes/monitoring.ts';
@@ -82,6 +84,8 @@ export function powerStorePlugin(services: Services, extensions: PowerStoreExten
     registerProtectionRoutes(app, api);
     registerMetricsRoutes(app, api);
     registerMonitoringRoutes(app, api);
+    registerApplianceConfigRoutes(app, api, auth);
+    registerAbsentResources(app, api);
     for (const e of extensions) e.registerRoutes?.(app, api);
   };
 }

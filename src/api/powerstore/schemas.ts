@@ -302,8 +302,8 @@ function hostFields(h: Host): Record<string, unknown> {
   const initiators = h.initiators.map((i) => ({
     port_name: i.portName,
     port_type: i.portType,
-    chap_single_username: null,
-    chap_mutual_username: null,
+    chap_single_username: i.chapSingleUsername ?? null,
+    chap_mutual_username: i.chapMutualUsername ?? null,
     active_sessions: [],
   }));
   return {
