@@ -60,8 +60,12 @@ export const IO_SAMPLES_KEPT = 180;
  */
 export const DIFFERENCES_CHUNKS_MAX = 32 * 1024;
 export const DIFFERENCES_BITMAP_BYTES_MAX = DIFFERENCES_CHUNKS_MAX / 8;
-/** Snapshot rule retention in hours (snapshot_rule_create.desired_retention). */
-export const SNAPSHOT_RETENTION_HOURS_MAX = 613200;
+/**
+ * Snapshot rule retention in hours (snapshot_rule_create.desired_retention): the schema's maximum
+ * 613200 (70 years) is for remote snapshot rules; local ones, the only kind here, keep at most one
+ * year, 365 × 24 = 8760 hours, as the schema's description says.
+ */
+export const SNAPSHOT_RETENTION_HOURS_MAX = 365 * 24;
 
 function assertLimit(condition: boolean, message: string): void {
   if (!condition) throw new Error(`limits.ts: ${message}`);

@@ -36,7 +36,10 @@ import { CopyStats } from './replication/copy-stats.ts';
 import { installRecCreateOnSource } from './replication/rec-create-forward.ts';
 import { ReplicationService } from './replication/service.ts';
 import type { PeerTransport } from './replication/transport.ts';
+import { EventStore } from './observe/event-store.ts';
 import { EventHub } from './observe/events.ts';
+import { RpoAlerts } from './observe/rpo-alerts.ts';
+import type { Services } from './services.ts';
 import { logEvents } from './observe/log-events.ts';
 import { silentLogger, type Logger } from './observe/logger.ts';
 import { SystemMetrics } from './observe/metrics.ts';
@@ -85,28 +88,7 @@ export interface RunningSystem {
   close(): Promise<void>;
 }
 
-export interface Services {
-  ctx: CoreContext;
-  volumes: VolumeService;
-  groups: VolumeGroupService;
-  hosts: HostService;
-  protection: ProtectionService;
-  scheduler: SnapshotScheduler;
-  jobs: JobRunner;
-  users: UserDirectory;
-  nbd: NbdServer;
-  /** Host I/O as NBD uses it: the BlockStore with synchronous replication wrapped around it. */
-  io: MirroredIo;
-  /** Host I/O counted per volume (NBD), for the performance metrics. */
-  ioStats: IoStats;
-  /** Data shipped and still to ship per source session, for the copy metrics. */
-  copyStats: CopyStats;
-  remotes: RemoteSystemService;
-  replication: ReplicationService;
-  peer: PeerEndpoint;
-  heartbeat: HeartbeatMonitor;
-  observe: Observability;
-}
+export type { Services } from './services.ts';
 
 export const nodeIds: IdSource = {
   uuid: () => randomUUID(),
@@ -203,7 +185,10 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
       if (kind === 'replication_session' && now && now.lastSyncDurationMs !== null && now.lastSyncMs !== (was?.lastSyncMs ?? null)) metrics.cycleCommitted(now.role, now.lastSyncDurationMs / 1000);
     });
   }
-  const observe: Observability = { hub, metrics, logger };
+  // The appliance id the PowerStore dialect shows (schemas.ts APPLIANCE_ID): one appliance per system.
+  const events = new EventStore(clock, hub, 'A1');
+  const rpoAlerts = new RpoAlerts(clock, meta, events);
+  const observe: Observability = { hub, events, metrics, logger };
   const services: Services = { ctx, volumes, groups, hosts, protection, scheduler, jobs, users, nbd, io, ioStats, copyStats, remotes, replication, peer, heartbeat, observe };
   const http = await buildHttpServer({
     services,
@@ -234,6 +219,7 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
   scheduler.start();
   heartbeat.start();
   ioStats.start();
+  rpoAlerts.start();
   copyStats.start();
 
   let closing: Promise<void> | null = null;
@@ -241,6 +227,7 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
     (closing ??= (async () => {
       heartbeat.stop();
       ioStats.stop();
+      rpoAlerts.stop();
       copyStats.stop();
       await scheduler.stop();
       await http.close();

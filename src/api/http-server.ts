@@ -5,7 +5,7 @@ import { HTTP_BODY_BYTES_MAX, HTTP_HEADER_BYTES_MAX } from '../limits.ts';
 import { parseJsonBody } from './json-body.ts';
 import { answerClientError, frameworkErrorAnswer, PATH_SEGMENT_CHARS_MAX, transportAnswer } from './transport-errors.ts';
 import type { TlsIdentity } from '../security/tls.ts';
-import type { Services } from '../system.ts';
+import type { Services } from '../services.ts';
 import { controlPlugin, type ControlExtension } from './control/plugin.ts';
 import { registerMetricsRoute } from './metrics-route.ts';
 import { ETERNUS_PREFIX, eternusPlugin, type EternusExtension } from './eternus/plugin.ts';

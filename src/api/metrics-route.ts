@@ -4,7 +4,7 @@
 // needs no user password in its configuration.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Services } from '../system.ts';
+import type { Services } from '../services.ts';
 
 export const METRICS_PATH = '/metrics';
 

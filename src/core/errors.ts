@@ -30,6 +30,8 @@ export type ResourceKind =
   | 'job'
   | 'user'
   | 'fault'
+  | 'alert'
+  | 'event'
   | 'session';
 
 export class DomainError extends Error {

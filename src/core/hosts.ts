@@ -8,6 +8,33 @@ export const OS_TYPES = ['Windows', 'Linux', 'ESXi', 'AIX', 'HP-UX', 'Solaris', 
 export const PORT_TYPES = ['iSCSI', 'FC', 'NVMe', 'NVMe_vVol'] as const;
 export const HOST_CONNECTIVITY = ['Local_Only', 'Metro_Optimize_Both', 'Metro_Optimize_Local', 'Metro_Optimize_Remote'] as const;
 
+/** One entry of host_modify.modify_initiators: new CHAP usernames for an existing initiator. */
+export interface ChapUpdate {
+  portName: string;
+  chapSingleUsername?: string;
+  chapMutualUsername?: string;
+}
+
+/** CHAP usernames are 1 to 64 characters (initiator_create_modify in the 4.1 schema). */
+const CHAP_USERNAME_CHARS_MAX = 64;
+
+function checkChap(i: { chapSingleUsername?: string | null; chapMutualUsername?: string | null }): void {
+  if (i.chapSingleUsername != null) checkName('chap_single_username', i.chapSingleUsername, CHAP_USERNAME_CHARS_MAX);
+  if (i.chapMutualUsername != null) checkName('chap_mutual_username', i.chapMutualUsername, CHAP_USERNAME_CHARS_MAX);
+}
+
+function applyChapUpdates(initiators: HostInitiator[], updates: ChapUpdate[]): HostInitiator[] {
+  const next = initiators.map((i) => ({ ...i }));
+  for (const u of updates) {
+    const target = next.find((i) => i.portName === u.portName);
+    if (!target) throw new ValidationError(`Host initiator ${u.portName} does not exist.`, 'modify_initiators');
+    checkChap(u);
+    if (u.chapSingleUsername !== undefined) target.chapSingleUsername = u.chapSingleUsername;
+    if (u.chapMutualUsername !== undefined) target.chapMutualUsername = u.chapMutualUsername;
+  }
+  return next;
+}
+
 export interface HostInput {
   name: string;
   osType: string;
@@ -43,7 +70,7 @@ export class HostService {
     });
   }
 
-  modify(id: string, input: Partial<HostInput> & { addInitiators?: HostInitiator[]; removeInitiators?: string[] }): Promise<Host> {
+  modify(id: string, input: Partial<HostInput> & { addInitiators?: HostInitiator[]; removeInitiators?: string[]; modifyInitiators?: ChapUpdate[] }): Promise<Host> {
     return this.ctx.lock.run(async () => {
       const host = this.get(id);
       const next = { ...host };
@@ -57,6 +84,7 @@ export class HostService {
         next.initiators = next.initiators.filter((i) => !input.removeInitiators!.includes(i.portName));
       }
       if (input.addInitiators) next.initiators = [...next.initiators, ...this.checkInitiators(input.addInitiators, id)];
+      if (input.modifyInitiators) next.initiators = applyChapUpdates(next.initiators, input.modifyInitiators);
       this.ctx.meta.put('host', next);
       return next;
     });
@@ -83,6 +111,7 @@ export class HostService {
     for (const i of initiators) {
       checkName('port_name', i.portName, 256);
       checkEnum('port_type', i.portType, PORT_TYPES);
+      checkChap(i);
       if (taken.has(i.portName)) throw new InUseError(`Host initiator ${i.portName} already exists.`, 'host');
       taken.add(i.portName);
     }

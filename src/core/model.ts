@@ -56,6 +56,13 @@ export interface VolumeGroup {
 export interface HostInitiator {
   portName: string;
   portType: string;
+  /**
+   * CHAP usernames as the host's initiator presents them (null: none). Kept and reported like
+   * PowerStore does; the passwords are write-only there and not kept here, since NBD has no CHAP.
+   * Absent in records written before they existed.
+   */
+  chapSingleUsername?: string | null;
+  chapMutualUsername?: string | null;
 }
 
 export interface Host {

@@ -2,13 +2,11 @@
 // stream on the shared session, so many calls are in flight at once. A call passes the fault point,
 // gets the session, sends one frame (wire.ts) and waits for one frame back, all within its timeout.
 import { constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
-import type { Clock, TimerHandle } from '../core/clock.ts';
+import type { TimerHandle } from '../core/clock.ts';
 import { DomainError, ValidationError } from '../core/errors.ts';
 import { fromWireError, unreachable } from './errors.ts';
 import { passFaultPoint } from './fault-point.ts';
-import type { FaultController } from './faults.ts';
 import { PEER_CALL_TIMEOUT_MS_DEFAULT, PEER_JSON_BYTES_MAX, PEER_PAYLOAD_BYTES_MAX } from './limits.ts';
-import type { PeerConnector } from './connector.ts';
 import { LaneClient } from './lane-client.ts';
 import {
   encodeJson, frameHeaders, HEADER_OUTCOME, isValidMethod, parseFrameLengths, parseJson, readFrame,
@@ -26,19 +24,8 @@ export interface CallOptions {
   lane?: boolean;
 }
 
-export interface CallResult<T> {
-  result: T;
-  payload: Buffer | null;
-}
-
-/** What a PeerClient needs from its endpoint. */
-export interface ClientLink {
-  clock: Clock;
-  faults: FaultController;
-  connector: PeerConnector;
-  /** Told about failures of the link itself (not of one call), so heartbeats can react at once. */
-  reportLinkFailure(peerSystemId: string, error: DomainError): void;
-}
+export type { CallResult, ClientLink } from './rpc-types.ts';
+import type { CallResult, ClientLink } from './rpc-types.ts';
 
 export class PeerClient {
   private readonly lane: LaneClient;

@@ -5,7 +5,7 @@
 import type { TLSSocket } from 'node:tls';
 import type { TimerHandle } from '../core/clock.ts';
 import { DomainError } from '../core/errors.ts';
-import type { CallResult, ClientLink } from './client.ts';
+import type { CallResult, ClientLink } from './rpc-types.ts';
 import { fromWireError, unreachable } from './errors.ts';
 import { passFaultPoint } from './fault-point.ts';
 import { decodeResponse, encodeRequest, FrameSplitter } from './lane-wire.ts';

@@ -6,7 +6,7 @@ import { DomainError } from '../core/errors.ts';
 import { toWireError } from './errors.ts';
 import { faultDelay, type FaultController } from './faults.ts';
 import { decodeRequest, encodeResponse, FrameSplitter } from './lane-wire.ts';
-import type { RpcRequest } from './server.ts';
+import type { RpcRequest } from './rpc-types.ts';
 import type { PeerLog } from './session-options.ts';
 import type { TrustedPeer } from './trust.ts';
 import { encodeJson, parseJson, type Frame } from './wire.ts';

@@ -22,18 +22,8 @@ import {
 
 const MIB = 1024 * 1024;
 
-export interface RpcRequest {
-  params: unknown;
-  payload: Buffer | null;
-  from: TrustedPeer;
-}
-
-export interface RpcResponse {
-  result?: unknown;
-  payload?: Buffer | null;
-}
-
-export type RpcHandler = (request: RpcRequest) => Promise<RpcResponse>;
+export type { RpcHandler, RpcRequest, RpcResponse } from './rpc-types.ts';
+import type { RpcHandler, RpcRequest, RpcResponse } from './rpc-types.ts';
 
 export interface RpcServerOptions {
   tls: { key: string; cert: string };

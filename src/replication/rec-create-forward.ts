@@ -9,7 +9,7 @@ import { DomainError } from '../core/errors.ts';
 import type { RecoveryMode, ReplicationSession, SplitMode, TransferMode } from '../core/replication/model.ts';
 import { CONTROL_RPC_TIMEOUT_MS } from './limits.ts';
 import { remoteSystemOfCaller } from './remote-systems.ts';
-import type { RecCreateSpec } from './service.ts';
+import type { RecCreateSpec } from './rec-actions.ts';
 import type { PeerTransport } from './transport.ts';
 import { RPC } from './wire.ts';
 

@@ -29,6 +29,8 @@ import { ReplicationRuntime, type Log, type SessionSchedule } from './session-ru
 import { resumedState, waitsForOperator } from './session-states.ts';
 import { isSyncSource, SynchronousReplication } from './synchronous.ts';
 import type { PeerTransport } from './transport.ts';
+import { HEARTBEAT_PING_TIMEOUT_MS } from '../peer/limits.ts';
+import { createRecOnSource, type RecCreateOnSourceParams } from './rec-create-forward.ts';
 
 export type { FailoverOptions } from './failover.ts';
 export type { RecCreateSpec } from './rec-actions.ts';
@@ -389,6 +391,19 @@ export class ReplicationService {
 
   createRec(spec: RecCreateSpec): Promise<ReplicationSession> {
     return this.rec.createRec(spec);
+  }
+
+  /** A REC create issued on the destination box: the source box creates it on both (rec-create-forward.ts). */
+  createRecOnSourceBox(peerSystemId: string, params: RecCreateOnSourceParams): Promise<ReplicationSession> {
+    return createRecOnSource((method, p, options) => this.runtime.transport.call(peerSystemId, method, p, options), this, params);
+  }
+
+  /**
+   * One heartbeat ping to the peer: an action that needs the remote box (an ETERNUS normal
+   * suspend) learns of a lost link before it is accepted. Throws when the peer does not answer.
+   */
+  async pingPeer(peerSystemId: string): Promise<void> {
+    await this.runtime.transport.call(peerSystemId, 'peer.ping', {}, { timeoutMs: HEARTBEAT_PING_TIMEOUT_MS });
   }
 
   recSuspend(id: string, force: boolean): Promise<{ completion: Promise<void> }> {

@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError, ForbiddenError } from '../../core/errors.ts';
 import type { User } from '../../core/model.ts';
 import { errorEvent } from '../../observe/error-event.ts';
-import type { Services } from '../../system.ts';
+import type { Services } from '../../services.ts';
 import { observeRequests } from '../observe-requests.ts';
 import { recBufferControl } from './rec-buffer-routes.ts';
 import { tenantControl } from './tenant-routes.ts';
@@ -16,16 +16,8 @@ declare module 'fastify' {
   }
 }
 
-export interface ControlExtension {
-  registerRoutes(app: FastifyInstance, helpers: ControlHelpers): void;
-}
-
-export interface ControlHelpers {
-  services: Services;
-  /** Authenticates with Basic auth and returns the user; throws 401. */
-  authenticate(request: FastifyRequest): User;
-  requireAdmin(request: FastifyRequest): User;
-}
+export type { ControlExtension, ControlHelpers } from './extension.ts';
+import type { ControlExtension, ControlHelpers } from './extension.ts';
 
 const STATUS: Record<string, number> = {
   VALIDATION_FAILED: 400,

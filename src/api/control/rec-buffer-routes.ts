@@ -2,7 +2,7 @@
 // GET and PUT /rec_buffer {"size_mb", "monitoring_time_minutes"}. The core validates and stores it;
 // a refused PUT (400) changes nothing.
 import type { RecBufferSetting } from '../../core/replication/rec-buffer.ts';
-import type { ControlExtension } from './plugin.ts';
+import type { ControlExtension } from './extension.ts';
 
 export function recBufferControl(): ControlExtension {
   return {

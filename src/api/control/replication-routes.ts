@@ -5,7 +5,7 @@ import type { WriteFaults } from '../../nbd/write-faults.ts';
 import type { FaultController, PeerFault } from '../../peer/faults.ts';
 import type { RemoteSystemService } from '../../replication/remote-systems.ts';
 import type { ExchangeOffer } from '../../replication/pairing-client.ts';
-import type { ControlExtension } from './plugin.ts';
+import type { ControlExtension } from './extension.ts';
 import { resolveVolumeId } from './tenant-routes.ts';
 
 export function replicationControl(remotes: RemoteSystemService, faults: FaultController, writeFaults: WriteFaults, stopAbruptly: (() => void) | null): ControlExtension {

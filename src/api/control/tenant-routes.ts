@@ -1,8 +1,8 @@
 // Control API for ETERNUS tenants (admin only): PUT /volumes/{id}/tenant {"tenant": name|null}.
 // The id is either dialect's: a PowerStore volume UUID or an ETERNUS integer volume_id.
 import { NotFoundError, ValidationError } from '../../core/errors.ts';
-import type { Services } from '../../system.ts';
-import type { ControlExtension } from './plugin.ts';
+import type { Services } from '../../services.ts';
+import type { ControlExtension } from './extension.ts';
 
 export function tenantControl(): ControlExtension {
   return {

@@ -4,7 +4,7 @@
 import type { FastifyRequest } from 'fastify';
 import { NotFoundError, ValidationError, quote } from '../../core/errors.ts';
 import type { User, Volume } from '../../core/model.ts';
-import type { Services } from '../../system.ts';
+import type { Services } from '../../services.ts';
 import type { EternusSession, EternusSessions } from './auth.ts';
 import type { EternusJobs, JobStep } from './jobs.ts';
 import { ETERNUS_VOLUME_ID_MAX } from './limits.ts';

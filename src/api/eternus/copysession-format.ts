@@ -4,7 +4,7 @@
 // field names are the vendor's, including `error_ocurrence_time`.
 import type { ReplicationSession } from '../../core/replication/model.ts';
 import { isEquivalent } from '../../core/replication/rules.ts';
-import type { Services } from '../../system.ts';
+import type { Services } from '../../services.ts';
 import { isoSeconds } from './jobs.ts';
 import { API_PREFIX, capacityMb, volumeHref } from './format.ts';
 import { ETERNUS_MB_BYTES } from './limits.ts';

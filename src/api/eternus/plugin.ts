@@ -2,7 +2,7 @@
 // authentication as a hook (POST /session excepted), one scoped error handler rendering
 // {error_code, message, internal_code}, and the resource routes.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Services } from '../../system.ts';
+import type { Services } from '../../services.ts';
 import { errorEvent } from '../../observe/error-event.ts';
 import { observeRequests } from '../observe-requests.ts';
 import { EternusApi } from './api-context.ts';

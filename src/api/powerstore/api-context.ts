@@ -3,7 +3,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError, type ResourceKind } from '../../core/errors.ts';
 import type { Kind, User } from '../../core/model.ts';
-import type { Services } from '../../system.ts';
+import type { Services } from '../../services.ts';
 import type { LoginSession } from './auth.ts';
 import { checkRoleMayMutate } from './auth.ts';
 import { executeCollectionQuery, parseQuery, projectInstance, type ParsedQuery, type ResourceRegistry, type Row } from './query/index.ts';

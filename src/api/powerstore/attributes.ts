@@ -65,6 +65,22 @@ export const ATTRIBUTES: Record<string, readonly string[]> = {
     'id', 'user', 'role_ids', 'idle_timeout', 'is_password_change_required', 'is_built_in_user',
   ],
   role: ['id', 'name', 'is_built_in', 'description'],
+  alert: [
+    'id', 'event_code', 'severity', 'resource_type', 'resource_id', 'resource_name',
+    'description_l10n', 'generated_timestamp', 'state', 'is_acknowledged', 'raised_timestamp',
+    'cleared_timestamp', 'called_home_timestamp', 'email_sent_timestamp', 'snmp_sent_timestamp',
+    'acknowledged_timestamp', 'events', 'severity_l10n', 'resource_type_l10n', 'state_l10n',
+  ],
+  event: [
+    'id', 'event_code', 'severity', 'resource_type', 'resource_id', 'resource_name',
+    'generated_timestamp', 'description_l10n', 'system_impact_l10n', 'repair_flow_l10n',
+    'severity_l10n', 'resource_type_l10n',
+  ],
+  audit_event: [
+    'id', 'type', 'timestamp', 'username', 'is_successful', 'client_address', 'server_address',
+    'appliance_id', 'job_id', 'resource_type', 'resource_action', 'message_code',
+    'message_arguments', 'message_l10n', 'type_l10n', 'resource_type_l10n', 'resource_action_l10n',
+  ],
   remote_system: [
     'id', 'name', 'description', 'serial_number', 'version', 'management_address',
     'management_port', 'type', 'user_name', 'state', 'data_connection_type',

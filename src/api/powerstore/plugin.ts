@@ -1,14 +1,17 @@
 // The PowerStore dialect under /api/rest: body parsing that accepts what real clients send,
 // authentication as a hook, one scoped error handler, and the resource routes.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Services } from '../../system.ts';
+import type { Services } from '../../services.ts';
 import { observeRequests } from '../observe-requests.ts';
 import { PowerStoreApi } from './api-context.ts';
 import { checkRoleMayMutate, isReadOnlyRoute, PowerStoreAuth } from './auth.ts';
 import { errorBody, toPowerStoreError } from './errors.ts';
 import { errorEvent } from '../../observe/error-event.ts';
+import { registerAbsentResources } from './routes/absent.ts';
+import { registerApplianceConfigRoutes } from './routes/appliance-config.ts';
 import { registerHostRoutes } from './routes/hosts.ts';
 import { registerMetricsRoutes } from './routes/metrics.ts';
+import { registerMonitoringRoutes } from './routes/monitoring.ts';
 import { registerProtectionRoutes } from './routes/protection.ts';
 import { registerSystemRoutes } from './routes/system.ts';
 import { registerVolumeGroupRoutes } from './routes/volume-groups.ts';
@@ -80,6 +83,9 @@ export function powerStorePlugin(services: Services, extensions: PowerStoreExten
     registerHostRoutes(app, api);
     registerProtectionRoutes(app, api);
     registerMetricsRoutes(app, api);
+    registerMonitoringRoutes(app, api);
+    registerApplianceConfigRoutes(app, api, auth);
+    registerAbsentResources(app, api);
     for (const e of extensions) e.registerRoutes?.(app, api);
   };
 }

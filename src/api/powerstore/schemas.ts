@@ -4,7 +4,6 @@
 import type { MetaStore } from '../../core/meta-store.ts';
 import type { Host, HostVolumeMapping, Job, JobError, Policy, ReplicationRule, SnapshotRule, SystemIdentity, Volume, VolumeGroup } from '../../core/model.ts';
 import type { BlockStore } from '../../core/ports.ts';
-import type { SqliteMetaStore } from '../../meta/sqlite-meta-store.ts';
 import { DomainError, type ErrorCode, type ResourceKind } from '../../core/errors.ts';
 import { ATTRIBUTES } from './attributes.ts';
 import { ERROR_MAP, toPowerStoreError, type PowerStoreError } from './errors.ts';
@@ -14,7 +13,7 @@ import type { Association, ResourceRegistry, ResourceSchema, Row } from './query
 export const APPLIANCE_ID = 'A1';
 
 export interface SchemaSources {
-  meta: SqliteMetaStore;
+  meta: MetaStore;
   store: BlockStore;
   identity: SystemIdentity;
   /** Extra resources and associations added by replication (remote_system, replication_session). */
@@ -25,7 +24,7 @@ const none = (resource: string): Association => ({ resource, cardinality: 'one',
 const noneMany = (resource: string): Association => ({ resource, cardinality: 'many', resolve: () => [] });
 
 export function buildRegistry(src: SchemaSources): ResourceRegistry {
-  const meta = src.meta as SqliteMetaStore & MetaStore;
+  const meta = src.meta;
   const byId = <T>(kind: Parameters<typeof meta.get>[0], id: string | null): T | null => (id ? ((meta.get(kind, id) as T) ?? null) : null);
   const stub = (name: string): ResourceSchema => ({ name, fields: (row) => ({ id: (row as { id: string }).id }) });
 
@@ -171,6 +170,9 @@ export function buildRegistry(src: SchemaSources): ResourceRegistry {
     role: { name: 'role', fields: (row) => row as Record<string, unknown> },
     limit: { name: 'limit', fields: (row) => row as Record<string, unknown> },
     metrics: { name: 'metrics', fields: (row) => row as Record<string, unknown> },
+    alert: { name: 'alert', fields: (row) => row as Record<string, unknown> },
+    event: { name: 'event', fields: (row) => row as Record<string, unknown> },
+    audit_event: { name: 'audit_event', fields: (row) => row as Record<string, unknown> },
     performance_policy: stub('performance_policy'),
     host_group: stub('host_group'),
     migration_session: stub('migration_session'),
@@ -300,8 +302,8 @@ function hostFields(h: Host): Record<string, unknown> {
   const initiators = h.initiators.map((i) => ({
     port_name: i.portName,
     port_type: i.portType,
-    chap_single_username: null,
-    chap_mutual_username: null,
+    chap_single_username: i.chapSingleUsername ?? null,
+    chap_mutual_username: i.chapMutualUsername ?? null,
     active_sessions: [],
   }));
   return {

@@ -14,8 +14,6 @@ import type { User } from '../../../core/model.ts';
 import type { RecoveryMode, SplitMode, TransferMode } from '../../../core/replication/model.ts';
 import { checkRecAction } from '../../../core/replication/rules.ts';
 import { checkEnum } from '../../../core/validate.ts';
-import { HEARTBEAT_PING_TIMEOUT_MS } from '../../../peer/limits.ts';
-import { createRecOnSource } from '../../../replication/rec-create-forward.ts';
 import type { EternusApi } from '../api-context.ts';
 import { parseIntegerId } from '../api-context.ts';
 import type { EternusRouteConfig } from '../auth.ts';
@@ -91,7 +89,7 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
     checkRecAction(s, 'suspend', { force: false, backlog: replication.hasBacklog(s) }); // state first (409)
     if (s.role !== 'Source') return; // the destination box forwards the request, which fails 503 by itself
     try {
-      await services.peer.peer(s.peerSystemId).call('peer.ping', {}, { timeoutMs: HEARTBEAT_PING_TIMEOUT_MS });
+      await replication.pingPeer(s.peerSystemId);
     } catch (error) {
       const now = replication.get(s.id);
       checkRecAction(now, 'suspend', { force: false, backlog: replication.hasBacklog(now) });
@@ -181,7 +179,7 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
     api.jobs.checkRoom();
     const session = onSource
       ? await replication.createRec({ localVolumeId: volume.id, remoteSystemId: rs.id, destinationVolumeNumber: body.destination_volume_id!, transferMode, splitMode, recoveryMode })
-      : await createRecOnSource((method, params, options) => services.peer.peer(rs.peerSystemId).call(method, params, options), replication, {
+      : await replication.createRecOnSourceBox(rs.peerSystemId, {
           sourceVolumeNumber: body.source_volume_id!,
           destinationVolumeNumber: body.destination_volume_id!,
           transferMode,

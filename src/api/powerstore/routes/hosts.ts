@@ -1,17 +1,41 @@
 // /host and /host_volume_mapping.
 import type { FastifyInstance } from 'fastify';
 import { ValidationError } from '../../../core/errors.ts';
+import type { ChapUpdate } from '../../../core/hosts.ts';
 import type { HostInitiator } from '../../../core/model.ts';
 import type { PowerStoreApi } from '../api-context.ts';
 import { readBody } from '../body.ts';
 
 type Id = { Params: { id: string } };
 
+const CHAP_FIELDS = { chap_single_username: 'string?', chap_single_password: 'string?', chap_mutual_username: 'string?', chap_mutual_password: 'string?' } as const;
+
+/** CHAP passwords are 12 to 64 characters (4.1 schema); PowerStore never returns them. */
+function checkChapPasswords(i: { chap_single_password?: string | null; chap_mutual_password?: string | null }): void {
+  for (const field of ['chap_single_password', 'chap_mutual_password'] as const) {
+    const password = i[field];
+    if (password != null && (password.length < 12 || password.length > 64)) {
+      throw new ValidationError(`${field} must be 12 to 64 characters.`, field);
+    }
+  }
+}
+
 function initiators(list: unknown[] | undefined): HostInitiator[] | undefined {
   if (list === undefined) return undefined;
   return list.map((raw) => {
-    const i = readBody(raw, { port_name: 'string', port_type: 'string', chap_single_username: 'string?', chap_single_password: 'string?', chap_mutual_username: 'string?', chap_mutual_password: 'string?' }, ['port_name', 'port_type']);
-    return { portName: i.port_name, portType: i.port_type };
+    const i = readBody(raw, { port_name: 'string', port_type: 'string', ...CHAP_FIELDS }, ['port_name', 'port_type']);
+    checkChapPasswords(i);
+    return { portName: i.port_name, portType: i.port_type, chapSingleUsername: i.chap_single_username ?? null, chapMutualUsername: i.chap_mutual_username ?? null };
+  });
+}
+
+/** host_modify.modify_initiators (update_initiator_in_host): new CHAP usernames and passwords. */
+function chapUpdates(list: unknown[] | undefined): ChapUpdate[] | undefined {
+  if (list === undefined) return undefined;
+  return list.map((raw) => {
+    const u = readBody(raw, { port_name: 'string', ...CHAP_FIELDS }, ['port_name']);
+    checkChapPasswords(u);
+    return { portName: u.port_name, chapSingleUsername: u.chap_single_username ?? undefined, chapMutualUsername: u.chap_mutual_username ?? undefined };
   });
 }
 
@@ -39,10 +63,10 @@ export function registerHostRoutes(app: FastifyInstance, api: PowerStoreApi): vo
   app.patch<Id>('/host/:id', async (request, reply) => {
     const id = api.resolveId('host', request.params.id);
     const body = readBody(request.body, { name: 'string', description: 'string?', os_type: 'string', host_connectivity: 'string', add_initiators: 'object[]', remove_initiators: 'string[]', modify_initiators: 'object[]' });
-    if (body.modify_initiators) throw new ValidationError('modify_initiators (CHAP settings) is not supported by this system.', 'modify_initiators');
     const add = initiators(body.add_initiators);
+    const modifyInitiators = chapUpdates(body.modify_initiators);
     return api.mutate(request, reply, { resourceType: 'host', action: 'modify', resourceId: id }, async () => {
-      await hosts.modify(id, { name: body.name, description: body.description, hostConnectivity: body.host_connectivity, addInitiators: add, removeInitiators: body.remove_initiators });
+      await hosts.modify(id, { name: body.name, description: body.description, hostConnectivity: body.host_connectivity, addInitiators: add, removeInitiators: body.remove_initiators, modifyInitiators });
       return { status: 204 };
     });
   });

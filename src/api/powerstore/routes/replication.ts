@@ -43,32 +43,55 @@ export function registerReplicationRoutes(app: FastifyInstance, api: PowerStoreA
       request.body,
       {
         management_address: 'string',
-        management_port: 'integer',
-        type: 'string',
+        management_port: 'integer?',
+        type: 'string?',
         name: 'string?',
         description: 'string?',
-        data_network_latency: 'string',
-        data_connection_type: 'string',
+        data_network_latency: 'string?',
+        data_connection_type: 'string?',
         remote_username: 'string?',
         remote_password: 'string?',
-        discovery_chap_mode: 'string',
-        session_chap_mode: 'string',
+        discovery_chap_mode: 'string?',
+        session_chap_mode: 'string?',
       },
-      ['management_address', 'type'],
+      // Nothing is required in the 4.1 schema (remote_system_create); a PowerStore peer needs its
+      // address, and `type` defaults to PowerStore. The Ansible remotesystem module sends only
+      // management_address, description and data_network_latency, the last two often null.
+      ['management_address'],
     );
-    checkEnum('type', body.type, ['PowerStore', 'Unity', 'VNX', 'PS_Equallogic', 'Storage_Center', 'XtremIO', 'NetApp', 'PowerProtect_DD', 'PowerMax_VMAX', 'Universal']);
-    if (body.type !== 'PowerStore') throw new DomainError('VALIDATION_FAILED', `Remote systems of type ${body.type} are not supported; only PowerStore peers replicate here.`, { field: 'type' });
+    const type = body.type ?? 'PowerStore';
+    checkEnum('type', type, ['PowerStore', 'Unity', 'VNX', 'PS_Equallogic', 'Storage_Center', 'XtremIO', 'NetApp', 'PowerProtect_DD', 'PowerMax_VMAX', 'Universal']);
+    if (type !== 'PowerStore') throw new DomainError('VALIDATION_FAILED', `Remote systems of type ${type} are not supported; only PowerStore peers replicate here.`, { field: 'type' });
     if (body.data_connection_type && body.data_connection_type !== 'TCP') throw new DomainError('VALIDATION_FAILED', 'Only data_connection_type TCP is supported.', { field: 'data_connection_type' });
     return api.mutate(request, reply, { resourceType: 'remote_system', action: 'create', resourceName: body.management_address }, async () => {
-      const rs = await remotes.create({ managementAddress: body.management_address, managementPort: body.management_port, description: body.description, dataNetworkLatency: body.data_network_latency });
+      const rs = await remotes.create({
+        managementAddress: body.management_address,
+        managementPort: body.management_port ?? undefined,
+        description: body.description,
+        dataNetworkLatency: body.data_network_latency ?? undefined,
+      });
       return { status: 201, body: { id: rs.id } };
     });
   });
   app.patch<Id>('/remote_system/:id', async (request, reply) => {
     const id = api.resolveId('remote_system', request.params.id);
-    const body = readBody(request.body, { description: 'string?', management_address: 'string', data_network_latency: 'string', name: 'string', add_powerstore_data_network_groups: 'any', modify_powerstore_data_network_groups: 'any', remove_powerstore_data_network_group_ids: 'any' });
+    // The Ansible remotesystem module sends all three of management_address, description and
+    // data_network_latency on every modify, null for those not given: null leaves a field as is.
+    const body = readBody(request.body, {
+      description: 'string?',
+      management_address: 'string?',
+      data_network_latency: 'string?',
+      name: 'string?',
+      add_powerstore_data_network_groups: 'any',
+      modify_powerstore_data_network_groups: 'any',
+      remove_powerstore_data_network_group_ids: 'any',
+    });
     return api.mutate(request, reply, { resourceType: 'remote_system', action: 'modify', resourceId: id }, async () => {
-      await remotes.modify(id, { description: body.description, dataNetworkLatency: body.data_network_latency, managementAddress: body.management_address });
+      await remotes.modify(id, {
+        description: body.description ?? undefined,
+        dataNetworkLatency: body.data_network_latency ?? undefined,
+        managementAddress: body.management_address ?? undefined,
+      });
       return { status: 204 };
     });
   });
