@@ -11,6 +11,25 @@ export interface Clock {
   setTimer(delayMs: number, callback: () => void): TimerHandle;
 }
 
+/** Runs `callback` every `intervalMs` on the clock, each run armed after the last returned; the handle stops it. */
+export function repeatEvery(clock: Clock, intervalMs: number, callback: () => void): TimerHandle {
+  let current: TimerHandle | null = null;
+  let stopped = false;
+  const arm = () => {
+    current = clock.setTimer(intervalMs, () => {
+      callback();
+      if (!stopped) arm();
+    });
+  };
+  arm();
+  return {
+    cancel: () => {
+      stopped = true;
+      current?.cancel();
+    },
+  };
+}
+
 export const systemClock: Clock = {
   nowMs: () => Date.now(),
   setTimer(delayMs, callback) {

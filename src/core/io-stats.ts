@@ -5,7 +5,7 @@
 // clock, keeps the difference as that interval's sample, and keeps a bounded history per volume.
 // Nothing here is estimated: an interval without I/O is a sample of zeros.
 import { IO_SAMPLE_INTERVAL_MS, IO_SAMPLES_KEPT } from '../limits.ts';
-import type { Clock, TimerHandle } from './clock.ts';
+import { repeatEvery, type Clock, type TimerHandle } from './clock.ts';
 
 export interface IoCounters {
   readOps: number;
@@ -55,14 +55,7 @@ export class IoStats {
   }
 
   start(): void {
-    if (this.timer) return;
-    const arm = () => {
-      this.timer = this.clock.setTimer(IO_SAMPLE_INTERVAL_MS, () => {
-        this.closeSample();
-        arm();
-      });
-    };
-    arm();
+    this.timer ??= repeatEvery(this.clock, IO_SAMPLE_INTERVAL_MS, () => this.closeSample());
   }
 
   stop(): void {

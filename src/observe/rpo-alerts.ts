@@ -2,7 +2,7 @@
 // copy, metrics.ts lagSeconds) passes its replication rule's alert_threshold raises an alert, which
 // clears once a cycle brings the lag back under it. Checked every RPO_ALERT_CHECK_MS on the injected
 // clock, so tests drive it without sleeping; an alert_threshold of 0 turns the alert off.
-import type { Clock, TimerHandle } from '../core/clock.ts';
+import { repeatEvery, type Clock, type TimerHandle } from '../core/clock.ts';
 import type { MetaStore } from '../core/meta-store.ts';
 import { EVENT_CODES, type EventStore } from './event-store.ts';
 import { lagSeconds } from './metrics.ts';
@@ -19,13 +19,7 @@ export class RpoAlerts {
   ) {}
 
   start(): void {
-    const arm = () => {
-      this.timer = this.clock.setTimer(RPO_ALERT_CHECK_MS, () => {
-        this.check();
-        arm();
-      });
-    };
-    if (!this.timer) arm();
+    this.timer ??= repeatEvery(this.clock, RPO_ALERT_CHECK_MS, () => this.check());
   }
 
   stop(): void {

@@ -4,7 +4,7 @@
 // the interval (from the cycles' own count) and the bytes still to copy at its end (the running
 // cycle's rest, else the changes since the last committed base). A bounded history per session,
 // as core/io-stats.ts keeps for host I/O. Copy time is not measured, so no rate is derived.
-import type { Clock, TimerHandle } from '../core/clock.ts';
+import { repeatEvery, type Clock, type TimerHandle } from '../core/clock.ts';
 import type { ReplicationSession } from '../core/replication/model.ts';
 import { IO_SAMPLE_INTERVAL_MS, IO_SAMPLES_KEPT } from '../limits.ts';
 
@@ -38,14 +38,7 @@ export class CopyStats {
   }
 
   start(): void {
-    if (this.timer) return;
-    const arm = () => {
-      this.timer = this.clock.setTimer(IO_SAMPLE_INTERVAL_MS, () => {
-        this.closeSample();
-        arm();
-      });
-    };
-    arm();
+    this.timer ??= repeatEvery(this.clock, IO_SAMPLE_INTERVAL_MS, () => this.closeSample());
   }
 
   stop(): void {
