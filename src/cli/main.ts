@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { lab } from './lab.ts';
 import { LAB_BASE_PORT_DEFAULT, LAB_DIR_DEFAULT } from './lab-layout.ts';
 import { common, context, run, type CommonOptions } from './ops/context.ts';
+import { registerEventCommands } from './ops/event-commands.ts';
 import { registerFaultCommands } from './ops/fault-commands.ts';
 import { registerSessionCommands } from './ops/session-commands.ts';
 import { status } from './ops/status.ts';
@@ -27,8 +28,8 @@ program
 In a lab directory (where \`npm start\` / \`tandem lab\` keeps ${LAB_DIR_DEFAULT}) the operator commands
 find the systems and the password themselves; elsewhere give --url (or TANDEM_URL) with
 TANDEM_USER and TANDEM_PASSWORD. Exit status: 0 done, 1 refused by a system (its message is
-printed), 2 usage error. An event history (\`tandem events\`) is not available yet: the log
-files (<data>/logs/tandem.log) hold what happened.`,
+printed), 2 usage error. \`tandem events\` shows what happened (--follow, --alerts); the log
+files (<data>/logs/tandem.log) hold every line.`,
   );
 
 program
@@ -63,6 +64,7 @@ common(program.command('status').description('systems, peer links and sessions w
 registerVolumeCommands(program);
 registerSessionCommands(program);
 registerFaultCommands(program);
+registerEventCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -192,9 +192,14 @@ test('fault add, ls, rm; unplanned failover on the destination while the link is
   const unplanned = await ok('session', 'failover', 'cli-repl', '--unplanned', '--wait');
   assert.equal(unplanned.system, 'site-a', 'the destination (site-a since the reprotect) takes over');
   assert.equal(unplanned.after.state, 'Failed_Over');
+  const alerts = await ok('events', '--alerts');
+  assert.ok(alerts.some((a: any) => a.system === 'site-b' && /Fault injected: \{"kind":"link_down"\}/.test(a.description_l10n)), JSON.stringify(alerts));
   const removed = await ok('fault', 'rm', added.id);
   assert.equal(removed.system, 'site-b', 'rm finds the system that has the fault');
   assert.deepEqual(await ok('fault', 'ls'), []);
+  const events = await ok('events', '--site', 'site-b');
+  assert.ok(events.some((e: any) => /Fault removed/.test(e.description_l10n)), 'tandem events shows the fault going');
+  assert.ok(events.some((e: any) => /failed over/.test(e.description_l10n)) || (await ok('events', '--site', 'site-a')).some((e: any) => /failed over/.test(e.description_l10n)), 'and the failover');
 });
 
 test('the operator commands also work with TANDEM_URL and TANDEM_PASSWORD', async () => {
