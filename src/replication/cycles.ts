@@ -184,7 +184,7 @@ export class SourceCycles {
     // One consistent cut: every member's snapshot is issued in this turn, before any await. The
     // cut is now, or the user snapshot being replicated (copied, so the user may delete it).
     const cut = Promise.all(members.map((m) => this.ctx.store.snapshotVolume(userSnapshot && userSnapshot.sourceId === m.id ? userSnapshot.id : m.id, snapshotIds[m.id]!))).then(onCut);
-    const opening = this.runtime.call<CycleBeginResult>(s, RPC.cycleBegin, { sessionId, cycle, baseCycle: s.baseCycle, members: specs });
+    const opening = this.runtime.call<CycleBeginResult>(s, RPC.cycleBegin, { sessionId, cycle, baseCycle: s.baseCycle, members: specs, sourceResourceId: s.localResourceId });
     // Both settle before either failure is thrown, so that cycleFailed finds the cut in place.
     const [cutDone, openDone] = await Promise.allSettled([cut, opening]);
     if (cutDone.status === 'rejected') throw cutDone.reason;
@@ -193,7 +193,7 @@ export class SourceCycles {
     let begin = openDone.value;
     if (!begin.ok) {
       session = await this.resolveBaseMismatch(session, begin.destinationBaseCycle, previousPending, snapshotIds);
-      begin = await this.runtime.call<CycleBeginResult>(session, RPC.cycleBegin, { sessionId, cycle: session.baseCycle + 1, baseCycle: session.baseCycle, members: specs });
+      begin = await this.runtime.call<CycleBeginResult>(session, RPC.cycleBegin, { sessionId, cycle: session.baseCycle + 1, baseCycle: session.baseCycle, members: specs, sourceResourceId: session.localResourceId });
       if (!begin.ok) throw new DomainError('STATE_INVALID', `The destination of session ${sessionId} is at cycle ${begin.destinationBaseCycle}, this side at ${session.baseCycle}.`);
     }
     if (copies) {

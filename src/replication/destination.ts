@@ -297,7 +297,7 @@ export class DestinationSide {
   }
 
   /** Group membership and sizes follow the source: new members get destination volumes. */
-  private async reconcileMembers(session: ReplicationSession, p: Pick<CycleBeginParams, 'members'>): Promise<MemberResult[]> {
+  private async reconcileMembers(session: ReplicationSession, p: Pick<CycleBeginParams, 'members' | 'sourceResourceId'>): Promise<MemberResult[]> {
     const current = this.session(session.id);
     const pairs = [...current.elementPairs];
     const result: { sourceVolumeId: string; remoteVolumeId: string }[] = [];
@@ -323,7 +323,8 @@ export class DestinationSide {
       if (gone.localBaseSnapshotId) await this.ctx.store.deleteVolume(gone.localBaseSnapshotId).catch(() => undefined);
     }
     const memberCopies = current.resourceType === 'volume_group' ? this.memberCopies(current.memberCopies, kept.map((e) => ({ localVolumeId: e.localVolumeId, spec: p.members.find((m) => m.sourceVolumeId === e.remoteVolumeId)! }))) : undefined;
-    const updated: ReplicationSession = { ...current, elementPairs: kept, ...(memberCopies ? { memberCopies } : {}) };
+    const learnt = current.remoteResourceId === '' && p.sourceResourceId ? { remoteResourceId: p.sourceResourceId } : {};
+    const updated: ReplicationSession = { ...current, elementPairs: kept, ...(memberCopies ? { memberCopies } : {}), ...learnt };
     this.ctx.meta.put('replication_session', updated);
     return result.map((r) => this.memberResult(updated, r.sourceVolumeId, r.remoteVolumeId));
   }

@@ -141,9 +141,14 @@ export class ReplicationService {
   /** Records written before copy-session numbers and modes existed get them. */
   private migrate(): void {
     for (const s of this.list()) {
-      if (typeof s.number === 'number' && s.splitMode && s.recoveryMode && s.remoteNumber !== undefined && s.remoteVolume !== undefined) continue;
+      // Destinations created before createDestination carried the source's resource id show it
+      // as their remote_resource_id from now on: a volume's is its pair's remote volume (a group's
+      // is learnt at its next cycle begin, destination.ts).
+      const remoteResourceId = s.remoteResourceId === '' && s.resourceType === 'volume' && s.elementPairs[0] ? s.elementPairs[0].remoteVolumeId : s.remoteResourceId;
+      if (typeof s.number === 'number' && s.splitMode && s.recoveryMode && s.remoteNumber !== undefined && s.remoteVolume !== undefined && remoteResourceId === s.remoteResourceId) continue;
       this.runtime.put({
         ...s,
+        remoteResourceId,
         number: typeof s.number === 'number' ? s.number : this.runtime.allocateNumber(),
         splitMode: s.splitMode ?? 'Manual',
         recoveryMode: s.recoveryMode ?? 'Automatic',

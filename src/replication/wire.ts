@@ -98,6 +98,8 @@ export interface CycleBeginParams {
   cycle: number;
   baseCycle: number;
   members: MemberSpec[];
+  /** The source's volume or group id; a destination recorded before it was sent learns it here. */
+  sourceResourceId?: string;
 }
 
 export interface MembersParams {

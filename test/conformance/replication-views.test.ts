@@ -45,3 +45,20 @@ test('unassigning with the link down: the source lists the session as Deleting u
     { name: 'the source volume is deletable', on: 'a', method: 'DELETE', path: '/volume/${vol}', status: 204 },
   ], vars);
 });
+
+test('a destination recorded before remote_resource_id was carried learns it: a group at its next cycle, a volume at start-up', async () => {
+  const vars = await replay(p, [
+    { name: 'rule', on: 'a', method: 'POST', path: '/replication_rule', body: { name: 'old-rule', rpo: 'One_Hour', remote_system_id: '${rsOnA}' }, status: 201, capture: { rule: 'id' } },
+    { name: 'policy', on: 'a', method: 'POST', path: '/policy', body: { name: 'old-policy', replication_rule_ids: ['${rule}'] }, status: 201, capture: { policy: 'id' } },
+    { name: 'member', on: 'a', method: 'POST', path: '/volume', body: { name: 'old-m1', size: 8 * 1024 * 1024 }, status: 201, capture: { m1: 'id' } },
+    { name: 'group', on: 'a', method: 'POST', path: '/volume_group', body: { name: 'old-group', volume_ids: ['${m1}'], protection_policy_id: '${policy}' }, status: 201, capture: { group: 'id' } },
+    { name: 'session', on: 'a', method: 'GET', path: '/replication_session?select=id&local_resource_id=eq.${group}', status: 200, capture: { session: '0.id' } },
+  ]);
+  // What an older build wrote on the destination.
+  const meta = p.b.system.services.ctx.meta;
+  meta.put('replication_session', { ...meta.get('replication_session', vars.session!)!, remoteResourceId: '' });
+  await replay(p, [
+    { name: 'sync', on: 'a', method: 'POST', path: '/replication_session/${session}/sync', body: {}, status: 204 },
+    { name: 'the destination learnt the source group at the cycle begin', on: 'b', method: 'GET', path: '/replication_session/${session}?select=remote_resource_id', status: 200, expect: { remote_resource_id: '${group}' } },
+  ], vars);
+});
