@@ -5,7 +5,8 @@
 // clock, keeps the difference as that interval's sample, and keeps a bounded history per volume.
 // Nothing here is estimated: an interval without I/O is a sample of zeros.
 import { IO_SAMPLE_INTERVAL_MS, IO_SAMPLES_KEPT } from '../limits.ts';
-import { repeatEvery, type Clock, type TimerHandle } from './clock.ts';
+import type { Clock } from './clock.ts';
+import { SampleIntervals } from './sample-intervals.ts';
 
 export interface IoCounters {
   readOps: number;
@@ -44,23 +45,21 @@ export class IoStats {
   /** The cumulative counters seen at the last close, per volume. */
   private readonly seen = new Map<string, IoCounters>();
   private readonly history = new Map<string, IoSample[]>();
-  private lastCloseMs: number;
-  private timer: TimerHandle | null = null;
+  private readonly intervals: SampleIntervals;
 
   constructor(
-    private readonly clock: Clock,
+    clock: Clock,
     private readonly source: IoCounterSource,
   ) {
-    this.lastCloseMs = clock.nowMs();
+    this.intervals = new SampleIntervals(clock, IO_SAMPLE_INTERVAL_MS, (endMs, durationMs) => this.sample(endMs, durationMs));
   }
 
   start(): void {
-    this.timer ??= repeatEvery(this.clock, IO_SAMPLE_INTERVAL_MS, () => this.closeSample());
+    this.intervals.start();
   }
 
   stop(): void {
-    this.timer?.cancel();
-    this.timer = null;
+    this.intervals.stop();
   }
 
   /**
@@ -69,10 +68,10 @@ export class IoStats {
    * history's span (IO_SAMPLES_KEPT × IO_SAMPLE_INTERVAL_MS).
    */
   closeSample(): void {
-    const endMs = this.clock.nowMs();
-    const durationMs = endMs - this.lastCloseMs;
-    this.lastCloseMs = endMs;
-    if (durationMs <= 0) return;
+    this.intervals.close();
+  }
+
+  private sample(endMs: number, durationMs: number): void {
     const open = new Map<string, IoCounters>();
     const present = new Set<string>();
     for (const [id, total] of this.source()) {

@@ -4,7 +4,8 @@
 // the interval (from the cycles' own count) and the bytes still to copy at its end (the running
 // cycle's rest, else the changes since the last committed base). A bounded history per session,
 // as core/io-stats.ts keeps for host I/O. Copy time is not measured, so no rate is derived.
-import { repeatEvery, type Clock, type TimerHandle } from '../core/clock.ts';
+import type { Clock } from '../core/clock.ts';
+import { SampleIntervals } from '../core/sample-intervals.ts';
 import type { ReplicationSession } from '../core/replication/model.ts';
 import { IO_SAMPLE_INTERVAL_MS, IO_SAMPLES_KEPT } from '../limits.ts';
 
@@ -27,31 +28,29 @@ export interface CopyStatsSources {
 export class CopyStats {
   private readonly history = new Map<string, CopySample[]>();
   private readonly shippedAtLastClose = new Map<string, number>();
-  private lastCloseMs: number;
-  private timer: TimerHandle | null = null;
+  private readonly intervals: SampleIntervals;
 
   constructor(
-    private readonly clock: Clock,
+    clock: Clock,
     private readonly sources: CopyStatsSources,
   ) {
-    this.lastCloseMs = clock.nowMs();
+    this.intervals = new SampleIntervals(clock, IO_SAMPLE_INTERVAL_MS, (endMs, durationMs) => this.sample(endMs, durationMs));
   }
 
   start(): void {
-    this.timer ??= repeatEvery(this.clock, IO_SAMPLE_INTERVAL_MS, () => this.closeSample());
+    this.intervals.start();
   }
 
   stop(): void {
-    this.timer?.cancel();
-    this.timer = null;
+    this.intervals.stop();
   }
 
   /** One sample per source session; sessions gone (or no longer sourced here) are dropped. */
   closeSample(): void {
-    const endMs = this.clock.nowMs();
-    const durationMs = endMs - this.lastCloseMs;
-    this.lastCloseMs = endMs;
-    if (durationMs <= 0) return;
+    this.intervals.close();
+  }
+
+  private sample(endMs: number, durationMs: number): void {
     const seen = new Set<string>();
     for (const s of this.sources.sourceSessions()) {
       seen.add(s.id);
