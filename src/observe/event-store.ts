@@ -45,15 +45,8 @@ export interface EventRecord {
   resource_type_l10n: string;
 }
 
-export interface AlertRecord {
-  id: string;
-  event_code: string;
-  severity: Severity;
-  resource_type: string;
-  resource_id: string | null;
-  resource_name: string | null;
-  description_l10n: string;
-  generated_timestamp: string;
+/** An alert has an event's identity, resource and text, and a life of its own (raised, cleared, acknowledged). */
+export interface AlertRecord extends Omit<EventRecord, 'system_impact_l10n' | 'repair_flow_l10n'> {
   state: 'ACTIVE' | 'CLEARED';
   is_acknowledged: boolean;
   raised_timestamp: string;
@@ -63,8 +56,6 @@ export interface AlertRecord {
   snmp_sent_timestamp: null;
   acknowledged_timestamp: string | null;
   events: { id: string }[];
-  severity_l10n: string;
-  resource_type_l10n: string;
   state_l10n: string;
 }
 
