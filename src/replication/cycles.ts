@@ -9,10 +9,10 @@ import type { ReplicationSession, SessionState } from '../core/replication/model
 import { isRec } from '../core/replication/rules.ts';
 import { isBufferOverloadHalt } from '../core/replication/rec-buffer.ts';
 import { PROGRESS_RECORD_INTERVAL_MS } from './limits.ts';
-import { learnFromDestination, numberedMembers, sameCopies } from './member-copies.ts';
+import { learnFromDestination, memberSpecs, numberedMembers, sameCopies } from './member-copies.ts';
 import type { SessionRuntime } from './session-runtime.ts';
 import { shipExtents } from './shipper.ts';
-import { RPC, type CycleBeginResult, type MemberSpec } from './wire.ts';
+import { RPC, type CycleBeginResult } from './wire.ts';
 
 /** What a cycle needs of the ReplicationService. */
 export interface SourceCyclesDeps {
@@ -173,14 +173,7 @@ export class SourceCycles {
     const previousPending = s.pendingCycle;
     // Members that joined the group since the last cycle get their copy session numbers now.
     const copies = s.resourceType === 'volume_group' ? numberedMembers(s.memberCopies, members.map((m) => m.id), () => this.runtime.allocateNumber()) : undefined;
-    const specs: MemberSpec[] = members.map((m) => ({
-      sourceVolumeId: m.id,
-      remoteVolumeId: s.elementPairs.find((p) => p.localVolumeId === m.id)?.remoteVolumeId ?? null,
-      name: m.name,
-      sizeBytes: m.sizeBytes,
-      number: m.number,
-      ...(copies ? { copyNumber: copies[m.id]!.number } : {}),
-    }));
+    const specs = memberSpecs(s, members, copies);
     // One consistent cut: every member's snapshot is issued in this turn, before any await. The
     // cut is now, or the user snapshot being replicated (copied, so the user may delete it).
     const cut = Promise.all(members.map((m) => this.ctx.store.snapshotVolume(userSnapshot && userSnapshot.sourceId === m.id ? userSnapshot.id : m.id, snapshotIds[m.id]!))).then(onCut);

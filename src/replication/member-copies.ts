@@ -3,6 +3,7 @@
 // Each system numbers its own members; the two sides tell each other their numbers and volumes in
 // the messages they already exchange (createDestination, cycle begin), so nothing extra crosses
 // the link and a member that joins the group is numbered by its first cycle.
+import type { Volume } from '../core/model.ts';
 import type { MemberCopy, ReplicationSession } from '../core/replication/model.ts';
 import type { MemberResult, MemberSpec } from './wire.ts';
 
@@ -12,6 +13,18 @@ type Copies = Record<string, MemberCopy>;
  * The copies of `localVolumeIds` (the members now, in order): existing entries kept, new members
  * numbered with `allocate`, members gone dropped.
  */
+/** What the source tells the destination of each member (cycle begin, membership changes). */
+export function memberSpecs(s: ReplicationSession, members: readonly Volume[], copies: Copies | undefined): MemberSpec[] {
+  return members.map((m) => ({
+    sourceVolumeId: m.id,
+    remoteVolumeId: s.elementPairs.find((p) => p.localVolumeId === m.id)?.remoteVolumeId ?? null,
+    name: m.name,
+    sizeBytes: m.sizeBytes,
+    number: m.number,
+    ...(copies ? { copyNumber: copies[m.id]!.number } : {}),
+  }));
+}
+
 export function numberedMembers(existing: Copies | undefined, localVolumeIds: readonly string[], allocate: () => number): Copies {
   const copies: Copies = {};
   for (const id of localVolumeIds) copies[id] = existing?.[id] ?? { number: allocate(), remoteNumber: null, remoteVolume: null };

@@ -14,7 +14,7 @@ import type { VolumeService } from '../core/volumes.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
 import type { DestinationSide } from './destination.ts';
 import { CONTROL_RPC_TIMEOUT_MS } from './limits.ts';
-import { learnFromDestination, numberedMembers } from './member-copies.ts';
+import { learnFromDestination, memberSpecs, numberedMembers } from './member-copies.ts';
 import type { SessionRuntime } from './session-runtime.ts';
 import type { SynchronousReplication } from './synchronous.ts';
 import { RPC, type CreateDestinationResult, type MemberResult } from './wire.ts';
@@ -143,14 +143,7 @@ export class ProtectionSessions {
       if (!s || s.role !== 'Source') return;
       const members = this.deps.groups.members(groupId);
       const copies = numberedMembers(s.memberCopies, members.map((m) => m.id), () => this.runtime.allocateNumber());
-      const specs = members.map((m) => ({
-        sourceVolumeId: m.id,
-        remoteVolumeId: s.elementPairs.find((p) => p.localVolumeId === m.id)?.remoteVolumeId ?? null,
-        name: m.name,
-        sizeBytes: m.sizeBytes,
-        number: m.number,
-        copyNumber: copies[m.id]!.number,
-      }));
+      const specs = memberSpecs(s, members, copies);
       const followed = await this.runtime.call<MemberResult[]>(s, RPC.members, { sessionId: s.id, members: specs }).catch((e: unknown) => {
         this.runtime.log('peer did not follow a membership change; the next cycle will', { session: s.id, error: String(e) });
         return null;
