@@ -64,6 +64,15 @@ before(async () => {
   assert.equal(exchange.status, 204, JSON.stringify(exchange.body));
   const rs = await httpsJson(a.ready.url, 'POST', '/api/rest/remote_system', { auth: AUTH, body: { management_address: '127.0.0.1', management_port: b.ready.https_port, type: 'PowerStore', data_network_latency: 'Low' } });
   assert.equal(rs.status, 201, JSON.stringify(rs.body));
+  // The link reads Initializing until the first heartbeat between the two processes (every 2 s):
+  // the tests start once it is up, however slow the machine is.
+  const linkDeadlineMs = Date.now() + 30_000;
+  for (;;) {
+    const link = await httpsJson(a.ready.url, 'GET', `/api/rest/remote_system/${rs.body.id}?select=data_connection_state`, { auth: AUTH });
+    if (link.body?.data_connection_state === 'OK') break;
+    assert.ok(Date.now() < linkDeadlineMs, `the link between the two systems never came up: ${JSON.stringify(link.body)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
   const rule = await httpsJson(a.ready.url, 'POST', '/api/rest/replication_rule', { auth: AUTH, body: { name: 'rr-cli', rpo: 'Five_Minutes', remote_system_id: rs.body.id } });
   assert.equal(rule.status, 201);
   const policy = await httpsJson(a.ready.url, 'POST', '/api/rest/policy', { auth: AUTH, body: { name: 'pp-cli', replication_rule_ids: [rule.body.id] } });
