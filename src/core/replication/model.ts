@@ -107,6 +107,43 @@ export interface ReplicationSession {
   pendingCycle: { cycle: number; snapshotIds: Record<string, string> } | null;
   /** Destination: a commit in progress (staging per remote volume), redone on start. */
   pendingCommit: { cycle: number; stagingIds: Record<string, string> } | null;
+  // The facts below used to live in memory beside the record (SessionRuntime sets); a restart
+  // had to guess them. Records written before they existed get them from migrateSession.
+  /**
+   * Whether hosts may write this side's volumes (the volumes' isReplicationDestination is its
+   * negation). A destination never is; a source is, except while it hands over in a failover.
+   */
+  hostWritable: boolean;
+  /** Synchronous source in step: host writes are mirrored to the peer (state OK). */
+  mirroring: boolean;
+  /** Synchronous source, split mode Manual, path down: host writes fail until the path returns or an operator suspends. */
+  hostWritesRefused: boolean;
+  /** A running cycle is to stop shipping, and its failure halts nothing (pause, suspend, role change, deletion). */
+  stopRequested: boolean;
+  /** A normal REC suspend waits for its final cycle. */
+  suspendPending: boolean;
+  /** A REC buffer-overload halt is queued behind the running cycle (when it was detected). */
+  haltPending: { atMs: number } | null;
+}
+
+/** The facts a record written before they existed gets (what the old in-memory sets held at a start). */
+export function migrateSession(s: ReplicationSession): ReplicationSession {
+  const r = s as Partial<ReplicationSession> & ReplicationSession;
+  return {
+    ...s,
+    hostWritable: r.hostWritable ?? s.role === 'Source',
+    mirroring: r.mirroring ?? false,
+    hostWritesRefused: r.hostWritesRefused ?? false,
+    stopRequested: r.stopRequested ?? s.state === 'Deleting',
+    suspendPending: r.suspendPending ?? false,
+    haltPending: r.haltPending ?? null,
+  };
+}
+
+/** Whether a record lacks any of the facts migrateSession fills in. */
+export function needsMigration(s: ReplicationSession): boolean {
+  const r = s as Partial<ReplicationSession>;
+  return r.hostWritable === undefined || r.mirroring === undefined || r.hostWritesRefused === undefined || r.stopRequested === undefined || r.suspendPending === undefined || r.haltPending === undefined;
 }
 
 /** What the creator of a session decides; everything else starts from newSession's defaults. */
@@ -148,6 +185,12 @@ export function newSession(fields: NewSessionFields): ReplicationSession {
     errorCode: null,
     pendingCycle: null,
     pendingCommit: null,
+    hostWritable: fields.role === 'Source',
+    mirroring: false,
+    hostWritesRefused: false,
+    stopRequested: false,
+    suspendPending: false,
+    haltPending: null,
     ...fields,
   };
 }

@@ -1,0 +1,132 @@
+// Table-driven tests of the session state machine's transitions, one case per row family.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DomainError } from '../errors.ts';
+import type { ReplicationSession } from './model.ts';
+import { session } from './session-fixture.ts';
+import { assertSession, rollbackPlan, step, TABLE, type Effect, type SessionEvent } from './session-machine.ts';
+
+const kinds = (effects: Effect[]) => effects.map((e) => e.kind);
+
+interface Case {
+  name: string;
+  from: Partial<ReplicationSession>;
+  event: SessionEvent;
+  expect: Partial<ReplicationSession>;
+  effects?: Effect['kind'][];
+}
+
+const FAILOVER = { planned: true, reverse: false, force: false, useTestCopy: false, snapshotId: null } as const;
+
+const CASES: Case[] = [
+  // roles
+  { name: 'planned failover stops host writes, then cycles and hands over', from: {}, event: { type: 'failover', ...FAILOVER }, expect: { state: 'Failing_Over', hostWritable: false, role: 'Source' }, effects: ['notify_peer', 'final_cycle', 'hand_over'] },
+  { name: 'failback prepares the peer first', from: { state: 'Failed_Over' }, event: { type: 'failover', ...FAILOVER }, expect: { state: 'Failing_Over', hostWritable: true }, effects: ['prepare_peer', 'then'] },
+  { name: 'handed over: destination at the new generation', from: { state: 'Failing_Over', hostWritable: false }, event: { type: 'handed_over', generation: 3, reverse: false }, expect: { role: 'Destination', state: 'Failed_Over', generation: 3 }, effects: ['cancel_timer'] },
+  { name: 'handed over with reverse: Reprotecting', from: { state: 'Failing_Over', hostWritable: false }, event: { type: 'handed_over', generation: 3, reverse: true }, expect: { role: 'Destination', state: 'Reprotecting' } },
+  { name: 'hand-over failed: source again, writable, halted', from: { state: 'Failing_Over', hostWritable: false }, event: { type: 'failed', during: 'hand_over', code: 'PEER_UNREACHABLE', nowMs: 5 }, expect: { role: 'Source', state: 'System_Paused', hostWritable: true, errorCode: 'PEER_UNREACHABLE' } },
+  { name: 'failback preparation failed: stays Failed_Over', from: { state: 'Failing_Over' }, event: { type: 'failed', during: 'prepare_peer', code: 'PEER_UNREACHABLE', nowMs: 5 }, expect: { state: 'Failed_Over', errorCode: 'PEER_UNREACHABLE' } },
+  { name: 'unplanned failover on the destination', from: { role: 'Destination', hostWritable: false }, event: { type: 'failover', ...FAILOVER, planned: false }, expect: { state: 'Failing_Over_For_DR', stopRequested: true }, effects: ['abort_open_cycle', 'then'] },
+  { name: 'unplanned failover to a snapshot restores it first', from: { role: 'Destination', hostWritable: false }, event: { type: 'failover', ...FAILOVER, planned: false, snapshotId: 'snap' }, expect: { state: 'Failing_Over_For_DR' }, effects: ['abort_open_cycle', 'restore_snapshot', 'then'] },
+  { name: 'promoted: source, writable, generation up, old source told', from: { role: 'Destination', state: 'Failing_Over_For_DR', hostWritable: false, stopRequested: true }, event: { type: 'promoted' }, expect: { role: 'Source', state: 'Failed_Over', generation: 3, hostWritable: true, stopRequested: false }, effects: ['demote_peer'] },
+  { name: 'unplanned failover that failed halts instead of sticking', from: { role: 'Destination', state: 'Failing_Over_For_DR', hostWritable: false }, event: { type: 'failed', during: 'restore_snapshot', code: 'INTERNAL', nowMs: 9 }, expect: { role: 'Destination', state: 'System_Paused', errorCode: 'INTERNAL' } },
+  { name: 'reprotect: prepare, cycle, then OK', from: { state: 'Failed_Over' }, event: { type: 'reprotect' }, expect: { state: 'Reprotecting' }, effects: ['prepare_peer', 'final_cycle', 'then'] },
+  { name: 'reprotected asynchronous: OK', from: { state: 'Reprotecting' }, event: { type: 'reprotected' }, expect: { state: 'OK' }, effects: ['notify_peer'] },
+  { name: 'reprotected synchronous: resync first', from: { state: 'Reprotecting', transferMode: 'Synchronous' }, event: { type: 'reprotected' }, expect: { state: 'Synchronizing' }, effects: ['notify_peer', 'cycle_soon'] },
+  { name: 'peer kept no base: full copy', from: { state: 'Reprotecting' }, event: { type: 'peer_prepared', baseCycle: 0 }, expect: { baseCycle: 0 }, effects: ['delete_snapshots'] },
+  { name: 'peer kept our base: nothing changes', from: { state: 'Reprotecting' }, event: { type: 'peer_prepared', baseCycle: 3 }, expect: { baseCycle: 3 }, effects: [] },
+  { name: 'become source', from: { role: 'Destination', hostWritable: false, state: 'Failing_Over' }, event: { type: 'become_source', generation: 3, state: 'Failed_Over', reprotect: false }, expect: { role: 'Source', state: 'Failed_Over', hostWritable: true, generation: 3 }, effects: ['abort_open_cycle'] },
+  { name: 'become source with reverse reprotects', from: { role: 'Destination', hostWritable: false }, event: { type: 'become_source', generation: 3, state: 'Reprotecting', reprotect: true }, expect: { role: 'Source', state: 'Failed_Over' }, effects: ['abort_open_cycle', 'reprotect_soon'] },
+  { name: 'become destination (unplanned failover elsewhere)', from: {}, event: { type: 'become_destination', generation: 3, prepareForBaseCycle: null }, expect: { role: 'Destination', state: 'Failed_Over', hostWritable: false, generation: 3, stopRequested: true }, effects: ['cancel_timer'] },
+  { name: 'become destination prepared for our base rolls back', from: {}, event: { type: 'become_destination', generation: 3, prepareForBaseCycle: 3 }, expect: { role: 'Destination' }, effects: ['cancel_timer', 'roll_back'] },
+  { name: 'rolled back: Reprotecting at the base', from: { role: 'Destination', hostWritable: false, state: 'Failed_Over', stopRequested: true }, event: { type: 'rolled_back', baseCycle: 3, elementPairs: [] }, expect: { state: 'Reprotecting', stopRequested: false, elementPairs: [] } },
+  { name: 'link return: a newer source demotes us', from: {}, event: { type: 'peer_summary', role: 'Source', generation: 5, state: 'Failed_Over' }, expect: { role: 'Destination', state: 'Failed_Over', generation: 5, hostWritable: false }, effects: ['cancel_timer'] },
+  { name: 'link return: a halted source retries', from: { state: 'System_Paused' }, event: { type: 'peer_summary', role: 'Destination', generation: 2, state: 'System_Paused' }, expect: { state: 'System_Paused' }, effects: ['cycle_soon'] },
+  { name: 'link return: manual recovery waits', from: { state: 'System_Paused', recoveryMode: 'Manual' }, event: { type: 'peer_summary', role: 'Destination', generation: 2, state: 'System_Paused' }, expect: { state: 'System_Paused' }, effects: [] },
+  { name: 'link return: a destination halt ends', from: { role: 'Destination', hostWritable: false, state: 'System_Paused', errorCode: 'PEER_UNREACHABLE' }, event: { type: 'peer_summary', role: 'Source', generation: 2, state: 'OK' }, expect: { state: 'OK', errorCode: null } },
+  // pause, resume, notices
+  { name: 'pause', from: {}, event: { type: 'pause' }, expect: { state: 'Paused', pausedByUser: true, stopRequested: true }, effects: ['notify_peer'] },
+  { name: 'resume a source with a cycle due', from: { state: 'Paused', pausedByUser: true, nextSyncMs: 10 }, event: { type: 'resume', nowMs: 20 }, expect: { state: 'OK', pausedByUser: false }, effects: ['notify_peer', 'cycle_soon'] },
+  { name: 'resume a source before its cycle is due', from: { state: 'Paused', pausedByUser: true, nextSyncMs: 30 }, event: { type: 'resume', nowMs: 20 }, expect: { state: 'OK' }, effects: ['notify_peer', 'arm'] },
+  { name: 'resume without a base: Initializing', from: { state: 'Paused', baseCycle: 0 }, event: { type: 'resume', nowMs: 0 }, expect: { state: 'Initializing' }, effects: ['notify_peer', 'cycle_soon'] },
+  { name: 'peer paused', from: { role: 'Destination', hostWritable: false }, event: { type: 'peer_state', state: 'Paused' }, expect: { state: 'Paused', pausedByUser: true } },
+  { name: 'peer resumed a paused halt: no error shows', from: { role: 'Destination', hostWritable: false, state: 'Paused', errorCode: 'X' }, event: { type: 'peer_state', state: 'OK' }, expect: { state: 'OK', errorCode: null } },
+  { name: 'peer says halted with a cause', from: { role: 'Destination', hostWritable: false }, event: { type: 'peer_state', state: 'System_Paused', errorCode: 'REC_BUFFER_OVERLOAD', errorAtMs: 7 }, expect: { state: 'System_Paused', errorCode: 'REC_BUFFER_OVERLOAD', errorAtMs: 7 } },
+  // REC
+  { name: 'normal suspend: final cycle first', from: { transferMode: 'Consistency', replicationRuleId: null }, event: { type: 'rec_suspend', force: false, backlog: false }, expect: { suspendPending: true }, effects: ['final_cycle', 'tell_peer_suspended', 'then'] },
+  { name: 'forced suspend: at once', from: { transferMode: 'Consistency', replicationRuleId: null, state: 'System_Paused' }, event: { type: 'rec_suspend', force: true, backlog: true }, expect: { suspendPending: true, stopRequested: true }, effects: ['cancel_timer', 'tell_peer_suspended', 'then'] },
+  { name: 'suspended', from: { suspendPending: true, errorCode: 'PEER_UNREACHABLE' }, event: { type: 'suspended' }, expect: { state: 'Suspended', suspendPending: false, errorCode: null, stopRequested: true } },
+  { name: 'suspended after a buffer-overload halt: stays halted', from: { suspendPending: true, state: 'System_Paused', errorCode: 'REC_BUFFER_OVERLOAD' }, event: { type: 'suspended' }, expect: { state: 'System_Paused', suspendPending: false } },
+  { name: 'REC resume rolls the destination back', from: { state: 'Suspended', transferMode: 'Stack', replicationRuleId: null }, event: { type: 'rec_resume' }, expect: { state: 'Suspended' }, effects: ['roll_back_peer'] },
+  { name: 'REC resume after the rollback', from: { state: 'Suspended' }, event: { type: 'peer_rolled_back', baseCycle: 3 }, expect: { state: 'OK', stopRequested: false }, effects: ['cycle_soon'] },
+  { name: 'REC resume after the destination lost its base', from: { state: 'Suspended' }, event: { type: 'peer_rolled_back', baseCycle: 0 }, expect: { state: 'Initializing', baseCycle: 0 }, effects: ['delete_snapshots', 'cycle_soon'] },
+  { name: 'reverse swaps the role', from: { state: 'Suspended' }, event: { type: 'rec_reverse', generation: 3 }, expect: { role: 'Destination', hostWritable: false, generation: 3 } },
+  // link, cycles, mirroring
+  { name: 'link lost halts an active session', from: {}, event: { type: 'link_lost', nowMs: 4 }, expect: { state: 'System_Paused', errorCode: 'PEER_UNREACHABLE', errorAtMs: 4 } },
+  { name: 'link lost: a manual split refuses host writes', from: { transferMode: 'Synchronous', mirroring: true }, event: { type: 'link_lost', nowMs: 4 }, expect: { mirroring: false, hostWritesRefused: true, state: 'System_Paused' } },
+  { name: 'link lost leaves a paused session paused', from: { state: 'Paused' }, event: { type: 'link_lost', nowMs: 4 }, expect: { state: 'Paused' } },
+  { name: 'path back: host writes allowed again', from: { transferMode: 'Synchronous', hostWritesRefused: true, state: 'System_Paused' }, event: { type: 'path_returned' }, expect: { hostWritesRefused: false } },
+  { name: 'cycle committed', from: { state: 'Synchronizing' }, event: { type: 'cycle_committed', cycle: 4, elementPairs: [], startMs: 10, nowMs: 15, startState: 'OK' }, expect: { state: 'OK', baseCycle: 4, lastSyncMs: 10, lastSyncDurationMs: 5 } },
+  { name: 'synchronous resync cycle committed: still Synchronizing', from: { state: 'Synchronizing', transferMode: 'Synchronous' }, event: { type: 'cycle_committed', cycle: 4, elementPairs: [], startMs: 10, nowMs: 15, startState: 'Synchronizing' }, expect: { state: 'Synchronizing' } },
+  { name: 'cycle failed halts', from: { state: 'Synchronizing' }, event: { type: 'cycle_failed', code: 'PEER_UNREACHABLE', nowMs: 3 }, expect: { state: 'System_Paused', errorCode: 'PEER_UNREACHABLE', errorAtMs: 3 } },
+  { name: 'cycle failed after a stop request halts nothing', from: { state: 'Synchronizing', stopRequested: true }, event: { type: 'cycle_failed', code: 'X', nowMs: 3 }, expect: { state: 'Synchronizing' } },
+  { name: 'mirroring entered', from: { state: 'Synchronizing', transferMode: 'Synchronous' }, event: { type: 'mirroring_entered' }, expect: { state: 'OK', mirroring: true } },
+  { name: 'mirror failed, split Automatic: writes go on locally', from: { transferMode: 'Synchronous', splitMode: 'Automatic', mirroring: true }, event: { type: 'mirror_failed', code: 'X', nowMs: 1 }, expect: { state: 'System_Paused', mirroring: false, hostWritesRefused: false }, effects: ['notify_peer', 'arm'] },
+  // crash recovery, timers, buffer
+  { name: 'restart: a mirroring source resyncs', from: { transferMode: 'Synchronous', mirroring: true }, event: { type: 'restarted' }, expect: { state: 'System_Paused', errorCode: 'PEER_UNREACHABLE', mirroring: false }, effects: ['arm'] },
+  { name: 'restart: a cycle cut short', from: { state: 'Synchronizing' }, event: { type: 'restarted' }, expect: { state: 'System_Paused' } },
+  { name: 'restart: no base yet', from: { state: 'Synchronizing', baseCycle: 0 }, event: { type: 'restarted' }, expect: { state: 'Initializing' } },
+  { name: 'restart: a deletion stays stopped', from: { state: 'Deleting' }, event: { type: 'restarted' }, expect: { state: 'Deleting', stopRequested: true }, effects: [] },
+  { name: 'timer on a runnable source cycles', from: {}, event: { type: 'timer_fired' }, expect: {}, effects: ['cycle_soon'] },
+  { name: 'timer on a paused source does nothing', from: { state: 'Paused' }, event: { type: 'timer_fired' }, expect: {}, effects: [] },
+  { name: 'buffer overload queues the halt', from: { transferMode: 'Consistency' }, event: { type: 'buffer_overload', atMs: 8 }, expect: { haltPending: { atMs: 8 }, stopRequested: true }, effects: ['cancel_timer'] },
+  { name: 'buffer overload halt', from: { transferMode: 'Consistency', haltPending: { atMs: 8 }, stopRequested: true }, event: { type: 'overload_halt' }, expect: { state: 'System_Paused', errorCode: 'REC_BUFFER_OVERLOAD', errorAtMs: 8, haltPending: null }, effects: ['cancel_timer', 'notify_peer'] },
+  { name: 'buffer overload halt after a suspend: the suspend stands', from: { state: 'Suspended', haltPending: { atMs: 8 } }, event: { type: 'overload_halt' }, expect: { state: 'Suspended', haltPending: null } },
+];
+
+describe('session machine: transitions', () => {
+  for (const c of CASES) {
+    it(c.name, () => {
+      const before = session(c.from);
+      const { session: after, effects } = step(before, c.event);
+      for (const [key, value] of Object.entries(c.expect)) assert.deepEqual(after[key as keyof ReplicationSession], value, key);
+      if (c.effects) assert.deepEqual(kinds(effects), c.effects);
+      assertSession(after);
+    });
+  }
+});
+
+describe('session machine: refusals change nothing', () => {
+  const refused: { name: string; from: Partial<ReplicationSession>; event: SessionEvent; code: string }[] = [
+    { name: 'planned failover on the destination', from: { role: 'Destination', hostWritable: false }, event: { type: 'failover', ...FAILOVER }, code: 'VALIDATION_FAILED' },
+    { name: 'a second operation while failing over', from: { state: 'Failing_Over' }, event: { type: 'pause' }, code: 'OPERATION_IN_PROGRESS' },
+    { name: 'unplanned failover again without force', from: { role: 'Destination', hostWritable: false, state: 'Failed_Over' }, event: { type: 'failover', ...FAILOVER, planned: false }, code: 'STATE_INVALID' },
+    { name: 'reprotect a healthy session', from: {}, event: { type: 'reprotect' }, code: 'STATE_INVALID' },
+    { name: 'resume an active session', from: {}, event: { type: 'resume', nowMs: 0 }, code: 'STATE_INVALID' },
+    { name: 'normal suspend of a halted REC', from: { transferMode: 'Stack', replicationRuleId: null, state: 'System_Paused' }, event: { type: 'rec_suspend', force: false, backlog: false }, code: 'STATE_INVALID' },
+    { name: 'modify an active REC', from: { transferMode: 'Stack', replicationRuleId: null }, event: { type: 'rec_modify', modes: { transferMode: 'Through', splitMode: 'Manual', recoveryMode: 'Automatic' } }, code: 'STATE_INVALID' },
+  ];
+  for (const c of refused) {
+    it(c.name, () => {
+      const before = session(c.from);
+      const copy = structuredClone(before);
+      assert.throws(() => step(before, c.event), (e: unknown) => e instanceof DomainError && e.code === c.code);
+      assert.deepEqual(before, copy);
+    });
+  }
+});
+
+describe('session machine: table', () => {
+  it('every row names a when for its guard, so a reader can scan the table', () => {
+    for (const r of TABLE) if (r.guard) assert.ok(r.when, `a guarded row of ${r.on} says when it applies`);
+  });
+  it('a destination prepared for a pending cut adopts it', () => {
+    const s = session({ role: 'Destination', hostWritable: false, baseCycle: 3, pendingCycle: { cycle: 4, snapshotIds: { v1: 'cut4' } } });
+    assert.deepEqual(rollbackPlan(s, 4), { restoreFrom: { v1: 'cut4' }, baseCycle: 4, elementPairs: [{ localVolumeId: 'v1', remoteVolumeId: 'r1', localBaseSnapshotId: 'cut4' }] });
+    assert.deepEqual(rollbackPlan(s, -1).restoreFrom, { v1: null });
+  });
+  it('an event no row takes leaves the session as it is', () => {
+    const s = session({ state: 'Paused' });
+    assert.deepEqual(step(s, { type: 'mirroring_entered' }), { session: s, effects: [] });
+  });
+});

@@ -1,0 +1,463 @@
+// The replication session state machine: what happens to a session, as data. `step(session,
+// event)` answers the next record and the effects replication must carry out (snapshot, ship,
+// notify the peer, hand a role over, ...). It is pure: no I/O, no clock (times come in events),
+// so a reader learns what failover does here, and tests drive it without a system.
+//
+// How to read it: TABLE below has one row per (event, state, role) with the next facts and the
+// effects, in the order replication executes them. `step` takes the first row whose event, states,
+// role and guard match. Operator actions are first checked by rules.ts (a refused action throws
+// the dialect's typed error and changes nothing). An event no row takes leaves the session as it
+// is (a late notice, a result for an operation that has ended). Every transition is checked by
+// `assertTransition` (generations never go down, a role changes only with a higher generation, a
+// destination is never host-writable, a transient state has a way out).
+//
+// How replication runs it (replication/session-executor.ts): the new record is written in one
+// metadata transaction with the host access it implies, then the effects run in order. An effect
+// that yields a result feeds it back as an event (hand_over → handed_over); one that fails feeds
+// `failed` with the effect's kind, and the effects after it are dropped. `then` steps its event
+// once every effect before it succeeded.
+import { StateError } from '../errors.ts';
+import type { ElementPair, RecoveryMode, ReplicationSession, SessionRole, SessionState, SplitMode, TransferMode } from './model.ts';
+import { checkAction, checkRecAction, type SessionAction } from './rules.ts';
+import { isBufferOverloadHalt } from './rec-buffer.ts';
+
+// ---------------------------------------------------------------- events
+
+/** What can happen to a session: operator actions, effect results, peer notices, link, crash, timers. */
+export type SessionEvent =
+  // Operator actions (PowerStore and ETERNUS; rules.ts checks them first)
+  | { type: 'sync' }
+  | { type: 'pause' }
+  /** PowerStore resume, or ETERNUS resume of a Paused session. `nowMs` decides whether a cycle is due. */
+  | { type: 'resume'; nowMs: number }
+  | { type: 'failover'; planned: boolean; reverse: boolean; force: boolean; useTestCopy: boolean; snapshotId: string | null }
+  | { type: 'reprotect' }
+  /** ETERNUS suspend, issued on the source box (the destination box forwards it). */
+  | { type: 'rec_suspend'; force: boolean; backlog: boolean }
+  /** ETERNUS resume of a Suspended session on the source box: the destination is rolled back first. */
+  | { type: 'rec_resume' }
+  /** ETERNUS reverse on either box (`generation` is the issuing box's next one). */
+  | { type: 'rec_reverse'; generation: number }
+  | { type: 'rec_modify'; modes: { transferMode: TransferMode; splitMode: SplitMode; recoveryMode: RecoveryMode } }
+  // Results of effects
+  | { type: 'peer_prepared'; baseCycle: number }
+  | { type: 'hand_over_begins'; reverse: boolean }
+  | { type: 'handed_over'; generation: number; reverse: boolean }
+  | { type: 'promoted' }
+  | { type: 'reprotected' }
+  | { type: 'suspended' }
+  | { type: 'rolled_back'; baseCycle: number; elementPairs: ElementPair[] }
+  | { type: 'peer_rolled_back'; baseCycle: number }
+  /** An effect failed: `during` is its kind. */
+  | { type: 'failed'; during: Effect['kind']; code: string; nowMs: number }
+  // Peer notices (RPCs from the partner system)
+  | { type: 'peer_state'; state: SessionState; pausedByUser?: boolean; errorCode?: string; errorAtMs?: number | null }
+  | { type: 'peer_suspended' }
+  | { type: 'become_source'; generation: number; state: SessionState; reprotect: boolean }
+  | { type: 'become_destination'; generation: number; prepareForBaseCycle: number | null }
+  /** The link is back and the peer told its view of the session (RPC sessionStates). */
+  | { type: 'peer_summary'; role: SessionRole; generation: number; state: SessionState }
+  // Link
+  | { type: 'link_lost'; nowMs: number }
+  | { type: 'path_returned' }
+  // Cycles and mirroring (source); commits (destination)
+  | { type: 'cycle_committed'; cycle: number; elementPairs: ElementPair[]; startMs: number; nowMs: number; startState: SessionState }
+  | { type: 'cycle_failed'; code: string; nowMs: number }
+  | { type: 'mirror_failed'; code: string; nowMs: number }
+  | { type: 'mirroring_entered' }
+  // Crash recovery and timers
+  | { type: 'restarted' }
+  | { type: 'timer_fired' }
+  | { type: 'buffer_overload'; atMs: number }
+  | { type: 'overload_halt' };
+
+export type EventType = SessionEvent['type'];
+type EventOf<T extends EventType> = Extract<SessionEvent, { type: T }>;
+
+// ---------------------------------------------------------------- effects
+
+/** What replication carries out after a transition, in order. */
+export type Effect =
+  /** Tells the peer the session's state (best effort; a lost notice is repaired at reconcile). */
+  | { kind: 'notify_peer'; state: SessionState; error?: { code: string; atMs: number } }
+  | { kind: 'cancel_timer' }
+  /** Arms the session's schedule again (RPO timer, REC interval, retry of a halt). */
+  | { kind: 'arm' }
+  /** Queues a cycle behind the session's operations. */
+  | { kind: 'cycle_soon' }
+  /** Brings the destination up to now, in this operation's turn; must succeed. */
+  | { kind: 'final_cycle' }
+  /** Destination: drops the staging of a cycle that is open. */
+  | { kind: 'abort_open_cycle' }
+  /** Asks the peer to become the destination rolled back to our base (RPC becomeDestination) → peer_prepared. */
+  | { kind: 'prepare_peer' }
+  /** Hands the source role to the peer (RPC becomeSource) → handed_over. */
+  | { kind: 'hand_over'; generation: number; peerState: SessionState; reverse: boolean }
+  /** Tells the old source it lost the role (RPC becomeDestination, best effort: it learns at reconcile). */
+  | { kind: 'demote_peer'; generation: number }
+  /** Unplanned failover under test: the test data becomes production, the shadow replica goes. */
+  | { kind: 'discard_test_copy' }
+  /** Unplanned failover to a snapshot: the destination volume is restored from it first. */
+  | { kind: 'restore_snapshot'; snapshotId: string }
+  /** Restores each volume from its snapshot, or empties it (null) for a full copy → rolled_back. */
+  | { kind: 'roll_back'; restoreFrom: Record<string, string | null>; baseCycle: number; elementPairs: ElementPair[] }
+  /** Asks the peer (the destination box) to roll back to our base (RPC recRollback) → peer_rolled_back. */
+  | { kind: 'roll_back_peer' }
+  | { kind: 'delete_snapshots'; ids: string[] }
+  /** Tells the peer that this side suspended (RPC recSuspended); with `retry`, again until it hears. */
+  | { kind: 'tell_peer_suspended'; retry: boolean }
+  /** Starts a reprotect of this side soon (a planned failover with reverse, on the new source). */
+  | { kind: 'reprotect_soon' }
+  /** Gives the peer the session's new modes (RPC recSetModes). */
+  | { kind: 'set_peer_modes' }
+  /** Steps this event once every effect before it succeeded. */
+  | { kind: 'then'; event: SessionEvent };
+
+export interface Transition {
+  session: ReplicationSession;
+  effects: Effect[];
+}
+
+// ---------------------------------------------------------------- the table
+
+interface Row<T extends EventType = EventType> {
+  on: T;
+  /** The states the row applies in; '*' for any. */
+  from: readonly SessionState[] | '*';
+  role?: SessionRole;
+  /** A further condition, named in `when` for the reader. */
+  guard?: (s: ReplicationSession, e: EventOf<T>) => boolean;
+  when?: string;
+  /** The facts that change, and the effects in the order they run. */
+  go: (s: ReplicationSession, e: EventOf<T>) => { set?: Partial<ReplicationSession>; effects?: Effect[] };
+}
+
+function row<T extends EventType>(r: Row<T>): Row {
+  return r as unknown as Row;
+}
+
+const ACTIVE: readonly SessionState[] = ['OK', 'Synchronizing', 'Initializing'];
+const RUNNABLE: readonly SessionState[] = ['OK', 'System_Paused', 'Initializing'];
+
+/**
+ * Every transition of a session. Rows are tried top to bottom; the first that matches decides.
+ * Grouped by family: roles (failover, failback, reprotect), pause/resume/sync, REC actions,
+ * link, cycles and mirroring, crash recovery and timers.
+ */
+export const TABLE: readonly Row[] = [
+  // ------------------------------------------------------------ planned failover (source side)
+  row({ on: 'failover', from: ['OK', 'Synchronizing'], role: 'Source', guard: (_, e) => e.planned, when: 'planned',
+    // Hosts stop writing here first, so the final cycle holds every write; then the peer takes over.
+    go: (s, e) => ({ set: { state: 'Failing_Over', hostWritable: false }, effects: handOver(s, e.reverse) }) }),
+  row({ on: 'failover', from: ['Failed_Over'], role: 'Source', guard: (_, e) => e.planned, when: 'planned: failback',
+    // Failback (research §4.6): the other side is rolled back to the common base first.
+    go: (_, e) => ({ set: { state: 'Failing_Over' }, effects: [{ kind: 'prepare_peer' }, { kind: 'then', event: { type: 'hand_over_begins', reverse: e.reverse } }] }) }),
+  row({ on: 'hand_over_begins', from: ['Failing_Over'], role: 'Source',
+    go: (s, e) => ({ set: { hostWritable: false }, effects: handOver(s, e.reverse) }) }),
+  row({ on: 'handed_over', from: ['Failing_Over'], role: 'Source',
+    go: (_, e) => ({ set: { role: 'Destination', state: e.reverse ? 'Reprotecting' : 'Failed_Over', generation: e.generation, progressPercentage: null, nextSyncMs: null, mirroring: false, hostWritesRefused: false }, effects: [{ kind: 'cancel_timer' }] }) }),
+  row({ on: 'failed', from: ['Failing_Over'], role: 'Source', guard: (_, e) => e.during === 'prepare_peer', when: 'failback could not prepare the peer',
+    go: (_, e) => ({ set: { state: 'Failed_Over', errorCode: e.code } }) }),
+  row({ on: 'failed', from: ['Failing_Over'], role: 'Source', when: 'final cycle or hand-over failed',
+    // The peer did not take over: this side stays the source, writable again, halted.
+    go: (_, e) => ({ set: { state: 'System_Paused', errorCode: e.code, hostWritable: true } }) }),
+
+  // ------------------------------------------------------------ unplanned failover (destination side)
+  row({ on: 'failover', from: '*', role: 'Destination', guard: (_, e) => !e.planned, when: 'unplanned',
+    go: (s, e) => ({
+      set: { state: 'Failing_Over_For_DR', stopRequested: true },
+      effects: [{ kind: 'abort_open_cycle' }, ...(s.failoverTest ? [{ kind: 'discard_test_copy' } as const] : e.snapshotId ? [{ kind: 'restore_snapshot', snapshotId: e.snapshotId } as const] : []), { kind: 'then', event: { type: 'promoted' } }],
+    }) }),
+  row({ on: 'promoted', from: ['Failing_Over_For_DR'], role: 'Destination',
+    // The destination volume holds exactly the last committed base: cycles apply to staging only.
+    go: (s) => ({ set: { role: 'Source', state: 'Failed_Over', generation: s.generation + 1, pendingCommit: null, progressPercentage: null, failoverTest: null, hostWritable: true, stopRequested: false }, effects: [{ kind: 'demote_peer', generation: s.generation + 1 }] }) }),
+  row({ on: 'failed', from: ['Failing_Over_For_DR'], role: 'Destination', when: 'the local steps of the failover failed',
+    // Fixed: the session used to stay Failing_Over_For_DR, refusing every action for good.
+    go: (_, e) => ({ set: { state: 'System_Paused', errorCode: e.code, errorAtMs: e.nowMs, stopRequested: false } }) }),
+
+  // ------------------------------------------------------------ reprotect
+  row({ on: 'reprotect', from: ['Failed_Over'], role: 'Source',
+    go: () => ({ set: { state: 'Reprotecting' }, effects: [{ kind: 'prepare_peer' }, { kind: 'final_cycle' }, { kind: 'then', event: { type: 'reprotected' } }] }) }),
+  row({ on: 'reprotected', from: ['Reprotecting'], role: 'Source',
+    // Synchronous resyncs first and is in step only once it mirrors.
+    go: (s) => (s.transferMode === 'Synchronous' ? { set: { state: 'Synchronizing' }, effects: [{ kind: 'notify_peer', state: 'OK' }, { kind: 'cycle_soon' }] } : { set: { state: 'OK' }, effects: [{ kind: 'notify_peer', state: 'OK' }] }) }),
+  row({ on: 'failed', from: ['Reprotecting'], role: 'Source',
+    go: (_, e) => ({ set: { state: 'Failed_Over', errorCode: e.code } }) }),
+  row({ on: 'peer_prepared', from: '*', role: 'Source', guard: (s, e) => e.baseCycle !== s.baseCycle, when: 'the peer kept no common base',
+    // Full copy: our bases are of no use any more.
+    go: (s) => ({ set: { baseCycle: 0, elementPairs: s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })) }, effects: [{ kind: 'delete_snapshots', ids: baseIds(s) }] }) }),
+
+  // ------------------------------------------------------------ the peer's side of a role change
+  row({ on: 'become_source', from: '*',
+    // With reverse, this side reprotects at once: it starts Failed_Over and reprotect moves it on.
+    go: (s, e) => ({ set: { role: 'Source', state: e.reprotect ? 'Failed_Over' : e.state, generation: Math.max(e.generation, s.generation), failoverTest: null, hostWritable: true }, effects: [{ kind: 'abort_open_cycle' }, ...(e.reprotect ? [{ kind: 'reprotect_soon' } as const] : [])] }) }),
+  row({ on: 'become_destination', from: '*',
+    go: (s, e) => {
+      const demoted: Partial<ReplicationSession> = s.role === 'Source' ? { role: 'Destination', state: 'Failed_Over', generation: Math.max(e.generation, s.generation), nextSyncMs: null, progressPercentage: null, hostWritable: false, mirroring: false, hostWritesRefused: false } : {};
+      if (e.prepareForBaseCycle === null) return { set: { ...demoted, stopRequested: true }, effects: [{ kind: 'cancel_timer' }] };
+      const plan = rollbackPlan({ ...s, ...demoted } as ReplicationSession, e.prepareForBaseCycle);
+      return { set: { ...demoted, stopRequested: true }, effects: [{ kind: 'cancel_timer' }, { kind: 'roll_back', ...plan }] };
+    } }),
+  row({ on: 'rolled_back', from: '*', role: 'Destination',
+    // Writes made here after the common base were never replicated: they are discarded.
+    go: (_, e) => ({ set: { elementPairs: e.elementPairs, baseCycle: e.baseCycle, pendingCycle: null, state: 'Reprotecting', errorCode: null, stopRequested: false } }) }),
+  row({ on: 'peer_summary', from: '*', role: 'Source', guard: (s, e) => e.role === 'Source' && e.generation > s.generation, when: 'the peer failed over while the link was down',
+    go: (_, e) => ({ set: { role: 'Destination', state: 'Failed_Over', generation: e.generation, nextSyncMs: null, hostWritable: false, mirroring: false, hostWritesRefused: false }, effects: [{ kind: 'cancel_timer' }] }) }),
+  row({ on: 'peer_summary', from: ['System_Paused'], role: 'Source', guard: (s) => !s.pausedByUser && !waitsForOperator(s), when: 'halted, recovery Automatic',
+    go: () => ({ effects: [{ kind: 'cycle_soon' }] }) }),
+  row({ on: 'peer_summary', from: ['System_Paused'], role: 'Destination', guard: (s, e) => !(waitsForOperator(s) && e.state === 'System_Paused'), when: 'the halt is over',
+    go: (s, e) => ({ set: { state: destinationStateAfterHalt(s, e.state), errorCode: null, errorAtMs: null } }) }),
+
+  // ------------------------------------------------------------ pause, resume, sync, peer notices
+  row({ on: 'sync', from: '*', role: 'Source', go: () => ({ effects: [{ kind: 'final_cycle' }] }) }),
+  row({ on: 'pause', from: '*',
+    go: () => ({ set: { state: 'Paused', pausedByUser: true, progressPercentage: null, stopRequested: true }, effects: [{ kind: 'notify_peer', state: 'Paused' }] }) }),
+  row({ on: 'resume', from: ['Paused'],
+    go: (s, e) => {
+      const resumed = resumedState(s);
+      const due = s.role === 'Source' && ((s.transferMode === 'Synchronous') || s.baseCycle === 0 || (s.nextSyncMs !== null && s.nextSyncMs <= e.nowMs));
+      return { set: { state: resumed, pausedByUser: false, stopRequested: false }, effects: [{ kind: 'notify_peer', state: resumed }, ...(s.role === 'Source' ? [{ kind: due ? 'cycle_soon' : 'arm' } as const] : [])] };
+    } }),
+  row({ on: 'peer_state', from: '*', guard: (_, e) => e.state === 'Paused', when: 'the peer paused',
+    go: () => ({ set: { state: 'Paused', pausedByUser: true, stopRequested: true } }) }),
+  row({ on: 'peer_state', from: ['Paused'], when: 'the peer resumed',
+    // A resume ends a halt the pause came from (the peer records a halt's cause): no error shows.
+    go: (s) => ({ set: { state: resumedState(s), pausedByUser: false, errorCode: null, errorAtMs: null, stopRequested: false }, effects: s.role === 'Source' ? [{ kind: 'cycle_soon' }] : [] }) }),
+  row({ on: 'peer_state', from: '*', when: 'the destination shows what the source says',
+    go: (s, e) => ({ set: { state: e.state, pausedByUser: e.pausedByUser ?? s.pausedByUser, ...(e.errorCode !== undefined ? { errorCode: e.errorCode, errorAtMs: e.errorAtMs ?? null } : {}) } }) }),
+
+  // ------------------------------------------------------------ ETERNUS REC actions
+  row({ on: 'rec_suspend', from: '*', role: 'Source', guard: (_, e) => e.force, when: 'forced',
+    // Forced suspend is how an operator frees a halted session: it goes through without the peer.
+    go: () => ({ set: { suspendPending: true, stopRequested: true }, effects: [{ kind: 'cancel_timer' }, { kind: 'tell_peer_suspended', retry: true }, { kind: 'then', event: { type: 'suspended' } }] }) }),
+  row({ on: 'rec_suspend', from: '*', role: 'Source', when: 'normal',
+    // The final cycle: everything written before now reaches the destination, then both stop.
+    go: () => ({ set: { suspendPending: true }, effects: [{ kind: 'final_cycle' }, { kind: 'tell_peer_suspended', retry: false }, { kind: 'then', event: { type: 'suspended' } }] }) }),
+  row({ on: 'suspended', from: '*', guard: (s) => s.suspendPending && !isBufferOverloadHalt(s), when: 'no buffer-overload halt came first',
+    go: () => ({ set: { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null, stopRequested: true, suspendPending: false }, effects: [{ kind: 'cancel_timer' }] }) }),
+  row({ on: 'suspended', from: '*', when: 'a buffer-overload halt came first: the session stays halted',
+    go: () => ({ set: { suspendPending: false } }) }),
+  row({ on: 'failed', from: '*', guard: (s) => s.suspendPending, when: 'a normal suspend failed',
+    go: (s) => ({ set: { suspendPending: false, stopRequested: false }, effects: s.stopRequested ? [{ kind: 'arm' }] : [] }) }),
+  row({ on: 'peer_suspended', from: '*',
+    // The halt (if any) ends here as on the source box: Suspend shows no error.
+    go: () => ({ set: { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null, stopRequested: true }, effects: [{ kind: 'abort_open_cycle' }] }) }),
+  row({ on: 'rec_resume', from: ['Suspended'], role: 'Source',
+    go: () => ({ effects: [{ kind: 'roll_back_peer' }] }) }),
+  row({ on: 'peer_rolled_back', from: ['Suspended'], role: 'Source',
+    // Synchronous: resync the differences first; mirroring (OK) starts after the final cut.
+    go: (s, e) => {
+      const kept = e.baseCycle === s.baseCycle;
+      const after = kept ? s : { ...s, baseCycle: 0 };
+      return { set: { ...(kept ? {} : { baseCycle: 0, elementPairs: s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })) }), state: resumedState(after), pausedByUser: false, errorCode: null, errorAtMs: null, stopRequested: false }, effects: [...(kept ? [] : [{ kind: 'delete_snapshots', ids: baseIds(s) } as const]), { kind: 'cycle_soon' }] };
+    } }),
+  row({ on: 'rec_reverse', from: ['Suspended'],
+    // Both volumes stay usable while suspended; the flag says which one resume overwrites.
+    go: (s, e) => ({ set: { role: s.role === 'Source' ? 'Destination' : 'Source', hostWritable: s.role !== 'Source', generation: Math.max(e.generation, s.generation), pendingCycle: null, nextSyncMs: null }, effects: [{ kind: 'cancel_timer' }] }) }),
+  row({ on: 'rec_modify', from: ['Suspended', 'Paused'],
+    go: (_, e) => ({ set: { ...e.modes } }) }),
+
+  // ------------------------------------------------------------ link
+  row({ on: 'link_lost', from: ACTIVE,
+    go: (s, e) => ({ set: { state: 'System_Paused', errorCode: 'PEER_UNREACHABLE', errorAtMs: e.nowMs, ...mirroringStops(s) } }) }),
+  row({ on: 'link_lost', from: '*', go: (s) => ({ set: mirroringStops(s) }) }),
+  row({ on: 'path_returned', from: '*', go: () => ({ set: { hostWritesRefused: false } }) }),
+
+  // ------------------------------------------------------------ cycles and mirroring
+  row({ on: 'cycle_committed', from: '*', role: 'Source',
+    go: (s, e) => ({ set: { elementPairs: e.elementPairs, baseCycle: e.cycle, pendingCycle: null, lastSyncMs: e.startMs, lastSyncDurationMs: e.nowMs - e.startMs, progressPercentage: null, state: committedState(s, e.startState), errorCode: null, errorAtMs: null } }) }),
+  row({ on: 'cycle_failed', from: ['Deleting'], go: () => ({}) }),
+  row({ on: 'cycle_failed', from: ['Paused', 'Suspended'], go: () => ({}) }),
+  row({ on: 'cycle_failed', from: '*', guard: (s) => s.stopRequested, when: 'the cycle was told to stop', go: () => ({}) }),
+  row({ on: 'cycle_failed', from: '*', role: 'Source',
+    go: (s, e) => ({ set: { state: 'System_Paused', errorCode: e.code, errorAtMs: s.errorAtMs ?? e.nowMs, progressPercentage: null } }) }),
+  row({ on: 'mirroring_entered', from: ['Synchronizing'], role: 'Source',
+    go: () => ({ set: { state: 'OK', mirroring: true, progressPercentage: null, errorCode: null, errorAtMs: null } }) }),
+  row({ on: 'mirror_failed', from: '*', role: 'Source', guard: (s) => s.mirroring, when: 'mirroring',
+    // Manual split keeps RPO 0: whatever the peer's reason, the source refuses writes it cannot mirror.
+    go: (s, e) => ({ set: { mirroring: false, hostWritesRefused: s.splitMode === 'Manual', state: 'System_Paused', errorCode: e.code, errorAtMs: e.nowMs }, effects: [{ kind: 'notify_peer', state: 'System_Paused' }, { kind: 'arm' }] }) }),
+
+  // ------------------------------------------------------------ crash recovery, timers, REC buffer
+  row({ on: 'restarted', from: ['Deleting'], go: () => ({ set: { stopRequested: true, suspendPending: false, haltPending: null } }) }),
+  row({ on: 'restarted', from: '*',
+    // Nothing runs after a restart: a cycle in flight is gone, and a synchronous source in step is
+    // not mirroring any more (it resyncs first).
+    go: (s) => {
+      const wasMirroring = s.role === 'Source' && s.transferMode === 'Synchronous' && (s.mirroring || s.state === 'OK');
+      const cut = s.state === 'Synchronizing' || s.state === 'Initializing' || wasMirroring;
+      return { set: { mirroring: false, stopRequested: false, suspendPending: false, haltPending: null, ...(cut ? { state: s.baseCycle === 0 ? 'Initializing' : 'System_Paused', errorCode: wasMirroring ? 'PEER_UNREACHABLE' : s.errorCode } : {}) }, effects: [{ kind: 'arm' }] };
+    } }),
+  row({ on: 'timer_fired', from: RUNNABLE, role: 'Source', go: () => ({ effects: [{ kind: 'cycle_soon' }] }) }),
+  row({ on: 'buffer_overload', from: ['OK', 'Synchronizing'], guard: (s) => s.haltPending === null, when: 'not halting already',
+    // A running cycle is cancelled (its cut is not committed); the halt is recorded after it.
+    go: (_, e) => ({ set: { haltPending: { atMs: e.atMs }, stopRequested: true }, effects: [{ kind: 'cancel_timer' }] }) }),
+  row({ on: 'overload_halt', from: ['OK', 'Synchronizing'], guard: (s) => s.haltPending !== null, when: 'still active',
+    go: (s) => {
+      const atMs = s.haltPending!.atMs;
+      return { set: { state: 'System_Paused', errorCode: 'REC_BUFFER_OVERLOAD', errorAtMs: atMs, progressPercentage: null, haltPending: null, stopRequested: false }, effects: [{ kind: 'cancel_timer' }, { kind: 'notify_peer', state: 'System_Paused', error: { code: 'REC_BUFFER_OVERLOAD', atMs } }] };
+    } }),
+  // Suspended, deleted or halted otherwise meanwhile: that state stands.
+  row({ on: 'overload_halt', from: '*', go: () => ({ set: { haltPending: null } }) }),
+];
+
+// ---------------------------------------------------------------- step
+
+/** Which rules.ts check an operator event passes before the table is consulted. */
+function refuseIfNotAllowed(s: ReplicationSession, e: SessionEvent): void {
+  const ps = (action: SessionAction, options?: { force?: boolean; useTestCopy?: boolean }) => checkAction(s, action, options);
+  switch (e.type) {
+    case 'sync':
+    case 'pause':
+    case 'reprotect':
+      return ps(e.type);
+    case 'resume':
+      if (s.state !== 'Paused') throw new StateError(`Replication session ${s.id} is ${s.state}; only a paused session resumes this way.`, 'replication_session', s.id);
+      return ps('resume');
+    case 'failover':
+      return e.planned ? ps('failover_planned') : ps('failover_unplanned', { force: e.force, useTestCopy: e.useTestCopy });
+    case 'rec_suspend':
+      return checkRecAction(s, 'suspend', { force: e.force, backlog: e.backlog });
+    case 'rec_resume':
+      return checkRecAction(s, 'resume');
+    case 'rec_modify':
+      return checkRecAction(s, 'modify');
+    default:
+      return;
+  }
+}
+
+/**
+ * The next record and the effects of `event`. Throws the dialects' typed errors (rules.ts) for an
+ * operator action that is not allowed now, and an AssertionError-like Error when a transition
+ * would break an invariant (a bug in the table, never the caller's fault).
+ */
+export function step(session: ReplicationSession, event: SessionEvent): Transition {
+  refuseIfNotAllowed(session, event);
+  const r = TABLE.find((candidate) => matches(candidate, session, event));
+  if (!r) return { session, effects: [] };
+  const { set = {}, effects = [] } = r.go(session, event as never);
+  const next: ReplicationSession = { ...session, ...set };
+  assertTransition(session, next, event);
+  return { session: next, effects };
+}
+
+function matches(r: Row, s: ReplicationSession, e: SessionEvent): boolean {
+  if (r.on !== e.type) return false;
+  if (r.from !== '*' && !r.from.includes(s.state)) return false;
+  if (r.role && r.role !== s.role) return false;
+  return r.guard ? r.guard(s, e as never) : true;
+}
+
+/** The rows an event can take, for documentation and tests. */
+export function rowsFor(type: EventType): readonly Row[] {
+  return TABLE.filter((r) => r.on === type);
+}
+
+// ---------------------------------------------------------------- invariants
+
+export class InvariantViolation extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvariantViolation';
+  }
+}
+
+/** Invariants of one record, true after every transition. */
+export function assertSession(s: ReplicationSession): void {
+  if (s.role === 'Destination' && s.hostWritable) throw new InvariantViolation(`session ${s.id}: a destination is never host-writable`);
+  if (s.mirroring && (s.role !== 'Source' || s.transferMode !== 'Synchronous')) throw new InvariantViolation(`session ${s.id}: only a synchronous source mirrors`);
+  if (s.hostWritesRefused && s.mirroring) throw new InvariantViolation(`session ${s.id}: a mirroring session does not refuse host writes`);
+  if (s.baseCycle < 0 || s.generation < 0) throw new InvariantViolation(`session ${s.id}: negative cycle or generation`);
+}
+
+/** Invariants of a transition: they hold whatever the event. */
+export function assertTransition(prev: ReplicationSession, next: ReplicationSession, event: SessionEvent): void {
+  const where = `session ${prev.id} on ${event.type} in ${prev.state}`;
+  if (next.generation < prev.generation) throw new InvariantViolation(`${where}: generation went down (${prev.generation} → ${next.generation})`);
+  if (next.role !== prev.role && next.generation <= prev.generation) throw new InvariantViolation(`${where}: role changed without a higher generation`);
+  if (next.id !== prev.id || next.peerSystemId !== prev.peerSystemId) throw new InvariantViolation(`${where}: identity changed`);
+  assertSession(next);
+}
+
+/**
+ * Invariants of the two records of one session (one per system), as a simulation or a property
+ * test sees them: at most one Source per generation, and a Source the other side does not know
+ * of is ahead of it (the higher generation is right about roles).
+ */
+export function assertPair(a: ReplicationSession, b: ReplicationSession): void {
+  if (a.role === 'Source' && b.role === 'Source' && a.generation === b.generation) throw new InvariantViolation(`session ${a.id}: two sources at generation ${a.generation}`);
+}
+
+// ---------------------------------------------------------------- decisions shared by rows
+
+/** A planned failover once hosts stopped writing here: tell the peer, ship the rest, hand over. */
+function handOver(s: ReplicationSession, reverse: boolean): Effect[] {
+  return [{ kind: 'notify_peer', state: 'Failing_Over' }, { kind: 'final_cycle' }, { kind: 'hand_over', generation: s.generation + 1, peerState: reverse ? 'Reprotecting' : 'Failed_Over', reverse }];
+}
+
+/** The base snapshots of a session's members. */
+function baseIds(s: ReplicationSession): string[] {
+  return s.elementPairs.map((p) => p.localBaseSnapshotId).filter((id): id is string => Boolean(id));
+}
+
+/** Link loss ends mirroring; split mode Manual then refuses host writes. */
+function mirroringStops(s: ReplicationSession): Partial<ReplicationSession> {
+  if (!s.mirroring) return {};
+  return { mirroring: false, hostWritesRefused: s.splitMode === 'Manual' };
+}
+
+/**
+ * Which base a destination rolls back to when it is prepared for `baseCycle` (reprotect,
+ * failback): its base, or the cut of a cycle whose commit the peer saw and this side did not
+ * record; with no such base (or -1) every volume is emptied for a full copy.
+ */
+export function rollbackPlan(s: ReplicationSession, baseCycle: number): { restoreFrom: Record<string, string | null>; baseCycle: number; elementPairs: ElementPair[] } {
+  const pending = s.pendingCycle;
+  let pairs = s.elementPairs;
+  let held = s.baseCycle;
+  if (pending && pending.cycle === baseCycle) {
+    pairs = pairs.map((p) => ({ ...p, localBaseSnapshotId: pending.snapshotIds[p.localVolumeId] ?? p.localBaseSnapshotId }));
+    held = pending.cycle;
+  }
+  const usable = baseCycle >= 0 && held === baseCycle && pairs.every((p) => p.localBaseSnapshotId);
+  return {
+    restoreFrom: Object.fromEntries(pairs.map((p) => [p.localVolumeId, usable ? p.localBaseSnapshotId : null])),
+    baseCycle: usable ? held : 0,
+    elementPairs: usable ? pairs : pairs.map((p) => ({ ...p, localBaseSnapshotId: null })),
+  };
+}
+
+/** The state a committed cycle leaves a source in. */
+function committedState(s: ReplicationSession, startState: SessionState): SessionState {
+  if (startState === 'Failing_Over' || startState === 'Reprotecting') return startState;
+  if (s.state === 'Paused' || s.state === 'Suspended') return s.state;
+  // A synchronous session is OK (in step) only while it mirrors; a resync cycle leaves it Synchronizing.
+  if (s.transferMode === 'Synchronous' && !s.mirroring) return 'Synchronizing';
+  return 'OK';
+}
+
+/**
+ * A destination's state once the link is back and its halt is over, from the source's state. A
+ * Synchronous source that is not mirroring (halted, about to resync, resyncing) is not in step:
+ * the destination shows Synchronizing until the source says OK (RPC setState).
+ */
+export function destinationStateAfterHalt(s: ReplicationSession, sourceState: SessionState): SessionState {
+  if (sourceState === 'Paused' || sourceState === 'Suspended') return sourceState;
+  if (s.transferMode === 'Synchronous' && sourceState !== 'OK') return 'Synchronizing';
+  return 'OK';
+}
+
+/**
+ * The state a session resumes in, on either side: Initializing while it has no common base yet,
+ * Synchronizing for a Synchronous session (it resyncs, and is in step only once the source
+ * mirrors and says so), else OK.
+ */
+export function resumedState(s: ReplicationSession): SessionState {
+  if (s.baseCycle === 0) return 'Initializing';
+  return s.transferMode === 'Synchronous' ? 'Synchronizing' : 'OK';
+}
+
+/** A halted session that only an operator frees: recovery mode Manual, or a REC buffer overload. */
+export function waitsForOperator(s: ReplicationSession): boolean {
+  return s.state === 'System_Paused' && (s.recoveryMode === 'Manual' || isBufferOverloadHalt(s));
+}
