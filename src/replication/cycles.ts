@@ -134,7 +134,7 @@ export class SourceCycles {
               progressRecordedAtMs = nowMs;
             }
           },
-          () => this.runtime.cancelled.has(sessionId),
+          () => this.runtime.isStopRequested(sessionId),
         );
       }
       phaseMs.ship = this.ctx.clock.nowMs() - startMs;
@@ -219,7 +219,7 @@ export class SourceCycles {
     }
     const current = this.ctx.meta.get('replication_session', sessionId);
     if (!current || current.state === 'Deleting') return;
-    if (current.state === 'Paused' || current.state === 'Suspended' || this.runtime.cancelled.has(sessionId)) {
+    if (current.state === 'Paused' || current.state === 'Suspended' || this.runtime.isStopRequested(sessionId)) {
       await this.runtime.call(current, RPC.cycleAbort, { sessionId }).catch(() => undefined);
       return;
     }

@@ -3,11 +3,9 @@
 // and mirroring stops), and the link back (RPC sessionStates: agree on roles, drop sessions the
 // peer deleted, catch up).
 import type { CoreContext } from '../core/context.ts';
-import type { ReplicationSession, SessionState } from '../core/replication/model.ts';
-import { setHostAccess } from './failover.ts';
 import { CONTROL_RPC_TIMEOUT_MS } from './limits.ts';
+import { parseSessionStates, parseSetState } from './peer-protocol.ts';
 import type { SessionRuntime } from './session-runtime.ts';
-import { destinationStateAfterHalt, resumedState, waitsForOperator } from './session-states.ts';
 import type { SynchronousReplication } from './synchronous.ts';
 import { RPC, type SessionStateSummary } from './wire.ts';
 
@@ -33,14 +31,16 @@ export class LinkState {
 
   /** The peer's state notices and reconcile calls, and the watch on the link to each peer. */
   install(): void {
-    this.runtime.transport.handle(RPC.setState, async ({ params }) => {
-      const s = this.ctx.meta.get('replication_session', params.sessionId as string);
-      const error = typeof params.errorCode === 'string' ? { errorCode: params.errorCode, errorAtMs: typeof params.errorAtMs === 'number' ? params.errorAtMs : null } : {};
-      if (s) this.applyPeerState(s, params.state as SessionState, params.pausedByUser as boolean | undefined, error);
+    this.runtime.transport.handle(RPC.setState, async ({ params, fromSystemId }) => {
+      const p = parseSetState(params);
+      const s = this.ctx.meta.get('replication_session', p.sessionId);
+      if (s && s.peerSystemId === fromSystemId) {
+        await this.runtime.apply(s.id, { type: 'peer_state', state: p.state, ...(p.pausedByUser !== undefined ? { pausedByUser: p.pausedByUser } : {}), ...(p.errorCode !== undefined ? { errorCode: p.errorCode, errorAtMs: p.errorAtMs ?? null } : {}) });
+      }
       return { result: {} };
     });
     this.runtime.transport.handle(RPC.sessionStates, async ({ params, fromSystemId }) => {
-      await this.applyPeerSummaries(fromSystemId, params.sessions as SessionStateSummary[]);
+      await this.applyPeerSummaries(fromSystemId, parseSessionStates(params).sessions);
       return { result: { sessions: this.summariesFor(fromSystemId) } };
     });
     this.runtime.transport.onStateChange((peer, state) => {
@@ -49,24 +49,11 @@ export class LinkState {
     });
   }
 
-  private applyPeerState(s: ReplicationSession, state: SessionState, pausedByUser?: boolean, error: Partial<Pick<ReplicationSession, 'errorCode' | 'errorAtMs'>> = {}): void {
-    if (state === 'Paused') {
-      this.runtime.cancelled.add(s.id);
-      this.runtime.patch(s.id, { state: 'Paused', pausedByUser: true });
-    } else if (s.state === 'Paused') {
-      this.runtime.cancelled.delete(s.id);
-      // A resume ends a halt the pause came from (the peer records a halt's cause): no error shows.
-      this.runtime.patch(s.id, { state: resumedState(s), pausedByUser: false, errorCode: null, errorAtMs: null });
-      if (s.role === 'Source') void this.runtime.schedule.runSoon(s.id);
-    } else {
-      this.runtime.patch(s.id, { state, pausedByUser: pausedByUser ?? s.pausedByUser, ...error });
-    }
-  }
-
   private onLinkLost(peerSystemId: string): void {
     for (const s of this.runtime.list().filter((s) => s.peerSystemId === peerSystemId)) {
       this.deps.synchronous.stopMirroringOnLinkLoss(s);
-      if (['OK', 'Synchronizing', 'Initializing'].includes(s.state)) this.runtime.patch(s.id, { state: 'System_Paused', errorCode: 'PEER_UNREACHABLE', errorAtMs: this.ctx.clock.nowMs() });
+      // The record is written in this turn (apply is synchronous up to its effects, and link_lost has none).
+      void this.runtime.apply(s.id, { type: 'link_lost', nowMs: this.ctx.clock.nowMs() });
     }
   }
 
@@ -78,8 +65,8 @@ export class LinkState {
 
   /** When the link comes back: agree on roles, drop sessions the peer deleted, catch up. */
   async reconcileWith(peerSystemId: string): Promise<void> {
-    const answer = await this.runtime.transport.call<{ sessions: SessionStateSummary[] }>(peerSystemId, RPC.sessionStates, { sessions: this.summariesFor(peerSystemId) }, { timeoutMs: CONTROL_RPC_TIMEOUT_MS });
-    await this.applyPeerSummaries(peerSystemId, answer.result.sessions);
+    const answer = await this.runtime.transport.call<unknown>(peerSystemId, RPC.sessionStates, { sessions: this.summariesFor(peerSystemId) }, { timeoutMs: CONTROL_RPC_TIMEOUT_MS });
+    await this.applyPeerSummaries(peerSystemId, parseSessionStates(answer.result).sessions);
   }
 
   private async applyPeerSummaries(peerSystemId: string, theirs: SessionStateSummary[]): Promise<void> {
@@ -94,20 +81,9 @@ export class LinkState {
         if (s.role === 'Destination' && s.state !== 'Initializing') await this.runtime.exclusive(s.id, () => this.deps.dropSessionLocally(s.id));
         continue;
       }
-      if (remote.role === 'Source' && s.role === 'Source' && remote.generation > s.generation) {
-        // The peer failed over while we were away: we are the old source and step down.
-        this.runtime.log('demoted: the peer failed over while the link was down', { session: s.id });
-        await setHostAccess(this.ctx, s, false);
-        this.runtime.patch(s.id, { role: 'Destination', state: 'Failed_Over', generation: remote.generation, nextSyncMs: null });
-        this.runtime.timers.get(s.id)?.cancel();
-        continue;
-      }
-      // Recovery mode Manual (or a buffer-overload halt): the halt outlives the link loss until an operator acts.
-      const waits = waitsForOperator(s);
-      if (s.role === 'Source' && s.state === 'System_Paused' && !s.pausedByUser && !waits) void this.runtime.schedule.runSoon(s.id);
-      if (s.role === 'Destination' && s.state === 'System_Paused' && !(waits && remote.state === 'System_Paused')) {
-        this.runtime.patch(s.id, { state: destinationStateAfterHalt(s, remote.state as SessionState), errorCode: null, errorAtMs: null });
-      }
+      // Roles (a newer source demotes us), the end of a halt, a retry: session-machine's peer_summary rows.
+      if (remote.role === 'Source' && s.role === 'Source' && remote.generation > s.generation) this.runtime.log('demoted: the peer failed over while the link was down', { session: s.id });
+      await this.runtime.apply(s.id, { type: 'peer_summary', role: remote.role, generation: remote.generation, state: remote.state });
     }
   }
 }

@@ -13,7 +13,7 @@ import type { DestinationSide } from './destination.ts';
 import { SUSPEND_NOTICE_RETRY_MS } from './limits.ts';
 import { remoteSystemOfCaller } from './remote-systems.ts';
 import type { SessionRuntime } from './session-runtime.ts';
-import { resumedState } from './session-states.ts';
+import { resumedState } from '../core/replication/session-machine.ts';
 import { RPC, type RecCreateDestinationParams, type RecCreateDestinationResult } from './wire.ts';
 
 /** An ETERNUS REC session to create (research §2.4); the caller checked the modes. */

@@ -9,7 +9,7 @@
 // session-runtime.ts holds.
 import type { CoreContext } from '../core/context.ts';
 import type { Volume } from '../core/model.ts';
-import type { ReplicationSession, SessionState } from '../core/replication/model.ts';
+import { migrateSession, needsMigration, type ReplicationSession, type SessionState } from '../core/replication/model.ts';
 import { checkAction, type RecModes } from '../core/replication/rules.ts';
 import { RecBufferSettings } from '../core/replication/rec-buffer.ts';
 import type { ProtectionService } from '../core/protection.ts';
@@ -25,8 +25,8 @@ import { LinkState } from './link-state.ts';
 import { ProtectionSessions } from './protection-sessions.ts';
 import { RecActions, type RecCreateSpec } from './rec-actions.ts';
 import { RecBufferMonitor } from './rec-buffer-monitor.ts';
-import { ReplicationRuntime, type Log, type SessionSchedule } from './session-runtime.ts';
-import { resumedState, waitsForOperator } from './session-states.ts';
+import { ReplicationRuntime, type EffectHandlers, type Log, type SessionSchedule } from './session-runtime.ts';
+import { waitsForOperator } from '../core/replication/session-machine.ts';
 import { isSyncSource, SynchronousReplication } from './synchronous.ts';
 import type { PeerTransport } from './transport.ts';
 import { HEARTBEAT_PING_TIMEOUT_MS } from '../peer/limits.ts';
@@ -112,6 +112,7 @@ export class ReplicationService {
       synchronous: this.synchronous,
       dropSessionLocally: (id) => this.sessions.dropSessionLocally(id),
     });
+    this.installEffects();
     this.installRpc();
     this.synchronous.install();
     this.links.install();
@@ -124,15 +125,8 @@ export class ReplicationService {
     this.migrate();
     for (const s of this.list()) {
       if (s.pendingCommit) await this.destination.finishCommit(s.id, null);
-      // A synchronous source in step before the restart is not mirroring now: it resyncs first.
-      const wasMirroring = s.role === 'Source' && s.transferMode === 'Synchronous' && s.state === 'OK';
-      // A deletion the peer had not confirmed stays Deleting: the link's return finishes it.
-      if (s.state === 'Deleting') {
-        this.runtime.cancelled.add(s.id);
-        continue;
-      }
-      if (s.state === 'Synchronizing' || s.state === 'Initializing' || wasMirroring) this.runtime.put({ ...this.get(s.id), state: s.baseCycle === 0 ? 'Initializing' : 'System_Paused', errorCode: wasMirroring ? 'PEER_UNREACHABLE' : this.get(s.id).errorCode });
-      this.arm(s.id);
+      // Nothing runs after a restart: session-machine's `restarted` rows say what each state becomes.
+      await this.runtime.apply(s.id, { type: 'restarted' });
     }
     this.synchronous.refreshRoutes();
     this.bufferMonitor.start();
@@ -145,9 +139,9 @@ export class ReplicationService {
       // as their remote_resource_id from now on: a volume's is its pair's remote volume (a group's
       // is learnt at its next cycle begin, destination.ts).
       const remoteResourceId = s.remoteResourceId === '' && s.resourceType === 'volume' && s.elementPairs[0] ? s.elementPairs[0].remoteVolumeId : s.remoteResourceId;
-      if (typeof s.number === 'number' && s.splitMode && s.recoveryMode && s.remoteNumber !== undefined && s.remoteVolume !== undefined && remoteResourceId === s.remoteResourceId) continue;
+      if (typeof s.number === 'number' && s.splitMode && s.recoveryMode && s.remoteNumber !== undefined && s.remoteVolume !== undefined && remoteResourceId === s.remoteResourceId && !needsMigration(s)) continue;
       this.runtime.put({
-        ...s,
+        ...migrateSession(s),
         remoteResourceId,
         number: typeof s.number === 'number' ? s.number : this.runtime.allocateNumber(),
         splitMode: s.splitMode ?? 'Manual',
@@ -345,33 +339,34 @@ export class ReplicationService {
 
   // ---------------------------------------------------------------- actions
 
-  sync(id: string): Promise<void> {
-    const s = this.get(id);
-    checkAction(s, 'sync');
-    return this.runtime.exclusive(id, () => this.cycle(id));
+  async sync(id: string): Promise<void> {
+    await this.runtime.apply(id, { type: 'sync' }, { exclusive: true });
   }
 
   async pause(id: string): Promise<void> {
-    const s = this.get(id);
-    checkAction(s, 'pause');
-    this.runtime.cancelled.add(id);
-    const paused = this.runtime.patch(id, { state: 'Paused', pausedByUser: true, progressPercentage: null });
-    await this.runtime.notifyPeer(paused, 'Paused');
+    await this.runtime.apply(id, { type: 'pause' });
   }
 
+  /** Resume in either dialect: a Suspended (ETERNUS) session is rolled back first (rec-actions.ts). */
   async resume(id: string): Promise<void> {
-    const s = this.get(id);
-    checkAction(s, 'resume');
-    if (s.state === 'Suspended') return this.rec.recResume(id);
-    this.runtime.cancelled.delete(id);
-    const sync = s.transferMode === 'Synchronous' && s.role === 'Source';
-    const resumed = this.runtime.patch(id, { state: resumedState(s), pausedByUser: false });
-    await this.runtime.notifyPeer(resumed, resumed.state);
-    if (resumed.role === 'Source') {
-      const due = sync || resumed.baseCycle === 0 || (resumed.nextSyncMs !== null && resumed.nextSyncMs <= this.ctx.clock.nowMs());
-      if (due) void this.runSoon(id);
-      else this.arm(id);
-    }
+    if (this.get(id).state === 'Suspended') return this.rec.recResume(id);
+    await this.runtime.apply(id, { type: 'resume', nowMs: this.ctx.clock.nowMs() });
+  }
+
+  /** The effects every family shares (the role family's own are failover.ts's). */
+  private installEffects(): void {
+    const { runtime, ctx } = this;
+    Object.assign(runtime.effects, {
+      notify_peer: (s, e) => runtime.notifyPeer(s, e.state, e.error),
+      cancel_timer: (s) => runtime.timers.get(s.id)?.cancel(),
+      arm: (s) => this.arm(s.id),
+      cycle_soon: (s) => void this.runSoon(s.id),
+      final_cycle: (s) => this.cycle(s.id),
+      abort_open_cycle: (s) => this.destination.abort(s.id),
+      delete_snapshots: async (_, e) => {
+        for (const id of e.ids) await ctx.store.deleteVolume(id).catch(() => undefined);
+      },
+    } satisfies EffectHandlers);
   }
 
   // ---------------------------------------------------------------- roles (failover.ts)

@@ -6,12 +6,24 @@ import type { TimerHandle } from '../core/clock.ts';
 import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError } from '../core/errors.ts';
 import type { ReplicationSession, SessionState } from '../core/replication/model.ts';
+import { step, type Effect, type SessionEvent } from '../core/replication/session-machine.ts';
 import { CONTROL_RPC_TIMEOUT_MS, SUSPEND_NOTICE_RETRY_MS } from './limits.ts';
 import { highestNumber } from './member-copies.ts';
 import type { PeerTransport } from './transport.ts';
 import { RPC } from './wire.ts';
 
 export type Log = (message: string, fields?: Record<string, unknown>) => void;
+
+/** Carries out one kind of effect for a session; a result it answers is stepped as an event. */
+export type EffectHandler<K extends Effect['kind']> = (s: ReplicationSession, effect: Extract<Effect, { kind: K }>) => Promise<SessionEvent | void> | SessionEvent | void;
+export type EffectHandlers = { [K in Effect['kind']]?: EffectHandler<K> };
+
+export interface ApplyOptions {
+  /** Run the effects in the session's turn (after its earlier operations); the record is written now. */
+  exclusive?: boolean;
+  /** The caller holds the management lock (a change of host access is then written without taking it). */
+  lockHeld?: boolean;
+}
 
 /** What the ReplicationService facade schedules for the parts (service.ts). */
 export interface SessionSchedule {
@@ -42,6 +54,18 @@ export interface SessionRuntime {
   readonly cycleSnapshots: Set<string>;
   /** Consistency sessions whose buffer-overload halt is queued behind the running cycle. */
   readonly bufferHalting: Set<string>;
+  /** What carries out the state machine's effects; each part registers its own kinds. */
+  readonly effects: EffectHandlers;
+
+  /**
+   * The state machine's way in: steps `event` on the session (core/replication/session-machine),
+   * writes the new record (with the host access it implies, in one metadata transaction), then
+   * carries out the effects in order, stepping their results. An effect that fails is stepped as
+   * `failed` and its error thrown. Answers the record once the effects are done.
+   */
+  apply(id: string, event: SessionEvent, options?: ApplyOptions): Promise<ReplicationSession>;
+  /** Whether the session's running work is to stop (the record's stopRequested, or shutdown). */
+  isStopRequested(id: string): boolean;
 
   list(): ReplicationSession[];
   get(id: string): ReplicationSession;
@@ -70,6 +94,7 @@ export class ReplicationRuntime implements SessionRuntime {
   readonly mirroring = new Set<string>();
   readonly cycleSnapshots = new Set<string>();
   readonly bufferHalting = new Set<string>();
+  readonly effects: EffectHandlers = {};
   private readonly chains = new Map<string, Promise<unknown>>();
   private numberHighWater: number | null = null;
   private isStopped = false;
@@ -125,6 +150,75 @@ export class ReplicationRuntime implements SessionRuntime {
   patchIfPresent(id: string, changes: Partial<ReplicationSession>): void {
     const current = this.ctx.meta.get('replication_session', id);
     if (current) this.put({ ...current, ...changes });
+  }
+
+  isStopRequested(id: string): boolean {
+    return this.isStopped || this.cancelled.has(id) || Boolean(this.ctx.meta.getShared('replication_session', id)?.stopRequested);
+  }
+
+  async apply(id: string, event: SessionEvent, options: ApplyOptions = {}): Promise<ReplicationSession> {
+    const effects = await this.record(id, event, options.lockHeld ?? false);
+    const run = async () => {
+      await this.runEffects(id, effects, options.lockHeld ?? false);
+      return this.ctx.meta.get('replication_session', id) ?? this.get(id);
+    };
+    return options.exclusive ? this.exclusive(id, run) : run();
+  }
+
+  /**
+   * Steps and writes. A change of host access is written with the volumes' flags in one
+   * transaction under the management lock (a management mutation in flight must not write an old
+   * copy of a volume back), stepping again from the record as it is then.
+   */
+  private async record(id: string, event: SessionEvent, lockHeld: boolean): Promise<Effect[]> {
+    const first = step(this.get(id), event);
+    if (first.session.hostWritable === this.get(id).hostWritable) {
+      this.put(first.session);
+      return first.effects;
+    }
+    const write = () => {
+      const { session: next, effects } = step(this.get(id), event);
+      this.ctx.meta.transaction(() => {
+        this.ctx.meta.put('replication_session', next);
+        for (const pair of next.elementPairs) {
+          const v = this.ctx.meta.get('volume', pair.localVolumeId);
+          if (v) this.ctx.meta.put('volume', { ...v, isReplicationDestination: !next.hostWritable });
+        }
+        const g = next.resourceType === 'volume_group' ? this.ctx.meta.get('volume_group', next.localResourceId) : undefined;
+        if (g) this.ctx.meta.put('volume_group', { ...g, isReplicationDestination: !next.hostWritable });
+      });
+      return { next, effects };
+    };
+    const { next, effects } = lockHeld ? write() : await this.ctx.lock.run(write);
+    this.afterPut(next);
+    // Hosts connected to a volume that just became read-only are disconnected.
+    if (!next.hostWritable) {
+      for (const pair of next.elementPairs) {
+        const v = this.ctx.meta.get('volume', pair.localVolumeId);
+        if (v) this.ctx.listeners.volumeExportChanged(v, v.name);
+      }
+    }
+    return effects;
+  }
+
+  private async runEffects(id: string, effects: Effect[], lockHeld: boolean): Promise<void> {
+    for (const effect of effects) {
+      if (effect.kind === 'then') {
+        await this.apply(id, effect.event, { lockHeld });
+        continue;
+      }
+      const handler = this.effects[effect.kind] as EffectHandler<typeof effect.kind> | undefined;
+      if (!handler) throw new Error(`no handler for the replication effect ${effect.kind}`);
+      let result: SessionEvent | void;
+      try {
+        result = await handler(this.get(id), effect as never);
+      } catch (error) {
+        const code = error instanceof DomainError ? error.code : 'INTERNAL';
+        if (this.ctx.meta.get('replication_session', id)) await this.apply(id, { type: 'failed', during: effect.kind, code, nowMs: this.ctx.clock.nowMs() }, { lockHeld }).catch(() => undefined);
+        throw error;
+      }
+      if (result) await this.apply(id, result, { lockHeld });
+    }
   }
 
   sessionOfVolume(volumeId: string): ReplicationSession | undefined {

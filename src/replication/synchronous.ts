@@ -162,13 +162,13 @@ export class SynchronousReplication {
    */
   async enterMirroring(id: string): Promise<void> {
     const s = this.ctx.meta.get('replication_session', id);
-    if (!s || !this.io || !isSyncSource(s) || this.runtime.mirroring.has(id) || this.runtime.stopped || this.runtime.cancelled.has(id)) return;
+    if (!s || !this.io || !isSyncSource(s) || this.runtime.mirroring.has(id) || this.runtime.stopped || this.runtime.isStopRequested(id)) return;
     if (s.state !== 'Synchronizing' && s.state !== 'Initializing') return;
     const releases = await Promise.all(s.elementPairs.map((p) => this.io!.hold(p.localVolumeId)));
     try {
       if (this.deps.cycles.hasBacklog(this.runtime.get(id))) await this.deps.cycles.cycleTo(id, null);
       const after = this.runtime.get(id);
-      if (after.state !== 'Synchronizing' || after.baseCycle === 0 || this.deps.cycles.hasBacklog(after) || this.runtime.cancelled.has(id)) return;
+      if (after.state !== 'Synchronizing' || after.baseCycle === 0 || this.deps.cycles.hasBacklog(after) || this.runtime.isStopRequested(id)) return;
       this.runtime.mirroring.add(id);
       this.runtime.patch(id, { state: 'OK', progressPercentage: null, errorCode: null, errorAtMs: null });
     } finally {

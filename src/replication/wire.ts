@@ -1,5 +1,6 @@
 // RPC methods and message shapes between two systems' replication layers.
 import type { Extent } from '../core/ports.ts';
+import type { SessionState } from '../core/replication/model.ts';
 
 export const RPC = {
   createDestination: 'repl.createDestination',
@@ -125,6 +126,6 @@ export interface SessionStateSummary {
   id: string;
   role: 'Source' | 'Destination';
   generation: number;
-  state: string;
+  state: SessionState;
   baseCycle: number;
 }

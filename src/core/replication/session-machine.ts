@@ -190,7 +190,7 @@ export const TABLE: readonly Row[] = [
   // ------------------------------------------------------------ the peer's side of a role change
   row({ on: 'become_source', from: '*',
     // With reverse, this side reprotects at once: it starts Failed_Over and reprotect moves it on.
-    go: (s, e) => ({ set: { role: 'Source', state: e.reprotect ? 'Failed_Over' : e.state, generation: Math.max(e.generation, s.generation), failoverTest: null, hostWritable: true }, effects: [{ kind: 'abort_open_cycle' }, ...(e.reprotect ? [{ kind: 'reprotect_soon' } as const] : [])] }) }),
+    go: (s, e) => ({ set: { role: 'Source', state: e.reprotect ? 'Failed_Over' : e.state, generation: Math.max(e.generation, s.generation), failoverTest: null, hostWritable: true, stopRequested: false }, effects: [{ kind: 'abort_open_cycle' }, ...(e.reprotect ? [{ kind: 'reprotect_soon' } as const] : [])] }) }),
   row({ on: 'become_destination', from: '*',
     go: (s, e) => {
       const demoted: Partial<ReplicationSession> = s.role === 'Source' ? { role: 'Destination', state: 'Failed_Over', generation: Math.max(e.generation, s.generation), nextSyncMs: null, progressPercentage: null, hostWritable: false, mirroring: false, hostWritesRefused: false } : {};
@@ -285,7 +285,8 @@ export const TABLE: readonly Row[] = [
     go: (s) => {
       const wasMirroring = s.role === 'Source' && s.transferMode === 'Synchronous' && (s.mirroring || s.state === 'OK');
       const cut = s.state === 'Synchronizing' || s.state === 'Initializing' || wasMirroring;
-      return { set: { mirroring: false, stopRequested: false, suspendPending: false, haltPending: null, ...(cut ? { state: s.baseCycle === 0 ? 'Initializing' : 'System_Paused', errorCode: wasMirroring ? 'PEER_UNREACHABLE' : s.errorCode } : {}) }, effects: [{ kind: 'arm' }] };
+      const stopRequested = s.state === 'Paused' || s.state === 'Suspended' ? s.stopRequested : false;
+      return { set: { mirroring: false, stopRequested, suspendPending: false, haltPending: null, ...(cut ? { state: s.baseCycle === 0 ? 'Initializing' : 'System_Paused', errorCode: wasMirroring ? 'PEER_UNREACHABLE' : s.errorCode } : {}) }, effects: [{ kind: 'arm' }] };
     } }),
   row({ on: 'timer_fired', from: RUNNABLE, role: 'Source', go: () => ({ effects: [{ kind: 'cycle_soon' }] }) }),
   row({ on: 'buffer_overload', from: ['OK', 'Synchronizing'], guard: (s) => s.haltPending === null, when: 'not halting already',
@@ -297,7 +298,7 @@ export const TABLE: readonly Row[] = [
       return { set: { state: 'System_Paused', errorCode: 'REC_BUFFER_OVERLOAD', errorAtMs: atMs, progressPercentage: null, haltPending: null, stopRequested: false }, effects: [{ kind: 'cancel_timer' }, { kind: 'notify_peer', state: 'System_Paused', error: { code: 'REC_BUFFER_OVERLOAD', atMs } }] };
     } }),
   // Suspended, deleted or halted otherwise meanwhile: that state stands.
-  row({ on: 'overload_halt', from: '*', go: () => ({ set: { haltPending: null } }) }),
+  row({ on: 'overload_halt', from: '*', go: (s) => ({ set: { haltPending: null, stopRequested: ['Paused', 'Suspended', 'Deleting'].includes(s.state) ? s.stopRequested : false } }) }),
 ];
 
 // ---------------------------------------------------------------- step
@@ -311,8 +312,10 @@ function refuseIfNotAllowed(s: ReplicationSession, e: SessionEvent): void {
     case 'reprotect':
       return ps(e.type);
     case 'resume':
+      ps('resume');
+      // A Suspended session resumes through rec_resume (the destination is rolled back first).
       if (s.state !== 'Paused') throw new StateError(`Replication session ${s.id} is ${s.state}; only a paused session resumes this way.`, 'replication_session', s.id);
-      return ps('resume');
+      return;
     case 'failover':
       return e.planned ? ps('failover_planned') : ps('failover_unplanned', { force: e.force, useTestCopy: e.useTestCopy });
     case 'rec_suspend':

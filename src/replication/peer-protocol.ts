@@ -1,0 +1,261 @@
+// The replication peer protocol's parameters, typed and checked: every RPC handler parses what the
+// peer sent here before it acts (no `params.x as T`). A peer that sends a malformed call gets
+// VALIDATION_FAILED and nothing changes. The method names are wire.ts's RPC.
+import { ValidationError } from '../core/errors.ts';
+import type { RecoveryMode, SessionState, SplitMode, TransferMode } from '../core/replication/model.ts';
+import type { ReplicatedSnapshot } from './destination.ts';
+import type { CycleBeginParams, CycleExtentsParams, MembersParams, MemberSpec, SessionStateSummary } from './wire.ts';
+
+const SESSION_STATES: readonly SessionState[] = ['Initializing', 'OK', 'Synchronizing', 'Paused', 'Suspended', 'System_Paused', 'Failing_Over', 'Failing_Over_For_DR', 'Failed_Over', 'Reprotecting', 'Deleting', 'Error'];
+const TRANSFER_MODES: readonly TransferMode[] = ['Asynchronous', 'Synchronous', 'Stack', 'Consistency', 'Through'];
+const MODES: readonly (SplitMode & RecoveryMode)[] = ['Automatic', 'Manual'];
+
+type Params = Record<string, unknown>;
+
+function object(value: unknown, what = 'params'): Params {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new ValidationError(`Peer call: ${what} must be an object.`, what);
+  return value as Params;
+}
+
+function string(p: Params, key: string): string {
+  const v = p[key];
+  if (typeof v !== 'string') throw new ValidationError(`Peer call: ${key} must be a string.`, key);
+  return v;
+}
+
+function integer(p: Params, key: string): number {
+  const v = p[key];
+  if (typeof v !== 'number' || !Number.isInteger(v)) throw new ValidationError(`Peer call: ${key} must be an integer.`, key);
+  return v;
+}
+
+function boolean(p: Params, key: string, fallback?: boolean): boolean {
+  const v = p[key];
+  if (v === undefined && fallback !== undefined) return fallback;
+  if (typeof v !== 'boolean') throw new ValidationError(`Peer call: ${key} must be a boolean.`, key);
+  return v;
+}
+
+function oneOf<T extends string>(p: Params, key: string, allowed: readonly T[]): T {
+  const v = p[key];
+  if (typeof v !== 'string' || !allowed.includes(v as T)) throw new ValidationError(`Peer call: ${key} must be one of ${allowed.join(', ')}.`, key);
+  return v as T;
+}
+
+function optional<T>(p: Params, key: string, parse: (p: Params, key: string) => T): T | undefined {
+  return p[key] === undefined ? undefined : parse(p, key);
+}
+
+function nullable<T>(p: Params, key: string, parse: (p: Params, key: string) => T): T | null {
+  return p[key] === null || p[key] === undefined ? null : parse(p, key);
+}
+
+export interface SessionParams {
+  sessionId: string;
+}
+
+/** Every call about a session names it. */
+export function parseSessionParams(params: unknown): SessionParams {
+  return { sessionId: string(object(params), 'sessionId') };
+}
+
+export interface BecomeSourceParams extends SessionParams {
+  generation: number;
+  state: SessionState;
+  /** Planned failover with reverse: the new source reprotects at once. */
+  reprotect: boolean;
+}
+
+export function parseBecomeSource(params: unknown): BecomeSourceParams {
+  const p = object(params);
+  return { sessionId: string(p, 'sessionId'), generation: integer(p, 'generation'), state: oneOf(p, 'state', SESSION_STATES), reprotect: boolean(p, 'reprotect', false) };
+}
+
+export interface BecomeDestinationParams extends SessionParams {
+  generation: number;
+  /** Reprotect and failback: the base cycle to roll back to (-1: empty for a full copy); null: only demote. */
+  prepareForBaseCycle: number | null;
+}
+
+export function parseBecomeDestination(params: unknown): BecomeDestinationParams {
+  const p = object(params);
+  return { sessionId: string(p, 'sessionId'), generation: integer(p, 'generation'), prepareForBaseCycle: nullable(p, 'prepareForBaseCycle', integer) };
+}
+
+export interface SetStateParams extends SessionParams {
+  state: SessionState;
+  pausedByUser?: boolean;
+  errorCode?: string;
+  errorAtMs?: number | null;
+}
+
+export function parseSetState(params: unknown): SetStateParams {
+  const p = object(params);
+  const errorCode = optional(p, 'errorCode', string);
+  return {
+    sessionId: string(p, 'sessionId'),
+    state: oneOf(p, 'state', SESSION_STATES),
+    ...(p.pausedByUser !== undefined ? { pausedByUser: boolean(p, 'pausedByUser') } : {}),
+    ...(errorCode !== undefined ? { errorCode, errorAtMs: typeof p.errorAtMs === 'number' ? p.errorAtMs : null } : {}),
+  };
+}
+
+export function parseSessionStates(params: unknown): { sessions: SessionStateSummary[] } {
+  const p = object(params);
+  if (!Array.isArray(p.sessions)) throw new ValidationError('Peer call: sessions must be an array.', 'sessions');
+  return {
+    sessions: p.sessions.map((raw) => {
+      const s = object(raw, 'sessions');
+      return { id: string(s, 'id'), role: oneOf(s, 'role', ['Source', 'Destination'] as const), generation: integer(s, 'generation'), state: oneOf(s, 'state', SESSION_STATES), baseCycle: integer(s, 'baseCycle') };
+    }),
+  };
+}
+
+export interface RecSuspendParams extends SessionParams {
+  force: boolean;
+}
+
+export function parseRecSuspend(params: unknown): RecSuspendParams {
+  const p = object(params);
+  return { sessionId: string(p, 'sessionId'), force: boolean(p, 'force', false) };
+}
+
+export interface RecRollbackParams extends SessionParams {
+  baseCycle: number;
+}
+
+export function parseRecRollback(params: unknown): RecRollbackParams {
+  const p = object(params);
+  return { sessionId: string(p, 'sessionId'), baseCycle: integer(p, 'baseCycle') };
+}
+
+export interface RecReverseParams extends SessionParams {
+  generation: number;
+}
+
+export function parseRecReverse(params: unknown): RecReverseParams {
+  const p = object(params);
+  return { sessionId: string(p, 'sessionId'), generation: integer(p, 'generation') };
+}
+
+export interface RecSetModesParams extends SessionParams {
+  modes: { transferMode: TransferMode; splitMode: SplitMode; recoveryMode: RecoveryMode };
+}
+
+export function parseRecSetModes(params: unknown): RecSetModesParams {
+  const p = object(params);
+  const m = object(p.modes, 'modes');
+  return { sessionId: string(p, 'sessionId'), modes: { transferMode: oneOf(m, 'transferMode', TRANSFER_MODES), splitMode: oneOf(m, 'splitMode', MODES), recoveryMode: oneOf(m, 'recoveryMode', MODES) } };
+}
+
+export interface CycleCommitParams extends SessionParams {
+  cycle: number;
+  syncedAtMs: number;
+  snapshot: ReplicatedSnapshot | null;
+  durationMs: number | null;
+}
+
+function replicatedSnapshot(value: unknown): ReplicatedSnapshot {
+  const s = object(value, 'snapshot');
+  const nullableString = (key: string) => nullable(s, key, string);
+  return {
+    name: string(s, 'name'),
+    description: nullableString('description'),
+    creatorType: string(s, 'creatorType') as ReplicatedSnapshot['creatorType'],
+    createdByRuleName: nullableString('createdByRuleName'),
+    expirationTimestampMs: nullable(s, 'expirationTimestampMs', integer),
+    sourceTimestampMs: integer(s, 'sourceTimestampMs'),
+  };
+}
+
+export function parseCycleCommit(params: unknown): CycleCommitParams {
+  const p = object(params);
+  return {
+    sessionId: string(p, 'sessionId'),
+    cycle: integer(p, 'cycle'),
+    syncedAtMs: integer(p, 'syncedAtMs'),
+    snapshot: p.snapshot === null || p.snapshot === undefined ? null : replicatedSnapshot(p.snapshot),
+    durationMs: typeof p.durationMs === 'number' ? p.durationMs : null,
+  };
+}
+
+export interface SyncSnapshotParams extends SessionParams {
+  baseCycle: number;
+  snapshot: ReplicatedSnapshot;
+}
+
+export function parseSyncSnapshot(params: unknown): SyncSnapshotParams {
+  const p = object(params);
+  return { sessionId: string(p, 'sessionId'), baseCycle: integer(p, 'baseCycle'), snapshot: replicatedSnapshot(p.snapshot) };
+}
+
+export interface SyncGrowParams extends SessionParams {
+  remoteVolumeId: string;
+  sizeBytes: number;
+}
+
+export function parseSyncGrow(params: unknown): SyncGrowParams {
+  const p = object(params);
+  return { sessionId: string(p, 'sessionId'), remoteVolumeId: string(p, 'remoteVolumeId'), sizeBytes: integer(p, 'sizeBytes') };
+}
+
+export interface SyncCheckpointParams extends SessionParams {
+  cycle: number;
+  baseCycle: number;
+  syncedAtMs: number;
+}
+
+export function parseSyncCheckpoint(params: unknown): SyncCheckpointParams {
+  const p = object(params);
+  return { sessionId: string(p, 'sessionId'), cycle: integer(p, 'cycle'), baseCycle: integer(p, 'baseCycle'), syncedAtMs: integer(p, 'syncedAtMs') };
+}
+
+export interface SyncDivergedParams extends SessionParams {
+  baseCycle: number;
+  reason: string;
+}
+
+export function parseSyncDiverged(params: unknown): SyncDivergedParams {
+  const p = object(params);
+  return { sessionId: string(p, 'sessionId'), baseCycle: integer(p, 'baseCycle'), reason: typeof p.reason === 'string' ? p.reason : String(p.reason) };
+}
+
+function memberSpec(value: unknown): MemberSpec {
+  const m = object(value, 'members');
+  const number = optional(m, 'number', integer);
+  const copyNumber = optional(m, 'copyNumber', integer);
+  return {
+    sourceVolumeId: string(m, 'sourceVolumeId'),
+    remoteVolumeId: nullable(m, 'remoteVolumeId', string),
+    name: string(m, 'name'),
+    sizeBytes: integer(m, 'sizeBytes'),
+    ...(number !== undefined ? { number } : {}),
+    ...(copyNumber !== undefined ? { copyNumber } : {}),
+  };
+}
+
+function members(p: Params): MemberSpec[] {
+  if (!Array.isArray(p.members)) throw new ValidationError('Peer call: members must be an array.', 'members');
+  return p.members.map(memberSpec);
+}
+
+export function parseCycleBegin(params: unknown): CycleBeginParams {
+  const p = object(params);
+  const sourceResourceId = optional(p, 'sourceResourceId', string);
+  return { sessionId: string(p, 'sessionId'), cycle: integer(p, 'cycle'), baseCycle: integer(p, 'baseCycle'), members: members(p), ...(sourceResourceId !== undefined ? { sourceResourceId } : {}) };
+}
+
+export function parseMembers(params: unknown): MembersParams {
+  const p = object(params);
+  return { sessionId: string(p, 'sessionId'), members: members(p) };
+}
+
+export function parseCycleExtents(params: unknown): CycleExtentsParams {
+  const p = object(params);
+  if (!Array.isArray(p.extents)) throw new ValidationError('Peer call: extents must be an array.', 'extents');
+  const extents = p.extents.map((raw) => {
+    const e = object(raw, 'extents');
+    return { offsetBytes: integer(e, 'offsetBytes'), lengthBytes: integer(e, 'lengthBytes'), kind: oneOf(e, 'kind', ['data', 'zero'] as const) };
+  });
+  return { sessionId: string(p, 'sessionId'), cycle: integer(p, 'cycle'), remoteVolumeId: string(p, 'remoteVolumeId'), extents };
+}
