@@ -78,7 +78,7 @@ export class SourceCycles {
     if (!s || s.role !== 'Source' || this.runtime.stopped) return 0;
     if (!['OK', 'System_Paused', 'Initializing', 'Synchronizing', 'Failing_Over', 'Reprotecting'].includes(s.state)) return 0;
     // Halted (or about to halt) for REC buffer overload: nothing ships until a forced suspend and a resume.
-    if (this.runtime.bufferHalting.has(sessionId) || isBufferOverloadHalt(s)) return 0;
+    if (s.haltPending || isBufferOverloadHalt(s)) return 0;
     // Through: changes are tracked against the base and nothing is shipped.
     if (s.transferMode === 'Through' && s.state !== 'Failing_Over' && s.state !== 'Reprotecting') return 0;
     // Consistency and Stack: a cycle with nothing to ship is skipped, and the source looks again
@@ -87,7 +87,6 @@ export class SourceCycles {
       this.runtime.schedule.armIdlePoll(sessionId);
       return 0;
     }
-    this.runtime.cancelled.delete(sessionId);
     const startMs = this.ctx.clock.nowMs();
     const startState = s.state;
     const workingState: SessionState = s.baseCycle === 0 ? 'Initializing' : startState === 'Failing_Over' || startState === 'Reprotecting' ? startState : 'Synchronizing';

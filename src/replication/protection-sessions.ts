@@ -15,6 +15,7 @@ import type { JobRunner } from '../jobs/job-runner.ts';
 import type { DestinationSide } from './destination.ts';
 import { CONTROL_RPC_TIMEOUT_MS } from './limits.ts';
 import { learnFromDestination, memberSpecs, numberedMembers } from './member-copies.ts';
+import { parseSessionParams } from './peer-protocol.ts';
 import type { SessionRuntime } from './session-runtime.ts';
 import type { SynchronousReplication } from './synchronous.ts';
 import { RPC, type CreateDestinationResult, type MemberResult } from './wire.ts';
@@ -44,11 +45,8 @@ export class ProtectionSessions {
   /** The peer deleted a session it shares with this system. */
   installRpc(): void {
     this.runtime.transport.handle(RPC.deleteSession, async ({ params, fromSystemId }) => {
-      const s = this.ctx.meta.get('replication_session', params.sessionId as string);
-      if (s && s.peerSystemId === fromSystemId) {
-        this.runtime.cancelled.add(s.id);
-        await this.runtime.exclusive(s.id, () => this.dropSessionLocally(s.id));
-      }
+      const s = this.ctx.meta.get('replication_session', parseSessionParams(params).sessionId);
+      if (s && s.peerSystemId === fromSystemId) await this.runtime.apply(s.id, { type: 'peer_deleted' }, { exclusive: true });
       return { result: {} };
     });
   }
@@ -230,9 +228,8 @@ export class ProtectionSessions {
   }
 
   private deleteSessionInBackground(session: ReplicationSession): void {
-    this.runtime.patch(session.id, { state: 'Deleting' });
-    this.runtime.cancelled.add(session.id);
-    this.runtime.timers.get(session.id)?.cancel();
+    // The record says Deleting (and stops what runs) in this turn: apply is synchronous up to its effects.
+    void this.runtime.apply(session.id, { type: 'delete' });
     this.deps.jobs.submit(
       { resourceType: 'replication_session', resourceAction: 'delete', resourceId: session.id, resourceName: null, description: `Delete replication session ${session.id}`, user: 'system' },
       () =>
@@ -259,7 +256,6 @@ export class ProtectionSessions {
 
   /** A session left Deleting while the peer was away: finish now that the link is back. */
   finishDeletion(sessionId: string, peerKnowsIt: boolean): Promise<void> {
-    this.runtime.cancelled.add(sessionId);
     return this.runtime.exclusive(sessionId, () => (peerKnowsIt ? this.deleteOnBothSides(sessionId) : this.dropSessionLocally(sessionId)));
   }
 
@@ -281,7 +277,6 @@ export class ProtectionSessions {
     this.deps.synchronous.refreshRoutes();
     const internal = [...session.elementPairs.map((p) => p.localBaseSnapshotId), ...Object.values(session.pendingCycle?.snapshotIds ?? {}), ...Object.values(session.failoverTest?.shadowVolumeIds ?? {})];
     for (const id of internal) if (id) await this.ctx.store.deleteVolume(id).catch(() => undefined);
-    this.runtime.cancelled.delete(sessionId);
   }
 
   /** Clears the destination flag and the replica policy of the session's resource and members. */

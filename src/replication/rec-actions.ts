@@ -7,13 +7,13 @@ import { DomainError, NotFoundError, StateError, ValidationError } from '../core
 import type { Volume } from '../core/model.ts';
 import { newSession, type RecoveryMode, type ReplicationSession, type SplitMode, type TransferMode } from '../core/replication/model.ts';
 import { checkRecAction, nextRecModes, OperationInProgressError, type RecModes } from '../core/replication/rules.ts';
-import { isBufferOverloadHalt, REC_BUFFER_OVERLOAD } from '../core/replication/rec-buffer.ts';
+import { REC_BUFFER_OVERLOAD } from '../core/replication/rec-buffer.ts';
 import type { VolumeService } from '../core/volumes.ts';
 import type { DestinationSide } from './destination.ts';
 import { SUSPEND_NOTICE_RETRY_MS } from './limits.ts';
 import { remoteSystemOfCaller } from './remote-systems.ts';
-import type { SessionRuntime } from './session-runtime.ts';
-import { resumedState } from '../core/replication/session-machine.ts';
+import { parseRecReverse, parseRecRollback, parseRecSetModes, parseRecSuspend, parseSessionParams } from './peer-protocol.ts';
+import type { EffectHandlers, SessionRuntime } from './session-runtime.ts';
 import { RPC, type RecCreateDestinationParams, type RecCreateDestinationResult } from './wire.ts';
 
 /** An ETERNUS REC session to create (research §2.4); the caller checked the modes. */
@@ -58,40 +58,70 @@ export class RecActions {
   }
 
   isSuspending(id: string): boolean {
-    return this.suspending.has(id);
+    return Boolean(this.ctx.meta.getShared('replication_session', id)?.suspendPending);
   }
 
-  /** The handlers of the REC calls from the peer. */
+  /** The handlers of the REC calls from the peer, and the REC effects of the state machine. */
   installRpc(): void {
-    this.runtime.transport.handle(RPC.recCreateDestination, async ({ params, fromSystemId }) => ({ result: await this.recCreateDestination(params as RecCreateDestinationParams, fromSystemId) }));
-    this.runtime.transport.handle(RPC.recSuspend, async ({ params, fromSystemId }) => {
-      const s = this.runtime.peerSession(params, fromSystemId);
-      void (await this.recSuspend(s.id, params.force as boolean)).completion.catch(() => undefined);
+    const { runtime, ctx } = this;
+    runtime.transport.handle(RPC.recCreateDestination, async ({ params, fromSystemId }) => ({ result: await this.recCreateDestination(params as RecCreateDestinationParams, fromSystemId) }));
+    runtime.transport.handle(RPC.recSuspend, async ({ params, fromSystemId }) => {
+      const p = parseRecSuspend(params);
+      const s = runtime.peerSession(p, fromSystemId);
+      void (await this.recSuspend(s.id, p.force)).completion.catch(() => undefined);
       return { result: {} };
     });
-    this.runtime.transport.handle(RPC.recSuspended, async ({ params, fromSystemId }) => {
-      const s = this.runtime.peerSession(params, fromSystemId);
-      this.runtime.cancelled.add(s.id);
-      await this.deps.destination.abort(s.id);
-      // The halt (if any) ends here as on the source box: Suspend shows no error.
-      this.runtime.patch(s.id, { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null });
+    runtime.transport.handle(RPC.recSuspended, async ({ params, fromSystemId }) => {
+      await runtime.apply(runtime.peerSession(parseSessionParams(params), fromSystemId).id, { type: 'peer_suspended' });
       return { result: {} };
     });
-    this.runtime.transport.handle(RPC.recResume, async ({ params, fromSystemId }) => {
-      await this.recResume(this.runtime.peerSession(params, fromSystemId).id);
+    runtime.transport.handle(RPC.recResume, async ({ params, fromSystemId }) => {
+      await this.recResume(runtime.peerSession(parseSessionParams(params), fromSystemId).id);
       return { result: {} };
     });
-    this.runtime.transport.handle(RPC.recRollback, async ({ params, fromSystemId }) => ({ result: await this.recRollback(this.runtime.peerSession(params, fromSystemId).id, params.baseCycle as number) }));
-    this.runtime.transport.handle(RPC.recReverse, async ({ params, fromSystemId }) => {
-      await this.reverseLocally(this.runtime.peerSession(params, fromSystemId).id, params.generation as number);
+    runtime.transport.handle(RPC.recRollback, async ({ params, fromSystemId }) => {
+      const p = parseRecRollback(params);
+      const s = await runtime.apply(runtime.peerSession(p, fromSystemId).id, { type: 'rec_roll_back', baseCycle: p.baseCycle });
+      return { result: { baseCycle: s.baseCycle } };
+    });
+    runtime.transport.handle(RPC.recReverse, async ({ params, fromSystemId }) => {
+      const p = parseRecReverse(params);
+      await this.reverseLocally(runtime.peerSession(p, fromSystemId).id, p.generation);
       return { result: {} };
     });
-    this.runtime.transport.handle(RPC.recSetModes, async ({ params, fromSystemId }) => {
-      const s = this.runtime.peerSession(params, fromSystemId);
-      const modes = params.modes as RecModes;
-      this.runtime.patch(s.id, { transferMode: modes.transferMode, splitMode: modes.splitMode, recoveryMode: modes.recoveryMode });
+    runtime.transport.handle(RPC.recSetModes, async ({ params, fromSystemId }) => {
+      const p = parseRecSetModes(params);
+      await runtime.apply(runtime.peerSession(p, fromSystemId).id, { type: 'modes_set', modes: p.modes });
       return { result: {} };
     });
+    Object.assign(runtime.effects, {
+      tell_peer_suspended: async (s, e) => {
+        try {
+          await runtime.call(s, RPC.recSuspended, { sessionId: s.id });
+        } catch (error) {
+          // Forced suspend goes through without the peer, which learns the Suspend state when it
+          // hears the retried notice or when the link returns (applyPeerSummaries).
+          if (!e.retry) throw error;
+          runtime.log('peer not told of forced suspend; retrying until it is', { session: s.id, error: String(error) });
+          this.retrySuspendNotice(s.id);
+        }
+      },
+      roll_back_peer: async (s) => {
+        const rolled = await runtime.call<{ baseCycle: number }>(s, RPC.recRollback, { sessionId: s.id, baseCycle: s.baseCycle });
+        return { type: 'peer_rolled_back', baseCycle: rolled.baseCycle };
+      },
+      set_peer_modes: (s, e) => runtime.call(s, RPC.recSetModes, { sessionId: s.id, modes: e.modes }),
+      delete_on_peer: async (s, e) => {
+        try {
+          await runtime.call(s, RPC.deleteSession, { sessionId: s.id });
+        } catch (error) {
+          if (!e.force) throw error;
+          runtime.log('peer did not confirm copy session deletion', { session: s.id, error: String(error) });
+        }
+      },
+      drop_locally: (s) => this.deps.dropSessionLocally(s.id),
+    } satisfies EffectHandlers);
+    void ctx;
   }
 
   /**
@@ -224,47 +254,20 @@ export class RecActions {
    * cycle so the destination holds everything written before the suspend, then both sides stop
    * and the destination becomes usable. Forced: stops at once; the destination keeps the last
    * committed cycle. Issued on the destination box, the source box runs it. Answers once the
-   * request is accepted; `completion` settles when the suspend is done.
+   * request is accepted; `completion` settles when the suspend is done. The steps are
+   * session-machine's rows of rec_suspend.
    */
   async recSuspend(id: string, force: boolean): Promise<{ completion: Promise<void> }> {
     const s = this.runtime.get(id);
     checkRecAction(s, 'suspend', { force, backlog: this.deps.hasBacklog(s) });
-    if (this.suspending.has(id)) throw new OperationInProgressError(s);
+    if (s.suspendPending) throw new OperationInProgressError(s);
     if (s.role === 'Destination') {
       await this.runtime.call(s, RPC.recSuspend, { sessionId: id, force });
       return { completion: Promise.resolve() };
     }
-    this.suspending.add(id);
-    if (force) {
-      this.runtime.cancelled.add(id);
-      this.runtime.timers.get(id)?.cancel();
-    }
-    const completion = this.runtime.exclusive(id, async () => {
-      try {
-        // The final cycle (normal suspend): everything written before now reaches the destination.
-        if (!force) await this.runtime.schedule.cycle(id);
-        // A buffer-overload halt that came first skipped that cycle: the session stays halted.
-        if (!force && isBufferOverloadHalt(this.runtime.get(id))) throw new StateError(`Copy session ${s.number} halted for REC buffer overload before its last cycle; suspend it with is_forced.`, 'replication_session', id);
-        try {
-          await this.runtime.call(this.runtime.get(id), RPC.recSuspended, { sessionId: id });
-        } catch (error) {
-          // Forced suspend is how an operator frees a halted session (split mode Manual with the
-          // path down refuses host writes until then): it goes through without the peer, which
-          // learns the Suspend state when the link returns (applyPeerSummaries).
-          if (!force) throw error;
-          this.runtime.log('peer not told of forced suspend; retrying until it is', { session: id, error: String(error) });
-          this.retrySuspendNotice(id);
-        }
-        this.runtime.cancelled.add(id);
-        this.runtime.timers.get(id)?.cancel();
-        this.runtime.patch(id, { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null });
-      } finally {
-        this.suspending.delete(id);
-        if (force && this.runtime.get(id).state !== 'Suspended') {
-          this.runtime.cancelled.delete(id);
-          this.runtime.schedule.arm(id);
-        }
-      }
+    const completion = this.runtime.apply(id, { type: 'rec_suspend', force, backlog: this.deps.hasBacklog(s) }, { exclusive: true }).then((after) => {
+      // A buffer-overload halt that came first skipped the final cycle: the session stays halted.
+      if (after.state !== 'Suspended') throw new StateError(`Copy session ${s.number} halted for REC buffer overload before its last cycle; suspend it with is_forced.`, 'replication_session', id);
     });
     return { completion };
   }
@@ -279,44 +282,7 @@ export class RecActions {
     checkRecAction(s, 'resume');
     if (s.state === 'Paused') return this.deps.resume(id);
     if (s.role === 'Destination') return void (await this.runtime.call(s, RPC.recResume, { sessionId: id }));
-    await this.runtime.exclusive(id, async () => {
-      const current = this.runtime.get(id);
-      const rolled = await this.runtime.call<{ baseCycle: number }>(current, RPC.recRollback, { sessionId: id, baseCycle: current.baseCycle });
-      if (rolled.baseCycle !== current.baseCycle) {
-        for (const p of current.elementPairs) if (p.localBaseSnapshotId) await this.ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
-        this.runtime.patch(id, { baseCycle: 0, elementPairs: current.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })) });
-      }
-      this.runtime.cancelled.delete(id);
-      const resumed = this.runtime.get(id);
-      // Synchronous: resync the differences first; mirroring (OK) starts after the final cut.
-      this.runtime.patch(id, { state: resumedState(resumed), pausedByUser: false, errorCode: null, errorAtMs: null });
-    });
-    void this.runtime.schedule.runSoon(id);
-  }
-
-  /** Destination box on resume: back to the common base, read-only again. */
-  private async recRollback(id: string, baseCycle: number): Promise<{ baseCycle: number }> {
-    const s = this.runtime.get(id);
-    const usable = baseCycle > 0 && s.baseCycle === baseCycle && s.elementPairs.every((p) => p.localBaseSnapshotId);
-    for (const pair of s.elementPairs) {
-      if (usable) await this.ctx.store.restoreVolume(pair.localVolumeId, pair.localBaseSnapshotId!);
-      else await this.ctx.store.trim(pair.localVolumeId, 0, this.ctx.store.sizeBytes(pair.localVolumeId));
-    }
-    if (!usable) for (const p of s.elementPairs) if (p.localBaseSnapshotId) await this.ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
-    this.runtime.cancelled.delete(id);
-    this.runtime.patch(id, {
-      state: usable ? resumedState(s) : 'Initializing',
-      baseCycle: usable ? s.baseCycle : 0,
-      elementPairs: usable ? s.elementPairs : s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })),
-      errorCode: null,
-      errorAtMs: null,
-    });
-    // Hosts that wrote to the suspended destination are disconnected: it is read-only again.
-    for (const pair of s.elementPairs) {
-      const v = this.ctx.meta.get('volume', pair.localVolumeId);
-      if (v) this.ctx.listeners.volumeExportChanged(v, v.name);
-    }
-    return { baseCycle: usable ? s.baseCycle : 0 };
+    await this.runtime.apply(id, { type: 'rec_resume' }, { exclusive: true });
   }
 
   /** Reverses a suspended session (research §2.8): the next resume copies the other way. */
@@ -331,28 +297,7 @@ export class RecActions {
   }
 
   private async reverseLocally(id: string, generation: number): Promise<void> {
-    const s = this.runtime.get(id);
-    if (s.state !== 'Suspended') throw new StateError(`Copy session ${s.number} is not suspended here.`, 'replication_session', id);
-    const role = s.role === 'Source' ? 'Destination' : 'Source';
-    this.runtime.timers.get(id)?.cancel();
-    await this.ctx.lock.run(async () => {
-      this.ctx.meta.transaction(() => {
-        for (const pair of s.elementPairs) {
-          const v = this.ctx.meta.get('volume', pair.localVolumeId);
-          // Both volumes stay usable while suspended; the flag says which one resume overwrites.
-          if (v) this.ctx.meta.put('volume', { ...v, isReplicationDestination: role === 'Destination' });
-        }
-        this.runtime.put({
-          ...s,
-          role,
-          generation: Math.max(generation, s.generation),
-          pendingCycle: null,
-          nextSyncMs: null,
-          snapshotWatermark: this.deps.volumes.highestNumber(),
-        });
-      });
-    });
-    this.deps.refreshRoutes();
+    await this.runtime.apply(id, { type: 'rec_reverse', generation, snapshotWatermark: this.deps.volumes.highestNumber() });
   }
 
   /** Changes the modes of a suspended session on both systems (research §2.5, seed 003). */
@@ -360,10 +305,7 @@ export class RecActions {
     const s = this.runtime.get(id);
     checkRecAction(s, 'modify');
     const modes = nextRecModes({ transferMode: s.transferMode, splitMode: s.splitMode, recoveryMode: s.recoveryMode }, change);
-    await this.runtime.exclusive(id, async () => {
-      await this.runtime.call(s, RPC.recSetModes, { sessionId: id, modes });
-      this.runtime.patch(id, { transferMode: modes.transferMode, splitMode: modes.splitMode, recoveryMode: modes.recoveryMode });
-    });
+    await this.runtime.apply(id, { type: 'rec_modify', modes }, { exclusive: true });
     return modes;
   }
 
@@ -374,22 +316,7 @@ export class RecActions {
    */
   async recDelete(id: string, force: boolean): Promise<void> {
     const s = this.runtime.get(id);
-    checkRecAction(s, 'delete', { force, backlog: this.deps.hasBacklog(s) });
-    this.runtime.cancelled.add(id);
-    this.runtime.timers.get(id)?.cancel();
-    await this.runtime.exclusive(id, async () => {
-      try {
-        await this.runtime.call(s, RPC.deleteSession, { sessionId: id });
-      } catch (error) {
-        if (!force) {
-          this.runtime.cancelled.delete(id);
-          this.runtime.schedule.arm(id);
-          throw error;
-        }
-        this.runtime.log('peer did not confirm copy session deletion', { session: id, error: String(error) });
-      }
-      await this.deps.dropSessionLocally(id);
-    });
+    await this.runtime.apply(id, { type: 'rec_delete', force, backlog: this.deps.hasBacklog(s) }, { exclusive: true });
   }
 
   /**
@@ -400,26 +327,14 @@ export class RecActions {
    * is not committed); the halt is recorded after it, in the session's turn.
    */
   haltForBufferOverload(id: string, overloadedSinceMs: number): void {
-    if (this.runtime.bufferHalting.has(id) || this.runtime.stopped) return;
-    this.runtime.bufferHalting.add(id);
-    this.runtime.cancelled.add(id);
-    this.runtime.timers.get(id)?.cancel();
+    const s = this.ctx.meta.get('replication_session', id);
+    if (!s || s.haltPending || this.runtime.stopped) return;
     // The halt occurs now (error_ocurrence_time), even if the cancelled cycle takes a moment to stop.
-    const atMs = this.ctx.clock.nowMs();
-    void this.runtime.exclusive(id, async () => {
-      try {
-        const current = this.ctx.meta.get('replication_session', id);
-        // Suspended, deleted or halted otherwise meanwhile: that state stands.
-        if (!current || (current.state !== 'OK' && current.state !== 'Synchronizing')) return;
-        const halted = this.runtime.patch(id, { state: 'System_Paused', errorCode: REC_BUFFER_OVERLOAD, errorAtMs: atMs, progressPercentage: null });
-        this.runtime.timers.get(id)?.cancel();
-        // The halt itself holds cycles back from now on (cycleTo), as the cancellation did so far.
-        this.runtime.cancelled.delete(id);
-        this.runtime.log('copy session halted: REC buffer overload', { session: id, number: current.number, overloadedSinceMs });
-        await this.runtime.notifyPeer(halted, 'System_Paused', { code: REC_BUFFER_OVERLOAD, atMs });
-      } finally {
-        this.runtime.bufferHalting.delete(id);
-      }
-    });
+    void this.runtime.apply(id, { type: 'buffer_overload', atMs: this.ctx.clock.nowMs() }).then(() =>
+      this.runtime.exclusive(id, async () => {
+        const halted = await this.runtime.apply(id, { type: 'overload_halt' });
+        if (halted.errorCode === REC_BUFFER_OVERLOAD && halted.state === 'System_Paused') this.runtime.log('copy session halted: REC buffer overload', { session: id, number: halted.number, overloadedSinceMs });
+      }),
+    );
   }
 }

@@ -187,7 +187,6 @@ export class ReplicationService {
     this.bufferMonitor.stop();
     for (const t of this.runtime.timers.values()) t.cancel();
     this.runtime.timers.clear();
-    for (const s of this.list()) this.runtime.cancelled.add(s.id);
     await this.runtime.settle();
     await this.synchronous.appliesSettled();
   }
@@ -363,6 +362,12 @@ export class ReplicationService {
       cycle_soon: (s) => void this.runSoon(s.id),
       final_cycle: (s) => this.cycle(s.id),
       abort_open_cycle: (s) => this.destination.abort(s.id),
+      disconnect_hosts: (s) => {
+        for (const pair of s.elementPairs) {
+          const v = ctx.meta.get('volume', pair.localVolumeId);
+          if (v) ctx.listeners.volumeExportChanged(v, v.name);
+        }
+      },
       delete_snapshots: async (_, e) => {
         for (const id of e.ids) await ctx.store.deleteVolume(id).catch(() => undefined);
       },

@@ -46,14 +46,10 @@ export interface SessionRuntime {
   readonly stopped: boolean;
   /** The armed timer (cycle or idle poll) per session. */
   readonly timers: Map<string, TimerHandle>;
-  /** Sessions whose running cycle is to stop shipping and whose failed cycle halts nothing. */
-  readonly cancelled: Set<string>;
   /** Synchronous source sessions whose volumes are mirrored now (in step: state OK, Equivalent). */
   readonly mirroring: Set<string>;
   /** Snapshots of cuts being taken (cycles and checkpoints), not in any session record yet. */
   readonly cycleSnapshots: Set<string>;
-  /** Consistency sessions whose buffer-overload halt is queued behind the running cycle. */
-  readonly bufferHalting: Set<string>;
   /** What carries out the state machine's effects; each part registers its own kinds. */
   readonly effects: EffectHandlers;
 
@@ -90,10 +86,8 @@ export interface SessionRuntime {
 /** The SessionRuntime of one ReplicationService; the service alone stops and drains it. */
 export class ReplicationRuntime implements SessionRuntime {
   readonly timers = new Map<string, TimerHandle>();
-  readonly cancelled = new Set<string>();
   readonly mirroring = new Set<string>();
   readonly cycleSnapshots = new Set<string>();
-  readonly bufferHalting = new Set<string>();
   readonly effects: EffectHandlers = {};
   private readonly chains = new Map<string, Promise<unknown>>();
   private numberHighWater: number | null = null;
@@ -153,14 +147,16 @@ export class ReplicationRuntime implements SessionRuntime {
   }
 
   isStopRequested(id: string): boolean {
-    return this.isStopped || this.cancelled.has(id) || Boolean(this.ctx.meta.getShared('replication_session', id)?.stopRequested);
+    return this.isStopped || Boolean(this.ctx.meta.getShared('replication_session', id)?.stopRequested);
   }
 
   async apply(id: string, event: SessionEvent, options: ApplyOptions = {}): Promise<ReplicationSession> {
     const effects = await this.record(id, event, options.lockHeld ?? false);
+    const last = this.get(id);
     const run = async () => {
       await this.runEffects(id, effects, options.lockHeld ?? false);
-      return this.ctx.meta.get('replication_session', id) ?? this.get(id);
+      // A session the effects deleted answers as it was last recorded.
+      return this.ctx.meta.get('replication_session', id) ?? last;
     };
     return options.exclusive ? this.exclusive(id, run) : run();
   }
@@ -191,13 +187,6 @@ export class ReplicationRuntime implements SessionRuntime {
     };
     const { next, effects } = lockHeld ? write() : await this.ctx.lock.run(write);
     this.afterPut(next);
-    // Hosts connected to a volume that just became read-only are disconnected.
-    if (!next.hostWritable) {
-      for (const pair of next.elementPairs) {
-        const v = this.ctx.meta.get('volume', pair.localVolumeId);
-        if (v) this.ctx.listeners.volumeExportChanged(v, v.name);
-      }
-    }
     return effects;
   }
 

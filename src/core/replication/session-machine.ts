@@ -37,15 +37,22 @@ export type SessionEvent =
   /** ETERNUS resume of a Suspended session on the source box: the destination is rolled back first. */
   | { type: 'rec_resume' }
   /** ETERNUS reverse on either box (`generation` is the issuing box's next one). */
-  | { type: 'rec_reverse'; generation: number }
-  | { type: 'rec_modify'; modes: { transferMode: TransferMode; splitMode: SplitMode; recoveryMode: RecoveryMode } }
+  | { type: 'rec_reverse'; generation: number; snapshotWatermark: number }
+  | { type: 'rec_modify'; modes: RecModes }
+  /** ETERNUS delete, on the box it is issued on. */
+  | { type: 'rec_delete'; force: boolean; backlog: boolean }
+  /** PowerStore: the protection policy that made the session no longer replicates. */
+  | { type: 'delete' }
   // Results of effects
   | { type: 'peer_prepared'; baseCycle: number }
   | { type: 'hand_over_begins'; reverse: boolean }
   | { type: 'handed_over'; generation: number; reverse: boolean }
   | { type: 'promoted' }
   | { type: 'reprotected' }
+  /** The final cycle of a normal suspend is done. */
+  | { type: 'suspend_cut' }
   | { type: 'suspended' }
+  | { type: 'modes_set'; modes: RecModes }
   | { type: 'rolled_back'; baseCycle: number; elementPairs: ElementPair[] }
   | { type: 'peer_rolled_back'; baseCycle: number }
   /** An effect failed: `during` is its kind. */
@@ -53,6 +60,9 @@ export type SessionEvent =
   // Peer notices (RPCs from the partner system)
   | { type: 'peer_state'; state: SessionState; pausedByUser?: boolean; errorCode?: string; errorAtMs?: number | null }
   | { type: 'peer_suspended' }
+  /** Destination box of a REC resume: back to the common base the source names (RPC recRollback). */
+  | { type: 'rec_roll_back'; baseCycle: number }
+  | { type: 'peer_deleted' }
   | { type: 'become_source'; generation: number; state: SessionState; reprotect: boolean }
   | { type: 'become_destination'; generation: number; prepareForBaseCycle: number | null }
   /** The link is back and the peer told its view of the session (RPC sessionStates). */
@@ -72,6 +82,11 @@ export type SessionEvent =
   | { type: 'overload_halt' };
 
 export type EventType = SessionEvent['type'];
+export interface RecModes {
+  transferMode: TransferMode;
+  splitMode: SplitMode;
+  recoveryMode: RecoveryMode;
+}
 type EventOf<T extends EventType> = Extract<SessionEvent, { type: T }>;
 
 // ---------------------------------------------------------------- effects
@@ -109,7 +124,13 @@ export type Effect =
   /** Starts a reprotect of this side soon (a planned failover with reverse, on the new source). */
   | { kind: 'reprotect_soon' }
   /** Gives the peer the session's new modes (RPC recSetModes). */
-  | { kind: 'set_peer_modes' }
+  | { kind: 'set_peer_modes'; modes: RecModes }
+  /** Disconnects the hosts of this side's volumes, so they reconnect to what they may do now (read-only). */
+  | { kind: 'disconnect_hosts' }
+  /** Deletes the session on the peer (RPC deleteSession); `force`: go on without it. */
+  | { kind: 'delete_on_peer'; force: boolean }
+  /** Removes the record and the session's internal snapshots; destination volumes become ordinary. */
+  | { kind: 'drop_locally' }
   /** Steps this event once every effect before it succeeded. */
   | { kind: 'then'; event: SessionEvent };
 
@@ -148,12 +169,12 @@ export const TABLE: readonly Row[] = [
   // ------------------------------------------------------------ planned failover (source side)
   row({ on: 'failover', from: ['OK', 'Synchronizing'], role: 'Source', guard: (_, e) => e.planned, when: 'planned',
     // Hosts stop writing here first, so the final cycle holds every write; then the peer takes over.
-    go: (s, e) => ({ set: { state: 'Failing_Over', hostWritable: false }, effects: handOver(s, e.reverse) }) }),
+    go: (s, e) => ({ set: { state: 'Failing_Over', hostWritable: false }, effects: [{ kind: 'disconnect_hosts' }, ...handOver(s, e.reverse)] }) }),
   row({ on: 'failover', from: ['Failed_Over'], role: 'Source', guard: (_, e) => e.planned, when: 'planned: failback',
     // Failback (research §4.6): the other side is rolled back to the common base first.
     go: (_, e) => ({ set: { state: 'Failing_Over' }, effects: [{ kind: 'prepare_peer' }, { kind: 'then', event: { type: 'hand_over_begins', reverse: e.reverse } }] }) }),
   row({ on: 'hand_over_begins', from: ['Failing_Over'], role: 'Source',
-    go: (s, e) => ({ set: { hostWritable: false }, effects: handOver(s, e.reverse) }) }),
+    go: (s, e) => ({ set: { hostWritable: false }, effects: [{ kind: 'disconnect_hosts' }, ...handOver(s, e.reverse)] }) }),
   row({ on: 'handed_over', from: ['Failing_Over'], role: 'Source',
     go: (_, e) => ({ set: { role: 'Destination', state: e.reverse ? 'Reprotecting' : 'Failed_Over', generation: e.generation, progressPercentage: null, nextSyncMs: null, mirroring: false, hostWritesRefused: false }, effects: [{ kind: 'cancel_timer' }] }) }),
   row({ on: 'failed', from: ['Failing_Over'], role: 'Source', guard: (_, e) => e.during === 'prepare_peer', when: 'failback could not prepare the peer',
@@ -194,15 +215,19 @@ export const TABLE: readonly Row[] = [
   row({ on: 'become_destination', from: '*',
     go: (s, e) => {
       const demoted: Partial<ReplicationSession> = s.role === 'Source' ? { role: 'Destination', state: 'Failed_Over', generation: Math.max(e.generation, s.generation), nextSyncMs: null, progressPercentage: null, hostWritable: false, mirroring: false, hostWritesRefused: false } : {};
-      if (e.prepareForBaseCycle === null) return { set: { ...demoted, stopRequested: true }, effects: [{ kind: 'cancel_timer' }] };
+      const first: Effect[] = s.role === 'Source' ? [{ kind: 'cancel_timer' }, { kind: 'disconnect_hosts' }] : [{ kind: 'cancel_timer' }];
+      if (e.prepareForBaseCycle === null) return { set: { ...demoted, stopRequested: true }, effects: first };
       const plan = rollbackPlan({ ...s, ...demoted } as ReplicationSession, e.prepareForBaseCycle);
-      return { set: { ...demoted, stopRequested: true }, effects: [{ kind: 'cancel_timer' }, { kind: 'roll_back', ...plan }] };
+      return { set: { ...demoted, stopRequested: true }, effects: [...first, { kind: 'roll_back', ...plan }] };
     } }),
-  row({ on: 'rolled_back', from: '*', role: 'Destination',
+  row({ on: 'rolled_back', from: ['Suspended'], role: 'Destination', when: 'a REC resume',
+    // Hosts that wrote to the suspended destination are disconnected: it is read-only again.
+    go: (s, e) => ({ set: { elementPairs: e.elementPairs, baseCycle: e.baseCycle, state: resumedState({ ...s, baseCycle: e.baseCycle }), errorCode: null, errorAtMs: null, stopRequested: false }, effects: [...(e.baseCycle === 0 ? [{ kind: 'delete_snapshots', ids: baseIds(s) } as const] : []), { kind: 'disconnect_hosts' }] }) }),
+  row({ on: 'rolled_back', from: '*', role: 'Destination', when: 'reprotect or failback',
     // Writes made here after the common base were never replicated: they are discarded.
     go: (_, e) => ({ set: { elementPairs: e.elementPairs, baseCycle: e.baseCycle, pendingCycle: null, state: 'Reprotecting', errorCode: null, stopRequested: false } }) }),
   row({ on: 'peer_summary', from: '*', role: 'Source', guard: (s, e) => e.role === 'Source' && e.generation > s.generation, when: 'the peer failed over while the link was down',
-    go: (_, e) => ({ set: { role: 'Destination', state: 'Failed_Over', generation: e.generation, nextSyncMs: null, hostWritable: false, mirroring: false, hostWritesRefused: false }, effects: [{ kind: 'cancel_timer' }] }) }),
+    go: (_, e) => ({ set: { role: 'Destination', state: 'Failed_Over', generation: e.generation, nextSyncMs: null, hostWritable: false, mirroring: false, hostWritesRefused: false }, effects: [{ kind: 'disconnect_hosts' }, { kind: 'cancel_timer' }] }) }),
   row({ on: 'peer_summary', from: ['System_Paused'], role: 'Source', guard: (s) => !s.pausedByUser && !waitsForOperator(s), when: 'halted, recovery Automatic',
     go: () => ({ effects: [{ kind: 'cycle_soon' }] }) }),
   row({ on: 'peer_summary', from: ['System_Paused'], role: 'Destination', guard: (s, e) => !(waitsForOperator(s) && e.state === 'System_Paused'), when: 'the halt is over',
@@ -228,16 +253,18 @@ export const TABLE: readonly Row[] = [
 
   // ------------------------------------------------------------ ETERNUS REC actions
   row({ on: 'rec_suspend', from: '*', role: 'Source', guard: (_, e) => e.force, when: 'forced',
-    // Forced suspend is how an operator frees a halted session: it goes through without the peer.
+    // Forced suspend is how an operator frees a halted session: it goes through without the peer,
+    // which is told again until it hears.
     go: () => ({ set: { suspendPending: true, stopRequested: true }, effects: [{ kind: 'cancel_timer' }, { kind: 'tell_peer_suspended', retry: true }, { kind: 'then', event: { type: 'suspended' } }] }) }),
   row({ on: 'rec_suspend', from: '*', role: 'Source', when: 'normal',
     // The final cycle: everything written before now reaches the destination, then both stop.
-    go: () => ({ set: { suspendPending: true }, effects: [{ kind: 'final_cycle' }, { kind: 'tell_peer_suspended', retry: false }, { kind: 'then', event: { type: 'suspended' } }] }) }),
-  row({ on: 'suspended', from: '*', guard: (s) => s.suspendPending && !isBufferOverloadHalt(s), when: 'no buffer-overload halt came first',
-    go: () => ({ set: { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null, stopRequested: true, suspendPending: false }, effects: [{ kind: 'cancel_timer' }] }) }),
-  row({ on: 'suspended', from: '*', when: 'a buffer-overload halt came first: the session stays halted',
+    go: () => ({ set: { suspendPending: true }, effects: [{ kind: 'final_cycle' }, { kind: 'then', event: { type: 'suspend_cut' } }] }) }),
+  row({ on: 'suspend_cut', from: '*', guard: (s) => isBufferOverloadHalt(s), when: 'a buffer-overload halt came first and skipped the cycle: the session stays halted',
     go: () => ({ set: { suspendPending: false } }) }),
-  row({ on: 'failed', from: '*', guard: (s) => s.suspendPending, when: 'a normal suspend failed',
+  row({ on: 'suspend_cut', from: '*', go: () => ({ effects: [{ kind: 'tell_peer_suspended', retry: false }, { kind: 'then', event: { type: 'suspended' } }] }) }),
+  row({ on: 'suspended', from: '*', guard: (s) => s.suspendPending, when: 'a suspend is under way',
+    go: () => ({ set: { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null, stopRequested: true, suspendPending: false }, effects: [{ kind: 'cancel_timer' }] }) }),
+  row({ on: 'failed', from: '*', guard: (s, e) => s.suspendPending && (e.during === 'final_cycle' || e.during === 'tell_peer_suspended' || e.during === 'cancel_timer'), when: 'a suspend failed',
     go: (s) => ({ set: { suspendPending: false, stopRequested: false }, effects: s.stopRequested ? [{ kind: 'arm' }] : [] }) }),
   row({ on: 'peer_suspended', from: '*',
     // The halt (if any) ends here as on the source box: Suspend shows no error.
@@ -251,11 +278,23 @@ export const TABLE: readonly Row[] = [
       const after = kept ? s : { ...s, baseCycle: 0 };
       return { set: { ...(kept ? {} : { baseCycle: 0, elementPairs: s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })) }), state: resumedState(after), pausedByUser: false, errorCode: null, errorAtMs: null, stopRequested: false }, effects: [...(kept ? [] : [{ kind: 'delete_snapshots', ids: baseIds(s) } as const]), { kind: 'cycle_soon' }] };
     } }),
+  row({ on: 'rec_roll_back', from: '*', role: 'Destination',
+    go: (s, e) => ({ effects: [{ kind: 'roll_back', ...rollbackPlan(s, e.baseCycle > 0 ? e.baseCycle : -1) }] }) }),
   row({ on: 'rec_reverse', from: ['Suspended'],
-    // Both volumes stay usable while suspended; the flag says which one resume overwrites.
-    go: (s, e) => ({ set: { role: s.role === 'Source' ? 'Destination' : 'Source', hostWritable: s.role !== 'Source', generation: Math.max(e.generation, s.generation), pendingCycle: null, nextSyncMs: null }, effects: [{ kind: 'cancel_timer' }] }) }),
+    // Both volumes stay usable while suspended; the flag says which one resume overwrites. Snapshots
+    // taken before the reverse stay where they are: the new source replicates those taken after.
+    go: (s, e) => ({ set: { role: s.role === 'Source' ? 'Destination' : 'Source', hostWritable: s.role !== 'Source', generation: Math.max(e.generation, s.generation + 1), pendingCycle: null, nextSyncMs: null, snapshotWatermark: e.snapshotWatermark }, effects: [{ kind: 'cancel_timer' }] }) }),
   row({ on: 'rec_modify', from: ['Suspended', 'Paused'],
-    go: (_, e) => ({ set: { ...e.modes } }) }),
+    go: (_, e) => ({ effects: [{ kind: 'set_peer_modes', modes: e.modes }, { kind: 'then', event: { type: 'modes_set', modes: e.modes } }] }) }),
+  row({ on: 'modes_set', from: '*', go: (_, e) => ({ set: { ...e.modes } }) }),
+  row({ on: 'rec_delete', from: '*',
+    go: (_, e) => ({ set: { stopRequested: true }, effects: [{ kind: 'cancel_timer' }, { kind: 'delete_on_peer', force: e.force }, { kind: 'drop_locally' }] }) }),
+  row({ on: 'failed', from: '*', guard: (_, e) => e.during === 'delete_on_peer', when: 'the peer refused or missed a normal delete',
+    go: () => ({ set: { stopRequested: false }, effects: [{ kind: 'arm' }] }) }),
+  row({ on: 'delete', from: '*',
+    go: () => ({ set: { state: 'Deleting', stopRequested: true }, effects: [{ kind: 'cancel_timer' }] }) }),
+  row({ on: 'peer_deleted', from: '*',
+    go: () => ({ set: { stopRequested: true }, effects: [{ kind: 'drop_locally' }] }) }),
 
   // ------------------------------------------------------------ link
   row({ on: 'link_lost', from: ACTIVE,
@@ -324,6 +363,11 @@ function refuseIfNotAllowed(s: ReplicationSession, e: SessionEvent): void {
       return checkRecAction(s, 'resume');
     case 'rec_modify':
       return checkRecAction(s, 'modify');
+    case 'rec_delete':
+      return checkRecAction(s, 'delete', { force: e.force, backlog: e.backlog });
+    case 'rec_reverse':
+      if (s.state !== 'Suspended') throw new StateError(`Copy session ${s.number} is not suspended here.`, 'replication_session', s.id);
+      return;
     default:
       return;
   }
