@@ -89,7 +89,6 @@ export class SourceCycles {
     }
     const startMs = this.ctx.clock.nowMs();
     const startState = s.state;
-    const workingState: SessionState = s.baseCycle === 0 ? 'Initializing' : startState === 'Failing_Over' || startState === 'Reprotecting' ? startState : 'Synchronizing';
     let snapshotIds: Record<string, string> = {};
     let commitSent = false;
     // Where a cycle's time goes (logged with the commit): ms from the start to the end of each phase.
@@ -98,7 +97,7 @@ export class SourceCycles {
       const members = this.deps.membersOf(s.resourceType, s.localResourceId);
       snapshotIds = Object.fromEntries(members.map((m) => [m.id, this.ctx.ids.uuid()]));
       for (const id of Object.values(snapshotIds)) this.runtime.cycleSnapshots.add(id);
-      const opened = await this.cutAndBegin(s, members, snapshotIds, userSnapshot, workingState, () => (phaseMs.snapshot = this.ctx.clock.nowMs() - startMs));
+      const opened = await this.cutAndBegin(s, members, snapshotIds, userSnapshot, () => (phaseMs.snapshot = this.ctx.clock.nowMs() - startMs));
       s = opened.session;
       const begin = opened.begin;
       phaseMs.begin = this.ctx.clock.nowMs() - startMs;
@@ -166,7 +165,7 @@ export class SourceCycles {
    * fdatasync (every host write since the last one) and the destination's staging snapshots
    * overlap. pendingCycle is recorded once the cut exists, before any data is shipped.
    */
-  private async cutAndBegin(s: ReplicationSession, members: Volume[], snapshotIds: Record<string, string>, userSnapshot: Volume | null, workingState: SessionState, onCut: () => void): Promise<{ session: ReplicationSession; begin: CycleBeginResult }> {
+  private async cutAndBegin(s: ReplicationSession, members: Volume[], snapshotIds: Record<string, string>, userSnapshot: Volume | null, onCut: () => void): Promise<{ session: ReplicationSession; begin: CycleBeginResult }> {
     const sessionId = s.id;
     const cycle = s.baseCycle + 1;
     const previousPending = s.pendingCycle;
@@ -181,7 +180,8 @@ export class SourceCycles {
     const [cutDone, openDone] = await Promise.allSettled([cut, opening]);
     if (cutDone.status === 'rejected') throw cutDone.reason;
     if (openDone.status === 'rejected') throw openDone.reason;
-    let session = this.runtime.patch(sessionId, { state: workingState, pendingCycle: { cycle, snapshotIds }, progressPercentage: 0, errorCode: null });
+    // Initializing or Synchronizing while it ships (a failover or reprotect keeps its state): session-machine's cycle_opened rows.
+    let session = await this.runtime.apply(sessionId, { type: 'cycle_opened', cycle, snapshotIds });
     let begin = openDone.value;
     if (!begin.ok) {
       session = await this.resolveBaseMismatch(session, begin.destinationBaseCycle, previousPending, snapshotIds);
@@ -216,15 +216,8 @@ export class SourceCycles {
       for (const id of Object.values(snapshotIds)) await this.ctx.store.deleteVolume(id).catch(() => undefined);
       if (s?.pendingCycle && Object.values(s.pendingCycle.snapshotIds).every((id) => Object.values(snapshotIds).includes(id))) this.runtime.patch(sessionId, { pendingCycle: null });
     }
-    const current = this.ctx.meta.get('replication_session', sessionId);
-    if (!current || current.state === 'Deleting') return;
-    if (current.state === 'Paused' || current.state === 'Suspended' || this.runtime.isStopRequested(sessionId)) {
-      await this.runtime.call(current, RPC.cycleAbort, { sessionId }).catch(() => undefined);
-      return;
-    }
-    const code = error instanceof DomainError ? error.code : 'INTERNAL';
-    const next: SessionState = startState === 'Initializing' && current.baseCycle === 0 ? 'System_Paused' : 'System_Paused';
-    this.runtime.patch(sessionId, { state: next, errorCode: code, errorAtMs: current.errorAtMs ?? this.ctx.clock.nowMs(), progressPercentage: null });
+    // Halt, or nothing when the session was paused, suspended, deleted or told to stop: session-machine's cycle_failed rows.
+    if (this.ctx.meta.get('replication_session', sessionId)) await this.runtime.apply(sessionId, { type: 'cycle_failed', code: error instanceof DomainError ? error.code : 'INTERNAL', nowMs: this.ctx.clock.nowMs() });
   }
 }
 
@@ -242,22 +235,8 @@ export interface CommittedPair {
 export async function recordCommittedBase(runtime: SessionRuntime, sessionId: string, cycle: number, pairs: CommittedPair[], startMs: number, startState: SessionState): Promise<void> {
   const s = runtime.get(sessionId);
   const oldBases = s.elementPairs.map((p) => p.localBaseSnapshotId).filter((id): id is string => Boolean(id));
-  const nowMs = runtime.ctx.clock.nowMs();
-  // A synchronous session is OK (in step) only while it mirrors; a resync cycle leaves it Synchronizing.
-  const resyncing = s.transferMode === 'Synchronous' && s.role === 'Source' && !runtime.mirroring.has(sessionId);
-  const endState: SessionState = startState === 'Failing_Over' || startState === 'Reprotecting' ? startState : s.state === 'Paused' || s.state === 'Suspended' ? s.state : resyncing ? 'Synchronizing' : 'OK';
-  runtime.put({
-    ...s,
-    elementPairs: pairs.map((p) => ({ localVolumeId: p.localVolumeId, remoteVolumeId: p.remoteVolumeId, localBaseSnapshotId: p.snapshotId })),
-    baseCycle: cycle,
-    pendingCycle: null,
-    lastSyncMs: startMs,
-    lastSyncDurationMs: nowMs - startMs,
-    progressPercentage: null,
-    state: endState,
-    errorCode: null,
-    errorAtMs: null,
-  });
+  const elementPairs = pairs.map((p) => ({ localVolumeId: p.localVolumeId, remoteVolumeId: p.remoteVolumeId, localBaseSnapshotId: p.snapshotId }));
+  await runtime.apply(sessionId, { type: 'cycle_committed', cycle, elementPairs, startMs, nowMs: runtime.ctx.clock.nowMs(), startState });
   const keep = new Set(pairs.map((p) => p.snapshotId));
   for (const id of oldBases) if (!keep.has(id)) await runtime.ctx.store.deleteVolume(id).catch(() => undefined);
 }

@@ -5,8 +5,10 @@ import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError, StateError } from '../core/errors.ts';
 import type { Policy, ReplicationRule, Volume } from '../core/model.ts';
 import { newSession, type MemberCopy, type ReplicationSession } from '../core/replication/model.ts';
+import type { SessionEvent } from '../core/replication/session-machine.ts';
 import type { VolumeService } from '../core/volumes.ts';
 import { learnFromSource, numberedMembers } from './member-copies.ts';
+import { parseCycleBegin, parseCycleCommit, parseCycleExtents, parseMembers, parseSessionParams } from './peer-protocol.ts';
 import { remoteSystemOfCaller } from './remote-systems.ts';
 import type { PeerTransport } from './transport.ts';
 import { RPC, type CreateDestinationParams, type CreateDestinationResult, type CycleBeginParams, type CycleBeginResult, type CycleExtentsParams, type MembersParams, type MemberResult, type MemberSpec } from './wire.ts';
@@ -33,21 +35,30 @@ export class DestinationSide {
     private readonly ctx: CoreContext,
     private readonly volumes: VolumeService,
     transport: PeerTransport,
-    private readonly hooks: { replicaTarget(session: ReplicationSession, volumeId: string): string; onCommitted(session: ReplicationSession): void; allocateNumber(): number },
+    private readonly hooks: {
+      replicaTarget(session: ReplicationSession, volumeId: string): string;
+      onCommitted(session: ReplicationSession): void;
+      allocateNumber(): number;
+      /** The one write path of session records (SessionRuntime.put). */
+      put(session: ReplicationSession): void;
+      /** The state machine's way in (SessionRuntime.apply); the caller may hold the management lock. */
+      apply(id: string, event: SessionEvent, options: { lockHeld: boolean }): Promise<ReplicationSession>;
+    },
   ) {
     transport.handle(RPC.createDestination, async ({ params, fromSystemId }) => ({ result: await this.createDestination(params as CreateDestinationParams, fromSystemId) }));
-    transport.handle(RPC.cycleBegin, async ({ params, fromSystemId }) => ({ result: await this.begin(params as CycleBeginParams, fromSystemId) }));
+    transport.handle(RPC.cycleBegin, async ({ params, fromSystemId }) => ({ result: await this.begin(parseCycleBegin(params), fromSystemId) }));
     transport.handle(RPC.cycleExtents, async ({ params, payload }) => {
-      await this.applyExtents(params as CycleExtentsParams, payload);
+      await this.applyExtents(parseCycleExtents(params), payload);
       return { result: {} };
     });
     transport.handle(RPC.cycleCommit, async ({ params }) => {
-      await this.commit(params.sessionId as string, params.cycle as number, params.syncedAtMs as number, (params.snapshot as ReplicatedSnapshot | null) ?? null, typeof params.durationMs === 'number' ? params.durationMs : null);
+      const p = parseCycleCommit(params);
+      await this.commit(p.sessionId, p.cycle, p.syncedAtMs, p.snapshot, p.durationMs);
       return { result: {} };
     });
-    transport.handle(RPC.members, async ({ params, fromSystemId }) => ({ result: await this.followMembers(params as MembersParams, fromSystemId) }));
+    transport.handle(RPC.members, async ({ params, fromSystemId }) => ({ result: await this.followMembers(parseMembers(params), fromSystemId) }));
     transport.handle(RPC.cycleAbort, async ({ params }) => {
-      await this.abort(params.sessionId as string);
+      await this.abort(parseSessionParams(params).sessionId);
       return { result: {} };
     });
   }
@@ -123,7 +134,7 @@ export class DestinationSide {
             });
           }
           for (const v of created) this.ctx.meta.put('volume', v);
-          this.ctx.meta.put('replication_session', session);
+          this.hooks.put(session);
         },
       );
       return this.created(session);
@@ -217,9 +228,9 @@ export class DestinationSide {
     await this.ctx.store.flush();
     await this.ctx.lock.run(async () => {
       const session = this.session(sessionId);
-      this.ctx.meta.put('replication_session', { ...session, pendingCommit: { cycle, stagingIds: open.stagingIds } });
+      this.hooks.put({ ...session, pendingCommit: { cycle, stagingIds: open.stagingIds } });
       this.open.delete(sessionId);
-      await this.finishCommit(sessionId, syncedAtMs, durationMs);
+      await this.finishCommit(sessionId, syncedAtMs, durationMs, true);
       if (snapshot) await this.takeReplicatedSnapshot(this.session(sessionId), snapshot);
     });
   }
@@ -259,7 +270,7 @@ export class DestinationSide {
   }
 
   /** Applies a recorded commit (idempotent); also run at start-up for a commit cut by a crash. */
-  async finishCommit(sessionId: string, syncedAtMs: number | null, durationMs: number | null = null): Promise<void> {
+  async finishCommit(sessionId: string, syncedAtMs: number | null, durationMs: number | null = null, lockHeld = false): Promise<void> {
     const session = this.session(sessionId);
     const pending = session.pendingCommit;
     if (!pending) return;
@@ -270,17 +281,9 @@ export class DestinationSide {
       await this.ctx.store.restoreVolume(this.hooks.replicaTarget(session, pair.localVolumeId), stagingId);
       if (pair.localBaseSnapshotId && pair.localBaseSnapshotId !== stagingId) oldBases.push(pair.localBaseSnapshotId);
     }
-    const next: ReplicationSession = {
-      ...this.session(sessionId),
-      elementPairs: session.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: pending.stagingIds[p.localVolumeId] ?? p.localBaseSnapshotId })),
-      baseCycle: pending.cycle,
-      pendingCommit: null,
-      lastSyncMs: syncedAtMs ?? session.lastSyncMs,
-      lastSyncDurationMs: durationMs ?? session.lastSyncDurationMs,
-      state: session.state === 'Initializing' || session.state === 'Synchronizing' || session.state === 'System_Paused' ? committedState(session) : session.state,
-    };
-    this.syncSizes(next);
-    this.ctx.meta.put('replication_session', next);
+    const elementPairs = session.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: pending.stagingIds[p.localVolumeId] ?? p.localBaseSnapshotId }));
+    this.syncSizes({ ...session, elementPairs });
+    const next = await this.hooks.apply(sessionId, { type: 'destination_committed', cycle: pending.cycle, elementPairs, syncedAtMs, durationMs }, { lockHeld });
     for (const id of oldBases) await this.ctx.store.deleteVolume(id).catch(() => undefined);
     this.hooks.onCommitted(next);
   }
@@ -325,7 +328,7 @@ export class DestinationSide {
     const memberCopies = current.resourceType === 'volume_group' ? this.memberCopies(current.memberCopies, kept.map((e) => ({ localVolumeId: e.localVolumeId, spec: p.members.find((m) => m.sourceVolumeId === e.remoteVolumeId)! }))) : undefined;
     const learnt = current.remoteResourceId === '' && p.sourceResourceId ? { remoteResourceId: p.sourceResourceId } : {};
     const updated: ReplicationSession = { ...current, elementPairs: kept, ...(memberCopies ? { memberCopies } : {}), ...learnt };
-    this.ctx.meta.put('replication_session', updated);
+    this.hooks.put(updated);
     return result.map((r) => this.memberResult(updated, r.sourceVolumeId, r.remoteVolumeId));
   }
 
@@ -384,13 +387,4 @@ export class DestinationSide {
     };
     return { policy, rule };
   }
-}
-
-/**
- * The state a committed cycle leaves a destination in. A cycle brings an asynchronous session up
- * to its cut: OK. A Synchronous session's cycles are its resync, and it is in step only once the
- * source mirrors, which the source tells with its state (RPC setState): until then Synchronizing.
- */
-function committedState(session: ReplicationSession): ReplicationSession['state'] {
-  return session.transferMode === 'Synchronous' ? 'Synchronizing' : 'OK';
 }

@@ -12,7 +12,7 @@ import { RPC, type SessionStateSummary } from './wire.ts';
 /** What link state needs besides the runtime. */
 export interface LinkStateDeps {
   /** Mirroring stops when the link goes and its path is usable again when the link is back. */
-  synchronous: Pick<SynchronousReplication, 'stopMirroringOnLinkLoss' | 'pathReturned'>;
+  synchronous: Pick<SynchronousReplication, 'pathReturned'>;
   /** Removes a session record and its internal snapshots (protection-sessions.ts). */
   dropSessionLocally(id: string): Promise<void>;
   /** Finishes deleting a session left Deleting while the peer was unreachable (protection-sessions.ts). */
@@ -51,7 +51,6 @@ export class LinkState {
 
   private onLinkLost(peerSystemId: string): void {
     for (const s of this.runtime.list().filter((s) => s.peerSystemId === peerSystemId)) {
-      this.deps.synchronous.stopMirroringOnLinkLoss(s);
       // The record is written in this turn (apply is synchronous up to its effects, and link_lost has none).
       void this.runtime.apply(s.id, { type: 'link_lost', nowMs: this.ctx.clock.nowMs() });
     }

@@ -29,6 +29,7 @@ import { ReplicationRuntime, type EffectHandlers, type Log, type SessionSchedule
 import { waitsForOperator } from '../core/replication/session-machine.ts';
 import { isSyncSource, SynchronousReplication } from './synchronous.ts';
 import type { PeerTransport } from './transport.ts';
+import { RPC } from './wire.ts';
 import { HEARTBEAT_PING_TIMEOUT_MS } from '../peer/limits.ts';
 import { createRecOnSource, type RecCreateOnSourceParams } from './rec-create-forward.ts';
 
@@ -74,6 +75,8 @@ export class ReplicationService {
       replicaTarget: (session, volumeId) => session.failoverTest?.shadowVolumeIds[volumeId] ?? volumeId,
       onCommitted: () => undefined,
       allocateNumber: () => this.runtime.allocateNumber(),
+      put: (s) => this.runtime.put(s),
+      apply: (id, event, options) => this.runtime.apply(id, event, options),
     });
     this.cycles = new SourceCycles(this.runtime, {
       membersOf: (kind, resourceId) => this.sessions.membersOf(kind, resourceId),
@@ -317,7 +320,7 @@ export class ReplicationService {
    */
   private async cycle(sessionId: string): Promise<void> {
     // In step, the destination already has every write: a cycle is a checkpoint (new base).
-    if (this.runtime.mirroring.has(sessionId)) return this.synchronous.checkpoint(sessionId);
+    if (this.ctx.meta.getShared('replication_session', sessionId)?.mirroring) return this.synchronous.checkpoint(sessionId);
     for (const snapshot of this.cycles.snapshotsToReplicate(sessionId)) {
       await this.cycles.cycleTo(sessionId, snapshot);
       this.runtime.patchIfPresent(sessionId, { snapshotWatermark: snapshot.number });
@@ -362,6 +365,7 @@ export class ReplicationService {
       cycle_soon: (s) => void this.runSoon(s.id),
       final_cycle: (s) => this.cycle(s.id),
       abort_open_cycle: (s) => this.destination.abort(s.id),
+      abort_peer_cycle: (s) => runtime.call(s, RPC.cycleAbort, { sessionId: s.id }).then(() => undefined, () => undefined),
       disconnect_hosts: (s) => {
         for (const pair of s.elementPairs) {
           const v = ctx.meta.get('volume', pair.localVolumeId);

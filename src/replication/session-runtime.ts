@@ -46,8 +46,6 @@ export interface SessionRuntime {
   readonly stopped: boolean;
   /** The armed timer (cycle or idle poll) per session. */
   readonly timers: Map<string, TimerHandle>;
-  /** Synchronous source sessions whose volumes are mirrored now (in step: state OK, Equivalent). */
-  readonly mirroring: Set<string>;
   /** Snapshots of cuts being taken (cycles and checkpoints), not in any session record yet. */
   readonly cycleSnapshots: Set<string>;
   /** What carries out the state machine's effects; each part registers its own kinds. */
@@ -86,7 +84,6 @@ export interface SessionRuntime {
 /** The SessionRuntime of one ReplicationService; the service alone stops and drains it. */
 export class ReplicationRuntime implements SessionRuntime {
   readonly timers = new Map<string, TimerHandle>();
-  readonly mirroring = new Set<string>();
   readonly cycleSnapshots = new Set<string>();
   readonly effects: EffectHandlers = {};
   private readonly chains = new Map<string, Promise<unknown>>();

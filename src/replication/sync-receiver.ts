@@ -17,6 +17,8 @@
 import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError, StateError } from '../core/errors.ts';
 import type { ReplicationSession } from '../core/replication/model.ts';
+import type { SessionEvent } from '../core/replication/session-machine.ts';
+import { parseSyncCheckpoint } from './peer-protocol.ts';
 import type { PeerTransport } from './transport.ts';
 import { RPC } from './wire.ts';
 
@@ -28,6 +30,8 @@ export interface AcknowledgedFor {
 }
 
 export interface SyncReceiverHooks {
+  /** Records a checkpoint through the state machine (the caller holds the management lock). */
+  checkpointApplied(sessionId: string, event: Extract<SessionEvent, { type: 'checkpoint_applied' }>): Promise<unknown>;
   /** An acknowledged write or trim could not be applied (tell the source; best effort). */
   onDiverged(lost: AcknowledgedFor, reason: string): void;
 }
@@ -91,21 +95,22 @@ export class SyncReceiver {
       return { result: {} };
     });
     transport.handle(RPC.syncCheckpoint, async ({ params, fromSystemId }) => {
-      const s = ctx.meta.get('replication_session', params.sessionId as string);
-      if (!s || s.peerSystemId !== fromSystemId || s.role !== 'Destination') throw new NotFoundError('replication_session', params.sessionId as string);
-      if (s.baseCycle !== params.baseCycle) throw new StateError(`Replication session ${s.id} is at cycle ${s.baseCycle}, the source at ${params.baseCycle}.`, 'replication_session', s.id);
+      const p = parseSyncCheckpoint(params);
+      const s = ctx.meta.get('replication_session', p.sessionId);
+      if (!s || s.peerSystemId !== fromSystemId || s.role !== 'Destination') throw new NotFoundError('replication_session', p.sessionId);
+      if (s.baseCycle !== p.baseCycle) throw new StateError(`Replication session ${s.id} is at cycle ${s.baseCycle}, the source at ${p.baseCycle}.`, 'replication_session', s.id);
       await this.settled(s);
       await ctx.store.flush();
       await ctx.lock.run(async () => {
         const current = ctx.meta.get('replication_session', s.id)!;
         const pairs = [];
-        for (const p of current.elementPairs) {
+        for (const e of current.elementPairs) {
           const baseId = ctx.ids.uuid();
-          await ctx.store.snapshotVolume(p.localVolumeId, baseId);
-          pairs.push({ ...p, localBaseSnapshotId: baseId });
+          await ctx.store.snapshotVolume(e.localVolumeId, baseId);
+          pairs.push({ ...e, localBaseSnapshotId: baseId });
         }
-        ctx.meta.put('replication_session', { ...current, elementPairs: pairs, baseCycle: params.cycle as number, lastSyncMs: params.syncedAtMs as number, state: current.state === 'System_Paused' || current.state === 'Synchronizing' || current.state === 'Initializing' ? 'OK' : current.state });
-        for (const p of current.elementPairs) if (p.localBaseSnapshotId) await ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
+        await this.hooks.checkpointApplied(s.id, { type: 'checkpoint_applied', cycle: p.cycle, elementPairs: pairs, syncedAtMs: p.syncedAtMs });
+        for (const e of current.elementPairs) if (e.localBaseSnapshotId) await ctx.store.deleteVolume(e.localBaseSnapshotId).catch(() => undefined);
       });
       return { result: {} };
     });

@@ -12,6 +12,7 @@ import type { DestinationSide, ReplicatedSnapshot } from './destination.ts';
 import { CONTROL_RPC_TIMEOUT_MS } from './limits.ts';
 import { SYNC_WRITE_TIMEOUT_MS, type MirroredIo, type RouteMode, type RouteSpec } from './mirrored-io.ts';
 import type { SessionRuntime } from './session-runtime.ts';
+import { parseSyncDiverged, parseSyncGrow, parseSyncSnapshot } from './peer-protocol.ts';
 import { SyncReceiver } from './sync-receiver.ts';
 import { RPC } from './wire.ts';
 
@@ -30,8 +31,6 @@ export interface SynchronousDeps {
 }
 
 export class SynchronousReplication {
-  /** Synchronous sessions with split mode Manual whose path is down: host writes fail (EIO). */
-  private readonly splitFailed = new Set<string>();
   private readonly ctx: CoreContext;
   /** The destination's side: applies mirrored writes (set by install). */
   private receiver!: SyncReceiver;
@@ -48,24 +47,27 @@ export class SynchronousReplication {
   /** The destination's handlers (mirrored writes, growth and snapshots in step) and the source's hook for failed mirrored writes. */
   install(): void {
     this.runtime.transport.handle(RPC.syncGrow, async ({ params, fromSystemId }) => {
-      const s = this.runtime.peerSession(params, fromSystemId);
-      const pair = s.elementPairs.find((p) => p.localVolumeId === params.remoteVolumeId);
-      if (s.role !== 'Destination' || s.transferMode !== 'Synchronous' || !pair) throw new StateError(`Replication session ${s.id} does not mirror volume ${String(params.remoteVolumeId)} here.`, 'replication_session', s.id);
+      const p = parseSyncGrow(params);
+      const s = this.runtime.peerSession(p, fromSystemId);
+      const pair = s.elementPairs.find((e) => e.localVolumeId === p.remoteVolumeId);
+      if (s.role !== 'Destination' || s.transferMode !== 'Synchronous' || !pair) throw new StateError(`Replication session ${s.id} does not mirror volume ${p.remoteVolumeId} here.`, 'replication_session', s.id);
       await this.receiver.settled(s);
-      await this.deps.destination.grow(s, pair.localVolumeId, params.sizeBytes as number);
+      await this.deps.destination.grow(s, pair.localVolumeId, p.sizeBytes);
       return { result: {} };
     });
     this.runtime.transport.handle(RPC.syncSnapshot, async ({ params, fromSystemId }) => {
-      const s = this.runtime.peerSession(params, fromSystemId);
-      if (s.role !== 'Destination' || s.transferMode !== 'Synchronous' || s.baseCycle !== params.baseCycle) {
+      const p = parseSyncSnapshot(params);
+      const s = this.runtime.peerSession(p, fromSystemId);
+      if (s.role !== 'Destination' || s.transferMode !== 'Synchronous' || s.baseCycle !== p.baseCycle) {
         throw new StateError(`Replication session ${s.id} is not in step here (role ${s.role}, base cycle ${s.baseCycle}).`, 'replication_session', s.id);
       }
       // The replica holds every write the source had when it took its snapshot, applied here.
       await this.receiver.settled(s);
-      await this.deps.destination.snapshotInStep(s.id, params.snapshot as ReplicatedSnapshot);
+      await this.deps.destination.snapshotInStep(s.id, p.snapshot);
       return { result: {} };
     });
     this.receiver = new SyncReceiver(this.ctx, this.runtime.transport, {
+      checkpointApplied: (id, event) => this.runtime.apply(id, event, { lockHeld: true }),
       onDiverged: (lost, reason) => {
         this.runtime.log('mirrored write acknowledged but not applied; the session must resync', { session: lost.sessionId, error: reason });
         void this.runtime.transport.call(lost.peerSystemId, RPC.syncDiverged, { ...lost, reason }, { timeoutMs: CONTROL_RPC_TIMEOUT_MS }).catch(() => undefined);
@@ -74,9 +76,10 @@ export class SynchronousReplication {
     // Source: the destination lost a write it acknowledged. The session leaves mirroring as for a
     // failed mirrored write; its resync ships everything since the base, the lost write included.
     this.runtime.transport.handle(RPC.syncDiverged, async ({ params, fromSystemId }) => {
-      const s = this.runtime.peerSession(params, fromSystemId);
-      if (s.role === 'Source' && this.runtime.mirroring.has(s.id) && s.baseCycle === params.baseCycle) {
-        this.onMirrorFailure(s.id, new StateError(`The destination could not apply a mirrored write: ${String(params.reason)}.`, 'replication_session', s.id));
+      const p = parseSyncDiverged(params);
+      const s = this.runtime.peerSession(p, fromSystemId);
+      if (s.role === 'Source' && s.mirroring && s.baseCycle === p.baseCycle) {
+        this.onMirrorFailure(s.id, new StateError(`The destination could not apply a mirrored write: ${p.reason}.`, 'replication_session', s.id));
       }
       return { result: {} };
     });
@@ -88,17 +91,9 @@ export class SynchronousReplication {
     return this.receiver.settled();
   }
 
-  /** The link to the peer is down: a session stops mirroring; split mode Manual then refuses host writes. */
-  stopMirroringOnLinkLoss(s: ReplicationSession): void {
-    if (this.runtime.mirroring.has(s.id)) {
-      this.runtime.mirroring.delete(s.id);
-      if (s.splitMode === 'Manual') this.splitFailed.add(s.id);
-    }
-  }
-
   /** The path is back: split mode Manual stops refusing host writes (they are tracked now). */
   pathReturned(peerSystemId: string): void {
-    for (const s of this.runtime.list().filter((x) => x.peerSystemId === peerSystemId)) this.splitFailed.delete(s.id);
+    for (const s of this.runtime.list().filter((x) => x.peerSystemId === peerSystemId && x.hostWritesRefused)) void this.runtime.apply(s.id, { type: 'path_returned' });
     this.refreshRoutes();
   }
 
@@ -110,22 +105,9 @@ export class SynchronousReplication {
   refreshRoutes(): void {
     if (!this.io) return;
     const wanted = new Map<string, RouteSpec>();
-    const sessions = this.runtime.list();
-    for (const id of [...this.runtime.mirroring, ...this.splitFailed]) {
-      if (!sessions.some((s) => s.id === id)) {
-        this.runtime.mirroring.delete(id);
-        this.splitFailed.delete(id);
-      }
-    }
-    for (const s of sessions) {
-      if (!isSyncSource(s)) {
-        this.runtime.mirroring.delete(s.id);
-        this.splitFailed.delete(s.id);
-        continue;
-      }
-      if (this.runtime.mirroring.has(s.id) && s.state !== 'OK' && s.state !== 'Failing_Over') this.runtime.mirroring.delete(s.id);
-      if (this.splitFailed.has(s.id) && (s.state !== 'System_Paused' || s.splitMode !== 'Manual')) this.splitFailed.delete(s.id);
-      const mode: RouteMode = this.runtime.mirroring.has(s.id) ? 'mirror' : this.splitFailed.has(s.id) ? 'fail' : 'local';
+    for (const s of this.runtime.list()) {
+      if (!isSyncSource(s)) continue;
+      const mode: RouteMode = s.mirroring ? 'mirror' : s.hostWritesRefused ? 'fail' : 'local';
       for (const p of s.elementPairs) wanted.set(p.localVolumeId, { sessionId: s.id, peerSystemId: s.peerSystemId, remoteVolumeId: p.remoteVolumeId, mode, baseCycle: s.baseCycle });
     }
     this.io.setRoutes(wanted);
@@ -133,25 +115,19 @@ export class SynchronousReplication {
 
   /** Whether a synchronous session mirrors host writes now. */
   isMirroring(id: string): boolean {
-    return this.runtime.mirroring.has(id);
+    return Boolean(this.ctx.meta.getShared('replication_session', id)?.mirroring);
   }
 
   /**
    * A mirrored write failed on the peer (link down, peer refused): the session halts. Split mode
    * Automatic: host writes go on locally and are tracked by the base diff. Manual: they fail
-   * until the path returns or an operator suspends the session.
+   * until the path returns or an operator suspends the session (session-machine's mirror_failed).
    */
   onMirrorFailure(sessionId: string, error: unknown): void {
-    if (!this.runtime.mirroring.has(sessionId)) return;
     const s = this.ctx.meta.get('replication_session', sessionId);
-    this.runtime.mirroring.delete(sessionId);
-    if (!s) return this.refreshRoutes();
+    if (!s?.mirroring) return;
     this.runtime.log('mirrored write failed: session halted', { session: sessionId, splitMode: s.splitMode, error: String(error) });
-    // Manual split keeps RPO 0: whatever the peer's reason, the source refuses writes it cannot mirror.
-    if (s.splitMode === 'Manual') this.splitFailed.add(sessionId);
-    this.runtime.patch(sessionId, { state: 'System_Paused', errorCode: error instanceof DomainError ? error.code : 'INTERNAL', errorAtMs: this.ctx.clock.nowMs() });
-    void this.runtime.notifyPeer(this.runtime.get(sessionId), 'System_Paused');
-    this.runtime.schedule.arm(sessionId);
+    void this.runtime.apply(sessionId, { type: 'mirror_failed', code: error instanceof DomainError ? error.code : 'INTERNAL', nowMs: this.ctx.clock.nowMs() });
   }
 
   /**
@@ -162,15 +138,14 @@ export class SynchronousReplication {
    */
   async enterMirroring(id: string): Promise<void> {
     const s = this.ctx.meta.get('replication_session', id);
-    if (!s || !this.io || !isSyncSource(s) || this.runtime.mirroring.has(id) || this.runtime.stopped || this.runtime.isStopRequested(id)) return;
+    if (!s || !this.io || !isSyncSource(s) || s.mirroring || this.runtime.isStopRequested(id)) return;
     if (s.state !== 'Synchronizing' && s.state !== 'Initializing') return;
     const releases = await Promise.all(s.elementPairs.map((p) => this.io!.hold(p.localVolumeId)));
     try {
       if (this.deps.cycles.hasBacklog(this.runtime.get(id))) await this.deps.cycles.cycleTo(id, null);
       const after = this.runtime.get(id);
       if (after.state !== 'Synchronizing' || after.baseCycle === 0 || this.deps.cycles.hasBacklog(after) || this.runtime.isStopRequested(id)) return;
-      this.runtime.mirroring.add(id);
-      this.runtime.patch(id, { state: 'OK', progressPercentage: null, errorCode: null, errorAtMs: null });
+      await this.runtime.apply(id, { type: 'mirroring_entered' });
     } finally {
       for (const release of releases) release();
     }
@@ -183,7 +158,7 @@ export class SynchronousReplication {
    * Synchronizing (Copying), so the notice is repeated while the session stays in step.
    */
   private notifyInStep(id: string): Promise<void> {
-    const inStep = (s: ReplicationSession) => s.state === 'OK' && this.runtime.mirroring.has(id);
+    const inStep = (s: ReplicationSession) => s.state === 'OK' && s.mirroring;
     return this.runtime.tellPeerUntilHeard(id, inStep, RPC.setState, (s) => ({ sessionId: id, state: 'OK', pausedByUser: s.pausedByUser }));
   }
 
@@ -230,7 +205,7 @@ export class SynchronousReplication {
    */
   async growMirror(volume: Volume, sizeBytes: number): Promise<void> {
     const s = this.runtime.sessionOfVolume(volume.id);
-    if (!s || s.role !== 'Source' || !this.runtime.mirroring.has(s.id)) return;
+    if (!s || s.role !== 'Source' || !s.mirroring) return;
     const pair = s.elementPairs.find((p) => p.localVolumeId === volume.id);
     if (!pair) return;
     await this.runtime.call(s, RPC.syncGrow, { sessionId: s.id, remoteVolumeId: pair.remoteVolumeId, sizeBytes });
@@ -246,12 +221,12 @@ export class SynchronousReplication {
    */
   async snapshotMirror(source: Volume, snapshot: Volume, take: () => Promise<void>): Promise<void> {
     const s = this.runtime.sessionOfVolume(source.id);
-    const replicated = s && s.role === 'Source' && s.resourceType === 'volume' && this.runtime.mirroring.has(s.id) && (snapshot.creatorType === 'User' || snapshot.creatorType === 'Scheduler');
+    const replicated = s && s.role === 'Source' && s.resourceType === 'volume' && s.mirroring && (snapshot.creatorType === 'User' || snapshot.creatorType === 'Scheduler');
     if (!s || !replicated || !this.io) return take();
     const release = await this.io.hold(source.id);
     try {
       await take();
-      if (!this.runtime.mirroring.has(s.id)) return;
+      if (!this.isMirroring(s.id)) return;
       const replica: ReplicatedSnapshot = { name: snapshot.name, description: snapshot.description, creatorType: snapshot.creatorType, createdByRuleName: snapshot.createdByRuleName, expirationTimestampMs: snapshot.expirationTimestampMs, sourceTimestampMs: snapshot.createdAtMs };
       try {
         // Host writes wait on this call: it gets a mirrored write's timeout, not a control call's.

@@ -71,7 +71,13 @@ export type SessionEvent =
   | { type: 'link_lost'; nowMs: number }
   | { type: 'path_returned' }
   // Cycles and mirroring (source); commits (destination)
+  /** The cycle's cut is taken and the destination opened it: shipping starts. */
+  | { type: 'cycle_opened'; cycle: number; snapshotIds: Record<string, string> }
   | { type: 'cycle_committed'; cycle: number; elementPairs: ElementPair[]; startMs: number; nowMs: number; startState: SessionState }
+  /** Destination: a cycle's staging became the volumes and the new base (also redone at start). */
+  | { type: 'destination_committed'; cycle: number; elementPairs: ElementPair[]; syncedAtMs: number | null; durationMs: number | null }
+  /** Destination of a synchronous session: the source took a checkpoint, both sides' volumes are the new base. */
+  | { type: 'checkpoint_applied'; cycle: number; elementPairs: ElementPair[]; syncedAtMs: number }
   | { type: 'cycle_failed'; code: string; nowMs: number }
   | { type: 'mirror_failed'; code: string; nowMs: number }
   | { type: 'mirroring_entered' }
@@ -131,6 +137,8 @@ export type Effect =
   | { kind: 'delete_on_peer'; force: boolean }
   /** Removes the record and the session's internal snapshots; destination volumes become ordinary. */
   | { kind: 'drop_locally' }
+  /** Tells the destination to drop the open cycle (RPC cycleAbort, best effort). */
+  | { kind: 'abort_peer_cycle' }
   /** Steps this event once every effect before it succeeded. */
   | { kind: 'then'; event: SessionEvent };
 
@@ -158,6 +166,7 @@ function row<T extends EventType>(r: Row<T>): Row {
 }
 
 const ACTIVE: readonly SessionState[] = ['OK', 'Synchronizing', 'Initializing'];
+const HALTED_OR_COPYING: readonly SessionState[] = ['Initializing', 'Synchronizing', 'System_Paused'];
 const RUNNABLE: readonly SessionState[] = ['OK', 'System_Paused', 'Initializing'];
 
 /**
@@ -305,11 +314,22 @@ export const TABLE: readonly Row[] = [
   // ------------------------------------------------------------ cycles and mirroring
   row({ on: 'cycle_committed', from: '*', role: 'Source',
     go: (s, e) => ({ set: { elementPairs: e.elementPairs, baseCycle: e.cycle, pendingCycle: null, lastSyncMs: e.startMs, lastSyncDurationMs: e.nowMs - e.startMs, progressPercentage: null, state: committedState(s, e.startState), errorCode: null, errorAtMs: null } }) }),
+  row({ on: 'cycle_opened', from: ['OK', 'System_Paused', 'Initializing', 'Synchronizing'], role: 'Source',
+    go: (s, e) => ({ set: { state: s.baseCycle === 0 ? 'Initializing' : 'Synchronizing', pendingCycle: { cycle: e.cycle, snapshotIds: e.snapshotIds }, progressPercentage: 0, errorCode: null } }) }),
+  row({ on: 'cycle_opened', from: ['Failing_Over', 'Reprotecting'], role: 'Source',
+    go: (s, e) => ({ set: { state: s.baseCycle === 0 ? 'Initializing' : s.state, pendingCycle: { cycle: e.cycle, snapshotIds: e.snapshotIds }, progressPercentage: 0, errorCode: null } }) }),
+  // Fixed: a pause (or suspend) while the cut was taken used to be overwritten by Synchronizing.
+  row({ on: 'cycle_opened', from: '*', role: 'Source', when: 'paused, suspended or deleted while the cut was taken',
+    go: (_, e) => ({ set: { pendingCycle: { cycle: e.cycle, snapshotIds: e.snapshotIds } } }) }),
   row({ on: 'cycle_failed', from: ['Deleting'], go: () => ({}) }),
-  row({ on: 'cycle_failed', from: ['Paused', 'Suspended'], go: () => ({}) }),
-  row({ on: 'cycle_failed', from: '*', guard: (s) => s.stopRequested, when: 'the cycle was told to stop', go: () => ({}) }),
+  row({ on: 'cycle_failed', from: ['Paused', 'Suspended'], go: () => ({ effects: [{ kind: 'abort_peer_cycle' }] }) }),
+  row({ on: 'cycle_failed', from: '*', guard: (s) => s.stopRequested, when: 'the cycle was told to stop', go: () => ({ effects: [{ kind: 'abort_peer_cycle' }] }) }),
   row({ on: 'cycle_failed', from: '*', role: 'Source',
     go: (s, e) => ({ set: { state: 'System_Paused', errorCode: e.code, errorAtMs: s.errorAtMs ?? e.nowMs, progressPercentage: null } }) }),
+  row({ on: 'destination_committed', from: '*', role: 'Destination',
+    go: (s, e) => ({ set: { elementPairs: e.elementPairs, baseCycle: e.cycle, pendingCommit: null, lastSyncMs: e.syncedAtMs ?? s.lastSyncMs, lastSyncDurationMs: e.durationMs ?? s.lastSyncDurationMs, state: HALTED_OR_COPYING.includes(s.state) ? destinationCommittedState(s) : s.state } }) }),
+  row({ on: 'checkpoint_applied', from: '*', role: 'Destination',
+    go: (s, e) => ({ set: { elementPairs: e.elementPairs, baseCycle: e.cycle, lastSyncMs: e.syncedAtMs, state: HALTED_OR_COPYING.includes(s.state) ? 'OK' : s.state } }) }),
   row({ on: 'mirroring_entered', from: ['Synchronizing'], role: 'Source',
     go: () => ({ set: { state: 'OK', mirroring: true, progressPercentage: null, errorCode: null, errorAtMs: null } }) }),
   row({ on: 'mirror_failed', from: '*', role: 'Source', guard: (s) => s.mirroring, when: 'mirroring',
@@ -383,7 +403,7 @@ export function step(session: ReplicationSession, event: SessionEvent): Transiti
   const r = TABLE.find((candidate) => matches(candidate, session, event));
   if (!r) return { session, effects: [] };
   const { set = {}, effects = [] } = r.go(session, event as never);
-  const next: ReplicationSession = { ...session, ...set };
+  const next = settle({ ...session, ...set });
   assertTransition(session, next, event);
   return { session: next, effects };
 }
@@ -472,6 +492,27 @@ export function rollbackPlan(s: ReplicationSession, baseCycle: number): { restor
     baseCycle: usable ? held : 0,
     elementPairs: usable ? pairs : pairs.map((p) => ({ ...p, localBaseSnapshotId: null })),
   };
+}
+
+/**
+ * The state a committed cycle leaves a destination in. A cycle brings an asynchronous session up
+ * to its cut: OK. A Synchronous session's cycles are its resync, and it is in step only once the
+ * source mirrors, which the source tells with its state (RPC setState): until then Synchronizing.
+ */
+function destinationCommittedState(s: ReplicationSession): SessionState {
+  return s.transferMode === 'Synchronous' ? 'Synchronizing' : 'OK';
+}
+
+/**
+ * Facts that follow from others, settled after every transition: a synchronous source mirrors
+ * only in step (OK, or handing over), and refuses host writes only while halted in split mode
+ * Manual; neither applies to anything but a synchronous source.
+ */
+function settle(s: ReplicationSession): ReplicationSession {
+  const syncSource = s.role === 'Source' && s.transferMode === 'Synchronous' && s.state !== 'Deleting';
+  const mirroring = s.mirroring && syncSource && (s.state === 'OK' || s.state === 'Failing_Over');
+  const hostWritesRefused = s.hostWritesRefused && syncSource && s.state === 'System_Paused' && s.splitMode === 'Manual';
+  return mirroring === s.mirroring && hostWritesRefused === s.hostWritesRefused ? s : { ...s, mirroring, hostWritesRefused };
 }
 
 /** The state a committed cycle leaves a source in. */
