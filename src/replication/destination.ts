@@ -11,17 +11,9 @@ import { learnFromSource, numberedMembers } from './member-copies.ts';
 import { parseCycleBegin, parseCycleCommit, parseCycleExtents, parseMembers, parseSessionParams } from './peer-protocol.ts';
 import { remoteSystemOfCaller } from './remote-systems.ts';
 import type { PeerTransport } from './transport.ts';
-import { RPC, type CreateDestinationParams, type CreateDestinationResult, type CycleBeginParams, type CycleBeginResult, type CycleExtentsParams, type MembersParams, type MemberResult, type MemberSpec } from './wire.ts';
+import { RPC, type ReplicatedSnapshot, type CreateDestinationParams, type CreateDestinationResult, type CycleBeginParams, type CycleBeginResult, type CycleExtentsParams, type MembersParams, type MemberResult, type MemberSpec } from './wire.ts';
 
-/** A user or scheduled snapshot of the source that this cycle's cut stands for. */
-export interface ReplicatedSnapshot {
-  name: string;
-  description: string | null;
-  creatorType: Volume['creatorType'];
-  createdByRuleName: string | null;
-  expirationTimestampMs: number | null;
-  sourceTimestampMs: number;
-}
+export type { ReplicatedSnapshot } from './wire.ts';
 
 interface OpenCycle {
   cycle: number;

@@ -3,8 +3,7 @@
 // VALIDATION_FAILED and nothing changes. The method names are wire.ts's RPC.
 import { ValidationError } from '../core/errors.ts';
 import type { RecoveryMode, SessionState, SplitMode, TransferMode } from '../core/replication/model.ts';
-import type { ReplicatedSnapshot } from './destination.ts';
-import type { CycleBeginParams, CycleExtentsParams, MembersParams, MemberSpec, SessionStateSummary } from './wire.ts';
+import type { CycleBeginParams, CycleExtentsParams, MembersParams, MemberSpec, ReplicatedSnapshot, SessionStateSummary } from './wire.ts';
 
 const SESSION_STATES: readonly SessionState[] = ['Initializing', 'OK', 'Synchronizing', 'Paused', 'Suspended', 'System_Paused', 'Failing_Over', 'Failing_Over_For_DR', 'Failed_Over', 'Reprotecting', 'Deleting', 'Error'];
 const TRANSFER_MODES: readonly TransferMode[] = ['Asynchronous', 'Synchronous', 'Stack', 'Consistency', 'Through'];

@@ -1,5 +1,6 @@
 // RPC methods and message shapes between two systems' replication layers.
 import type { Extent } from '../core/ports.ts';
+import type { Volume } from '../core/model.ts';
 import type { SessionState } from '../core/replication/model.ts';
 
 export const RPC = {
@@ -128,4 +129,14 @@ export interface SessionStateSummary {
   generation: number;
   state: SessionState;
   baseCycle: number;
+}
+
+/** A user or scheduled snapshot of the source that this cycle's cut stands for. */
+export interface ReplicatedSnapshot {
+  name: string;
+  description: string | null;
+  creatorType: Volume['creatorType'];
+  createdByRuleName: string | null;
+  expirationTimestampMs: number | null;
+  sourceTimestampMs: number;
 }
