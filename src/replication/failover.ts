@@ -55,6 +55,7 @@ export class FailoverActions {
       const s = await this.runtime.apply(p.sessionId, { type: 'become_destination', generation: p.generation, prepareForBaseCycle: p.prepareForBaseCycle });
       return { result: { baseCycle: s.baseCycle } };
     });
+    this.installTestEffects();
     const { runtime, ctx } = this;
     Object.assign(runtime.effects, {
       prepare_peer: async (s) => {
@@ -119,45 +120,59 @@ export class FailoverActions {
   async startFailoverTest(id: string, snapshotId: string | null): Promise<void> {
     const s = this.runtime.get(id);
     checkAction(s, 'start_failover_test');
-    return this.runtime.exclusive(id, async () => {
-      await this.deps.destination.abort(id);
-      const shadows: Record<string, string> = {};
-      for (const pair of s.elementPairs) {
-        const shadowId = this.ctx.ids.uuid();
-        await this.ctx.store.snapshotVolume(pair.localVolumeId, shadowId);
-        shadows[pair.localVolumeId] = shadowId;
-      }
-      if (snapshotId) {
-        const snap = this.ctx.meta.get('volume', snapshotId);
-        if (!snap || snap.type !== 'Snapshot' || !s.elementPairs.some((p) => p.localVolumeId === snap.sourceId)) throw new NotFoundError('volume', snapshotId);
-        await this.ctx.store.restoreVolume(snap.sourceId!, snap.id);
-      }
-      this.runtime.patch(id, { failoverTest: { shadowVolumeIds: shadows, startedAtMs: this.ctx.clock.nowMs() } });
-    });
+    // Checked before anything is made (the shadows of a refused test used to be left behind).
+    if (snapshotId) {
+      const snap = this.ctx.meta.get('volume', snapshotId);
+      if (!snap || snap.type !== 'Snapshot' || !s.elementPairs.some((p) => p.localVolumeId === snap.sourceId)) throw new NotFoundError('volume', snapshotId);
+    }
+    await this.runtime.apply(id, { type: 'start_failover_test', snapshotId }, { exclusive: true });
   }
 
+  /** Ends the test: hosts' test writes go, the volumes get the shadows' content. Answers the end-of-test snapshot's id. */
   async stopFailoverTest(id: string, createEndOfTestSnapshot: boolean): Promise<string | null> {
-    const s = this.runtime.get(id);
-    checkAction(s, 'stop_failover_test');
+    checkAction(this.runtime.get(id), 'stop_failover_test');
     return this.runtime.exclusive(id, async () => {
-      await this.deps.destination.abort(id);
       const current = this.runtime.get(id);
       let snapshotId: string | null = null;
       if (createEndOfTestSnapshot && current.elementPairs[0]) {
+        await this.deps.destination.abort(id);
         const stamp = new Date(this.ctx.clock.nowMs()).toISOString().replace(/[-:.]/g, '');
         const snap = await this.ctx.lock.run(() =>
           this.deps.volumes.snapshotLocked(current.elementPairs[0]!.localVolumeId, { name: `failover_test_STOPPED_${stamp}`, creatorType: 'System' }, { allowDestination: true }),
         );
         snapshotId = snap.id;
       }
-      for (const [volumeId, shadowId] of Object.entries(current.failoverTest!.shadowVolumeIds)) {
-        await this.ctx.store.restoreVolume(volumeId, shadowId);
-        await this.ctx.store.deleteVolume(shadowId).catch(() => undefined);
-        const v = this.ctx.meta.get('volume', volumeId);
-        if (v) this.ctx.listeners.volumeExportChanged(v, v.name);
-      }
-      this.runtime.patch(id, { failoverTest: null });
+      await this.runtime.apply(id, { type: 'stop_failover_test' });
       return snapshotId;
     });
+  }
+
+  /** The failover test's effects: make the shadows, and give the volumes their content back. */
+  private installTestEffects(): void {
+    const { runtime, ctx } = this;
+    Object.assign(runtime.effects, {
+      make_test_copy: async (s, e) => {
+        const shadows: Record<string, string> = {};
+        for (const pair of s.elementPairs) {
+          const shadowId = ctx.ids.uuid();
+          await ctx.store.snapshotVolume(pair.localVolumeId, shadowId);
+          shadows[pair.localVolumeId] = shadowId;
+        }
+        if (e.snapshotId) {
+          const snap = this.deps.volumes.get(e.snapshotId);
+          await ctx.store.restoreVolume(snap.sourceId!, snap.id);
+        }
+        return { type: 'test_started', shadowVolumeIds: shadows, startedAtMs: ctx.clock.nowMs() };
+      },
+      end_test_copy: async (s) => {
+        for (const [volumeId, shadowId] of Object.entries(s.failoverTest?.shadowVolumeIds ?? {})) {
+          await ctx.store.restoreVolume(volumeId, shadowId);
+          await ctx.store.deleteVolume(shadowId).catch(() => undefined);
+          const v = ctx.meta.get('volume', volumeId);
+          if (v) ctx.listeners.volumeExportChanged(v, v.name);
+        }
+        return { type: 'test_stopped' };
+      },
+    } satisfies EffectHandlers);
   }
 }

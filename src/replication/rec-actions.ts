@@ -242,7 +242,7 @@ export class RecActions {
       };
       this.ctx.meta.transaction(() => {
         this.ctx.meta.put('volume', { ...volume, isReplicationDestination: true });
-        this.ctx.meta.put('replication_session', session);
+        this.runtime.put(session);
       });
       this.ctx.listeners.volumeExportChanged(volume, volume.name);
       return { number: session.number, volumeId: volume.id, volumeName: volume.name };

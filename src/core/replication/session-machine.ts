@@ -32,6 +32,9 @@ export type SessionEvent =
   | { type: 'resume'; nowMs: number }
   | { type: 'failover'; planned: boolean; reverse: boolean; force: boolean; useTestCopy: boolean; snapshotId: string | null }
   | { type: 'reprotect' }
+  /** PowerStore failover test on the destination: hosts use the destination while cycles go on into a shadow. */
+  | { type: 'start_failover_test'; snapshotId: string | null }
+  | { type: 'stop_failover_test' }
   /** ETERNUS suspend, issued on the source box (the destination box forwards it). */
   | { type: 'rec_suspend'; force: boolean; backlog: boolean }
   /** ETERNUS resume of a Suspended session on the source box: the destination is rolled back first. */
@@ -48,6 +51,8 @@ export type SessionEvent =
   | { type: 'hand_over_begins'; reverse: boolean }
   | { type: 'handed_over'; generation: number; reverse: boolean }
   | { type: 'promoted' }
+  | { type: 'test_started'; shadowVolumeIds: Record<string, string>; startedAtMs: number }
+  | { type: 'test_stopped' }
   | { type: 'reprotected' }
   /** The final cycle of a normal suspend is done. */
   | { type: 'suspend_cut' }
@@ -131,6 +136,10 @@ export type Effect =
   | { kind: 'reprotect_soon' }
   /** Gives the peer the session's new modes (RPC recSetModes). */
   | { kind: 'set_peer_modes'; modes: RecModes }
+  /** Failover test: a shadow of each destination volume keeps receiving cycles; the volume is restored from `snapshotId` if given → test_started. */
+  | { kind: 'make_test_copy'; snapshotId: string | null }
+  /** Failover test over: each volume gets its shadow's content back (hosts' test writes go) → test_stopped. */
+  | { kind: 'end_test_copy' }
   /** Disconnects the hosts of this side's volumes, so they reconnect to what they may do now (read-only). */
   | { kind: 'disconnect_hosts' }
   /** Deletes the session on the peer (RPC deleteSession); `force`: go on without it. */
@@ -216,6 +225,15 @@ export const TABLE: readonly Row[] = [
   row({ on: 'peer_prepared', from: '*', role: 'Source', guard: (s, e) => e.baseCycle !== s.baseCycle, when: 'the peer kept no common base',
     // Full copy: our bases are of no use any more.
     go: (s) => ({ set: { baseCycle: 0, elementPairs: s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })) }, effects: [{ kind: 'delete_snapshots', ids: baseIds(s) }] }) }),
+
+  // ------------------------------------------------------------ failover test (destination side)
+  row({ on: 'start_failover_test', from: '*', role: 'Destination',
+    go: (_, e) => ({ effects: [{ kind: 'abort_open_cycle' }, { kind: 'make_test_copy', snapshotId: e.snapshotId }] }) }),
+  row({ on: 'test_started', from: '*', role: 'Destination',
+    go: (_, e) => ({ set: { failoverTest: { shadowVolumeIds: e.shadowVolumeIds, startedAtMs: e.startedAtMs } } }) }),
+  row({ on: 'stop_failover_test', from: '*',
+    go: () => ({ effects: [{ kind: 'abort_open_cycle' }, { kind: 'end_test_copy' }] }) }),
+  row({ on: 'test_stopped', from: '*', go: () => ({ set: { failoverTest: null } }) }),
 
   // ------------------------------------------------------------ the peer's side of a role change
   row({ on: 'become_source', from: '*',
@@ -369,6 +387,8 @@ function refuseIfNotAllowed(s: ReplicationSession, e: SessionEvent): void {
     case 'sync':
     case 'pause':
     case 'reprotect':
+    case 'start_failover_test':
+    case 'stop_failover_test':
       return ps(e.type);
     case 'resume':
       ps('resume');
