@@ -8,7 +8,7 @@ import { newSession, type MemberCopy, type ReplicationSession } from '../core/re
 import type { SessionEvent } from '../core/replication/session-machine.ts';
 import type { VolumeService } from '../core/volumes.ts';
 import { learnFromSource, numberedMembers } from './member-copies.ts';
-import { parseCycleBegin, parseCycleCommit, parseCycleExtents, parseMembers, parseSessionParams } from './peer-protocol.ts';
+import { parseCreateDestination, parseCycleBegin, parseCycleCommit, parseCycleExtents, parseMembers, parseSessionParams } from './peer-protocol.ts';
 import { remoteSystemOfCaller } from './remote-systems.ts';
 import type { PeerTransport } from './transport.ts';
 import { RPC, type ReplicatedSnapshot, type CreateDestinationParams, type CreateDestinationResult, type CycleBeginParams, type CycleBeginResult, type CycleExtentsParams, type MembersParams, type MemberResult, type MemberSpec } from './wire.ts';
@@ -37,7 +37,7 @@ export class DestinationSide {
       apply(id: string, event: SessionEvent, options: { lockHeld: boolean }): Promise<ReplicationSession>;
     },
   ) {
-    transport.handle(RPC.createDestination, async ({ params, fromSystemId }) => ({ result: await this.createDestination(params as CreateDestinationParams, fromSystemId) }));
+    transport.handle(RPC.createDestination, async ({ params, fromSystemId }) => ({ result: await this.createDestination(parseCreateDestination(params), fromSystemId) }));
     transport.handle(RPC.cycleBegin, async ({ params, fromSystemId }) => ({ result: await this.begin(parseCycleBegin(params), fromSystemId) }));
     transport.handle(RPC.cycleExtents, async ({ params, payload }) => {
       await this.applyExtents(parseCycleExtents(params), payload);

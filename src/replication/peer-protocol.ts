@@ -3,7 +3,7 @@
 // VALIDATION_FAILED and nothing changes. The method names are wire.ts's RPC.
 import { ValidationError } from '../core/errors.ts';
 import type { RecoveryMode, SessionState, SplitMode, TransferMode } from '../core/replication/model.ts';
-import type { CycleBeginParams, CycleExtentsParams, MembersParams, MemberSpec, ReplicatedSnapshot, SessionStateSummary } from './wire.ts';
+import type { CreateDestinationParams, CycleBeginParams, CycleExtentsParams, MembersParams, MemberSpec, RecCreateDestinationParams, ReplicatedSnapshot, SessionStateSummary } from './wire.ts';
 
 const SESSION_STATES: readonly SessionState[] = ['Initializing', 'OK', 'Synchronizing', 'Paused', 'Suspended', 'System_Paused', 'Failing_Over', 'Failing_Over_For_DR', 'Failed_Over', 'Reprotecting', 'Deleting', 'Error'];
 const TRANSFER_MODES: readonly TransferMode[] = ['Asynchronous', 'Synchronous', 'Stack', 'Consistency', 'Through'];
@@ -257,4 +257,75 @@ export function parseCycleExtents(params: unknown): CycleExtentsParams {
     return { offsetBytes: integer(e, 'offsetBytes'), lengthBytes: integer(e, 'lengthBytes'), kind: oneOf(e, 'kind', ['data', 'zero'] as const) };
   });
   return { sessionId: string(p, 'sessionId'), cycle: integer(p, 'cycle'), remoteVolumeId: string(p, 'remoteVolumeId'), extents };
+}
+
+export interface SyncIoParams extends SessionParams {
+  remoteVolumeId: string;
+  offsetBytes: number;
+  baseCycle: number;
+  fua: boolean;
+}
+
+/** A mirrored write (its data is the payload) or, with lengthBytes, a mirrored trim. On the host-write path: checks only, no copies. */
+export function parseSyncWrite(params: unknown): SyncIoParams {
+  const p = object(params);
+  return { sessionId: string(p, 'sessionId'), remoteVolumeId: string(p, 'remoteVolumeId'), offsetBytes: integer(p, 'offsetBytes'), baseCycle: integer(p, 'baseCycle'), fua: p.fua === true };
+}
+
+export function parseSyncTrim(params: unknown): SyncIoParams & { lengthBytes: number } {
+  const p = object(params);
+  return { ...parseSyncWrite(p), lengthBytes: integer(p, 'lengthBytes') };
+}
+
+/** A flush names its session when it has one (older peers sent none). */
+export function parseSyncFlush(params: unknown): { sessionId: string | null } {
+  const p = params === undefined || params === null ? {} : object(params);
+  return { sessionId: typeof p.sessionId === 'string' ? p.sessionId : null };
+}
+
+export function parseCreateDestination(params: unknown): CreateDestinationParams {
+  const p = object(params);
+  const policy = p.policy === null || p.policy === undefined ? null : object(p.policy, 'policy');
+  const rule = p.rule === null || p.rule === undefined ? null : object(p.rule, 'rule');
+  const number = optional(p, 'number', integer);
+  return {
+    sessionId: string(p, 'sessionId'),
+    resourceType: oneOf(p, 'resourceType', ['volume', 'volume_group'] as const),
+    sourceResourceId: string(p, 'sourceResourceId'),
+    resourceName: string(p, 'resourceName'),
+    groupIsWriteOrderConsistent: boolean(p, 'groupIsWriteOrderConsistent', false),
+    members: members(p),
+    rpoSeconds: integer(p, 'rpoSeconds'),
+    transferMode: oneOf(p, 'transferMode', TRANSFER_MODES),
+    policy: policy ? { id: string(policy, 'id'), name: string(policy, 'name'), description: nullable(policy, 'description', string) } : null,
+    rule: rule ? { id: string(rule, 'id'), name: string(rule, 'name'), rpo: string(rule, 'rpo'), alertThresholdMinutes: integer(rule, 'alertThresholdMinutes') } : null,
+    ...(number !== undefined ? { number } : {}),
+  };
+}
+
+export function parseRecCreateDestination(params: unknown): RecCreateDestinationParams {
+  const p = object(params);
+  const source = object(p.source, 'source');
+  return {
+    sessionId: string(p, 'sessionId'),
+    number: integer(p, 'number'),
+    source: { volumeId: string(source, 'volumeId'), number: integer(source, 'number'), name: string(source, 'name'), sizeBytes: integer(source, 'sizeBytes') },
+    destinationVolumeNumber: integer(p, 'destinationVolumeNumber'),
+    transferMode: oneOf(p, 'transferMode', TRANSFER_MODES),
+    splitMode: oneOf(p, 'splitMode', MODES),
+    recoveryMode: oneOf(p, 'recoveryMode', MODES),
+  };
+}
+
+export interface RecCreateOnSourceParams {
+  sourceVolumeNumber: number;
+  destinationVolumeNumber: number;
+  transferMode: TransferMode;
+  splitMode: SplitMode;
+  recoveryMode: RecoveryMode;
+}
+
+export function parseRecCreateOnSource(params: unknown): RecCreateOnSourceParams {
+  const p = object(params);
+  return { sourceVolumeNumber: integer(p, 'sourceVolumeNumber'), destinationVolumeNumber: integer(p, 'destinationVolumeNumber'), transferMode: oneOf(p, 'transferMode', TRANSFER_MODES), splitMode: oneOf(p, 'splitMode', MODES), recoveryMode: oneOf(p, 'recoveryMode', MODES) };
 }

@@ -12,7 +12,7 @@ import type { VolumeService } from '../core/volumes.ts';
 import type { DestinationSide } from './destination.ts';
 import { SUSPEND_NOTICE_RETRY_MS } from './limits.ts';
 import { remoteSystemOfCaller } from './remote-systems.ts';
-import { parseRecReverse, parseRecRollback, parseRecSetModes, parseRecSuspend, parseSessionParams } from './peer-protocol.ts';
+import { parseRecCreateDestination, parseRecReverse, parseRecRollback, parseRecSetModes, parseRecSuspend, parseSessionParams } from './peer-protocol.ts';
 import type { EffectHandlers, SessionRuntime } from './session-runtime.ts';
 import { RPC, type RecCreateDestinationParams, type RecCreateDestinationResult } from './wire.ts';
 
@@ -64,7 +64,7 @@ export class RecActions {
   /** The handlers of the REC calls from the peer, and the REC effects of the state machine. */
   installRpc(): void {
     const { runtime, ctx } = this;
-    runtime.transport.handle(RPC.recCreateDestination, async ({ params, fromSystemId }) => ({ result: await this.recCreateDestination(params as RecCreateDestinationParams, fromSystemId) }));
+    runtime.transport.handle(RPC.recCreateDestination, async ({ params, fromSystemId }) => ({ result: await this.recCreateDestination(parseRecCreateDestination(params), fromSystemId) }));
     runtime.transport.handle(RPC.recSuspend, async ({ params, fromSystemId }) => {
       const p = parseRecSuspend(params);
       const s = runtime.peerSession(p, fromSystemId);

@@ -69,7 +69,7 @@ export interface SessionRuntime {
   /** The session of a local volume, if any (a volume is in at most one session). */
   sessionOfVolume(volumeId: string): ReplicationSession | undefined;
   /** The session an RPC from a peer names (params.sessionId); FORBIDDEN unless it pairs with that peer. */
-  peerSession(params: unknown, fromSystemId: string): ReplicationSession;
+  peerSession(params: { sessionId: string }, fromSystemId: string): ReplicationSession;
   /** Runs fn after every earlier operation on the session: one operation at a time. */
   exclusive<T>(sessionId: string, fn: () => Promise<T>): Promise<T>;
   /** The next free copy session number on this system (ETERNUS copysession_id). */
@@ -133,12 +133,14 @@ export class ReplicationRuntime implements SessionRuntime {
   }
 
   patch(id: string, changes: Partial<ReplicationSession>): ReplicationSession {
+    refuseMachineFacts(changes);
     const next = { ...this.get(id), ...changes };
     this.put(next);
     return next;
   }
 
   patchIfPresent(id: string, changes: Partial<ReplicationSession>): void {
+    refuseMachineFacts(changes);
     const current = this.ctx.meta.get('replication_session', id);
     if (current) this.put({ ...current, ...changes });
   }
@@ -211,8 +213,8 @@ export class ReplicationRuntime implements SessionRuntime {
     return this.list().find((s) => s.elementPairs.some((p) => p.localVolumeId === volumeId) || s.localResourceId === volumeId);
   }
 
-  peerSession(params: unknown, fromSystemId: string): ReplicationSession {
-    const s = this.get((params as { sessionId: string }).sessionId);
+  peerSession(params: { sessionId: string }, fromSystemId: string): ReplicationSession {
+    const s = this.get(params.sessionId);
     if (s.peerSystemId !== fromSystemId) throw new DomainError('FORBIDDEN', 'The session belongs to another peer.');
     return s;
   }
@@ -257,4 +259,12 @@ export class ReplicationRuntime implements SessionRuntime {
       this.ctx.clock.setTimer(SUSPEND_NOTICE_RETRY_MS, () => void this.tellPeerUntilHeard(id, stillDue, method, params, heard));
     }
   }
+}
+
+/** The facts only the state machine changes (SessionRuntime.apply): a patch of one is a bug. */
+const MACHINE_FACTS: readonly (keyof ReplicationSession)[] = ['state', 'role', 'generation', 'hostWritable', 'mirroring', 'hostWritesRefused', 'stopRequested', 'suspendPending', 'haltPending', 'failoverTest', 'pausedByUser'];
+
+function refuseMachineFacts(changes: Partial<ReplicationSession>): void {
+  const owned = MACHINE_FACTS.filter((key) => key in changes);
+  if (owned.length > 0) throw new Error(`${owned.join(', ')} change only through the session state machine (SessionRuntime.apply)`);
 }

@@ -18,7 +18,7 @@ import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError, StateError } from '../core/errors.ts';
 import type { ReplicationSession } from '../core/replication/model.ts';
 import type { SessionEvent } from '../core/replication/session-machine.ts';
-import { parseSyncCheckpoint } from './peer-protocol.ts';
+import { parseSyncCheckpoint, parseSyncFlush, parseSyncTrim, parseSyncWrite } from './peer-protocol.ts';
 import type { PeerTransport } from './transport.ts';
 import { RPC } from './wire.ts';
 
@@ -66,7 +66,8 @@ export class SyncReceiver {
 
   private install(transport: PeerTransport): void {
     const ctx = this.ctx;
-    transport.handle(RPC.syncWrite, async ({ params, payload, fromSystemId }) => {
+    transport.handle(RPC.syncWrite, async ({ params: raw, payload, fromSystemId }) => {
+      const params = parseSyncWrite(raw);
       const s = this.target(params, fromSystemId);
       if (!payload) throw new DomainError('VALIDATION_FAILED', 'A mirrored write carries its data as payload.');
       if (params.fua === true) {
@@ -77,7 +78,8 @@ export class SyncReceiver {
       }
       return { result: {} };
     });
-    transport.handle(RPC.syncTrim, async ({ params, fromSystemId }) => {
+    transport.handle(RPC.syncTrim, async ({ params: raw, fromSystemId }) => {
+      const params = parseSyncTrim(raw);
       const s = this.target(params, fromSystemId);
       if (params.fua === true) {
         await this.settled(s);
@@ -89,7 +91,8 @@ export class SyncReceiver {
     });
     transport.handle(RPC.syncFlush, async ({ params }) => {
       await this.settled();
-      const s = typeof params?.sessionId === 'string' ? ctx.meta.getShared('replication_session', params.sessionId) : undefined;
+      const { sessionId } = parseSyncFlush(params);
+      const s = sessionId !== null ? ctx.meta.getShared('replication_session', sessionId) : undefined;
       if (s) this.refuseIfDiverged(s);
       await ctx.store.flush();
       return { result: {} };
