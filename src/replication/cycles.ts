@@ -67,8 +67,8 @@ export class SourceCycles {
     if (!s || s.role !== 'Source' || s.resourceType !== 'volume') return [];
     const watermark = s.snapshotWatermark ?? -1;
     return this.ctx.meta
-      .listShared('volume')
-      .filter((v) => v.type === 'Snapshot' && v.sourceId === s.localResourceId && v.number > watermark && (v.creatorType === 'User' || v.creatorType === 'Scheduler'))
+      .findShared('volumeBySource', s.localResourceId)
+      .filter((v) => v.type === 'Snapshot' && v.number > watermark && (v.creatorType === 'User' || v.creatorType === 'Scheduler'))
       .sort((a, b) => a.number - b.number);
   }
 

@@ -219,13 +219,18 @@ export class ReplicationService {
   /** Volumes hosts may write although they are replication destinations (a failover test). */
   isHostWritable(volume: Volume): boolean {
     if (!volume.isReplicationDestination) return volume.type !== 'Snapshot';
-    return this.list().some((s) => (s.failoverTest || s.state === 'Suspended') && s.elementPairs.some((p) => p.localVolumeId === volume.id));
+    return this.ctx.meta.findShared('sessionByLocalId', volume.id).some((s) => (s.failoverTest || s.state === 'Suspended') && s.elementPairs.some((p) => p.localVolumeId === volume.id));
   }
 
   // ---------------------------------------------------------------- queries
 
   list(): ReplicationSession[] {
     return this.runtime.list();
+  }
+
+  /** Every session without copying (callers must not mutate): listings and metrics. */
+  listShared(): readonly ReplicationSession[] {
+    return this.runtime.listShared();
   }
 
   get(id: string): ReplicationSession {
