@@ -108,8 +108,13 @@ export class FailoverActions {
       this.runtime.patch(id, { role: 'Destination', state: reverse ? 'Reprotecting' : 'Failed_Over', generation, progressPercentage: null, nextSyncMs: null });
       this.runtime.timers.get(id)?.cancel();
     } catch (error) {
-      await setHostAccess(this.ctx, this.runtime.get(id), true);
-      this.runtime.patch(id, { state: 'System_Paused', errorCode: error instanceof DomainError ? error.code : 'INTERNAL' });
+      // The peer may have become Source and demoted this side although its answer was lost (a
+      // reverse failover reprotects at once): then this side stays a read-only destination
+      // (found by the simulation, seed 111 of test/sim).
+      if (this.runtime.get(id).role === 'Source') {
+        await setHostAccess(this.ctx, this.runtime.get(id), true);
+        this.runtime.patch(id, { state: 'System_Paused', errorCode: error instanceof DomainError ? error.code : 'INTERNAL' });
+      }
       throw error;
     }
   }
