@@ -24,6 +24,11 @@ export interface SimOptions {
   verbose?: boolean;
   /** Steps between quiet points (faults healed, sessions settled, data compared). */
   quietEvery?: number;
+  /**
+   * Failover tests (start, stop) among the operator actions (default true). The first bugs were
+   * found without them; their seeds replay that workload with false.
+   */
+  failoverTests?: boolean;
   /** Crashes allowed per run (at crash points and between steps). */
   crashBudget?: number;
 }
@@ -63,6 +68,7 @@ function isCrashDebris(error: unknown): boolean {
 export async function runSimulation(options: SimOptions): Promise<SimResult> {
   const { seed, steps } = options;
   const quietEvery = options.quietEvery ?? 40;
+  const failoverTests = options.failoverTests ?? true;
   const root = new Rng(seed);
   const work = root.fork();
   const netRng = root.fork();
@@ -274,14 +280,16 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
             }
             const cut = await src.up.store.read(p.localBaseSnapshotId, 0, VOLUME_BYTES);
             const live = await src.up.store.read(p.localVolumeId, 0, VOLUME_BYTES);
-            const remote = await dst.up.store.read(p.remoteVolumeId, 0, VOLUME_BYTES);
+            // During a failover test the cycles land in the hidden shadow, not in the volume hosts test on.
+            const replica = nowDst.failoverTest?.shadowVolumeIds[p.remoteVolumeId] ?? p.remoteVolumeId;
+            const remote = await dst.up.store.read(replica, 0, VOLUME_BYTES);
             if (!cut.equals(live)) fail(`session ${s.id}: the source's base differs from its volume right after a sync (byte ${firstDifference(cut, live)})`);
             if (!cut.equals(remote)) {
               const dstPair = nowDst.elementPairs.find((x) => x.localVolumeId === p.remoteVolumeId);
               const dstBase = dstPair?.localBaseSnapshotId ? await dst.up.store.read(dstPair.localBaseSnapshotId, 0, VOLUME_BYTES) : null;
               const at = firstDifference(cut, remote);
               const blockAt = at - (at % BLOCK_BYTES);
-              fail(`session ${s.id}: destination ${dst.name} differs from the source's last committed cut ${nowSrc.baseCycle} (first at byte ${at}: source step ${cut.readUInt32BE(blockAt)} fill ${cut[blockAt + 4]}, destination step ${remote.readUInt32BE(blockAt)} fill ${remote[blockAt + 4]}; destination base ${dstBase === null ? 'none' : dstBase.equals(remote) ? 'equals its volume' : 'differs from its volume'})`);
+              fail(`session ${s.id}: destination ${dst.name}${replica !== p.remoteVolumeId ? ' (failover test shadow)' : ''} differs from the source's last committed cut ${nowSrc.baseCycle} (first at byte ${at}: source step ${cut.readUInt32BE(blockAt)} fill ${cut[blockAt + 4]}, destination step ${remote.readUInt32BE(blockAt)} fill ${remote[blockAt + 4]}; destination base ${dstBase === null ? 'none' : dstBase.equals(remote) ? 'equals its volume' : 'differs from its volume'})`);
             }
             else trace(`quiet: session ${s.id} cycle ${nowSrc.baseCycle} destination equals the cut`);
           }
@@ -367,8 +375,12 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
         else if (choice < 0.4) act('reprotect', sys, () => r.reprotect(s.id));
         else if (choice < 0.5) act('failover-planned', sys, () => r.failover(s.id, { isPlanned: true, reverse: work.chance(0.5), force: false, useTestCopy: false, failoverSnapshotId: null }));
         else if (choice < 0.65) act('sync', sys, () => r.sync(s.id));
-        else if (choice < 0.8) act('pause', sys, () => r.pause(s.id));
-        else act('resume', sys, () => r.resume(s.id));
+        else if (!failoverTests && choice < 0.8) act('pause', sys, () => r.pause(s.id));
+        else if (!failoverTests) act('resume', sys, () => r.resume(s.id));
+        else if (choice < 0.75) act('pause', sys, () => r.pause(s.id));
+        else if (choice < 0.9) act('resume', sys, () => r.resume(s.id));
+        else if (choice < 0.95) act('failover-test-start', sys, () => r.startFailoverTest(s.id, null));
+        else act('failover-test-stop', sys, () => r.stopFailoverTest(s.id, work.chance(0.5)));
       }
       await scheduler.runFor(work.int(100, 8_000));
       for (const e of scheduler.errors.splice(0)) fail(`timer ${e.label} threw ${e.error instanceof Error ? e.error.stack?.split('\n').slice(0, 3).join(' | ') : String(e.error)}`);
