@@ -226,7 +226,7 @@ export class ProtectionSessions {
       snapshotWatermark: this.deps.volumes.highestNumber(),
       }),
     );
-    setImmediate(() => void this.runtime.exclusive(sessionId, () => this.runtime.schedule.cycle(sessionId)).catch(() => undefined));
+    this.ctx.clock.immediate(() => void this.runtime.exclusive(sessionId, () => this.runtime.schedule.cycle(sessionId)).catch(() => undefined));
   }
 
   private deleteSessionInBackground(session: Readonly<ReplicationSession>): void {
