@@ -1,6 +1,7 @@
 // The PowerStore role actions: planned failover (and failback), unplanned failover for DR,
 // reprotect, the failover test's start and stop, and the peer's side of them (RPC becomeSource,
 // becomeDestination). Which action is allowed when is core/replication/rules' call.
+import { crashPoint } from '../core/crash-points.ts';
 import type { CoreContext } from '../core/context.ts';
 import { NotFoundError, ValidationError } from '../core/errors.ts';
 import { checkAction } from '../core/replication/rules.ts';
@@ -65,9 +66,11 @@ export class FailoverActions {
       },
       hand_over: async (s, e) => {
         await runtime.call(s, RPC.becomeSource, { sessionId: s.id, generation: e.generation, state: e.peerState, reprotect: e.reverse });
+        crashPoint(ctx, 'failover.after-peer-promoted');
         return { type: 'handed_over', generation: e.generation, reverse: e.reverse };
       },
       demote_peer: async (s, e) => {
+        crashPoint(ctx, 'failover.after-local-role');
         await runtime.transport
           .call(s.peerSystemId, RPC.becomeDestination, { sessionId: s.id, generation: e.generation, prepareForBaseCycle: null }, { timeoutMs: UNPLANNED_DEMOTE_TIMEOUT_MS })
           .catch(() => runtime.log('old source unreachable during unplanned failover; it is demoted when it returns', { session: s.id }));
@@ -88,7 +91,7 @@ export class FailoverActions {
         return { type: 'rolled_back', baseCycle: e.baseCycle, elementPairs: e.elementPairs };
       },
       reprotect_soon: (s) => {
-        setImmediate(() => void this.reprotect(s.id).catch((error) => runtime.log('reverse reprotect failed', { error: String(error) })));
+        ctx.clock.immediate(() => void this.reprotect(s.id).catch((error) => runtime.log('reverse reprotect failed', { error: String(error) })));
       },
     } satisfies EffectHandlers);
   }

@@ -8,6 +8,7 @@
 // and the peer's state notices, link loss and reconcile in link-state.ts, and they share what
 // session-runtime.ts holds.
 import type { CoreContext } from '../core/context.ts';
+import { crashPoint } from '../core/crash-points.ts';
 import type { Volume } from '../core/model.ts';
 import { migrateSession, needsMigration, type ReplicationSession, type SessionState } from '../core/replication/model.ts';
 import { checkAction, type RecModes } from '../core/replication/rules.ts';
@@ -128,6 +129,10 @@ export class ReplicationService {
     this.migrate();
     for (const s of this.list()) {
       if (s.pendingCommit) await this.destination.finishCommit(s.id, null);
+      // A crash between a promotion's host access and its role record could leave a destination's
+      // volumes writable (simulation seed 126): host access and role are written together now, and
+      // the volumes' flags are put right from the record at every start.
+      await this.runtime.repairHostAccess(s.id);
       // Nothing runs after a restart: session-machine's `restarted` rows say what each state becomes.
       await this.runtime.apply(s.id, { type: 'restarted' });
     }
@@ -215,13 +220,18 @@ export class ReplicationService {
   /** Volumes hosts may write although they are replication destinations (a failover test). */
   isHostWritable(volume: Volume): boolean {
     if (!volume.isReplicationDestination) return volume.type !== 'Snapshot';
-    return this.list().some((s) => (s.failoverTest || s.state === 'Suspended') && s.elementPairs.some((p) => p.localVolumeId === volume.id));
+    return this.ctx.meta.findShared('sessionByLocalId', volume.id).some((s) => (s.failoverTest || s.state === 'Suspended') && s.elementPairs.some((p) => p.localVolumeId === volume.id));
   }
 
   // ---------------------------------------------------------------- queries
 
   list(): ReplicationSession[] {
     return this.runtime.list();
+  }
+
+  /** Every session without copying (callers must not mutate): listings and metrics. */
+  listShared(): readonly ReplicationSession[] {
+    return this.runtime.listShared();
   }
 
   get(id: string): ReplicationSession {
@@ -363,7 +373,10 @@ export class ReplicationService {
       cancel_timer: (s) => runtime.timers.get(s.id)?.cancel(),
       arm: (s) => this.arm(s.id),
       cycle_soon: (s) => void this.runSoon(s.id),
-      final_cycle: (s) => this.cycle(s.id),
+      final_cycle: async (s) => {
+        await this.cycle(s.id);
+        if (s.role === 'Source' && s.state === 'Reprotecting') crashPoint(ctx, 'reprotect.after-cycle');
+      },
       abort_open_cycle: (s) => this.destination.abort(s.id),
       abort_peer_cycle: (s) => runtime.call(s, RPC.cycleAbort, { sessionId: s.id }).then(() => undefined, () => undefined),
       disconnect_hosts: (s) => {

@@ -7,6 +7,7 @@ import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError } from '../core/errors.ts';
 import type { ReplicationSession, SessionState } from '../core/replication/model.ts';
 import { step, type Effect, type SessionEvent } from '../core/replication/session-machine.ts';
+import { crashPoint } from '../core/crash-points.ts';
 import { CONTROL_RPC_TIMEOUT_MS, SUSPEND_NOTICE_RETRY_MS } from './limits.ts';
 import { highestNumber } from './member-copies.ts';
 import type { PeerTransport } from './transport.ts';
@@ -60,14 +61,20 @@ export interface SessionRuntime {
   apply(id: string, event: SessionEvent, options?: ApplyOptions): Promise<ReplicationSession>;
   /** Whether the session's running work is to stop (the record's stopRequested, or shutdown). */
   isStopRequested(id: string): boolean;
+  /** Puts the volumes' isReplicationDestination right from the record's hostWritable (at start). */
+  repairHostAccess(id: string): Promise<void>;
 
   list(): ReplicationSession[];
+  /** Every session record without copying (callers must not mutate): for read-only scans. */
+  listShared(): readonly ReplicationSession[];
   get(id: string): ReplicationSession;
   put(s: ReplicationSession): void;
   patch(id: string, changes: Partial<ReplicationSession>): ReplicationSession;
   patchIfPresent(id: string, changes: Partial<ReplicationSession>): void;
-  /** The session of a local volume, if any (a volume is in at most one session). */
+  /** The session of a local volume, if any (a volume is in at most one session). An index read. */
   sessionOfVolume(volumeId: string): ReplicationSession | undefined;
+  /** The Source session of a local volume or group, if any (read-only). An index read. */
+  sourceSessionOf(resourceId: string): Readonly<ReplicationSession> | undefined;
   /** The session an RPC from a peer names (params.sessionId); FORBIDDEN unless it pairs with that peer. */
   peerSession(params: { sessionId: string }, fromSystemId: string): ReplicationSession;
   /** Runs fn after every earlier operation on the session: one operation at a time. */
@@ -119,6 +126,10 @@ export class ReplicationRuntime implements SessionRuntime {
 
   list(): ReplicationSession[] {
     return this.ctx.meta.list('replication_session');
+  }
+
+  listShared(): readonly ReplicationSession[] {
+    return this.ctx.meta.listShared('replication_session');
   }
 
   get(id: string): ReplicationSession {
@@ -185,8 +196,25 @@ export class ReplicationRuntime implements SessionRuntime {
       return { next, effects };
     };
     const { next, effects } = lockHeld ? write() : await this.ctx.lock.run(write);
+    // Host access and role are one write: a crash here finds both (the simulation's crash point).
+    if (next.hostWritable) crashPoint(this.ctx, 'failover.after-host-access');
     this.afterPut(next);
     return effects;
+  }
+
+  async repairHostAccess(id: string): Promise<void> {
+    const s = this.get(id);
+    const wrong = (flag: boolean | undefined) => flag !== undefined && flag === s.hostWritable;
+    const volumes = s.elementPairs.map((p) => this.ctx.meta.get('volume', p.localVolumeId));
+    const group = s.resourceType === 'volume_group' ? this.ctx.meta.get('volume_group', s.localResourceId) : undefined;
+    if (!volumes.some((v) => wrong(v?.isReplicationDestination)) && !wrong(group?.isReplicationDestination)) return;
+    this.log('host access put right from the session record', { session: id, hostWritable: s.hostWritable });
+    await this.ctx.lock.run(() =>
+      this.ctx.meta.transaction(() => {
+        for (const v of volumes) if (v) this.ctx.meta.put('volume', { ...v, isReplicationDestination: !s.hostWritable });
+        if (group) this.ctx.meta.put('volume_group', { ...group, isReplicationDestination: !s.hostWritable });
+      }),
+    );
   }
 
   private async runEffects(id: string, effects: Effect[], lockHeld: boolean): Promise<void> {
@@ -210,7 +238,12 @@ export class ReplicationRuntime implements SessionRuntime {
   }
 
   sessionOfVolume(volumeId: string): ReplicationSession | undefined {
-    return this.list().find((s) => s.elementPairs.some((p) => p.localVolumeId === volumeId) || s.localResourceId === volumeId);
+    const found = this.ctx.meta.findShared('sessionByLocalId', volumeId)[0];
+    return found ? structuredClone(found) : undefined;
+  }
+
+  sourceSessionOf(resourceId: string): Readonly<ReplicationSession> | undefined {
+    return this.ctx.meta.findShared('sessionByLocalId', resourceId).find((s) => s.localResourceId === resourceId && s.role === 'Source');
   }
 
   peerSession(params: { sessionId: string }, fromSystemId: string): ReplicationSession {
@@ -230,7 +263,7 @@ export class ReplicationRuntime implements SessionRuntime {
   }
 
   allocateNumber(): number {
-    if (this.numberHighWater === null) this.numberHighWater = this.list().reduce((max, s) => Math.max(max, highestNumber(s)), -1);
+    if (this.numberHighWater === null) this.numberHighWater = this.listShared().reduce((max, s) => Math.max(max, highestNumber(s)), -1);
     this.numberHighWater += 1;
     return this.numberHighWater;
   }

@@ -105,7 +105,9 @@ export class SynchronousReplication {
   refreshRoutes(): void {
     if (!this.io) return;
     const wanted = new Map<string, RouteSpec>();
-    for (const s of this.runtime.list()) {
+    // Only Synchronous sessions have routes: they are looked up by mode (an index read), so a
+    // record put costs the synchronous sessions, not every session (called after every put).
+    for (const s of this.ctx.meta.findShared('sessionByMode', 'Synchronous')) {
       if (!isSyncSource(s)) continue;
       const mode: RouteMode = s.mirroring ? 'mirror' : s.hostWritesRefused ? 'fail' : 'local';
       for (const p of s.elementPairs) wanted.set(p.localVolumeId, { sessionId: s.id, peerSystemId: s.peerSystemId, remoteVolumeId: p.remoteVolumeId, mode, baseCycle: s.baseCycle });
