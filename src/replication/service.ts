@@ -27,7 +27,7 @@ import { ProtectionSessions } from './protection-sessions.ts';
 import { RecActions, type RecCreateSpec } from './rec-actions.ts';
 import { RecBufferMonitor } from './rec-buffer-monitor.ts';
 import { ReplicationRuntime, type EffectHandlers, type Log, type SessionSchedule } from './session-runtime.ts';
-import { waitsForOperator } from '../core/replication/session-machine.ts';
+import { destinationView, viewStillDue, waitsForOperator } from '../core/replication/session-machine.ts';
 import { isSyncSource, SynchronousReplication } from './synchronous.ts';
 import type { PeerTransport } from './transport.ts';
 import { RPC } from './wire.ts';
@@ -370,6 +370,7 @@ export class ReplicationService {
     const { runtime, ctx } = this;
     Object.assign(runtime.effects, {
       notify_peer: (s, e) => runtime.notifyPeer(s, e.state, e.error),
+      tell_peer_view: (s) => void runtime.tellPeerUntilHeard(s.id, viewStillDue, RPC.setState, (current) => ({ sessionId: current.id, state: destinationView(current), pausedByUser: current.pausedByUser })),
       cancel_timer: (s) => runtime.timers.get(s.id)?.cancel(),
       arm: (s) => this.arm(s.id),
       cycle_soon: (s) => void this.runSoon(s.id),

@@ -26,6 +26,8 @@ class LinkDown extends DomainError {
 class Pair {
   recs: Record<Side, ReplicationSession>;
   linkUp = true;
+  /** Calls to fail with the link up (a dropped call, a timeout): the link itself stays up. */
+  dropCalls = 0;
   nowMs = 0;
   private depth = 0;
 
@@ -57,7 +59,13 @@ class Pair {
   }
 
   private needLink(): void {
-    if (!this.linkUp) throw new LinkDown();
+    if (!this.linkUp || this.dropped()) throw new LinkDown();
+  }
+
+  private dropped(): boolean {
+    if (this.dropCalls === 0) return false;
+    this.dropCalls--;
+    return true;
   }
 
   private run(side: Side, effect: Effect): void {
@@ -102,7 +110,7 @@ class Pair {
   private cycle(side: Side, mustSucceed: boolean): void {
     const s = this.recs[side];
     if (s.role !== 'Source' || !['OK', 'System_Paused', 'Initializing', 'Synchronizing', 'Failing_Over', 'Reprotecting'].includes(s.state)) return;
-    if (!this.linkUp) {
+    if (!this.linkUp || this.dropped()) {
       this.apply(side, { type: 'cycle_failed', code: 'PEER_UNREACHABLE', nowMs: this.nowMs });
       if (mustSucceed) throw new LinkDown();
       return;
@@ -197,7 +205,10 @@ class Simple extends Action {
   event(real: Real): SessionEvent {
     return this.type === 'resume' ? { type: 'resume', nowMs: real.pair.nowMs } : { type: this.type };
   }
-  accepted(): void {}
+  accepted(_model: Model, real: Real): void {
+    // A restarted system reconnects: the link's return reconciles both sides.
+    if (this.type === 'restarted' && real.pair.linkUp) real.pair.reconcile();
+  }
   override toString(): string {
     return `${this.type}(${this.side})`;
   }
@@ -220,6 +231,21 @@ class Link implements fc.Command<Model, Real> {
   }
 }
 
+/** The next calls fail while the link stays up. */
+class Drop implements fc.Command<Model, Real> {
+  constructor(readonly calls: number) {}
+  check(): boolean {
+    return true;
+  }
+  run(model: Model, real: Real): void {
+    real.pair.dropCalls = this.calls;
+    after(model, real);
+  }
+  toString(): string {
+    return `drop(${this.calls})`;
+  }
+}
+
 /** After every command: the invariants, generations never down, and with the link up the model's source is the only one. */
 function after(model: Model, real: Real): void {
   const { pair } = real;
@@ -230,6 +256,9 @@ function after(model: Model, real: Real): void {
     real.generations[side] = pair.recs[side].generation;
   }
   const sources = (['a', 'b'] as const).filter((side) => pair.recs[side].role === 'Source');
+  // With the link up, the source takes host writes unless it is handing over right now.
+  const source = pair.recs[model.source];
+  if (pair.linkUp && source.role === 'Source' && source.state !== 'Failing_Over') assert.ok(source.hostWritable, `the source ${model.source} (${source.state}) is host-writable`);
   if (pair.linkUp) assert.deepEqual(sources, [model.source], 'with the link up, exactly the model\'s source is a source');
   else assert.ok(sources.includes(model.source), 'the model\'s source is a source');
   // The highest-generation source is the model's.
@@ -244,6 +273,7 @@ const commands = fc.commands(
     fc.tuple(side, fc.boolean()).map(([s, force]) => new UnplannedFailover(s, force)),
     fc.tuple(side, fc.constantFrom('reprotect', 'pause', 'resume', 'sync', 'timer_fired', 'restarted' as const)).map(([s, type]) => new Simple(s, type)),
     fc.boolean().map((up) => new Link(up)),
+    fc.integer({ min: 1, max: 3 }).map((calls) => new Drop(calls)),
   ],
   { maxCommands: 40 },
 );

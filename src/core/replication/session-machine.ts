@@ -106,6 +106,11 @@ type EventOf<T extends EventType> = Extract<SessionEvent, { type: T }>;
 export type Effect =
   /** Tells the peer the session's state (best effort; a lost notice is repaired at reconcile). */
   | { kind: 'notify_peer'; state: SessionState; error?: { code: string; atMs: number } }
+  /**
+   * Tells the destination the state it shows now (destinationView), again and again until it hears
+   * or the source starts another role operation: ends an operation the destination was told of.
+   */
+  | { kind: 'tell_peer_view' }
   | { kind: 'cancel_timer' }
   /** Arms the session's schedule again (RPO timer, REC interval, retry of a halt). */
   | { kind: 'arm' }
@@ -176,6 +181,8 @@ function row<T extends EventType>(r: Row<T>): Row {
 
 const ACTIVE: readonly SessionState[] = ['OK', 'Synchronizing', 'Initializing'];
 const HALTED_OR_COPYING: readonly SessionState[] = ['Initializing', 'Synchronizing', 'System_Paused'];
+/** States a destination shows because the source told it of an operation the source runs. */
+const SOURCE_DRIVEN: readonly SessionState[] = ['Failing_Over', 'Reprotecting'];
 const RUNNABLE: readonly SessionState[] = ['OK', 'System_Paused', 'Initializing'];
 
 /**
@@ -196,10 +203,13 @@ export const TABLE: readonly Row[] = [
   row({ on: 'handed_over', from: ['Failing_Over'], role: 'Source',
     go: (_, e) => ({ set: { role: 'Destination', state: e.reverse ? 'Reprotecting' : 'Failed_Over', generation: e.generation, progressPercentage: null, nextSyncMs: null, mirroring: false, hostWritesRefused: false }, effects: [{ kind: 'cancel_timer' }] }) }),
   row({ on: 'failed', from: ['Failing_Over'], role: 'Source', guard: (_, e) => e.during === 'prepare_peer', when: 'failback could not prepare the peer',
-    go: (_, e) => ({ set: { state: 'Failed_Over', errorCode: e.code } }) }),
+    // The peer may have been rolled back already (it shows Reprotecting): it is told (simulation seed 1001).
+    go: (_, e) => ({ set: { state: 'Failed_Over', errorCode: e.code }, effects: [{ kind: 'tell_peer_view' }] }) }),
   row({ on: 'failed', from: ['Failing_Over'], role: 'Source', when: 'final cycle or hand-over failed',
-    // The peer did not take over: this side stays the source, writable again, halted.
-    go: (_, e) => ({ set: { state: 'System_Paused', errorCode: e.code, hostWritable: true } }) }),
+    // The peer did not take over: this side stays the source, writable again, halted; the peer,
+    // told Failing_Over, is told it is over (simulation seed 1005; if the notice is lost, the link's
+    // return corrects it: peer_summary).
+    go: (_, e) => ({ set: { state: 'System_Paused', errorCode: e.code, hostWritable: true }, effects: [{ kind: 'tell_peer_view' }] }) }),
 
   // ------------------------------------------------------------ unplanned failover (destination side)
   row({ on: 'failover', from: '*', role: 'Destination', guard: (_, e) => !e.planned, when: 'unplanned',
@@ -219,9 +229,10 @@ export const TABLE: readonly Row[] = [
     go: () => ({ set: { state: 'Reprotecting' }, effects: [{ kind: 'prepare_peer' }, { kind: 'final_cycle' }, { kind: 'then', event: { type: 'reprotected' } }] }) }),
   row({ on: 'reprotected', from: ['Reprotecting'], role: 'Source',
     // Synchronous resyncs first and is in step only once it mirrors.
-    go: (s) => (s.transferMode === 'Synchronous' ? { set: { state: 'Synchronizing' }, effects: [{ kind: 'notify_peer', state: 'OK' }, { kind: 'cycle_soon' }] } : { set: { state: 'OK' }, effects: [{ kind: 'notify_peer', state: 'OK' }] }) }),
+    go: (s) => (s.transferMode === 'Synchronous' ? { set: { state: 'Synchronizing' }, effects: [{ kind: 'tell_peer_view' }, { kind: 'cycle_soon' }] } : { set: { state: 'OK' }, effects: [{ kind: 'tell_peer_view' }] }) }),
   row({ on: 'failed', from: ['Reprotecting'], role: 'Source',
-    go: (_, e) => ({ set: { state: 'Failed_Over', errorCode: e.code } }) }),
+    // The peer, prepared (Reprotecting), is told the reprotect is over (simulation seed 1001).
+    go: (_, e) => ({ set: { state: 'Failed_Over', errorCode: e.code }, effects: [{ kind: 'tell_peer_view' }] }) }),
   row({ on: 'peer_prepared', from: '*', role: 'Source', guard: (s, e) => e.baseCycle !== s.baseCycle, when: 'the peer kept no common base',
     // Full copy: our bases are of no use any more.
     go: (s) => ({ set: { baseCycle: 0, elementPairs: s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })) }, effects: [{ kind: 'delete_snapshots', ids: baseIds(s) }] }) }),
@@ -259,6 +270,9 @@ export const TABLE: readonly Row[] = [
     go: () => ({ set: { hostWritable: true }, effects: [{ kind: 'cycle_soon' }] }) }),
   row({ on: 'peer_summary', from: ['System_Paused'], role: 'Source', guard: (s) => !s.pausedByUser && !waitsForOperator(s), when: 'halted, recovery Automatic',
     go: () => ({ effects: [{ kind: 'cycle_soon' }] }) }),
+  row({ on: 'peer_summary', from: SOURCE_DRIVEN, role: 'Destination', guard: (s, e) => e.role === 'Source' && e.state !== s.state && !SOURCE_DRIVEN.includes(e.state), when: 'the source ended the operation it told us of, and the notice was lost',
+    // A failed planned failover or reprotect, or a reprotect's lost OK (simulation seeds 1001, 1005).
+    go: (s, e) => ({ set: { state: e.state === 'Failed_Over' ? 'Failed_Over' : destinationStateAfterHalt(s, e.state), errorCode: null, errorAtMs: null } }) }),
   row({ on: 'peer_summary', from: ['System_Paused'], role: 'Destination', guard: (s, e) => !(waitsForOperator(s) && e.state === 'System_Paused'), when: 'the halt is over',
     go: (s, e) => ({ set: { state: destinationStateAfterHalt(s, e.state), errorCode: null, errorAtMs: null } }) }),
 
@@ -277,7 +291,9 @@ export const TABLE: readonly Row[] = [
   row({ on: 'peer_state', from: ['Paused'], when: 'the peer resumed',
     // A resume ends a halt the pause came from (the peer records a halt's cause): no error shows.
     go: (s) => ({ set: { state: resumedState(s), pausedByUser: false, errorCode: null, errorAtMs: null, stopRequested: false }, effects: s.role === 'Source' ? [{ kind: 'cycle_soon' }] : [] }) }),
-  row({ on: 'peer_state', from: '*', when: 'the destination shows what the source says',
+  // Only a destination follows the other side's state: a late notice to a side that became the
+  // source (its hand-over answer was lost) changes nothing.
+  row({ on: 'peer_state', from: '*', role: 'Destination', when: 'the destination shows what the source says',
     go: (s, e) => ({ set: { state: e.state, pausedByUser: e.pausedByUser ?? s.pausedByUser, ...(e.errorCode !== undefined ? { errorCode: e.errorCode, errorAtMs: e.errorAtMs ?? null } : {}) } }) }),
 
   // ------------------------------------------------------------ ETERNUS REC actions
@@ -342,6 +358,8 @@ export const TABLE: readonly Row[] = [
   row({ on: 'cycle_opened', from: '*', role: 'Source', when: 'paused, suspended or deleted while the cut was taken',
     go: (_, e) => ({ set: { pendingCycle: { cycle: e.cycle, snapshotIds: e.snapshotIds } } }) }),
   row({ on: 'cycle_failed', from: ['Deleting'], go: () => ({}) }),
+  // The final cycle of a failover or reprotect: the operation's own failure decides (failed).
+  row({ on: 'cycle_failed', from: SOURCE_DRIVEN, role: 'Source', go: () => ({}) }),
   row({ on: 'cycle_failed', from: ['Paused', 'Suspended'], go: () => ({ effects: [{ kind: 'abort_peer_cycle' }] }) }),
   row({ on: 'cycle_failed', from: '*', guard: (s) => s.stopRequested, when: 'the cycle was told to stop', go: () => ({ effects: [{ kind: 'abort_peer_cycle' }] }) }),
   row({ on: 'cycle_failed', from: '*', role: 'Source',
@@ -415,6 +433,14 @@ function refuseIfNotAllowed(s: ReplicationSession, e: SessionEvent): void {
       return checkRecAction(s, 'modify');
     case 'rec_delete':
       return checkRecAction(s, 'delete', { force: e.force, backlog: e.backlog });
+    case 'become_source':
+    case 'become_destination': {
+      // A role changes only with a newer generation: an old call arriving late is refused (a
+      // stale becomeSource could make a second source; simulation seed 3089).
+      const changes = (e.type === 'become_source') === (s.role === 'Destination');
+      if (changes && e.generation <= s.generation) throw new StateError(`Replication session ${s.id} is at generation ${s.generation}; a role change of generation ${e.generation} is stale.`, 'replication_session', s.id);
+      return;
+    }
     case 'rec_reverse':
       if (s.state !== 'Suspended') throw new StateError(`Copy session ${s.number} is not suspended here.`, 'replication_session', s.id);
       return;
@@ -551,6 +577,21 @@ function committedState(s: ReplicationSession, startState: SessionState): Sessio
   if (s.state === 'Paused' || s.state === 'Suspended') return s.state;
   // A synchronous session is OK (in step) only while it mirrors; a resync cycle leaves it Synchronizing.
   if (s.transferMode === 'Synchronous' && !s.mirroring) return 'Synchronizing';
+  return 'OK';
+}
+
+/** Whether a source still owes its destination the end of a role operation (tell_peer_view). */
+export function viewStillDue(s: ReplicationSession): boolean {
+  return s.role === 'Source' && !SOURCE_DRIVEN.includes(s.state) && s.state !== 'Deleting';
+}
+
+/**
+ * The state a destination shows for its source's state: a halt or a resync of the source is not
+ * the destination's (it shows OK, or Synchronizing for a synchronous session not in step).
+ */
+export function destinationView(source: ReplicationSession): SessionState {
+  if (source.state === 'Failed_Over' || source.state === 'Paused' || source.state === 'Suspended') return source.state;
+  if (source.transferMode === 'Synchronous') return source.state === 'OK' && source.mirroring ? 'OK' : 'Synchronizing';
   return 'OK';
 }
 
