@@ -83,6 +83,8 @@ export function parseBecomeDestination(params: unknown): BecomeDestinationParams
 
 export interface SetStateParams extends SessionParams {
   state: SessionState;
+  /** The sender's generation (peers that predate it send none). */
+  generation?: number;
   pausedByUser?: boolean;
   errorCode?: string;
   errorAtMs?: number | null;
@@ -94,6 +96,7 @@ export function parseSetState(params: unknown): SetStateParams {
   return {
     sessionId: string(p, 'sessionId'),
     state: oneOf(p, 'state', SESSION_STATES),
+    ...(p.generation !== undefined ? { generation: integer(p, 'generation') } : {}),
     ...(p.pausedByUser !== undefined ? { pausedByUser: boolean(p, 'pausedByUser') } : {}),
     ...(errorCode !== undefined ? { errorCode, errorAtMs: typeof p.errorAtMs === 'number' ? p.errorAtMs : null } : {}),
   };

@@ -161,7 +161,7 @@ export class SynchronousReplication {
    */
   private notifyInStep(id: string): Promise<void> {
     const inStep = (s: ReplicationSession) => s.state === 'OK' && s.mirroring;
-    return this.runtime.tellPeerUntilHeard(id, inStep, RPC.setState, (s) => ({ sessionId: id, state: 'OK', pausedByUser: s.pausedByUser }));
+    return this.runtime.tellPeerUntilHeard(id, inStep, RPC.setState, (s) => ({ sessionId: id, state: 'OK', generation: s.generation, pausedByUser: s.pausedByUser }));
   }
 
   /**

@@ -15,7 +15,7 @@ export interface SimBug {
   description: string;
 }
 
-/** Fixed in this branch (the fix's comment names the seed). */
+/** Fixed (the fix's comment names the seed). Seeds found before the state machine replay other traces now; they stay as regression cases. */
 export const FIXED_BUGS: SimBug[] = [
   {
     id: 'reprotect-cut-by-crash-stays-reprotecting',
@@ -44,10 +44,6 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'becomeSource makes the volumes host-writable, then records the role; a crash between them (crash point failover.after-host-access) left a Destination whose volume hosts could write, after the restart too. Fix: start() makes the volumes of a Destination (no failover test, not Suspended) read-only again, service.ts.',
   },
-];
-
-/** Found and not fixed here: the fixes belong to the session state machine (issue 13, item 1). */
-export const OPEN_BUGS: SimBug[] = [
   {
     id: 'sync-after-unplanned-failover-keeps-old-source-writes',
     seed: 1003,
@@ -55,7 +51,15 @@ export const OPEN_BUGS: SimBug[] = [
     failoverTests: false,
     signature: /differs from the source's last committed cut .*source step 0 fill 0, destination step [1-9]\d* .*destination base equals its volume/,
     description:
-      'After an unplanned failover the old source, demoted when the link returned (link-state.ts), keeps the writes it took after the common base. A sync of the new source (allowed in Failed_Over) cycles to it without the reprotect rollback (becomeDestination with prepareForBaseCycle): diff(base, cut) never covers those blocks, so the destination keeps them while both sides report the same base cycle. Silent divergence; also seed 1064.',
+      'After an unplanned failover the old source, demoted when the link returned, keeps the writes it took after the common base; the new source then cycled to it without the reprotect rollback: silent divergence (also seed 1064). Seed 3096 (120 steps, failover tests) showed the way in: the old source, paused and resumed while it did not know it had lost its role, told the new source Paused, then OK, and the resume notice restarted the new source\'s cycles from Failed_Over. Fix: state notices carry the sender\'s generation and one from an older generation moves nothing; only a destination follows the other side\'s state (session-machine.ts peer_state rows).',
+  },
+  {
+    id: 'stale-resume-restarts-failed-over-source',
+    seed: 3096,
+    steps: 120,
+    failoverTests: true,
+    signature: /differs from the source's last committed cut/,
+    description: 'The way in of the bug above, found again with the state machine in place (see sync-after-unplanned-failover-keeps-old-source-writes).',
   },
   {
     id: 'failed-reprotect-leaves-destination-reprotecting',
@@ -64,7 +68,7 @@ export const OPEN_BUGS: SimBug[] = [
     failoverTests: false,
     signature: /not steady after healing: source \S+ \w+ \(\w+\), destination \S+ Reprotecting/,
     description:
-      'A reprotect that fails after the peer was prepared (link cut, dropped answer, crash) puts the source back to Failed_Over but never tells the peer, which shows Reprotecting until the next reprotect succeeds; a reprotect whose final OK notice is lost (notifyPeer swallows the failure) leaves it Reprotecting under an OK (or later Paused) source. sessionStates on link return does not correct either. Also seeds 1006, 1011 (source OK), 1012, 23 at 80 steps (source Paused).',
+      'A reprotect that failed after the peer was prepared left the peer Reprotecting, and a lost final OK notice left it Reprotecting under an OK source (also seeds 1006, 1011, 1012, 23). Fix: a failed reprotect and a finished one tell the destination its state until it hears (tell_peer_view), and on the link\'s return a destination left Reprotecting or Failing_Over follows its source (session-machine.ts peer_summary).',
   },
   {
     id: 'failed-planned-failover-leaves-peer-failing-over',
@@ -73,7 +77,7 @@ export const OPEN_BUGS: SimBug[] = [
     failoverTests: false,
     signature: /not steady after healing: source \S+ \w+ \(\w+\), destination \S+ Failing_Over|not steady after healing: source \S+ Failing_Over/,
     description:
-      'Planned failover tells the peer Failing_Over before its last cycle; when the failover fails (link, crash) the source goes System_Paused/OK but the peer stays Failing_Over; a crash of the source mid-failover leaves it Failing_Over itself, and start() does not resolve it. Also seeds 1008, 1017, 1077.',
+      'A failed planned failover left the peer Failing_Over, and a crash mid-failover left the source Failing_Over (also seeds 1008, 1017, 1077). Fix: the failure tells the destination until it hears, the link\'s return corrects a destination left Failing_Over, and a restart ends a failover cut short (halted, read-only until the link says whether the peer took over). With the machine in place the simulation also found (seed 1001 on its first version) that the final cycle\'s failure halted the source behind the failover\'s back, leaving a read-only source: cycle_failed leaves a Failing_Over or Reprotecting session to the operation.',
   },
   {
     id: 'lower-generation-source-not-demoted',
@@ -82,7 +86,7 @@ export const OPEN_BUGS: SimBug[] = [
     failoverTests: true,
     signature: /both sides are Source after healing/,
     description:
-      'After a quiet point both sides are Source (generations 6 and 5, both System_Paused) once the link is back: the lower generation is not demoted (link-state.ts reconcile), so two systems take host writes for one session. Seen once in 120 seeds x 120 steps with failover tests in the workload.',
+      'Both sides Source (generations 6 and 5) after healing. Fix: a role change of a stale generation is refused (become_source / become_destination), so a late becomeSource cannot make a second source; a lower-generation source is demoted at reconcile (peer_summary).',
   },
   {
     id: 'failed-over-source-peer-system-paused',
@@ -90,9 +94,12 @@ export const OPEN_BUGS: SimBug[] = [
     steps: 100,
     failoverTests: false,
     signature: /not steady after healing: source \S+ Failed_Over \(\w+\), destination \S+ System_Paused/,
-    description: 'After an unplanned failover the demoted peer stays System_Paused (a destination halt) instead of Failed_Over once the link is back. Also seeds 1071, 1076.',
+    description: 'After an unplanned failover the demoted peer stayed System_Paused instead of Failed_Over once the link was back (also seeds 1071, 1076). Its cause was not pinned down; not seen again with the state machine in 350 seeds (100 at 100 steps without failover tests, 100 at 120 and 150 at 150 steps with them); kept as a regression case.',
   },
 ];
+
+/** Found and not fixed: none since the session state machine (issue 13). */
+export const OPEN_BUGS: SimBug[] = [];
 
 /** Whether a failure line is explained by an open bug. */
 export function openBugOf(failure: string): SimBug | undefined {

@@ -51,6 +51,8 @@ const CASES: Case[] = [
   { name: 'resume without a base: Initializing', from: { state: 'Paused', baseCycle: 0 }, event: { type: 'resume', nowMs: 0 }, expect: { state: 'Initializing' }, effects: ['notify_peer', 'cycle_soon'] },
   { name: 'peer paused', from: { role: 'Destination', hostWritable: false }, event: { type: 'peer_state', state: 'Paused' }, expect: { state: 'Paused', pausedByUser: true } },
   { name: 'peer resumed a paused halt: no error shows', from: { role: 'Destination', hostWritable: false, state: 'Paused', errorCode: 'X' }, event: { type: 'peer_state', state: 'OK' }, expect: { state: 'OK', errorCode: null } },
+  { name: 'a resume from a side that lost its role moves nothing', from: { state: 'Paused', generation: 3 }, event: { type: 'peer_state', state: 'OK', generation: 2 }, expect: { state: 'Paused' }, effects: [] },
+  { name: 'a late notice to a side that became the source changes nothing', from: { state: 'Failed_Over' }, event: { type: 'peer_state', state: 'OK' }, expect: { state: 'Failed_Over' }, effects: [] },
   { name: 'peer says halted with a cause', from: { role: 'Destination', hostWritable: false }, event: { type: 'peer_state', state: 'System_Paused', errorCode: 'REC_BUFFER_OVERLOAD', errorAtMs: 7 }, expect: { state: 'System_Paused', errorCode: 'REC_BUFFER_OVERLOAD', errorAtMs: 7 } },
   // REC
   { name: 'normal suspend: final cycle first', from: { transferMode: 'Consistency', replicationRuleId: null }, event: { type: 'rec_suspend', force: false, backlog: false }, expect: { suspendPending: true }, effects: ['final_cycle', 'then'] },

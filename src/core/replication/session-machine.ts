@@ -63,7 +63,8 @@ export type SessionEvent =
   /** An effect failed: `during` is its kind. */
   | { type: 'failed'; during: Effect['kind']; code: string; nowMs: number }
   // Peer notices (RPCs from the partner system)
-  | { type: 'peer_state'; state: SessionState; pausedByUser?: boolean; errorCode?: string; errorAtMs?: number | null }
+  /** `generation`: the sender's (peers that predate it send none). */
+  | { type: 'peer_state'; state: SessionState; pausedByUser?: boolean; errorCode?: string; errorAtMs?: number | null; generation?: number }
   | { type: 'peer_suspended' }
   /** Destination box of a REC resume: back to the common base the source names (RPC recRollback). */
   | { type: 'rec_roll_back'; baseCycle: number }
@@ -286,6 +287,10 @@ export const TABLE: readonly Row[] = [
       const due = s.role === 'Source' && ((s.transferMode === 'Synchronous') || s.baseCycle === 0 || (s.nextSyncMs !== null && s.nextSyncMs <= e.nowMs));
       return { set: { state: resumed, pausedByUser: false, stopRequested: false }, effects: [{ kind: 'notify_peer', state: resumed }, ...(s.role === 'Source' ? [{ kind: due ? 'cycle_soon' : 'arm' } as const] : [])] };
     } }),
+  // A side that lost its role while the link was down (an unplanned failover elsewhere) is not our
+  // partner any more: its pause or resume must not move us (a resume used to restart the new
+  // source's cycles without the reprotect's rollback: silent divergence, simulation seed 3096).
+  row({ on: 'peer_state', from: '*', guard: (s, e) => e.generation !== undefined && e.generation < s.generation, when: 'from an older generation', go: () => ({}) }),
   row({ on: 'peer_state', from: '*', guard: (_, e) => e.state === 'Paused', when: 'the peer paused',
     go: () => ({ set: { state: 'Paused', pausedByUser: true, stopRequested: true } }) }),
   row({ on: 'peer_state', from: ['Paused'], when: 'the peer resumed',
