@@ -96,6 +96,15 @@ export const FIXED_BUGS: SimBug[] = [
     signature: /not steady after healing: source \S+ Failed_Over \(\w+\), destination \S+ System_Paused/,
     description: 'After an unplanned failover the demoted peer stayed System_Paused instead of Failed_Over once the link was back (also seeds 1071, 1076). Its cause was not pinned down; not seen again with the state machine in 350 seeds (100 at 100 steps without failover tests, 100 at 120 and 150 at 150 steps with them); kept as a regression case.',
   },
+  {
+    id: 'failback-cut-by-crash-cycles-to-unprepared-peer',
+    seed: 5083,
+    steps: 150,
+    failoverTests: true,
+    signature: /differs from the source's last committed cut/,
+    description:
+      'Found with the state machine in place: a failback (planned failover from Failed_Over) cut by a crash before its hand-over restarted as a read-only halted source, and the link\'s return let it cycle to the old source, which the failback had not rolled back yet: silent divergence (also seed 5145, which left the source halted for good). Fix: a restart in Failing_Over while still host-writable (the failback had not reached its hand-over) ends Failed_Over, as the failback\'s failure does, and a halted read-only source whose peer is a lower-generation source becomes writable again (session-machine.ts restarted, peer_summary).',
+  },
 ];
 
 /** Found and not fixed: none since the session state machine (issue 13). */

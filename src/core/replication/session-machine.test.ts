@@ -88,6 +88,7 @@ const CASES: Case[] = [
   { name: 'restart: no base yet', from: { state: 'Synchronizing', baseCycle: 0 }, event: { type: 'restarted' }, expect: { state: 'Initializing' } },
   { name: 'restart: a deletion stays stopped', from: { state: 'Deleting' }, event: { type: 'restarted' }, expect: { state: 'Deleting', stopRequested: true }, effects: [] },
   { name: 'restart: a reprotect cut short can be retried', from: { state: 'Reprotecting' }, event: { type: 'restarted' }, expect: { state: 'Failed_Over', errorCode: 'INTERNAL' }, effects: ['arm'] },
+  { name: 'restart: a failback cut short before its hand-over is Failed_Over', from: { state: 'Failing_Over', hostWritable: true }, event: { type: 'restarted' }, expect: { state: 'Failed_Over', hostWritable: true }, effects: ['tell_peer_view'] },
   { name: 'restart: a planned failover cut short halts read-only', from: { state: 'Failing_Over', hostWritable: false }, event: { type: 'restarted' }, expect: { state: 'System_Paused', hostWritable: false, role: 'Source' } },
   { name: 'link return after it: the peer did not take over, writable again', from: { state: 'System_Paused', hostWritable: false }, event: { type: 'peer_summary', role: 'Destination', generation: 2, state: 'Failing_Over' }, expect: { hostWritable: true }, effects: ['cycle_soon'] },
   { name: 'link return after it: the peer took over, demoted', from: { state: 'System_Paused', hostWritable: false }, event: { type: 'peer_summary', role: 'Source', generation: 3, state: 'Failed_Over' }, expect: { role: 'Destination', generation: 3 } },

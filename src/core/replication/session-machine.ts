@@ -267,7 +267,7 @@ export const TABLE: readonly Row[] = [
     go: (_, e) => ({ set: { elementPairs: e.elementPairs, baseCycle: e.baseCycle, pendingCycle: null, state: 'Reprotecting', errorCode: null, stopRequested: false } }) }),
   row({ on: 'peer_summary', from: '*', role: 'Source', guard: (s, e) => e.role === 'Source' && e.generation > s.generation, when: 'the peer failed over while the link was down',
     go: (_, e) => ({ set: { role: 'Destination', state: 'Failed_Over', generation: e.generation, nextSyncMs: null, hostWritable: false, mirroring: false, hostWritesRefused: false }, effects: [{ kind: 'disconnect_hosts' }, { kind: 'cancel_timer' }] }) }),
-  row({ on: 'peer_summary', from: ['System_Paused'], role: 'Source', guard: (s, e) => !s.hostWritable && e.role === 'Destination' && e.generation <= s.generation, when: 'a planned failover a crash cut short, and the peer did not take over',
+  row({ on: 'peer_summary', from: ['System_Paused'], role: 'Source', guard: (s, e) => !s.hostWritable && (e.role === 'Destination' ? e.generation <= s.generation : e.generation < s.generation), when: 'a planned failover a crash cut short, and the peer did not take over',
     go: () => ({ set: { hostWritable: true }, effects: [{ kind: 'cycle_soon' }] }) }),
   row({ on: 'peer_summary', from: ['System_Paused'], role: 'Source', guard: (s) => !s.pausedByUser && !waitsForOperator(s), when: 'halted, recovery Automatic',
     go: () => ({ effects: [{ kind: 'cycle_soon' }] }) }),
@@ -386,7 +386,9 @@ export const TABLE: readonly Row[] = [
   row({ on: 'restarted', from: ['Reprotecting'], role: 'Source', go: () => ({ set: { state: 'Failed_Over', errorCode: 'INTERNAL', stopRequested: false, suspendPending: false, haltPending: null }, effects: [{ kind: 'arm' }] }) }),
   // A planned failover cut short: halted, still read-only, because the peer may have taken over
   // (crash point failover.after-peer-promoted); the link's return says which (peer_summary).
-  row({ on: 'restarted', from: ['Failing_Over'], role: 'Source',
+  row({ on: 'restarted', from: ['Failing_Over'], role: 'Source', guard: (s) => s.hostWritable, when: 'a failback cut short before the hand-over: Failed_Over, as its failure leaves it',
+    go: () => ({ set: { state: 'Failed_Over', errorCode: 'INTERNAL', stopRequested: false, suspendPending: false, haltPending: null }, effects: [{ kind: 'tell_peer_view' }] }) }),
+  row({ on: 'restarted', from: ['Failing_Over'], role: 'Source', when: 'a hand-over cut short',
     go: () => ({ set: { state: 'System_Paused', errorCode: 'INTERNAL', mirroring: false, stopRequested: false, suspendPending: false, haltPending: null } }) }),
   row({ on: 'restarted', from: ['Failing_Over_For_DR'], role: 'Destination', go: () => ({ set: { state: 'System_Paused', errorCode: 'INTERNAL', stopRequested: false } }) }),
   row({ on: 'restarted', from: '*',
