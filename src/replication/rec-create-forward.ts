@@ -38,7 +38,7 @@ export function installRecCreateOnSource(ctx: CoreContext, transport: PeerTransp
   transport.handle(RPC.recCreateOnSource, async ({ params, fromSystemId }) => {
     const p = params as RecCreateOnSourceParams;
     const rs = remoteSystemOfCaller(ctx, fromSystemId);
-    const volume = ctx.meta.listShared('volume').find((v) => v.number === p.sourceVolumeNumber);
+    const volume = ctx.meta.findShared('volumeByNumber', String(p.sourceVolumeNumber))[0];
     if (!volume) throw new DomainError('NOT_FOUND', `source_volume_id ${p.sourceVolumeNumber} does not exist on the source box ${ctx.identity.boxId}.`, { kind: 'volume', id: String(p.sourceVolumeNumber) });
     const session = await creator.createRec({
       localVolumeId: volume.id,

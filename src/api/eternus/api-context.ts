@@ -37,7 +37,7 @@ export class EternusApi {
   /** Resolves a path volume_id; 400 if it is not an integer, 404 if absent or not visible. */
   volume(user: User, raw: string): Volume {
     const number = parseIntegerId('volume_id', raw, ETERNUS_VOLUME_ID_MAX);
-    const volume = this.services.ctx.meta.listShared('volume').find((v) => v.number === number);
+    const volume = this.services.ctx.meta.findShared('volumeByNumber', String(number))[0];
     if (!volume || (user.tenant !== null && volume.tenant !== user.tenant)) throw new NotFoundError('volume', raw);
     return volume;
   }

@@ -17,7 +17,7 @@ export type CopySessionPhase = 'Copying' | 'Equivalent' | 'Suspend';
  * its session's state, modes and times; it has its own number, volumes and sizes.
  */
 export interface CopySession {
-  session: ReplicationSession;
+  session: Readonly<ReplicationSession>;
   /** This box's copysession_id. */
   number: number;
   /** This box's volume of the pair. */
@@ -34,19 +34,30 @@ export function copySessionHref(c: Pick<CopySession, 'number'>): string {
 
 /** Every copy session on this box, by number. Group members show once both boxes numbered them (at creation, or at the first cycle after a member joins). */
 export function copySessions(services: Services): CopySession[] {
-  const found: CopySession[] = [];
-  for (const s of services.replication.list()) {
-    if (s.state === 'Deleting') continue;
-    if (s.resourceType === 'volume') {
-      found.push({ session: s, number: s.number, localVolumeId: s.elementPairs[0]?.localVolumeId ?? s.localResourceId, remoteNumber: s.remoteNumber, remoteVolume: s.remoteVolume, member: false });
-      continue;
-    }
-    for (const p of s.elementPairs) {
-      const copy = s.memberCopies?.[p.localVolumeId];
-      if (copy) found.push({ session: s, number: copy.number, localVolumeId: p.localVolumeId, remoteNumber: copy.remoteNumber, remoteVolume: copy.remoteVolume, member: true });
-    }
+  return services.replication.listShared().flatMap(copySessionsOf).sort((a, b) => a.number - b.number);
+}
+
+/** The copy session numbered `number` on this box, found through the session-by-number index (no scan). */
+export function copySessionByNumber(services: Services, number: number): CopySession | undefined {
+  for (const s of services.ctx.meta.findShared('sessionByNumber', String(number))) {
+    const found = copySessionsOf(s).find((c) => c.number === number);
+    if (found) return found;
   }
-  return found.sort((a, b) => a.number - b.number);
+  return undefined;
+}
+
+/** The copy sessions of one replication session: itself (a volume), or its numbered members (a group). */
+function copySessionsOf(s: Readonly<ReplicationSession>): CopySession[] {
+  if (s.state === 'Deleting') return [];
+  if (s.resourceType === 'volume') {
+    return [{ session: s, number: s.number, localVolumeId: s.elementPairs[0]?.localVolumeId ?? s.localResourceId, remoteNumber: s.remoteNumber, remoteVolume: s.remoteVolume, member: false }];
+  }
+  const found: CopySession[] = [];
+  for (const p of s.elementPairs) {
+    const copy = s.memberCopies?.[p.localVolumeId];
+    if (copy) found.push({ session: s, number: copy.number, localVolumeId: p.localVolumeId, remoteNumber: copy.remoteNumber, remoteVolume: copy.remoteVolume, member: true });
+  }
+  return found;
 }
 
 export function statusPhase(services: Services, s: ReplicationSession): { status: CopySessionStatus; phase: CopySessionPhase } {

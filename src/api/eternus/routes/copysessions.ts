@@ -18,7 +18,7 @@ import type { EternusApi } from '../api-context.ts';
 import { parseIntegerId } from '../api-context.ts';
 import type { EternusRouteConfig } from '../auth.ts';
 import { readBody } from '../body.ts';
-import { copySessionHref, copySessions, formatCopySession, formatVolumeCopySession, type CopySession } from '../copysession-format.ts';
+import { copySessionByNumber, copySessionHref, copySessions, formatCopySession, formatVolumeCopySession, type CopySession } from '../copysession-format.ts';
 import { ETERNUS_VOLUME_ID_MAX } from '../limits.ts';
 import { listEnvelope, parseListQuery, project } from '../query.ts';
 import type { EternusExtension } from '../plugin.ts';
@@ -43,7 +43,7 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
 
   const byNumber = (raw: string): CopySession => {
     const number = parseIntegerId('copysession_id', raw, COPYSESSION_ID_MAX);
-    const c = copySessions(services).find((x) => x.number === number);
+    const c = copySessionByNumber(services, number);
     if (!c) throw new DomainError('NOT_FOUND', `copysession_id ${raw} does not exist`, { kind: 'replication_session', id: raw });
     return c;
   };
