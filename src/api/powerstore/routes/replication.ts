@@ -115,7 +115,7 @@ export function registerReplicationRoutes(app: FastifyInstance, api: PowerStoreA
   });
 
   // ---- replication_session ----
-  app.get('/replication_session', async (request, reply) => api.list(request, reply, 'replication_session', replication.list()));
+  app.get('/replication_session', async (request, reply) => api.list(request, reply, 'replication_session', replication.listShared()));
   app.get<Id>('/replication_session/:id', async (request) => api.instance(request, 'replication_session', replication.get(request.params.id)));
   app.patch<Id>('/replication_session/:id', REFUSED_ROUTE, async (request) => {
     replication.get(request.params.id);
