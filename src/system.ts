@@ -194,7 +194,7 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
   const services: Services = { ctx, volumes, groups, hosts, protection, scheduler, jobs, users, nbd, io, ioStats, copyStats, remotes, replication, peer, heartbeat, observe };
   // The APIs get core services and ports, each dialect typed to its own part (api/*/ports.ts):
   // the records read-only, the engine's figures, replication's commands; never the store itself.
-  const records: MetaReader = { get: meta.get.bind(meta), list: meta.list.bind(meta), getShared: meta.getShared.bind(meta), listShared: meta.listShared.bind(meta) };
+  const records: MetaReader = { get: meta.get.bind(meta), list: meta.list.bind(meta), getShared: meta.getShared.bind(meta), listShared: meta.listShared.bind(meta), findShared: meta.findShared.bind(meta) };
   const apiServices: HttpServices = {
     identity,
     clock,

@@ -27,4 +27,4 @@ export interface MetaStore {
 }
 
 /** A read-only view of the records, for the API dialects' collections and lookups: changes go through the services. */
-export type MetaReader = Pick<MetaStore, 'get' | 'list' | 'getShared' | 'listShared'>;
+export type MetaReader = Pick<MetaStore, 'get' | 'list' | 'getShared' | 'listShared' | 'findShared'>;

@@ -39,5 +39,5 @@ export interface PowerStoreServices {
 /** What the replication resources (remote_system, replication_session) use besides. */
 export interface PowerStoreReplication {
   remotes: Omit<RemoteSystemCommands, 'acceptExchange'>;
-  replication: Pick<ReplicationCommands, 'list' | 'get' | 'sync' | 'pause' | 'resume' | 'failover' | 'reprotect' | 'startFailoverTest' | 'stopFailoverTest'>;
+  replication: Pick<ReplicationCommands, 'list' | 'listShared' | 'get' | 'sync' | 'pause' | 'resume' | 'failover' | 'reprotect' | 'startFailoverTest' | 'stopFailoverTest'>;
 }

@@ -62,6 +62,8 @@ export interface CopySample {
 /** The session commands and views of both dialects. */
 export interface ReplicationCommands {
   list(): ReplicationSession[];
+  /** Like list without copying: callers must not mutate. */
+  listShared(): readonly ReplicationSession[];
   get(id: string): ReplicationSession;
   sync(id: string): Promise<void>;
   pause(id: string): Promise<void>;
