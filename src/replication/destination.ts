@@ -1,6 +1,7 @@
 // The destination side of a session: creates the destination resources, applies each cycle into
 // staging copies and commits them atomically as the new common base. A commit is first written as
 // a redo record (pendingCommit), so a crash in the middle is finished at the next start.
+import { crashPoint } from '../core/crash-points.ts';
 import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError, StateError } from '../core/errors.ts';
 import type { Policy, ReplicationRule, Volume } from '../core/model.ts';
@@ -219,8 +220,10 @@ export class DestinationSide {
       const session = this.session(sessionId);
       this.ctx.meta.put('replication_session', { ...session, pendingCommit: { cycle, stagingIds: open.stagingIds } });
       this.open.delete(sessionId);
+      crashPoint(this.ctx, 'destination.after-pending-commit');
       await this.finishCommit(sessionId, syncedAtMs, durationMs);
       if (snapshot) await this.takeReplicatedSnapshot(this.session(sessionId), snapshot);
+      crashPoint(this.ctx, 'destination.after-commit');
     });
   }
 

@@ -227,7 +227,7 @@ export class ProtectionSessions {
       }),
     );
     // The initial copy waits for a cycle slot like any scheduled cycle (a bulk create queues them).
-    setImmediate(() => void this.runtime.schedule.runSoon(sessionId));
+    this.ctx.clock.immediate(() => void this.runtime.schedule.runSoon(sessionId));
   }
 
   private deleteSessionInBackground(session: Readonly<ReplicationSession>): void {

@@ -16,15 +16,8 @@ import type { SessionRuntime } from './session-runtime.ts';
 import { resumedState } from './session-states.ts';
 import { RPC, type RecCreateDestinationParams, type RecCreateDestinationResult } from './wire.ts';
 
-/** An ETERNUS REC session to create (research §2.4); the caller checked the modes. */
-export interface RecCreateSpec {
-  localVolumeId: string;
-  remoteSystemId: string;
-  destinationVolumeNumber: number;
-  transferMode: TransferMode;
-  splitMode: SplitMode;
-  recoveryMode: RecoveryMode;
-}
+import type { RecCreateSpec } from '../core/replication/commands.ts';
+export type { RecCreateSpec };
 
 /** What the REC actions need of the ReplicationService besides the runtime. */
 export interface RecActionsDeps {
@@ -150,7 +143,7 @@ export class RecActions {
         snapshotWatermark: this.deps.volumes.highestNumber(),
       };
       this.runtime.put(session);
-      setImmediate(() => void this.runtime.schedule.runSoon(sessionId));
+      this.ctx.clock.immediate(() => void this.runtime.schedule.runSoon(sessionId));
       return session;
     } finally {
       this.pairing.delete(volume.id);

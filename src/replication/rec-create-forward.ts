@@ -6,20 +6,15 @@
 // box then finds the session in its own records, under its own copy session number.
 import type { CoreContext } from '../core/context.ts';
 import { DomainError } from '../core/errors.ts';
-import type { RecoveryMode, ReplicationSession, SplitMode, TransferMode } from '../core/replication/model.ts';
+import type { ReplicationSession } from '../core/replication/model.ts';
 import { CONTROL_RPC_TIMEOUT_MS } from './limits.ts';
 import { remoteSystemOfCaller } from './remote-systems.ts';
 import type { RecCreateSpec } from './rec-actions.ts';
 import type { PeerTransport } from './transport.ts';
 import { RPC } from './wire.ts';
 
-export interface RecCreateOnSourceParams {
-  sourceVolumeNumber: number;
-  destinationVolumeNumber: number;
-  transferMode: TransferMode;
-  splitMode: SplitMode;
-  recoveryMode: RecoveryMode;
-}
+import type { RecCreateOnSourceParams } from '../core/replication/commands.ts';
+export type { RecCreateOnSourceParams };
 
 /** What the forwarding needs of the replication service. */
 export interface RecCreator {

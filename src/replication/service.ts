@@ -21,7 +21,7 @@ import { DestinationSide } from './destination.ts';
 import type { MirroredIo } from './mirrored-io.ts';
 import { CycleSlots, spreadFraction } from './cycle-slots.ts';
 import { CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, CYCLE_SPREAD_FRACTION, CYCLES_RUNNING_MAX, REC_CYCLE_INTERVAL_MS, REC_IDLE_POLL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
-import { FailoverActions, type FailoverOptions } from './failover.ts';
+import { FailoverActions, setHostAccess, type FailoverOptions } from './failover.ts';
 import { LinkState } from './link-state.ts';
 import { ProtectionSessions } from './protection-sessions.ts';
 import { RecActions, type RecCreateSpec } from './rec-actions.ts';
@@ -136,7 +136,12 @@ export class ReplicationService {
    */
   async start(): Promise<void> {
     this.migrate();
-    for (const s of this.runtime.listShared().filter((x) => x.pendingCommit)) await this.destination.finishCommit(s.id, null);
+    for (const s of this.runtime.listShared()) {
+      if (s.pendingCommit) await this.destination.finishCommit(s.id, null);
+      // A crash between a promotion's host access and its role record (failover.ts becomeSource)
+      // left a destination writable: host access follows the recorded role (simulation, seed 126).
+      if (s.role === 'Destination' && !s.failoverTest && s.state !== 'Suspended' && s.state !== 'Deleting' && s.elementPairs.some((p) => this.ctx.meta.getShared('volume', p.localVolumeId)?.isReplicationDestination === false)) await setHostAccess(this.ctx, s, false);
+    }
     this.runtime.batch(() => {
       for (const s of this.runtime.listShared()) {
         // A synchronous source in step before the restart is not mirroring now: it resyncs first.
@@ -146,6 +151,10 @@ export class ReplicationService {
           this.runtime.cancelled.add(s.id);
           continue;
         }
+        // A reprotect cut by a crash leaves what its failure leaves (failover.ts): Failed_Over, so that
+        // the operator can reprotect again. Left Reprotecting, every action was refused for good
+        // (found by the simulation, seed 5 of test/sim).
+        if (s.role === 'Source' && s.state === 'Reprotecting') this.runtime.put({ ...this.get(s.id), state: 'Failed_Over', errorCode: 'INTERNAL' });
         if (s.state === 'Synchronizing' || s.state === 'Initializing' || wasMirroring) this.runtime.put({ ...this.get(s.id), state: s.baseCycle === 0 ? 'Initializing' : 'System_Paused', errorCode: wasMirroring ? 'PEER_UNREACHABLE' : this.get(s.id).errorCode });
         this.arm(s.id, { spreadOverdue: true });
       }

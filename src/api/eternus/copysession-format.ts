@@ -4,7 +4,7 @@
 // field names are the vendor's, including `error_ocurrence_time`.
 import type { ReplicationSession } from '../../core/replication/model.ts';
 import { isEquivalent } from '../../core/replication/rules.ts';
-import type { Services } from '../../services.ts';
+import type { EternusServices } from './ports.ts';
 import { isoSeconds } from './jobs.ts';
 import { API_PREFIX, capacityMb, volumeHref } from './format.ts';
 import { ETERNUS_MB_BYTES } from './limits.ts';
@@ -33,13 +33,13 @@ export function copySessionHref(c: Pick<CopySession, 'number'>): string {
 }
 
 /** Every copy session on this box, by number. Group members show once both boxes numbered them (at creation, or at the first cycle after a member joins). */
-export function copySessions(services: Services): CopySession[] {
+export function copySessions(services: EternusServices): CopySession[] {
   return services.replication.listShared().flatMap(copySessionsOf).sort((a, b) => a.number - b.number);
 }
 
 /** The copy session numbered `number` on this box, found through the session-by-number index (no scan). */
-export function copySessionByNumber(services: Services, number: number): CopySession | undefined {
-  for (const s of services.ctx.meta.findShared('sessionByNumber', String(number))) {
+export function copySessionByNumber(services: EternusServices, number: number): CopySession | undefined {
+  for (const s of services.records.findShared('sessionByNumber', String(number))) {
     const found = copySessionsOf(s).find((c) => c.number === number);
     if (found) return found;
   }
@@ -60,7 +60,7 @@ function copySessionsOf(s: Readonly<ReplicationSession>): CopySession[] {
   return found;
 }
 
-export function statusPhase(services: Services, s: ReplicationSession): { status: CopySessionStatus; phase: CopySessionPhase } {
+export function statusPhase(services: EternusServices, s: ReplicationSession): { status: CopySessionStatus; phase: CopySessionPhase } {
   switch (s.state) {
     case 'Error':
       return { status: 'Error', phase: s.baseCycle > 0 ? 'Equivalent' : 'Copying' };
@@ -92,8 +92,8 @@ interface Ends {
   sizeBytes: number;
 }
 
-function ends(services: Services, c: CopySession): Ends {
-  const v = services.ctx.meta.get('volume', c.localVolumeId);
+function ends(services: EternusServices, c: CopySession): Ends {
+  const v = services.records.get('volume', c.localVolumeId);
   return {
     local: v ? { number: v.number, href: volumeHref(v), name: v.name } : null,
     // The partner's volume lives on the other box: its number and name, no href here.
@@ -107,7 +107,7 @@ function ends(services: Services, c: CopySession): Ends {
  * A running cycle counts what it has left to ship; a group member cannot tell its share of
  * that, so it counts its own changes since the base, which the cycle is shipping.
  */
-function dataSizes(services: Services, c: CopySession, status: CopySessionStatus, phase: CopySessionPhase): { uncopiedBytes: number; trackedBytes: number } {
+function dataSizes(services: EternusServices, c: CopySession, status: CopySessionStatus, phase: CopySessionPhase): { uncopiedBytes: number; trackedBytes: number } {
   const { replication } = services;
   const s = c.session;
   const only = c.member ? c.localVolumeId : undefined;
@@ -118,15 +118,15 @@ function dataSizes(services: Services, c: CopySession, status: CopySessionStatus
   return { uncopiedBytes: running ?? (s.role === 'Source' ? replication.trackedBytes(s, only) : 0), trackedBytes };
 }
 
-export function formatCopySession(services: Services, c: CopySession): Record<string, unknown> {
+export function formatCopySession(services: EternusServices, c: CopySession): Record<string, unknown> {
   const s = c.session;
   const { status, phase } = statusPhase(services, s);
   const e = ends(services, c);
   const isSource = s.role === 'Source';
   const source = isSource ? e.local : e.remote;
   const destination = isSource ? e.remote : e.local;
-  const rs = services.ctx.meta.get('remote_system', s.remoteSystemId);
-  const nowMs = services.ctx.clock.nowMs();
+  const rs = services.records.get('remote_system', s.remoteSystemId);
+  const nowMs = services.clock.nowMs();
   const sizes = dataSizes(services, c, status, phase);
   const suspending = services.replication.isSuspending(s.id);
   return {
@@ -166,12 +166,12 @@ export function formatCopySession(services: Services, c: CopySession): Record<st
 }
 
 /** One volume's copy relations (§2.3): as a source it lists its destinations, as a destination its source. */
-export function formatVolumeCopySession(services: Services, c: CopySession): Record<string, unknown> {
+export function formatVolumeCopySession(services: EternusServices, c: CopySession): Record<string, unknown> {
   const s = c.session;
   const { status, phase } = statusPhase(services, s);
   const e = ends(services, c);
   const isSource = s.role === 'Source';
-  const rs = services.ctx.meta.get('remote_system', s.remoteSystemId);
+  const rs = services.records.get('remote_system', s.remoteSystemId);
   const times = {
     backup_time: s.lastSyncMs === null ? null : isoSeconds(s.lastSyncMs),
     error_ocurrence_time: s.errorCode && s.errorAtMs ? isoSeconds(s.errorAtMs) : null,
