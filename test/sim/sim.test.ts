@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { FIXED_BUGS, OPEN_BUGS, openBugOf } from './known-bugs.ts';
 import { runSimulation } from './simulation.ts';
 
-const SEEDS = Number(process.env.SIM_SEEDS ?? 40);
+const SEEDS = Number(process.env.SIM_SEEDS ?? 24);
 const STEPS = Number(process.env.SIM_STEPS ?? 80);
 const FIRST_SEED = Number(process.env.SIM_FIRST_SEED ?? 1);
 
