@@ -240,7 +240,9 @@ export async function recordCommittedBase(runtime: SessionRuntime, sessionId: st
   const s = runtime.get(sessionId);
   const oldBases = s.elementPairs.map((p) => p.localBaseSnapshotId).filter((id): id is string => Boolean(id));
   const elementPairs = pairs.map((p) => ({ localVolumeId: p.localVolumeId, remoteVolumeId: p.remoteVolumeId, localBaseSnapshotId: p.snapshotId }));
-  await runtime.apply(sessionId, { type: 'cycle_committed', cycle, elementPairs, startMs, nowMs: runtime.ctx.clock.nowMs(), startState });
+  // The next cycle's time goes with this commit (arm, after the cycle, then finds it recorded).
+  const nextSyncMs = runtime.schedule.nextDueMs({ ...s, state: 'OK', lastSyncMs: startMs });
+  await runtime.apply(sessionId, { type: 'cycle_committed', cycle, elementPairs, startMs, nowMs: runtime.ctx.clock.nowMs(), startState, nextSyncMs });
   crashPoint(runtime.ctx, 'cycle.after-record');
   const keep = new Set(pairs.map((p) => p.snapshotId));
   for (const id of oldBases) if (!keep.has(id)) await runtime.ctx.store.deleteVolume(id).catch(() => undefined);

@@ -11,16 +11,11 @@ import { parseBecomeDestination, parseBecomeSource } from './peer-protocol.ts';
 import type { EffectHandlers, SessionRuntime } from './session-runtime.ts';
 import { RPC } from './wire.ts';
 
+import type { FailoverOptions } from '../core/replication/commands.ts';
+export type { FailoverOptions };
+
 /** The old source is told of an unplanned failover if it answers within this; else it learns at reconcile. */
 const UNPLANNED_DEMOTE_TIMEOUT_MS = 5_000;
-
-export interface FailoverOptions {
-  isPlanned: boolean;
-  reverse: boolean;
-  force: boolean;
-  useTestCopy: boolean;
-  failoverSnapshotId: string | null;
-}
 
 /** What the role actions need besides the runtime. */
 export interface FailoverActionsDeps {

@@ -3,6 +3,7 @@
 // and mirroring stops), and the link back (RPC sessionStates: agree on roles, drop sessions the
 // peer deleted, catch up).
 import type { CoreContext } from '../core/context.ts';
+import type { SessionEvent } from '../core/replication/session-machine.ts';
 import { CONTROL_RPC_TIMEOUT_MS } from './limits.ts';
 import { parseSessionStates, parseSetState } from './peer-protocol.ts';
 import type { SessionRuntime } from './session-runtime.ts';
@@ -49,15 +50,18 @@ export class LinkState {
     });
   }
 
+  /** Every session with the peer halts, in one metadata commit (thousands of sessions: one commit each took seconds). */
   private onLinkLost(peerSystemId: string): void {
-    for (const s of this.runtime.list().filter((s) => s.peerSystemId === peerSystemId)) {
-      // The record is written in this turn (apply is synchronous up to its effects, and link_lost has none).
-      void this.runtime.apply(s.id, { type: 'link_lost', nowMs: this.ctx.clock.nowMs() });
-    }
+    const sessions = this.runtime.listShared().filter((s) => s.peerSystemId === peerSystemId);
+    const nowMs = this.ctx.clock.nowMs();
+    // apply writes each record in this turn: link_lost changes no host access and has no effects.
+    this.runtime.batch(() => {
+      for (const s of sessions) this.runtime.applySoon(s.id, { type: 'link_lost', nowMs });
+    });
   }
 
   private summariesFor(peerSystemId: string): SessionStateSummary[] {
-    return this.runtime.list()
+    return this.runtime.listShared()
       .filter((s) => s.peerSystemId === peerSystemId)
       .map((s) => ({ id: s.id, role: s.role, generation: s.generation, state: s.state, baseCycle: s.baseCycle }));
   }
@@ -70,8 +74,11 @@ export class LinkState {
 
   private async applyPeerSummaries(peerSystemId: string, theirs: SessionStateSummary[]): Promise<void> {
     this.deps.synchronous.pathReturned(peerSystemId);
-    for (const s of this.runtime.list().filter((x) => x.peerSystemId === peerSystemId)) {
-      const remote = theirs.find((r) => r.id === s.id);
+    const theirsById = new Map(theirs.map((r) => [r.id, r]));
+    // The plain state changes go into one metadata commit at the end (one per session took seconds).
+    const plain: { id: string; event: Extract<SessionEvent, { type: 'peer_summary' }> }[] = [];
+    for (const s of this.runtime.listShared().filter((x) => x.peerSystemId === peerSystemId)) {
+      const remote = theirsById.get(s.id);
       if (s.state === 'Deleting' && s.role === 'Source') {
         await this.deps.finishDeletion(s.id, remote !== undefined);
         continue;
@@ -81,8 +88,15 @@ export class LinkState {
         continue;
       }
       // Roles (a newer source demotes us), the end of a halt, a retry: session-machine's peer_summary rows.
-      if (remote.role === 'Source' && s.role === 'Source' && remote.generation > s.generation) this.runtime.log('demoted: the peer failed over while the link was down', { session: s.id });
-      await this.runtime.apply(s.id, { type: 'peer_summary', role: remote.role, generation: remote.generation, state: remote.state });
+      const event = { type: 'peer_summary', role: remote.role, generation: remote.generation, state: remote.state } as const;
+      if (remote.role === 'Source' && s.role === 'Source' && remote.generation > s.generation) {
+        this.runtime.log('demoted: the peer failed over while the link was down', { session: s.id });
+        // Host access changes with the role: its own transaction, under the management lock.
+        await this.runtime.apply(s.id, event);
+      } else plain.push({ id: s.id, event });
     }
+    this.runtime.batch(() => {
+      for (const { id, event } of plain) this.runtime.applySoon(id, event);
+    });
   }
 }

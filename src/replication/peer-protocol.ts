@@ -2,6 +2,7 @@
 // peer sent here before it acts (no `params.x as T`). A peer that sends a malformed call gets
 // VALIDATION_FAILED and nothing changes. The method names are wire.ts's RPC.
 import { ValidationError } from '../core/errors.ts';
+import type { RecCreateOnSourceParams } from '../core/replication/commands.ts';
 import type { RecoveryMode, SessionState, SplitMode, TransferMode } from '../core/replication/model.ts';
 import type { CreateDestinationParams, CycleBeginParams, CycleExtentsParams, MembersParams, MemberSpec, RecCreateDestinationParams, ReplicatedSnapshot, SessionStateSummary } from './wire.ts';
 
@@ -318,14 +319,6 @@ export function parseRecCreateDestination(params: unknown): RecCreateDestination
     splitMode: oneOf(p, 'splitMode', MODES),
     recoveryMode: oneOf(p, 'recoveryMode', MODES),
   };
-}
-
-export interface RecCreateOnSourceParams {
-  sourceVolumeNumber: number;
-  destinationVolumeNumber: number;
-  transferMode: TransferMode;
-  splitMode: SplitMode;
-  recoveryMode: RecoveryMode;
 }
 
 export function parseRecCreateOnSource(params: unknown): RecCreateOnSourceParams {

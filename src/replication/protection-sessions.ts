@@ -224,12 +224,13 @@ export class ProtectionSessions {
       snapshotWatermark: this.deps.volumes.highestNumber(),
       }),
     );
-    this.ctx.clock.immediate(() => void this.runtime.exclusive(sessionId, () => this.runtime.schedule.cycle(sessionId)).catch(() => undefined));
+    // The initial copy waits for a cycle slot like any scheduled cycle (a bulk create queues them).
+    this.ctx.clock.immediate(() => void this.runtime.schedule.runSoon(sessionId));
   }
 
   private deleteSessionInBackground(session: Readonly<ReplicationSession>): void {
     // The record says Deleting (and stops what runs) in this turn: apply is synchronous up to its effects.
-    void this.runtime.apply(session.id, { type: 'delete' });
+    this.runtime.applySoon(session.id, { type: 'delete' });
     this.deps.jobs.submit(
       { resourceType: 'replication_session', resourceAction: 'delete', resourceId: session.id, resourceName: null, description: `Delete replication session ${session.id}`, user: 'system' },
       () =>

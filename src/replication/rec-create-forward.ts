@@ -8,13 +8,14 @@ import type { CoreContext } from '../core/context.ts';
 import { DomainError } from '../core/errors.ts';
 import type { ReplicationSession } from '../core/replication/model.ts';
 import { CONTROL_RPC_TIMEOUT_MS } from './limits.ts';
-import { parseRecCreateOnSource, type RecCreateOnSourceParams } from './peer-protocol.ts';
+import { parseRecCreateOnSource } from './peer-protocol.ts';
 import { remoteSystemOfCaller } from './remote-systems.ts';
 import type { RecCreateSpec } from './rec-actions.ts';
 import type { PeerTransport } from './transport.ts';
 import { RPC } from './wire.ts';
 
-export type { RecCreateOnSourceParams } from './peer-protocol.ts';
+import type { RecCreateOnSourceParams } from '../core/replication/commands.ts';
+export type { RecCreateOnSourceParams };
 
 /** What the forwarding needs of the replication service. */
 export interface RecCreator {
@@ -33,7 +34,7 @@ export function installRecCreateOnSource(ctx: CoreContext, transport: PeerTransp
   transport.handle(RPC.recCreateOnSource, async ({ params, fromSystemId }) => {
     const p = parseRecCreateOnSource(params);
     const rs = remoteSystemOfCaller(ctx, fromSystemId);
-    const volume = ctx.meta.listShared('volume').find((v) => v.number === p.sourceVolumeNumber);
+    const volume = ctx.meta.findShared('volumeByNumber', String(p.sourceVolumeNumber))[0];
     if (!volume) throw new DomainError('NOT_FOUND', `source_volume_id ${p.sourceVolumeNumber} does not exist on the source box ${ctx.identity.boxId}.`, { kind: 'volume', id: String(p.sourceVolumeNumber) });
     const session = await creator.createRec({
       localVolumeId: volume.id,

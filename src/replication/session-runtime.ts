@@ -28,14 +28,23 @@ export interface ApplyOptions {
 
 /** What the ReplicationService facade schedules for the parts (service.ts). */
 export interface SessionSchedule {
-  /** Arms the next cycle of a source session (RPO timer, REC interval, retry of a halted one). */
-  arm(sessionId: string): void;
+  /**
+   * Arms the next cycle of a source session (RPO timer, REC interval, retry of a halted one).
+   * `spreadOverdue`: one already due starts at its place in the spread window, not at once
+   * (after a restart or a link's return, when many are due together).
+   */
+  arm(sessionId: string, options?: { spreadOverdue?: boolean }): void;
   /** Arms the next look for host writes of an idle Consistency or Stack source. */
   armIdlePoll(sessionId: string): void;
   /** Queues a cycle behind the session's earlier operations; never rejects. */
   runSoon(sessionId: string): Promise<void>;
   /** Brings the destination up to now, in the caller's turn (the caller holds the session). */
   cycle(sessionId: string): Promise<void>;
+  /**
+   * When arm() will put the next cycle of a session as it is recorded (null: it has no schedule),
+   * so that a cycle records its next_sync time with its commit instead of in a commit of its own.
+   */
+  nextDueMs(s: ReplicationSession): number | null;
 }
 
 export interface SessionRuntime {
@@ -59,6 +68,8 @@ export interface SessionRuntime {
    * `failed` and its error thrown. Answers the record once the effects are done.
    */
   apply(id: string, event: SessionEvent, options?: ApplyOptions): Promise<ReplicationSession>;
+  /** apply, for a caller that does not wait: a failure is logged. */
+  applySoon(id: string, event: SessionEvent): void;
   /** Whether the session's running work is to stop (the record's stopRequested, or shutdown). */
   isStopRequested(id: string): boolean;
   /** Puts the volumes' isReplicationDestination right from the record's hostWritable (at start). */
@@ -67,6 +78,8 @@ export interface SessionRuntime {
   list(): ReplicationSession[];
   /** Every session record without copying (callers must not mutate): for read-only scans. */
   listShared(): readonly ReplicationSession[];
+  /** Runs fn's puts as one metadata commit; what follows each put runs once the batch commits. */
+  batch(fn: () => void): void;
   get(id: string): ReplicationSession;
   put(s: ReplicationSession): void;
   patch(id: string, changes: Partial<ReplicationSession>): ReplicationSession;
@@ -96,6 +109,8 @@ export class ReplicationRuntime implements SessionRuntime {
   private readonly chains = new Map<string, Promise<unknown>>();
   private numberHighWater: number | null = null;
   private isStopped = false;
+  /** Inside batch(): the sessions put, whose afterPut runs once the batch commits. */
+  private deferred: Map<string, ReplicationSession> | null = null;
 
   constructor(
     readonly ctx: CoreContext,
@@ -124,6 +139,28 @@ export class ReplicationRuntime implements SessionRuntime {
     while (this.chains.size > 0) await Promise.allSettled([...this.chains.values()]);
   }
 
+  /** Whether an operation or cycle is queued on some session. */
+  get busy(): boolean {
+    return this.chains.size > 0;
+  }
+
+  /**
+   * Runs fn's record writes as one metadata transaction (one commit for many sessions, as at
+   * start-up), and what follows each put (routes, the REC buffer monitor) once per session after
+   * it commits, instead of after each put inside the transaction.
+   */
+  batch(fn: () => void): void {
+    if (this.deferred) return fn();
+    const deferred = new Map<string, ReplicationSession>();
+    this.deferred = deferred;
+    try {
+      this.ctx.meta.transaction(fn);
+    } finally {
+      this.deferred = null;
+    }
+    for (const s of deferred.values()) this.afterPut(s);
+  }
+
   list(): ReplicationSession[] {
     return this.ctx.meta.list('replication_session');
   }
@@ -140,7 +177,8 @@ export class ReplicationRuntime implements SessionRuntime {
 
   put(s: ReplicationSession): void {
     this.ctx.meta.put('replication_session', s);
-    this.afterPut(s);
+    if (this.deferred) this.deferred.set(s.id, s);
+    else this.afterPut(s);
   }
 
   patch(id: string, changes: Partial<ReplicationSession>): ReplicationSession {
@@ -160,9 +198,29 @@ export class ReplicationRuntime implements SessionRuntime {
     return this.isStopped || Boolean(this.ctx.meta.getShared('replication_session', id)?.stopRequested);
   }
 
-  async apply(id: string, event: SessionEvent, options: ApplyOptions = {}): Promise<ReplicationSession> {
-    const effects = await this.record(id, event, options.lockHeld ?? false);
-    const last = this.get(id);
+  apply(id: string, event: SessionEvent, options: ApplyOptions = {}): Promise<ReplicationSession> {
+    const lockHeld = options.lockHeld ?? false;
+    try {
+      // The record is written in the caller's turn and the first effect starts in it, unless host
+      // access changes (that write waits for the management lock): a batch() around applies puts
+      // their records, and what their first effects write, in its one metadata commit.
+      const prev = this.get(id);
+      const first = step(prev, event);
+      if (first.session.hostWritable === prev.hostWritable) {
+        this.put(first.session);
+        return this.continueWith(id, first.session, first.effects, options);
+      }
+      return this.recordWithHostAccess(id, event, lockHeld).then(({ next, effects }) => this.continueWith(id, next, effects, options));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  applySoon(id: string, event: SessionEvent): void {
+    this.apply(id, event).catch((error: unknown) => this.log('session event failed', { session: id, event: event.type, error: String(error) }));
+  }
+
+  private continueWith(id: string, last: ReplicationSession, effects: Effect[], options: ApplyOptions): Promise<ReplicationSession> {
     const run = async () => {
       await this.runEffects(id, effects, options.lockHeld ?? false);
       // A session the effects deleted answers as it was last recorded.
@@ -172,16 +230,11 @@ export class ReplicationRuntime implements SessionRuntime {
   }
 
   /**
-   * Steps and writes. A change of host access is written with the volumes' flags in one
-   * transaction under the management lock (a management mutation in flight must not write an old
-   * copy of a volume back), stepping again from the record as it is then.
+   * A change of host access is written with the volumes' flags in one transaction under the
+   * management lock (a management mutation in flight must not write an old copy of a volume
+   * back), stepping again from the record as it is then.
    */
-  private async record(id: string, event: SessionEvent, lockHeld: boolean): Promise<Effect[]> {
-    const first = step(this.get(id), event);
-    if (first.session.hostWritable === this.get(id).hostWritable) {
-      this.put(first.session);
-      return first.effects;
-    }
+  private async recordWithHostAccess(id: string, event: SessionEvent, lockHeld: boolean): Promise<{ next: ReplicationSession; effects: Effect[] }> {
     const write = () => {
       const { session: next, effects } = step(this.get(id), event);
       this.ctx.meta.transaction(() => {
@@ -195,11 +248,11 @@ export class ReplicationRuntime implements SessionRuntime {
       });
       return { next, effects };
     };
-    const { next, effects } = lockHeld ? write() : await this.ctx.lock.run(write);
+    const written = lockHeld ? write() : await this.ctx.lock.run(write);
     // Host access and role are one write: a crash here finds both (the simulation's crash point).
-    if (next.hostWritable) crashPoint(this.ctx, 'failover.after-host-access');
-    this.afterPut(next);
-    return effects;
+    if (written.next.hostWritable) crashPoint(this.ctx, 'failover.after-host-access');
+    this.afterPut(written.next);
+    return written;
   }
 
   async repairHostAccess(id: string): Promise<void> {

@@ -93,7 +93,7 @@ export class SynchronousReplication {
 
   /** The path is back: split mode Manual stops refusing host writes (they are tracked now). */
   pathReturned(peerSystemId: string): void {
-    for (const s of this.runtime.list().filter((x) => x.peerSystemId === peerSystemId && x.hostWritesRefused)) void this.runtime.apply(s.id, { type: 'path_returned' });
+    for (const s of this.runtime.list().filter((x) => x.peerSystemId === peerSystemId && x.hostWritesRefused)) this.runtime.applySoon(s.id, { type: 'path_returned' });
     this.refreshRoutes();
   }
 
@@ -129,7 +129,7 @@ export class SynchronousReplication {
     const s = this.ctx.meta.get('replication_session', sessionId);
     if (!s?.mirroring) return;
     this.runtime.log('mirrored write failed: session halted', { session: sessionId, splitMode: s.splitMode, error: String(error) });
-    void this.runtime.apply(sessionId, { type: 'mirror_failed', code: error instanceof DomainError ? error.code : 'INTERNAL', nowMs: this.ctx.clock.nowMs() });
+    this.runtime.applySoon(sessionId, { type: 'mirror_failed', code: error instanceof DomainError ? error.code : 'INTERNAL', nowMs: this.ctx.clock.nowMs() });
   }
 
   /**

@@ -4,14 +4,16 @@
 // same run only on the code they were found with: a change in replication changes the trace, so
 // each case also says what happened, for a reader to rebuild it if its seed drifts.
 
+import type { Workload } from './simulation.ts';
+
 export interface SimBug {
   id: string;
   seed: number;
   steps: number;
   /** Matches the failure lines the bug causes. */
   signature: RegExp;
-  /** The workload it was found with (simulation.ts SimOptions.failoverTests). */
-  failoverTests: boolean;
+  /** The workload it was found with (simulation.ts SimOptions.workload). */
+  workload: Workload;
   description: string;
 }
 
@@ -21,7 +23,7 @@ export const FIXED_BUGS: SimBug[] = [
     id: 'reprotect-cut-by-crash-stays-reprotecting',
     seed: 5,
     steps: 60,
-    failoverTests: false,
+    workload: 'v1',
     signature: /not steady after healing: source \S+ Reprotecting/,
     description:
       'A crash of the source during reprotect (cycle.after-ship) left its record Reprotecting; start() re-armed it, no timer cycles a Reprotecting session and every operator action was refused OPERATION_IN_PROGRESS, forever. Fix: start() puts such a session back to Failed_Over (what reprotect\'s own failure does), service.ts.',
@@ -30,7 +32,7 @@ export const FIXED_BUGS: SimBug[] = [
     id: 'failed-planned-failover-reopens-demoted-source',
     seed: 111,
     steps: 100,
-    failoverTests: false,
+    workload: 'v1',
     signature: /is host-writable/,
     description:
       'Planned failover with reverse: the peer became Source and, reprotecting at once, demoted this side, but its answer to becomeSource was lost; the catch of plannedFailover then made this side\'s volumes host-writable again although its role was Destination. Fix: the catch restores host access only while the role is still Source, failover.ts.',
@@ -39,16 +41,25 @@ export const FIXED_BUGS: SimBug[] = [
     id: 'crash-between-host-access-and-role',
     seed: 126,
     steps: 100,
-    failoverTests: false,
+    workload: 'v1',
     signature: /is host-writable/,
     description:
       'becomeSource makes the volumes host-writable, then records the role; a crash between them (crash point failover.after-host-access) left a Destination whose volume hosts could write, after the restart too. Fix: start() makes the volumes of a Destination (no failover test, not Suspended) read-only again, service.ts.',
   },
   {
+    id: 'idle-poll-drops-the-retry',
+    seed: 4029,
+    steps: 120,
+    workload: 'v3',
+    signature: /not steady after healing: source \S+ System_Paused \(PEER_UNREACHABLE\), destination \S+ System_Paused \[Consistency\]/,
+    description:
+      'An idle Consistency source polls for writes every 100 ms; the link was lost (onLinkLost halts it System_Paused) and the reconcile call at its return was dropped. The next poll saw a halted session and armed nothing, so the source never retried, although recovery mode is Automatic. Fix: a poll that finds the session halted arms the retry schedule, service.ts armIdlePoll.',
+  },
+  {
     id: 'sync-after-unplanned-failover-keeps-old-source-writes',
     seed: 1003,
     steps: 100,
-    failoverTests: false,
+    workload: 'v1',
     signature: /differs from the source's last committed cut .*source step 0 fill 0, destination step [1-9]\d* .*destination base equals its volume/,
     description:
       'After an unplanned failover the old source, demoted when the link returned, keeps the writes it took after the common base; the new source then cycled to it without the reprotect rollback: silent divergence (also seed 1064). Seed 3096 (120 steps, failover tests) showed the way in: the old source, paused and resumed while it did not know it had lost its role, told the new source Paused, then OK, and the resume notice restarted the new source\'s cycles from Failed_Over. Fix: state notices carry the sender\'s generation and one from an older generation moves nothing; only a destination follows the other side\'s state (session-machine.ts peer_state rows).',
@@ -57,7 +68,7 @@ export const FIXED_BUGS: SimBug[] = [
     id: 'stale-resume-restarts-failed-over-source',
     seed: 3096,
     steps: 120,
-    failoverTests: true,
+    workload: 'v2',
     signature: /differs from the source's last committed cut/,
     description: 'The way in of the bug above, found again with the state machine in place (see sync-after-unplanned-failover-keeps-old-source-writes).',
   },
@@ -65,7 +76,7 @@ export const FIXED_BUGS: SimBug[] = [
     id: 'failed-reprotect-leaves-destination-reprotecting',
     seed: 1001,
     steps: 100,
-    failoverTests: false,
+    workload: 'v1',
     signature: /not steady after healing: source \S+ \w+ \(\w+\), destination \S+ Reprotecting/,
     description:
       'A reprotect that failed after the peer was prepared left the peer Reprotecting, and a lost final OK notice left it Reprotecting under an OK source (also seeds 1006, 1011, 1012, 23). Fix: a failed reprotect and a finished one tell the destination its state until it hears (tell_peer_view), and on the link\'s return a destination left Reprotecting or Failing_Over follows its source (session-machine.ts peer_summary).',
@@ -74,7 +85,7 @@ export const FIXED_BUGS: SimBug[] = [
     id: 'failed-planned-failover-leaves-peer-failing-over',
     seed: 1005,
     steps: 100,
-    failoverTests: false,
+    workload: 'v1',
     signature: /not steady after healing: source \S+ \w+ \(\w+\), destination \S+ Failing_Over|not steady after healing: source \S+ Failing_Over/,
     description:
       'A failed planned failover left the peer Failing_Over, and a crash mid-failover left the source Failing_Over (also seeds 1008, 1017, 1077). Fix: the failure tells the destination until it hears, the link\'s return corrects a destination left Failing_Over, and a restart ends a failover cut short (halted, read-only until the link says whether the peer took over). With the machine in place the simulation also found (seed 1001 on its first version) that the final cycle\'s failure halted the source behind the failover\'s back, leaving a read-only source: cycle_failed leaves a Failing_Over or Reprotecting session to the operation.',
@@ -83,7 +94,7 @@ export const FIXED_BUGS: SimBug[] = [
     id: 'lower-generation-source-not-demoted',
     seed: 3089,
     steps: 120,
-    failoverTests: true,
+    workload: 'v2',
     signature: /both sides are Source after healing/,
     description:
       'Both sides Source (generations 6 and 5) after healing. Fix: a role change of a stale generation is refused (become_source / become_destination), so a late becomeSource cannot make a second source; a lower-generation source is demoted at reconcile (peer_summary).',
@@ -92,7 +103,7 @@ export const FIXED_BUGS: SimBug[] = [
     id: 'failed-over-source-peer-system-paused',
     seed: 1031,
     steps: 100,
-    failoverTests: false,
+    workload: 'v1',
     signature: /not steady after healing: source \S+ Failed_Over \(\w+\), destination \S+ System_Paused/,
     description: 'After an unplanned failover the demoted peer stayed System_Paused instead of Failed_Over once the link was back (also seeds 1071, 1076). Its cause was not pinned down; not seen again with the state machine in 350 seeds (100 at 100 steps without failover tests, 100 at 120 and 150 at 150 steps with them); kept as a regression case.',
   },
@@ -100,15 +111,34 @@ export const FIXED_BUGS: SimBug[] = [
     id: 'failback-cut-by-crash-cycles-to-unprepared-peer',
     seed: 5083,
     steps: 150,
-    failoverTests: true,
+    workload: 'v2',
     signature: /differs from the source's last committed cut/,
     description:
       'Found with the state machine in place: a failback (planned failover from Failed_Over) cut by a crash before its hand-over restarted as a read-only halted source, and the link\'s return let it cycle to the old source, which the failback had not rolled back yet: silent divergence (also seed 5145, which left the source halted for good). Fix: a restart in Failing_Over while still host-writable (the failback had not reached its hand-over) ends Failed_Over, as the failback\'s failure does, and a halted read-only source whose peer is a lower-generation source becomes writable again (session-machine.ts restarted, peer_summary).',
   },
+  {
+    id: 'paused-destination-takes-ok-notice-as-resume',
+    seed: 4049,
+    steps: 120,
+    workload: 'v3',
+    signature: /not steady after healing: .*destination \S+ Synchronizing \[Synchronous\]/,
+    description:
+      'A synchronous destination paused on its own side (its notice to the source lost) hears the source\'s state notice OK once the source mirrors again; the setState handler (link-state.ts) treats any notice to a Paused session as a resume and sets resumedState (Synchronizing), not the OK it was told, and nothing corrects it while the source mirrors. Also seeds 4008, 4021, 4055 at 120 steps. Fix: a paused destination told an active state by its source takes that state (session-machine.ts peer_state rows).',
+  },
 ];
 
-/** Found and not fixed: none since the session state machine (issue 13). */
-export const OPEN_BUGS: SimBug[] = [];
+/** Found and not fixed yet. */
+export const OPEN_BUGS: SimBug[] = [
+  {
+    id: 'failover-test-on-synchronous-halts-mirroring',
+    seed: 4034,
+    steps: 120,
+    workload: 'v3',
+    signature: /not steady after healing: source \S+ OK \(null\), destination \S+ (Synchronizing|System_Paused) \[Synchronous\]/,
+    description:
+      'A failover test started on the destination of a synchronous session that mirrors: the destination refuses every mirrored write (sync-receiver.ts target(): failoverTest), so the first host write halts the source, and afterwards the destination is left Synchronizing or System_Paused under an OK source (seed 20 at 80 steps). Cycles go to the test\'s shadow volume; mirrored writes could too.',
+  },
+];
 
 /** Whether a failure line is explained by an open bug. */
 export function openBugOf(failure: string): SimBug | undefined {

@@ -79,7 +79,8 @@ export type SessionEvent =
   // Cycles and mirroring (source); commits (destination)
   /** The cycle's cut is taken and the destination opened it: shipping starts. */
   | { type: 'cycle_opened'; cycle: number; snapshotIds: Record<string, string> }
-  | { type: 'cycle_committed'; cycle: number; elementPairs: ElementPair[]; startMs: number; nowMs: number; startState: SessionState }
+  /** `nextSyncMs`: when the schedule puts the next cycle of the session OK after this commit (null: none). */
+  | { type: 'cycle_committed'; cycle: number; elementPairs: ElementPair[]; startMs: number; nowMs: number; startState: SessionState; nextSyncMs?: number | null }
   /** Destination: a cycle's staging became the volumes and the new base (also redone at start). */
   | { type: 'destination_committed'; cycle: number; elementPairs: ElementPair[]; syncedAtMs: number | null; durationMs: number | null }
   /** Destination of a synchronous session: the source took a checkpoint, both sides' volumes are the new base. */
@@ -113,8 +114,12 @@ export type Effect =
    */
   | { kind: 'tell_peer_view' }
   | { kind: 'cancel_timer' }
-  /** Arms the session's schedule again (RPO timer, REC interval, retry of a halt). */
-  | { kind: 'arm' }
+  /**
+   * Arms the session's schedule again (RPO timer, REC interval, retry of a halt). `spreadOverdue`:
+   * one already due starts at its place in the spread window (after a restart or a link's return,
+   * when many are due together).
+   */
+  | { kind: 'arm'; spreadOverdue?: boolean }
   /** Queues a cycle behind the session's operations. */
   | { kind: 'cycle_soon' }
   /** Brings the destination up to now, in this operation's turn; must succeed. */
@@ -269,7 +274,11 @@ export const TABLE: readonly Row[] = [
     go: (_, e) => ({ set: { role: 'Destination', state: 'Failed_Over', generation: e.generation, nextSyncMs: null, hostWritable: false, mirroring: false, hostWritesRefused: false }, effects: [{ kind: 'disconnect_hosts' }, { kind: 'cancel_timer' }] }) }),
   row({ on: 'peer_summary', from: ['System_Paused'], role: 'Source', guard: (s, e) => !s.hostWritable && (e.role === 'Destination' ? e.generation <= s.generation : e.generation < s.generation), when: 'a planned failover a crash cut short, and the peer did not take over',
     go: () => ({ set: { hostWritable: true }, effects: [{ kind: 'cycle_soon' }] }) }),
-  row({ on: 'peer_summary', from: ['System_Paused'], role: 'Source', guard: (s) => !s.pausedByUser && !waitsForOperator(s), when: 'halted, recovery Automatic',
+  row({ on: 'peer_summary', from: ['System_Paused'], role: 'Source', guard: (s) => !s.pausedByUser && !waitsForOperator(s) && s.transferMode === 'Asynchronous' && s.baseCycle > 0 && !s.pendingCycle, when: 'halted, recovery Automatic, asynchronous with a common base',
+    // It needs no cycle now: OK again, it cycles when its RPO schedule says (at its place in the
+    // spread window if already due), so a link's return does not start every session's cycle at once.
+    go: () => ({ set: { state: 'OK', errorCode: null, errorAtMs: null }, effects: [{ kind: 'arm', spreadOverdue: true }] }) }),
+  row({ on: 'peer_summary', from: ['System_Paused'], role: 'Source', guard: (s) => !s.pausedByUser && !waitsForOperator(s), when: 'halted, recovery Automatic: an initial copy, REC modes, a synchronous resync catch up at once',
     go: () => ({ effects: [{ kind: 'cycle_soon' }] }) }),
   row({ on: 'peer_summary', from: SOURCE_DRIVEN, role: 'Destination', guard: (s, e) => e.role === 'Source' && e.state !== s.state && !SOURCE_DRIVEN.includes(e.state), when: 'the source ended the operation it told us of, and the notice was lost',
     // A failed planned failover or reprotect, or a reprotect's lost OK (simulation seeds 1001, 1005).
@@ -293,6 +302,10 @@ export const TABLE: readonly Row[] = [
   row({ on: 'peer_state', from: '*', guard: (s, e) => e.generation !== undefined && e.generation < s.generation, when: 'from an older generation', go: () => ({}) }),
   row({ on: 'peer_state', from: '*', guard: (_, e) => e.state === 'Paused', when: 'the peer paused',
     go: () => ({ set: { state: 'Paused', pausedByUser: true, stopRequested: true } }) }),
+  row({ on: 'peer_state', from: ['Paused'], role: 'Destination', guard: (_, e) => ACTIVE.includes(e.state), when: 'the source resumed (or, its pause notice lost, says where it is)',
+    // The destination shows what the source says, not a guess: a synchronous source that mirrors
+    // again says OK (simulation seed 4049: resumedState left it Synchronizing for good).
+    go: (_, e) => ({ set: { state: e.state, pausedByUser: false, errorCode: null, errorAtMs: null, stopRequested: false } }) }),
   row({ on: 'peer_state', from: ['Paused'], when: 'the peer resumed',
     // A resume ends a halt the pause came from (the peer records a halt's cause): no error shows.
     go: (s) => ({ set: { state: resumedState(s), pausedByUser: false, errorCode: null, errorAtMs: null, stopRequested: false }, effects: s.role === 'Source' ? [{ kind: 'cycle_soon' }] : [] }) }),
@@ -354,7 +367,12 @@ export const TABLE: readonly Row[] = [
 
   // ------------------------------------------------------------ cycles and mirroring
   row({ on: 'cycle_committed', from: '*', role: 'Source',
-    go: (s, e) => ({ set: { elementPairs: e.elementPairs, baseCycle: e.cycle, pendingCycle: null, lastSyncMs: e.startMs, lastSyncDurationMs: e.nowMs - e.startMs, progressPercentage: null, state: committedState(s, e.startState), errorCode: null, errorAtMs: null } }) }),
+    go: (s, e) => {
+      const state = committedState(s, e.startState);
+      // The next cycle's time goes with this commit (one metadata commit per cycle, not two).
+      const nextSyncMs = state === 'OK' && e.nextSyncMs != null ? e.nextSyncMs : s.nextSyncMs;
+      return { set: { elementPairs: e.elementPairs, baseCycle: e.cycle, pendingCycle: null, lastSyncMs: e.startMs, lastSyncDurationMs: e.nowMs - e.startMs, progressPercentage: null, state, errorCode: null, errorAtMs: null, nextSyncMs } };
+    } }),
   row({ on: 'cycle_opened', from: ['OK', 'System_Paused', 'Initializing', 'Synchronizing'], role: 'Source',
     go: (s, e) => ({ set: { state: s.baseCycle === 0 ? 'Initializing' : 'Synchronizing', pendingCycle: { cycle: e.cycle, snapshotIds: e.snapshotIds }, progressPercentage: 0, errorCode: null } }) }),
   row({ on: 'cycle_opened', from: ['Failing_Over', 'Reprotecting'], role: 'Source',
@@ -398,7 +416,7 @@ export const TABLE: readonly Row[] = [
       const wasMirroring = s.role === 'Source' && s.transferMode === 'Synchronous' && (s.mirroring || s.state === 'OK');
       const cut = s.state === 'Synchronizing' || s.state === 'Initializing' || wasMirroring;
       const stopRequested = s.state === 'Paused' || s.state === 'Suspended' ? s.stopRequested : false;
-      return { set: { mirroring: false, stopRequested, suspendPending: false, haltPending: null, ...(cut ? { state: s.baseCycle === 0 ? 'Initializing' : 'System_Paused', errorCode: wasMirroring ? 'PEER_UNREACHABLE' : s.errorCode } : {}) }, effects: [{ kind: 'arm' }] };
+      return { set: { mirroring: false, stopRequested, suspendPending: false, haltPending: null, ...(cut ? { state: s.baseCycle === 0 ? 'Initializing' : 'System_Paused', errorCode: wasMirroring ? 'PEER_UNREACHABLE' : s.errorCode } : {}) }, effects: [{ kind: 'arm', spreadOverdue: true }] };
     } }),
   row({ on: 'timer_fired', from: RUNNABLE, role: 'Source', go: () => ({ effects: [{ kind: 'cycle_soon' }] }) }),
   row({ on: 'buffer_overload', from: ['OK', 'Synchronizing'], guard: (s) => s.haltPending === null, when: 'not halting already',
