@@ -199,18 +199,10 @@ export class SourceCycles {
     return { session, begin };
   }
 
-  /** The destination is at another base than this side thinks: adopt a pending cut, or resync all. */
+  /** The destination is at another base than this side thinks: adopt a pending cut, or resync all (session-machine's base_mismatch rows). */
   private async resolveBaseMismatch(s: ReplicationSession, destinationBaseCycle: number, previousPending: ReplicationSession['pendingCycle'], current: Record<string, string>): Promise<ReplicationSession> {
-    if (previousPending && previousPending.cycle === destinationBaseCycle) {
-      // The last commit reached the destination but not our records: its cut is the common base.
-      const pairs = s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: previousPending.snapshotIds[p.localVolumeId] ?? null }));
-      for (const p of s.elementPairs) if (p.localBaseSnapshotId) await this.ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
-      return this.runtime.patch(s.id, { elementPairs: pairs, baseCycle: destinationBaseCycle, pendingCycle: { cycle: destinationBaseCycle + 1, snapshotIds: current } });
-    }
-    this.runtime.log('base mismatch: full resynchronisation', { session: s.id, local: s.baseCycle, destination: destinationBaseCycle });
-    await this.runtime.call(s, RPC.becomeDestination, { sessionId: s.id, generation: s.generation, prepareForBaseCycle: -1 });
-    for (const p of s.elementPairs) if (p.localBaseSnapshotId) await this.ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
-    return this.runtime.patch(s.id, { elementPairs: s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })), baseCycle: 0 });
+    if (!previousPending || previousPending.cycle !== destinationBaseCycle) this.runtime.log('base mismatch: full resynchronisation', { session: s.id, local: s.baseCycle, destination: destinationBaseCycle });
+    return this.runtime.apply(s.id, { type: 'base_mismatch', destinationBaseCycle, previousPending, snapshotIds: current });
   }
 
   private async cycleFailed(sessionId: string, error: unknown, snapshotIds: Record<string, string>, commitSent: boolean, startState: SessionState): Promise<void> {

@@ -437,6 +437,9 @@ export class ReplicationService {
         if (s.role === 'Source' && s.state === 'Reprotecting') crashPoint(ctx, 'reprotect.after-cycle');
       },
       abort_open_cycle: (s) => this.destination.abort(s.id),
+      empty_peer: async (s) => {
+        await runtime.call(s, RPC.becomeDestination, { sessionId: s.id, generation: s.generation, prepareForBaseCycle: -1 });
+      },
       abort_peer_cycle: (s) => runtime.call(s, RPC.cycleAbort, { sessionId: s.id }).then(() => undefined, () => undefined),
       disconnect_hosts: (s) => {
         for (const pair of s.elementPairs) {

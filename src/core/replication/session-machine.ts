@@ -86,6 +86,13 @@ export type SessionEvent =
   /** Destination of a synchronous session: the source took a checkpoint, both sides' volumes are the new base. */
   | { type: 'checkpoint_applied'; cycle: number; elementPairs: ElementPair[]; syncedAtMs: number }
   | { type: 'cycle_failed'; code: string; nowMs: number }
+  /**
+   * The destination opened the cycle at another base than this side holds: `previousPending` is
+   * the cut this side had pending before this cycle, `snapshotIds` this cycle's cut.
+   */
+  | { type: 'base_mismatch'; destinationBaseCycle: number; previousPending: { cycle: number; snapshotIds: Record<string, string> } | null; snapshotIds: Record<string, string> }
+  /** The destination was emptied for a full copy: this side's bases are of no use any more. */
+  | { type: 'base_reset' }
   | { type: 'mirror_failed'; code: string; nowMs: number }
   | { type: 'mirroring_entered' }
   // Crash recovery and timers
@@ -157,6 +164,8 @@ export type Effect =
   | { kind: 'delete_on_peer'; force: boolean }
   /** Removes the record and the session's internal snapshots; destination volumes become ordinary. */
   | { kind: 'drop_locally' }
+  /** Asks the peer to empty its volumes for a full copy (RPC becomeDestination with prepareForBaseCycle -1). */
+  | { kind: 'empty_peer' }
   /** Tells the destination to drop the open cycle (RPC cycleAbort, best effort). */
   | { kind: 'abort_peer_cycle' }
   /** Steps this event once every effect before it succeeded. */
@@ -387,6 +396,13 @@ export const TABLE: readonly Row[] = [
   row({ on: 'cycle_failed', from: '*', guard: (s) => s.stopRequested, when: 'the cycle was told to stop', go: () => ({ effects: [{ kind: 'abort_peer_cycle' }] }) }),
   row({ on: 'cycle_failed', from: '*', role: 'Source',
     go: (s, e) => ({ set: { state: 'System_Paused', errorCode: e.code, errorAtMs: s.errorAtMs ?? e.nowMs, progressPercentage: null } }) }),
+  row({ on: 'base_mismatch', from: '*', role: 'Source', guard: (_, e) => e.previousPending !== null && e.previousPending.cycle === e.destinationBaseCycle, when: 'the last commit reached the destination but not our record',
+    // Its cut is the common base; this cycle's cut is pending on top of it.
+    go: (s, e) => ({ set: { elementPairs: s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: e.previousPending!.snapshotIds[p.localVolumeId] ?? null })), baseCycle: e.destinationBaseCycle, pendingCycle: { cycle: e.destinationBaseCycle + 1, snapshotIds: e.snapshotIds } }, effects: [{ kind: 'delete_snapshots', ids: baseIds(s) }] }) }),
+  row({ on: 'base_mismatch', from: '*', role: 'Source', when: 'no common base: a full copy',
+    go: () => ({ effects: [{ kind: 'empty_peer' }, { kind: 'then', event: { type: 'base_reset' } }] }) }),
+  row({ on: 'base_reset', from: '*', role: 'Source',
+    go: (s) => ({ set: { elementPairs: s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })), baseCycle: 0 }, effects: [{ kind: 'delete_snapshots', ids: baseIds(s) }] }) }),
   row({ on: 'destination_committed', from: '*', role: 'Destination',
     go: (s, e) => ({ set: { elementPairs: e.elementPairs, baseCycle: e.cycle, pendingCommit: null, lastSyncMs: e.syncedAtMs ?? s.lastSyncMs, lastSyncDurationMs: e.durationMs ?? s.lastSyncDurationMs, state: HALTED_OR_COPYING.includes(s.state) ? destinationCommittedState(s) : s.state } }) }),
   row({ on: 'checkpoint_applied', from: '*', role: 'Destination',
