@@ -348,7 +348,7 @@ export class ReplicationRuntime implements SessionRuntime {
 }
 
 /** The facts only the state machine changes (SessionRuntime.apply): a patch of one is a bug. */
-const MACHINE_FACTS: readonly (keyof ReplicationSession)[] = ['state', 'role', 'generation', 'hostWritable', 'mirroring', 'hostWritesRefused', 'stopRequested', 'suspendPending', 'haltPending', 'failoverTest', 'pausedByUser'];
+const MACHINE_FACTS: readonly (keyof ReplicationSession)[] = ['state', 'role', 'generation', 'baseCycle', 'hostWritable', 'mirroring', 'hostWritesRefused', 'stopRequested', 'suspendPending', 'haltPending', 'failoverTest', 'pausedByUser'];
 
 function refuseMachineFacts(changes: Partial<ReplicationSession>): void {
   const owned = MACHINE_FACTS.filter((key) => key in changes);
