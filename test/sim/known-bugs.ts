@@ -125,6 +125,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A synchronous destination paused on its own side (its notice to the source lost) hears the source\'s state notice OK once the source mirrors again; the setState handler (link-state.ts) treats any notice to a Paused session as a resume and sets resumedState (Synchronizing), not the OK it was told, and nothing corrects it while the source mirrors. Also seeds 4008, 4021, 4055 at 120 steps. Fix: a paused destination told an active state by its source takes that state (session-machine.ts peer_state rows).',
   },
+  {
+    id: 'destination-resume-unheard-by-paused-source',
+    seed: 8017,
+    steps: 150,
+    workload: 'v3',
+    signature: /not steady after healing: source \S+ Paused \(\w+\), destination \S+ Synchronizing \[Synchronous\]/,
+    description:
+      'A paused session resumed on its destination while the link was cut: the destination went Synchronizing, its notice never reached the source, which stayed Paused, and the link\'s return left them so (also seeds 8022, 8076, 8096, 8119; on main too). Fix: at the link\'s return a destination whose source is Paused pauses again (session-machine.ts peer_summary).',
+  },
 ];
 
 /** Found and not fixed yet. */
@@ -137,6 +146,22 @@ export const OPEN_BUGS: SimBug[] = [
     signature: /not steady after healing: source \S+ OK \(null\), destination \S+ (Synchronizing|System_Paused) \[Synchronous\]/,
     description:
       'A failover test started on the destination of a synchronous session that mirrors: the destination refuses every mirrored write (sync-receiver.ts target(): failoverTest), so the first host write halts the source, and afterwards the destination is left Synchronizing or System_Paused under an OK source (seed 20 at 80 steps). Cycles go to the test\'s shadow volume; mirrored writes could too.',
+  },
+  {
+    id: 'synchronous-destination-left-synchronizing',
+    seed: 8004,
+    steps: 150,
+    workload: 'v3',
+    signature: /not steady after healing: source \S+ (System_Paused|Synchronizing) \(\w+\), destination \S+ Synchronizing \[Synchronous\]/,
+    description: 'A synchronous session does not get back in step after healing: the source stays System_Paused (PEER_UNREACHABLE) or Synchronizing with its destination Synchronizing (also seed 8084). Seeds 8004 and 8084 fail on main too (other shapes there). Not analysed yet.',
+  },
+  {
+    id: 'destination-misses-source-writes-v3',
+    seed: 8021,
+    steps: 150,
+    workload: 'v3',
+    signature: /differs from the source's last committed cut \d+ \(first at byte \d+: source step [1-9]\d* fill \d+, destination step 0 fill 0/,
+    description: 'After a sync at a quiet point the destination lacks bytes the source\'s cut holds (destination step 0 where the source has a write). Fails the same way on main. Not analysed yet.',
   },
 ];
 

@@ -292,6 +292,9 @@ export const TABLE: readonly Row[] = [
   row({ on: 'peer_summary', from: SOURCE_DRIVEN, role: 'Destination', guard: (s, e) => e.role === 'Source' && e.state !== s.state && !SOURCE_DRIVEN.includes(e.state), when: 'the source ended the operation it told us of, and the notice was lost',
     // A failed planned failover or reprotect, or a reprotect's lost OK (simulation seeds 1001, 1005).
     go: (s, e) => ({ set: { state: e.state === 'Failed_Over' ? 'Failed_Over' : destinationStateAfterHalt(s, e.state), errorCode: null, errorAtMs: null } }) }),
+  row({ on: 'peer_summary', from: '*', role: 'Destination', guard: (s, e) => e.role === 'Source' && e.state === 'Paused' && s.state !== 'Paused' && s.state !== 'Suspended', when: 'the source is paused and we are not (a resume here whose notice never reached the source)',
+    // The source's pause stands: it never heard the resume (simulation seeds 8017, 8022, 8076).
+    go: () => ({ set: { state: 'Paused', pausedByUser: true, stopRequested: true, errorCode: null, errorAtMs: null } }) }),
   row({ on: 'peer_summary', from: ['System_Paused'], role: 'Destination', guard: (s, e) => !(waitsForOperator(s) && e.state === 'System_Paused'), when: 'the halt is over',
     go: (s, e) => ({ set: { state: destinationStateAfterHalt(s, e.state), errorCode: null, errorAtMs: null } }) }),
 
