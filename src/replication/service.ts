@@ -352,6 +352,10 @@ export class ReplicationService {
         this.runtime.timers.delete(sessionId);
         const current = this.ctx.meta.get('replication_session', sessionId);
         if (current && current.state === 'OK' && !this.runtime.stopped) void this.runSoon(sessionId);
+        // Halted meanwhile (the link was lost): the poll hands over to the retry schedule. It
+        // armed nothing before, so a halt whose reconcile call was lost was never retried
+        // (found by the simulation, seed 4029 of test/sim).
+        else if (current) this.arm(sessionId);
       }),
     );
   }
