@@ -22,6 +22,7 @@ import { SqliteMetaStore } from './meta/sqlite-meta-store.ts';
 import { NbdServer } from './nbd/server.ts';
 import { WriteFaults } from './nbd/write-faults.ts';
 import { replicationControl } from './api/control/replication-routes.ts';
+import { consoleControl } from './api/console/routes.ts';
 import { extendRegistryForReplication } from './api/powerstore/replication-schemas.ts';
 import { registerReplicationRoutes } from './api/powerstore/routes/replication.ts';
 import { copySessionExtension } from './api/eternus/routes/copysessions.ts';
@@ -39,6 +40,7 @@ import type { PeerTransport } from './replication/transport.ts';
 import { EventStore } from './observe/event-store.ts';
 import { EventHub } from './observe/events.ts';
 import { RpoAlerts } from './observe/rpo-alerts.ts';
+import { LagHistory } from './observe/lag-history.ts';
 import type { Services } from './services.ts';
 import { logEvents } from './observe/log-events.ts';
 import { silentLogger, type Logger } from './observe/logger.ts';
@@ -188,7 +190,8 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
   // The appliance id the PowerStore dialect shows (schemas.ts APPLIANCE_ID): one appliance per system.
   const events = new EventStore(clock, hub, 'A1');
   const rpoAlerts = new RpoAlerts(clock, meta, events);
-  const observe: Observability = { hub, events, metrics, logger };
+  const lagHistory = new LagHistory(clock, meta);
+  const observe: Observability = { hub, events, metrics, logger, lagHistory };
   const services: Services = { ctx, volumes, groups, hosts, protection, scheduler, jobs, users, nbd, io, ioStats, copyStats, remotes, replication, peer, heartbeat, observe };
   const http = await buildHttpServer({
     services,
@@ -201,7 +204,15 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
       },
     ],
     eternus: [copySessionExtension()],
-    control: [replicationControl(remotes, peer.faults, hostIo, config.stopAbruptly ?? null)],
+    control: [
+      replicationControl(remotes, peer.faults, hostIo, config.stopAbruptly ?? null),
+      consoleControl({
+        connectionState: (id) => transport.connectionState(id),
+        roundTripSeconds: (id) => heartbeat.roundTripSeconds(id),
+        peerFaults: () => peer.faults.list(),
+        nbd: () => nbdAddress,
+      }),
+    ],
     metricsToken: config.metricsToken ?? null,
   });
   await http.listen({ host: config.host, port: config.httpsPort });
@@ -220,6 +231,7 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
   heartbeat.start();
   ioStats.start();
   rpoAlerts.start();
+  lagHistory.start();
   copyStats.start();
 
   let closing: Promise<void> | null = null;
@@ -228,6 +240,7 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
       heartbeat.stop();
       ioStats.stop();
       rpoAlerts.stop();
+      lagHistory.stop();
       copyStats.stop();
       await scheduler.stop();
       await http.close();

@@ -1,0 +1,35 @@
+// The web console's files, built from ui/ into ui/dist (npm's prepare step), served at / on every
+// system's HTTPS port. Routes are made for the files found at start-up (no wildcard route), so the
+// API prefixes keep their own not-found answers; a GET of any other path that asks for HTML gets
+// index.html (the console's own routes live after `#`, but a reload of a pasted path still works).
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+export const CONSOLE_DIST_DIR = fileURLToPath(new URL('../../../ui/dist/', import.meta.url));
+
+/** Paths the console never answers for: the APIs and the metrics keep their own 404s. */
+const API_PATH = /^\/(api|tandem|metrics)(\/|$|\?)/;
+
+/** Registers the console's files; false when the console was not built (then / stays an API 404). */
+export async function registerConsoleFiles(app: FastifyInstance, distDir: string = CONSOLE_DIST_DIR): Promise<boolean> {
+  if (!existsSync(`${distDir}/index.html`)) return false;
+  await app.register(fastifyStatic, {
+    root: distDir,
+    wildcard: false,
+    index: ['index.html'],
+    // Vite names bundles by content hash: they never change under the same name. index.html does.
+    setHeaders: (reply, path) => reply.header('cache-control', path.endsWith('.html') ? 'no-cache' : 'public, max-age=31536000, immutable'),
+  });
+  return true;
+}
+
+/** For the not-found handler: answers a browser's GET outside the APIs with the console page. */
+export function answerWithConsole(request: FastifyRequest, reply: FastifyReply, built: boolean): boolean {
+  if (!built || request.method !== 'GET') return false;
+  const path = request.url.split('?')[0]!;
+  if (API_PATH.test(path) || !(request.headers.accept ?? '').includes('text/html')) return false;
+  void reply.header('cache-control', 'no-cache').sendFile('index.html');
+  return true;
+}
