@@ -48,7 +48,8 @@ export function overview(services: Services, sources: ConsoleSources, user: User
       name: identity.name,
       version: identity.softwareVersion,
       nbd_url: `nbd://${nbd.host}:${nbd.port}`,
-      volumes: stats.volumes,
+      // What hosts see: the engine also counts the snapshots replication keeps internally.
+      volumes: userVolumeCount(services),
       used_bytes: stats.liveBytes,
       stored_bytes: stats.segmentBytes,
       free_bytes: services.ctx.store.freeBytes(),
@@ -60,6 +61,11 @@ export function overview(services: Services, sources: ConsoleSources, user: User
     last_event_id: events.listEvents().at(-1)?.id ?? null,
     active_alerts: events.listAlerts().filter((a) => a.state === 'ACTIVE').length,
   };
+}
+
+function userVolumeCount(services: Services): number {
+  const internal = services.replication.internalVolumeIds();
+  return services.ctx.meta.listShared('volume').filter((v) => !internal.has(v.id)).length;
 }
 
 function visibleResources(services: Services, user: User): Set<string> {
