@@ -95,7 +95,8 @@ function remoteRow(sources: ConsoleSources, rs: { id: string; name: string; peer
     console_url: `https://${rs.managementAddress}:${rs.managementPort}/`,
     data_connection_state: state,
     link,
-    round_trip_ms: roundTrip === null ? null : Math.round(roundTrip * 10_000) / 10,
+    // The last answered ping says nothing about a link that is down now.
+    round_trip_ms: roundTrip === null || state !== 'OK' ? null : Math.round(roundTrip * 10_000) / 10,
     faults: faults.map((f) => f.kind),
   };
 }

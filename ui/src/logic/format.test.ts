@@ -56,6 +56,7 @@ test('relative times, typed sizes and the live lag', () => {
   assert.equal(formatRelative('2026-01-01T00:09:48Z', now), '12s ago');
   assert.equal(formatRelative('2026-01-01T00:14:10Z', now), 'in 4m10s');
   assert.equal(formatRelative(null, now), '—');
+  assert.equal(formatRelative('2026-01-01T00:10:00.400Z', now), 'just now');
   assert.equal(parseSize('10G'), 10 * 1024 ** 3);
   assert.equal(parseSize('512 MiB'), 512 * 1024 ** 2);
   assert.equal(parseSize('1.5t'), 1.5 * 1024 ** 4);

@@ -93,6 +93,8 @@ export function formatRelative(iso: string | null | undefined, nowMs: number): s
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return '—';
   const seconds = (nowMs - ms) / 1000;
+  // Within a second either way (two systems' clocks, a render between two reads) is now.
+  if (Math.abs(seconds) < 1) return 'just now';
   return seconds >= 0 ? `${formatSeconds(seconds)} ago` : `in ${formatSeconds(-seconds)}`;
 }
 
