@@ -23,6 +23,12 @@ export interface ConsoleState {
   dismiss(id: number): void;
 }
 
+/** Notices on screen at once; older ones give way. */
+const NOTICES_SHOWN_MAX = 3;
+const OK_NOTICE_MS = 4_000;
+/** A refusal stays long enough to be read (or until dismissed). */
+const REFUSAL_NOTICE_MS = 20_000;
+
 export const ConsoleContext = createContext<ConsoleState | null>(null);
 
 export function useConsole(): ConsoleState {
@@ -35,8 +41,8 @@ export function useNotices() {
   const [notices, setNotices] = useState<Notice[]>([]);
   const push = useCallback((tone: Notice['tone'], text: string) => {
     const id = Date.now() + Math.random();
-    setNotices((n) => [...n.slice(-4), { id, tone, text }]);
-    if (tone === 'ok') setTimeout(() => setNotices((n) => n.filter((x) => x.id !== id)), 4000);
+    setNotices((n) => [...n.slice(-(NOTICES_SHOWN_MAX - 1)), { id, tone, text }]);
+    setTimeout(() => setNotices((n) => n.filter((x) => x.id !== id)), tone === 'ok' ? OK_NOTICE_MS : REFUSAL_NOTICE_MS);
   }, []);
   const dismiss = useCallback((id: number) => setNotices((n) => n.filter((x) => x.id !== id)), []);
   return { notices, push, dismiss };

@@ -33,6 +33,7 @@ export interface RemoteRow {
   id: string;
   name: string;
   peer_system_id: string;
+  box_id: string;
   console_url: string;
   data_connection_state: string;
   link: 'connected' | 'degraded' | 'lost' | 'initializing';
@@ -43,7 +44,7 @@ export interface RemoteRow {
 export interface Overview {
   now: string;
   user: { name: string; role: string; tenant: string | null; may_act: boolean; is_admin: boolean };
-  system: { id: string; name: string; version: string; nbd_url: string; volumes: number; used_bytes: number; stored_bytes: number; free_bytes: number };
+  system: { id: string; name: string; version: string; box_id: string; nbd_url: string; volumes: number; used_bytes: number; stored_bytes: number; free_bytes: number };
   remotes: RemoteRow[];
   sessions: SessionRow[];
   visible_ids: string[] | null;

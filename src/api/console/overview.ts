@@ -47,6 +47,7 @@ export function overview(services: Services, sources: ConsoleSources, user: User
       id: identity.id,
       name: identity.name,
       version: identity.softwareVersion,
+      box_id: identity.boxId,
       nbd_url: `nbd://${nbd.host}:${nbd.port}`,
       // What hosts see: the engine also counts the snapshots replication keeps internally.
       volumes: userVolumeCount(services),
@@ -80,7 +81,7 @@ function visibleResources(services: Services, user: User): Set<string> {
   return ids;
 }
 
-function remoteRow(sources: ConsoleSources, rs: { id: string; name: string; peerSystemId: string; managementAddress: string; managementPort: number }) {
+function remoteRow(sources: ConsoleSources, rs: { id: string; name: string; peerSystemId: string; boxId: string; managementAddress: string; managementPort: number }) {
   const state = sources.connectionState(rs.peerSystemId);
   const roundTrip = sources.roundTripSeconds(rs.peerSystemId);
   const faults = sources.peerFaults().filter((f) => f.peerSystemId === undefined || f.peerSystemId === rs.peerSystemId);
@@ -92,6 +93,7 @@ function remoteRow(sources: ConsoleSources, rs: { id: string; name: string; peer
     id: rs.id,
     name: rs.name,
     peer_system_id: rs.peerSystemId,
+    box_id: rs.boxId,
     console_url: `https://${rs.managementAddress}:${rs.managementPort}/`,
     data_connection_state: state,
     link,

@@ -42,6 +42,28 @@ export function CopySessionsPage() {
     sessions.reload();
     return ok;
   };
+  const volumes = useList<{ volume_id: number; name: string }>(async () => (await api.et<{ volume_list?: Array<{ volume_id: number; name: string }> }>('GET', '/volume?fields=name')).volume_list ?? []);
+  const o = overview!;
+  // A REC pair as the ETERNUS client makes it: this box's volume, the remote box's volume_id.
+  const createRec = () =>
+    setForm({
+      title: 'Create REC copy session',
+      submitLabel: 'Create',
+      fields: [
+        { name: 'source', label: `Source volume (on ${o.system.name})`, type: 'select', options: (volumes.items ?? []).map((v) => ({ value: String(v.volume_id), label: `${v.name} (volume_id ${v.volume_id})` })) },
+        { name: 'box', label: 'Destination box', type: 'select', options: o.remotes.map((r) => ({ value: r.box_id, label: r.name })) },
+        { name: 'destination', label: 'Destination volume_id', type: 'number', hint: "the volume_id on the destination box (its console's Copy sessions page lists them)" },
+        { name: 'transfer_mode', label: 'Transfer mode', type: 'select', options: TRANSFER_MODES.map((m) => ({ value: m, label: m })) },
+      ],
+      submit: (v) =>
+        act('Create REC copy session', 'POST', '/copysession/rec', {
+          source_volume_id: Number(v.source),
+          destination_volume_id: Number(v.destination),
+          source_boxid: o.system.box_id,
+          destination_boxid: v.box,
+          transfer_mode: v.transfer_mode,
+        }),
+    });
   const modes = (c: CopySession) =>
     setForm({
       title: `Modes of copy session ${c.copysession_id}`,
@@ -60,7 +82,16 @@ export function CopySessionsPage() {
     });
   return (
     <>
-      <h1>Copy sessions (ETERNUS)</h1>
+      <div className="page-head">
+        <h1>Copy sessions (ETERNUS)</h1>
+        {mayAct ? (
+          <div className="toolbar">
+            <button type="button" className="btn btn-primary" onClick={createRec}>
+              Create REC copy session
+            </button>
+          </div>
+        ) : null}
+      </div>
       <p className="muted">
         The replication sessions as the ETERNUS REST API (<code>/api/v1/copysession</code>) shows them: REC pairs with their status, phase and modes.
       </p>
@@ -136,6 +167,20 @@ export function CopySessionsPage() {
             </tbody>
           </table>
         </div>
+      )}
+      <h2 className="section-title">Volumes of this box</h2>
+      {volumes.items === null ? (
+        <Empty>Loading…</Empty>
+      ) : volumes.items.length === 0 ? (
+        <Empty>No volumes.</Empty>
+      ) : (
+        <p className="chips" data-testid="eternus-volumes">
+          {volumes.items.map((v) => (
+            <span key={v.volume_id} className="chip chip-plain">
+              <span className="mono">{v.volume_id}</span> {v.name}
+            </span>
+          ))}
+        </p>
       )}
       {form ? <FormDialog {...form} onClose={() => setForm(null)} /> : null}
       {confirm ? <ConfirmDialog spec={confirm} onClose={() => setConfirm(null)} /> : null}
