@@ -136,7 +136,8 @@ function sessionRow(services: Services, sources: ConsoleSources, s: ReplicationS
     lag_seconds: lag,
     rpo_compliant: isRpoCompliant({ ...s, rpoSeconds }, nowMs),
     last_sync: iso(s.lastSyncMs),
-    next_sync: s.role === 'Source' ? iso(s.nextSyncMs) : null,
+    // A synchronous session has no schedule: every write is mirrored.
+    next_sync: s.role === 'Source' && s.transferMode !== 'Synchronous' ? iso(s.nextSyncMs) : null,
     failover_test: s.failoverTest !== null,
     error_code: s.errorCode,
     progress: progressOf(services, s, copySamples, nowMs),

@@ -36,11 +36,11 @@ export function LoginPage({ onSignedIn }: { onSignedIn(api: Api): void }) {
         <p className="login-host">{window.location.host}</p>
         <label className="field">
           <span>User</span>
-          <input name="user" autoComplete="username" value={user} onChange={(e) => setUser(e.target.value)} required autoFocus />
+          <input name="user" autoComplete="username" value={user} onChange={(e) => setUser(e.target.value)} required />
         </label>
         <label className="field">
           <span>Password</span>
-          <input name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required />
+          <input name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} required autoFocus />
         </label>
         {error ? (
           <p className="form-error" role="alert">

@@ -94,7 +94,9 @@ function SessionTable({ sessions }: { sessions: SessionRow[] }) {
             <th scope="col">RPO met</th>
             <th scope="col">Last / next sync</th>
             <th scope="col">Progress</th>
-            <th scope="col">Last hour</th>
+            <th scope="col" title="orange: lag; blue: bytes shipped per second">
+              Lag / shipped, 1 h
+            </th>
             <th scope="col">
               <span className="sr-only">Actions</span>
             </th>
@@ -145,9 +147,11 @@ function SessionTable({ sessions }: { sessions: SessionRow[] }) {
                     <span className="muted">—</span>
                   )}
                 </td>
-                <td className="charts">
-                  <Sparkline points={s.history.lag} label={`lag of ${s.resource_name}, last hour`} tone="lag" width={96} height={22} />
-                  {s.role === 'Source' ? <Sparkline points={s.history.throughput} label={`throughput of ${s.resource_name}, last hour`} tone="rate" width={96} height={22} /> : null}
+                <td>
+                  <div className="charts">
+                  <Sparkline points={s.history.lag} label={`lag of ${s.resource_name}, last hour`} tone="lag" width={80} height={22} />
+                  {s.role === 'Source' ? <Sparkline points={s.history.throughput} label={`throughput of ${s.resource_name}, last hour`} tone="rate" width={80} height={22} /> : null}
+                  </div>
                 </td>
                 <td>
                   {overview?.user.may_act ? (
