@@ -9,6 +9,7 @@ import type { Services } from '../services.ts';
 import { controlPlugin, type ControlExtension } from './control/plugin.ts';
 import { registerMetricsRoute } from './metrics-route.ts';
 import { answerWithConsole, registerConsoleFiles } from './console/static.ts';
+import { registerOpenApi, registerSwaggerUi } from './openapi.ts';
 import { ETERNUS_PREFIX, eternusPlugin, type EternusExtension } from './eternus/plugin.ts';
 import { POWERSTORE_PREFIX, powerStorePlugin, type PowerStoreExtension } from './powerstore/plugin.ts';
 
@@ -29,6 +30,8 @@ export interface RouteEntry {
   method: string;
   /** Full path with Fastify's `:param` placeholders, e.g. `/api/rest/volume/:id`. */
   url: string;
+  /** The route's `config` (e.g. the PowerStore support mark of powerstore/route-support.ts). */
+  config?: Readonly<Record<string, unknown>>;
 }
 
 const ROUTES = new WeakMap<FastifyInstance, RouteEntry[]>();
@@ -44,6 +47,9 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     ...(options.tls ? { https: { key: options.tls.key, cert: options.tls.cert, ...serverOptions } } : { http: serverOptions }),
     logger: options.logging ? { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["dell-emc-token"]'] } : false,
     bodyLimit: HTTP_BODY_BYTES_MAX,
+    // Only the control API declares schemas. Refuse rather than repair: no type coercion, no
+    // silently removed properties; `verbose` lets control/schema-errors.ts name the expected value.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, allowUnionTypes: true, verbose: true } },
     // Clients send ids and names that may contain characters Fastify would otherwise reject.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: PATH_SEGMENT_CHARS_MAX },
     // Refusals before routing or parsing answer in the dialect's error shape (transport-errors.ts).
@@ -57,7 +63,7 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
   const routes: RouteEntry[] = [];
   ROUTES.set(app, routes);
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, config: route.config as Record<string, unknown> | undefined });
   });
 
   app.removeAllContentTypeParsers();
@@ -69,10 +75,12 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     }
   });
 
+  await registerOpenApi(app, options.services.ctx.identity.softwareVersion);
   await app.register(powerStorePlugin(options.services, options.powerstore ?? []), { prefix: POWERSTORE_PREFIX });
   await app.register(eternusPlugin(options.services, options.eternus ?? []), { prefix: ETERNUS_PREFIX });
   await app.register(controlPlugin(options.services, options.control ?? []), { prefix: '/tandem/v1' });
   registerMetricsRoute(app, options.services, options.metricsToken ?? null);
+  await registerSwaggerUi(app);
   const consoleBuilt = options.consoleDir === null ? false : await registerConsoleFiles(app, options.consoleDir);
   // Paths outside every API (`/`, `/api`, `//api/rest/…`): PowerStore's error_response rather than
   // Fastify's own body, so a client with a wrong base URL still reads an error it knows.

@@ -1,5 +1,7 @@
 // Time is injected: core and services read time only through a Clock, so tests drive schedules
-// (RPO cycles, snapshot rules, token expiry) with a manual clock and never sleep.
+// (RPO cycles, snapshot rules, token expiry) with a manual clock and never sleep. The Clock is also
+// the scheduler port: timers and immediates of replication and the peer link go through it, so
+// the deterministic simulation (test/sim) runs two systems in virtual time on one seeded queue.
 
 export interface TimerHandle {
   cancel(): void;
@@ -9,7 +11,15 @@ export interface Clock {
   nowMs(): number;
   /** Runs `callback` once after `delayMs`; the handle cancels it. */
   setTimer(delayMs: number, callback: () => void): TimerHandle;
+  /**
+   * Runs `callback` after the current turn and the promises it settled (setImmediate): work
+   * started from a handler that must not run inside it, e.g. a cycle queued after an answer.
+   */
+  immediate(callback: () => void): void;
 }
+
+/** The scheduler port: what schedules work (timers, immediates) also tells the time. */
+export type Scheduler = Clock;
 
 /** Runs `callback` every `intervalMs` on the clock, each run armed after the last returned; the handle stops it. */
 export function repeatEvery(clock: Clock, intervalMs: number, callback: () => void): TimerHandle {
@@ -36,6 +46,9 @@ export const systemClock: Clock = {
     const timer = setTimeout(callback, delayMs);
     timer.unref?.();
     return { cancel: () => clearTimeout(timer) };
+  },
+  immediate(callback) {
+    setImmediate(callback);
   },
 };
 
@@ -69,6 +82,11 @@ export class ManualClock implements Clock {
       next.callback();
     }
     this.currentMs = targetMs;
+  }
+
+  /** Immediates run on the real event loop: tests settle them as before (settle() in test/helpers/pair.ts). */
+  immediate(callback: () => void): void {
+    setImmediate(callback);
   }
 
   pendingTimers(): number {

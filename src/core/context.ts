@@ -1,6 +1,7 @@
 // Everything a core service needs, injected: storage ports, time, ids, and listeners that the
 // composition root uses to react to domain events (e.g. NBD drops clients of a deleted volume).
 import type { Clock } from './clock.ts';
+import type { CrashPoints } from './crash-points.ts';
 import type { MetaStore } from './meta-store.ts';
 import type { SystemIdentity, Volume } from './model.ts';
 import type { MutationLock } from './mutation-lock.ts';
@@ -25,6 +26,8 @@ export interface CoreContext {
   identity: SystemIdentity;
   lock: MutationLock;
   listeners: CoreListeners;
+  /** Named crash points (crash-points.ts): absent in production, injected by the simulation. */
+  crashPoints?: CrashPoints;
 }
 
 export const noListeners: CoreListeners = { volumeExportChanged: () => undefined };

@@ -2,6 +2,7 @@
 // opens the cycle on the destination, ships diff(base, cut) into its staging, commits, and makes
 // the cut the new common base. Asynchronous, Consistency and Stack sessions cycle on a schedule;
 // a Synchronous one cycles to resync before it mirrors. When a cycle runs is service.ts's call.
+import { crashPoint } from '../core/crash-points.ts';
 import type { CoreContext } from '../core/context.ts';
 import { DomainError } from '../core/errors.ts';
 import type { Volume } from '../core/model.ts';
@@ -67,8 +68,8 @@ export class SourceCycles {
     if (!s || s.role !== 'Source' || s.resourceType !== 'volume') return [];
     const watermark = s.snapshotWatermark ?? -1;
     return this.ctx.meta
-      .listShared('volume')
-      .filter((v) => v.type === 'Snapshot' && v.sourceId === s.localResourceId && v.number > watermark && (v.creatorType === 'User' || v.creatorType === 'Scheduler'))
+      .findShared('volumeBySource', s.localResourceId)
+      .filter((v) => v.type === 'Snapshot' && v.number > watermark && (v.creatorType === 'User' || v.creatorType === 'Scheduler'))
       .sort((a, b) => a.number - b.number);
   }
 
@@ -101,6 +102,7 @@ export class SourceCycles {
       for (const id of Object.values(snapshotIds)) this.runtime.cycleSnapshots.add(id);
       const opened = await this.cutAndBegin(s, members, snapshotIds, userSnapshot, workingState, () => (phaseMs.snapshot = this.ctx.clock.nowMs() - startMs));
       s = opened.session;
+      crashPoint(this.ctx, 'cycle.after-cut');
       const begin = opened.begin;
       phaseMs.begin = this.ctx.clock.nowMs() - startMs;
       const thisCycle = s.baseCycle + 1;
@@ -138,19 +140,21 @@ export class SourceCycles {
         );
       }
       phaseMs.ship = this.ctx.clock.nowMs() - startMs;
+      crashPoint(this.ctx, 'cycle.after-ship');
       commitSent = true;
       const snapshot = userSnapshot
         ? { name: userSnapshot.name, description: userSnapshot.description, creatorType: userSnapshot.creatorType, createdByRuleName: userSnapshot.createdByRuleName, expirationTimestampMs: userSnapshot.expirationTimestampMs, sourceTimestampMs: userSnapshot.createdAtMs }
         : null;
       await this.runtime.call(s, RPC.cycleCommit, { sessionId, cycle: thisCycle, syncedAtMs: userSnapshot ? userSnapshot.createdAtMs : startMs, snapshot, durationMs: this.ctx.clock.nowMs() - startMs });
       phaseMs.commit = this.ctx.clock.nowMs() - startMs;
+      crashPoint(this.ctx, 'cycle.after-commit');
       await this.deps.recordCommitted(sessionId, thisCycle, pairs.map((p) => ({ localVolumeId: p.member.id, remoteVolumeId: p.remoteVolumeId, snapshotId: snapshotIds[p.member.id]! })), startMs, startState);
       this.shipped.set(sessionId, (this.shipped.get(sessionId) ?? 0) + totalBytes);
       this.runtime.log('cycle committed', { session: sessionId, cycle: thisCycle, bytes: totalBytes, startedAtMs: startMs, ms: this.ctx.clock.nowMs() - startMs, phaseMs });
       // Consistency and Stack: a cycle is followed at once by the next one, which ships what the
       // host wrote meanwhile or, when there is nothing, starts the idle polls (armIdlePoll).
       // (Synchronous: cycle() goes on to the final cut and mirroring instead.)
-      if (isRec(s) && s.transferMode !== 'Synchronous' && !userSnapshot) setImmediate(() => void this.runtime.schedule.runSoon(sessionId));
+      if (isRec(s) && s.transferMode !== 'Synchronous' && !userSnapshot) this.runtime.ctx.clock.immediate(() => void this.runtime.schedule.runSoon(sessionId));
       return totalBytes;
     } catch (error) {
       await this.cycleFailed(sessionId, error, snapshotIds, commitSent, startState);
@@ -259,6 +263,7 @@ export async function recordCommittedBase(runtime: SessionRuntime, sessionId: st
     errorCode: null,
     errorAtMs: null,
   });
+  crashPoint(runtime.ctx, 'cycle.after-record');
   const keep = new Set(pairs.map((p) => p.snapshotId));
   for (const id of oldBases) if (!keep.has(id)) await runtime.ctx.store.deleteVolume(id).catch(() => undefined);
 }

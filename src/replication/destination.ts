@@ -1,6 +1,7 @@
 // The destination side of a session: creates the destination resources, applies each cycle into
 // staging copies and commits them atomically as the new common base. A commit is first written as
 // a redo record (pendingCommit), so a crash in the middle is finished at the next start.
+import { crashPoint } from '../core/crash-points.ts';
 import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError, StateError } from '../core/errors.ts';
 import type { Policy, ReplicationRule, Volume } from '../core/model.ts';
@@ -219,8 +220,10 @@ export class DestinationSide {
       const session = this.session(sessionId);
       this.ctx.meta.put('replication_session', { ...session, pendingCommit: { cycle, stagingIds: open.stagingIds } });
       this.open.delete(sessionId);
+      crashPoint(this.ctx, 'destination.after-pending-commit');
       await this.finishCommit(sessionId, syncedAtMs, durationMs);
       if (snapshot) await this.takeReplicatedSnapshot(this.session(sessionId), snapshot);
+      crashPoint(this.ctx, 'destination.after-commit');
     });
   }
 
@@ -236,7 +239,7 @@ export class DestinationSide {
   private async takeReplicatedSnapshot(session: ReplicationSession, snapshot: ReplicatedSnapshot): Promise<void> {
     const pair = session.elementPairs[0];
     if (!pair) return;
-    const taken = (name: string) => this.ctx.meta.listShared('volume').some((v) => v.name === name);
+    const taken = (name: string) => this.ctx.meta.findShared('volumeByName', name).length > 0;
     const name = taken(snapshot.name) ? `${snapshot.name}.replica` : snapshot.name;
     if (taken(name)) return;
     const dest = this.ctx.meta.get('volume', pair.localVolumeId);
@@ -350,7 +353,7 @@ export class DestinationSide {
   }
 
   private checkDestinationName(name: string): void {
-    if (this.ctx.meta.list('volume').some((v) => v.name === name)) {
+    if (this.ctx.meta.findShared('volumeByName', name).length > 0) {
       throw new DomainError('NAME_IN_USE', `The destination system already has a volume named ${name}.`, { kind: 'volume', arguments: [name] });
     }
   }

@@ -1,6 +1,7 @@
 // The PowerStore role actions: planned failover (and failback), unplanned failover for DR,
 // reprotect, the failover test's start and stop, and the peer's side of them (RPC becomeSource,
 // becomeDestination). Which action is allowed when is core/replication/rules' call.
+import { crashPoint } from '../core/crash-points.ts';
 import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError, ValidationError } from '../core/errors.ts';
 import type { ReplicationSession, SessionState } from '../core/replication/model.ts';
@@ -60,7 +61,7 @@ export class FailoverActions {
     this.runtime.transport.handle(RPC.becomeSource, async ({ params }) => {
       // With reverse, this side reprotects at once: it starts Failed_Over and reprotect moves it on.
       await this.becomeSource(params.sessionId as string, params.generation as number, params.reprotect ? 'Failed_Over' : (params.state as SessionState));
-      if (params.reprotect) setImmediate(() => void this.reprotect(params.sessionId as string).catch((e) => this.runtime.log('reverse reprotect failed', { error: String(e) })));
+      if (params.reprotect) this.ctx.clock.immediate(() => void this.reprotect(params.sessionId as string).catch((e) => this.runtime.log('reverse reprotect failed', { error: String(e) })));
       return { result: {} };
     });
     this.runtime.transport.handle(RPC.becomeDestination, async ({ params }) => ({ result: await this.becomeDestination(params.sessionId as string, params.generation as number, params.prepareForBaseCycle as number | null) }));
@@ -103,11 +104,17 @@ export class FailoverActions {
       await this.runtime.schedule.cycle(id);
       const generation = s.generation + 1;
       await this.runtime.call(s, RPC.becomeSource, { sessionId: id, generation, state: reverse ? 'Reprotecting' : 'Failed_Over', reprotect: reverse });
+      crashPoint(this.ctx, 'failover.after-peer-promoted');
       this.runtime.patch(id, { role: 'Destination', state: reverse ? 'Reprotecting' : 'Failed_Over', generation, progressPercentage: null, nextSyncMs: null });
       this.runtime.timers.get(id)?.cancel();
     } catch (error) {
-      await setHostAccess(this.ctx, this.runtime.get(id), true);
-      this.runtime.patch(id, { state: 'System_Paused', errorCode: error instanceof DomainError ? error.code : 'INTERNAL' });
+      // The peer may have become Source and demoted this side although its answer was lost (a
+      // reverse failover reprotects at once): then this side stays a read-only destination
+      // (found by the simulation, seed 111 of test/sim).
+      if (this.runtime.get(id).role === 'Source') {
+        await setHostAccess(this.ctx, this.runtime.get(id), true);
+        this.runtime.patch(id, { state: 'System_Paused', errorCode: error instanceof DomainError ? error.code : 'INTERNAL' });
+      }
       throw error;
     }
   }
@@ -127,6 +134,7 @@ export class FailoverActions {
     const generation = s.generation + 1;
     await setHostAccess(this.ctx, s, true);
     s = this.runtime.patch(id, { role: 'Source', state: 'Failed_Over', generation, pendingCommit: null, progressPercentage: null });
+    crashPoint(this.ctx, 'failover.after-local-role');
     this.runtime.cancelled.delete(id);
     await this.runtime.transport
       .call(s.peerSystemId, RPC.becomeDestination, { sessionId: id, generation, prepareForBaseCycle: null }, { timeoutMs: 5_000 })
@@ -141,10 +149,11 @@ export class FailoverActions {
       try {
         await this.prepareDestination(id);
         await this.runtime.schedule.cycle(id);
+        crashPoint(this.ctx, 'reprotect.after-cycle');
         const sync = this.runtime.get(id).transferMode === 'Synchronous';
         this.runtime.patch(id, { state: sync ? 'Synchronizing' : 'OK' });
         await this.runtime.notifyPeer(this.runtime.get(id), 'OK');
-        if (sync) setImmediate(() => void this.runtime.schedule.runSoon(id));
+        if (sync) this.ctx.clock.immediate(() => void this.runtime.schedule.runSoon(id));
       } catch (error) {
         this.runtime.patch(id, { state: 'Failed_Over', errorCode: error instanceof DomainError ? error.code : 'INTERNAL' });
         throw error;
@@ -214,6 +223,7 @@ export class FailoverActions {
     const s = this.runtime.get(id);
     await this.deps.destination.abort(id);
     await setHostAccess(this.ctx, s, true);
+    crashPoint(this.ctx, 'failover.after-host-access');
     this.runtime.patch(id, { role: 'Source', state, generation: Math.max(generation, s.generation), failoverTest: null });
   }
 

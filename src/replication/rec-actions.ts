@@ -150,7 +150,7 @@ export class RecActions {
         snapshotWatermark: this.deps.volumes.highestNumber(),
       };
       this.runtime.put(session);
-      setImmediate(() => void this.runtime.schedule.runSoon(sessionId));
+      this.ctx.clock.immediate(() => void this.runtime.schedule.runSoon(sessionId));
       return session;
     } finally {
       this.pairing.delete(volume.id);

@@ -20,7 +20,7 @@ import { recordCommittedBase, SourceCycles, type CommittedPair } from './cycles.
 import { DestinationSide } from './destination.ts';
 import type { MirroredIo } from './mirrored-io.ts';
 import { CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, REC_CYCLE_INTERVAL_MS, REC_IDLE_POLL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
-import { FailoverActions, type FailoverOptions } from './failover.ts';
+import { FailoverActions, setHostAccess, type FailoverOptions } from './failover.ts';
 import { LinkState } from './link-state.ts';
 import { ProtectionSessions } from './protection-sessions.ts';
 import { RecActions, type RecCreateSpec } from './rec-actions.ts';
@@ -131,6 +131,13 @@ export class ReplicationService {
         this.runtime.cancelled.add(s.id);
         continue;
       }
+      // A reprotect cut by a crash leaves what its failure leaves (failover.ts): Failed_Over, so that
+      // the operator can reprotect again. Left Reprotecting, every action was refused for good
+      // (found by the simulation, seed 5 of test/sim).
+      // A crash between a promotion's host access and its role record (failover.ts becomeSource)
+      // left a destination writable: host access follows the recorded role (simulation, seed 126).
+      if (s.role === 'Destination' && !s.failoverTest && s.state !== 'Suspended' && s.elementPairs.some((p) => this.ctx.meta.get('volume', p.localVolumeId)?.isReplicationDestination === false)) await setHostAccess(this.ctx, s, false);
+      if (s.role === 'Source' && s.state === 'Reprotecting') this.runtime.put({ ...this.get(s.id), state: 'Failed_Over', errorCode: 'INTERNAL' });
       if (s.state === 'Synchronizing' || s.state === 'Initializing' || wasMirroring) this.runtime.put({ ...this.get(s.id), state: s.baseCycle === 0 ? 'Initializing' : 'System_Paused', errorCode: wasMirroring ? 'PEER_UNREACHABLE' : this.get(s.id).errorCode });
       this.arm(s.id);
     }
@@ -219,13 +226,18 @@ export class ReplicationService {
   /** Volumes hosts may write although they are replication destinations (a failover test). */
   isHostWritable(volume: Volume): boolean {
     if (!volume.isReplicationDestination) return volume.type !== 'Snapshot';
-    return this.list().some((s) => (s.failoverTest || s.state === 'Suspended') && s.elementPairs.some((p) => p.localVolumeId === volume.id));
+    return this.ctx.meta.findShared('sessionByLocalId', volume.id).some((s) => (s.failoverTest || s.state === 'Suspended') && s.elementPairs.some((p) => p.localVolumeId === volume.id));
   }
 
   // ---------------------------------------------------------------- queries
 
   list(): ReplicationSession[] {
     return this.runtime.list();
+  }
+
+  /** Every session without copying (callers must not mutate): listings and metrics. */
+  listShared(): readonly ReplicationSession[] {
+    return this.runtime.listShared();
   }
 
   get(id: string): ReplicationSession {

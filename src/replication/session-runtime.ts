@@ -44,12 +44,16 @@ export interface SessionRuntime {
   readonly bufferHalting: Set<string>;
 
   list(): ReplicationSession[];
+  /** Every session record without copying (callers must not mutate): for read-only scans. */
+  listShared(): readonly ReplicationSession[];
   get(id: string): ReplicationSession;
   put(s: ReplicationSession): void;
   patch(id: string, changes: Partial<ReplicationSession>): ReplicationSession;
   patchIfPresent(id: string, changes: Partial<ReplicationSession>): void;
-  /** The session of a local volume, if any (a volume is in at most one session). */
+  /** The session of a local volume, if any (a volume is in at most one session). An index read. */
   sessionOfVolume(volumeId: string): ReplicationSession | undefined;
+  /** The Source session of a local volume or group, if any (read-only). An index read. */
+  sourceSessionOf(resourceId: string): Readonly<ReplicationSession> | undefined;
   /** The session an RPC from a peer names (params.sessionId); FORBIDDEN unless it pairs with that peer. */
   peerSession(params: unknown, fromSystemId: string): ReplicationSession;
   /** Runs fn after every earlier operation on the session: one operation at a time. */
@@ -105,6 +109,10 @@ export class ReplicationRuntime implements SessionRuntime {
     return this.ctx.meta.list('replication_session');
   }
 
+  listShared(): readonly ReplicationSession[] {
+    return this.ctx.meta.listShared('replication_session');
+  }
+
   get(id: string): ReplicationSession {
     const s = this.ctx.meta.get('replication_session', id);
     if (!s) throw new NotFoundError('replication_session', id);
@@ -128,7 +136,12 @@ export class ReplicationRuntime implements SessionRuntime {
   }
 
   sessionOfVolume(volumeId: string): ReplicationSession | undefined {
-    return this.list().find((s) => s.elementPairs.some((p) => p.localVolumeId === volumeId) || s.localResourceId === volumeId);
+    const found = this.ctx.meta.findShared('sessionByLocalId', volumeId)[0];
+    return found ? structuredClone(found) : undefined;
+  }
+
+  sourceSessionOf(resourceId: string): Readonly<ReplicationSession> | undefined {
+    return this.ctx.meta.findShared('sessionByLocalId', resourceId).find((s) => s.localResourceId === resourceId && s.role === 'Source');
   }
 
   peerSession(params: unknown, fromSystemId: string): ReplicationSession {
@@ -148,7 +161,7 @@ export class ReplicationRuntime implements SessionRuntime {
   }
 
   allocateNumber(): number {
-    if (this.numberHighWater === null) this.numberHighWater = this.list().reduce((max, s) => Math.max(max, highestNumber(s)), -1);
+    if (this.numberHighWater === null) this.numberHighWater = this.listShared().reduce((max, s) => Math.max(max, highestNumber(s)), -1);
     this.numberHighWater += 1;
     return this.numberHighWater;
   }

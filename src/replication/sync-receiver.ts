@@ -139,7 +139,7 @@ export class SyncReceiver {
     this.queued.push({ for: { sessionId: s.id, peerSystemId: s.peerSystemId, baseCycle: s.baseCycle }, apply });
     if (this.applyScheduled) return;
     this.applyScheduled = true;
-    setImmediate(() => this.applyQueued());
+    this.ctx.clock.immediate(() => this.applyQueued());
   }
 
   /** Hands the queued applies to the engine, in order (its log keeps that order). */

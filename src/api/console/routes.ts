@@ -3,6 +3,8 @@
 // overview.ts. Everything the console changes goes through the dialects' own routes.
 import { DomainError } from '../../core/errors.ts';
 import type { ControlExtension } from '../control/extension.ts';
+import { controlRoute } from '../control/schemas.ts';
+import { CONSOLE_SCHEMAS } from './schemas.ts';
 import { overview, type ConsoleSources } from './overview.ts';
 import { openStream, type OpenStreams } from './stream.ts';
 
@@ -14,8 +16,8 @@ export function consoleControl(sources: ConsoleSources): ControlExtension {
       app.addHook('preClose', async () => {
         for (const end of [...streams]) end();
       });
-      app.get('/overview', async (request) => overview(services, sources, authenticate(request)));
-      app.get('/stream', async (request, reply) => {
+      app.get('/overview', controlRoute('user', CONSOLE_SCHEMAS.overview), async (request) => overview(services, sources, authenticate(request)));
+      app.get('/stream', controlRoute('user', CONSOLE_SCHEMAS.stream), async (request, reply) => {
         const user = authenticate(request);
         if (!openStream(services, sources, user, reply, streams)) throw new DomainError('OPERATION_IN_PROGRESS', 'Too many console streams are open on this system; close a console tab.');
       });

@@ -9,8 +9,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
 export const CONSOLE_DIST_DIR = fileURLToPath(new URL('../../../ui/dist/', import.meta.url));
 
-/** Paths the console never answers for: the APIs and the metrics keep their own 404s. */
-const API_PATH = /^\/(api|tandem|metrics)(\/|$|\?)/;
+/** Paths the console never answers for: the APIs, the metrics and Swagger UI keep their own 404s. */
+const API_PATH = /^\/(api|tandem|metrics|swaggerui)(\/|$|\?)/;
 
 /** Registers the console's files; false when the console was not built (then / stays an API 404). */
 export async function registerConsoleFiles(app: FastifyInstance, distDir: string = CONSOLE_DIST_DIR): Promise<boolean> {

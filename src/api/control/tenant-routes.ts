@@ -3,11 +3,12 @@
 import { NotFoundError, ValidationError } from '../../core/errors.ts';
 import type { Services } from '../../services.ts';
 import type { ControlExtension } from './extension.ts';
+import { controlRoute, SCHEMAS } from './schemas.ts';
 
 export function tenantControl(): ControlExtension {
   return {
     registerRoutes(app, { services, requireAdmin }) {
-      app.put<{ Params: { id: string } }>('/volumes/:id/tenant', async (request) => {
+      app.put<{ Params: { id: string } }>('/volumes/:id/tenant', controlRoute('admin', SCHEMAS.setTenant), async (request) => {
         requireAdmin(request);
         const body = request.body;
         if (typeof body !== 'object' || body === null || Array.isArray(body) || !Object.hasOwn(body, 'tenant')) {

@@ -6,6 +6,7 @@ import type { RemoteSystemService } from '../../../replication/remote-systems.ts
 import type { ReplicationService } from '../../../replication/service.ts';
 import type { PowerStoreApi } from '../api-context.ts';
 import { READ_ONLY_ROUTE } from '../auth.ts';
+import { REFUSED_ROUTE } from '../route-support.ts';
 import { readBody } from '../body.ts';
 
 type Id = { Params: { id: string } };
@@ -120,14 +121,14 @@ export function registerReplicationRoutes(app: FastifyInstance, api: PowerStoreA
   });
 
   // ---- replication_session ----
-  app.get('/replication_session', async (request, reply) => api.list(request, reply, 'replication_session', replication.list()));
+  app.get('/replication_session', async (request, reply) => api.list(request, reply, 'replication_session', replication.listShared()));
   app.get<Id>('/replication_session/:id', async (request) => api.instance(request, 'replication_session', replication.get(request.params.id)));
-  app.patch<Id>('/replication_session/:id', async (request) => {
+  app.patch<Id>('/replication_session/:id', REFUSED_ROUTE, async (request) => {
     replication.get(request.params.id);
     readBody(request.body, { role: 'string', auto_failover_state: 'string' });
     throw new DomainError('STATE_INVALID', 'Changing the role of a replication session applies to metro sessions only.', { kind: 'replication_session', id: request.params.id });
   });
-  app.delete<Id>('/replication_session/:id', async (_request, reply) =>
+  app.delete<Id>('/replication_session/:id', REFUSED_ROUTE, async (_request, reply) =>
     reply.code(405).send({ messages: [{ code: '0xE04040010006', severity: 'Error', message_l10n: 'Replication sessions are deleted by removing the protection policy from the resource.', arguments: [] }] }),
   );
 

@@ -1,0 +1,100 @@
+// What the simulation found. Each bug keeps its seed as a regression case (sim.test.ts): a fixed
+// bug's seed must no longer show its failure; an open bug's seed runs as a `todo` test until it is
+// fixed, and the seed budget tolerates its failure signature (and nothing else). Seeds replay the
+// same run only on the code they were found with: a change in replication changes the trace, so
+// each case also says what happened, for a reader to rebuild it if its seed drifts.
+
+export interface SimBug {
+  id: string;
+  seed: number;
+  steps: number;
+  /** Matches the failure lines the bug causes. */
+  signature: RegExp;
+  /** The workload it was found with (simulation.ts SimOptions.failoverTests). */
+  failoverTests: boolean;
+  description: string;
+}
+
+/** Fixed in this branch (the fix's comment names the seed). */
+export const FIXED_BUGS: SimBug[] = [
+  {
+    id: 'reprotect-cut-by-crash-stays-reprotecting',
+    seed: 5,
+    steps: 60,
+    failoverTests: false,
+    signature: /not steady after healing: source \S+ Reprotecting/,
+    description:
+      'A crash of the source during reprotect (cycle.after-ship) left its record Reprotecting; start() re-armed it, no timer cycles a Reprotecting session and every operator action was refused OPERATION_IN_PROGRESS, forever. Fix: start() puts such a session back to Failed_Over (what reprotect\'s own failure does), service.ts.',
+  },
+  {
+    id: 'failed-planned-failover-reopens-demoted-source',
+    seed: 111,
+    steps: 100,
+    failoverTests: false,
+    signature: /is host-writable/,
+    description:
+      'Planned failover with reverse: the peer became Source and, reprotecting at once, demoted this side, but its answer to becomeSource was lost; the catch of plannedFailover then made this side\'s volumes host-writable again although its role was Destination. Fix: the catch restores host access only while the role is still Source, failover.ts.',
+  },
+  {
+    id: 'crash-between-host-access-and-role',
+    seed: 126,
+    steps: 100,
+    failoverTests: false,
+    signature: /is host-writable/,
+    description:
+      'becomeSource makes the volumes host-writable, then records the role; a crash between them (crash point failover.after-host-access) left a Destination whose volume hosts could write, after the restart too. Fix: start() makes the volumes of a Destination (no failover test, not Suspended) read-only again, service.ts.',
+  },
+];
+
+/** Found and not fixed here: the fixes belong to the session state machine (issue 13, item 1). */
+export const OPEN_BUGS: SimBug[] = [
+  {
+    id: 'sync-after-unplanned-failover-keeps-old-source-writes',
+    seed: 1003,
+    steps: 100,
+    failoverTests: false,
+    signature: /differs from the source's last committed cut .*source step 0 fill 0, destination step [1-9]\d* .*destination base equals its volume/,
+    description:
+      'After an unplanned failover the old source, demoted when the link returned (link-state.ts), keeps the writes it took after the common base. A sync of the new source (allowed in Failed_Over) cycles to it without the reprotect rollback (becomeDestination with prepareForBaseCycle): diff(base, cut) never covers those blocks, so the destination keeps them while both sides report the same base cycle. Silent divergence; also seed 1064.',
+  },
+  {
+    id: 'failed-reprotect-leaves-destination-reprotecting',
+    seed: 1001,
+    steps: 100,
+    failoverTests: false,
+    signature: /not steady after healing: source \S+ \w+ \(\w+\), destination \S+ Reprotecting/,
+    description:
+      'A reprotect that fails after the peer was prepared (link cut, dropped answer, crash) puts the source back to Failed_Over but never tells the peer, which shows Reprotecting until the next reprotect succeeds; a reprotect whose final OK notice is lost (notifyPeer swallows the failure) leaves it Reprotecting under an OK (or later Paused) source. sessionStates on link return does not correct either. Also seeds 1006, 1011 (source OK), 1012, 23 at 80 steps (source Paused).',
+  },
+  {
+    id: 'failed-planned-failover-leaves-peer-failing-over',
+    seed: 1005,
+    steps: 100,
+    failoverTests: false,
+    signature: /not steady after healing: source \S+ \w+ \(\w+\), destination \S+ Failing_Over|not steady after healing: source \S+ Failing_Over/,
+    description:
+      'Planned failover tells the peer Failing_Over before its last cycle; when the failover fails (link, crash) the source goes System_Paused/OK but the peer stays Failing_Over; a crash of the source mid-failover leaves it Failing_Over itself, and start() does not resolve it. Also seeds 1008, 1017, 1077.',
+  },
+  {
+    id: 'lower-generation-source-not-demoted',
+    seed: 3089,
+    steps: 120,
+    failoverTests: true,
+    signature: /both sides are Source after healing/,
+    description:
+      'After a quiet point both sides are Source (generations 6 and 5, both System_Paused) once the link is back: the lower generation is not demoted (link-state.ts reconcile), so two systems take host writes for one session. Seen once in 120 seeds x 120 steps with failover tests in the workload.',
+  },
+  {
+    id: 'failed-over-source-peer-system-paused',
+    seed: 1031,
+    steps: 100,
+    failoverTests: false,
+    signature: /not steady after healing: source \S+ Failed_Over \(\w+\), destination \S+ System_Paused/,
+    description: 'After an unplanned failover the demoted peer stays System_Paused (a destination halt) instead of Failed_Over once the link is back. Also seeds 1071, 1076.',
+  },
+];
+
+/** Whether a failure line is explained by an open bug. */
+export function openBugOf(failure: string): SimBug | undefined {
+  return OPEN_BUGS.find((b) => b.signature.test(failure));
+}

@@ -1,0 +1,421 @@
+// The deterministic simulation of two systems (FoundationDB's simulator and TigerBeetle's VOPR are
+// the models): one seed drives a random workload of host writes and flushes, operator actions,
+// link faults and crashes of either system at named crash points, in virtual time, and checks the
+// invariants after every step and the data at quiet points. Same seed, same trace, same hash.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CRASH_POINT_NAMES, type CrashPointName } from '../../src/core/crash-points.ts';
+import { DomainError } from '../../src/core/errors.ts';
+import type { ReplicationSession } from '../../src/core/replication/model.ts';
+import { BLOCK_BYTES } from '../../src/limits.ts';
+import { installFingerprint } from '../../src/replication/remote-systems.ts';
+import { CrashedError } from './memory-block-store.ts';
+import { Rng, seededIds } from './rng.ts';
+import { CALM, SimNetwork } from './sim-network.ts';
+import { SimScheduler } from './sim-scheduler.ts';
+import { SimCrash, SimSystem } from './sim-system.ts';
+
+export interface SimOptions {
+  seed: number;
+  steps: number;
+  /** Print each trace line as it happens. */
+  verbose?: boolean;
+  /** Steps between quiet points (faults healed, sessions settled, data compared). */
+  quietEvery?: number;
+  /**
+   * Failover tests (start, stop) among the operator actions (default true). The first bugs were
+   * found without them; their seeds replay that workload with false.
+   */
+  failoverTests?: boolean;
+  /** Crashes allowed per run (at crash points and between steps). */
+  crashBudget?: number;
+}
+
+export interface SimResult {
+  seed: number;
+  steps: number;
+  traceHash: string;
+  failures: string[];
+  /** The last lines of the trace (all of them with verbose). */
+  tail: string[];
+  stats: { virtualSeconds: number; crashes: number; crashPoints: Partial<Record<CrashPointName, number>>; writes: number; flushes: number; actions: Record<string, number>; quietPoints: number; traceLines: number };
+}
+
+const VOLUME_BYTES = 1024 * 1024;
+const VOLUME_BLOCKS = VOLUME_BYTES / BLOCK_BYTES;
+/** How long a quiet point lets sessions recover: past the 5-minute RPO's cycle interval and a retry. */
+const QUIET_SETTLE_MS = 330_000;
+const STEADY = new Set(['OK', 'Failed_Over', 'Paused', 'Suspended']);
+
+/** What a host wrote to one volume of one system while it was a writable source. */
+interface VolumeModel {
+  /** Contents as the host wrote them (every write issued, in order). */
+  bytes: Buffer;
+  /** Contents at the last acknowledged flush; null until the first one since tracking began (what was durable then is unknown). */
+  flushed: Buffer | null;
+  /** Writes issued since that flush, in order: a crash keeps a prefix of them. */
+  since: { offsetBytes: number; data: Buffer }[];
+}
+
+function isCrashDebris(error: unknown): boolean {
+  if (error instanceof SimCrash || error instanceof CrashedError) return true;
+  const message = error instanceof Error ? error.message : String(error);
+  return /database connection is not open|engine crashed|this endpoint is closed/.test(message);
+}
+
+export async function runSimulation(options: SimOptions): Promise<SimResult> {
+  const { seed, steps } = options;
+  const quietEvery = options.quietEvery ?? 40;
+  const failoverTests = options.failoverTests ?? true;
+  const root = new Rng(seed);
+  const work = root.fork();
+  const netRng = root.fork();
+  const idRng = root.fork();
+  const diskRng = root.fork();
+  const crashRng = root.fork();
+  const scheduler = new SimScheduler();
+  const hash = createHash('sha256');
+  const tail: string[] = [];
+  let traceLines = 0;
+  const trace = (line: string): void => {
+    const text = `${(scheduler.nowMs() - Date.UTC(2026, 0, 1)).toString().padStart(9)} ${line}`;
+    hash.update(text + '\n');
+    traceLines++;
+    if (options.verbose) console.log(text);
+    if (line.includes(' peer.ping ')) return; // heartbeats: in the hash, not in the tail
+    tail.push(text);
+    if (tail.length > 400) tail.shift();
+  };
+  const failures: string[] = [];
+  const fail = (what: string): void => {
+    if (failures.length < 20) failures.push(`t=${scheduler.nowMs() - Date.UTC(2026, 0, 1)}ms ${what}`);
+    trace(`FAILURE ${what}`);
+  };
+  scheduler.isCrash = isCrashDebris;
+  const stats: SimResult['stats'] = { virtualSeconds: 0, crashes: 0, crashPoints: {}, writes: 0, flushes: 0, actions: {}, quietPoints: 0, traceLines: 0 };
+
+  // Leftover code of a crashed incarnation rejects promises nobody awaits: those are expected. Any
+  // other unhandled rejection is a bug in the code under test.
+  const onUnhandled = (reason: unknown): void => {
+    if (!isCrashDebris(reason)) fail(`unhandled rejection: ${reason instanceof Error ? reason.stack?.split('\n').slice(0, 3).join(' | ') : String(reason)}`);
+  };
+  process.on('unhandledRejection', onUnhandled);
+  installFingerprint((pem) => createHash('sha256').update(pem).digest('hex').toUpperCase().replace(/(..)(?!$)/g, '$1:'));
+
+  const dataRoot = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'tandem-sim-'));
+  const network = new SimNetwork(scheduler, netRng, (line) => trace(`net ${line}`));
+  const ids = seededIds(idRng);
+  let crashBudget = options.crashBudget ?? Math.max(2, Math.floor(steps / 25));
+  let quiet = true; // no crashes while setting up and at quiet points
+  const systems: SimSystem[] = [];
+  const crashHere = (system: SimSystem, point: CrashPointName): boolean => {
+    trace(`${system.name} reached ${point}`);
+    if (quiet || crashBudget <= 0) return false;
+    if (systems.some((s) => s !== system && !s.running)) return false; // never both down
+    if (!crashRng.chance(0.15)) return false;
+    crashBudget--;
+    stats.crashPoints[point] = (stats.crashPoints[point] ?? 0) + 1;
+    scheduleRestart(system);
+    return true;
+  };
+  const deps = { scheduler, network, ids, rng: diskRng, trace, crashHere };
+  const a = new SimSystem('site-a', mkdtempSync(join(dataRoot, 'a-')), deps);
+  const b = new SimSystem('site-b', mkdtempSync(join(dataRoot, 'b-')), deps);
+  systems.push(a, b);
+  const models = new Map<string, VolumeModel>(); // `${system}:${volumeId}`
+  const generations = new Map<string, number>(); // `${system}:${sessionId}`
+
+  const scheduleRestart = (system: SimSystem): void => {
+    const downMs = work.int(500, 20_000);
+    scheduler.add('world', `restart ${system.name}`, downMs, () => void restart(system));
+  };
+  const restart = async (system: SimSystem): Promise<void> => {
+    if (system.running) return;
+    await system.start();
+    await checkDurable(system);
+  };
+
+  /** After a restart: every flushed write is there, and of the later ones a prefix. */
+  async function checkDurable(sys: SimSystem): Promise<void> {
+    for (const [key, m] of models) {
+      if (!key.startsWith(`${sys.name}:`)) continue;
+      const volumeId = key.slice(sys.name.length + 1);
+      if (!sys.up.store.hasVolume(volumeId)) {
+        fail(`${sys.name} volume ${volumeId} is gone after a restart`);
+        models.delete(key);
+        continue;
+      }
+      const actual = await sys.up.store.read(volumeId, 0, VOLUME_BYTES);
+      if (m.flushed === null) {
+        trace(`${key} durable: not checked (no flush since tracking began)`);
+        models.delete(key);
+        continue;
+      }
+      const candidate = Buffer.from(m.flushed);
+      let matched = actual.equals(candidate) ? 0 : -1;
+      for (let k = 0; matched < 0 && k < m.since.length; k++) {
+        m.since[k]!.data.copy(candidate, m.since[k]!.offsetBytes);
+        if (actual.equals(candidate)) matched = k + 1;
+      }
+      if (matched < 0) fail(`${sys.name} volume ${volumeId} after restart is not its flushed contents plus a prefix of later writes (first difference at byte ${firstDifference(actual, m.flushed)})`);
+      else trace(`${key} durable: flushed + ${matched}/${m.since.length} later writes`);
+      // What survived is durable now (the real engine checkpoints what its recovery replayed).
+      models.set(key, { bytes: Buffer.from(actual), flushed: Buffer.from(actual), since: [] });
+    }
+  }
+
+  try {
+    await a.start();
+    await b.start();
+    // Pairing as POST /x509_certificate/exchange and POST /remote_system do it.
+    a.up.remotes.acceptExchange(b.up.remotes.offer());
+    b.up.remotes.acceptExchange(a.up.remotes.offer());
+    await scheduler.runFor(5_000);
+    const rsOnA = await settleCall(scheduler, a.up.remotes.create({ managementAddress: 'site-b', managementPort: 443 }));
+    const rule = await a.up.protection.createReplicationRule({ name: 'sim-rule', rpo: 'Five_Minutes', remoteSystemId: rsOnA.id });
+    const policy = await a.up.protection.createPolicy({ name: 'sim-policy', replicationRuleIds: [rule.id] });
+    const volume = await settleCall(scheduler, a.up.volumes.create({ name: 'vol-1', sizeBytes: VOLUME_BYTES, protectionPolicyId: policy.id }));
+    await scheduler.runFor(10_000);
+    const sessionId = a.up.replication.list()[0]?.id;
+    if (!sessionId) throw new Error('setup: no session was created');
+    trace(`setup session ${sessionId} volume ${volume.id} state ${a.up.replication.get(sessionId).state}`);
+    quiet = false;
+
+    // ---------------------------------------------------------------- the checks
+
+    const sessionsOf = (s: SimSystem): ReplicationSession[] => (s.running ? s.running.replication.list() : []);
+
+    const checkInvariants = async (): Promise<void> => {
+      const up = systems.filter((s) => s.running);
+      for (const sys of up) {
+        for (const s of sessionsOf(sys)) {
+          const key = `${sys.name}:${s.id}`;
+          const before = generations.get(key) ?? 0;
+          if (s.generation < before) fail(`${sys.name} session ${s.id} generation went down ${before} -> ${s.generation}`);
+          generations.set(key, Math.max(before, s.generation));
+          if (s.role === 'Destination' && !s.failoverTest && s.state !== 'Suspended') {
+            for (const p of s.elementPairs) {
+              const v = sys.up.meta.get('volume', p.localVolumeId);
+              if (v && sys.up.replication.isHostWritable(v)) fail(`${sys.name} destination volume ${v.name} of session ${s.id} (${s.state}, gen ${s.generation}) is host-writable`);
+            }
+          }
+        }
+      }
+      if (a.running && b.running) {
+        for (const s of sessionsOf(a)) {
+          const other = sessionsOf(b).find((x) => x.id === s.id);
+          if (other && s.role === 'Source' && other.role === 'Source' && s.generation === other.generation) fail(`two Sources of session ${s.id} at generation ${s.generation} (${s.state} / ${other.state})`);
+        }
+      }
+      // Host-visible contents of writable source volumes follow the host's writes exactly.
+      for (const sys of up) {
+        for (const s of sessionsOf(sys)) {
+          for (const p of s.elementPairs) {
+            const key = `${sys.name}:${p.localVolumeId}`;
+            const v = sys.up.meta.get('volume', p.localVolumeId);
+            const writable = s.role === 'Source' && v !== undefined && sys.up.replication.isHostWritable(v);
+            if (!writable) {
+              if (models.delete(key)) trace(`model ${key} dropped (${s.role} ${s.state})`);
+              continue;
+            }
+            const actual = await sys.up.store.read(p.localVolumeId, 0, VOLUME_BYTES);
+            const m = models.get(key);
+            if (!m) {
+              models.set(key, { bytes: Buffer.from(actual), flushed: null, since: [] });
+              trace(`model ${key} taken (${s.role} ${s.state} gen ${s.generation})`);
+            } else if (!actual.equals(m.bytes)) {
+              fail(`${sys.name} source volume ${v!.name} differs from what the host wrote (first at byte ${firstDifference(actual, m.bytes)}; session ${s.state} gen ${s.generation})`);
+              m.bytes = Buffer.from(actual);
+            }
+          }
+        }
+      }
+    };
+
+    /** Faults healed, both systems up, sessions settled: roles agree and the destination holds the last cut. */
+    const quietPoint = async (): Promise<void> => {
+      stats.quietPoints++;
+      quiet = true;
+      network.partitioned = false;
+      network.faults = CALM;
+      trace('quiet point: heal');
+      for (const sys of systems) if (!sys.running) await restart(sys);
+      // A halted session retries by the next RPO interval (service.ts arm): wait one and a bit.
+      await scheduler.runFor(QUIET_SETTLE_MS);
+      for (const s of sessionsOf(a)) {
+        const other = sessionsOf(b).find((x) => x.id === s.id);
+        if (!other) {
+          fail(`session ${s.id} exists on site-a only`);
+          continue;
+        }
+        const [src, dst] = s.role === 'Source' ? [a, b] : [b, a];
+        const srcS = s.role === 'Source' ? s : other;
+        const dstS = s.role === 'Source' ? other : s;
+        if (s.role === other.role) {
+          fail(`session ${s.id}: both sides are ${s.role} after healing (gen ${s.generation}/${other.generation}, ${s.state}/${other.state})`);
+          continue;
+        }
+        if (srcS.generation !== dstS.generation) fail(`session ${s.id}: generations differ after healing (source ${srcS.generation}, destination ${dstS.generation})`);
+        if (!STEADY.has(srcS.state) || !STEADY.has(dstS.state)) {
+          fail(`session ${s.id} not steady after healing: source ${src.name} ${srcS.state} (${srcS.errorCode}), destination ${dst.name} ${dstS.state}`);
+          continue;
+        }
+        if (srcS.state === 'OK') {
+          // A sync makes the last committed cut now; the destination must hold exactly its bytes.
+          const synced = await settleCall(scheduler, src.up.replication.sync(s.id)).then(() => true, (e: unknown) => {
+            fail(`session ${s.id}: sync at a quiet point failed: ${String(e)}`);
+            return false;
+          });
+          if (!synced) continue;
+          await scheduler.runFor(5_000);
+          const nowSrc = src.up.replication.get(s.id);
+          const nowDst = dst.up.replication.get(s.id);
+          if (nowSrc.baseCycle !== nowDst.baseCycle) fail(`session ${s.id}: base cycles differ after a sync (source ${nowSrc.baseCycle}, destination ${nowDst.baseCycle})`);
+          for (const p of nowSrc.elementPairs) {
+            if (!p.localBaseSnapshotId) {
+              fail(`session ${s.id}: no base after a sync`);
+              continue;
+            }
+            const cut = await src.up.store.read(p.localBaseSnapshotId, 0, VOLUME_BYTES);
+            const live = await src.up.store.read(p.localVolumeId, 0, VOLUME_BYTES);
+            // During a failover test the cycles land in the hidden shadow, not in the volume hosts test on.
+            const replica = nowDst.failoverTest?.shadowVolumeIds[p.remoteVolumeId] ?? p.remoteVolumeId;
+            const remote = await dst.up.store.read(replica, 0, VOLUME_BYTES);
+            if (!cut.equals(live)) fail(`session ${s.id}: the source's base differs from its volume right after a sync (byte ${firstDifference(cut, live)})`);
+            if (!cut.equals(remote)) {
+              const dstPair = nowDst.elementPairs.find((x) => x.localVolumeId === p.remoteVolumeId);
+              const dstBase = dstPair?.localBaseSnapshotId ? await dst.up.store.read(dstPair.localBaseSnapshotId, 0, VOLUME_BYTES) : null;
+              const at = firstDifference(cut, remote);
+              const blockAt = at - (at % BLOCK_BYTES);
+              fail(`session ${s.id}: destination ${dst.name}${replica !== p.remoteVolumeId ? ' (failover test shadow)' : ''} differs from the source's last committed cut ${nowSrc.baseCycle} (first at byte ${at}: source step ${cut.readUInt32BE(blockAt)} fill ${cut[blockAt + 4]}, destination step ${remote.readUInt32BE(blockAt)} fill ${remote[blockAt + 4]}; destination base ${dstBase === null ? 'none' : dstBase.equals(remote) ? 'equals its volume' : 'differs from its volume'})`);
+            }
+            else trace(`quiet: session ${s.id} cycle ${nowSrc.baseCycle} destination equals the cut`);
+          }
+        } else trace(`quiet: session ${s.id} steady in ${srcS.state}/${dstS.state}`);
+      }
+      await checkInvariants();
+      quiet = false;
+    };
+
+    // ---------------------------------------------------------------- the workload
+
+    const act = (name: string, sys: SimSystem, run: () => Promise<unknown>): void => {
+      stats.actions[name] = (stats.actions[name] ?? 0) + 1;
+      const owner = sys.running?.owner;
+      trace(`${owner} action ${name}`);
+      Promise.resolve()
+        .then(run)
+        .then(
+          () => trace(`${owner} action ${name} done`),
+          (e: unknown) => {
+            if (e instanceof DomainError) trace(`${owner} action ${name} refused ${e.code}: ${e.message.slice(0, 100)}`);
+            else if (isCrashDebris(e)) trace(`${owner} action ${name} ended by a crash`);
+            else fail(`${owner} action ${name} threw ${e instanceof Error ? e.stack?.split('\n').slice(0, 3).join(' | ') : String(e)}`);
+          },
+        );
+    };
+
+    for (let step = 0; step < steps; step++) {
+      const up = systems.filter((s) => s.running);
+      const sys = work.pick(up);
+      const s = sessionsOf(sys).find((x) => x.id === sessionId);
+      const roll = work.next();
+      trace(`step ${step} ${sys.name} roll ${roll.toFixed(3)}`);
+      if (roll < 0.4) {
+        // Host write, as NBD would issue it: only where the export is writable.
+        const pair = s?.elementPairs[0];
+        const v = pair ? sys.up.meta.get('volume', pair.localVolumeId) : undefined;
+        if (s && pair && v && s.role === 'Source' && sys.up.replication.isHostWritable(v)) {
+          const blocks = work.int(1, 8);
+          const at = work.int(0, VOLUME_BLOCKS - blocks) * BLOCK_BYTES;
+          const data = Buffer.alloc(blocks * BLOCK_BYTES, work.int(1, 255));
+          data.writeUInt32BE(step, 0);
+          const key = `${sys.name}:${v.id}`;
+          const m = models.get(key);
+          if (m) {
+            data.copy(m.bytes, at);
+            m.since.push({ offsetBytes: at, data });
+          }
+          stats.writes++;
+          act('write', sys, () => sys.up.io.write(v.id, at, data));
+        }
+      } else if (roll < 0.5) {
+        const owner = sys.up.owner;
+        const snapshot = [...models].filter(([k]) => k.startsWith(`${sys.name}:`)).map(([k, m]) => [k, Buffer.from(m.bytes), m.since.length] as const);
+        stats.flushes++;
+        act('flush', sys, async () => {
+          await sys.up.io.flush();
+          // Acknowledged: what was written before the flush was issued is durable now.
+          if (sys.running?.owner !== owner) return;
+          for (const [k, bytes, count] of snapshot) {
+            const m = models.get(k);
+            if (!m) continue;
+            m.flushed = bytes;
+            m.since = m.since.slice(count);
+          }
+        });
+      } else if (roll < 0.56) {
+        network.partitioned = !network.partitioned;
+        trace(`link ${network.partitioned ? 'CUT' : 'healed'}`);
+      } else if (roll < 0.6) {
+        network.faults = network.faults === CALM ? { dropProbability: work.next() * 0.2, delayMinMs: 1, delayMaxMs: work.int(10, 3000) } : CALM;
+        trace(`link faults ${JSON.stringify(network.faults)}`);
+      } else if (roll < 0.63) {
+        if (crashBudget > 0 && up.length === 2) {
+          crashBudget--;
+          sys.crash('between steps');
+          scheduleRestart(sys);
+        }
+      } else if (s) {
+        const r = sys.up.replication;
+        const choice = work.next();
+        if (choice < 0.2) act('failover-unplanned', sys, () => r.failover(s.id, { isPlanned: false, reverse: false, force: false, useTestCopy: false, failoverSnapshotId: null }));
+        else if (choice < 0.4) act('reprotect', sys, () => r.reprotect(s.id));
+        else if (choice < 0.5) act('failover-planned', sys, () => r.failover(s.id, { isPlanned: true, reverse: work.chance(0.5), force: false, useTestCopy: false, failoverSnapshotId: null }));
+        else if (choice < 0.65) act('sync', sys, () => r.sync(s.id));
+        else if (!failoverTests && choice < 0.8) act('pause', sys, () => r.pause(s.id));
+        else if (!failoverTests) act('resume', sys, () => r.resume(s.id));
+        else if (choice < 0.75) act('pause', sys, () => r.pause(s.id));
+        else if (choice < 0.9) act('resume', sys, () => r.resume(s.id));
+        else if (choice < 0.95) act('failover-test-start', sys, () => r.startFailoverTest(s.id, null));
+        else act('failover-test-stop', sys, () => r.stopFailoverTest(s.id, work.chance(0.5)));
+      }
+      await scheduler.runFor(work.int(100, 8_000));
+      for (const e of scheduler.errors.splice(0)) fail(`timer ${e.label} threw ${e.error instanceof Error ? e.error.stack?.split('\n').slice(0, 3).join(' | ') : String(e.error)}`);
+      await checkInvariants();
+      if ((step + 1) % quietEvery === 0 || step === steps - 1) await quietPoint();
+    }
+  } catch (error) {
+    fail(`simulation stopped: ${error instanceof Error ? error.stack?.split('\n').slice(0, 4).join(' | ') : String(error)}`);
+  } finally {
+    quiet = true;
+    for (const sys of systems) await sys.stop().catch(() => undefined);
+    await new Promise((r) => setImmediate(r));
+    process.off('unhandledRejection', onUnhandled);
+    rmSync(dataRoot, { recursive: true, force: true });
+  }
+  stats.virtualSeconds = Math.round((scheduler.nowMs() - Date.UTC(2026, 0, 1)) / 1000);
+  stats.crashes = a.crashes + b.crashes;
+  stats.traceLines = traceLines;
+  return { seed, steps, traceHash: hash.digest('hex').slice(0, 16), failures, tail, stats };
+}
+
+/** Runs virtual time until the promise settles (an action that needs the peer takes virtual time). */
+async function settleCall<T>(scheduler: SimScheduler, promise: Promise<T>): Promise<T> {
+  let done = false;
+  const tracked = promise.finally(() => {
+    done = true;
+  });
+  tracked.catch(() => undefined);
+  for (let i = 0; i < 600 && !done; i++) await scheduler.runFor(100);
+  return tracked;
+}
+
+function firstDifference(x: Buffer, y: Buffer): number {
+  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return i;
+  return x.length === y.length ? -1 : Math.min(x.length, y.length);
+}
+
+export { CRASH_POINT_NAMES };
