@@ -81,11 +81,11 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
   await app.register(controlPlugin(options.services, options.control ?? []), { prefix: '/tandem/v1' });
   registerMetricsRoute(app, options.services, options.metricsToken ?? null);
   await registerSwaggerUi(app);
-  const consoleBuilt = options.consoleDir === null ? false : await registerConsoleFiles(app, options.consoleDir);
+  const consoleDir = options.consoleDir === null ? null : await registerConsoleFiles(app, options.consoleDir);
   // Paths outside every API (`/`, `/api`, `//api/rest/…`): PowerStore's error_response rather than
   // Fastify's own body, so a client with a wrong base URL still reads an error it knows.
   app.setNotFoundHandler((request, reply) => {
-    if (answerWithConsole(request, reply, consoleBuilt)) return;
+    if (answerWithConsole(request, reply, consoleDir)) return;
     const path = request.url.split('?')[0]!;
     const answer = transportAnswer(path, 'not_found', `The requested URL ${path.slice(0, 200)} was not found.`);
     void reply.code(answer.status).send(answer.body);

@@ -128,7 +128,7 @@ test('the console is served at / with a fallback for pages, and the API paths ke
   writeFileSync(join(dir, 'assets', 'app-abc.js'), 'console.log(1)');
   const app = Fastify();
   const built = await registerConsoleFiles(app, dir);
-  assert.equal(built, true);
+  assert.equal(built, dir);
   app.setNotFoundHandler((request, reply) => {
     if (!answerWithConsole(request, reply, built)) void reply.code(404).send({ api: 'not found' });
   });
@@ -139,6 +139,13 @@ test('the console is served at / with a fallback for pages, and the API paths ke
     const asset = await app.inject({ method: 'GET', url: '/assets/app-abc.js' });
     assert.equal(asset.statusCode, 200);
     assert.match(String(asset.headers['cache-control']), /immutable/);
+    // A rebuild while the server runs: the new bundle's files are served too; nothing outside assets/.
+    writeFileSync(join(dir, 'assets', 'app-def.js'), 'console.log(2)');
+    const rebuilt = await app.inject({ method: 'GET', url: '/assets/app-def.js' });
+    assert.equal(rebuilt.statusCode, 200);
+    assert.equal(rebuilt.body, 'console.log(2)');
+    assert.equal((await app.inject({ method: 'GET', url: '/assets/none.js' })).statusCode, 404);
+    assert.equal((await app.inject({ method: 'GET', url: '/assets/..%2Findex.html' })).statusCode, 404);
     const page = await app.inject({ method: 'GET', url: '/volumes', headers: { accept: 'text/html' } });
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /<title>Tandem/);

@@ -94,8 +94,11 @@ function SessionTable({ sessions }: { sessions: SessionRow[] }) {
             <th scope="col">RPO met</th>
             <th scope="col">Last / next sync</th>
             <th scope="col">Progress</th>
-            <th scope="col" title="orange: lag; blue: bytes shipped per second">
-              Lag / shipped, 1 h
+            <th scope="col">
+              Last hour
+              <div className="legend">
+                <span className="legend-lag">lag</span> <span className="legend-rate">shipped</span>
+              </div>
             </th>
             <th scope="col">
               <span className="sr-only">Actions</span>
