@@ -106,7 +106,7 @@ function SessionTable({ sessions }: { sessions: SessionRow[] }) {
           </tr>
         </thead>
         <tbody>
-          {sessions.map((s) => {
+          {[...sessions].sort((x, y) => x.resource_name.localeCompare(y.resource_name)).map((s) => {
             const inStep = s.transfer_mode === 'Synchronous' && s.state === 'OK';
             const lag = liveLag(s.lag_seconds, readAtMs, now, inStep);
             return (
@@ -135,7 +135,7 @@ function SessionTable({ sessions }: { sessions: SessionRow[] }) {
                 </td>
                 <td>{s.rpo_compliant ? <Badge state="OK" label="yes" /> : <Badge state="Error" label="no" />}</td>
                 <td className="small nowrap">
-                  {formatRelative(s.last_sync, now)}
+                  {inStep ? 'in step' : formatRelative(s.last_sync, now)}
                   <div className="muted">{s.next_sync ? `next ${formatRelative(s.next_sync, now)}` : ''}</div>
                 </td>
                 <td className="progress-cell">
