@@ -130,10 +130,10 @@ function SessionTable({ sessions }: { sessions: SessionRow[] }) {
                     {s.eternus_status} / {s.eternus_phase}
                   </div>
                 </td>
-                <td className="num mono" data-testid="lag" data-seconds={lag === null ? '' : Math.floor(lag)}>
+                <td className="num mono" data-label="lag" data-testid="lag" data-seconds={lag === null ? '' : Math.floor(lag)}>
                   {formatSeconds(lag)}
                 </td>
-                <td>{s.rpo_compliant ? <Badge state="OK" label="yes" /> : <Badge state="Error" label="no" />}</td>
+                <td data-label="RPO met">{s.rpo_compliant ? <Badge state="OK" label="yes" /> : <Badge state="Error" label="no" />}</td>
                 <td className="small nowrap">
                   {inStep ? 'in step' : formatRelative(s.last_sync, now)}
                   <div className="muted">{s.next_sync ? `next ${formatRelative(s.next_sync, now)}` : ''}</div>
