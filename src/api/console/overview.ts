@@ -6,7 +6,7 @@
 // from each dialect's own mapping. A tenant user sees only the sessions of its tenant's volumes.
 import type { User } from '../../core/model.ts';
 import type { ReplicationSession } from '../../core/replication/model.ts';
-import { isRpoCompliant, lagSeconds, secondsLeft, shippingRate } from '../../core/replication/session-figures.ts';
+import { BacklogRate, isRpoCompliant, lagSeconds, secondsLeft, shippingRate } from '../../core/replication/session-figures.ts';
 import type { Services } from '../../services.ts';
 import { statusPhase } from '../eternus/copysession-format.ts';
 import { powerStoreSessionState } from '../powerstore/replication-schemas.ts';
@@ -29,7 +29,10 @@ const COPYING_STATES = new Set<string>(['Initializing', 'Synchronizing', 'Reprot
 
 export type LinkHealth = 'connected' | 'degraded' | 'lost' | 'initializing';
 
-export function overview(services: Services, sources: ConsoleSources, user: User) {
+/** Each session's backlog rate, kept between overviews (the stream reads one a second). */
+export type BacklogRates = Map<string, BacklogRate>;
+
+export function overview(services: Services, sources: ConsoleSources, user: User, rates: BacklogRates = new Map()) {
   const nowMs = services.ctx.clock.nowMs();
   const identity = services.ctx.identity;
   const stats = services.ctx.store.stats();
@@ -38,7 +41,9 @@ export function overview(services: Services, sources: ConsoleSources, user: User
   const sessions = services.replication
     .list()
     .filter((s) => s.state !== 'Deleting' && visible.has(s.localResourceId))
-    .map((s) => sessionRow(services, sources, s, nowMs));
+    .map((s) => sessionRow(services, s, nowMs, rates));
+  const live = new Set(services.replication.list().map((s) => s.id));
+  for (const id of rates.keys()) if (!live.has(id)) rates.delete(id);
   const events = services.observe.events;
   return {
     now: new Date(nowMs).toISOString(),
@@ -103,7 +108,7 @@ function remoteRow(sources: ConsoleSources, rs: { id: string; name: string; peer
   };
 }
 
-function sessionRow(services: Services, sources: ConsoleSources, s: ReplicationSession, nowMs: number) {
+function sessionRow(services: Services, s: ReplicationSession, nowMs: number, rates: BacklogRates) {
   const meta = services.ctx.meta;
   const resource = s.resourceType === 'volume' ? meta.getShared('volume', s.localResourceId) : meta.getShared('volume_group', s.localResourceId);
   const rule = s.replicationRuleId ? meta.getShared('replication_rule', s.replicationRuleId) : undefined;
@@ -140,7 +145,7 @@ function sessionRow(services: Services, sources: ConsoleSources, s: ReplicationS
     next_sync: s.role === 'Source' && s.transferMode !== 'Synchronous' ? iso(s.nextSyncMs) : null,
     failover_test: s.failoverTest !== null,
     error_code: s.errorCode,
-    progress: progressOf(services, s, copySamples, nowMs),
+    progress: progressOf(services, s, copySamples, nowMs, rates),
     history: {
       lag: services.observe.lagHistory.samples(s.id).map((p) => [p.atMs, round(p.lagSeconds)] as const),
       throughput: copySamples.map((p) => [p.endMs, p.durationMs > 0 ? Math.round((p.transferredBytes * 1000) / p.durationMs) : 0] as const),
@@ -148,13 +153,18 @@ function sessionRow(services: Services, sources: ConsoleSources, s: ReplicationS
   };
 }
 
-function progressOf(services: Services, s: ReplicationSession, samples: ReturnType<Services['copyStats']['samples']>, nowMs: number) {
+function progressOf(services: Services, s: ReplicationSession, samples: ReturnType<Services['copyStats']['samples']>, nowMs: number, rates: BacklogRates) {
   if (s.role !== 'Source') return null;
+  const remainingBytes = services.replication.uncopiedBytes(s.id);
+  const meter = rates.get(s.id) ?? new BacklogRate();
+  rates.set(s.id, meter);
+  // Read on every overview, so that a copy that starts has readings behind it.
+  const backlogRate = meter.sample(remainingBytes, nowMs);
   // A copy state, or an OK session whose cycle is under way (its percentage short of 100).
   const cycleRunning = s.progressPercentage !== null && s.progressPercentage < 100;
   if (!COPYING_STATES.has(s.state) && !cycleRunning) return null;
-  const remainingBytes = services.replication.uncopiedBytes(s.id);
-  const rate = shippingRate(samples, nowMs, RATE_WINDOW_MS);
+  // The backlog's fall while the copy runs; else what the last minute's cycles shipped.
+  const rate = backlogRate ?? shippingRate(samples, nowMs, RATE_WINDOW_MS);
   return {
     percent: s.progressPercentage,
     remaining_bytes: remainingBytes,

@@ -8,7 +8,7 @@ import type { FastifyReply } from 'fastify';
 import type { User } from '../../core/model.ts';
 import type { SystemEvent } from '../../observe/events.ts';
 import type { Services } from '../../services.ts';
-import { overview, type ConsoleSources } from './overview.ts';
+import { overview, type BacklogRates, type ConsoleSources } from './overview.ts';
 
 /** Changes arrive in bursts (a failover writes several records): one push for a burst. */
 export const STREAM_CHANGE_DELAY_MS = 100;
@@ -19,7 +19,7 @@ export const STREAMS_MAX = 64;
 /** The open streams of one server, each by the function that ends it (the server's close ends them all). */
 export type OpenStreams = Set<() => void>;
 
-export function openStream(services: Services, sources: ConsoleSources, user: User, reply: FastifyReply, streams: OpenStreams): boolean {
+export function openStream(services: Services, sources: ConsoleSources, rates: BacklogRates, user: User, reply: FastifyReply, streams: OpenStreams): boolean {
   if (streams.size >= STREAMS_MAX) return false;
   const raw = reply.raw;
   reply.hijack();
@@ -31,7 +31,7 @@ export function openStream(services: Services, sources: ConsoleSources, user: Us
   const push = () => {
     pending = null;
     try {
-      send('overview', overview(services, sources, user));
+      send('overview', overview(services, sources, user, rates));
     } catch (error) {
       send('failure', { message: (error as Error).message });
     }

@@ -67,3 +67,27 @@ export function secondsLeft(remainingBytes: number | null, bytesPerSecond: numbe
   if (estimatedCompletionMs !== null) return Math.max(0, (estimatedCompletionMs - nowMs) / 1000);
   return null;
 }
+
+/** How far back the backlog rate looks: long enough to smooth a cycle's bursts, short enough to follow a cap. */
+export const BACKLOG_RATE_WINDOW_MS = 5_000;
+
+/**
+ * Shipping rate from successive readings of the bytes a copy still has to ship, smoothed over
+ * BACKLOG_RATE_WINDOW_MS: what a progress bar shows while an initial copy or a resync runs (the
+ * copy metrics count a cycle's bytes when it ends). A reading above the last starts afresh: a
+ * new cycle began. The caller passes the time of each reading.
+ */
+export class BacklogRate {
+  private readings: Array<{ atMs: number; bytes: number }> = [];
+
+  sample(bytesLeft: number | null, nowMs: number): number | null {
+    if (bytesLeft === null) return null;
+    const last = this.readings.at(-1);
+    if (last && bytesLeft > last.bytes) this.readings = [];
+    if (!last || last.atMs !== nowMs || bytesLeft !== last.bytes) this.readings.push({ atMs: nowMs, bytes: bytesLeft });
+    this.readings = this.readings.filter((r) => nowMs - r.atMs <= BACKLOG_RATE_WINDOW_MS);
+    const first = this.readings[0]!;
+    const seconds = (nowMs - first.atMs) / 1000;
+    return seconds > 0.2 && first.bytes > bytesLeft ? (first.bytes - bytesLeft) / seconds : null;
+  }
+}
