@@ -136,13 +136,13 @@ function SessionTable({ sessions }: { sessions: SessionRow[] }) {
                 <td data-label="RPO met">{s.rpo_compliant ? <Badge state="OK" label="yes" /> : <Badge state="Error" label="no" />}</td>
                 <td className="small nowrap">
                   {inStep ? 'in step' : formatRelative(s.last_sync, now)}
-                  <div className="muted">{s.next_sync ? `next ${formatRelative(s.next_sync, now)}` : ''}</div>
+                  <div className="muted">{s.next_sync ? (Date.parse(s.next_sync) <= now ? 'next: due' : `next ${formatRelative(s.next_sync, now)}`) : ''}</div>
                 </td>
                 <td className="progress-cell">
                   {s.progress ? (
                     <>
                       <ProgressBar percent={s.progress.percent} label={`copy of ${s.resource_name}`} />
-                      <div className="muted small">
+                      <div className="muted small nowrap">
                         {formatRate(s.progress.rate_bytes_per_second)} · {formatSeconds(s.progress.seconds_left)} left
                       </div>
                     </>
