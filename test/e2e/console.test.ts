@@ -177,6 +177,24 @@ test('an Operator signs in and sees no action buttons', async (t) => {
   assert.deepEqual(c.errors, []);
 });
 
+test('a tenant user sees only its tenant\'s volumes and sessions', async (t) => {
+  if (missing) return t.skip(missing);
+  const blue = await a!.ps('POST', '/volume', { name: 'blue1', size: 8 * 1024 * 1024 });
+  assert.equal(blue.status, 201);
+  assert.equal((await a!.control('PUT', `/volumes/${blue.body.id}/tenant`, { tenant: 'blue' })).status, 200);
+  assert.equal((await a!.control('POST', '/users', { name: 'blue-admin', password: 'Blue-Pass-1', role: 'Storage_Administrator', tenant: 'blue' })).status, 201);
+  const c = await openConsole(browser!, url(a!));
+  pages.push(c);
+  await signIn(c.page, 'blue-admin', 'Blue-Pass-1');
+  await c.page.getByText('tenant blue').waitFor();
+  await c.page.getByText('No replication sessions.').waitFor();
+  await c.page.getByRole('link', { name: 'Volumes & groups' }).click();
+  await c.page.getByTestId('volume-blue1').waitFor();
+  assert.equal(await c.page.getByTestId('volume-web1').count(), 0, "another tenant's volume is not listed");
+  await shot(c.page, '11-tenant');
+  assert.deepEqual(c.errors, []);
+});
+
 test('a wrong password is refused on the sign-in page', async (t) => {
   if (missing) return t.skip(missing);
   const c = await openConsole(browser!, url(a!));

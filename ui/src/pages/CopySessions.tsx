@@ -33,7 +33,11 @@ export function CopySessionsPage() {
   const mayAct = overview!.user.may_act;
   const sessions = useList<CopySession>(async () => {
     const answer = await api.et<{ copysession_list?: CopySession[] }>('GET', '/copysession');
-    return answer.copysession_list ?? [];
+    const all = answer.copysession_list ?? [];
+    // A tenant user sees the copy sessions of its tenant's volumes (the overview's sessions).
+    if (overview!.visible_ids === null) return all;
+    const mine = new Set(overview!.sessions.map((s) => s.copysession_id));
+    return all.filter((c) => mine.has(c.copysession_id));
   });
   const [form, setForm] = useState<{ title: string; fields: Field[]; submitLabel: string; submit(v: Record<string, string>): Promise<boolean> } | null>(null);
   const [confirm, setConfirm] = useState<ConfirmSpec | null>(null);

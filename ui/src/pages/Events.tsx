@@ -8,6 +8,7 @@ import { formatRelative } from '../logic/format.ts';
 
 interface EventRecord {
   id: string;
+  resource_id?: string | null;
   severity: string;
   resource_type: string;
   resource_name: string | null;
@@ -31,29 +32,33 @@ interface AlertRecord extends EventRecord {
 const EVENTS_SHOWN = 200;
 
 export function EventsPage() {
-  const { api } = useConsole();
+  const { api, overview } = useConsole();
+  const o = overview!;
+  // A tenant user sees what happened to its tenant's volumes and their sessions.
+  const visible = o.visible_ids === null ? null : new Set([...o.visible_ids, ...o.sessions.map((s) => s.id)]);
+  const shown = <T extends { resource_id?: string | null }>(items: T[]) => (visible === null ? items : items.filter((e) => e.resource_id && visible.has(e.resource_id)));
   const now = useNow(5000);
   const events = useList<EventRecord>(async () => {
     const [records, audit] = await Promise.all([
-      api.ps<EventRecord[]>('GET', `/event?select=id,severity,resource_type,resource_name,generated_timestamp,description_l10n&order=generated_timestamp.desc&limit=${EVENTS_SHOWN}`),
+      api.ps<EventRecord[]>('GET', `/event?select=id,severity,resource_type,resource_id,resource_name,generated_timestamp,description_l10n&order=generated_timestamp.desc&limit=${EVENTS_SHOWN}`),
       api.ps<AuditRecord[]>('GET', `/audit_event?select=id,type,timestamp,username,is_successful,message_l10n&type=eq.Authentication&order=timestamp.desc&limit=${EVENTS_SHOWN}`),
     ]);
     // Sign-ins (and refused ones) are audit records; they join the timeline as events of their own.
     const signIns = audit.map((a) => ({ id: a.id, severity: a.is_successful ? 'Info' : 'Minor', resource_type: 'sign_in', resource_name: a.username, generated_timestamp: a.timestamp, description_l10n: a.message_l10n }));
-    return [...records, ...signIns].sort((x, y) => Date.parse(y.generated_timestamp) - Date.parse(x.generated_timestamp)).slice(0, EVENTS_SHOWN);
+    return [...shown(records), ...(visible === null ? signIns : [])].sort((x, y) => Date.parse(y.generated_timestamp) - Date.parse(x.generated_timestamp)).slice(0, EVENTS_SHOWN);
   });
-  const alerts = useList<AlertRecord>(() => api.ps('GET', '/alert?select=id,severity,resource_type,resource_name,raised_timestamp,description_l10n,state&state=eq.ACTIVE'));
+  const alerts = useList<AlertRecord>(() => api.ps('GET', '/alert?select=id,severity,resource_type,resource_id,resource_name,raised_timestamp,description_l10n,state&state=eq.ACTIVE'));
   return (
     <>
       <h1>Events</h1>
       <h2 className="section-title">Active alerts</h2>
       {alerts.items === null ? (
         <Empty>Loading…</Empty>
-      ) : alerts.items.length === 0 ? (
+      ) : shown(alerts.items).length === 0 ? (
         <Empty>No active alerts.</Empty>
       ) : (
         <ul className="timeline">
-          {alerts.items.map((a) => (
+          {shown(alerts.items).map((a) => (
             <li key={a.id} className="timeline-item">
               <Badge state={a.severity} />
               <span className="timeline-text">{a.description_l10n}</span>
