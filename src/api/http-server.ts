@@ -5,16 +5,21 @@ import { HTTP_BODY_BYTES_MAX, HTTP_HEADER_BYTES_MAX } from '../limits.ts';
 import { parseJsonBody } from './json-body.ts';
 import { answerClientError, frameworkErrorAnswer, PATH_SEGMENT_CHARS_MAX, transportAnswer } from './transport-errors.ts';
 import type { TlsIdentity } from '../security/tls.ts';
-import type { Services } from '../services.ts';
 import { controlPlugin, type ControlExtension } from './control/plugin.ts';
+import type { ControlServices } from './control/ports.ts';
+import type { EternusServices } from './eternus/ports.ts';
+import type { PowerStoreServices } from './powerstore/ports.ts';
 import { registerMetricsRoute } from './metrics-route.ts';
 import { answerWithConsole, registerConsoleFiles } from './console/static.ts';
 import { registerOpenApi, registerSwaggerUi } from './openapi.ts';
 import { ETERNUS_PREFIX, eternusPlugin, type EternusExtension } from './eternus/plugin.ts';
 import { POWERSTORE_PREFIX, powerStorePlugin, type PowerStoreExtension } from './powerstore/plugin.ts';
 
+/** What the three APIs use of the system, each dialect seeing only its own part. */
+export type HttpServices = PowerStoreServices & EternusServices & ControlServices;
+
 export interface HttpServerOptions {
-  services: Services;
+  services: HttpServices;
   tls: TlsIdentity | null;
   logging: boolean;
   powerstore?: PowerStoreExtension[];
@@ -75,7 +80,7 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     }
   });
 
-  await registerOpenApi(app, options.services.ctx.identity.softwareVersion);
+  await registerOpenApi(app, options.services.identity.softwareVersion);
   await app.register(powerStorePlugin(options.services, options.powerstore ?? []), { prefix: POWERSTORE_PREFIX });
   await app.register(eternusPlugin(options.services, options.eternus ?? []), { prefix: ETERNUS_PREFIX });
   await app.register(controlPlugin(options.services, options.control ?? []), { prefix: '/tandem/v1' });

@@ -11,6 +11,9 @@ interface IndexSpec<K extends Kind> {
   keys(doc: Kinds[K]): readonly string[];
 }
 
+/** The one key of volumeExpiring. */
+export const EXPIRING = 'expiring';
+
 const spec = <K extends Kind>(kind: K, keys: (doc: Kinds[K]) => readonly string[]): IndexSpec<K> => ({ kind, keys });
 
 export const META_INDEXES = {
@@ -18,6 +21,10 @@ export const META_INDEXES = {
   volumeByName: spec('volume', (v) => [v.name]),
   /** ETERNUS addresses volumes by number. */
   volumeByNumber: spec('volume', (v) => [String(v.number)]),
+  /** Volumes by protection policy (the snapshot scheduler visits those of policies with snapshot rules). */
+  volumeByPolicy: spec('volume', (v) => (v.protectionPolicyId ? [v.protectionPolicyId] : [])),
+  /** Volumes with an expiration time, under one key: what the snapshot scheduler may expire. */
+  volumeExpiring: spec('volume', (v) => (v.expirationTimestampMs !== null ? [EXPIRING] : [])),
   /** Snapshots and clones of a volume. */
   volumeBySource: spec('volume', (v) => (v.sourceId ? [v.sourceId] : [])),
   /** The session holding a resource or a volume: its local resource and every pair's local volume. */
@@ -25,6 +32,8 @@ export const META_INDEXES = {
     const ids = new Set([s.localResourceId, ...s.elementPairs.map((p) => p.localVolumeId)]);
     return [...ids];
   }),
+  /** ETERNUS copy session numbers: a session's own, and each group member's. */
+  sessionByNumber: spec('replication_session', (s) => [...new Set([String(s.number), ...Object.values(s.memberCopies ?? {}).map((c) => String(c.number))])]),
   /** Sessions by transfer mode (synchronous routes are derived from the Synchronous ones only). */
   sessionByMode: spec('replication_session', (s) => [s.transferMode]),
 } as const;

@@ -25,3 +25,6 @@ export interface MetaStore {
   setSetting(key: string, value: string): void;
   close(): void;
 }
+
+/** A read-only view of the records, for the API dialects' collections and lookups: changes go through the services. */
+export type MetaReader = Pick<MetaStore, 'get' | 'list' | 'getShared' | 'listShared' | 'findShared'>;

@@ -226,7 +226,8 @@ export class ProtectionSessions {
       snapshotWatermark: this.deps.volumes.highestNumber(),
       }),
     );
-    this.ctx.clock.immediate(() => void this.runtime.exclusive(sessionId, () => this.runtime.schedule.cycle(sessionId)).catch(() => undefined));
+    // The initial copy waits for a cycle slot like any scheduled cycle (a bulk create queues them).
+    this.ctx.clock.immediate(() => void this.runtime.schedule.runSoon(sessionId));
   }
 
   private deleteSessionInBackground(session: Readonly<ReplicationSession>): void {

@@ -15,14 +15,23 @@ export type Log = (message: string, fields?: Record<string, unknown>) => void;
 
 /** What the ReplicationService facade schedules for the parts (service.ts). */
 export interface SessionSchedule {
-  /** Arms the next cycle of a source session (RPO timer, REC interval, retry of a halted one). */
-  arm(sessionId: string): void;
+  /**
+   * Arms the next cycle of a source session (RPO timer, REC interval, retry of a halted one).
+   * `spreadOverdue`: one already due starts at its place in the spread window, not at once
+   * (after a restart or a link's return, when many are due together).
+   */
+  arm(sessionId: string, options?: { spreadOverdue?: boolean }): void;
   /** Arms the next look for host writes of an idle Consistency or Stack source. */
   armIdlePoll(sessionId: string): void;
   /** Queues a cycle behind the session's earlier operations; never rejects. */
   runSoon(sessionId: string): Promise<void>;
   /** Brings the destination up to now, in the caller's turn (the caller holds the session). */
   cycle(sessionId: string): Promise<void>;
+  /**
+   * When arm() will put the next cycle of a session as it is recorded (null: it has no schedule),
+   * so that a cycle records its next_sync time with its commit instead of in a commit of its own.
+   */
+  nextDueMs(s: ReplicationSession): number | null;
 }
 
 export interface SessionRuntime {
@@ -46,6 +55,8 @@ export interface SessionRuntime {
   list(): ReplicationSession[];
   /** Every session record without copying (callers must not mutate): for read-only scans. */
   listShared(): readonly ReplicationSession[];
+  /** Runs fn's puts as one metadata commit; what follows each put runs once the batch commits. */
+  batch(fn: () => void): void;
   get(id: string): ReplicationSession;
   put(s: ReplicationSession): void;
   patch(id: string, changes: Partial<ReplicationSession>): ReplicationSession;
@@ -77,6 +88,8 @@ export class ReplicationRuntime implements SessionRuntime {
   private readonly chains = new Map<string, Promise<unknown>>();
   private numberHighWater: number | null = null;
   private isStopped = false;
+  /** Inside batch(): the sessions put, whose afterPut runs once the batch commits. */
+  private deferred: Map<string, ReplicationSession> | null = null;
 
   constructor(
     readonly ctx: CoreContext,
@@ -105,6 +118,28 @@ export class ReplicationRuntime implements SessionRuntime {
     while (this.chains.size > 0) await Promise.allSettled([...this.chains.values()]);
   }
 
+  /** Whether an operation or cycle is queued on some session. */
+  get busy(): boolean {
+    return this.chains.size > 0;
+  }
+
+  /**
+   * Runs fn's record writes as one metadata transaction (one commit for many sessions, as at
+   * start-up), and what follows each put (routes, the REC buffer monitor) once per session after
+   * it commits, instead of after each put inside the transaction.
+   */
+  batch(fn: () => void): void {
+    if (this.deferred) return fn();
+    const deferred = new Map<string, ReplicationSession>();
+    this.deferred = deferred;
+    try {
+      this.ctx.meta.transaction(fn);
+    } finally {
+      this.deferred = null;
+    }
+    for (const s of deferred.values()) this.afterPut(s);
+  }
+
   list(): ReplicationSession[] {
     return this.ctx.meta.list('replication_session');
   }
@@ -121,7 +156,8 @@ export class ReplicationRuntime implements SessionRuntime {
 
   put(s: ReplicationSession): void {
     this.ctx.meta.put('replication_session', s);
-    this.afterPut(s);
+    if (this.deferred) this.deferred.set(s.id, s);
+    else this.afterPut(s);
   }
 
   patch(id: string, changes: Partial<ReplicationSession>): ReplicationSession {

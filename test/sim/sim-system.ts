@@ -9,6 +9,7 @@ import type { CrashPointName } from '../../src/core/crash-points.ts';
 import { HostService } from '../../src/core/hosts.ts';
 import { loadOrCreateIdentity } from '../../src/core/identity.ts';
 import type { SystemIdentity } from '../../src/core/model.ts';
+import type { ReplicationSession } from '../../src/core/replication/model.ts';
 import { MutationLock } from '../../src/core/mutation-lock.ts';
 import { ProtectionService } from '../../src/core/protection.ts';
 import { VolumeGroupService } from '../../src/core/volume-groups.ts';
@@ -84,6 +85,14 @@ export class SimSystem {
     const meta = new SqliteMetaStore(join(this.dataDir, 'meta.db'));
     const store = this.disk.open();
     const identity = loadOrCreateIdentity(meta, ids, this.name, clock.nowMs());
+    // Every change of a session's role, state, generation or base goes into the trace.
+    meta.onCommit((kind, id, before, after) => {
+      if (kind !== 'replication_session') return;
+      const was = before as ReplicationSession | undefined;
+      const now = after as ReplicationSession | undefined;
+      const view = (x: ReplicationSession | undefined) => (x ? `${x.role} ${x.state} gen ${x.generation} base ${x.baseCycle}${x.errorCode ? ` ${x.errorCode}` : ''}${x.failoverTest ? ' test' : ''}` : 'none');
+      if (view(was) !== view(now)) this.deps.trace(`${owner} session ${id.slice(0, 8)} ${view(was)} -> ${view(now)}`);
+    });
     const ctx: CoreContext = {
       meta,
       store,
@@ -118,7 +127,7 @@ export class SimSystem {
     endpoint.useHeartbeat(heartbeat);
     const remotes = new RemoteSystemService(ctx, endpoint, { address: this.name, managementPort: () => 443, peerPort: () => 8443, certPem: `SIM-CERT-${this.name}` });
     const io = new MirroredIo(store, endpoint);
-    const replication = new ReplicationService(ctx, volumes, groups, protection, endpoint, jobs, (m, f) => this.deps.trace(`${owner} log ${m}${f?.error ? ` ${String(f.error).slice(0, 80)}` : ''}`), io);
+    const replication = new ReplicationService(ctx, volumes, groups, protection, endpoint, jobs, (m, f) => this.deps.trace(`${owner} log ${m}${f?.error ? ` ${String(f.error).slice(0, 200)}` : ''}`), io);
     installRecCreateOnSource(ctx, endpoint, replication);
     this.running = { owner, identity, ctx, meta, store, volumes, groups, protection, jobs, remotes, io, replication, endpoint, heartbeat };
     this.deps.trace(`${owner} start`);

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { FIXED_BUGS, OPEN_BUGS, openBugOf } from './known-bugs.ts';
 import { runSimulation } from './simulation.ts';
 
-const SEEDS = Number(process.env.SIM_SEEDS ?? 40);
+const SEEDS = Number(process.env.SIM_SEEDS ?? 24);
 const STEPS = Number(process.env.SIM_STEPS ?? 80);
 const FIRST_SEED = Number(process.env.SIM_FIRST_SEED ?? 1);
 
@@ -39,7 +39,7 @@ describe('deterministic simulation of two systems', () => {
 
   for (const bug of FIXED_BUGS) {
     test(`fixed: ${bug.id} (seed ${bug.seed})`, async () => {
-      const result = await runSimulation({ seed: bug.seed, steps: bug.steps, failoverTests: bug.failoverTests });
+      const result = await runSimulation({ seed: bug.seed, steps: bug.steps, workload: bug.workload });
       const again = result.failures.filter((f) => bug.signature.test(f));
       assert.deepEqual(again, [], bug.description);
     });
@@ -47,7 +47,7 @@ describe('deterministic simulation of two systems', () => {
 
   for (const bug of OPEN_BUGS) {
     test(`open: ${bug.id} (seed ${bug.seed})`, { todo: bug.description }, async () => {
-      const result = await runSimulation({ seed: bug.seed, steps: bug.steps, failoverTests: bug.failoverTests });
+      const result = await runSimulation({ seed: bug.seed, steps: bug.steps, workload: bug.workload });
       assert.deepEqual(result.failures.filter((f) => bug.signature.test(f)), []);
     });
   }

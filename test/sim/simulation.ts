@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { CRASH_POINT_NAMES, type CrashPointName } from '../../src/core/crash-points.ts';
 import { DomainError } from '../../src/core/errors.ts';
 import type { ReplicationSession } from '../../src/core/replication/model.ts';
+import { isRec } from '../../src/core/replication/rules.ts';
 import { BLOCK_BYTES } from '../../src/limits.ts';
 import { installFingerprint } from '../../src/replication/remote-systems.ts';
 import { CrashedError } from './memory-block-store.ts';
@@ -25,10 +26,12 @@ export interface SimOptions {
   /** Steps between quiet points (faults healed, sessions settled, data compared). */
   quietEvery?: number;
   /**
-   * Failover tests (start, stop) among the operator actions (default true). The first bugs were
-   * found without them; their seeds replay that workload with false.
+   * Which workload (default the widest). Bugs keep the one they were found with, so that their
+   * seeds replay the same runs: v1 one Asynchronous volume session, PowerStore actions; v2 adds
+   * failover tests; v3 adds a Synchronous session (rpo Zero), an ETERNUS REC (Consistency) with
+   * suspend, resume and reverse, and a volume protected while the run goes on.
    */
-  failoverTests?: boolean;
+  workload?: Workload;
   /** Crashes allowed per run (at crash points and between steps). */
   crashBudget?: number;
 }
@@ -42,6 +45,8 @@ export interface SimResult {
   tail: string[];
   stats: { virtualSeconds: number; crashes: number; crashPoints: Partial<Record<CrashPointName, number>>; writes: number; flushes: number; actions: Record<string, number>; quietPoints: number; traceLines: number };
 }
+
+export type Workload = 'v1' | 'v2' | 'v3';
 
 const VOLUME_BYTES = 1024 * 1024;
 const VOLUME_BLOCKS = VOLUME_BYTES / BLOCK_BYTES;
@@ -57,6 +62,8 @@ interface VolumeModel {
   flushed: Buffer | null;
   /** Writes issued since that flush, in order: a crash keeps a prefix of them. */
   since: { offsetBytes: number; data: Buffer }[];
+  /** Writes issued and not answered yet (a synchronous source holds them during its final cut): the contents are compared only without any. */
+  inflight: number;
 }
 
 function isCrashDebris(error: unknown): boolean {
@@ -68,7 +75,8 @@ function isCrashDebris(error: unknown): boolean {
 export async function runSimulation(options: SimOptions): Promise<SimResult> {
   const { seed, steps } = options;
   const quietEvery = options.quietEvery ?? 40;
-  const failoverTests = options.failoverTests ?? true;
+  const workload = options.workload ?? 'v3';
+  const failoverTests = workload !== 'v1';
   const root = new Rng(seed);
   const work = root.fork();
   const netRng = root.fork();
@@ -125,6 +133,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
   const b = new SimSystem('site-b', mkdtempSync(join(dataRoot, 'b-')), deps);
   systems.push(a, b);
   const models = new Map<string, VolumeModel>(); // `${system}:${volumeId}`
+  let laterPolicy: { policyId: string } | null = null;
   const generations = new Map<string, number>(); // `${system}:${sessionId}`
 
   const scheduleRestart = (system: SimSystem): void => {
@@ -162,7 +171,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
       if (matched < 0) fail(`${sys.name} volume ${volumeId} after restart is not its flushed contents plus a prefix of later writes (first difference at byte ${firstDifference(actual, m.flushed)})`);
       else trace(`${key} durable: flushed + ${matched}/${m.since.length} later writes`);
       // What survived is durable now (the real engine checkpoints what its recovery replayed).
-      models.set(key, { bytes: Buffer.from(actual), flushed: Buffer.from(actual), since: [] });
+      models.set(key, { bytes: Buffer.from(actual), flushed: Buffer.from(actual), since: [], inflight: 0 });
     }
   }
 
@@ -181,6 +190,19 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
     const sessionId = a.up.replication.list()[0]?.id;
     if (!sessionId) throw new Error('setup: no session was created');
     trace(`setup session ${sessionId} volume ${volume.id} state ${a.up.replication.get(sessionId).state}`);
+    if (workload === 'v3') {
+      // Synchronous (PowerStore rpo Zero) and an ETERNUS REC in Consistency mode, paired as
+      // POST /api/v1/copysession does it (the destination volume exists on the remote box).
+      const zero = await a.up.protection.createReplicationRule({ name: 'sim-zero', rpo: 'Zero', remoteSystemId: rsOnA.id });
+      const metro = await a.up.protection.createPolicy({ name: 'sim-sync', replicationRuleIds: [zero.id] });
+      await settleCall(scheduler, a.up.volumes.create({ name: 'vol-sync', sizeBytes: VOLUME_BYTES, protectionPolicyId: metro.id }));
+      const recSource = await a.up.volumes.create({ name: 'vol-rec', sizeBytes: VOLUME_BYTES });
+      const recTarget = await b.up.volumes.create({ name: 'vol-rec-copy', sizeBytes: VOLUME_BYTES });
+      await settleCall(scheduler, a.up.replication.createRec({ localVolumeId: recSource.id, remoteSystemId: rsOnA.id, destinationVolumeNumber: recTarget.number, transferMode: 'Consistency', splitMode: 'Automatic', recoveryMode: 'Automatic' }));
+      laterPolicy = { policyId: policy.id };
+      await scheduler.runFor(10_000);
+      for (const x of a.up.replication.list()) trace(`setup session ${x.id} ${x.transferMode} ${x.state}`);
+    }
     quiet = false;
 
     // ---------------------------------------------------------------- the checks
@@ -223,9 +245,9 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
             const actual = await sys.up.store.read(p.localVolumeId, 0, VOLUME_BYTES);
             const m = models.get(key);
             if (!m) {
-              models.set(key, { bytes: Buffer.from(actual), flushed: null, since: [] });
+              models.set(key, { bytes: Buffer.from(actual), flushed: null, since: [], inflight: 0 });
               trace(`model ${key} taken (${s.role} ${s.state} gen ${s.generation})`);
-            } else if (!actual.equals(m.bytes)) {
+            } else if (m.inflight === 0 && !actual.equals(m.bytes)) {
               fail(`${sys.name} source volume ${v!.name} differs from what the host wrote (first at byte ${firstDifference(actual, m.bytes)}; session ${s.state} gen ${s.generation})`);
               m.bytes = Buffer.from(actual);
             }
@@ -259,12 +281,13 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
         }
         if (srcS.generation !== dstS.generation) fail(`session ${s.id}: generations differ after healing (source ${srcS.generation}, destination ${dstS.generation})`);
         if (!STEADY.has(srcS.state) || !STEADY.has(dstS.state)) {
-          fail(`session ${s.id} not steady after healing: source ${src.name} ${srcS.state} (${srcS.errorCode}), destination ${dst.name} ${dstS.state}`);
+          fail(`session ${s.id} not steady after healing: source ${src.name} ${srcS.state} (${srcS.errorCode}), destination ${dst.name} ${dstS.state} [${srcS.transferMode}]`);
           continue;
         }
         if (srcS.state === 'OK') {
           // A sync makes the last committed cut now; the destination must hold exactly its bytes.
-          const synced = await settleCall(scheduler, src.up.replication.sync(s.id)).then(() => true, (e: unknown) => {
+          // (A REC has no sync: its Consistency cycles run back to back, so it is settled by now.)
+          const synced = isRec(srcS) && srcS.replicationRuleId === null ? true : await settleCall(scheduler, Promise.resolve().then(() => src.up.replication.sync(s.id))).then(() => true, (e: unknown) => {
             fail(`session ${s.id}: sync at a quiet point failed: ${String(e)}`);
             return false;
           });
@@ -320,7 +343,9 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
     for (let step = 0; step < steps; step++) {
       const up = systems.filter((s) => s.running);
       const sys = work.pick(up);
-      const s = sessionsOf(sys).find((x) => x.id === sessionId);
+      // v1 and v2 have one session and draw nothing to choose it (their seeds replay as found).
+      const all = sessionsOf(sys);
+      const s = workload === 'v3' ? (all.length > 0 ? work.pick(all) : undefined) : all.find((x) => x.id === sessionId);
       const roll = work.next();
       trace(`step ${step} ${sys.name} roll ${roll.toFixed(3)}`);
       if (roll < 0.4) {
@@ -334,12 +359,28 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
           data.writeUInt32BE(step, 0);
           const key = `${sys.name}:${v.id}`;
           const m = models.get(key);
+          const entry: { offsetBytes: number; data: Buffer } = { offsetBytes: at, data };
           if (m) {
             data.copy(m.bytes, at);
-            m.since.push({ offsetBytes: at, data });
+            m.since.push(entry);
+            m.inflight++;
           }
           stats.writes++;
-          act('write', sys, () => sys.up.io.write(v.id, at, data));
+          const owner = sys.up.owner;
+          act('write', sys, () =>
+            sys.up.io.write(v.id, at, data).finally(() => {
+              if (m) m.inflight--;
+            }).catch(async (error: unknown) => {
+              // A refused write (split mode Manual with the path down: EIO to the host) may or may
+              // not have reached the local volume: the model takes what is there.
+              if (m && models.get(key) === m && sys.running?.owner === owner) {
+                const there = await sys.up.store.read(v.id, at, data.length);
+                there.copy(m.bytes, at);
+                entry.data = there;
+              }
+              throw error;
+            }),
+          );
         }
       } else if (roll < 0.5) {
         const owner = sys.up.owner;
@@ -368,6 +409,20 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
           sys.crash('between steps');
           scheduleRestart(sys);
         }
+      } else if (workload === 'v3' && laterPolicy && a.running && roll < 0.64) {
+        // A volume protected while the run goes on (PowerStore: volume create with a policy).
+        const { policyId } = laterPolicy;
+        laterPolicy = null;
+        act('protect-new-volume', sys, () => a.up.volumes.create({ name: 'vol-late', sizeBytes: VOLUME_BYTES, protectionPolicyId: policyId }));
+      } else if (s && isRec(s) && s.replicationRuleId === null) {
+        // ETERNUS REC actions (the copysession routes call these).
+        const r = sys.up.replication;
+        const choice = work.next();
+        if (choice < 0.3) act('rec-suspend', sys, async () => (await r.recSuspend(s.id, work.chance(0.5))).completion);
+        else if (choice < 0.6) act('rec-resume', sys, () => r.recResume(s.id));
+        else if (choice < 0.75) act('rec-reverse', sys, () => r.recReverse(s.id));
+        else if (choice < 0.85) act('rec-modify', sys, () => r.recModify(s.id, { splitMode: work.chance(0.5) ? 'Automatic' : 'Manual' }));
+        else act('failover-unplanned', sys, () => r.failover(s.id, { isPlanned: false, reverse: false, force: false, useTestCopy: false, failoverSnapshotId: null }));
       } else if (s) {
         const r = sys.up.replication;
         const choice = work.next();

@@ -1,14 +1,15 @@
-// npx tsx test/sim/sweep.ts FIRST COUNT STEPS: runs many seeds and groups the failures no known
+// npx tsx test/sim/sweep.ts FIRST COUNT STEPS [WORKLOAD]: runs many seeds and groups the failures no known
 // bug explains by their shape (ids and numbers blanked), with the first seeds of each.
 import { openBugOf } from './known-bugs.ts';
-import { runSimulation } from './simulation.ts';
+import { runSimulation, type Workload } from './simulation.ts';
 
-const [first, count, steps] = process.argv.slice(2).map(Number) as [number, number, number];
+const [first, count, steps] = process.argv.slice(2, 5).map(Number) as [number, number, number];
+const workload = (process.argv[5] ?? 'v3') as Workload;
 const groups = new Map<string, number[]>();
 const known = new Map<string, number>();
 const startedMs = Date.now();
 for (let seed = first; seed < first + count; seed++) {
-  const result = await runSimulation({ seed, steps });
+  const result = await runSimulation({ seed, steps, workload });
   for (const failure of result.failures) {
     const bug = openBugOf(failure);
     if (bug) {

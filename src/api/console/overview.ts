@@ -7,18 +7,10 @@
 import type { User } from '../../core/model.ts';
 import type { ReplicationSession } from '../../core/replication/model.ts';
 import { BacklogRate, isRpoCompliant, lagSeconds, secondsLeft, shippingRate } from '../../core/replication/session-figures.ts';
-import type { Services } from '../../services.ts';
+import type { ConsoleServices, ConsoleSources } from './ports.ts';
 import { statusPhase } from '../eternus/copysession-format.ts';
 import { powerStoreSessionState } from '../powerstore/replication-schemas.ts';
 
-/** What the console needs that the composition root knows: the link's view and the NBD address. */
-export interface ConsoleSources {
-  connectionState(peerSystemId: string): string;
-  roundTripSeconds(peerSystemId: string): number | null;
-  /** Active peer link faults (delay, drop, bandwidth, link_down), as the control API lists them. */
-  peerFaults(): ReadonlyArray<{ kind: string; peerSystemId?: string }>;
-  nbd(): { host: string; port: number };
-}
 
 /** The rate is measured over the last minute of copy samples (three 20 s samples). */
 const RATE_WINDOW_MS = 60_000;
@@ -32,10 +24,10 @@ export type LinkHealth = 'connected' | 'degraded' | 'lost' | 'initializing';
 /** Each session's backlog rate, kept between overviews (the stream reads one a second). */
 export type BacklogRates = Map<string, BacklogRate>;
 
-export function overview(services: Services, sources: ConsoleSources, user: User, rates: BacklogRates = new Map()) {
-  const nowMs = services.ctx.clock.nowMs();
-  const identity = services.ctx.identity;
-  const stats = services.ctx.store.stats();
+export function overview(services: ConsoleServices, sources: ConsoleSources, user: User, rates: BacklogRates = new Map()) {
+  const nowMs = services.clock.nowMs();
+  const identity = services.identity;
+  const stats = services.engine.stats();
   const nbd = sources.nbd();
   const visible = visibleResources(services, user);
   const sessions = services.replication
@@ -55,10 +47,10 @@ export function overview(services: Services, sources: ConsoleSources, user: User
       box_id: identity.boxId,
       nbd_url: `nbd://${nbd.host}:${nbd.port}`,
       // What hosts see: the engine also counts the snapshots replication keeps internally.
-      volumes: userVolumeCount(services),
+      volumes: userVolumeCount(services, sources),
       used_bytes: stats.liveBytes,
       stored_bytes: stats.segmentBytes,
-      free_bytes: services.ctx.store.freeBytes(),
+      free_bytes: services.engine.freeBytes(),
     },
     remotes: services.remotes.list().map((rs) => remoteRow(sources, rs)),
     sessions,
@@ -69,13 +61,13 @@ export function overview(services: Services, sources: ConsoleSources, user: User
   };
 }
 
-function userVolumeCount(services: Services): number {
-  const internal = services.replication.internalVolumeIds();
-  return services.ctx.meta.listShared('volume').filter((v) => !internal.has(v.id)).length;
+function userVolumeCount(services: ConsoleServices, sources: ConsoleSources): number {
+  const internal = sources.internalVolumeIds();
+  return services.records.listShared('volume').filter((v) => !internal.has(v.id)).length;
 }
 
-function visibleResources(services: Services, user: User): Set<string> {
-  const meta = services.ctx.meta;
+function visibleResources(services: ConsoleServices, user: User): Set<string> {
+  const meta = services.records;
   const volumes = meta.listShared('volume').filter((v) => user.tenant === null || v.tenant === user.tenant);
   const ids = new Set(volumes.map((v) => v.id));
   // A group is visible when all its members are (an empty group only to users of no tenant).
@@ -108,12 +100,12 @@ function remoteRow(sources: ConsoleSources, rs: { id: string; name: string; peer
   };
 }
 
-function sessionRow(services: Services, s: ReplicationSession, nowMs: number, rates: BacklogRates) {
-  const meta = services.ctx.meta;
+function sessionRow(services: ConsoleServices, s: ReplicationSession, nowMs: number, rates: BacklogRates) {
+  const meta = services.records;
   const resource = s.resourceType === 'volume' ? meta.getShared('volume', s.localResourceId) : meta.getShared('volume_group', s.localResourceId);
   const rule = s.replicationRuleId ? meta.getShared('replication_rule', s.replicationRuleId) : undefined;
   const remote = services.remotes.list().find((r) => r.peerSystemId === s.peerSystemId);
-  const here = services.ctx.identity.name;
+  const here = services.identity.name;
   const there = remote?.name ?? s.peerSystemId;
   const rpoSeconds = s.transferMode === 'Synchronous' ? null : s.rpoSeconds > 0 ? s.rpoSeconds : null;
   const lag = lagSeconds(s, nowMs);
@@ -153,7 +145,7 @@ function sessionRow(services: Services, s: ReplicationSession, nowMs: number, ra
   };
 }
 
-function progressOf(services: Services, s: ReplicationSession, samples: ReturnType<Services['copyStats']['samples']>, nowMs: number, rates: BacklogRates) {
+function progressOf(services: ConsoleServices, s: ReplicationSession, samples: ReturnType<ConsoleServices['copyStats']['samples']>, nowMs: number, rates: BacklogRates) {
   if (s.role !== 'Source') return null;
   const remainingBytes = services.replication.uncopiedBytes(s.id);
   const meter = rates.get(s.id) ?? new BacklogRate();

@@ -5,12 +5,13 @@ import { DomainError } from '../../core/errors.ts';
 import type { ControlExtension } from '../control/extension.ts';
 import { controlRoute } from '../control/schemas.ts';
 import { CONSOLE_SCHEMAS } from './schemas.ts';
-import { overview, type BacklogRates, type ConsoleSources } from './overview.ts';
+import { overview, type BacklogRates } from './overview.ts';
+import type { ConsoleServices, ConsoleSources } from './ports.ts';
 import { openStream, type OpenStreams } from './stream.ts';
 
-export function consoleControl(sources: ConsoleSources): ControlExtension {
+export function consoleControl(services: ConsoleServices, sources: ConsoleSources): ControlExtension {
   return {
-    registerRoutes(app, { services, authenticate }) {
+    registerRoutes(app, { authenticate }) {
       const streams: OpenStreams = new Set();
       const rates: BacklogRates = new Map();
       // An open stream would hold the server's close (it never goes idle): end them first.

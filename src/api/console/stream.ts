@@ -7,8 +7,8 @@
 import type { FastifyReply } from 'fastify';
 import type { User } from '../../core/model.ts';
 import type { SystemEvent } from '../../observe/events.ts';
-import type { Services } from '../../services.ts';
-import { overview, type BacklogRates, type ConsoleSources } from './overview.ts';
+import { overview, type BacklogRates } from './overview.ts';
+import type { ConsoleServices, ConsoleSources } from './ports.ts';
 
 /** Changes arrive in bursts (a failover writes several records): one push for a burst. */
 export const STREAM_CHANGE_DELAY_MS = 100;
@@ -19,7 +19,7 @@ export const STREAMS_MAX = 64;
 /** The open streams of one server, each by the function that ends it (the server's close ends them all). */
 export type OpenStreams = Set<() => void>;
 
-export function openStream(services: Services, sources: ConsoleSources, rates: BacklogRates, user: User, reply: FastifyReply, streams: OpenStreams): boolean {
+export function openStream(services: ConsoleServices, sources: ConsoleSources, rates: BacklogRates, user: User, reply: FastifyReply, streams: OpenStreams): boolean {
   if (streams.size >= STREAMS_MAX) return false;
   const raw = reply.raw;
   reply.hijack();

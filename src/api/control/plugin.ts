@@ -4,7 +4,6 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { DomainError, ForbiddenError } from '../../core/errors.ts';
 import type { User } from '../../core/model.ts';
 import { errorEvent } from '../../observe/error-event.ts';
-import type { Services } from '../../services.ts';
 import { observeRequests } from '../observe-requests.ts';
 import { recBufferControl } from './rec-buffer-routes.ts';
 import { controlRoute, ERROR_SCHEMA, SCHEMAS, type ControlAccess } from './schemas.ts';
@@ -20,6 +19,7 @@ declare module 'fastify' {
 
 export type { ControlExtension, ControlHelpers } from './extension.ts';
 import type { ControlExtension, ControlHelpers } from './extension.ts';
+import type { ControlServices } from './ports.ts';
 
 const STATUS: Record<string, number> = {
   VALIDATION_FAILED: 400,
@@ -41,7 +41,7 @@ const STATUS: Record<string, number> = {
 /** ETERNUS default role names accepted for the Tandem roles they map to (docs/eternus.md). */
 const ETERNUS_ROLE_ALIASES: Record<string, string> = { Admin: 'Administrator', StorageAdmin: 'Storage_Administrator', Monitor: 'Operator' };
 
-export function controlPlugin(services: Services, extensions: ControlExtension[]) {
+export function controlPlugin(services: ControlServices, extensions: ControlExtension[]) {
   return async function plugin(app: FastifyInstance): Promise<void> {
     app.addSchema(ERROR_SCHEMA);
     // Answers are sent as the handlers make them; the response schemas document them (and a test
@@ -86,11 +86,11 @@ export function controlPlugin(services: Services, extensions: ControlExtension[]
       else if (access === 'user') authenticate(request);
     });
 
-    app.get('/health', controlRoute('public', SCHEMAS.health), async () => ({ status: 'ok', name: services.ctx.identity.name }));
+    app.get('/health', controlRoute('public', SCHEMAS.health), async () => ({ status: 'ok', name: services.identity.name }));
     app.get('/system', controlRoute('user', SCHEMAS.system), async (request) => {
       authenticate(request);
-      const id = services.ctx.identity;
-      return { id: id.id, name: id.name, global_id: id.globalId, serial_number: id.serialNumber, box_id: id.boxId, version: id.softwareVersion, engine: services.ctx.store.stats() };
+      const id = services.identity;
+      return { id: id.id, name: id.name, global_id: id.globalId, serial_number: id.serialNumber, box_id: id.boxId, version: id.softwareVersion, engine: services.engine.stats() };
     });
     app.post('/users', controlRoute('admin', SCHEMAS.createUser), async (request, reply) => {
       requireAdmin(request);
@@ -105,7 +105,7 @@ export function controlPlugin(services: Services, extensions: ControlExtension[]
     });
     app.post('/gc', controlRoute('admin', SCHEMAS.gc), async (request) => {
       requireAdmin(request);
-      return services.ctx.store.collectGarbage();
+      return services.engine.collectGarbage();
     });
     for (const e of [tenantControl(), recBufferControl(), ...extensions]) e.registerRoutes(app, { services, authenticate, requireAdmin });
   };

@@ -10,11 +10,11 @@ export function recBufferControl(): ControlExtension {
     registerRoutes(app, { services, requireAdmin }) {
       app.get('/rec_buffer', controlRoute('admin', SCHEMAS.getRecBuffer), async (request) => {
         requireAdmin(request);
-        return view(services.replication.recBuffer.get());
+        return view(services.recBuffer.get());
       });
       app.put('/rec_buffer', controlRoute('admin', SCHEMAS.putRecBuffer), async (request) => {
         requireAdmin(request);
-        return view(services.replication.recBuffer.set(request.body));
+        return view(services.recBuffer.set(request.body));
       });
     },
   };

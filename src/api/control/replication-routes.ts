@@ -1,15 +1,14 @@
 // Control API for replication: the peer half of certificate exchange, and fault injection
 // (DESIGN.md §8): faults on the peer link, and failing host writes. Admin only.
 import { DomainError, NotFoundError } from '../../core/errors.ts';
-import type { WriteFaults } from '../../nbd/write-faults.ts';
-import type { FaultController, PeerFault } from '../../peer/faults.ts';
-import type { RemoteSystemService } from '../../replication/remote-systems.ts';
-import type { ExchangeOffer } from '../../replication/pairing-client.ts';
+import type { PeerFault } from '../../core/faults.ts';
+import type { ExchangeOffer } from '../../core/replication/commands.ts';
 import type { ControlExtension } from './extension.ts';
+import type { ControlReplication } from './ports.ts';
 import { controlRoute, SCHEMAS } from './schemas.ts';
 import { resolveVolumeId } from './tenant-routes.ts';
 
-export function replicationControl(remotes: RemoteSystemService, faults: FaultController, writeFaults: WriteFaults, stopAbruptly: (() => void) | null): ControlExtension {
+export function replicationControl({ remotes, peerFaults: faults, writeFaults, stopAbruptly }: ControlReplication): ControlExtension {
   return {
     registerRoutes(app, { requireAdmin, services }) {
       app.post('/peer/exchange', controlRoute('admin', SCHEMAS.peerExchange), async (request) => {

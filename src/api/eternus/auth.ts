@@ -101,7 +101,7 @@ export class EternusSessions {
   private nextId = ETERNUS_SESSION_ID_FIRST;
 
   constructor(
-    private readonly users: UserDirectory,
+    private readonly users: Pick<UserDirectory, 'authenticate' | 'get'>,
     private readonly clock: Clock,
   ) {}
 

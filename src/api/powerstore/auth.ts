@@ -32,7 +32,7 @@ export class PowerStoreAuth {
   private readonly byCookie = new Map<string, LoginSession>();
 
   constructor(
-    private readonly users: UserDirectory,
+    private readonly users: Pick<UserDirectory, 'authenticate' | 'get'>,
     private readonly clock: Clock,
   ) {}
 

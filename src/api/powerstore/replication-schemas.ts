@@ -1,14 +1,14 @@
 // remote_system and replication_session as PowerStore resources (research/powerstore-api.md §3.7,
 // §3.8), added to the registry by the replication extension.
-import type { MetaStore } from '../../core/meta-store.ts';
+import type { MetaReader } from '../../core/meta-store.ts';
 import type { RemoteSystem, ReplicationSession } from '../../core/replication/model.ts';
-import type { ConnectionState } from '../../replication/transport.ts';
+import type { ConnectionState } from '../../core/replication/commands.ts';
 import { l10n, timestamp } from './format.ts';
 import type { ResourceRegistry, Row } from './query/index.ts';
 import { APPLIANCE_ID } from './schemas.ts';
 
 export interface ReplicationViews {
-  meta: MetaStore;
+  meta: MetaReader;
   connectionState(rs: RemoteSystem): ConnectionState;
 }
 

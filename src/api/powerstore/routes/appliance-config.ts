@@ -36,7 +36,7 @@ export function localUserRow(user: User): Record<string, unknown> {
 
 function configRows(api: PowerStoreApi, auth: PowerStoreAuth): Record<string, Rows> {
   const { services } = api;
-  const identity = services.ctx.identity;
+  const identity = services.identity;
   return {
     // The appliance row says node_count 2: nodes A and B in slots 0 and 1, as on a PowerStore T.
     // PyPowerStore's get_nodes selects name too, which the 4.1 node_instance does not list.

@@ -2,9 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import { DomainError } from '../../../core/errors.ts';
 import { checkEnum, checkHostAddress, checkInteger } from '../../../core/validate.ts';
-import type { RemoteSystemService } from '../../../replication/remote-systems.ts';
-import type { ReplicationService } from '../../../replication/service.ts';
 import type { PowerStoreApi } from '../api-context.ts';
+import type { PowerStoreReplication } from '../ports.ts';
 import { READ_ONLY_ROUTE } from '../auth.ts';
 import { REFUSED_ROUTE } from '../route-support.ts';
 import { readBody } from '../body.ts';
@@ -16,12 +15,7 @@ const TCP_PORT_MAX = 65535;
 /** x509_certificate_exchange.timeout in seconds (the 4.1 schema gives no bound; an hour is plenty). */
 const EXCHANGE_TIMEOUT_SECONDS_MAX = 3600;
 
-export interface ReplicationRouteServices {
-  remotes: RemoteSystemService;
-  replication: ReplicationService;
-}
-
-export function registerReplicationRoutes(app: FastifyInstance, api: PowerStoreApi, svc: ReplicationRouteServices): void {
+export function registerReplicationRoutes(app: FastifyInstance, api: PowerStoreApi, svc: PowerStoreReplication): void {
   const { remotes, replication } = svc;
 
   app.post('/x509_certificate/exchange', async (request, reply) => {
