@@ -139,7 +139,7 @@ function sessionRow(services: ConsoleServices, s: ReplicationSession, nowMs: num
     error_code: s.errorCode,
     progress: progressOf(services, s, copySamples, nowMs, rates),
     history: {
-      lag: services.observe.lagHistory.samples(s.id).map((p) => [p.atMs, round(p.lagSeconds)] as const),
+      lag: services.observe.lagHistory.samples(s.id, nowMs).map((p) => [p.atMs, round(p.lagSeconds)] as const),
       throughput: copySamples.map((p) => [p.endMs, p.durationMs > 0 ? Math.round((p.transferredBytes * 1000) / p.durationMs) : 0] as const),
     },
   };
