@@ -20,6 +20,9 @@
 //           consistency_lag_max_ms, consistency_lag_p95_ms vs 2000 ms, consistency_write_mibps  (bench/eternus.ts)
 //   cbt     diff_4k_ms and diff_64k_ms (whole-volume compute_differences bitmap) vs read_both_ms
 //           (nbdcopy of both snapshots)                                                (bench/cbt.ts)
+//   scale   create_p{50,99}_ms_at_N (N = 250, 1000, 2500, scale_max) and their ratio to 250;
+//           rpo_compliance_pct, rpo_max_lag_s; restart_{a,b}_{ready,healthy}_s vs empty_start_s;
+//           list_sessions_p99_ms vs health_p99_ms; memory_per_*_kib              (bench/scale.ts)
 
 import { readFileSync } from 'node:fs';
 import { availableParallelism, totalmem } from 'node:os';
@@ -254,6 +257,64 @@ export const TARGETS: Target[] = [
         figure:
           `p50 ${fmt(f.filter_p50_ms, 2)} ms, p99 ${fmt(f.filter_p99_ms, 2)} ms, ${fmt(f.filter_rps, 0)} req/s ` +
           `(**${fmt(f.filter_vs_health_ratio, 3)}×** health on the same server, over ${fmt(f.volumes, 0)} volumes)`,
+        status: 'reported',
+      };
+    },
+  },
+  {
+    module: 'scale',
+    target: 'create a protected volume (16 MiB, Five_Minutes, 4 in flight) < 50 ms p99 at 5,000, no slower than at 250',
+    evaluate: (f) => {
+      const n = f.scale_max;
+      const p99 = n === undefined ? undefined : f[`create_p99_ms_at_${n}`];
+      if (n === undefined || p99 === undefined) return null;
+      return {
+        figure: `at ${fmt(n, 0)}: p50 ${fmt(f[`create_p50_ms_at_${n}`], 1)} ms, p99 ${fmt(p99, 1)} ms (**${fmt(p99 / 50, 2)}×** 50 ms); at 250: p50 ${fmt(f.create_p50_ms_at_250, 1)} ms, p99 ${fmt(f.create_p99_ms_at_250, 1)} ms; ${fmt(n, 0)} vs 250: p50 **${fmt(f.create_p50_ratio, 2)}×**, p99 ${fmt(f.create_p99_ratio, 2)}×`,
+        status: n >= 5000 && p99 < 50 ? 'met' : 'not met',
+      };
+    },
+  },
+  {
+    module: 'scale',
+    target: 'every session meets a Five_Minutes RPO while 2% of the volumes take writes',
+    evaluate: (f) => {
+      if (f.rpo_compliance_pct === undefined) return null;
+      return {
+        figure: `${fmt(f.rpo_compliance_pct, 2)}% of ${fmt(f.rpo_sessions, 0)} sessions, max lag ${fmt(f.rpo_max_lag_s, 0)} s (**${fmt(f.rpo_max_lag_ratio, 2)}×** 300 s); ${fmt(f.cycles_in_window, 0)} cycles in the window (${fmt(f.cycles_with_data_in_window, 0)} with data); API probe meanwhile p99 ${fmt(f.api_probe_p99_ms, 1)} ms`,
+        status: f.scale_max! >= 5000 && f.rpo_compliance_pct === 100 ? 'met' : 'not met',
+      };
+    },
+  },
+  {
+    module: 'scale',
+    target: 'restart of either system with 5,000 sessions healthy < 10 s, schedule resumed without a burst',
+    evaluate: (f) => {
+      if (f.restart_a_healthy_s === undefined) return null;
+      const worst = Math.max(f.restart_a_healthy_s, f.restart_b_healthy_s ?? 0);
+      return {
+        figure: `site-a ready ${fmt(f.restart_a_ready_s, 1)} s, link OK ${fmt(f.restart_a_healthy_s, 1)} s; site-b ready ${fmt(f.restart_b_ready_s, 1)} s, link OK ${fmt(f.restart_b_healthy_s, 1)} s (**${fmt(f.restart_healthy_vs_empty_start_ratio, 1)}×** an empty system's start, ${fmt(f.empty_start_s, 1)} s); most cycles in one second after: ${fmt(f.restart_a_cycles_max_per_s, 0)} and ${fmt(f.restart_b_cycles_max_per_s, 0)} (${fmt(f.restart_a_burst_ratio, 1)}× and ${fmt(f.restart_b_burst_ratio, 1)}× the steady rate)`,
+        status: f.scale_max! >= 5000 && worst < 10 ? 'met' : 'not met',
+      };
+    },
+  },
+  {
+    module: 'scale',
+    target: 'list 5,000 sessions with select: p99 < 100 ms per request (pages of 2,000)',
+    evaluate: (f) => {
+      if (f.list_sessions_p99_ms === undefined) return null;
+      return {
+        figure: `p50 ${fmt(f.list_sessions_p50_ms, 1)} ms, p99 ${fmt(f.list_sessions_p99_ms, 1)} ms (**${fmt(f.list_sessions_p99_ms / 100, 2)}×** 100 ms; ${fmt(f.list_vs_health_p99_ratio, 1)}× health's p99 ${fmt(f.health_p99_ms, 1)} ms)`,
+        status: f.scale_max! >= 5000 && f.list_sessions_p99_ms < 100 ? 'met' : 'not met',
+      };
+    },
+  },
+  {
+    module: 'scale',
+    target: 'memory per idle protected volume and per session',
+    evaluate: (f) => {
+      if (f.memory_per_protected_volume_kib === undefined) return null;
+      return {
+        figure: `V8 heap: ${fmt(f.memory_per_volume_kib, 1)} KiB per plain volume, ${fmt(f.memory_per_protected_volume_kib, 1)} KiB per protected volume (source session ${fmt(f.memory_per_source_session_kib, 1)} KiB), ${fmt(f.memory_per_destination_kib, 1)} KiB per destination volume + session; RSS at ${fmt(f.scale_max, 0)}: ${fmt(f.rss_a_mib, 0)} / ${fmt(f.rss_b_mib, 0)} MiB`,
         status: 'reported',
       };
     },

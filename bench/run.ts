@@ -1,7 +1,7 @@
 // `npm run bench`: runs every available benchmark module in sequence, prints a table, and rewrites
 // the generated section of BENCHMARKS.md (between <!-- bench:begin --> and <!-- bench:end -->).
 //
-//   npm run bench                 all modules: engine, nbd, nbd-metrics, aged, api, replication, sync, eternus, cbt
+//   npm run bench                 all modules: engine, nbd, nbd-metrics, aged, api, replication, sync, eternus, cbt, scale
 //   npm run bench -- api nbd      only these (the others keep their last figures in BENCHMARKS.md)
 //   npm run bench -- --no-write   print only
 //
@@ -17,7 +17,7 @@ import { consoleReport, generatedSection, machineDescription, rewriteSection, st
 
 const BENCH_DIR = fileURLToPath(new URL('.', import.meta.url));
 const BENCHMARKS_MD = fileURLToPath(new URL('../BENCHMARKS.md', import.meta.url));
-const MODULES = ['engine', 'nbd', 'nbd-metrics', 'aged', 'api', 'replication', 'sync', 'eternus', 'cbt'];
+const MODULES = ['engine', 'nbd', 'nbd-metrics', 'aged', 'api', 'replication', 'sync', 'eternus', 'cbt', 'scale'];
 const EXPORT_PATTERN = /export\s+(?:async\s+)?(?:function\s+|const\s+|let\s+)(run\w*Bench)\b/;
 
 async function runModule(name: string, machine: string): Promise<ModuleResult> {

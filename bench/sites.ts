@@ -34,6 +34,8 @@ export interface CycleLog {
   bytes: number;
   ms: number;
   cycle: number;
+  /** When the bench read the line (performance.now() of the bench process). */
+  atMs: number;
 }
 
 export interface Site {
@@ -67,7 +69,7 @@ export async function startSite(name: string, dataDir: string): Promise<Site> {
     if (!line.startsWith('{')) return;
     try {
       const event = JSON.parse(line);
-      if (event.msg === 'cycle committed') cycles.push({ bytes: event.bytes, ms: event.ms, cycle: event.cycle });
+      if (event.msg === 'cycle committed') cycles.push({ bytes: event.bytes, ms: event.ms, cycle: event.cycle, atMs: performance.now() });
     } catch {
       /* not a JSON line */
     }

@@ -4,7 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { buildHttpServer } from './api/http-server.ts';
+import { buildHttpServer, type HttpServices } from './api/http-server.ts';
 import { type Clock, systemClock } from './core/clock.ts';
 import { type CoreContext, type IdSource } from './core/context.ts';
 import { HostService } from './core/hosts.ts';
@@ -16,6 +16,8 @@ import { ProtectionService } from './core/protection.ts';
 import { SnapshotScheduler } from './core/snapshot-scheduler.ts';
 import { VolumeGroupService } from './core/volume-groups.ts';
 import { VolumeService } from './core/volumes.ts';
+import type { MetaReader } from './core/meta-store.ts';
+import { computeVolumeDifferences } from './core/volume-differences.ts';
 import { openBlockStore } from './engine/blockstore.ts';
 import { JobRunner } from './jobs/job-runner.ts';
 import { SqliteMetaStore } from './meta/sqlite-meta-store.ts';
@@ -190,18 +192,41 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
   const rpoAlerts = new RpoAlerts(clock, meta, events);
   const observe: Observability = { hub, events, metrics, logger };
   const services: Services = { ctx, volumes, groups, hosts, protection, scheduler, jobs, users, nbd, io, ioStats, copyStats, remotes, replication, peer, heartbeat, observe };
+  // The APIs get core services and ports, each dialect typed to its own part (api/*/ports.ts):
+  // the records read-only, the engine's figures, replication's commands; never the store itself.
+  const records: MetaReader = { get: meta.get.bind(meta), list: meta.list.bind(meta), getShared: meta.getShared.bind(meta), listShared: meta.listShared.bind(meta), findShared: meta.findShared.bind(meta) };
+  const apiServices: HttpServices = {
+    identity,
+    clock,
+    records,
+    settings: meta,
+    engine: store,
+    volumes,
+    groups,
+    hosts,
+    protection,
+    jobs,
+    users,
+    ioStats,
+    copyStats,
+    observe,
+    remotes,
+    replication,
+    recBuffer: replication.recBuffer,
+    computeDifferences: (volumeId, input) => computeVolumeDifferences(ctx, volumeId, input),
+  };
   const http = await buildHttpServer({
-    services,
+    services: apiServices,
     tls,
     logging: config.httpLogging ?? false,
     powerstore: [
       {
-        extendRegistry: (registry) => extendRegistryForReplication(registry, { meta, connectionState: (rs) => transport.connectionState(rs.peerSystemId) }),
+        extendRegistry: (registry) => extendRegistryForReplication(registry, { meta: records, connectionState: (rs) => transport.connectionState(rs.peerSystemId) }),
         registerRoutes: (app, api) => registerReplicationRoutes(app, api, { remotes, replication }),
       },
     ],
     eternus: [copySessionExtension()],
-    control: [replicationControl(remotes, peer.faults, hostIo, config.stopAbruptly ?? null)],
+    control: [replicationControl({ remotes, peerFaults: peer.faults, writeFaults: hostIo, stopAbruptly: config.stopAbruptly ?? null })],
     metricsToken: config.metricsToken ?? null,
   });
   await http.listen({ host: config.host, port: config.httpsPort });

@@ -5,14 +5,20 @@ import { HTTP_BODY_BYTES_MAX, HTTP_HEADER_BYTES_MAX } from '../limits.ts';
 import { parseJsonBody } from './json-body.ts';
 import { answerClientError, frameworkErrorAnswer, PATH_SEGMENT_CHARS_MAX, transportAnswer } from './transport-errors.ts';
 import type { TlsIdentity } from '../security/tls.ts';
-import type { Services } from '../services.ts';
 import { controlPlugin, type ControlExtension } from './control/plugin.ts';
+import type { ControlServices } from './control/ports.ts';
+import type { EternusServices } from './eternus/ports.ts';
+import type { PowerStoreServices } from './powerstore/ports.ts';
 import { registerMetricsRoute } from './metrics-route.ts';
+import { registerOpenApi, registerSwaggerUi } from './openapi.ts';
 import { ETERNUS_PREFIX, eternusPlugin, type EternusExtension } from './eternus/plugin.ts';
 import { POWERSTORE_PREFIX, powerStorePlugin, type PowerStoreExtension } from './powerstore/plugin.ts';
 
+/** What the three APIs use of the system, each dialect seeing only its own part. */
+export type HttpServices = PowerStoreServices & EternusServices & ControlServices;
+
 export interface HttpServerOptions {
-  services: Services;
+  services: HttpServices;
   tls: TlsIdentity | null;
   logging: boolean;
   powerstore?: PowerStoreExtension[];
@@ -26,6 +32,8 @@ export interface RouteEntry {
   method: string;
   /** Full path with Fastify's `:param` placeholders, e.g. `/api/rest/volume/:id`. */
   url: string;
+  /** The route's `config` (e.g. the PowerStore support mark of powerstore/route-support.ts). */
+  config?: Readonly<Record<string, unknown>>;
 }
 
 const ROUTES = new WeakMap<FastifyInstance, RouteEntry[]>();
@@ -41,6 +49,9 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     ...(options.tls ? { https: { key: options.tls.key, cert: options.tls.cert, ...serverOptions } } : { http: serverOptions }),
     logger: options.logging ? { level: 'info', redact: ['req.headers.authorization', 'req.headers.cookie', 'req.headers["dell-emc-token"]'] } : false,
     bodyLimit: HTTP_BODY_BYTES_MAX,
+    // Only the control API declares schemas. Refuse rather than repair: no type coercion, no
+    // silently removed properties; `verbose` lets control/schema-errors.ts name the expected value.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false, allowUnionTypes: true, verbose: true } },
     // Clients send ids and names that may contain characters Fastify would otherwise reject.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: PATH_SEGMENT_CHARS_MAX },
     // Refusals before routing or parsing answer in the dialect's error shape (transport-errors.ts).
@@ -54,7 +65,7 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
   const routes: RouteEntry[] = [];
   ROUTES.set(app, routes);
   app.addHook('onRoute', (route) => {
-    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url, config: route.config as Record<string, unknown> | undefined });
   });
 
   app.removeAllContentTypeParsers();
@@ -66,10 +77,12 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
     }
   });
 
+  await registerOpenApi(app, options.services.identity.softwareVersion);
   await app.register(powerStorePlugin(options.services, options.powerstore ?? []), { prefix: POWERSTORE_PREFIX });
   await app.register(eternusPlugin(options.services, options.eternus ?? []), { prefix: ETERNUS_PREFIX });
   await app.register(controlPlugin(options.services, options.control ?? []), { prefix: '/tandem/v1' });
   registerMetricsRoute(app, options.services, options.metricsToken ?? null);
+  await registerSwaggerUi(app);
   // Paths outside every API (`/`, `/api`, `//api/rest/…`): PowerStore's error_response rather than
   // Fastify's own body, so a client with a wrong base URL still reads an error it knows.
   app.setNotFoundHandler((request, reply) => {

@@ -4,11 +4,18 @@
 // needs no user password in its configuration.
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Services } from '../services.ts';
+import type { Observability } from '../observe/observability.ts';
+import type { UserDirectory } from '../security/users.ts';
+
+/** What /metrics uses: the metrics, and the users for Basic auth. */
+export interface MetricsRouteServices {
+  observe: Pick<Observability, 'metrics'>;
+  users: Pick<UserDirectory, 'authenticate'>;
+}
 
 export const METRICS_PATH = '/metrics';
 
-export function registerMetricsRoute(app: FastifyInstance, services: Services, metricsToken: string | null): void {
+export function registerMetricsRoute(app: FastifyInstance, services: MetricsRouteServices, metricsToken: string | null): void {
   const metrics = services.observe.metrics;
   if (!metrics) return;
   app.get(METRICS_PATH, async (request, reply) => {
@@ -22,7 +29,7 @@ export function registerMetricsRoute(app: FastifyInstance, services: Services, m
   });
 }
 
-function refuse(request: FastifyRequest, services: Services, token: string | null): { status: number; message: string } | null {
+function refuse(request: FastifyRequest, services: MetricsRouteServices, token: string | null): { status: number; message: string } | null {
   const header = request.headers.authorization ?? '';
   if (/^bearer /i.test(header)) {
     if (token && sameSecret(header.slice(7).trim(), token)) return null;

@@ -24,7 +24,7 @@ export interface ObservedDialect {
 
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export function observeRequests(app: FastifyInstance, observe: Observability, dialect: ObservedDialect): void {
+export function observeRequests(app: FastifyInstance, observe: Pick<Observability, 'hub' | 'metrics'>, dialect: ObservedDialect): void {
   app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
     if (reply.statusCode >= 400 && !READS.has(request.method) && typeof payload === 'string' && payload.length < 65536) {
       try {

@@ -158,6 +158,7 @@ function printBanner(host: string, sites: SiteSpec[], password: string, dataDir:
       `    PowerStore API  https://${host}:${s.httpsPort}/api/rest`,
       `    ETERNUS API     https://${host}:${s.httpsPort}/api/v1   (POST /api/v1/session for a token)`,
       `    health          https://${host}:${s.httpsPort}/tandem/v1/health`,
+      `    API docs        https://${host}:${s.httpsPort}/swaggerui   (Swagger UI: control API and PowerStore)`,
       `    NBD             nbd://${host}:${s.nbdPort}/<volume name>`,
       `    metrics         https://${host}:${s.httpsPort}/metrics   peer link port ${s.peerPort}`,
       `    logs            ${join(s.dataDir, 'logs', 'tandem.log')}`,

@@ -102,7 +102,7 @@ function printReady(system: RunningSystem, options: ServeOptions, logDir: string
     [
       `Tandem system ${ready.name} is ready`,
       `  management  ${ready.url}/api/rest  (PowerStore)   ${ready.url}/api/v1  (ETERNUS)`,
-      `  control     ${ready.url}/tandem/v1/health   metrics ${ready.url}/metrics`,
+      `  control     ${ready.url}/tandem/v1/health   metrics ${ready.url}/metrics   API docs ${ready.url}/swaggerui`,
       `  NBD         ${ready.nbd}/<volume name>`,
       `  user        admin${system.generatedAdminPassword ? `  password ${system.generatedAdminPassword}  (generated now, shown once)` : ''}`,
       `  ports       https=${ready.https_port} nbd=${ready.nbd_port} peer=${ready.peer_port}`,

@@ -2,6 +2,7 @@
 // whose expiration time has passed. Driven by the injected clock: tests call tick() or advance
 // a ManualClock; nothing here reads wall time.
 import type { CoreContext } from './context.ts';
+import { EXPIRING } from './meta-indexes.ts';
 import type { SnapshotRule } from './model.ts';
 import { DAYS_OF_WEEK, SNAPSHOT_INTERVALS } from './protection.ts';
 import type { VolumeGroupService } from './volume-groups.ts';
@@ -48,9 +49,12 @@ export class SnapshotScheduler {
 
   private async takeDueSnapshots(): Promise<void> {
     const nowMs = this.ctx.clock.nowMs();
+    // Only volumes of policies with snapshot rules (an index read per policy): with thousands of
+    // volumes protected by replication alone, this tick, which holds the management lock, visits none.
+    const withSnapshotRules = this.ctx.meta.listShared('policy').filter((p) => p.snapshotRuleIds.length > 0);
     const resources = [
-      ...this.ctx.meta.listShared('volume').filter((v) => v.protectionPolicyId && v.type !== 'Snapshot' && !v.isReplicationDestination).map((v) => ({ kind: 'volume' as const, id: v.id, policyId: v.protectionPolicyId! })),
-      ...this.ctx.meta.list('volume_group').filter((g) => g.protectionPolicyId && g.type !== 'Snapshot' && !g.isReplicationDestination).map((g) => ({ kind: 'volume_group' as const, id: g.id, policyId: g.protectionPolicyId! })),
+      ...withSnapshotRules.flatMap((p) => this.ctx.meta.findShared('volumeByPolicy', p.id)).filter((v) => v.type !== 'Snapshot' && !v.isReplicationDestination).map((v) => ({ kind: 'volume' as const, id: v.id, policyId: v.protectionPolicyId! })),
+      ...this.ctx.meta.listShared('volume_group').filter((g) => g.protectionPolicyId && g.type !== 'Snapshot' && !g.isReplicationDestination).map((g) => ({ kind: 'volume_group' as const, id: g.id, policyId: g.protectionPolicyId! })),
     ];
     for (const resource of resources) {
       const policy = this.ctx.meta.get('policy', resource.policyId);
@@ -85,11 +89,12 @@ export class SnapshotScheduler {
 
   private async expireSnapshots(): Promise<void> {
     const nowMs = this.ctx.clock.nowMs();
-    const mapped = new Set(this.ctx.meta.list('host_volume_mapping').map((m) => m.volumeId));
-    const expiredSets = this.ctx.meta.list('volume_group').filter((g) => g.type === 'Snapshot' && g.expirationTimestampMs !== null && g.expirationTimestampMs <= nowMs);
+    const mapped = new Set(this.ctx.meta.listShared('host_volume_mapping').map((m) => m.volumeId));
+    const expiredSets = this.ctx.meta.listShared('volume_group').filter((g) => g.type === 'Snapshot' && g.expirationTimestampMs !== null && g.expirationTimestampMs <= nowMs);
     const setIds = new Set(expiredSets.map((g) => g.id));
+    // Only volumes with an expiration time (an index read), not every volume.
     const expired = this.ctx.meta
-      .list('volume')
+      .findShared('volumeExpiring', EXPIRING)
       .filter(
         (v) =>
           v.type === 'Snapshot' &&

@@ -98,7 +98,7 @@ export class VolumeService {
   }
 
   findByName(name: string): Volume | undefined {
-    return this.ctx.meta.listShared('volume').find((v) => v.name === name);
+    return this.ctx.meta.findShared('volumeByName', name)[0];
   }
 
   async create(input: CreateVolumeInput): Promise<Volume> {
@@ -229,7 +229,7 @@ export class VolumeService {
         throw new InUseError(`Volume ${volume.name} is a member of a volume group; remove it from the group first.`, 'volume', id);
       }
       this.protection.checkDeletable?.(volume);
-      const snapshots = this.ctx.meta.list('volume').filter((v) => v.type === 'Snapshot' && v.sourceId === id);
+      const snapshots = this.ctx.meta.findShared('volumeBySource', id).filter((v) => v.type === 'Snapshot');
       for (const snap of snapshots) {
         if (this.mappingsOf(snap.id).length > 0) throw new InUseError(`Snapshot ${snap.name} of volume ${volume.name} is attached to a host.`, 'volume', snap.id);
       }

@@ -80,6 +80,11 @@ export class JobRunner {
     return this.meta.list('job');
   }
 
+  /** Forgets a job's record (ETERNUS DELETE /job/{id} of a finished job); nothing when it is gone already. */
+  forget(id: string): void {
+    this.meta.delete('job', id);
+  }
+
   /** Resolves when every running job has finished (shutdown, tests). */
   async drain(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);

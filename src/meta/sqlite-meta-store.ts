@@ -2,6 +2,7 @@
 // Reads come from the cache; writes inside a transaction are staged and become visible to other
 // callers only after the SQLite transaction commits, so a failed operation leaves nothing behind.
 import Database from 'better-sqlite3';
+import { indexesOf, META_INDEXES, type IndexedKind, type MetaIndexName } from '../core/meta-indexes.ts';
 import type { MetaStore } from '../core/meta-store.ts';
 import type { Kind, Kinds } from '../core/model.ts';
 
@@ -29,6 +30,8 @@ export class SqliteMetaStore implements MetaStore {
   private readonly remove: Database.Statement;
   private readonly settingPut: Database.Statement;
   private readonly commitListeners = new Set<CommitListener>();
+  /** Per index (META_INDEXES): key -> ids of the committed records found under it. */
+  private readonly indexes = new Map<MetaIndexName, Map<string, Set<string>>>();
 
   /** `path` is a file, or ':memory:' for tests. */
   constructor(path: string) {
@@ -44,7 +47,9 @@ export class SqliteMetaStore implements MetaStore {
       id: string;
       doc: string;
     }>) {
-      this.bucket(row.kind).set(row.id, JSON.parse(row.doc) as Doc);
+      const doc = JSON.parse(row.doc) as Doc;
+      this.bucket(row.kind).set(row.id, doc);
+      this.reindex(row.kind, row.id, undefined, doc);
     }
   }
 
@@ -74,6 +79,23 @@ export class SqliteMetaStore implements MetaStore {
   listShared<K extends Kind>(kind: K): readonly Kinds[K][] {
     if (this.staged?.get(kind)) return this.list(kind);
     return [...(this.cache.get(kind)?.values() ?? [])] as Kinds[K][];
+  }
+
+  findShared<I extends MetaIndexName>(index: I, key: string): readonly Kinds[IndexedKind<I>][] {
+    const kind = META_INDEXES[index].kind;
+    const staged = this.staged?.get(kind);
+    const bucket = this.cache.get(kind);
+    const found: Doc[] = [];
+    for (const id of this.indexes.get(index)?.get(key) ?? []) {
+      if (staged?.has(id)) continue; // its staged version (below) counts, or its deletion
+      const doc = bucket?.get(id);
+      if (doc) found.push(doc);
+    }
+    if (staged) {
+      const keysOf = META_INDEXES[index].keys as (doc: Doc) => readonly string[];
+      for (const doc of staged.values()) if (doc !== DELETED && keysOf(doc).includes(key)) found.push(doc);
+    }
+    return found as unknown as Kinds[IndexedKind<I>][];
   }
 
   put<K extends Kind>(kind: K, doc: Kinds[K]): void {
@@ -110,7 +132,9 @@ export class SqliteMetaStore implements MetaStore {
       for (const [kind, docs] of staged) {
         const bucket = this.bucket(kind);
         for (const [id, doc] of docs) {
-          if (observed) changes.push([kind, id, bucket.get(id), doc === DELETED ? undefined : doc]);
+          const before = bucket.get(id);
+          if (observed) changes.push([kind, id, before, doc === DELETED ? undefined : doc]);
+          this.reindex(kind, id, before, doc === DELETED ? undefined : doc);
           if (doc === DELETED) bucket.delete(id);
           else bucket.set(id, doc);
         }
@@ -140,6 +164,27 @@ export class SqliteMetaStore implements MetaStore {
     let bucket = this.cache.get(kind);
     if (!bucket) this.cache.set(kind, (bucket = new Map()));
     return bucket;
+  }
+
+  /** Moves a record's entries in the indexes of its kind from its keys before to its keys after. */
+  private reindex(kind: string, id: string, before: Doc | undefined, after: Doc | undefined): void {
+    for (const [name, keysOf] of indexesOf(kind)) {
+      const oldKeys = before ? keysOf(before) : [];
+      const newKeys = after ? keysOf(after) : [];
+      if (oldKeys.length === newKeys.length && oldKeys.every((k, i) => k === newKeys[i])) continue;
+      let index = this.indexes.get(name);
+      if (!index) this.indexes.set(name, (index = new Map()));
+      for (const key of oldKeys) {
+        const ids = index.get(key);
+        ids?.delete(id);
+        if (ids?.size === 0) index.delete(key);
+      }
+      for (const key of newKeys) {
+        let ids = index.get(key);
+        if (!ids) index.set(key, (ids = new Set()));
+        ids.add(id);
+      }
+    }
   }
 
   private stage(kind: string): Map<string, Doc | typeof DELETED> {

@@ -31,7 +31,7 @@ export interface MetricsSources {
     /** How long opening the engine (checkpoint load and log replay) took at start. */
     openSeconds: number;
   };
-  replication: { list(): ReplicationSession[]; shippedBytes(id: string): number; uncopiedBytes(id: string): number | null };
+  replication: { listShared(): readonly ReplicationSession[]; shippedBytes(id: string): number; uncopiedBytes(id: string): number | null };
   peers: { connectionState(peerSystemId: string): string; roundTripSeconds(peerSystemId: string): number | null };
   faults(): Array<{ kind: string }>;
 }
@@ -111,7 +111,7 @@ export class SystemMetrics {
   private defineReplication(): void {
     const { replication, meta, clock } = this.sources;
     const labelled = (): Array<{ s: ReplicationSession; labels: Record<string, string> }> => {
-      const rows = replication.list().map((s) => ({ s, labels: { session: resourceName(meta, s), role: s.role, remote: meta.getShared('remote_system', s.remoteSystemId)?.name ?? 'unknown' } }));
+      const rows = replication.listShared().map((s) => ({ s, labels: { session: resourceName(meta, s), role: s.role, remote: meta.getShared('remote_system', s.remoteSystemId)?.name ?? 'unknown' } }));
       rows.sort((x, y) => x.labels.session.localeCompare(y.labels.session));
       return rows.slice(0, SESSIONS_LABELLED_MAX);
     };
@@ -125,7 +125,7 @@ export class SystemMetrics {
     const reg = this.registry;
     scrapeMetric(reg, 'tandem_replication_sessions', 'Replication sessions on this system, by role and state.', 'gauge', () => {
       const counts = new Map<string, number>();
-      for (const s of replication.list()) counts.set(`${s.role}\u0000${s.state}`, (counts.get(`${s.role}\u0000${s.state}`) ?? 0) + 1);
+      for (const s of replication.listShared()) counts.set(`${s.role}\u0000${s.state}`, (counts.get(`${s.role}\u0000${s.state}`) ?? 0) + 1);
       return [...counts].map(([key, value]) => {
         const [role, state] = key.split('\u0000') as [string, string];
         return { labels: { role, state }, value };

@@ -5,16 +5,10 @@
 // for `bandwidth`, which caps what this endpoint sends (call payloads: replication data and
 // mirrored writes), like the uplink of a slow WAN; cap the other way on the other system.
 import { ValidationError } from '../core/errors.ts';
+import type { ActiveFault, PeerFault } from '../core/faults.ts';
 import { FAULT_BANDWIDTH_MIBPS_MAX, FAULT_BANDWIDTH_MIBPS_MIN, FAULT_DELAY_MS_MAX, FAULTS_MAX } from './limits.ts';
 
-export type PeerFault = (
-  | { kind: 'link_down' }
-  | { kind: 'delay'; delayMs: number }
-  | { kind: 'drop'; fraction: number }
-  | { kind: 'bandwidth'; mibps: number }
-) & { peerSystemId?: string };
-
-export type ActiveFault = PeerFault & { id: string };
+export type { ActiveFault, PeerFault } from '../core/faults.ts';
 
 /** What the fault point decides for one call or stream. */
 export type FaultVerdict = { action: 'refuse'; reason: string } | { action: 'pass'; delayMs: number };

@@ -9,13 +9,8 @@ import { SampleIntervals } from '../core/sample-intervals.ts';
 import type { ReplicationSession } from '../core/replication/model.ts';
 import { IO_SAMPLE_INTERVAL_MS, IO_SAMPLES_KEPT } from '../limits.ts';
 
-export interface CopySample {
-  endMs: number;
-  durationMs: number;
-  remoteSystemId: string;
-  transferredBytes: number;
-  remainingBytes: number;
-}
+import type { CopySample } from '../core/replication/commands.ts';
+export type { CopySample };
 
 export interface CopyStatsSources {
   /** Sessions whose source is this system now. */

@@ -68,8 +68,8 @@ export class SourceCycles {
     if (!s || s.role !== 'Source' || s.resourceType !== 'volume') return [];
     const watermark = s.snapshotWatermark ?? -1;
     return this.ctx.meta
-      .listShared('volume')
-      .filter((v) => v.type === 'Snapshot' && v.sourceId === s.localResourceId && v.number > watermark && (v.creatorType === 'User' || v.creatorType === 'Scheduler'))
+      .findShared('volumeBySource', s.localResourceId)
+      .filter((v) => v.type === 'Snapshot' && v.number > watermark && (v.creatorType === 'User' || v.creatorType === 'Scheduler'))
       .sort((a, b) => a.number - b.number);
   }
 
@@ -251,7 +251,7 @@ export async function recordCommittedBase(runtime: SessionRuntime, sessionId: st
   // A synchronous session is OK (in step) only while it mirrors; a resync cycle leaves it Synchronizing.
   const resyncing = s.transferMode === 'Synchronous' && s.role === 'Source' && !runtime.mirroring.has(sessionId);
   const endState: SessionState = startState === 'Failing_Over' || startState === 'Reprotecting' ? startState : s.state === 'Paused' || s.state === 'Suspended' ? s.state : resyncing ? 'Synchronizing' : 'OK';
-  runtime.put({
+  const committed: ReplicationSession = {
     ...s,
     elementPairs: pairs.map((p) => ({ localVolumeId: p.localVolumeId, remoteVolumeId: p.remoteVolumeId, localBaseSnapshotId: p.snapshotId })),
     baseCycle: cycle,
@@ -262,7 +262,9 @@ export async function recordCommittedBase(runtime: SessionRuntime, sessionId: st
     state: endState,
     errorCode: null,
     errorAtMs: null,
-  });
+  };
+  // The next cycle's time goes with this commit (arm, after the cycle, then finds it recorded).
+  runtime.put({ ...committed, nextSyncMs: runtime.schedule.nextDueMs(committed) ?? committed.nextSyncMs });
   crashPoint(runtime.ctx, 'cycle.after-record');
   const keep = new Set(pairs.map((p) => p.snapshotId));
   for (const id of oldBases) if (!keep.has(id)) await runtime.ctx.store.deleteVolume(id).catch(() => undefined);

@@ -239,7 +239,7 @@ export class DestinationSide {
   private async takeReplicatedSnapshot(session: ReplicationSession, snapshot: ReplicatedSnapshot): Promise<void> {
     const pair = session.elementPairs[0];
     if (!pair) return;
-    const taken = (name: string) => this.ctx.meta.listShared('volume').some((v) => v.name === name);
+    const taken = (name: string) => this.ctx.meta.findShared('volumeByName', name).length > 0;
     const name = taken(snapshot.name) ? `${snapshot.name}.replica` : snapshot.name;
     if (taken(name)) return;
     const dest = this.ctx.meta.get('volume', pair.localVolumeId);
@@ -353,7 +353,7 @@ export class DestinationSide {
   }
 
   private checkDestinationName(name: string): void {
-    if (this.ctx.meta.list('volume').some((v) => v.name === name)) {
+    if (this.ctx.meta.findShared('volumeByName', name).length > 0) {
       throw new DomainError('NAME_IN_USE', `The destination system already has a volume named ${name}.`, { kind: 'volume', arguments: [name] });
     }
   }

@@ -11,13 +11,8 @@ import type { DestinationSide } from './destination.ts';
 import type { SessionRuntime } from './session-runtime.ts';
 import { RPC } from './wire.ts';
 
-export interface FailoverOptions {
-  isPlanned: boolean;
-  reverse: boolean;
-  force: boolean;
-  useTestCopy: boolean;
-  failoverSnapshotId: string | null;
-}
+import type { FailoverOptions } from '../core/replication/commands.ts';
+export type { FailoverOptions };
 
 /** What the role actions need besides the runtime. */
 export interface FailoverActionsDeps {

@@ -51,3 +51,19 @@ export const SUSPEND_NOTICE_RETRY_MS = 2_000;
  * none is taken while monitoring is off (the default).
  */
 export const REC_BUFFER_SAMPLE_MS = 1_000;
+/**
+ * Scheduled cycles running at once on one system (cycle-slots.ts); the others wait their turn in
+ * the order they fell due. An idle cycle costs a few ms of CPU spread over ~10-30 ms of round trips,
+ * so 8 slots carry a few hundred cycles a second, well above the ~21/s that 5,000 Five_Minutes
+ * sessions need (5,000 / 240 s), while a wave of due cycles puts at most 8 cycles' steps between
+ * two API requests on the event loop.
+ */
+export const CYCLES_RUNNING_MAX = 8;
+/**
+ * Asynchronous (RPO) cycles fall due up to this fraction of their interval early, each session at
+ * its own fixed place in that window (spreadFraction): sessions created or synced together drift
+ * apart instead of coming due together every interval, and the RPO is kept (early, never late).
+ * After a restart an overdue session starts within this fraction of its interval (24 s for
+ * Five_Minutes), not all at once.
+ */
+export const CYCLE_SPREAD_FRACTION = 0.1;

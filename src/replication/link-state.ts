@@ -63,15 +63,19 @@ export class LinkState {
     }
   }
 
+  /** Every session with the peer halts, in one metadata commit (thousands of sessions: one commit each took seconds). */
   private onLinkLost(peerSystemId: string): void {
-    for (const s of this.runtime.list().filter((s) => s.peerSystemId === peerSystemId)) {
-      this.deps.synchronous.stopMirroringOnLinkLoss(s);
-      if (['OK', 'Synchronizing', 'Initializing'].includes(s.state)) this.runtime.patch(s.id, { state: 'System_Paused', errorCode: 'PEER_UNREACHABLE', errorAtMs: this.ctx.clock.nowMs() });
-    }
+    const sessions = this.runtime.listShared().filter((s) => s.peerSystemId === peerSystemId);
+    this.runtime.batch(() => {
+      for (const s of sessions) {
+        this.deps.synchronous.stopMirroringOnLinkLoss(s);
+        if (['OK', 'Synchronizing', 'Initializing'].includes(s.state)) this.runtime.patch(s.id, { state: 'System_Paused', errorCode: 'PEER_UNREACHABLE', errorAtMs: this.ctx.clock.nowMs() });
+      }
+    });
   }
 
   private summariesFor(peerSystemId: string): SessionStateSummary[] {
-    return this.runtime.list()
+    return this.runtime.listShared()
       .filter((s) => s.peerSystemId === peerSystemId)
       .map((s) => ({ id: s.id, role: s.role, generation: s.generation, state: s.state, baseCycle: s.baseCycle }));
   }
@@ -84,8 +88,11 @@ export class LinkState {
 
   private async applyPeerSummaries(peerSystemId: string, theirs: SessionStateSummary[]): Promise<void> {
     this.deps.synchronous.pathReturned(peerSystemId);
-    for (const s of this.runtime.list().filter((x) => x.peerSystemId === peerSystemId)) {
-      const remote = theirs.find((r) => r.id === s.id);
+    const theirsById = new Map(theirs.map((r) => [r.id, r]));
+    // The plain state changes go into one metadata commit at the end (one per session took seconds).
+    const changes: Array<() => void> = [];
+    for (const s of this.runtime.listShared().filter((x) => x.peerSystemId === peerSystemId)) {
+      const remote = theirsById.get(s.id);
       if (s.state === 'Deleting' && s.role === 'Source') {
         await this.deps.finishDeletion(s.id, remote !== undefined);
         continue;
@@ -104,10 +111,26 @@ export class LinkState {
       }
       // Recovery mode Manual (or a buffer-overload halt): the halt outlives the link loss until an operator acts.
       const waits = waitsForOperator(s);
-      if (s.role === 'Source' && s.state === 'System_Paused' && !s.pausedByUser && !waits) void this.runtime.schedule.runSoon(s.id);
+      if (s.role === 'Source' && s.state === 'System_Paused' && !s.pausedByUser && !waits) {
+        // An Asynchronous session with a common base needs no cycle now: it is OK again and
+        // cycles when its RPO schedule says (at its place in the spread window if already due),
+        // so that a link's return does not start every session's cycle at once. Others (initial
+        // copy, REC modes, synchronous resync) catch up at once, through the cycle slots.
+        if (s.transferMode === 'Asynchronous' && s.baseCycle > 0 && !s.pendingCycle) {
+          const id = s.id;
+          changes.push(() => {
+            this.runtime.patch(id, { state: 'OK', errorCode: null, errorAtMs: null });
+            this.runtime.schedule.arm(id, { spreadOverdue: true });
+          });
+        } else void this.runtime.schedule.runSoon(s.id);
+      }
       if (s.role === 'Destination' && s.state === 'System_Paused' && !(waits && remote.state === 'System_Paused')) {
-        this.runtime.patch(s.id, { state: destinationStateAfterHalt(s, remote.state as SessionState), errorCode: null, errorAtMs: null });
+        const next = { state: destinationStateAfterHalt(s, remote.state as SessionState), errorCode: null, errorAtMs: null };
+        changes.push(() => this.runtime.patch(s.id, next));
       }
     }
+    this.runtime.batch(() => {
+      for (const change of changes) change();
+    });
   }
 }

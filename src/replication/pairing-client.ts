@@ -6,17 +6,8 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import { request } from 'node:https';
 import { DomainError } from '../core/errors.ts';
 
-export interface ExchangeOffer {
-  system_id: string;
-  name: string;
-  serial_number: string;
-  box_id: string;
-  version: string;
-  cert_pem: string;
-  address: string;
-  management_port: number;
-  peer_port: number;
-}
+import type { ExchangeOffer } from '../core/replication/commands.ts';
+export type { ExchangeOffer };
 
 export async function exchangeWithPeer(target: { address: string; port: number; username: string; password: string }, offer: ExchangeOffer): Promise<ExchangeOffer> {
   const payload = JSON.stringify(offer);

@@ -66,7 +66,7 @@ export class ProtectionSessions {
         if (policy.isReplica) throw new ValidationError(`Protection policy ${policy.name} is a replica managed by replication and cannot be assigned here.`, 'protection_policy_id');
         // rpo Zero is synchronous replication (a group must be write-order consistent: VolumeGroupService checks it).
         if (!this.ctx.meta.get('remote_system', rule.remoteSystemId)) throw new NotFoundError('remote_system', rule.remoteSystemId);
-        if (resource.id && this.runtime.list().some((s) => s.localResourceId === resource.id && s.role === 'Destination')) {
+        if (resource.id && this.ctx.meta.findShared('sessionByLocalId', resource.id).some((s) => s.localResourceId === resource.id && s.role === 'Destination')) {
           throw new StateError('The resource is a replication destination.', resource.kind, resource.id);
         }
       },
@@ -91,7 +91,7 @@ export class ProtectionSessions {
       remoteSystemExists: (id) => Boolean(this.ctx.meta.get('remote_system', id)),
       policyRulesChanged: (policy, previous) => this.policyRulesChanged(policy, previous),
       replicationRuleChanged: (rule) => {
-        for (const s of this.runtime.list().filter((s) => s.replicationRuleId === rule.id && s.role === 'Source')) {
+        for (const s of this.runtime.listShared().filter((s) => s.replicationRuleId === rule.id && s.role === 'Source')) {
           this.runtime.patch(s.id, { rpoSeconds: RPO_MINUTES[rule.rpo] * 60 });
           this.runtime.schedule.arm(s.id);
         }
@@ -109,7 +109,7 @@ export class ProtectionSessions {
     const oldRule = this.ruleOf(oldPolicyId ? this.ctx.meta.get('policy', oldPolicyId) : null);
     const newRule = this.ruleOf(newPolicyId ? this.ctx.meta.get('policy', newPolicyId) : null);
     if (oldRule?.id === newRule?.id) return;
-    const existing = this.runtime.list().find((s) => s.localResourceId === resourceId && s.role === 'Source');
+    const existing = this.runtime.sourceSessionOf(resourceId);
     if (existing && oldRule) this.deleteSessionInBackground(existing);
     if (newRule && newPolicyId) await this.createSession(kind, resourceId, this.ctx.meta.get('policy', newPolicyId)!);
   }
@@ -123,7 +123,7 @@ export class ProtectionSessions {
       ...this.ctx.meta.list('volume_group').filter((g) => g.protectionPolicyId === policy.id).map((g) => ({ kind: 'volume_group' as const, id: g.id })),
     ];
     for (const r of assigned) {
-      const existing = this.runtime.list().find((s) => s.localResourceId === r.id && s.role === 'Source');
+      const existing = this.runtime.sourceSessionOf(r.id);
       if (existing) this.deleteSessionInBackground(existing);
       if (after) await this.createSession(r.kind, r.id, policy);
     }
@@ -137,7 +137,7 @@ export class ProtectionSessions {
    * brings the destination along.
    */
   private async afterMembersChanged(groupId: string): Promise<void> {
-    const session = this.runtime.list().find((s) => s.localResourceId === groupId && s.role === 'Source');
+    const session = this.runtime.sourceSessionOf(groupId);
     if (!session) return;
     await this.runtime.exclusive(session.id, async () => {
       const s = this.ctx.meta.get('replication_session', session.id);
@@ -228,10 +228,11 @@ export class ProtectionSessions {
       snapshotWatermark: this.deps.volumes.highestNumber(),
       }),
     );
-    this.ctx.clock.immediate(() => void this.runtime.exclusive(sessionId, () => this.runtime.schedule.cycle(sessionId)).catch(() => undefined));
+    // The initial copy waits for a cycle slot like any scheduled cycle (a bulk create queues them).
+    this.ctx.clock.immediate(() => void this.runtime.schedule.runSoon(sessionId));
   }
 
-  private deleteSessionInBackground(session: ReplicationSession): void {
+  private deleteSessionInBackground(session: Readonly<ReplicationSession>): void {
     this.runtime.patch(session.id, { state: 'Deleting' });
     this.runtime.cancelled.add(session.id);
     this.runtime.timers.get(session.id)?.cancel();

@@ -17,15 +17,8 @@ import type { SessionRuntime } from './session-runtime.ts';
 import { resumedState } from './session-states.ts';
 import { RPC, type RecCreateDestinationParams, type RecCreateDestinationResult } from './wire.ts';
 
-/** An ETERNUS REC session to create (research §2.4); the caller checked the modes. */
-export interface RecCreateSpec {
-  localVolumeId: string;
-  remoteSystemId: string;
-  destinationVolumeNumber: number;
-  transferMode: TransferMode;
-  splitMode: SplitMode;
-  recoveryMode: RecoveryMode;
-}
+import type { RecCreateSpec } from '../core/replication/commands.ts';
+export type { RecCreateSpec };
 
 /** What the REC actions need of the ReplicationService besides the runtime. */
 export interface RecActionsDeps {
@@ -187,7 +180,7 @@ export class RecActions {
     return this.ctx.lock.run(async () => {
       const existing = this.ctx.meta.get('replication_session', p.sessionId);
       if (existing) return { number: existing.number, volumeId: existing.localResourceId, volumeName: this.ctx.meta.get('volume', existing.localResourceId)?.name ?? '' };
-      const volume = this.ctx.meta.listShared('volume').find((v) => v.number === p.destinationVolumeNumber);
+      const volume = this.ctx.meta.findShared('volumeByNumber', String(p.destinationVolumeNumber))[0];
       if (!volume) throw new DomainError('NOT_FOUND', `destination_volume_id ${p.destinationVolumeNumber} does not exist on the remote box`, { kind: 'volume', field: 'destination_volume_id' });
       if (volume.type === 'Snapshot') throw new ValidationError(`destination volume ${volume.number} is a snapshot; a REC pairs standard volumes`, 'destination_volume_id');
       if (volume.sizeBytes < p.source.sizeBytes) {

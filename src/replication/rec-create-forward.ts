@@ -6,20 +6,15 @@
 // box then finds the session in its own records, under its own copy session number.
 import type { CoreContext } from '../core/context.ts';
 import { DomainError } from '../core/errors.ts';
-import type { RecoveryMode, ReplicationSession, SplitMode, TransferMode } from '../core/replication/model.ts';
+import type { ReplicationSession } from '../core/replication/model.ts';
 import { CONTROL_RPC_TIMEOUT_MS } from './limits.ts';
 import { remoteSystemOfCaller } from './remote-systems.ts';
 import type { RecCreateSpec } from './rec-actions.ts';
 import type { PeerTransport } from './transport.ts';
 import { RPC } from './wire.ts';
 
-export interface RecCreateOnSourceParams {
-  sourceVolumeNumber: number;
-  destinationVolumeNumber: number;
-  transferMode: TransferMode;
-  splitMode: SplitMode;
-  recoveryMode: RecoveryMode;
-}
+import type { RecCreateOnSourceParams } from '../core/replication/commands.ts';
+export type { RecCreateOnSourceParams };
 
 /** What the forwarding needs of the replication service. */
 export interface RecCreator {
@@ -38,7 +33,7 @@ export function installRecCreateOnSource(ctx: CoreContext, transport: PeerTransp
   transport.handle(RPC.recCreateOnSource, async ({ params, fromSystemId }) => {
     const p = params as RecCreateOnSourceParams;
     const rs = remoteSystemOfCaller(ctx, fromSystemId);
-    const volume = ctx.meta.listShared('volume').find((v) => v.number === p.sourceVolumeNumber);
+    const volume = ctx.meta.findShared('volumeByNumber', String(p.sourceVolumeNumber))[0];
     if (!volume) throw new DomainError('NOT_FOUND', `source_volume_id ${p.sourceVolumeNumber} does not exist on the source box ${ctx.identity.boxId}.`, { kind: 'volume', id: String(p.sourceVolumeNumber) });
     const session = await creator.createRec({
       localVolumeId: volume.id,

@@ -19,7 +19,8 @@ import type { JobRunner } from '../jobs/job-runner.ts';
 import { recordCommittedBase, SourceCycles, type CommittedPair } from './cycles.ts';
 import { DestinationSide } from './destination.ts';
 import type { MirroredIo } from './mirrored-io.ts';
-import { CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, REC_CYCLE_INTERVAL_MS, REC_IDLE_POLL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
+import { CycleSlots, spreadFraction } from './cycle-slots.ts';
+import { CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, CYCLE_SPREAD_FRACTION, CYCLES_RUNNING_MAX, REC_CYCLE_INTERVAL_MS, REC_IDLE_POLL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
 import { FailoverActions, setHostAccess, type FailoverOptions } from './failover.ts';
 import { LinkState } from './link-state.ts';
 import { ProtectionSessions } from './protection-sessions.ts';
@@ -48,6 +49,10 @@ export class ReplicationService {
   /** This system's REC Buffer setting (Tandem control API /rec_buffer). */
   readonly recBuffer: RecBufferSettings;
   private readonly bufferMonitor: RecBufferMonitor;
+  /** Scheduled cycles running at once are bounded (CYCLES_RUNNING_MAX); the rest wait in order. */
+  readonly cycleSlots = new CycleSlots(CYCLES_RUNNING_MAX);
+  /** Sessions waiting for a cycle slot, with the run they wait for: one wait per session. */
+  private readonly waitingRuns = new Map<string, Promise<void>>();
 
   constructor(
     private readonly ctx: CoreContext,
@@ -61,10 +66,14 @@ export class ReplicationService {
     private readonly io: MirroredIo | null = null,
   ) {
     const schedule: SessionSchedule = {
-      arm: (id) => this.arm(id),
+      arm: (id, options) => this.arm(id, options),
       armIdlePoll: (id) => this.armIdlePoll(id),
       runSoon: (id) => this.runSoon(id),
       cycle: (id) => this.cycle(id),
+      nextDueMs: (s) => {
+        const intervalMs = s.role === 'Source' && s.state === 'OK' ? this.cycleIntervalMs(s) : null;
+        return intervalMs === null ? null : this.dueMs(s, intervalMs, this.ctx.clock.nowMs());
+      },
     };
     this.runtime = new ReplicationRuntime(ctx, transport, log, schedule, (s) => {
       this.bufferMonitor.observe(s);
@@ -119,35 +128,44 @@ export class ReplicationService {
 
   // ---------------------------------------------------------------- lifecycle
 
-  /** Finishes commits and cycles cut by a crash, then arms every schedule. */
+  /**
+   * Finishes commits and cycles cut by a crash, then arms every schedule. The records it changes
+   * are written in one metadata transaction (with 5,000 sessions, one commit per session was most
+   * of a restart), and sessions overdue now are spread (arm's spreadOverdue) instead of all
+   * starting at once.
+   */
   async start(): Promise<void> {
     this.migrate();
-    for (const s of this.list()) {
+    for (const s of this.runtime.listShared()) {
       if (s.pendingCommit) await this.destination.finishCommit(s.id, null);
-      // A synchronous source in step before the restart is not mirroring now: it resyncs first.
-      const wasMirroring = s.role === 'Source' && s.transferMode === 'Synchronous' && s.state === 'OK';
-      // A deletion the peer had not confirmed stays Deleting: the link's return finishes it.
-      if (s.state === 'Deleting') {
-        this.runtime.cancelled.add(s.id);
-        continue;
-      }
-      // A reprotect cut by a crash leaves what its failure leaves (failover.ts): Failed_Over, so that
-      // the operator can reprotect again. Left Reprotecting, every action was refused for good
-      // (found by the simulation, seed 5 of test/sim).
       // A crash between a promotion's host access and its role record (failover.ts becomeSource)
       // left a destination writable: host access follows the recorded role (simulation, seed 126).
-      if (s.role === 'Destination' && !s.failoverTest && s.state !== 'Suspended' && s.elementPairs.some((p) => this.ctx.meta.get('volume', p.localVolumeId)?.isReplicationDestination === false)) await setHostAccess(this.ctx, s, false);
-      if (s.role === 'Source' && s.state === 'Reprotecting') this.runtime.put({ ...this.get(s.id), state: 'Failed_Over', errorCode: 'INTERNAL' });
-      if (s.state === 'Synchronizing' || s.state === 'Initializing' || wasMirroring) this.runtime.put({ ...this.get(s.id), state: s.baseCycle === 0 ? 'Initializing' : 'System_Paused', errorCode: wasMirroring ? 'PEER_UNREACHABLE' : this.get(s.id).errorCode });
-      this.arm(s.id);
+      if (s.role === 'Destination' && !s.failoverTest && s.state !== 'Suspended' && s.state !== 'Deleting' && s.elementPairs.some((p) => this.ctx.meta.getShared('volume', p.localVolumeId)?.isReplicationDestination === false)) await setHostAccess(this.ctx, s, false);
     }
+    this.runtime.batch(() => {
+      for (const s of this.runtime.listShared()) {
+        // A synchronous source in step before the restart is not mirroring now: it resyncs first.
+        const wasMirroring = s.role === 'Source' && s.transferMode === 'Synchronous' && s.state === 'OK';
+        // A deletion the peer had not confirmed stays Deleting: the link's return finishes it.
+        if (s.state === 'Deleting') {
+          this.runtime.cancelled.add(s.id);
+          continue;
+        }
+        // A reprotect cut by a crash leaves what its failure leaves (failover.ts): Failed_Over, so that
+        // the operator can reprotect again. Left Reprotecting, every action was refused for good
+        // (found by the simulation, seed 5 of test/sim).
+        if (s.role === 'Source' && s.state === 'Reprotecting') this.runtime.put({ ...this.get(s.id), state: 'Failed_Over', errorCode: 'INTERNAL' });
+        if (s.state === 'Synchronizing' || s.state === 'Initializing' || wasMirroring) this.runtime.put({ ...this.get(s.id), state: s.baseCycle === 0 ? 'Initializing' : 'System_Paused', errorCode: wasMirroring ? 'PEER_UNREACHABLE' : this.get(s.id).errorCode });
+        this.arm(s.id, { spreadOverdue: true });
+      }
+    });
     this.synchronous.refreshRoutes();
     this.bufferMonitor.start();
   }
 
   /** Records written before copy-session numbers and modes existed get them. */
   private migrate(): void {
-    for (const s of this.list()) {
+    for (const s of this.runtime.listShared()) {
       // Destinations created before createDestination carried the source's resource id show it
       // as their remote_resource_id from now on: a volume's is its pair's remote volume (a group's
       // is learnt at its next cycle begin, destination.ts).
@@ -200,21 +218,25 @@ export class ReplicationService {
     this.bufferMonitor.stop();
     for (const t of this.runtime.timers.values()) t.cancel();
     this.runtime.timers.clear();
-    for (const s of this.list()) this.runtime.cancelled.add(s.id);
+    for (const s of this.runtime.listShared()) this.runtime.cancelled.add(s.id);
     await this.runtime.settle();
+    await this.cycleSlots.idle();
     await this.synchronous.appliesSettled();
   }
 
   /** Resolves when no operation or cycle is queued on any session and every acknowledged mirrored write is applied (tests, shutdown). */
   async idle(): Promise<void> {
-    await this.runtime.idle();
+    do {
+      await this.runtime.idle();
+      await this.cycleSlots.idle();
+    } while (this.runtime.busy || this.cycleSlots.running > 0);
     await this.synchronous.appliesSettled();
   }
 
   /** Engine volumes replication owns (bases, pending and staging snapshots, test shadows). */
   internalVolumeIds(): Set<string> {
     const ids = new Set<string>([...this.runtime.cycleSnapshots, ...this.destination.openStagingIds()]);
-    for (const s of this.list()) {
+    for (const s of this.runtime.listShared()) {
       for (const p of s.elementPairs) if (p.localBaseSnapshotId) ids.add(p.localBaseSnapshotId);
       for (const id of Object.values(s.pendingCycle?.snapshotIds ?? {})) ids.add(id);
       for (const id of Object.values(s.pendingCommit?.stagingIds ?? {})) ids.add(id);
@@ -226,13 +248,18 @@ export class ReplicationService {
   /** Volumes hosts may write although they are replication destinations (a failover test). */
   isHostWritable(volume: Volume): boolean {
     if (!volume.isReplicationDestination) return volume.type !== 'Snapshot';
-    return this.list().some((s) => (s.failoverTest || s.state === 'Suspended') && s.elementPairs.some((p) => p.localVolumeId === volume.id));
+    return this.ctx.meta.findShared('sessionByLocalId', volume.id).some((s) => (s.failoverTest || s.state === 'Suspended') && s.elementPairs.some((p) => p.localVolumeId === volume.id));
   }
 
   // ---------------------------------------------------------------- queries
 
   list(): ReplicationSession[] {
     return this.runtime.list();
+  }
+
+  /** Every session without copying (callers must not mutate): listings and metrics. */
+  listShared(): readonly ReplicationSession[] {
+    return this.runtime.listShared();
   }
 
   get(id: string): ReplicationSession {
@@ -260,16 +287,33 @@ export class ReplicationService {
 
   // ---------------------------------------------------------------- scheduling (source side)
 
+  /**
+   * Queues a cycle: it waits for a cycle slot (CYCLES_RUNNING_MAX, in the order asked), then for
+   * the session's earlier operations. A session already waiting for a slot is not queued twice.
+   */
   private runSoon(sessionId: string): Promise<void> {
-    return this.runtime.exclusive(sessionId, () => this.cycle(sessionId)).catch(() => undefined);
+    const waiting = this.waitingRuns.get(sessionId);
+    if (waiting) return waiting;
+    let admitted = false;
+    const run = this.cycleSlots
+      .run(() => {
+        admitted = true;
+        this.waitingRuns.delete(sessionId);
+        return this.runtime.exclusive(sessionId, () => this.cycle(sessionId));
+      })
+      .catch(() => undefined);
+    if (!admitted) this.waitingRuns.set(sessionId, run);
+    return run;
   }
 
   /**
-   * Arms the RPO timer of a source session: the next cycle at 80% of the RPO after the last one,
-   * or after CYCLE_RETRY_MS when the last attempt failed. A timer that finds the session not
-   * runnable does nothing: resume and reprotect arm it again.
+   * Arms the RPO timer of a source session: the next cycle at 80% of the RPO after the last one
+   * (dueMs), or after CYCLE_RETRY_MS when the last attempt failed. A timer that finds the session
+   * not runnable does nothing: resume and reprotect arm it again. When the system starts
+   * (`spreadOverdue`), a session already due starts at its own place in the spread window
+   * (CYCLE_SPREAD_FRACTION of its interval) rather than with every other overdue one.
    */
-  private arm(sessionId: string): void {
+  private arm(sessionId: string, options: { spreadOverdue?: boolean } = {}): void {
     this.runtime.timers.get(sessionId)?.cancel();
     this.runtime.timers.delete(sessionId);
     const s = this.ctx.meta.get('replication_session', sessionId);
@@ -280,7 +324,8 @@ export class ReplicationService {
     // Manual recovery, or a REC buffer overload: a halted session waits for an operator (forced suspend, then resume).
     if (waitsForOperator(s)) return;
     const nowMs = this.ctx.clock.nowMs();
-    let dueMs = s.lastSyncMs === null ? nowMs : s.lastSyncMs + intervalMs;
+    let dueMs = this.dueMs(s, intervalMs, nowMs);
+    if (options.spreadOverdue && dueMs <= nowMs) dueMs = nowMs + this.spreadMs(s, intervalMs);
     if (s.state === 'System_Paused') dueMs = Math.max(dueMs, nowMs + CYCLE_RETRY_MS);
     if (s.nextSyncMs !== dueMs) this.runtime.patch(sessionId, { nextSyncMs: dueMs });
     this.runtime.timers.set(
@@ -313,6 +358,20 @@ export class ReplicationService {
         else if (current) this.arm(sessionId);
       }),
     );
+  }
+
+  /**
+   * When the next cycle of a session falls due: its interval after the last one, less its place in
+   * the spread window for an Asynchronous one (early, so the RPO holds); now when it never synced.
+   */
+  private dueMs(s: ReplicationSession, intervalMs: number, nowMs: number): number {
+    if (s.lastSyncMs === null) return nowMs;
+    return s.lastSyncMs + intervalMs - this.spreadMs(s, intervalMs);
+  }
+
+  /** A session's fixed place in its spread window, in ms: none for the short REC intervals. */
+  private spreadMs(s: ReplicationSession, intervalMs: number): number {
+    return s.transferMode === 'Asynchronous' ? Math.floor(spreadFraction(s.id) * intervalMs * CYCLE_SPREAD_FRACTION) : 0;
   }
 
   /** Time between cycles: 80% of the RPO, REC_CYCLE_INTERVAL_MS for Consistency and Stack, none for Through. */

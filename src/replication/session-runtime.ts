@@ -15,14 +15,23 @@ export type Log = (message: string, fields?: Record<string, unknown>) => void;
 
 /** What the ReplicationService facade schedules for the parts (service.ts). */
 export interface SessionSchedule {
-  /** Arms the next cycle of a source session (RPO timer, REC interval, retry of a halted one). */
-  arm(sessionId: string): void;
+  /**
+   * Arms the next cycle of a source session (RPO timer, REC interval, retry of a halted one).
+   * `spreadOverdue`: one already due starts at its place in the spread window, not at once
+   * (after a restart or a link's return, when many are due together).
+   */
+  arm(sessionId: string, options?: { spreadOverdue?: boolean }): void;
   /** Arms the next look for host writes of an idle Consistency or Stack source. */
   armIdlePoll(sessionId: string): void;
   /** Queues a cycle behind the session's earlier operations; never rejects. */
   runSoon(sessionId: string): Promise<void>;
   /** Brings the destination up to now, in the caller's turn (the caller holds the session). */
   cycle(sessionId: string): Promise<void>;
+  /**
+   * When arm() will put the next cycle of a session as it is recorded (null: it has no schedule),
+   * so that a cycle records its next_sync time with its commit instead of in a commit of its own.
+   */
+  nextDueMs(s: ReplicationSession): number | null;
 }
 
 export interface SessionRuntime {
@@ -44,12 +53,18 @@ export interface SessionRuntime {
   readonly bufferHalting: Set<string>;
 
   list(): ReplicationSession[];
+  /** Every session record without copying (callers must not mutate): for read-only scans. */
+  listShared(): readonly ReplicationSession[];
+  /** Runs fn's puts as one metadata commit; what follows each put runs once the batch commits. */
+  batch(fn: () => void): void;
   get(id: string): ReplicationSession;
   put(s: ReplicationSession): void;
   patch(id: string, changes: Partial<ReplicationSession>): ReplicationSession;
   patchIfPresent(id: string, changes: Partial<ReplicationSession>): void;
-  /** The session of a local volume, if any (a volume is in at most one session). */
+  /** The session of a local volume, if any (a volume is in at most one session). An index read. */
   sessionOfVolume(volumeId: string): ReplicationSession | undefined;
+  /** The Source session of a local volume or group, if any (read-only). An index read. */
+  sourceSessionOf(resourceId: string): Readonly<ReplicationSession> | undefined;
   /** The session an RPC from a peer names (params.sessionId); FORBIDDEN unless it pairs with that peer. */
   peerSession(params: unknown, fromSystemId: string): ReplicationSession;
   /** Runs fn after every earlier operation on the session: one operation at a time. */
@@ -73,6 +88,8 @@ export class ReplicationRuntime implements SessionRuntime {
   private readonly chains = new Map<string, Promise<unknown>>();
   private numberHighWater: number | null = null;
   private isStopped = false;
+  /** Inside batch(): the sessions put, whose afterPut runs once the batch commits. */
+  private deferred: Map<string, ReplicationSession> | null = null;
 
   constructor(
     readonly ctx: CoreContext,
@@ -101,8 +118,34 @@ export class ReplicationRuntime implements SessionRuntime {
     while (this.chains.size > 0) await Promise.allSettled([...this.chains.values()]);
   }
 
+  /** Whether an operation or cycle is queued on some session. */
+  get busy(): boolean {
+    return this.chains.size > 0;
+  }
+
+  /**
+   * Runs fn's record writes as one metadata transaction (one commit for many sessions, as at
+   * start-up), and what follows each put (routes, the REC buffer monitor) once per session after
+   * it commits, instead of after each put inside the transaction.
+   */
+  batch(fn: () => void): void {
+    if (this.deferred) return fn();
+    const deferred = new Map<string, ReplicationSession>();
+    this.deferred = deferred;
+    try {
+      this.ctx.meta.transaction(fn);
+    } finally {
+      this.deferred = null;
+    }
+    for (const s of deferred.values()) this.afterPut(s);
+  }
+
   list(): ReplicationSession[] {
     return this.ctx.meta.list('replication_session');
+  }
+
+  listShared(): readonly ReplicationSession[] {
+    return this.ctx.meta.listShared('replication_session');
   }
 
   get(id: string): ReplicationSession {
@@ -113,7 +156,8 @@ export class ReplicationRuntime implements SessionRuntime {
 
   put(s: ReplicationSession): void {
     this.ctx.meta.put('replication_session', s);
-    this.afterPut(s);
+    if (this.deferred) this.deferred.set(s.id, s);
+    else this.afterPut(s);
   }
 
   patch(id: string, changes: Partial<ReplicationSession>): ReplicationSession {
@@ -128,7 +172,12 @@ export class ReplicationRuntime implements SessionRuntime {
   }
 
   sessionOfVolume(volumeId: string): ReplicationSession | undefined {
-    return this.list().find((s) => s.elementPairs.some((p) => p.localVolumeId === volumeId) || s.localResourceId === volumeId);
+    const found = this.ctx.meta.findShared('sessionByLocalId', volumeId)[0];
+    return found ? structuredClone(found) : undefined;
+  }
+
+  sourceSessionOf(resourceId: string): Readonly<ReplicationSession> | undefined {
+    return this.ctx.meta.findShared('sessionByLocalId', resourceId).find((s) => s.localResourceId === resourceId && s.role === 'Source');
   }
 
   peerSession(params: unknown, fromSystemId: string): ReplicationSession {
@@ -148,7 +197,7 @@ export class ReplicationRuntime implements SessionRuntime {
   }
 
   allocateNumber(): number {
-    if (this.numberHighWater === null) this.numberHighWater = this.list().reduce((max, s) => Math.max(max, highestNumber(s)), -1);
+    if (this.numberHighWater === null) this.numberHighWater = this.listShared().reduce((max, s) => Math.max(max, highestNumber(s)), -1);
     this.numberHighWater += 1;
     return this.numberHighWater;
   }

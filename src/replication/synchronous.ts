@@ -110,19 +110,17 @@ export class SynchronousReplication {
   refreshRoutes(): void {
     if (!this.io) return;
     const wanted = new Map<string, RouteSpec>();
-    const sessions = this.runtime.list();
+    // Only Synchronous sessions have routes: they are looked up by mode (an index read), so a
+    // record put costs the synchronous sessions, not every session (called after every put).
     for (const id of [...this.runtime.mirroring, ...this.splitFailed]) {
-      if (!sessions.some((s) => s.id === id)) {
+      const s = this.ctx.meta.getShared('replication_session', id);
+      if (!s || !isSyncSource(s)) {
         this.runtime.mirroring.delete(id);
         this.splitFailed.delete(id);
       }
     }
-    for (const s of sessions) {
-      if (!isSyncSource(s)) {
-        this.runtime.mirroring.delete(s.id);
-        this.splitFailed.delete(s.id);
-        continue;
-      }
+    for (const s of this.ctx.meta.findShared('sessionByMode', 'Synchronous')) {
+      if (!isSyncSource(s)) continue;
       if (this.runtime.mirroring.has(s.id) && s.state !== 'OK' && s.state !== 'Failing_Over') this.runtime.mirroring.delete(s.id);
       if (this.splitFailed.has(s.id) && (s.state !== 'System_Paused' || s.splitMode !== 'Manual')) this.splitFailed.delete(s.id);
       const mode: RouteMode = this.runtime.mirroring.has(s.id) ? 'mirror' : this.splitFailed.has(s.id) ? 'fail' : 'local';

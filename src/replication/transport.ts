@@ -1,7 +1,8 @@
 // The port replication uses to reach peers. The composition root backs it with src/peer (HTTP/2
 // over mutual TLS); tests may back it with an in-process pair.
 
-export type ConnectionState = 'OK' | 'Complete_Data_Connection_Loss' | 'Initializing';
+import type { ConnectionState } from '../core/replication/commands.ts';
+export type { ConnectionState };
 
 export interface RpcRequest {
   params: any;

@@ -3,17 +3,18 @@
 // a refused PUT (400) changes nothing.
 import type { RecBufferSetting } from '../../core/replication/rec-buffer.ts';
 import type { ControlExtension } from './extension.ts';
+import { controlRoute, SCHEMAS } from './schemas.ts';
 
 export function recBufferControl(): ControlExtension {
   return {
     registerRoutes(app, { services, requireAdmin }) {
-      app.get('/rec_buffer', async (request) => {
+      app.get('/rec_buffer', controlRoute('admin', SCHEMAS.getRecBuffer), async (request) => {
         requireAdmin(request);
-        return view(services.replication.recBuffer.get());
+        return view(services.recBuffer.get());
       });
-      app.put('/rec_buffer', async (request) => {
+      app.put('/rec_buffer', controlRoute('admin', SCHEMAS.putRecBuffer), async (request) => {
         requireAdmin(request);
-        return view(services.replication.recBuffer.set(request.body));
+        return view(services.recBuffer.set(request.body));
       });
     },
   };

@@ -1,26 +1,26 @@
 // Control API for replication: the peer half of certificate exchange, and fault injection
 // (DESIGN.md §8): faults on the peer link, and failing host writes. Admin only.
 import { DomainError, NotFoundError } from '../../core/errors.ts';
-import type { WriteFaults } from '../../nbd/write-faults.ts';
-import type { FaultController, PeerFault } from '../../peer/faults.ts';
-import type { RemoteSystemService } from '../../replication/remote-systems.ts';
-import type { ExchangeOffer } from '../../replication/pairing-client.ts';
+import type { PeerFault } from '../../core/faults.ts';
+import type { ExchangeOffer } from '../../core/replication/commands.ts';
 import type { ControlExtension } from './extension.ts';
+import type { ControlReplication } from './ports.ts';
+import { controlRoute, SCHEMAS } from './schemas.ts';
 import { resolveVolumeId } from './tenant-routes.ts';
 
-export function replicationControl(remotes: RemoteSystemService, faults: FaultController, writeFaults: WriteFaults, stopAbruptly: (() => void) | null): ControlExtension {
+export function replicationControl({ remotes, peerFaults: faults, writeFaults, stopAbruptly }: ControlReplication): ControlExtension {
   return {
     registerRoutes(app, { requireAdmin, services }) {
-      app.post('/peer/exchange', async (request) => {
+      app.post('/peer/exchange', controlRoute('admin', SCHEMAS.peerExchange), async (request) => {
         requireAdmin(request);
         return remotes.acceptExchange(request.body as ExchangeOffer);
       });
-      app.get('/faults', async (request) => {
+      app.get('/faults', controlRoute('admin', SCHEMAS.listFaults), async (request) => {
         requireAdmin(request);
         const writes = writeFaults.list().map((f) => ({ id: f.id, kind: f.kind, volume_id: f.volumeId, count_remaining: f.remaining }));
         return [...faults.list(), ...writes];
       });
-      app.post('/faults', async (request, reply) => {
+      app.post('/faults', controlRoute('admin', SCHEMAS.addFault), async (request, reply) => {
         requireAdmin(request);
         const body = (request.body ?? {}) as Record<string, unknown>;
         if (body.kind === 'stop') {
@@ -49,7 +49,7 @@ export function replicationControl(remotes: RemoteSystemService, faults: FaultCo
         services.observe.hub.emit({ kind: 'fault', action: 'added', id, fault: { ...fault } });
         return reply.code(201).send({ id });
       });
-      app.delete<{ Params: { id: string } }>('/faults/:id', async (request, reply) => {
+      app.delete<{ Params: { id: string } }>('/faults/:id', controlRoute('admin', SCHEMAS.removeFault), async (request, reply) => {
         requireAdmin(request);
         const id = request.params.id;
         const removed: Record<string, unknown> | undefined = faults.list().find((f) => f.id === id) ?? (writeFaults.has(id) ? { kind: 'write_error' } : undefined);

@@ -1,13 +1,14 @@
 // Control API for ETERNUS tenants (admin only): PUT /volumes/{id}/tenant {"tenant": name|null}.
 // The id is either dialect's: a PowerStore volume UUID or an ETERNUS integer volume_id.
 import { NotFoundError, ValidationError } from '../../core/errors.ts';
-import type { Services } from '../../services.ts';
+import type { ControlServices } from './ports.ts';
 import type { ControlExtension } from './extension.ts';
+import { controlRoute, SCHEMAS } from './schemas.ts';
 
 export function tenantControl(): ControlExtension {
   return {
     registerRoutes(app, { services, requireAdmin }) {
-      app.put<{ Params: { id: string } }>('/volumes/:id/tenant', async (request) => {
+      app.put<{ Params: { id: string } }>('/volumes/:id/tenant', controlRoute('admin', SCHEMAS.setTenant), async (request) => {
         requireAdmin(request);
         const body = request.body;
         if (typeof body !== 'object' || body === null || Array.isArray(body) || !Object.hasOwn(body, 'tenant')) {
@@ -23,9 +24,9 @@ export function tenantControl(): ControlExtension {
 }
 
 /** A PowerStore UUID, or an ETERNUS volume_id (all digits). */
-export function resolveVolumeId(services: Services, raw: string): string {
+export function resolveVolumeId(services: Pick<ControlServices, 'records' | 'volumes'>, raw: string): string {
   if (/^\d+$/.test(raw)) {
-    const found = services.ctx.meta.listShared('volume').find((v) => v.number === Number(raw));
+    const found = services.records.listShared('volume').find((v) => v.number === Number(raw));
     if (!found) throw new NotFoundError('volume', raw);
     return found.id;
   }

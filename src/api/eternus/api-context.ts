@@ -4,7 +4,7 @@
 import type { FastifyRequest } from 'fastify';
 import { NotFoundError, ValidationError, quote } from '../../core/errors.ts';
 import type { User, Volume } from '../../core/model.ts';
-import type { Services } from '../../services.ts';
+import type { EternusServices } from './ports.ts';
 import type { EternusSession, EternusSessions } from './auth.ts';
 import type { EternusJobs, JobStep } from './jobs.ts';
 import { ETERNUS_VOLUME_ID_MAX } from './limits.ts';
@@ -19,7 +19,7 @@ declare module 'fastify' {
 
 export class EternusApi {
   constructor(
-    readonly services: Services,
+    readonly services: EternusServices,
     readonly sessions: EternusSessions,
     readonly jobs: EternusJobs,
   ) {}
@@ -30,14 +30,14 @@ export class EternusApi {
 
   /** Volumes the user may see, in volume_id order. */
   visibleVolumes(user: User): Volume[] {
-    const all = this.services.ctx.meta.listShared('volume');
+    const all = this.services.records.listShared('volume');
     return all.filter((v) => user.tenant === null || v.tenant === user.tenant);
   }
 
   /** Resolves a path volume_id; 400 if it is not an integer, 404 if absent or not visible. */
   volume(user: User, raw: string): Volume {
     const number = parseIntegerId('volume_id', raw, ETERNUS_VOLUME_ID_MAX);
-    const volume = this.services.ctx.meta.listShared('volume').find((v) => v.number === number);
+    const volume = this.services.records.findShared('volumeByNumber', String(number))[0];
     if (!volume || (user.tenant !== null && volume.tenant !== user.tenant)) throw new NotFoundError('volume', raw);
     return volume;
   }

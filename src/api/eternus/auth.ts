@@ -84,6 +84,10 @@ export interface EternusRouteConfig {
   query?: readonly string[];
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig extends EternusRouteConfig {}
+}
+
 export function requirePolicy(user: User, policy: Policy): void {
   if (!ETERNUS_ROLES[user.role].policies.includes(policy)) {
     throw new ForbiddenError(`user ${user.name} with role ${ETERNUS_ROLES[user.role].name} lacks the ${policy} policy`);
@@ -97,7 +101,7 @@ export class EternusSessions {
   private nextId = ETERNUS_SESSION_ID_FIRST;
 
   constructor(
-    private readonly users: UserDirectory,
+    private readonly users: Pick<UserDirectory, 'authenticate' | 'get'>,
     private readonly clock: Clock,
   ) {}
 

@@ -4,7 +4,7 @@
 // field names are the vendor's, including `error_ocurrence_time`.
 import type { ReplicationSession } from '../../core/replication/model.ts';
 import { isEquivalent } from '../../core/replication/rules.ts';
-import type { Services } from '../../services.ts';
+import type { EternusServices } from './ports.ts';
 import { isoSeconds } from './jobs.ts';
 import { API_PREFIX, capacityMb, volumeHref } from './format.ts';
 import { ETERNUS_MB_BYTES } from './limits.ts';
@@ -17,7 +17,7 @@ export type CopySessionPhase = 'Copying' | 'Equivalent' | 'Suspend';
  * its session's state, modes and times; it has its own number, volumes and sizes.
  */
 export interface CopySession {
-  session: ReplicationSession;
+  session: Readonly<ReplicationSession>;
   /** This box's copysession_id. */
   number: number;
   /** This box's volume of the pair. */
@@ -33,23 +33,34 @@ export function copySessionHref(c: Pick<CopySession, 'number'>): string {
 }
 
 /** Every copy session on this box, by number. Group members show once both boxes numbered them (at creation, or at the first cycle after a member joins). */
-export function copySessions(services: Services): CopySession[] {
-  const found: CopySession[] = [];
-  for (const s of services.replication.list()) {
-    if (s.state === 'Deleting') continue;
-    if (s.resourceType === 'volume') {
-      found.push({ session: s, number: s.number, localVolumeId: s.elementPairs[0]?.localVolumeId ?? s.localResourceId, remoteNumber: s.remoteNumber, remoteVolume: s.remoteVolume, member: false });
-      continue;
-    }
-    for (const p of s.elementPairs) {
-      const copy = s.memberCopies?.[p.localVolumeId];
-      if (copy) found.push({ session: s, number: copy.number, localVolumeId: p.localVolumeId, remoteNumber: copy.remoteNumber, remoteVolume: copy.remoteVolume, member: true });
-    }
-  }
-  return found.sort((a, b) => a.number - b.number);
+export function copySessions(services: EternusServices): CopySession[] {
+  return services.replication.listShared().flatMap(copySessionsOf).sort((a, b) => a.number - b.number);
 }
 
-export function statusPhase(services: Services, s: ReplicationSession): { status: CopySessionStatus; phase: CopySessionPhase } {
+/** The copy session numbered `number` on this box, found through the session-by-number index (no scan). */
+export function copySessionByNumber(services: EternusServices, number: number): CopySession | undefined {
+  for (const s of services.records.findShared('sessionByNumber', String(number))) {
+    const found = copySessionsOf(s).find((c) => c.number === number);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** The copy sessions of one replication session: itself (a volume), or its numbered members (a group). */
+function copySessionsOf(s: Readonly<ReplicationSession>): CopySession[] {
+  if (s.state === 'Deleting') return [];
+  if (s.resourceType === 'volume') {
+    return [{ session: s, number: s.number, localVolumeId: s.elementPairs[0]?.localVolumeId ?? s.localResourceId, remoteNumber: s.remoteNumber, remoteVolume: s.remoteVolume, member: false }];
+  }
+  const found: CopySession[] = [];
+  for (const p of s.elementPairs) {
+    const copy = s.memberCopies?.[p.localVolumeId];
+    if (copy) found.push({ session: s, number: copy.number, localVolumeId: p.localVolumeId, remoteNumber: copy.remoteNumber, remoteVolume: copy.remoteVolume, member: true });
+  }
+  return found;
+}
+
+export function statusPhase(services: EternusServices, s: ReplicationSession): { status: CopySessionStatus; phase: CopySessionPhase } {
   switch (s.state) {
     case 'Error':
       return { status: 'Error', phase: s.baseCycle > 0 ? 'Equivalent' : 'Copying' };
@@ -81,8 +92,8 @@ interface Ends {
   sizeBytes: number;
 }
 
-function ends(services: Services, c: CopySession): Ends {
-  const v = services.ctx.meta.get('volume', c.localVolumeId);
+function ends(services: EternusServices, c: CopySession): Ends {
+  const v = services.records.get('volume', c.localVolumeId);
   return {
     local: v ? { number: v.number, href: volumeHref(v), name: v.name } : null,
     // The partner's volume lives on the other box: its number and name, no href here.
@@ -96,7 +107,7 @@ function ends(services: Services, c: CopySession): Ends {
  * A running cycle counts what it has left to ship; a group member cannot tell its share of
  * that, so it counts its own changes since the base, which the cycle is shipping.
  */
-function dataSizes(services: Services, c: CopySession, status: CopySessionStatus, phase: CopySessionPhase): { uncopiedBytes: number; trackedBytes: number } {
+function dataSizes(services: EternusServices, c: CopySession, status: CopySessionStatus, phase: CopySessionPhase): { uncopiedBytes: number; trackedBytes: number } {
   const { replication } = services;
   const s = c.session;
   const only = c.member ? c.localVolumeId : undefined;
@@ -107,15 +118,15 @@ function dataSizes(services: Services, c: CopySession, status: CopySessionStatus
   return { uncopiedBytes: running ?? (s.role === 'Source' ? replication.trackedBytes(s, only) : 0), trackedBytes };
 }
 
-export function formatCopySession(services: Services, c: CopySession): Record<string, unknown> {
+export function formatCopySession(services: EternusServices, c: CopySession): Record<string, unknown> {
   const s = c.session;
   const { status, phase } = statusPhase(services, s);
   const e = ends(services, c);
   const isSource = s.role === 'Source';
   const source = isSource ? e.local : e.remote;
   const destination = isSource ? e.remote : e.local;
-  const rs = services.ctx.meta.get('remote_system', s.remoteSystemId);
-  const nowMs = services.ctx.clock.nowMs();
+  const rs = services.records.get('remote_system', s.remoteSystemId);
+  const nowMs = services.clock.nowMs();
   const sizes = dataSizes(services, c, status, phase);
   const suspending = services.replication.isSuspending(s.id);
   return {
@@ -155,12 +166,12 @@ export function formatCopySession(services: Services, c: CopySession): Record<st
 }
 
 /** One volume's copy relations (§2.3): as a source it lists its destinations, as a destination its source. */
-export function formatVolumeCopySession(services: Services, c: CopySession): Record<string, unknown> {
+export function formatVolumeCopySession(services: EternusServices, c: CopySession): Record<string, unknown> {
   const s = c.session;
   const { status, phase } = statusPhase(services, s);
   const e = ends(services, c);
   const isSource = s.role === 'Source';
-  const rs = services.ctx.meta.get('remote_system', s.remoteSystemId);
+  const rs = services.records.get('remote_system', s.remoteSystemId);
   const times = {
     backup_time: s.lastSyncMs === null ? null : isoSeconds(s.lastSyncMs),
     error_ocurrence_time: s.errorCode && s.errorAtMs ? isoSeconds(s.errorAtMs) : null,

@@ -20,6 +20,7 @@ function memoryMeta(): MetaStore {
     getShared: (kind, id) => of(kind).get(id),
     list: (kind) => [...of(kind).values()],
     listShared: (kind) => [...of(kind).values()],
+    findShared: () => [],
     put: (kind, doc) => void of(kind).set(doc.id, doc),
     delete: (kind, id) => void of(kind).delete(id),
     transaction: (fn) => fn(),

@@ -67,7 +67,7 @@ export class EternusJobs {
   private nextNumber = ETERNUS_JOB_ID_FIRST;
 
   constructor(
-    private readonly runner: JobRunner,
+    private readonly runner: Pick<JobRunner, 'submit' | 'get' | 'list' | 'drain'>,
     private readonly clock: Clock,
     private readonly settings: { getSetting(key: string): string | undefined; setSetting(key: string, value: string): void },
   ) {

@@ -2,7 +2,7 @@
 // authentication as a hook (POST /session excepted), one scoped error handler rendering
 // {error_code, message, internal_code}, and the resource routes.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Services } from '../../services.ts';
+import type { EternusServices } from './ports.ts';
 import { errorEvent } from '../../observe/error-event.ts';
 import { observeRequests } from '../observe-requests.ts';
 import { EternusApi } from './api-context.ts';
@@ -23,10 +23,10 @@ export interface EternusExtension {
 
 export const ETERNUS_PREFIX = API_PREFIX;
 
-export function eternusPlugin(services: Services, extensions: EternusExtension[] = []) {
+export function eternusPlugin(services: EternusServices, extensions: EternusExtension[] = []) {
   return async function plugin(app: FastifyInstance): Promise<void> {
-    const sessions = new EternusSessions(services.users, services.ctx.clock);
-    const jobs = new EternusJobs(services.jobs, services.ctx.clock, services.ctx.meta);
+    const sessions = new EternusSessions(services.users, services.clock);
+    const jobs = new EternusJobs(services.jobs, services.clock, services.settings);
     const api = new EternusApi(services, sessions, jobs);
 
     app.setErrorHandler((error, request, reply) => {

@@ -3,7 +3,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError, type ResourceKind } from '../../core/errors.ts';
 import type { Kind, User } from '../../core/model.ts';
-import type { Services } from '../../services.ts';
+import type { PowerStoreServices } from './ports.ts';
 import type { LoginSession } from './auth.ts';
 import { checkRoleMayMutate } from './auth.ts';
 import { executeCollectionQuery, parseQuery, projectInstance, type ParsedQuery, type ResourceRegistry, type Row } from './query/index.ts';
@@ -27,7 +27,7 @@ export interface MutationSpec {
 
 export class PowerStoreApi {
   constructor(
-    readonly services: Services,
+    readonly services: PowerStoreServices,
     readonly registry: ResourceRegistry,
   ) {}
 
@@ -52,11 +52,11 @@ export class PowerStoreApi {
   resolveId(kind: Kind & ResourceKind, raw: string): string {
     if (raw.startsWith('name:')) {
       const name = raw.slice(5);
-      const found = this.services.ctx.meta.list(kind).find((o) => (o as { name?: string }).name === name);
+      const found = this.services.records.list(kind).find((o) => (o as { name?: string }).name === name);
       if (!found) throw new NotFoundError(kind, raw);
       return found.id;
     }
-    if (!this.services.ctx.meta.get(kind, raw)) throw new NotFoundError(kind, raw);
+    if (!this.services.records.get(kind, raw)) throw new NotFoundError(kind, raw);
     return raw;
   }
 

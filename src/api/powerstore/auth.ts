@@ -32,7 +32,7 @@ export class PowerStoreAuth {
   private readonly byCookie = new Map<string, LoginSession>();
 
   constructor(
-    private readonly users: UserDirectory,
+    private readonly users: Pick<UserDirectory, 'authenticate' | 'get'>,
     private readonly clock: Clock,
   ) {}
 
@@ -105,6 +105,13 @@ export function checkRoleMayMutate(user: User, area: 'storage' | 'security'): vo
 }
 
 /** Route option of POSTs that change nothing (logout, query_appliances): every role may call them. */
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A PowerStore POST that only reads (any role may call it). */
+    readOnly?: boolean;
+  }
+}
+
 export const READ_ONLY_ROUTE = { config: { readOnly: true } } as const;
 
 export function isReadOnlyRoute(request: FastifyRequest): boolean {

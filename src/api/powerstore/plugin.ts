@@ -1,7 +1,7 @@
 // The PowerStore dialect under /api/rest: body parsing that accepts what real clients send,
 // authentication as a hook, one scoped error handler, and the resource routes.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Services } from '../../services.ts';
+import type { PowerStoreServices } from './ports.ts';
 import { observeRequests } from '../observe-requests.ts';
 import { PowerStoreApi } from './api-context.ts';
 import { checkRoleMayMutate, isReadOnlyRoute, PowerStoreAuth } from './auth.ts';
@@ -27,16 +27,16 @@ export interface PowerStoreExtension {
 
 export const POWERSTORE_PREFIX = '/api/rest';
 
-export function powerStorePlugin(services: Services, extensions: PowerStoreExtension[] = []) {
+export function powerStorePlugin(services: PowerStoreServices, extensions: PowerStoreExtension[] = []) {
   return async function plugin(app: FastifyInstance): Promise<void> {
     const registry = buildRegistry({
-      meta: services.ctx.meta as never,
-      store: services.ctx.store,
-      identity: services.ctx.identity,
+      meta: services.records,
+      store: services.engine,
+      identity: services.identity,
       extend: (r) => extensions.forEach((e) => e.extendRegistry?.(r)),
     });
     const api = new PowerStoreApi(services, registry);
-    const auth = new PowerStoreAuth(services.users, services.ctx.clock);
+    const auth = new PowerStoreAuth(services.users, services.clock);
 
     app.setErrorHandler((error, request, reply) => {
       const mapped = toPowerStoreError(error);

@@ -1,14 +1,14 @@
 // remote_system and replication_session as PowerStore resources (research/powerstore-api.md §3.7,
 // §3.8), added to the registry by the replication extension.
-import type { MetaStore } from '../../core/meta-store.ts';
+import type { MetaReader } from '../../core/meta-store.ts';
 import type { RemoteSystem, ReplicationSession } from '../../core/replication/model.ts';
-import type { ConnectionState } from '../../replication/transport.ts';
+import type { ConnectionState } from '../../core/replication/commands.ts';
 import { l10n, timestamp } from './format.ts';
 import type { ResourceRegistry, Row } from './query/index.ts';
 import { APPLIANCE_ID } from './schemas.ts';
 
 export interface ReplicationViews {
-  meta: MetaStore;
+  meta: MetaReader;
   connectionState(rs: RemoteSystem): ConnectionState;
 }
 
@@ -30,7 +30,7 @@ const SYNC_TRANSFER_STATE: Partial<Record<ReplicationSession['state'], string>> 
 
 export function extendRegistryForReplication(registry: ResourceRegistry, views: ReplicationViews): void {
   const { meta } = views;
-  const sessionsOf = (rsId: string) => meta.list('replication_session').filter((s) => s.remoteSystemId === rsId);
+  const sessionsOf = (rsId: string) => meta.listShared('replication_session').filter((s) => s.remoteSystemId === rsId);
   registry.remote_system = {
     name: 'remote_system',
     fields: (row) => remoteSystemFields(row as RemoteSystem, views.connectionState(row as RemoteSystem)),
@@ -48,7 +48,7 @@ export function extendRegistryForReplication(registry: ResourceRegistry, views: 
     name: 'replication_session',
     fields: (row) => {
       const s = row as ReplicationSession;
-      const rs = meta.get('remote_system', s.remoteSystemId);
+      const rs = meta.getShared('remote_system', s.remoteSystemId);
       return sessionFields(s, rs ? views.connectionState(rs) : 'Complete_Data_Connection_Loss');
     },
     associations: {
@@ -75,7 +75,7 @@ export function extendRegistryForReplication(registry: ResourceRegistry, views: 
   ruleSchema.associations = {
     ...ruleSchema.associations,
     remote_system: { resource: 'remote_system', cardinality: 'one', resolve: (row) => meta.get('remote_system', (row as { remoteSystemId: string }).remoteSystemId) ?? null },
-    replication_sessions: { resource: 'replication_session', cardinality: 'many', resolve: (row) => meta.list('replication_session').filter((s) => s.replicationRuleId === (row as { id: string }).id) },
+    replication_sessions: { resource: 'replication_session', cardinality: 'many', resolve: (row) => meta.listShared('replication_session').filter((s) => s.replicationRuleId === (row as { id: string }).id) },
   };
   for (const resource of ['volume', 'volume_group'] as const) {
     const schema = registry[resource]!;
@@ -84,7 +84,7 @@ export function extendRegistryForReplication(registry: ResourceRegistry, views: 
       replication_sessions: {
         resource: 'replication_session',
         cardinality: 'many',
-        resolve: (row) => meta.list('replication_session').filter((s) => s.localResourceId === (row as { id: string }).id || s.elementPairs.some((p) => p.localVolumeId === (row as { id: string }).id)),
+        resolve: (row) => meta.findShared('sessionByLocalId', (row as { id: string }).id),
       },
     };
   }

@@ -1,7 +1,7 @@
 // How each Tandem object reads as a PowerStore resource: every field PyPowerStore and
 // gopowerstore select (research/powerstore-api.md §3, §5), null where it has no meaning here,
 // and the associations `select=...,assoc(fields)` can follow.
-import type { MetaStore } from '../../core/meta-store.ts';
+import type { MetaReader } from '../../core/meta-store.ts';
 import type { Host, HostVolumeMapping, Job, JobError, Policy, ReplicationRule, SnapshotRule, SystemIdentity, Volume, VolumeGroup } from '../../core/model.ts';
 import type { BlockStore } from '../../core/ports.ts';
 import { DomainError, type ErrorCode, type ResourceKind } from '../../core/errors.ts';
@@ -13,8 +13,8 @@ import type { Association, ResourceRegistry, ResourceSchema, Row } from './query
 export const APPLIANCE_ID = 'A1';
 
 export interface SchemaSources {
-  meta: MetaStore;
-  store: BlockStore;
+  meta: MetaReader;
+  store: Pick<BlockStore, 'hasVolume' | 'mappedBytes'>;
   identity: SystemIdentity;
   /** Extra resources and associations added by replication (remote_system, replication_session). */
   extend?: (registry: ResourceRegistry) => void;
@@ -211,7 +211,7 @@ function protectionData(o: {
   };
 }
 
-export function volumeFields(v: Volume, store: BlockStore): Record<string, unknown> {
+export function volumeFields(v: Volume, store: Pick<BlockStore, 'hasVolume' | 'mappedBytes'>): Record<string, unknown> {
   return {
     id: v.id,
     name: v.name,
@@ -248,7 +248,7 @@ export function volumeFields(v: Volume, store: BlockStore): Record<string, unkno
 }
 
 /** One volume field without building the whole object: filters over many rows read only this. */
-function volumeField(v: Volume, name: string, store: BlockStore): unknown {
+function volumeField(v: Volume, name: string, store: Pick<BlockStore, 'hasVolume' | 'mappedBytes'>): unknown {
   switch (name) {
     case 'id':
       return v.id;

@@ -18,7 +18,7 @@ import type { EternusApi } from '../api-context.ts';
 import { parseIntegerId } from '../api-context.ts';
 import type { EternusRouteConfig } from '../auth.ts';
 import { readBody } from '../body.ts';
-import { copySessionHref, copySessions, formatCopySession, formatVolumeCopySession, type CopySession } from '../copysession-format.ts';
+import { copySessionByNumber, copySessionHref, copySessions, formatCopySession, formatVolumeCopySession, type CopySession } from '../copysession-format.ts';
 import { ETERNUS_VOLUME_ID_MAX } from '../limits.ts';
 import { listEnvelope, parseListQuery, project } from '../query.ts';
 import type { EternusExtension } from '../plugin.ts';
@@ -43,7 +43,7 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
 
   const byNumber = (raw: string): CopySession => {
     const number = parseIntegerId('copysession_id', raw, COPYSESSION_ID_MAX);
-    const c = copySessions(services).find((x) => x.number === number);
+    const c = copySessionByNumber(services, number);
     if (!c) throw new DomainError('NOT_FOUND', `copysession_id ${raw} does not exist`, { kind: 'replication_session', id: raw });
     return c;
   };
@@ -51,7 +51,7 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
   const requireLocalTenant = (user: User, c: CopySession) => {
     if (user.tenant === null) return;
     for (const volumeId of c.member ? c.session.elementPairs.map((p) => p.localVolumeId) : [c.localVolumeId]) {
-      const v = services.ctx.meta.get('volume', volumeId);
+      const v = services.records.get('volume', volumeId);
       if (v?.tenant !== user.tenant) throw new ForbiddenError(`copy session ${c.number}: ${c.member ? `volume ${v?.name ?? volumeId} of its volume group` : 'the local volume'} does not belong to tenant ${user.tenant}`);
     }
   };
@@ -61,7 +61,7 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
    */
   const requireVolumeSession = (c: CopySession, action: string) => {
     if (!c.member) return;
-    const group = services.ctx.meta.get('volume_group', c.session.localResourceId);
+    const group = services.records.get('volume_group', c.session.localResourceId);
     throw new StateError(
       `Cannot ${action} copy session ${c.number}: it is a member of the replication session of volume group ${group?.name ?? c.session.localResourceId}, which is managed through the PowerStore dialect (replication_session ${c.session.id}); suspend and resume act on all its members`,
       'replication_session',
@@ -116,7 +116,7 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
 
   const volumeItems = (user: User) =>
     copySessions(services)
-      .map((c) => ({ c, v: services.ctx.meta.get('volume', c.localVolumeId) }))
+      .map((c) => ({ c, v: services.records.get('volume', c.localVolumeId) }))
       .filter(({ v }) => v && (user.tenant === null || v.tenant === user.tenant))
       .map(({ c }) => formatVolumeCopySession(services, c));
 
@@ -168,7 +168,7 @@ export function registerCopySessionRoutes(app: FastifyInstance, api: EternusApi)
     const splitMode: SplitMode = transferMode === 'Synchronous' ? (splitGiven ?? 'Automatic') : 'Manual';
     // Either box may be asked (§2.4): the source box creates the session, the destination box
     // has the source box create it (rec-create-forward.ts). Each checks its own volume first.
-    const localBox = services.ctx.identity.boxId;
+    const localBox = services.identity.boxId;
     if (body.source_boxid !== localBox && body.destination_boxid !== localBox) throw new ValidationError(`neither source_boxid nor destination_boxid is this box (${localBox})`, 'source_boxid');
     if (body.source_boxid === body.destination_boxid) throw new ValidationError('source_boxid and destination_boxid name the same box; a REC copies to a remote box', 'destination_boxid');
     const onSource = body.source_boxid === localBox;

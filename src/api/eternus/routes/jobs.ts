@@ -27,7 +27,7 @@ export function registerJobRoutes(app: FastifyInstance, api: EternusApi): void {
   app.delete<Id>('/job/:id', async (request, reply) => {
     readBody(request.body, {});
     const number = parseIntegerId('job_id', request.params.id, Number.MAX_SAFE_INTEGER);
-    const removed = api.jobs.delete(api.user(request), number, (coreId) => api.services.ctx.meta.delete('job', coreId));
+    const removed = api.jobs.delete(api.user(request), number, (coreId) => api.services.jobs.forget(coreId));
     if (!removed) throw new NotFoundError('job', request.params.id);
     return reply.code(200).send();
   });

@@ -11,18 +11,18 @@ type Id = { Params: { id: string } };
 export function registerSystemRoutes(app: FastifyInstance, api: EternusApi): void {
   app.get('/storagesystem', async (request) => {
     const query = parseListQuery(request.url, ['fields']);
-    return project(formatStorageSystem(api.services.ctx.identity), 'boxid', query.fields);
+    return project(formatStorageSystem(api.services.identity), 'boxid', query.fields);
   });
 
   const tpp = () => {
-    const volumes = api.services.ctx.meta.listShared('volume');
+    const volumes = api.services.records.listShared('volume');
     return {
       tpp_id: TPP_ID,
       tpp_href: `${API_PREFIX}/tpp/${TPP_ID}`,
       name: TPP_NAME,
       status: 'Available',
       provisioned_capacity: capacityMb(volumes.reduce((sum, v) => sum + v.sizeBytes, 0)),
-      used_capacity: capacityMb(api.services.ctx.store.stats().liveBytes),
+      used_capacity: capacityMb(api.services.engine.stats().liveBytes),
     };
   };
   app.get('/tpp', async (request) => listEnvelope(request.url, 'tpp', 'tpp_id', [tpp()], parseListQuery(request.url)));

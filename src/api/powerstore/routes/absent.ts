@@ -11,6 +11,7 @@ import { NotFoundError } from '../../../core/errors.ts';
 import type { PowerStoreApi } from '../api-context.ts';
 import { ABSENT_ATTRIBUTES } from '../attributes-absent.ts';
 import { errorBody } from '../errors.ts';
+import { EMPTY_ROUTE, REFUSED_ROUTE } from '../route-support.ts';
 
 /** Resource name → what the 405 message calls it. */
 export const ABSENT_RESOURCES: Readonly<Record<string, string>> = {
@@ -51,12 +52,12 @@ export function registerAbsentResources(app: FastifyInstance, api: PowerStoreApi
     schema.attributes = ABSENT_ATTRIBUTES[resource];
     const refuse = (_request: unknown, reply: { code(n: number): { send(b: unknown): unknown } }) =>
       reply.code(405).send(errorBody(METHOD_NOT_SUPPORTED_CODE, `${label} are not supported by this system (block storage only); it has none to change.`, [resource]));
-    app.get(`/${resource}`, async (request, reply) => api.list(request, reply, resource, []));
-    app.get<{ Params: { id: string } }>(`/${resource}/:id`, async (request) => {
+    app.get(`/${resource}`, EMPTY_ROUTE, async (request, reply) => api.list(request, reply, resource, []));
+    app.get<{ Params: { id: string } }>(`/${resource}/:id`, EMPTY_ROUTE, async (request) => {
       throw new NotFoundError('session', request.params.id);
     });
-    app.post(`/${resource}`, refuse);
-    app.route({ method: ['PATCH', 'DELETE', 'POST'], url: `/${resource}/:id`, handler: refuse });
-    app.post(`/${resource}/:id/:action`, refuse);
+    app.post(`/${resource}`, REFUSED_ROUTE, refuse);
+    app.route({ method: ['PATCH', 'DELETE', 'POST'], url: `/${resource}/:id`, ...REFUSED_ROUTE, handler: refuse });
+    app.post(`/${resource}/:id/:action`, REFUSED_ROUTE, refuse);
   }
 }

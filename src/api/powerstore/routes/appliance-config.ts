@@ -11,6 +11,7 @@ import type { PowerStoreApi } from '../api-context.ts';
 import { ROLE_IDS, type PowerStoreAuth } from '../auth.ts';
 import { errorBody } from '../errors.ts';
 import { l10n } from '../format.ts';
+import { REFUSED_ROUTE } from '../route-support.ts';
 import { APPLIANCE_ID } from '../schemas.ts';
 
 /** Rows of one resource; the management address is the one the client reached (as /cluster does). */
@@ -35,7 +36,7 @@ export function localUserRow(user: User): Record<string, unknown> {
 
 function configRows(api: PowerStoreApi, auth: PowerStoreAuth): Record<string, Rows> {
   const { services } = api;
-  const identity = services.ctx.identity;
+  const identity = services.identity;
   return {
     // The appliance row says node_count 2: nodes A and B in slots 0 and 1, as on a PowerStore T.
     // PyPowerStore's get_nodes selects name too, which the 4.1 node_instance does not list.
@@ -129,6 +130,6 @@ export function registerApplianceConfigRoutes(app: FastifyInstance, api: PowerSt
     // x509_certificate/exchange is the replication routes' own POST; nothing else here changes.
     const refuse = (_request: unknown, reply: { code(n: number): { send(b: unknown): unknown } }) =>
       reply.code(405).send(errorBody('0xE04040010006', `Changing ${resource} is not supported by this system.`, [resource]));
-    app.route({ method: ['PATCH', 'DELETE'], url: `/${resource}/:id`, handler: refuse });
+    app.route({ method: ['PATCH', 'DELETE'], url: `/${resource}/:id`, ...REFUSED_ROUTE, handler: refuse });
   }
 }

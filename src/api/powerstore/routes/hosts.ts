@@ -41,14 +41,14 @@ function chapUpdates(list: unknown[] | undefined): ChapUpdate[] | undefined {
 
 export function registerHostRoutes(app: FastifyInstance, api: PowerStoreApi): void {
   const { hosts, volumes } = api.services;
-  const meta = api.services.ctx.meta as unknown as { listShared(kind: 'host' | 'host_volume_mapping'): readonly unknown[] };
+  const meta = api.services.records as unknown as { listShared(kind: 'host' | 'host_volume_mapping'): readonly unknown[] };
 
   app.get('/host', async (request, reply) => api.list(request, reply, 'host', meta.listShared('host')));
   app.get<Id>('/host/:id', async (request) => api.instance(request, 'host', hosts.get(api.resolveId('host', request.params.id))));
   app.get('/host_volume_mapping', async (request, reply) => api.list(request, reply, 'host_volume_mapping', meta.listShared('host_volume_mapping')));
   app.get<Id>('/host_volume_mapping/:id', async (request) => {
     const id = api.resolveId('host_volume_mapping', request.params.id);
-    return api.instance(request, 'host_volume_mapping', api.services.ctx.meta.get('host_volume_mapping', id));
+    return api.instance(request, 'host_volume_mapping', api.services.records.get('host_volume_mapping', id));
   });
 
   app.post('/host', async (request, reply) => {

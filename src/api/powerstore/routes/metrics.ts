@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { InvalidEnumError } from '../../../core/errors.ts';
 import { addCounters, type IoSample } from '../../../core/io-stats.ts';
-import type { CopySample } from '../../../replication/copy-stats.ts';
+import type { CopySample } from '../../../core/replication/commands.ts';
 import type { Volume } from '../../../core/model.ts';
 import { VOLUME_BYTES_MAX } from '../../../limits.ts';
 import type { PowerStoreApi } from '../api-context.ts';
@@ -67,9 +67,9 @@ export function registerMetricsRoutes(app: FastifyInstance, api: PowerStoreApi):
 }
 
 function generate(api: PowerStoreApi, entity: Entity, entityId: string, interval: Interval): Sample[] {
-  const { ctx, ioStats } = api.services;
+  const { records, clock, ioStats } = api.services;
   if (entity === 'performance_metrics_by_volume') {
-    if (!ctx.meta.get('volume', entityId) && ioStats.samples(entityId).length === 0) return [];
+    if (!records.get('volume', entityId) && ioStats.samples(entityId).length === 0) return [];
     return rollUp(ioStats.samples(entityId), interval).map((s) => ({ entity, volume_id: entityId, appliance_id: APPLIANCE_ID, ...performance(s) }));
   }
   if (entity === 'copy_metrics_by_replication_session' || entity === 'copy_metrics_by_remote_system') {
@@ -90,7 +90,7 @@ function generate(api: PowerStoreApi, entity: Entity, entityId: string, interval
     if (entityId !== Object.values(owner)[0]) return [];
     return rollUp(ioStats.totals(), interval).map((s) => ({ entity, ...owner, ...performance(s) }));
   }
-  const timestamp = new Date(ctx.clock.nowMs()).toISOString();
+  const timestamp = new Date(clock.nowMs()).toISOString();
   const base = { entity, timestamp, repeat_count: 1 };
   if (entity === 'space_metrics_by_cluster' || entity === 'space_metrics_by_appliance') {
     const ownerOk = entity === 'space_metrics_by_cluster' ? entityId === '0' : entityId === APPLIANCE_ID;
@@ -99,7 +99,7 @@ function generate(api: PowerStoreApi, entity: Entity, entityId: string, interval
     return [{ ...base, ...owner, ...systemSpace(api) }];
   }
   if (entity === 'space_metrics_by_volume') {
-    const volume = ctx.meta.get('volume', entityId);
+    const volume = records.get('volume', entityId);
     if (!volume) return [];
     return [{ ...base, volume_id: volume.id, appliance_id: APPLIANCE_ID, logical_provisioned: volume.sizeBytes, logical_used: mappedBytes(api, volume) }];
   }
@@ -107,7 +107,7 @@ function generate(api: PowerStoreApi, entity: Entity, entityId: string, interval
 }
 
 function mappedBytes(api: PowerStoreApi, volume: Volume): number {
-  const { store } = api.services.ctx;
+  const store = api.services.engine;
   return store.hasVolume(volume.id) ? store.mappedBytes(volume.id) : 0;
 }
 
@@ -117,7 +117,7 @@ function mappedBytes(api: PowerStoreApi, volume: Volume): number {
  * data_physical_used counts only live data. Logical figures sum volumes and clones, not snapshots.
  */
 function systemSpace(api: PowerStoreApi): Sample {
-  const { store, meta } = api.services.ctx;
+  const { engine: store, records: meta } = api.services;
   const stats = store.stats();
   const volumes = meta.listShared('volume').filter((v) => v.type !== 'Snapshot');
   const logicalProvisionedBytes = volumes.reduce((sum, v) => sum + v.sizeBytes, 0);

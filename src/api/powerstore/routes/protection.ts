@@ -21,7 +21,7 @@ const SNAPSHOT_RULE_FIELDS = {
 
 export function registerProtectionRoutes(app: FastifyInstance, api: PowerStoreApi): void {
   const { protection } = api.services;
-  const meta = api.services.ctx.meta as unknown as { listShared(kind: 'policy' | 'snapshot_rule' | 'replication_rule'): readonly unknown[] };
+  const meta = api.services.records as unknown as { listShared(kind: 'policy' | 'snapshot_rule' | 'replication_rule'): readonly unknown[] };
 
   // ---- policy ----
   app.get('/policy', async (request, reply) => api.list(request, reply, 'policy', meta.listShared('policy')));

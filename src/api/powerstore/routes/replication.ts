@@ -2,10 +2,10 @@
 import type { FastifyInstance } from 'fastify';
 import { DomainError } from '../../../core/errors.ts';
 import { checkEnum, checkHostAddress, checkInteger } from '../../../core/validate.ts';
-import type { RemoteSystemService } from '../../../replication/remote-systems.ts';
-import type { ReplicationService } from '../../../replication/service.ts';
 import type { PowerStoreApi } from '../api-context.ts';
+import type { PowerStoreReplication } from '../ports.ts';
 import { READ_ONLY_ROUTE } from '../auth.ts';
+import { REFUSED_ROUTE } from '../route-support.ts';
 import { readBody } from '../body.ts';
 
 type Id = { Params: { id: string } };
@@ -15,12 +15,7 @@ const TCP_PORT_MAX = 65535;
 /** x509_certificate_exchange.timeout in seconds (the 4.1 schema gives no bound; an hour is plenty). */
 const EXCHANGE_TIMEOUT_SECONDS_MAX = 3600;
 
-export interface ReplicationRouteServices {
-  remotes: RemoteSystemService;
-  replication: ReplicationService;
-}
-
-export function registerReplicationRoutes(app: FastifyInstance, api: PowerStoreApi, svc: ReplicationRouteServices): void {
+export function registerReplicationRoutes(app: FastifyInstance, api: PowerStoreApi, svc: PowerStoreReplication): void {
   const { remotes, replication } = svc;
 
   app.post('/x509_certificate/exchange', async (request, reply) => {
@@ -120,14 +115,14 @@ export function registerReplicationRoutes(app: FastifyInstance, api: PowerStoreA
   });
 
   // ---- replication_session ----
-  app.get('/replication_session', async (request, reply) => api.list(request, reply, 'replication_session', replication.list()));
+  app.get('/replication_session', async (request, reply) => api.list(request, reply, 'replication_session', replication.listShared()));
   app.get<Id>('/replication_session/:id', async (request) => api.instance(request, 'replication_session', replication.get(request.params.id)));
-  app.patch<Id>('/replication_session/:id', async (request) => {
+  app.patch<Id>('/replication_session/:id', REFUSED_ROUTE, async (request) => {
     replication.get(request.params.id);
     readBody(request.body, { role: 'string', auto_failover_state: 'string' });
     throw new DomainError('STATE_INVALID', 'Changing the role of a replication session applies to metro sessions only.', { kind: 'replication_session', id: request.params.id });
   });
-  app.delete<Id>('/replication_session/:id', async (_request, reply) =>
+  app.delete<Id>('/replication_session/:id', REFUSED_ROUTE, async (_request, reply) =>
     reply.code(405).send({ messages: [{ code: '0xE04040010006', severity: 'Error', message_l10n: 'Replication sessions are deleted by removing the protection policy from the resource.', arguments: [] }] }),
   );
 

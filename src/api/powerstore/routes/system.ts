@@ -16,7 +16,7 @@ const ROLES = [
 
 export function registerSystemRoutes(app: FastifyInstance, api: PowerStoreApi, auth: PowerStoreAuth): void {
   const { services } = api;
-  const identity = services.ctx.identity;
+  const identity = services.identity;
 
   app.get('/login_session', async (request, reply) => {
     const user = request.powerstoreUser!;
@@ -38,10 +38,10 @@ export function registerSystemRoutes(app: FastifyInstance, api: PowerStoreApi, a
   });
 
   const managementAddress = (host: string | undefined) => (host ?? '127.0.0.1').replace(/:\d+$/, '');
-  app.get('/cluster', async (request, reply) => api.list(request, reply, 'cluster', [clusterRow(identity, managementAddress(request.headers.host), services.ctx.clock.nowMs())]));
+  app.get('/cluster', async (request, reply) => api.list(request, reply, 'cluster', [clusterRow(identity, managementAddress(request.headers.host), services.clock.nowMs())]));
   app.get<{ Params: { id: string } }>('/cluster/:id', async (request) => {
     if (request.params.id !== '0') throw new NotFoundError('session', request.params.id);
-    return api.instance(request, 'cluster', clusterRow(identity, managementAddress(request.headers.host), services.ctx.clock.nowMs()));
+    return api.instance(request, 'cluster', clusterRow(identity, managementAddress(request.headers.host), services.clock.nowMs()));
   });
   app.get('/appliance', async (request, reply) => api.list(request, reply, 'appliance', [applianceRow(identity)]));
   app.get<{ Params: { id: string } }>('/appliance/:id', async (request) => {

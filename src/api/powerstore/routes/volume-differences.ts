@@ -4,7 +4,6 @@
 // to -1 as the SDK documents. It reads and changes nothing, so it is not a mutation (no job for
 // is_async, any role may call it) and answers 200 like the other actions that return a body.
 import type { FastifyInstance } from 'fastify';
-import { computeVolumeDifferences } from '../../../core/volume-differences.ts';
 import type { PowerStoreApi } from '../api-context.ts';
 import { READ_ONLY_ROUTE } from '../auth.ts';
 import { readBody } from '../body.ts';
@@ -23,7 +22,7 @@ export function registerVolumeDifferenceRoutes(app: FastifyInstance, api: PowerS
       ['length', 'chunk_size'],
     );
     const base = resolveRef(api, 'volume', body.base_snapshot_id);
-    const result = computeVolumeDifferences(api.services.ctx, id, {
+    const result = api.services.computeDifferences(id, {
       baseSnapshotId: base ? base : null,
       offsetBytes: body.offset ?? null,
       lengthBytes: body.length,

@@ -10,7 +10,7 @@ type Id = { Params: { id: string } };
 
 export function registerVolumeGroupRoutes(app: FastifyInstance, api: PowerStoreApi): void {
   const { groups } = api.services;
-  const meta = api.services.ctx.meta as unknown as { listShared(kind: 'volume_group'): readonly unknown[] };
+  const meta = api.services.records as unknown as { listShared(kind: 'volume_group'): readonly unknown[] };
 
   app.get('/volume_group', async (request, reply) => api.list(request, reply, 'volume_group', meta.listShared('volume_group')));
   app.get<Id>('/volume_group/:id', async (request) => api.instance(request, 'volume_group', groups.get(api.resolveId('volume_group', request.params.id))));

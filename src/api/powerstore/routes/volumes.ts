@@ -20,7 +20,7 @@ const SNAPSHOT_PROFILE = {
 
 export function registerVolumeRoutes(app: FastifyInstance, api: PowerStoreApi): void {
   const { volumes } = api.services;
-  const meta = api.services.ctx.meta as unknown as { listShared(kind: 'volume'): readonly unknown[] };
+  const meta = api.services.records as unknown as { listShared(kind: 'volume'): readonly unknown[] };
 
   app.get('/volume', async (request, reply) => api.list(request, reply, 'volume', meta.listShared('volume')));
   app.get<Id>('/volume/:id', async (request) => api.instance(request, 'volume', volumes.get(api.resolveId('volume', request.params.id))));
