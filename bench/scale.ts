@@ -142,8 +142,9 @@ async function restart(agent: Agent, site: Site, dataDir: string): Promise<{ sit
   const again = await startSite(site.name, dataDir);
   const readyS = (performance.now() - t0) / 1000;
   for (;;) {
-    const r = await api(agent, again, 'GET', '/remote_system?select=data_connection_state', undefined, REQUEST_TIMEOUT_MS);
-    if (r.status === 200 && r.body[0]?.data_connection_state === 'OK') break;
+    // A connection refused or reset while the server finishes starting is retried like a not-yet-OK link.
+    const r = await api(agent, again, 'GET', '/remote_system?select=data_connection_state', undefined, REQUEST_TIMEOUT_MS).catch(() => null);
+    if (r?.status === 200 && r.body[0]?.data_connection_state === 'OK') break;
     if (performance.now() - t0 > 120_000) throw new Error(`${site.name}: link not OK 120 s after restart`);
     await sleep(100);
   }

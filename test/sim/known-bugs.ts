@@ -97,12 +97,12 @@ export const OPEN_BUGS: SimBug[] = [
   },
   {
     id: 'paused-destination-takes-ok-notice-as-resume',
-    seed: 4049,
+    seed: 4014,
     steps: 120,
     workload: 'v3',
     signature: /not steady after healing: .*destination \S+ Synchronizing \[Synchronous\]/,
     description:
-      'A synchronous destination paused on its own side (its notice to the source lost) hears the source\'s state notice OK once the source mirrors again; the setState handler (link-state.ts) treats any notice to a Paused session as a resume and sets resumedState (Synchronizing), not the OK it was told, and nothing corrects it while the source mirrors. Also seeds 4008, 4021, 4055 at 120 steps.',
+      'A synchronous destination paused on its own side (its notice to the source lost) hears the source\'s state notice OK once the source mirrors again; the setState handler (link-state.ts) treats any notice to a Paused session as a resume and sets resumedState (Synchronizing), not the OK it was told, and nothing corrects it while the source mirrors. Also seeds 4008, 4021 at 120 steps (first seen as 4049 before the REC crash points were added).',
   },
   {
     id: 'failover-test-on-synchronous-halts-mirroring',
@@ -112,6 +112,15 @@ export const OPEN_BUGS: SimBug[] = [
     signature: /not steady after healing: source \S+ OK \(null\), destination \S+ (Synchronizing|System_Paused) \[Synchronous\]/,
     description:
       'A failover test started on the destination of a synchronous session that mirrors: the destination refuses every mirrored write (sync-receiver.ts target(): failoverTest), so the first host write halts the source, and afterwards the destination is left Synchronizing or System_Paused under an OK source (seed 20 at 80 steps). Cycles go to the test\'s shadow volume; mirrored writes could too.',
+  },
+  {
+    id: 'stale-notice-halts-new-source',
+    seed: 4022,
+    steps: 120,
+    workload: 'v3',
+    signature: /not steady after healing: source \S+ System_Paused \(null\), destination \S+ Failed_Over/,
+    description:
+      'Unplanned failover of a synchronous session: the old source, its mirrored write refused by the new source, halts and tells the peer System_Paused; the new source (generation 2) applies that notice from the generation-1 side (the setState handler in link-state.ts checks neither role nor generation) and stays System_Paused with no retry armed until a later reconcile.',
   },
   {
     id: 'failed-over-source-peer-system-paused',
