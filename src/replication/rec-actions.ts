@@ -2,6 +2,7 @@
 // existing volumes (and its destination side), suspend, resume with its rollback, reverse, modify
 // the modes, delete, and the halt for REC buffer overload. A suspend or resume issued on the
 // destination box is passed on to the source box; reverse, modify and delete act on both boxes.
+import { crashPoint } from '../core/crash-points.ts';
 import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError, StateError, ValidationError } from '../core/errors.ts';
 import type { Volume } from '../core/model.ts';
@@ -240,6 +241,7 @@ export class RecActions {
         if (!force && isBufferOverloadHalt(this.runtime.get(id))) throw new StateError(`Copy session ${s.number} halted for REC buffer overload before its last cycle; suspend it with is_forced.`, 'replication_session', id);
         try {
           await this.runtime.call(this.runtime.get(id), RPC.recSuspended, { sessionId: id });
+          crashPoint(this.ctx, 'rec.after-peer-suspended');
         } catch (error) {
           // Forced suspend is how an operator frees a halted session (split mode Manual with the
           // path down refuses host writes until then): it goes through without the peer, which
@@ -319,6 +321,7 @@ export class RecActions {
     await this.runtime.exclusive(id, async () => {
       const generation = this.runtime.get(id).generation + 1;
       await this.runtime.call(s, RPC.recReverse, { sessionId: id, generation });
+      crashPoint(this.ctx, 'rec.after-peer-reversed');
       await this.reverseLocally(id, generation);
     });
   }
