@@ -29,6 +29,12 @@ export const CRASH_POINT_NAMES = [
   'failover.after-host-access',
   /** Reprotect: the first cycle to the old source committed; the session not yet OK. */
   'reprotect.after-cycle',
+  /** Protection: the peer created the destination volume and session; this side has no record yet. */
+  'session.after-remote-destination',
+  /** REC suspend: the peer recorded Suspended; this side has not. */
+  'rec.after-peer-suspended',
+  /** REC reverse: the peer swapped its role; this side has not. */
+  'rec.after-peer-reversed',
 ] as const;
 
 export type CrashPointName = (typeof CRASH_POINT_NAMES)[number];

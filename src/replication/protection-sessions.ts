@@ -2,6 +2,7 @@
 // call (assignability, policy and rule changes, deletability, growth and snapshots of mirrored
 // volumes), creating a session with its destination on the peer, deleting one in the background
 // and on the peer's word, and dropping a session's record and internal snapshots.
+import { crashPoint } from '../core/crash-points.ts';
 import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError, StateError, ValidationError } from '../core/errors.ts';
 import type { Policy, Volume } from '../core/model.ts';
@@ -195,6 +196,7 @@ export class ProtectionSessions {
       },
       { timeoutMs: CONTROL_RPC_TIMEOUT_MS },
     );
+    crashPoint(this.ctx, 'session.after-remote-destination');
     const nowMs = this.ctx.clock.nowMs();
     this.runtime.put(
       newSession({

@@ -2,6 +2,7 @@
 // existing volumes (and its destination side), suspend, resume with its rollback, reverse, modify
 // the modes, delete, and the halt for REC buffer overload. A suspend or resume issued on the
 // destination box is passed on to the source box; reverse, modify and delete act on both boxes.
+import { crashPoint } from '../core/crash-points.ts';
 import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError, StateError, ValidationError } from '../core/errors.ts';
 import type { Volume } from '../core/model.ts';
@@ -91,6 +92,7 @@ export class RecActions {
       tell_peer_suspended: async (s, e) => {
         try {
           await runtime.call(s, RPC.recSuspended, { sessionId: s.id });
+          crashPoint(ctx, 'rec.after-peer-suspended');
         } catch (error) {
           // Forced suspend goes through without the peer, which learns the Suspend state when it
           // hears the retried notice or when the link returns (applyPeerSummaries).
@@ -114,7 +116,6 @@ export class RecActions {
       },
       drop_locally: (s) => this.deps.dropSessionLocally(s.id),
     } satisfies EffectHandlers);
-    void ctx;
   }
 
   /**
@@ -285,6 +286,7 @@ export class RecActions {
     await this.runtime.exclusive(id, async () => {
       const generation = this.runtime.get(id).generation + 1;
       await this.runtime.call(s, RPC.recReverse, { sessionId: id, generation });
+      crashPoint(this.ctx, 'rec.after-peer-reversed');
       await this.reverseLocally(id, generation);
     });
   }
