@@ -32,12 +32,12 @@ export const FIXED_BUGS: SimBug[] = [
   },
   {
     id: 'failed-planned-failover-reopens-demoted-source',
-    seed: 111,
+    seed: 158,
     steps: 100,
     workload: 'v1',
     signature: /is host-writable/,
     description:
-      'Planned failover with reverse: the peer became Source and, reprotecting at once, demoted this side, but its answer to becomeSource was lost; the catch of plannedFailover then made this side\'s volumes host-writable again although its role was Destination. Fix: the catch restores host access only while the role is still Source, failover.ts.',
+      'Planned failover with reverse: the peer became Source and, reprotecting at once, demoted this side, but its answer to becomeSource was lost; the catch of plannedFailover then made this side\'s volumes host-writable again although its role was Destination. Fix: the catch restores host access only while the role is still Source, failover.ts. Found as seed 111; 158 shows it with the fix reverted on the code after main\'s cycle slots.',
   },
   {
     id: 'crash-between-host-access-and-role',
