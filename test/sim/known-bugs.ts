@@ -53,9 +53,10 @@ export const FIXED_BUGS: SimBug[] = [
     seed: 4029,
     steps: 120,
     workload: 'v3',
+    drifted: true,
     signature: /not steady after healing: source \S+ System_Paused \(PEER_UNREACHABLE\), destination \S+ System_Paused \[Consistency\]/,
     description:
-      'An idle Consistency source polls for writes every 100 ms; the link was lost (onLinkLost halts it System_Paused) and the reconcile call at its return was dropped. The next poll saw a halted session and armed nothing, so the source never retried, although recovery mode is Automatic. Fix: a poll that finds the session halted arms the retry schedule, service.ts armIdlePoll.',
+      'An idle Consistency source polls for writes every 100 ms; the link was lost (onLinkLost halts it System_Paused) and the reconcile call at its return was dropped. The next poll saw a halted session and armed nothing, so the source never retried, although recovery mode is Automatic. Fix: a poll that finds the session halted arms the retry schedule, service.ts armIdlePoll. After main\'s cycle slots no seed of 4000-4149 (120 steps) shows it with the fix reverted.',
   },
 ];
 
