@@ -18,10 +18,13 @@
 // Replication: the same aged volume is copied from site-a to site-b: anchor `nbdcopy --flush` from
 // site-a's export to a plain volume on site-b's (before and after ours, mean), ours = assign a
 // policy (rule rpo One_Hour) and time PATCH → 204 of POST /replication_session/{id}/sync. The
-// replica is checked against the source (SHA-1 over NBD) afterwards.
+// replica is checked against the source (SHA-1 over NBD) afterwards. `*_cpu_s_per_gib_a`/`_b`: CPU seconds
+// (user + system, all threads, from /proc) site-a and site-b spent per GiB during our copy and
+// during the anchor (mean of its two runs): on a shared machine the speed ratio moves with the load,
+// what each side costs much less.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statfsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statfsSync } from 'node:fs';
 import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +34,8 @@ import { api, expect, pairSites, sendJson, startSite, stopSite, tool, type Site 
 
 const MiB = 1024 * 1024;
 const SYNC_REQUEST_MS_MAX = 15 * 60_000;
+/** Linux's USER_HZ, the unit of utime and stime in /proc/PID/stat. */
+const CLOCK_TICKS_PER_S = 100;
 
 export interface AgedBenchOptions {
   sizeMiB?: number;
@@ -56,6 +61,19 @@ function fill(uri: string, sizeBytes: number): number {
 function age(uri: string, sizeBytes: number, seconds: number): number {
   return fioJob(uri, ['--rw=randwrite', '--bs=4k', '--iodepth=32', `--size=${sizeBytes}`, `--runtime=${seconds}`, '--time_based',
     '--randrepeat=0', '--norandommap'], `age ${uri}`).write.iops;
+}
+
+/**
+ * CPU seconds a server process has used (user + system, all its threads), from /proc: what a copy
+ * costs each side, which on a shared machine says more than its speed (null where /proc is absent).
+ */
+function cpuSeconds(site: Site): number | null {
+  try {
+    const fields = readFileSync(`/proc/${site.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+  } catch {
+    return null;
+  }
 }
 
 function nbdcopyRead(uri: string, sizeBytes: number): number {
@@ -132,9 +150,22 @@ export async function runAgedBench(options: AgedBenchOptions = {}): Promise<Reco
       const rs = await pairSites(agent, a, b);
       const rule = await expect(api(agent, a, 'POST', '/replication_rule', { name: 'aged-rr', rpo: 'One_Hour', remote_system_id: rs.id }), 201, 'replication_rule');
       const policy = await expect(api(agent, a, 'POST', '/policy', { name: 'aged-pp', replication_rule_ids: [rule.id] }), 201, 'policy');
+      const gib = sizeBytes / 1024 ** 3;
+      // CPU seconds per GiB copied on site-a and site-b during `work`, added to figures `<key>_a`/`<key>_b`.
+      const cpuTotals: Record<string, number> = {};
+      const withCpu = async <T>(key: string, work: () => Promise<T>): Promise<T> => {
+        const before = [cpuSeconds(a), cpuSeconds(b)];
+        const result = await work();
+        const after = [cpuSeconds(a), cpuSeconds(b)];
+        ['a', 'b'].forEach((side, i) => {
+          if (before[i] === null || after[i] === null) return;
+          cpuTotals[`${key}_${side}`] = (cpuTotals[`${key}_${side}`] ?? 0) + (after[i]! - before[i]!) / gib;
+        });
+        return result;
+      };
       const anchorCopy = async (name: string): Promise<number> => {
         await expect(api(agent, b, 'POST', '/volume', { name, size: sizeBytes }), 201, `anchor volume ${name} on site-b`);
-        const run = tool('nbdcopy', ['--flush', a.nbd('aged'), b.nbd(name)], `nbdcopy site-a → site-b ${name}`);
+        const run = await withCpu('anchor_cpu_s_per_gib', async () => tool('nbdcopy', ['--flush', a.nbd('aged'), b.nbd(name)], `nbdcopy site-a → site-b ${name}`));
         say(`anchor nbdcopy --flush site-a/aged → site-b/${name}: ${(sizeBytes / MiB / run.seconds).toFixed(0)} MiB/s`);
         return sizeBytes / MiB / run.seconds;
       };
@@ -142,9 +173,11 @@ export async function runAgedBench(options: AgedBenchOptions = {}): Promise<Reco
       const vol = await expect(api(agent, a, 'GET', '/volume?select=id&name=eq.aged'), 200, 'volume id');
       const cyclesBefore = a.cycles.length;
       const t0 = performance.now();
-      await expect(api(agent, a, 'PATCH', `/volume/${vol[0].id}`, { protection_policy_id: policy.id }), 204, 'assign policy');
-      const sessions = await expect(api(agent, a, 'GET', `/replication_session?select=id&local_resource_id=eq.${vol[0].id}`), 200, 'replication_session');
-      await expect(api(agent, a, 'POST', `/replication_session/${sessions[0].id}/sync`, {}, SYNC_REQUEST_MS_MAX), 204, 'initial sync');
+      await withCpu('initial_copy_cpu_s_per_gib', async () => {
+        await expect(api(agent, a, 'PATCH', `/volume/${vol[0].id}`, { protection_policy_id: policy.id }), 204, 'assign policy');
+        const sessions = await expect(api(agent, a, 'GET', `/replication_session?select=id&local_resource_id=eq.${vol[0].id}`), 200, 'replication_session');
+        await expect(api(agent, a, 'POST', `/replication_session/${sessions[0].id}/sync`, {}, SYNC_REQUEST_MS_MAX), 204, 'initial sync');
+      });
       const seconds = (performance.now() - t0) / 1000;
       figures.initial_copy_mibps = round(sizeBytes / MiB / seconds, 1);
       // The product's own duration of the initial cycle (its `cycle committed` log line), without
@@ -157,6 +190,8 @@ export async function runAgedBench(options: AgedBenchOptions = {}): Promise<Reco
       const anchorSecond = await anchorCopy('anchor-2');
       figures.anchor_nbdcopy_mibps = round((anchorFirst + anchorSecond) / 2, 1);
       figures.initial_copy_ratio = round(figures.initial_copy_mibps / figures.anchor_nbdcopy_mibps, 2);
+      // The anchor ran twice: its CPU figures are the mean of the two.
+      for (const [key, value] of Object.entries(cpuTotals)) figures[key] = round(key.startsWith('anchor') ? value / 2 : value, 2);
       const sha = (uri: string) => tool('sh', ['-c', `nbdcopy '${uri}' - | sha1sum`], `checksum of ${uri}`).stdout.split(/\s+/)[0];
       const source = sha(a.nbd('aged'));
       const replica = sha(b.nbd('aged'));

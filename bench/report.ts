@@ -369,7 +369,9 @@ const MODULE_NOTES: Record<string, string> = {
     'and fio 1 MiB QD8 sequential read, best of the rounds; `_ratio` is ours / qemu-nbd. `ours_defragmented_pages_before_reads`: map pages ' +
     '(4 MiB each) the engine had rewritten in logical order by then. **Initial copy**: site-b paired, rule rpo One_Hour, the aged volume ' +
     'assigned a policy and synced (PATCH → 204 of POST /replication_session/{id}/sync); anchor `nbdcopy --flush` from site-a\'s export to a ' +
-    'plain volume on site-b\'s, before and after (mean); the replica is checked against the source (SHA-1).',
+    'plain volume on site-b\'s, before and after (mean); the replica is checked against the source (SHA-1). `initial_copy_cpu_s_per_gib_a`/`_b` ' +
+    'and `anchor_cpu_s_per_gib_a`/`_b`: CPU seconds (user + system, all threads, /proc) site-a and site-b spent per GiB copied during ours and ' +
+    'during the anchor (mean of its two runs; nbdcopy\'s own CPU is not counted).',
   api:
     '`tandem serve` in a child process, 10,000 volumes of 1 MiB created through POST /api/rest/volume, then GETs with 8 in flight ' +
     'over keep-alive HTTPS with Basic auth (bench/api.ts). `filter` = `?select=id,name,size,type,protection_data,volume_groups(id,name)&name=eq.vol-07777`, ' +

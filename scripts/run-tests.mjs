@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs every *.test.ts under src/ and test/ through node:test (with tsx) and closes with
+// Runs every *.test.ts under src/, test/ and ui/src/ through node:test (with tsx) and closes with
 // "N passed, N failed, N skipped" on its own line. Exits non-zero on any failure or when no test ran.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
-const roots = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['src', 'test'];
+const roots = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['src', 'test', 'ui/src'];
 
 function collect(path, out) {
   const stat = statSync(path, { throwIfNoEntry: false });

@@ -10,6 +10,7 @@ import { type CoreContext, type IdSource } from './core/context.ts';
 import { HostService } from './core/hosts.ts';
 import { loadOrCreateIdentity } from './core/identity.ts';
 import type { SystemIdentity, Volume } from './core/model.ts';
+import type { ReplicationSession } from './core/replication/model.ts';
 import { MutationLock } from './core/mutation-lock.ts';
 import type { BlockStore, NbdExport, NbdExportResolver } from './core/ports.ts';
 import { ProtectionService } from './core/protection.ts';
@@ -24,6 +25,7 @@ import { SqliteMetaStore } from './meta/sqlite-meta-store.ts';
 import { NbdServer } from './nbd/server.ts';
 import { WriteFaults } from './nbd/write-faults.ts';
 import { replicationControl } from './api/control/replication-routes.ts';
+import { consoleControl } from './api/console/routes.ts';
 import { extendRegistryForReplication } from './api/powerstore/replication-schemas.ts';
 import { registerReplicationRoutes } from './api/powerstore/routes/replication.ts';
 import { copySessionExtension } from './api/eternus/routes/copysessions.ts';
@@ -41,6 +43,7 @@ import type { PeerTransport } from './replication/transport.ts';
 import { EventStore } from './observe/event-store.ts';
 import { EventHub } from './observe/events.ts';
 import { RpoAlerts } from './observe/rpo-alerts.ts';
+import { LagHistory } from './observe/lag-history.ts';
 import type { Services } from './services.ts';
 import { logEvents } from './observe/log-events.ts';
 import { silentLogger, type Logger } from './observe/logger.ts';
@@ -190,7 +193,11 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
   // The appliance id the PowerStore dialect shows (schemas.ts APPLIANCE_ID): one appliance per system.
   const events = new EventStore(clock, hub, 'A1');
   const rpoAlerts = new RpoAlerts(clock, meta, events);
-  const observe: Observability = { hub, events, metrics, logger };
+  const lagHistory = new LagHistory(clock);
+  meta.onCommit((kind, id, before, after) => {
+    if (kind === 'replication_session') lagHistory.observe(id, before as ReplicationSession | undefined, after as ReplicationSession | undefined);
+  });
+  const observe: Observability = { hub, events, metrics, logger, lagHistory };
   const services: Services = { ctx, volumes, groups, hosts, protection, scheduler, jobs, users, nbd, io, ioStats, copyStats, remotes, replication, peer, heartbeat, observe };
   // The APIs get core services and ports, each dialect typed to its own part (api/*/ports.ts):
   // the records read-only, the engine's figures, replication's commands; never the store itself.
@@ -226,7 +233,16 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
       },
     ],
     eternus: [copySessionExtension()],
-    control: [replicationControl({ remotes, peerFaults: peer.faults, writeFaults: hostIo, stopAbruptly: config.stopAbruptly ?? null })],
+    control: [
+      replicationControl({ remotes, peerFaults: peer.faults, writeFaults: hostIo, stopAbruptly: config.stopAbruptly ?? null }),
+      consoleControl({ ...apiServices, engine: store, observe }, {
+        connectionState: (id) => transport.connectionState(id),
+        roundTripSeconds: (id) => heartbeat.roundTripSeconds(id),
+        peerFaults: () => peer.faults.list(),
+        nbd: () => nbdAddress,
+        internalVolumeIds: () => replication.internalVolumeIds(),
+      }),
+    ],
     metricsToken: config.metricsToken ?? null,
   });
   await http.listen({ host: config.host, port: config.httpsPort });

@@ -10,6 +10,7 @@ import type { ControlServices } from './control/ports.ts';
 import type { EternusServices } from './eternus/ports.ts';
 import type { PowerStoreServices } from './powerstore/ports.ts';
 import { registerMetricsRoute } from './metrics-route.ts';
+import { answerWithConsole, registerConsoleFiles } from './console/static.ts';
 import { registerOpenApi, registerSwaggerUi } from './openapi.ts';
 import { ETERNUS_PREFIX, eternusPlugin, type EternusExtension } from './eternus/plugin.ts';
 import { POWERSTORE_PREFIX, powerStorePlugin, type PowerStoreExtension } from './powerstore/plugin.ts';
@@ -26,6 +27,8 @@ export interface HttpServerOptions {
   control?: ControlExtension[];
   /** Bearer token that may read /metrics besides admin Basic auth; none when null. */
   metricsToken?: string | null;
+  /** Where the built web console is (ui/dist by default); null serves none. */
+  consoleDir?: string | null;
 }
 
 export interface RouteEntry {
@@ -83,9 +86,11 @@ export async function buildHttpServer(options: HttpServerOptions): Promise<Fasti
   await app.register(controlPlugin(options.services, options.control ?? []), { prefix: '/tandem/v1' });
   registerMetricsRoute(app, options.services, options.metricsToken ?? null);
   await registerSwaggerUi(app);
+  const consoleDir = options.consoleDir === null ? null : await registerConsoleFiles(app, options.consoleDir);
   // Paths outside every API (`/`, `/api`, `//api/rest/…`): PowerStore's error_response rather than
   // Fastify's own body, so a client with a wrong base URL still reads an error it knows.
   app.setNotFoundHandler((request, reply) => {
+    if (answerWithConsole(request, reply, consoleDir)) return;
     const path = request.url.split('?')[0]!;
     const answer = transportAnswer(path, 'not_found', `The requested URL ${path.slice(0, 200)} was not found.`);
     void reply.code(answer.status).send(answer.body);

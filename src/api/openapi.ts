@@ -36,6 +36,7 @@ export async function registerOpenApi(app: FastifyInstance, version: string): Pr
         { name: 'volumes', description: 'Volume settings no vendor API carries' },
         { name: 'replication', description: 'Pairing and the REC buffer' },
         { name: 'faults', description: 'Fault injection for DR tests' },
+        { name: 'console', description: "The web console's reads (its actions use the dialects' own routes)" },
       ],
     },
     // Only the control API: the vendor dialects declare no Fastify schemas and have their own documents.

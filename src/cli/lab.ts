@@ -155,6 +155,7 @@ function printBanner(host: string, sites: SiteSpec[], password: string, dataDir:
   const rows = sites.map((s) =>
     [
       `  ${s.name}`,
+      `    console         https://${host}:${s.httpsPort}/   (open in a browser; sign in as admin)`,
       `    PowerStore API  https://${host}:${s.httpsPort}/api/rest`,
       `    ETERNUS API     https://${host}:${s.httpsPort}/api/v1   (POST /api/v1/session for a token)`,
       `    health          https://${host}:${s.httpsPort}/tandem/v1/health`,
@@ -170,6 +171,7 @@ function printBanner(host: string, sites: SiteSpec[], password: string, dataDir:
       ...rows,
       `  user admin, password ${password}   (kept in the lab's data directory, lab.json)`,
       '',
+      `  Open https://${host}:${sites[0]!.httpsPort}/ to see both sites and drive replication from a browser, or:`,
       '  Protect a volume on site-a: create a replication_rule (remote_system_id of site-b), a policy with it,',
       '  then POST /volume with protection_policy_id. Cut the link with POST /tandem/v1/faults {"kind":"link_down"}.',
       `  Operate it from this directory with \`npx tandem status\`, \`npx tandem session ls\`, ... (\`npx tandem --help\`).`,

@@ -101,6 +101,7 @@ function printReady(system: RunningSystem, options: ServeOptions, logDir: string
   process.stdout.write(
     [
       `Tandem system ${ready.name} is ready`,
+      `  console     ${ready.url}/`,
       `  management  ${ready.url}/api/rest  (PowerStore)   ${ready.url}/api/v1  (ETERNUS)`,
       `  control     ${ready.url}/tandem/v1/health   metrics ${ready.url}/metrics   API docs ${ready.url}/swaggerui`,
       `  NBD         ${ready.nbd}/<volume name>`,

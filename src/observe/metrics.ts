@@ -12,6 +12,7 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 import type { Clock } from '../core/clock.ts';
 import type { MetaStore } from '../core/meta-store.ts';
 import type { ReplicationSession } from '../core/replication/model.ts';
+import { isRpoCompliant, lagSeconds as coreLagSeconds } from '../core/replication/session-figures.ts';
 import type { MaintenanceCounters } from '../engine/blockstore.ts';
 import { LATENCY_BUCKETS_SECONDS, VOLUMES_LABELLED_MAX, type IoKind, type NbdIoStats } from '../nbd/io-stats.ts';
 import { histogramSamples, scrapeMetric, type Sample } from './scrape-metric.ts';
@@ -195,14 +196,13 @@ export class SystemMetrics {
   }
 }
 
+/** The lag gauge: always a number here, as a core session knows when it was made. */
 export function lagSeconds(s: ReplicationSession, nowMs: number): number {
-  if (s.transferMode === 'Synchronous' && s.state === 'OK') return 0;
-  return Math.max(0, (nowMs - (s.lastSyncMs ?? s.createdAtMs)) / 1000);
+  return coreLagSeconds(s, nowMs) ?? 0;
 }
 
 export function isCompliant(s: ReplicationSession, nowMs: number): boolean {
-  if (s.rpoSeconds <= 0) return s.state === 'OK';
-  return s.lastSyncMs !== null && lagSeconds(s, nowMs) <= s.rpoSeconds;
+  return isRpoCompliant(s, nowMs);
 }
 
 function resourceName(meta: MetaStore, s: ReplicationSession): string {

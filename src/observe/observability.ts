@@ -4,6 +4,7 @@
 import type { Logger } from 'pino';
 import type { EventStore } from './event-store.ts';
 import type { EventHub } from './events.ts';
+import type { LagHistory } from './lag-history.ts';
 import type { SystemMetrics } from './metrics.ts';
 
 export interface Observability {
@@ -12,4 +13,6 @@ export interface Observability {
   events: EventStore;
   metrics: SystemMetrics | null;
   logger: Logger;
+  /** Each session's lag over the last hour (the console's charts). */
+  lagHistory: LagHistory;
 }

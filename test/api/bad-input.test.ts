@@ -4,7 +4,10 @@
 // of in-process systems through inject, and for what Node refuses before Fastify, a real socket.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { connect } from 'node:tls';
+import { CONSOLE_DIST_DIR } from '../../src/api/console/static.ts';
 import { startPair, type Pair } from '../helpers/pair.ts';
 import { basic } from '../helpers/system.ts';
 
@@ -133,8 +136,14 @@ test('a request line or head too large for Node answers in the dialect shape (re
 });
 
 test('a path outside every API answers PowerStore\'s error_response, not Fastify\'s body', async () => {
-  for (const path of ['/', '/api', '/api/restx', '//api/rest/volume', '/API/REST/volume']) {
+  for (const path of ['/api', '/api/restx', '//api/rest/volume', '/API/REST/volume']) {
     const r = await p.a.system.http.inject({ method: 'GET', url: path });
     assertPowerStoreError({ status: r.statusCode, body: JSON.parse(r.body) }, 404);
   }
+  // `/` is the web console once it is built (npm ci builds it); before that, the same 404.
+  const root = await p.a.system.http.inject({ method: 'GET', url: '/' });
+  if (existsSync(join(CONSOLE_DIST_DIR, 'index.html'))) {
+    assert.equal(root.statusCode, 200);
+    assert.match(root.body, /<title>Tandem console<\/title>/);
+  } else assertPowerStoreError({ status: root.statusCode, body: JSON.parse(root.body) }, 404);
 });

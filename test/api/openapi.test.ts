@@ -124,6 +124,7 @@ test('every answer of a control route matches the schema the document states for
   await check('DELETE', `/faults/${link.id}`, '/faults/{id}');
   await check('DELETE', `/faults/${writes.id}`, '/faults/{id}');
   await check('DELETE', '/faults/none', '/faults/{id}'); // 404
+  await check('GET', '/overview', '/overview');
   const spec = await t.system.http.inject({ method: 'GET', url: '/tandem/v1/openapi.json' });
   assert.equal(spec.statusCode, 200);
 });

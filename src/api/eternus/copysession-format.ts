@@ -60,7 +60,7 @@ function copySessionsOf(s: Readonly<ReplicationSession>): CopySession[] {
   return found;
 }
 
-export function statusPhase(services: EternusServices, s: ReplicationSession): { status: CopySessionStatus; phase: CopySessionPhase } {
+export function statusPhase(services: { replication: Pick<EternusServices['replication'], 'hasBacklog'> }, s: ReplicationSession): { status: CopySessionStatus; phase: CopySessionPhase } {
   switch (s.state) {
     case 'Error':
       return { status: 'Error', phase: s.baseCycle > 0 ? 'Equivalent' : 'Copying' };

@@ -52,13 +52,13 @@ export function extendRegistryForReplication(registry: ResourceRegistry, views: 
       return sessionFields(s, rs ? views.connectionState(rs) : 'Complete_Data_Connection_Loss');
     },
     associations: {
-      remote_system: { resource: 'remote_system', cardinality: 'one', resolve: (row) => meta.get('remote_system', (row as ReplicationSession).remoteSystemId) ?? null },
-      replication_rule: { resource: 'replication_rule', cardinality: 'one', resolve: (row) => ((row as ReplicationSession).replicationRuleId ? (meta.get('replication_rule', (row as ReplicationSession).replicationRuleId!) ?? null) : null) },
+      remote_system: { resource: 'remote_system', cardinality: 'one', resolve: (row) => meta.getShared('remote_system', (row as ReplicationSession).remoteSystemId) ?? null },
+      replication_rule: { resource: 'replication_rule', cardinality: 'one', resolve: (row) => ((row as ReplicationSession).replicationRuleId ? (meta.getShared('replication_rule', (row as ReplicationSession).replicationRuleId!) ?? null) : null) },
       migration_session: { resource: 'migration_session', cardinality: 'one', resolve: () => null },
       volumes: {
         resource: 'volume',
         cardinality: 'many',
-        resolve: (row) => (row as ReplicationSession).elementPairs.map((p) => meta.get('volume', p.localVolumeId)).filter(Boolean) as Row[],
+        resolve: (row) => (row as ReplicationSession).elementPairs.map((p) => meta.getShared('volume', p.localVolumeId)).filter(Boolean) as Row[],
       },
       volume_groups: {
         resource: 'volume_group',
@@ -133,12 +133,16 @@ export function remoteSystemFields(rs: RemoteSystem, connection: ConnectionState
   };
 }
 
+/** The session state as PowerStore names it: an ETERNUS suspend is a pause (DESIGN §5.4). */
+export function powerStoreSessionState(state: ReplicationSession['state']): string {
+  return state === 'Suspended' ? 'Paused' : state;
+}
+
 export function sessionFields(s: ReplicationSession, connection: ConnectionState): Record<string, unknown> {
   const transfer = DATA_TRANSFER_STATE[s.state] ?? (s.transferMode === 'Synchronous' ? SYNC_TRANSFER_STATE[s.state] ?? 'Synchronous' : 'Asynchronous');
   return {
     id: s.id,
-    // An ETERNUS suspend is a pause to PowerStore (DESIGN §5.4).
-    state: s.state === 'Suspended' ? 'Paused' : s.state,
+    state: powerStoreSessionState(s.state),
     role: s.role,
     resource_type: s.resourceType,
     data_transfer_state: transfer,
@@ -160,7 +164,7 @@ export function sessionFields(s: ReplicationSession, connection: ConnectionState
     local_resource_state: 'System_Defined',
     witness_details: null,
     auto_failover_state: 'Not_Applicable',
-    state_l10n: l10n(s.state === 'Suspended' ? 'Paused' : s.state),
+    state_l10n: l10n(powerStoreSessionState(s.state)),
     role_l10n: s.role,
     resource_type_l10n: s.resourceType === 'volume' ? 'Volume' : 'Volume Group',
     data_transfer_state_l10n: l10n(transfer),

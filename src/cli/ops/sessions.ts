@@ -3,6 +3,7 @@
 // whether the lag is within it. A session has the same id on both systems; commands find it by id
 // or by the name of its volume or volume group, and send each action to the system it belongs on.
 import { RPO_MINUTES } from '../../core/protection.ts';
+import { isRpoCompliant, lagSeconds as sessionLagSeconds } from '../../core/replication/session-figures.ts';
 import type { Rpo } from '../../core/model.ts';
 import { UsageError } from '../start-errors.ts';
 import type { TandemClient } from './client.ts';
@@ -40,10 +41,10 @@ export async function sessionsOf(client: TandemClient, nowMs = Date.now()): Prom
   return (sessions as any[]).map((s) => {
     const rpo = s.replication_rule?.rpo as Rpo | undefined;
     const rpoSeconds = rpo === undefined || s.type === 'Synchronous' ? null : RPO_MINUTES[rpo] * 60;
-    const lastSyncMs = s.last_sync_timestamp ? Date.parse(s.last_sync_timestamp) : null;
-    const inStep = s.type === 'Synchronous' && s.state === 'OK';
-    const lagSeconds = inStep ? 0 : lastSyncMs === null ? null : Math.max(0, (nowMs - lastSyncMs) / 1000);
-    const compliant = s.type === 'Synchronous' ? s.state === 'OK' : rpoSeconds === null || lagSeconds === null ? false : lagSeconds <= rpoSeconds;
+    // The dialect does not show when a session was made: no lag before the first sync.
+    const lagInputs = { transferMode: s.type, state: s.state, lastSyncMs: s.last_sync_timestamp ? Date.parse(s.last_sync_timestamp) : null, createdAtMs: null, rpoSeconds };
+    const lagSeconds = sessionLagSeconds(lagInputs, nowMs);
+    const compliant = isRpoCompliant(lagInputs, nowMs);
     return {
       system: client.target.name,
       id: s.id,

@@ -2,6 +2,7 @@
 // a progress bar for copies and resyncs (percent from the session, rate and time left from the
 // bytes the running cycle still has to ship, read from /metrics) or a spinner showing the
 // session's state (failovers, tests). Ends with the job's own error message when it failed.
+import { BacklogRate } from '../../core/replication/session-figures.ts';
 import { formatBytes, formatSeconds } from './output.ts';
 import { StatusLine } from './progress.ts';
 import { Refusal, type TandemClient } from './client.ts';
@@ -21,7 +22,7 @@ export type WaitStyle = 'bar' | 'spinner';
 /** Waits for the job, then (bar style) for the session to finish copying. Returns the final session. */
 export async function waitForAction(client: TandemClient, jobId: string, sessionId: string, label: string, style: WaitStyle): Promise<SessionView | null> {
   const line = new StatusLine();
-  const rate = new RateMeter();
+  const rate = new BacklogRate();
   const startedMs = Date.now();
   for (;;) {
     const job = await client.ps('GET', `/job/${jobId}?select=id,state,progress_percentage,response_body`);
@@ -44,7 +45,7 @@ export async function waitForAction(client: TandemClient, jobId: string, session
     }
     if (style === 'bar') {
       const uncopied = session ? await uncopiedBytes(client, session) : null;
-      const bytesPerSecond = rate.sample(uncopied);
+      const bytesPerSecond = rate.sample(uncopied, Date.now());
       const secondsLeft = uncopied !== null && bytesPerSecond ? uncopied / bytesPerSecond : session?.estimatedCompletion ? (Date.parse(session.estimatedCompletion) - Date.now()) / 1000 : null;
       line.bar(label, { percent: session?.progressPercent ?? job.progress_percentage ?? null, bytesPerSecond, secondsLeft, state: session?.state ?? job.state }, { bytes: formatBytes, seconds: formatSeconds });
     } else {
@@ -57,7 +58,7 @@ export async function waitForAction(client: TandemClient, jobId: string, session
 /** Waits until a session leaves the copying states (the initial copy of a new volume). */
 export async function waitForCopy(client: TandemClient, sessionId: string, label: string): Promise<SessionView | null> {
   const line = new StatusLine();
-  const rate = new RateMeter();
+  const rate = new BacklogRate();
   const startedMs = Date.now();
   for (;;) {
     const session = await sessionView(client, sessionId);
@@ -66,7 +67,7 @@ export async function waitForCopy(client: TandemClient, sessionId: string, label
       return session;
     }
     const uncopied = await uncopiedBytes(client, session);
-    const bytesPerSecond = rate.sample(uncopied);
+    const bytesPerSecond = rate.sample(uncopied, Date.now());
     line.bar(label, { percent: session.progressPercent, bytesPerSecond, secondsLeft: uncopied !== null && bytesPerSecond ? uncopied / bytesPerSecond : null, state: session.state }, { bytes: formatBytes, seconds: formatSeconds });
     await sleep(POLL_MS);
   }
@@ -87,22 +88,6 @@ async function uncopiedBytes(client: TandemClient, session: SessionView): Promis
   return null;
 }
 
-/** Shipping rate from successive readings of bytes left, smoothed over the last few seconds. */
-class RateMeter {
-  private readings: Array<{ atMs: number; bytes: number }> = [];
-
-  sample(bytesLeft: number | null): number | null {
-    if (bytesLeft === null) return null;
-    const nowMs = Date.now();
-    const last = this.readings.at(-1);
-    if (last && bytesLeft > last.bytes) this.readings = []; // a new cycle began
-    this.readings.push({ atMs: nowMs, bytes: bytesLeft });
-    this.readings = this.readings.filter((r) => nowMs - r.atMs <= 5000);
-    const first = this.readings[0]!;
-    const seconds = (nowMs - first.atMs) / 1000;
-    return seconds > 0.2 && first.bytes > bytesLeft ? (first.bytes - bytesLeft) / seconds : null;
-  }
-}
 
 /**
  * Watches a job for up to `windowMs`: 'COMPLETED' if it finished, 'RUNNING' if it still runs;
