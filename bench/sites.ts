@@ -34,8 +34,8 @@ export interface CycleLog {
   bytes: number;
   ms: number;
   cycle: number;
-  /** When the bench read the line (performance.now() of the bench process). */
-  atMs: number;
+  /** When the cycle started, on the server's clock (epoch ms; the log line's startedAtMs). */
+  startedAtMs: number;
 }
 
 export interface Site {
@@ -69,7 +69,7 @@ export async function startSite(name: string, dataDir: string): Promise<Site> {
     if (!line.startsWith('{')) return;
     try {
       const event = JSON.parse(line);
-      if (event.msg === 'cycle committed') cycles.push({ bytes: event.bytes, ms: event.ms, cycle: event.cycle, atMs: performance.now() });
+      if (event.msg === 'cycle committed') cycles.push({ bytes: event.bytes, ms: event.ms, cycle: event.cycle, startedAtMs: event.startedAtMs });
     } catch {
       /* not a JSON line */
     }

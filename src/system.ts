@@ -10,6 +10,7 @@ import { type CoreContext, type IdSource } from './core/context.ts';
 import { HostService } from './core/hosts.ts';
 import { loadOrCreateIdentity } from './core/identity.ts';
 import type { SystemIdentity, Volume } from './core/model.ts';
+import type { ReplicationSession } from './core/replication/model.ts';
 import { MutationLock } from './core/mutation-lock.ts';
 import type { BlockStore, NbdExport, NbdExportResolver } from './core/ports.ts';
 import { ProtectionService } from './core/protection.ts';
@@ -192,7 +193,10 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
   // The appliance id the PowerStore dialect shows (schemas.ts APPLIANCE_ID): one appliance per system.
   const events = new EventStore(clock, hub, 'A1');
   const rpoAlerts = new RpoAlerts(clock, meta, events);
-  const lagHistory = new LagHistory(clock, meta);
+  const lagHistory = new LagHistory(clock);
+  meta.onCommit((kind, id, before, after) => {
+    if (kind === 'replication_session') lagHistory.observe(id, before as ReplicationSession | undefined, after as ReplicationSession | undefined);
+  });
   const observe: Observability = { hub, events, metrics, logger, lagHistory };
   const services: Services = { ctx, volumes, groups, hosts, protection, scheduler, jobs, users, nbd, io, ioStats, copyStats, remotes, replication, peer, heartbeat, observe };
   // The APIs get core services and ports, each dialect typed to its own part (api/*/ports.ts):
@@ -257,7 +261,6 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
   heartbeat.start();
   ioStats.start();
   rpoAlerts.start();
-  lagHistory.start();
   copyStats.start();
 
   let closing: Promise<void> | null = null;
@@ -266,7 +269,6 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
       heartbeat.stop();
       ioStats.stop();
       rpoAlerts.stop();
-      lagHistory.stop();
       copyStats.stop();
       await scheduler.stop();
       await http.close();

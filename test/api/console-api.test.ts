@@ -50,6 +50,8 @@ test('the overview shows the system, the link and each session in both dialects 
   assert.equal(s.rpo_seconds, 300);
   assert.equal(s.rpo_compliant, true);
   assert.equal(typeof s.lag_seconds, 'number');
+  assert.ok(s.history.lag.length >= 2, 'the lag chart has the session\'s life so far');
+  assert.equal(s.history.lag.at(-1)[1], Math.round(s.lag_seconds * 10) / 10, 'the chart ends at the lag of now');
   const ps = await p.a.ps('GET', `/replication_session/${sessionId}?select=state`);
   assert.equal(ps.body.state, s.powerstore_state, 'the same state name as the PowerStore dialect');
 

@@ -46,7 +46,7 @@ describe('deterministic simulation of two systems', () => {
   }
 
   for (const bug of OPEN_BUGS) {
-    test(`open: ${bug.id} (seed ${bug.seed})`, { todo: bug.description }, async () => {
+    test(`open: ${bug.id} (seed ${bug.seed})`, bug.drifted ? { skip: `seed drifted: ${bug.description}` } : { todo: bug.description }, async () => {
       const result = await runSimulation({ seed: bug.seed, steps: bug.steps, workload: bug.workload });
       assert.deepEqual(result.failures.filter((f) => bug.signature.test(f)), []);
     });

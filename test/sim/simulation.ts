@@ -142,7 +142,13 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
   };
   const restart = async (system: SimSystem): Promise<void> => {
     if (system.running) return;
-    await system.start();
+    try {
+      await system.start();
+    } catch (error) {
+      // In production the process would not come up (startSystem awaits replication.start()).
+      fail(`${system.name} failed to start after a crash: ${error instanceof Error ? error.stack?.split('\n').slice(0, 3).join(' | ') : String(error)}`);
+      return;
+    }
     await checkDurable(system);
   };
 

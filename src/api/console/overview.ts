@@ -68,12 +68,14 @@ function userVolumeCount(services: ConsoleServices, sources: ConsoleSources): nu
 
 function visibleResources(services: ConsoleServices, user: User): Set<string> {
   const meta = services.records;
-  const volumes = meta.listShared('volume').filter((v) => user.tenant === null || v.tenant === user.tenant);
-  const ids = new Set(volumes.map((v) => v.id));
+  const all = meta.listShared('volume');
+  const ids = new Set(all.filter((v) => user.tenant === null || v.tenant === user.tenant).map((v) => v.id));
   // A group is visible when all its members are (an empty group only to users of no tenant).
+  const members = new Map<string, string[]>();
+  for (const v of all) if (v.volumeGroupId) members.set(v.volumeGroupId, [...(members.get(v.volumeGroupId) ?? []), v.id]);
   for (const g of meta.listShared('volume_group')) {
-    const members = meta.listShared('volume').filter((v) => v.volumeGroupId === g.id);
-    if (user.tenant === null || (members.length > 0 && members.every((m) => ids.has(m.id)))) ids.add(g.id);
+    const ofGroup = members.get(g.id) ?? [];
+    if (user.tenant === null || (ofGroup.length > 0 && ofGroup.every((id) => ids.has(id)))) ids.add(g.id);
   }
   return ids;
 }
@@ -139,7 +141,7 @@ function sessionRow(services: ConsoleServices, s: ReplicationSession, nowMs: num
     error_code: s.errorCode,
     progress: progressOf(services, s, copySamples, nowMs, rates),
     history: {
-      lag: services.observe.lagHistory.samples(s.id).map((p) => [p.atMs, round(p.lagSeconds)] as const),
+      lag: services.observe.lagHistory.samples(s.id, nowMs).map((p) => [p.atMs, round(p.lagSeconds)] as const),
       throughput: copySamples.map((p) => [p.endMs, p.durationMs > 0 ? Math.round((p.transferredBytes * 1000) / p.durationMs) : 0] as const),
     },
   };
