@@ -348,7 +348,7 @@ export class ReplicationService {
         if (current && current.state === 'OK' && !this.runtime.stopped) void this.runSoon(sessionId);
         // Halted meanwhile (the link was lost): the poll hands over to the retry schedule. It
         // armed nothing before, so a halt whose reconcile call was lost was never retried
-        // (found by the simulation, seed 4029 of test/sim).
+        // (found by the simulation: idle-poll-drops-the-retry in test/sim/known-bugs.ts).
         else if (current) this.arm(sessionId);
       }),
     );
