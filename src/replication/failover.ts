@@ -105,7 +105,7 @@ export class FailoverActions {
     } catch (error) {
       // The peer may have become Source and demoted this side although its answer was lost (a
       // reverse failover reprotects at once): then this side stays a read-only destination
-      // (found by the simulation, seed 111 of test/sim).
+      // (found by the simulation: failed-planned-failover-reopens-demoted-source in test/sim/known-bugs.ts).
       if (this.runtime.get(id).role === 'Source') {
         await setHostAccess(this.ctx, this.runtime.get(id), true);
         this.runtime.patch(id, { state: 'System_Paused', errorCode: error instanceof DomainError ? error.code : 'INTERNAL' });

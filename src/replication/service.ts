@@ -139,7 +139,7 @@ export class ReplicationService {
     for (const s of this.runtime.listShared()) {
       if (s.pendingCommit) await this.destination.finishCommit(s.id, null);
       // A crash between a promotion's host access and its role record (failover.ts becomeSource)
-      // left a destination writable: host access follows the recorded role (simulation, seed 126).
+      // left a destination writable: host access follows the recorded role (simulation: crash-between-host-access-and-role in test/sim/known-bugs.ts).
       if (s.role === 'Destination' && !s.failoverTest && s.state !== 'Suspended' && s.state !== 'Deleting' && s.elementPairs.some((p) => this.ctx.meta.getShared('volume', p.localVolumeId)?.isReplicationDestination === false)) await setHostAccess(this.ctx, s, false);
     }
     this.runtime.batch(() => {
@@ -153,7 +153,7 @@ export class ReplicationService {
         }
         // A reprotect cut by a crash leaves what its failure leaves (failover.ts): Failed_Over, so that
         // the operator can reprotect again. Left Reprotecting, every action was refused for good
-        // (found by the simulation, seed 5 of test/sim).
+        // (found by the simulation: reprotect-cut-by-crash-stays-reprotecting in test/sim/known-bugs.ts).
         if (s.role === 'Source' && s.state === 'Reprotecting') this.runtime.put({ ...this.get(s.id), state: 'Failed_Over', errorCode: 'INTERNAL' });
         if (s.state === 'Synchronizing' || s.state === 'Initializing' || wasMirroring) this.runtime.put({ ...this.get(s.id), state: s.baseCycle === 0 ? 'Initializing' : 'System_Paused', errorCode: wasMirroring ? 'PEER_UNREACHABLE' : this.get(s.id).errorCode });
         this.arm(s.id, { spreadOverdue: true });
@@ -354,7 +354,7 @@ export class ReplicationService {
         if (current && current.state === 'OK' && !this.runtime.stopped) void this.runSoon(sessionId);
         // Halted meanwhile (the link was lost): the poll hands over to the retry schedule. It
         // armed nothing before, so a halt whose reconcile call was lost was never retried
-        // (found by the simulation, seed 4029 of test/sim).
+        // (found by the simulation: idle-poll-drops-the-retry in test/sim/known-bugs.ts).
         else if (current) this.arm(sessionId);
       }),
     );

@@ -32,12 +32,12 @@ export const FIXED_BUGS: SimBug[] = [
   },
   {
     id: 'failed-planned-failover-reopens-demoted-source',
-    seed: 111,
+    seed: 158,
     steps: 100,
     workload: 'v1',
     signature: /is host-writable/,
     description:
-      'Planned failover with reverse: the peer became Source and, reprotecting at once, demoted this side, but its answer to becomeSource was lost; the catch of plannedFailover then made this side\'s volumes host-writable again although its role was Destination. Fix: the catch restores host access only while the role is still Source, failover.ts.',
+      'Planned failover with reverse: the peer became Source and, reprotecting at once, demoted this side, but its answer to becomeSource was lost; the catch of plannedFailover then made this side\'s volumes host-writable again although its role was Destination. Fix: the catch restores host access only while the role is still Source, failover.ts. Found as seed 111; 158 shows it with the fix reverted on the code after main\'s cycle slots.',
   },
   {
     id: 'crash-between-host-access-and-role',
@@ -53,9 +53,10 @@ export const FIXED_BUGS: SimBug[] = [
     seed: 4029,
     steps: 120,
     workload: 'v3',
+    drifted: true,
     signature: /not steady after healing: source \S+ System_Paused \(PEER_UNREACHABLE\), destination \S+ System_Paused \[Consistency\]/,
     description:
-      'An idle Consistency source polls for writes every 100 ms; the link was lost (onLinkLost halts it System_Paused) and the reconcile call at its return was dropped. The next poll saw a halted session and armed nothing, so the source never retried, although recovery mode is Automatic. Fix: a poll that finds the session halted arms the retry schedule, service.ts armIdlePoll.',
+      'An idle Consistency source polls for writes every 100 ms; the link was lost (onLinkLost halts it System_Paused) and the reconcile call at its return was dropped. The next poll saw a halted session and armed nothing, so the source never retried, although recovery mode is Automatic. Fix: a poll that finds the session halted arms the retry schedule, service.ts armIdlePoll. After main\'s cycle slots no seed of 4000-4149 (120 steps) shows it with the fix reverted.',
   },
 ];
 

@@ -38,7 +38,7 @@ describe('deterministic simulation of two systems', () => {
   });
 
   for (const bug of FIXED_BUGS) {
-    test(`fixed: ${bug.id} (seed ${bug.seed})`, async () => {
+    test(`fixed: ${bug.id} (seed ${bug.seed})`, bug.drifted ? { skip: `seed drifted: ${bug.description}` } : {}, async () => {
       const result = await runSimulation({ seed: bug.seed, steps: bug.steps, workload: bug.workload });
       const again = result.failures.filter((f) => bug.signature.test(f));
       assert.deepEqual(again, [], bug.description);
