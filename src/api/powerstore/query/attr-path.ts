@@ -39,6 +39,8 @@ export type Accessor = (row: Row) => unknown;
 export function fieldReader(schema: ResourceSchema): (row: Row, name: string) => unknown {
   const single = schema.field;
   if (single) return (row, name) => single.call(schema, row, name);
+  const builders = schema.fieldBuilders;
+  if (builders) return (row, name) => (Object.hasOwn(builders, name) ? builders[name]!(row) : undefined);
   return (row, name) => {
     const fields = schema.fields(row);
     return Object.hasOwn(fields, name) ? fields[name] : undefined;

@@ -1,4 +1,5 @@
-// Projection with a select tree (research §2.1). Fields come from schema.fields(row); an embedded
+// Projection with a select tree (research §2.1). Fields come from schema.fields(row), or only the
+// selected ones from schema.fieldBuilders when the schema has that table and select has no `*`; an embedded
 // object (protection_data) is returned whole. Associations resolve through the registry: with a
 // nested list they are projected recursively, without one they give only ids, `[{id}]` for
 // one-to-many and `{id}` or null for many-to-one. Names the resource does not know are dropped:
@@ -9,17 +10,21 @@ import type { Association, ResourceRegistry, ResourceSchema, Row, SelectNode } f
 export type Projected = Record<string, unknown>;
 
 export function projectRow(row: Row, schema: ResourceSchema, registry: ResourceRegistry, select: SelectNode): Projected {
-  const fields = schema.fields(row);
+  const builders = schema.fieldBuilders;
+  // Without `*` and with a builder table, only the named fields are built; otherwise the whole row.
+  const fields = builders && !select.star ? undefined : schema.fields(row);
   const out: Projected = {};
-  if (select.star) {
+  if (fields && select.star) {
     for (const name of Object.keys(fields)) out[name] = fields[name];
   }
   for (const [name, nested] of select.fields) {
     const association = ownAssociation(schema, name);
     if (association) {
       out[name] = projectAssociation(row, schema, registry, name, association, nested);
-    } else if (Object.hasOwn(fields, name)) {
-      out[name] = fields[name];
+    } else if (fields) {
+      if (Object.hasOwn(fields, name)) out[name] = fields[name];
+    } else if (Object.hasOwn(builders!, name)) {
+      out[name] = builders![name]!(row);
     }
   }
   return out;

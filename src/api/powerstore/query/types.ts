@@ -80,6 +80,13 @@ export interface ResourceSchema {
    */
   field?(row: Row, name: string): unknown;
   /**
+   * Optional table of one builder per field, in fields(row)'s order, each agreeing with
+   * fields(row)[name]. When given, a select without `*` builds only the fields it names (a page of
+   * thousands of sessions then never computes a connection state nobody asked for), and filters
+   * and order read through it when field is absent.
+   */
+  fieldBuilders?: Readonly<Record<string, (row: Row) => unknown>>;
+  /**
    * Optional list of filterable/orderable names. When given, a filter or order on any other name
    * (that is not an association) is a 400, as on the real array; when absent, unknown names read
    * as null and simply match nothing.
