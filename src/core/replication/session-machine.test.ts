@@ -86,7 +86,10 @@ const CASES: Case[] = [
   { name: 'the final cycle of a failover failed: the failover decides', from: { state: 'Failing_Over', hostWritable: false }, event: { type: 'cycle_failed', code: 'X', nowMs: 3 }, expect: { state: 'Failing_Over' }, effects: [] },
   { name: 'cycle failed after a stop request halts nothing', from: { state: 'Synchronizing', stopRequested: true }, event: { type: 'cycle_failed', code: 'X', nowMs: 3 }, expect: { state: 'Synchronizing' } },
   { name: 'mirroring entered', from: { state: 'Synchronizing', transferMode: 'Synchronous' }, event: { type: 'mirroring_entered' }, expect: { state: 'OK', mirroring: true } },
-  { name: 'mirror failed, split Automatic: writes go on locally', from: { transferMode: 'Synchronous', splitMode: 'Automatic', mirroring: true }, event: { type: 'mirror_failed', code: 'X', nowMs: 1 }, expect: { state: 'System_Paused', mirroring: false, hostWritesRefused: false }, effects: ['notify_peer', 'arm'] },
+  { name: 'mirror failed, split Automatic: writes go on locally', from: { transferMode: 'Synchronous', splitMode: 'Automatic', mirroring: true }, event: { type: 'mirror_failed', code: 'X', nowMs: 1 }, expect: { state: 'System_Paused', mirroring: false, hostWritesRefused: false, lastSyncMs: 1 }, effects: ['notify_peer', 'arm'] },
+  // The destination held every acknowledged write until mirroring stopped: its copy is as of then.
+  { name: 'link lost while mirroring: the copy is as of the loss', from: { transferMode: 'Synchronous', mirroring: true, lastSyncMs: 5 }, event: { type: 'link_lost', nowMs: 900 }, expect: { state: 'System_Paused', mirroring: false, lastSyncMs: 900 } },
+  { name: 'link lost while not mirroring: the copy is as of the last cycle', from: { state: 'Synchronizing', lastSyncMs: 5 }, event: { type: 'link_lost', nowMs: 900 }, expect: { state: 'System_Paused', lastSyncMs: 5 } },
   // crash recovery, timers, buffer
   { name: 'restart: a mirroring source resyncs', from: { transferMode: 'Synchronous', mirroring: true }, event: { type: 'restarted' }, expect: { state: 'System_Paused', errorCode: 'PEER_UNREACHABLE', mirroring: false }, effects: ['arm'] },
   { name: 'restart: a cycle cut short', from: { state: 'Synchronizing' }, event: { type: 'restarted' }, expect: { state: 'System_Paused' } },

@@ -373,8 +373,8 @@ export const TABLE: readonly Row[] = [
 
   // ------------------------------------------------------------ link
   row({ on: 'link_lost', from: ACTIVE,
-    go: (s, e) => ({ set: { state: 'System_Paused', errorCode: 'PEER_UNREACHABLE', errorAtMs: e.nowMs, ...mirroringStops(s) } }) }),
-  row({ on: 'link_lost', from: '*', go: (s) => ({ set: mirroringStops(s) }) }),
+    go: (s, e) => ({ set: { state: 'System_Paused', errorCode: 'PEER_UNREACHABLE', errorAtMs: e.nowMs, ...mirroringStops(s, e.nowMs) } }) }),
+  row({ on: 'link_lost', from: '*', go: (s, e) => ({ set: mirroringStops(s, e.nowMs) }) }),
   row({ on: 'path_returned', from: '*', go: () => ({ set: { hostWritesRefused: false } }) }),
 
   // ------------------------------------------------------------ cycles and mirroring
@@ -414,7 +414,7 @@ export const TABLE: readonly Row[] = [
     go: () => ({ set: { state: 'OK', mirroring: true, progressPercentage: null, errorCode: null, errorAtMs: null } }) }),
   row({ on: 'mirror_failed', from: '*', role: 'Source', guard: (s) => s.mirroring, when: 'mirroring',
     // Manual split keeps RPO 0: whatever the peer's reason, the source refuses writes it cannot mirror.
-    go: (s, e) => ({ set: { mirroring: false, hostWritesRefused: s.splitMode === 'Manual', state: 'System_Paused', errorCode: e.code, errorAtMs: e.nowMs }, effects: [{ kind: 'notify_peer', state: 'System_Paused' }, { kind: 'arm' }] }) }),
+    go: (s, e) => ({ set: { mirroring: false, hostWritesRefused: s.splitMode === 'Manual', state: 'System_Paused', errorCode: e.code, errorAtMs: e.nowMs, lastSyncMs: e.nowMs }, effects: [{ kind: 'notify_peer', state: 'System_Paused' }, { kind: 'arm' }] }) }),
 
   // ------------------------------------------------------------ crash recovery, timers, REC buffer
   row({ on: 'restarted', from: ['Deleting'], go: () => ({ set: { stopRequested: true, suspendPending: false, haltPending: null } }) }),
@@ -567,10 +567,14 @@ function baseIds(s: ReplicationSession): string[] {
   return s.elementPairs.map((p) => p.localBaseSnapshotId).filter((id): id is string => Boolean(id));
 }
 
-/** Link loss ends mirroring; split mode Manual then refuses host writes. */
-function mirroringStops(s: ReplicationSession): Partial<ReplicationSession> {
+/**
+ * Link loss ends mirroring; split mode Manual then refuses host writes. The destination held every
+ * acknowledged write until now, so its copy is as of now: the lag counts from here, not from the
+ * last cycle (the initial copy, often long ago).
+ */
+function mirroringStops(s: ReplicationSession, nowMs: number): Partial<ReplicationSession> {
   if (!s.mirroring) return {};
-  return { mirroring: false, hostWritesRefused: s.splitMode === 'Manual' };
+  return { mirroring: false, hostWritesRefused: s.splitMode === 'Manual', lastSyncMs: nowMs };
 }
 
 /**
