@@ -20,7 +20,7 @@ import { makeEternusVolume, settle, startPair, type Pair } from '../helpers/pair
 import { ADMIN_PASSWORD, basic } from '../helpers/system.ts';
 import { ETERNUS_PREFIX, generate, POWERSTORE_PREFIX, type FuzzRequest, type Live } from './fuzz/generate.ts';
 import { firstDifference, problems, semanticProblems, snapshot } from './fuzz/oracle.ts';
-import { Rng } from './fuzz/rng.ts';
+import { Rng } from '../helpers/rng.ts';
 
 const SEED = Number(process.env.TANDEM_FUZZ_SEED ?? 20261206);
 const REQUESTS = Number(process.env.TANDEM_FUZZ_REQUESTS ?? 3000);

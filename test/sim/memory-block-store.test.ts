@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BLOCK_BYTES } from '../../src/limits.ts';
 import { MemoryDisk } from './memory-block-store.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../helpers/rng.ts';
 import { SimScheduler } from './sim-scheduler.ts';
 
 const block = (fill: number, blocks = 1) => Buffer.alloc(blocks * BLOCK_BYTES, fill);

@@ -6,7 +6,7 @@
 // a crash fences the instance (every later call on it fails) and reopening starts from the disk.
 import { BLOCK_BYTES } from '../../src/limits.ts';
 import type { BlockStore, ByteRange, Extent } from '../../src/core/ports.ts';
-import type { Rng } from './rng.ts';
+import type { Rng } from '../helpers/rng.ts';
 
 interface Vol {
   sizeBytes: number;

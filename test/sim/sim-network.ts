@@ -10,7 +10,7 @@ import type { LinkFailureListener } from '../../src/peer/endpoint.ts';
 import type { HeartbeatMonitor } from '../../src/peer/heartbeat.ts';
 import { PEER_CALL_TIMEOUT_MS_DEFAULT } from '../../src/peer/limits.ts';
 import type { ConnectionState, PeerTransport, RpcRequest } from '../../src/replication/transport.ts';
-import type { Rng } from './rng.ts';
+import type { Rng } from '../helpers/rng.ts';
 import type { SimScheduler } from './sim-scheduler.ts';
 
 type Handler = (request: RpcRequest) => Promise<{ result?: unknown; payload?: Buffer | null } | void>;

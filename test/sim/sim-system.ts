@@ -23,7 +23,7 @@ import { installRecCreateOnSource } from '../../src/replication/rec-create-forwa
 import { RemoteSystemService } from '../../src/replication/remote-systems.ts';
 import { ReplicationService } from '../../src/replication/service.ts';
 import { MemoryDisk, type MemoryBlockStore } from './memory-block-store.ts';
-import type { Rng } from './rng.ts';
+import type { Rng } from '../helpers/rng.ts';
 import type { SimEndpoint, SimNetwork } from './sim-network.ts';
 import type { SimScheduler } from './sim-scheduler.ts';
 

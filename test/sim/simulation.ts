@@ -13,7 +13,7 @@ import { isRec } from '../../src/core/replication/rules.ts';
 import { BLOCK_BYTES } from '../../src/limits.ts';
 import { installFingerprint } from '../../src/replication/remote-systems.ts';
 import { CrashedError } from './memory-block-store.ts';
-import { Rng, seededIds } from './rng.ts';
+import { Rng, seededIds } from '../helpers/rng.ts';
 import { CALM, SimNetwork } from './sim-network.ts';
 import { SimScheduler } from './sim-scheduler.ts';
 import { SimCrash, SimSystem } from './sim-system.ts';

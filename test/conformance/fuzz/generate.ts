@@ -2,7 +2,7 @@
 // string, headers, and a body that is either a valid body with one part broken, a random object of
 // known property names with hostile values, a malformed raw body, or none.
 import type { RouteEntry } from '../../../src/api/http-server.ts';
-import type { Rng } from './rng.ts';
+import type { Rng } from '../../helpers/rng.ts';
 import { deepJson, FIELD_NAMES, hostileId, hostileQueryValue, hostileValue, rawBody } from './values.ts';
 
 export type Dialect = 'powerstore' | 'eternus';

@@ -1,6 +1,6 @@
 // What the fuzzer puts into requests: hostile values of every JSON type, malformed raw bodies,
 // mutated path ids and query strings, odd headers. Each generator draws only from the Rng.
-import type { Rng } from './rng.ts';
+import type { Rng } from '../../helpers/rng.ts';
 
 /** Body property names of both dialects (their readBody specs) plus a few that exist nowhere. */
 export const FIELD_NAMES = [

@@ -1,5 +1,6 @@
-// The simulation's one source of randomness: every choice (workload, delays, drops, crashes, ids)
-// comes from a seeded generator, so one seed is one run, exactly.
+// The seeded generator (mulberry32) behind every test that draws at random: the simulation (every
+// choice of workload, delays, drops, crashes and ids) and the conformance fuzz test. One seed is
+// one run, exactly, and a failure is replayed from its printed seed.
 import type { IdSource } from '../../src/core/context.ts';
 
 export class Rng {
