@@ -10,7 +10,7 @@
 import type { CoreContext } from '../core/context.ts';
 import { crashPoint } from '../core/crash-points.ts';
 import type { Volume } from '../core/model.ts';
-import { migrateSession, needsMigration, type ReplicationSession, type SessionState } from '../core/replication/model.ts';
+import { migrateSession, needsMigration, replicaVolumeId, type ReplicationSession, type SessionState } from '../core/replication/model.ts';
 import { checkAction, type RecModes } from '../core/replication/rules.ts';
 import { RecBufferSettings } from '../core/replication/rec-buffer.ts';
 import type { ProtectionService } from '../core/protection.ts';
@@ -82,7 +82,7 @@ export class ReplicationService {
       this.synchronous.refreshRoutes();
     });
     this.destination = new DestinationSide(ctx, volumes, transport, {
-      replicaTarget: (session, volumeId) => session.failoverTest?.shadowVolumeIds[volumeId] ?? volumeId,
+      replicaTarget: (session, volumeId) => replicaVolumeId(session, volumeId),
       onCommitted: () => undefined,
       allocateNumber: () => this.runtime.allocateNumber(),
       put: (s) => this.runtime.put(s),
@@ -119,7 +119,7 @@ export class ReplicationService {
     this.recBuffer.onChange(() => this.bufferMonitor.reconfigure());
     this.sessions = new ProtectionSessions(this.runtime, { volumes, groups, protection, jobs, destination: this.destination, synchronous: this.synchronous });
     this.sessions.installHooks();
-    this.failovers = new FailoverActions(this.runtime, { volumes, destination: this.destination });
+    this.failovers = new FailoverActions(this.runtime, { volumes, destination: this.destination, holdMirroredWrites: (id, fn) => this.synchronous.holdMirroredWrites(id, fn) });
     this.links = new LinkState(this.runtime, {
       finishDeletion: (id, peerKnowsIt) => this.sessions.finishDeletion(id, peerKnowsIt),
       synchronous: this.synchronous,
