@@ -223,8 +223,9 @@ export const TABLE: readonly Row[] = [
   row({ on: 'failed', from: ['Failing_Over'], role: 'Source', when: 'final cycle or hand-over failed',
     // The peer did not take over: this side stays the source, writable again, halted; the peer,
     // told Failing_Over, is told it is over (simulation seed 1005; if the notice is lost, the link's
-    // return corrects it: peer_summary).
-    go: (_, e) => ({ set: { state: 'System_Paused', errorCode: e.code, hostWritable: true }, effects: [{ kind: 'tell_peer_view' }] }) }),
+    // return corrects it: peer_summary). The halt is retried like any other: with the link up no
+    // reconcile comes to end it (a synchronous source stayed halted, simulation seed 8004).
+    go: (_, e) => ({ set: { state: 'System_Paused', errorCode: e.code, hostWritable: true }, effects: [{ kind: 'tell_peer_view' }, { kind: 'arm' }] }) }),
 
   // ------------------------------------------------------------ unplanned failover (destination side)
   row({ on: 'failover', from: '*', role: 'Destination', guard: (_, e) => !e.planned, when: 'unplanned',
@@ -383,7 +384,8 @@ export const TABLE: readonly Row[] = [
       const state = committedState(s, e.startState);
       // The next cycle's time goes with this commit (one metadata commit per cycle, not two).
       const nextSyncMs = state === 'OK' && e.nextSyncMs != null ? e.nextSyncMs : s.nextSyncMs;
-      return { set: { elementPairs: e.elementPairs, baseCycle: e.cycle, pendingCycle: null, lastSyncMs: e.startMs, lastSyncDurationMs: e.nowMs - e.startMs, progressPercentage: null, state, errorCode: null, errorAtMs: null, nextSyncMs } };
+      const halted = state === 'System_Paused';
+      return { set: { elementPairs: e.elementPairs, baseCycle: e.cycle, pendingCycle: null, lastSyncMs: e.startMs, lastSyncDurationMs: e.nowMs - e.startMs, progressPercentage: null, state, errorCode: halted ? s.errorCode : null, errorAtMs: halted ? s.errorAtMs : null, nextSyncMs } };
     } }),
   row({ on: 'cycle_opened', from: ['OK', 'System_Paused', 'Initializing', 'Synchronizing'], role: 'Source',
     go: (s, e) => ({ set: { state: s.baseCycle === 0 ? 'Initializing' : 'Synchronizing', pendingCycle: { cycle: e.cycle, snapshotIds: e.snapshotIds }, progressPercentage: 0, errorCode: null } }) }),
@@ -623,6 +625,10 @@ function settle(s: ReplicationSession): ReplicationSession {
 function committedState(s: ReplicationSession, startState: SessionState): SessionState {
   if (startState === 'Failing_Over' || startState === 'Reprotecting') return startState;
   if (s.state === 'Paused' || s.state === 'Suspended') return s.state;
+  // A synchronous source halted while its cut was committed (the link went during a checkpoint or
+  // a resync) is not in step: it stays halted, and its retry (or the link's return) resyncs. Made
+  // Synchronizing, nothing ran it on and no row of the link's return took it (simulation seed 8084).
+  if (s.transferMode === 'Synchronous' && !s.mirroring && s.state === 'System_Paused') return 'System_Paused';
   // A synchronous session is OK (in step) only while it mirrors; a resync cycle leaves it Synchronizing.
   if (s.transferMode === 'Synchronous' && !s.mirroring) return 'Synchronizing';
   return 'OK';
