@@ -268,7 +268,8 @@ export const TABLE: readonly Row[] = [
     go: (s, e) => ({ set: { role: 'Source', state: e.reprotect ? 'Failed_Over' : e.state, generation: Math.max(e.generation, s.generation), failoverTest: null, hostWritable: true, stopRequested: false }, effects: [{ kind: 'abort_open_cycle' }, ...(e.reprotect ? [{ kind: 'reprotect_soon' } as const] : [])] }) }),
   row({ on: 'become_destination', from: '*',
     go: (s, e) => {
-      const demoted: Partial<ReplicationSession> = s.role === 'Source' ? { role: 'Destination', state: 'Failed_Over', generation: Math.max(e.generation, s.generation), nextSyncMs: null, progressPercentage: null, hostWritable: false, mirroring: false, hostWritesRefused: false } : {};
+      // A destination already takes the newer generation too (an unplanned failover of the other side).
+      const demoted: Partial<ReplicationSession> = s.role === 'Source' ? { role: 'Destination', state: 'Failed_Over', generation: Math.max(e.generation, s.generation), nextSyncMs: null, progressPercentage: null, hostWritable: false, mirroring: false, hostWritesRefused: false } : { generation: Math.max(e.generation, s.generation) };
       const first: Effect[] = s.role === 'Source' ? [{ kind: 'cancel_timer' }, { kind: 'disconnect_hosts' }] : [{ kind: 'cancel_timer' }];
       if (e.prepareForBaseCycle === null) return { set: { ...demoted, stopRequested: true }, effects: first };
       const plan = rollbackPlan({ ...s, ...demoted } as ReplicationSession, e.prepareForBaseCycle);
@@ -282,6 +283,11 @@ export const TABLE: readonly Row[] = [
     go: (_, e) => ({ set: { elementPairs: e.elementPairs, baseCycle: e.baseCycle, pendingCycle: null, state: 'Reprotecting', errorCode: null, stopRequested: false } }) }),
   row({ on: 'peer_summary', from: '*', role: 'Source', guard: (s, e) => e.role === 'Source' && e.generation > s.generation, when: 'the peer failed over while the link was down',
     go: (_, e) => ({ set: { role: 'Destination', state: 'Failed_Over', generation: e.generation, nextSyncMs: null, hostWritable: false, mirroring: false, hostWritesRefused: false }, effects: [{ kind: 'disconnect_hosts' }, { kind: 'cancel_timer' }] }) }),
+  row({ on: 'peer_summary', from: [...ACTIVE, 'System_Paused'], role: 'Source', guard: (s, e) => e.role === 'Destination' && e.generation === s.generation && e.state === 'Paused', when: 'the destination is paused and we are not (a pause there whose notice never reached us)',
+    // A pause issued on the destination while the link was down (its notice lost, nothing retries
+    // it) stands, as a pause issued here whose resume never reached the destination does (below):
+    // the source used to go on cycling into a destination that showed Paused, for good.
+    go: () => ({ set: { state: 'Paused', pausedByUser: true, progressPercentage: null, stopRequested: true, errorCode: null, errorAtMs: null }, effects: [{ kind: 'cancel_timer' }] }) }),
   row({ on: 'peer_summary', from: ['System_Paused'], role: 'Source', guard: (s, e) => !s.hostWritable && (e.role === 'Destination' ? e.generation <= s.generation : e.generation < s.generation), when: 'a planned failover a crash cut short, and the peer did not take over',
     go: () => ({ set: { hostWritable: true }, effects: [{ kind: 'cycle_soon' }] }) }),
   row({ on: 'peer_summary', from: ['System_Paused'], role: 'Source', guard: (s) => !s.pausedByUser && !waitsForOperator(s) && s.transferMode === 'Asynchronous' && s.baseCycle > 0 && !s.pendingCycle, when: 'halted, recovery Automatic, asynchronous with a common base',
@@ -292,12 +298,21 @@ export const TABLE: readonly Row[] = [
     go: () => ({ effects: [{ kind: 'cycle_soon' }] }) }),
   row({ on: 'peer_summary', from: SOURCE_DRIVEN, role: 'Destination', guard: (s, e) => e.role === 'Source' && e.state !== s.state && !SOURCE_DRIVEN.includes(e.state), when: 'the source ended the operation it told us of, and the notice was lost',
     // A failed planned failover or reprotect, or a reprotect's lost OK (simulation seeds 1001, 1005).
-    go: (s, e) => ({ set: { state: e.state === 'Failed_Over' ? 'Failed_Over' : destinationStateAfterHalt(s, e.state), errorCode: null, errorAtMs: null } }) }),
+    go: (s, e) => ({ set: { state: e.state === 'Failed_Over' ? 'Failed_Over' : destinationStateAfterHalt(s, e.state), errorCode: null, errorAtMs: null, ...sourceGeneration(s, e) } }) }),
+  row({ on: 'peer_summary', from: ['Suspended'], role: 'Destination', guard: (s, e) => e.role === 'Destination' && e.generation > s.generation, when: 'both sides are destinations and the peer is newer: a REC reverse it recorded and we did not',
+    // The reverse is recorded on the peer first (rec-actions.ts recReverse); a crash or a lost
+    // answer before this side recorded it left two destinations (simulation seed 30). The newer
+    // generation is right about roles: this side is the source.
+    go: (_, e) => ({ set: { role: 'Source', hostWritable: true, generation: e.generation, pendingCycle: null, nextSyncMs: null }, effects: [{ kind: 'cancel_timer' }] }) }),
   row({ on: 'peer_summary', from: '*', role: 'Destination', guard: (s, e) => e.role === 'Source' && e.state === 'Paused' && s.state !== 'Paused' && s.state !== 'Suspended', when: 'the source is paused and we are not (a resume here whose notice never reached the source)',
     // The source's pause stands: it never heard the resume (simulation seeds 8017, 8022, 8076).
-    go: () => ({ set: { state: 'Paused', pausedByUser: true, stopRequested: true, errorCode: null, errorAtMs: null } }) }),
+    go: (s, e) => ({ set: { state: 'Paused', pausedByUser: true, stopRequested: true, errorCode: null, errorAtMs: null, ...sourceGeneration(s, e) } }) }),
   row({ on: 'peer_summary', from: ['System_Paused'], role: 'Destination', guard: (s, e) => !(waitsForOperator(s) && e.state === 'System_Paused'), when: 'the halt is over',
-    go: (s, e) => ({ set: { state: destinationStateAfterHalt(s, e.state), errorCode: null, errorAtMs: null } }) }),
+    go: (s, e) => ({ set: { state: destinationStateAfterHalt(s, e.state), errorCode: null, errorAtMs: null, ...sourceGeneration(s, e) } }) }),
+  row({ on: 'peer_summary', from: '*', role: 'Destination', guard: (s, e) => e.role === 'Source' && e.generation > s.generation, when: 'the source failed over at a newer generation and could not tell us',
+    // An unplanned failover elsewhere whose demote call was lost, while this side already was the
+    // destination: the generations agree again (simulation seed 30 left them 2 and 0 for good).
+    go: (s, e) => ({ set: sourceGeneration(s, e) }) }),
 
   // ------------------------------------------------------------ pause, resume, sync, peer notices
   row({ on: 'sync', from: '*', role: 'Source', go: () => ({ effects: [{ kind: 'final_cycle' }] }) }),
@@ -562,6 +577,11 @@ export function assertPair(a: ReplicationSession, b: ReplicationSession): void {
 /** A planned failover once hosts stopped writing here: tell the peer, ship the rest, hand over. */
 function handOver(s: ReplicationSession, reverse: boolean): Effect[] {
   return [{ kind: 'notify_peer', state: 'Failing_Over' }, { kind: 'final_cycle' }, { kind: 'hand_over', generation: s.generation + 1, peerState: reverse ? 'Reprotecting' : 'Failed_Over', reverse }];
+}
+
+/** A destination follows its source's generation (the higher generation is right about roles). */
+function sourceGeneration(s: ReplicationSession, e: { role: SessionRole; generation: number }): Partial<ReplicationSession> {
+  return e.role === 'Source' && e.generation > s.generation ? { generation: e.generation } : {};
 }
 
 /** The base snapshots of a session's members. */
