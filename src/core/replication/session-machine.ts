@@ -632,13 +632,17 @@ function destinationCommittedState(s: ReplicationSession): SessionState {
 /**
  * Facts that follow from others, settled after every transition: a synchronous source mirrors
  * only in step (OK, or handing over), and refuses host writes only while halted in split mode
- * Manual; neither applies to anything but a synchronous source.
+ * Manual; neither applies to anything but a synchronous source. A session is paused by its user
+ * only while Paused.
  */
 function settle(s: ReplicationSession): ReplicationSession {
   const syncSource = s.role === 'Source' && s.transferMode === 'Synchronous' && s.state !== 'Deleting';
   const mirroring = s.mirroring && syncSource && (s.state === 'OK' || s.state === 'Failing_Over');
   const hostWritesRefused = s.hostWritesRefused && syncSource && s.state === 'System_Paused' && s.splitMode === 'Manual';
-  return mirroring === s.mirroring && hostWritesRefused === s.hostWritesRefused ? s : { ...s, mirroring, hostWritesRefused };
+  // Paused by its user only while Paused: a paused destination failed over for DR kept the flag as
+  // a source, and the link's return never retried its later halts (simulation seed 110).
+  const pausedByUser = s.pausedByUser && s.state === 'Paused';
+  return mirroring === s.mirroring && hostWritesRefused === s.hostWritesRefused && pausedByUser === s.pausedByUser ? s : { ...s, mirroring, hostWritesRefused, pausedByUser };
 }
 
 /** The state a committed cycle leaves a source in. */
