@@ -134,11 +134,14 @@ export function parseRecRollback(params: unknown): RecRollbackParams {
 
 export interface RecReverseParams extends SessionParams {
   generation: number;
+  /** The role the receiver takes (the issuer's before the reverse); peers that predate it send none. */
+  role?: 'Source' | 'Destination';
 }
 
 export function parseRecReverse(params: unknown): RecReverseParams {
   const p = object(params);
-  return { sessionId: string(p, 'sessionId'), generation: integer(p, 'generation') };
+  const role = optional(p, 'role', (q, key) => oneOf(q, key, ['Source', 'Destination'] as const));
+  return { sessionId: string(p, 'sessionId'), generation: integer(p, 'generation'), ...(role ? { role } : {}) };
 }
 
 export interface RecSetModesParams extends SessionParams {

@@ -84,6 +84,8 @@ const CASES: Case[] = [
   { name: 'REC resume rolls the destination back', from: { state: 'Suspended', transferMode: 'Stack', replicationRuleId: null }, event: { type: 'rec_resume' }, expect: { state: 'Suspended' }, effects: ['roll_back_peer'] },
   { name: 'REC resume after the rollback', from: { state: 'Suspended' }, event: { type: 'peer_rolled_back', baseCycle: 3 }, expect: { state: 'OK', stopRequested: false }, effects: ['cycle_soon'] },
   { name: 'REC resume after the destination lost its base', from: { state: 'Suspended' }, event: { type: 'peer_rolled_back', baseCycle: 0 }, expect: { state: 'Initializing', baseCycle: 0 }, effects: ['delete_snapshots', 'cycle_soon'] },
+  // After a reverse a crash cut short both sides are Destination: the next reverse names roles, so it makes one source, not two (simulation seed 155).
+  { name: 'reverse to a named role this side already has: only the generation moves', from: { role: 'Destination', hostWritable: false, state: 'Suspended', generation: 3 }, event: { type: 'rec_reverse', generation: 3, snapshotWatermark: 9, role: 'Destination' }, expect: { role: 'Destination', hostWritable: false, generation: 4 } },
   { name: 'reverse swaps the role', from: { state: 'Suspended' }, event: { type: 'rec_reverse', generation: 3, snapshotWatermark: 9 }, expect: { role: 'Destination', hostWritable: false, generation: 3 } },
   // link, cycles, mirroring
   { name: 'link lost halts an active session', from: {}, event: { type: 'link_lost', nowMs: 4 }, expect: { state: 'System_Paused', errorCode: 'PEER_UNREACHABLE', errorAtMs: 4 } },

@@ -39,8 +39,8 @@ export type SessionEvent =
   | { type: 'rec_suspend'; force: boolean; backlog: boolean }
   /** ETERNUS resume of a Suspended session on the source box: the destination is rolled back first. */
   | { type: 'rec_resume' }
-  /** ETERNUS reverse on either box (`generation` is the issuing box's next one). */
-  | { type: 'rec_reverse'; generation: number; snapshotWatermark: number }
+  /** ETERNUS reverse on either box (`generation` is the issuing box's next one; `role`: the one this side takes, else the other one). */
+  | { type: 'rec_reverse'; generation: number; snapshotWatermark: number; role?: SessionRole }
   | { type: 'rec_modify'; modes: RecModes }
   /** ETERNUS delete, on the box it is issued on. */
   | { type: 'rec_delete'; force: boolean; backlog: boolean }
@@ -374,7 +374,10 @@ export const TABLE: readonly Row[] = [
   row({ on: 'rec_reverse', from: ['Suspended'],
     // Both volumes stay usable while suspended; the flag says which one resume overwrites. Snapshots
     // taken before the reverse stay where they are: the new source replicates those taken after.
-    go: (s, e) => ({ set: { role: s.role === 'Source' ? 'Destination' : 'Source', hostWritable: s.role !== 'Source', generation: Math.max(e.generation, s.generation + 1), pendingCycle: null, nextSyncMs: null, snapshotWatermark: e.snapshotWatermark }, effects: [{ kind: 'cancel_timer' }] }) }),
+    go: (s, e) => {
+      const role = e.role ?? (s.role === 'Source' ? 'Destination' : 'Source');
+      return { set: { role, hostWritable: role === 'Source', generation: Math.max(e.generation, s.generation + 1), pendingCycle: null, nextSyncMs: null, snapshotWatermark: e.snapshotWatermark }, effects: [{ kind: 'cancel_timer' }] };
+    } }),
   row({ on: 'rec_modify', from: ['Suspended', 'Paused'],
     go: (_, e) => ({ effects: [{ kind: 'set_peer_modes', modes: e.modes }, { kind: 'then', event: { type: 'modes_set', modes: e.modes } }] }) }),
   row({ on: 'modes_set', from: '*', go: (_, e) => ({ set: { ...e.modes } }) }),
