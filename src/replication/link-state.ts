@@ -3,8 +3,9 @@
 // and mirroring stops), and the link back (RPC sessionStates: agree on roles, drop sessions the
 // peer deleted, catch up).
 import type { CoreContext } from '../core/context.ts';
+import type { ReplicationSession } from '../core/replication/model.ts';
 import type { SessionEvent } from '../core/replication/session-machine.ts';
-import { CONTROL_RPC_TIMEOUT_MS } from './limits.ts';
+import { CONTROL_RPC_TIMEOUT_MS, SUSPEND_NOTICE_RETRY_MS } from './limits.ts';
 import { parseSessionStates, parseSetState } from './peer-protocol.ts';
 import type { SessionRuntime } from './session-runtime.ts';
 import type { SynchronousReplication } from './synchronous.ts';
@@ -64,6 +65,20 @@ export class LinkState {
     return this.runtime.listShared()
       .filter((s) => s.peerSystemId === peerSystemId)
       .map((s) => ({ id: s.id, role: s.role, generation: s.generation, state: s.state, baseCycle: s.baseCycle }));
+  }
+
+  /**
+   * Reconciles with the session's peer now and, while that fails and the session still waits for
+   * it (`stillDue`), again every SUSPEND_NOTICE_RETRY_MS (session-machine's reconcile_peer).
+   */
+  async reconcileUntilHeard(sessionId: string, stillDue: (s: ReplicationSession) => boolean): Promise<void> {
+    const s = this.ctx.meta.get('replication_session', sessionId);
+    if (!s || !stillDue(s) || this.runtime.stopped) return;
+    try {
+      await this.reconcileWith(s.peerSystemId);
+    } catch {
+      this.ctx.clock.setTimer(SUSPEND_NOTICE_RETRY_MS, () => void this.reconcileUntilHeard(sessionId, stillDue));
+    }
   }
 
   /** When the link comes back: agree on roles, drop sessions the peer deleted, catch up. */

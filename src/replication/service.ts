@@ -437,6 +437,8 @@ export class ReplicationService {
         if (s.role === 'Source' && s.state === 'Reprotecting') crashPoint(ctx, 'reprotect.after-cycle');
       },
       abort_open_cycle: (s) => this.destination.abort(s.id),
+      // A source halted read-only after a hand-over without an answer waits for the peer's view.
+      reconcile_peer: (s) => void this.links.reconcileUntilHeard(s.id, (current) => current.role === 'Source' && current.state === 'System_Paused' && !current.hostWritable),
       empty_peer: async (s) => {
         await runtime.call(s, RPC.becomeDestination, { sessionId: s.id, generation: s.generation, prepareForBaseCycle: -1 });
       },

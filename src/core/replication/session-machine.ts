@@ -168,6 +168,11 @@ export type Effect =
   | { kind: 'empty_peer' }
   /** Tells the destination to drop the open cycle (RPC cycleAbort, best effort). */
   | { kind: 'abort_peer_cycle' }
+  /**
+   * Asks the peer for its view of the sessions (RPC sessionStates, as at the link's return), again
+   * until it answers or the session no longer waits for it: the peer_summary rows then decide.
+   */
+  | { kind: 'reconcile_peer' }
   /** Steps this event once every effect before it succeeded. */
   | { kind: 'then'; event: SessionEvent };
 
@@ -220,6 +225,12 @@ export const TABLE: readonly Row[] = [
   row({ on: 'failed', from: ['Failing_Over'], role: 'Source', guard: (_, e) => e.during === 'prepare_peer', when: 'failback could not prepare the peer',
     // The peer may have been rolled back already (it shows Reprotecting): it is told (simulation seed 1001).
     go: (_, e) => ({ set: { state: 'Failed_Over', errorCode: e.code }, effects: [{ kind: 'tell_peer_view' }] }) }),
+  row({ on: 'failed', from: ['Failing_Over'], role: 'Source', guard: (s, e) => e.during === 'hand_over' && e.code === 'PEER_UNREACHABLE' && !s.hostWritable, when: 'the hand-over got no answer: the peer may have taken over',
+    // Its answer may be what was lost: writable again, this side made a second source while the
+    // peer was one at a newer generation, and with the link up nothing reconciled them (simulation
+    // seed 162). Halted and read-only, as after a hand-over a crash cut short, until the peer says
+    // (peer_summary: demoted, or writable again and retried).
+    go: (_, e) => ({ set: { state: 'System_Paused', errorCode: e.code, errorAtMs: e.nowMs }, effects: [{ kind: 'reconcile_peer' }] }) }),
   row({ on: 'failed', from: ['Failing_Over'], role: 'Source', when: 'final cycle or hand-over failed',
     // The peer did not take over: this side stays the source, writable again, halted; the peer,
     // told Failing_Over, is told it is over (simulation seed 1005; if the notice is lost, the link's
