@@ -437,8 +437,9 @@ export class ReplicationService {
         if (s.role === 'Source' && s.state === 'Reprotecting') crashPoint(ctx, 'reprotect.after-cycle');
       },
       abort_open_cycle: (s) => this.destination.abort(s.id),
-      // A source halted read-only after a hand-over without an answer waits for the peer's view.
-      reconcile_peer: (s) => void this.links.reconcileUntilHeard(s.id, (current) => current.role === 'Source' && current.state === 'System_Paused' && !current.hostWritable),
+      // A halted source that does not know whether the peer took over (a hand-over without an
+      // answer, a cycle the peer refused as not its destination) waits for the peer's view.
+      reconcile_peer: (s) => void this.links.reconcileUntilHeard(s.id, (current) => current.role === 'Source' && current.state === 'System_Paused'),
       empty_peer: async (s) => {
         await runtime.call(s, RPC.becomeDestination, { sessionId: s.id, generation: s.generation, prepareForBaseCycle: -1 });
       },
