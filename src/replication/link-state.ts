@@ -23,6 +23,8 @@ export interface LinkStateDeps {
 
 export class LinkState {
   private readonly ctx: CoreContext;
+  /** Whether the link to each peer is up, as the transport last said. */
+  private readonly linkUp = new Map<string, boolean>();
 
   constructor(
     private readonly runtime: SessionRuntime,
@@ -46,9 +48,25 @@ export class LinkState {
       return { result: { sessions: this.summariesFor(fromSystemId) } };
     });
     this.runtime.transport.onStateChange((peer, state) => {
-      if (state === 'OK') void this.reconcileWith(peer).catch((e) => this.runtime.log('reconcile failed', { peer, error: String(e) }));
+      this.linkUp.set(peer, state === 'OK');
+      if (state === 'OK') void this.reconcileWhileUp(peer);
       else this.onLinkLost(peer);
     });
+  }
+
+  /**
+   * The reconcile at the link's return, again every SUSPEND_NOTICE_RETRY_MS while it fails and the
+   * link is up: a lost answer left every halted session of the peer halted until the link went and
+   * came back (a synchronous source stayed System_Paused for good, simulation seed 190).
+   */
+  private async reconcileWhileUp(peerSystemId: string): Promise<void> {
+    if (this.linkUp.get(peerSystemId) !== true || this.runtime.stopped) return;
+    try {
+      await this.reconcileWith(peerSystemId);
+    } catch (e) {
+      this.runtime.log('reconcile failed', { peer: peerSystemId, error: String(e) });
+      this.ctx.clock.setTimer(SUSPEND_NOTICE_RETRY_MS, () => void this.reconcileWhileUp(peerSystemId));
+    }
   }
 
   /** Every session with the peer halts, in one metadata commit (thousands of sessions: one commit each took seconds). */
