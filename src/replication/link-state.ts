@@ -23,6 +23,8 @@ export interface LinkStateDeps {
 
 export class LinkState {
   private readonly ctx: CoreContext;
+  /** Per session, when the peer sent the last state notice applied here (by its clock; memory only: a restart accepts any). */
+  private readonly noticeSentAtMs = new Map<string, number>();
   /** Whether the link to each peer is up, as the transport last said. */
   private readonly linkUp = new Map<string, boolean>();
 
@@ -38,6 +40,12 @@ export class LinkState {
     this.runtime.transport.handle(RPC.setState, async ({ params, fromSystemId }) => {
       const p = parseSetState(params);
       const s = this.ctx.meta.get('replication_session', p.sessionId);
+      // Notices are not ordered on the wire: one sent before a notice already applied is stale (a
+      // reprotect's late 'Synchronizing' overtook by the in-step 'OK' left a synchronous
+      // destination Synchronizing under a mirroring source, simulation seed 215).
+      const last = this.noticeSentAtMs.get(p.sessionId);
+      if (p.sentAtMs !== undefined && last !== undefined && p.sentAtMs < last) return { result: {} };
+      if (p.sentAtMs !== undefined) this.noticeSentAtMs.set(p.sessionId, p.sentAtMs);
       if (s && s.peerSystemId === fromSystemId) {
         await this.runtime.apply(s.id, { type: 'peer_state', state: p.state, ...(p.generation !== undefined ? { generation: p.generation } : {}), ...(p.pausedByUser !== undefined ? { pausedByUser: p.pausedByUser } : {}), ...(p.errorCode !== undefined ? { errorCode: p.errorCode, errorAtMs: p.errorAtMs ?? null } : {}) });
       }

@@ -89,6 +89,8 @@ export interface SetStateParams extends SessionParams {
   pausedByUser?: boolean;
   errorCode?: string;
   errorAtMs?: number | null;
+  /** When the sender sent it, by its clock: a notice older than one already applied is stale (peers that predate it send none). */
+  sentAtMs?: number;
 }
 
 export function parseSetState(params: unknown): SetStateParams {
@@ -100,6 +102,7 @@ export function parseSetState(params: unknown): SetStateParams {
     ...(p.generation !== undefined ? { generation: integer(p, 'generation') } : {}),
     ...(p.pausedByUser !== undefined ? { pausedByUser: boolean(p, 'pausedByUser') } : {}),
     ...(errorCode !== undefined ? { errorCode, errorAtMs: typeof p.errorAtMs === 'number' ? p.errorAtMs : null } : {}),
+    ...(p.sentAtMs !== undefined ? { sentAtMs: integer(p, 'sentAtMs') } : {}),
   };
 }
 

@@ -428,7 +428,7 @@ export class ReplicationService {
     const { runtime, ctx } = this;
     Object.assign(runtime.effects, {
       notify_peer: (s, e) => runtime.notifyPeer(s, e.state, e.error),
-      tell_peer_view: (s) => void runtime.tellPeerUntilHeard(s.id, viewStillDue, RPC.setState, (current) => ({ sessionId: current.id, state: destinationView(current), generation: current.generation, pausedByUser: current.pausedByUser })),
+      tell_peer_view: (s) => void runtime.tellPeerUntilHeard(s.id, viewStillDue, RPC.setState, (current) => ({ sessionId: current.id, state: destinationView(current), generation: current.generation, pausedByUser: current.pausedByUser, sentAtMs: ctx.clock.nowMs() })),
       cancel_timer: (s) => runtime.timers.get(s.id)?.cancel(),
       arm: (s, e) => this.arm(s.id, { spreadOverdue: e.spreadOverdue ?? false }),
       cycle_soon: (s) => void this.runSoon(s.id),

@@ -169,7 +169,7 @@ export class SynchronousReplication {
    */
   private notifyInStep(id: string): Promise<void> {
     const inStep = (s: ReplicationSession) => s.state === 'OK' && s.mirroring;
-    return this.runtime.tellPeerUntilHeard(id, inStep, RPC.setState, (s) => ({ sessionId: id, state: 'OK', generation: s.generation, pausedByUser: s.pausedByUser }));
+    return this.runtime.tellPeerUntilHeard(id, inStep, RPC.setState, (s) => ({ sessionId: id, state: 'OK', generation: s.generation, pausedByUser: s.pausedByUser, sentAtMs: this.ctx.clock.nowMs() }));
   }
 
   /**
