@@ -60,10 +60,12 @@ const CASES: Case[] = [
   { name: 'demoted while already the destination: the newer generation is taken', from: { role: 'Destination', hostWritable: false, state: 'Suspended', generation: 0 }, event: { type: 'become_destination', generation: 2, prepareForBaseCycle: null }, expect: { role: 'Destination', state: 'Suspended', generation: 2 }, effects: ['cancel_timer'] },
   { name: 'link return: a destination halt ends', from: { role: 'Destination', hostWritable: false, state: 'System_Paused', errorCode: 'PEER_UNREACHABLE' }, event: { type: 'peer_summary', role: 'Source', generation: 2, state: 'OK' }, expect: { state: 'OK', errorCode: null } },
   // pause, resume, notices
-  { name: 'pause', from: {}, event: { type: 'pause' }, expect: { state: 'Paused', pausedByUser: true, stopRequested: true }, effects: ['notify_peer'] },
-  { name: 'resume a source with a cycle due', from: { state: 'Paused', pausedByUser: true, nextSyncMs: 10 }, event: { type: 'resume', nowMs: 20 }, expect: { state: 'OK', pausedByUser: false }, effects: ['notify_peer', 'cycle_soon'] },
-  { name: 'resume a source before its cycle is due', from: { state: 'Paused', pausedByUser: true, nextSyncMs: 30 }, event: { type: 'resume', nowMs: 20 }, expect: { state: 'OK' }, effects: ['notify_peer', 'arm'] },
-  { name: 'resume without a base: Initializing', from: { state: 'Paused', baseCycle: 0 }, event: { type: 'resume', nowMs: 0 }, expect: { state: 'Initializing' }, effects: ['notify_peer', 'cycle_soon'] },
+  { name: 'pause', from: {}, event: { type: 'pause' }, expect: { state: 'Paused', pausedByUser: true, stopRequested: true }, effects: ['tell_peer_state'] },
+  { name: 'resume a source with a cycle due', from: { state: 'Paused', pausedByUser: true, nextSyncMs: 10 }, event: { type: 'resume', nowMs: 20 }, expect: { state: 'OK', pausedByUser: false }, effects: ['tell_peer_state', 'cycle_soon'] },
+  { name: 'resume a source before its cycle is due', from: { state: 'Paused', pausedByUser: true, nextSyncMs: 30 }, event: { type: 'resume', nowMs: 20 }, expect: { state: 'OK' }, effects: ['tell_peer_state', 'arm'] },
+  // A lost pause or resume notice with the link up left the sides apart for good (simulation seed 334): told until heard.
+  { name: 'resume on the destination tells the source until it hears', from: { role: 'Destination', hostWritable: false, state: 'Paused', pausedByUser: true, transferMode: 'Synchronous' }, event: { type: 'resume', nowMs: 0 }, expect: { state: 'Synchronizing', pausedByUser: false }, effects: ['tell_peer_state'] },
+  { name: 'resume without a base: Initializing', from: { state: 'Paused', baseCycle: 0 }, event: { type: 'resume', nowMs: 0 }, expect: { state: 'Initializing' }, effects: ['tell_peer_state', 'cycle_soon'] },
   { name: 'peer paused', from: { role: 'Destination', hostWritable: false }, event: { type: 'peer_state', state: 'Paused' }, expect: { state: 'Paused', pausedByUser: true } },
   { name: 'peer resumed a paused halt: no error shows', from: { role: 'Destination', hostWritable: false, state: 'Paused', errorCode: 'X' }, event: { type: 'peer_state', state: 'OK' }, expect: { state: 'OK', errorCode: null } },
   { name: 'a resume from a side that lost its role moves nothing', from: { state: 'Paused', generation: 3 }, event: { type: 'peer_state', state: 'OK', generation: 2 }, expect: { state: 'Paused' }, effects: [] },

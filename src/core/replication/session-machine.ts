@@ -116,6 +116,11 @@ export type Effect =
   /** Tells the peer the session's state (best effort; a lost notice is repaired at reconcile). */
   | { kind: 'notify_peer'; state: SessionState; error?: { code: string; atMs: number } }
   /**
+   * Tells the peer this side's state (a pause, a resume), again until it hears or the state moves
+   * on: a lost notice left one side Paused and the other resumed, with the link up (seed 334).
+   */
+  | { kind: 'tell_peer_state' }
+  /**
    * Tells the destination the state it shows now (destinationView), again and again until it hears
    * or the source starts another role operation: ends an operation the destination was told of.
    */
@@ -328,12 +333,12 @@ export const TABLE: readonly Row[] = [
   // ------------------------------------------------------------ pause, resume, sync, peer notices
   row({ on: 'sync', from: '*', role: 'Source', go: () => ({ effects: [{ kind: 'final_cycle' }] }) }),
   row({ on: 'pause', from: '*',
-    go: () => ({ set: { state: 'Paused', pausedByUser: true, progressPercentage: null, stopRequested: true }, effects: [{ kind: 'notify_peer', state: 'Paused' }] }) }),
+    go: () => ({ set: { state: 'Paused', pausedByUser: true, progressPercentage: null, stopRequested: true }, effects: [{ kind: 'tell_peer_state' }] }) }),
   row({ on: 'resume', from: ['Paused'],
     go: (s, e) => {
       const resumed = resumedState(s);
       const due = s.role === 'Source' && ((s.transferMode === 'Synchronous') || s.baseCycle === 0 || (s.nextSyncMs !== null && s.nextSyncMs <= e.nowMs));
-      return { set: { state: resumed, pausedByUser: false, stopRequested: false }, effects: [{ kind: 'notify_peer', state: resumed }, ...(s.role === 'Source' ? [{ kind: due ? 'cycle_soon' : 'arm' } as const] : [])] };
+      return { set: { state: resumed, pausedByUser: false, stopRequested: false }, effects: [{ kind: 'tell_peer_state' }, ...(s.role === 'Source' ? [{ kind: due ? 'cycle_soon' : 'arm' } as const] : [])] };
     } }),
   // A side that lost its role while the link was down (an unplanned failover elsewhere) is not our
   // partner any more: its pause or resume must not move us (a resume used to restart the new
