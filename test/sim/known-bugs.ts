@@ -268,6 +268,25 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A reprotect\'s \'Synchronizing\' notice, delayed on the wire, arrived after the source\'s in-step \'OK\' and left the destination Synchronizing under a mirroring source for good. Fix: setState carries sentAtMs and the receiver drops a notice sent before the last one it applied (link-state.ts, peer-protocol.ts).',
   },
+  {
+    id: 'pause-or-resume-notice-dropped-with-link-up',
+    seed: 334,
+    steps: 150,
+    workload: 'v3',
+    signature: /not steady after healing: source \S+ Paused \(\w+\), destination \S+ Synchronizing \[Synchronous\]/,
+    description:
+      'A resume on the destination whose notice was dropped while the link stayed up: the source stayed Paused and the destination Synchronizing for good (notify_peer is best effort and no link return came to reconcile). Fix: pause and resume tell the peer until it hears or the state moves on (session-machine.ts tell_peer_state).',
+  },
+  {
+    id: 'cancelled-cycle-throws-untyped',
+    seed: 371,
+    steps: 150,
+    workload: 'v3',
+    drifted: true,
+    signature: /action sync threw Error: cycle cancelled/,
+    description:
+      'A sync waiting on a cycle that a concurrent pause cancelled was answered with a plain Error (a 500 in either dialect). Fix: the shipper throws a StateError (shipper.ts). With the fix above in place seed 371 no longer runs into it (drifted); shipper.test.ts checks the refusal.',
+  },
 ];
 
 /** Found and not fixed yet. */
