@@ -89,10 +89,16 @@ export class SyncReceiver {
     }
   }
 
-  /** The session a mirrored call names, once no hold on it stands (see holdWrites). */
-  private async admit(params: { sessionId: string; remoteVolumeId: string; baseCycle: number }, fromSystemId: string): Promise<Readonly<ReplicationSession>> {
-    while (this.holds.has(params.sessionId)) await this.holds.get(params.sessionId)!.catch(() => undefined);
-    return this.target(params, fromSystemId);
+  /**
+   * The session a mirrored call names, once no hold on it stands (see holdWrites). Without a hold
+   * it answers in this turn: a mirrored write gets no extra trip through the event loop.
+   */
+  private admit(params: { sessionId: string; remoteVolumeId: string; baseCycle: number }, fromSystemId: string): Readonly<ReplicationSession> | Promise<Readonly<ReplicationSession>> {
+    if (!this.holds.has(params.sessionId)) return this.target(params, fromSystemId);
+    return (async () => {
+      while (this.holds.has(params.sessionId)) await this.holds.get(params.sessionId)!.catch(() => undefined);
+      return this.target(params, fromSystemId);
+    })();
   }
 
   private install(transport: PeerTransport): void {
@@ -100,7 +106,8 @@ export class SyncReceiver {
     transport.handle(RPC.syncWrite, async ({ params: raw, payload, fromSystemId }) => {
       const params = parseSyncWrite(raw);
       if (!payload) throw new DomainError('VALIDATION_FAILED', 'A mirrored write carries its data as payload.');
-      const s = await this.admit(params, fromSystemId);
+      const admitted = this.admit(params, fromSystemId);
+      const s = admitted instanceof Promise ? await admitted : admitted;
       if (params.fua === true) {
         await this.settled(s);
         const now = await this.admit(params, fromSystemId);
@@ -113,7 +120,8 @@ export class SyncReceiver {
     });
     transport.handle(RPC.syncTrim, async ({ params: raw, fromSystemId }) => {
       const params = parseSyncTrim(raw);
-      const s = await this.admit(params, fromSystemId);
+      const admitted = this.admit(params, fromSystemId);
+      const s = admitted instanceof Promise ? await admitted : admitted;
       if (params.fua === true) {
         await this.settled(s);
         const now = await this.admit(params, fromSystemId);
