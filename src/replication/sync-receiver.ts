@@ -19,6 +19,7 @@ import { DomainError, NotFoundError, StateError } from '../core/errors.ts';
 import type { ReplicationSession } from '../core/replication/model.ts';
 import type { SessionEvent } from '../core/replication/session-machine.ts';
 import { parseSyncCheckpoint, parseSyncFlush, parseSyncTrim, parseSyncWrite } from './peer-protocol.ts';
+import { syncTrimCodec, syncWriteCodec } from './sync-codec.ts';
 import type { PeerTransport } from './transport.ts';
 import { RPC } from './wire.ts';
 
@@ -35,6 +36,9 @@ export interface SyncReceiverHooks {
   /** An acknowledged write or trim could not be applied (tell the source; best effort). */
   onDiverged(lost: AcknowledgedFor, reason: string): void;
 }
+
+/** The answer to a mirrored write or trim (its result is not read). */
+const ACKNOWLEDGED = { result: {} };
 
 export class SyncReceiver {
   /** Acknowledged writes and trims not yet handed to the engine, in arrival order. */
@@ -66,28 +70,32 @@ export class SyncReceiver {
 
   private install(transport: PeerTransport): void {
     const ctx = this.ctx;
-    transport.handle(RPC.syncWrite, async ({ params: raw, payload, fromSystemId }) => {
+    // Mirrored writes and trims carry their params in binary form on the lane (sync-codec.ts).
+    transport.paramsCodec?.(RPC.syncWrite, syncWriteCodec);
+    transport.paramsCodec?.(RPC.syncTrim, syncTrimCodec);
+    // Not async: a write that is not FUA is answered at once, in the turn its frame was read.
+    transport.handle(RPC.syncWrite, ({ params: raw, payload, fromSystemId }) => {
       const params = parseSyncWrite(raw);
       const s = this.target(params, fromSystemId);
       if (!payload) throw new DomainError('VALIDATION_FAILED', 'A mirrored write carries its data as payload.');
       if (params.fua === true) {
-        await this.settled(s);
-        await ctx.store.write(params.remoteVolumeId, params.offsetBytes, payload, { fua: true });
-      } else {
-        this.acknowledgeThenApply(s, () => ctx.store.write(params.remoteVolumeId, params.offsetBytes, payload));
+        return this.settled(s)
+          .then(() => ctx.store.write(params.remoteVolumeId, params.offsetBytes, payload, { fua: true }))
+          .then(() => ACKNOWLEDGED);
       }
-      return { result: {} };
+      this.acknowledgeThenApply(s, () => ctx.store.write(params.remoteVolumeId, params.offsetBytes, payload));
+      return ACKNOWLEDGED;
     });
-    transport.handle(RPC.syncTrim, async ({ params: raw, fromSystemId }) => {
+    transport.handle(RPC.syncTrim, ({ params: raw, fromSystemId }) => {
       const params = parseSyncTrim(raw);
       const s = this.target(params, fromSystemId);
       if (params.fua === true) {
-        await this.settled(s);
-        await ctx.store.trim(params.remoteVolumeId, params.offsetBytes, params.lengthBytes, { fua: true });
-      } else {
-        this.acknowledgeThenApply(s, () => ctx.store.trim(params.remoteVolumeId, params.offsetBytes, params.lengthBytes));
+        return this.settled(s)
+          .then(() => ctx.store.trim(params.remoteVolumeId, params.offsetBytes, params.lengthBytes, { fua: true }))
+          .then(() => ACKNOWLEDGED);
       }
-      return { result: {} };
+      this.acknowledgeThenApply(s, () => ctx.store.trim(params.remoteVolumeId, params.offsetBytes, params.lengthBytes));
+      return ACKNOWLEDGED;
     });
     transport.handle(RPC.syncFlush, async ({ params }) => {
       await this.settled();
