@@ -17,8 +17,10 @@
 // (issue 14 item 3: the physical limit, a plain write plus one hop to the peer and back). Each
 // round's `round_N_ratio` = sync p50 / (plain p50 + 1.2 × round trip); `worst_round_ratio` is the
 // largest, the figure the target is read from (≤ 1.0: met in every round). The medians'
-// `sync_vs_plain_plus_rtt_ratio` (plain + one round trip) is kept for the history. Loopback only;
-// both servers are stopped and the temp dir removed.
+// `sync_vs_plain_plus_rtt_ratio` (plain + one round trip) is kept for the history. The servers' CPU
+// time per write (from /proc, all threads: site-a for a plain write, site-a and site-b for a
+// mirrored one) is reported beside: on these shared 2-core machines it moves far less than the
+// latencies. Loopback only; both servers are stopped and the temp dir removed.
 //
 //   node --import tsx bench/sync.ts [--size-mib N] [--runtime S] [--rounds N]
 //   npm run bench -- sync
@@ -30,7 +32,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loopbackRttP50Us } from './loopback-rtt.ts';
-import { api, expect, pairSites, startSite, stopSite, type Site } from './sites.ts';
+import { api, expect, pairSites, siteCpuSeconds, startSite, stopSite, type Site } from './sites.ts';
 
 const MiB = 1024 * 1024;
 const IN_STEP_WAIT_MS_MAX = 120_000;
@@ -106,9 +108,21 @@ export async function runSyncBench(options: SyncBenchOptions = {}): Promise<Reco
     const plainRuns: Latency[] = [];
     const syncRuns: Latency[] = [];
     const rttRuns: number[] = [];
+    // CPU seconds of each server during the fio runs, summed over the rounds: per write, what a
+    // plain and a mirrored write cost the machine, which moves far less with its load than latency.
+    const cpu = { plainA: 0, syncA: 0, syncB: 0, plainWrites: 0, syncWrites: 0 };
+    const cpuNow = () => [siteCpuSeconds(a) ?? NaN, siteCpuSeconds(b) ?? NaN] as const;
     for (let round = 1; round <= rounds; round++) {
+      const t0 = cpuNow();
       const plain = fioQd1(a.nbd('plain'), sizeBytes, roundSeconds);
+      const t1 = cpuNow();
       const sync = fioQd1(a.nbd('sync-src'), sizeBytes, roundSeconds);
+      const t2 = cpuNow();
+      cpu.plainA += t1[0] - t0[0];
+      cpu.syncA += t2[0] - t1[0];
+      cpu.syncB += t2[1] - t1[1];
+      cpu.plainWrites += plain.iops * roundSeconds;
+      cpu.syncWrites += sync.iops * roundSeconds;
       const rtt = await loopbackRttP50Us();
       plainRuns.push(plain);
       syncRuns.push(sync);
@@ -150,6 +164,9 @@ export async function runSyncBench(options: SyncBenchOptions = {}): Promise<Reco
       worst_round_plain_p50_us: round(plainRuns[worst]!.p50),
       worst_round_rtt_p50_us: round(rttRuns[worst]!),
       rounds_within_limit: roundRatios.filter((r) => r <= 1).length,
+      plain_cpu_us_per_write: round((cpu.plainA / cpu.plainWrites) * 1e6),
+      sync_cpu_us_per_write_source: round((cpu.syncA / cpu.syncWrites) * 1e6),
+      sync_cpu_us_per_write_destination: round((cpu.syncB / cpu.syncWrites) * 1e6),
       ...perRound,
     };
   } finally {
