@@ -17,7 +17,10 @@
 // (issue 14 item 3: the physical limit, a plain write plus one hop to the peer and back). Each
 // round's `round_N_ratio` = sync p50 / (plain p50 + 1.2 × round trip); `worst_round_ratio` is the
 // largest, the figure the target is read from (≤ 1.0: met in every round). The medians'
-// `sync_vs_plain_plus_rtt_ratio` (plain + one round trip) is kept for the history. The servers' CPU
+// `sync_vs_plain_plus_rtt_ratio` (plain + one round trip) is kept for the history. The lane is TLS,
+// so each round also times the same round trip over TLS with site-a's own certificate
+// (`loopback_tls_rtt_p50_us`, and `worst_round_ratio_vs_tls_rtt` with it in place of the TCP one):
+// how far a round is from the lane's own floor rather than the wire's. The servers' CPU
 // time per write (from /proc, all threads: site-a for a plain write, site-a and site-b for a
 // mirrored one) is reported beside: on these shared 2-core machines it moves far less than the
 // latencies. Loopback only; both servers are stopped and the temp dir removed.
@@ -108,6 +111,8 @@ export async function runSyncBench(options: SyncBenchOptions = {}): Promise<Reco
     const plainRuns: Latency[] = [];
     const syncRuns: Latency[] = [];
     const rttRuns: number[] = [];
+    const tlsRttRuns: number[] = [];
+    const tls = { keyPath: join(dir, 'site-a', 'tls-key.pem'), certPath: join(dir, 'site-a', 'tls-cert.pem') };
     // CPU seconds of each server during the fio runs, summed over the rounds: per write, what a
     // plain and a mirrored write cost the machine, which moves far less with its load than latency.
     const cpu = { plainA: 0, syncA: 0, syncB: 0, plainWrites: 0, syncWrites: 0 };
@@ -124,11 +129,13 @@ export async function runSyncBench(options: SyncBenchOptions = {}): Promise<Reco
       cpu.plainWrites += plain.iops * roundSeconds;
       cpu.syncWrites += sync.iops * roundSeconds;
       const rtt = await loopbackRttP50Us();
+      const tlsRtt = await loopbackRttP50Us(undefined, undefined, tls);
       plainRuns.push(plain);
       syncRuns.push(sync);
       rttRuns.push(rtt);
+      tlsRttRuns.push(tlsRtt);
       const ratio = sync.p50 / (plain.p50 + RTT_ALLOWANCE * rtt);
-      say(`  round ${round}: plain p50 ${plain.p50.toFixed(0)} µs p99 ${plain.p99.toFixed(0)} µs, sync p50 ${sync.p50.toFixed(0)} µs p99 ${sync.p99.toFixed(0)} µs, loopback round trip p50 ${rtt.toFixed(0)} µs; sync / (plain + ${RTT_ALLOWANCE} round trips) ${ratio.toFixed(2)}`);
+      say(`  round ${round}: plain p50 ${plain.p50.toFixed(0)} µs p99 ${plain.p99.toFixed(0)} µs, sync p50 ${sync.p50.toFixed(0)} µs p99 ${sync.p99.toFixed(0)} µs, loopback round trip p50 ${rtt.toFixed(0)} µs (TLS ${tlsRtt.toFixed(0)} µs); sync / (plain + ${RTT_ALLOWANCE} round trips) ${ratio.toFixed(2)}`);
     }
     const after = await state();
     if (after.state !== 'OK' || after.data_transfer_state !== 'Synchronous') throw new Error(`the session left the in-step state during the run: ${JSON.stringify(after)}`);
@@ -143,6 +150,7 @@ export async function runSyncBench(options: SyncBenchOptions = {}): Promise<Reco
     const rttMedian = median(rttRuns.map((p50) => ({ p50, p99: p50, iops: 0 })), 'p50');
     const roundRatios = syncRuns.map((s, i) => s.p50 / (plainRuns[i]!.p50 + RTT_ALLOWANCE * rttRuns[i]!));
     const worst = roundRatios.indexOf(Math.max(...roundRatios));
+    const tlsRatios = syncRuns.map((s, i) => s.p50 / (plainRuns[i]!.p50 + RTT_ALLOWANCE * tlsRttRuns[i]!));
     const perRound: Record<string, number> = {};
     roundRatios.forEach((r, i) => (perRound[`round_${i + 1}_ratio`] = Math.round(r * 100) / 100));
     return {
@@ -164,6 +172,8 @@ export async function runSyncBench(options: SyncBenchOptions = {}): Promise<Reco
       worst_round_plain_p50_us: round(plainRuns[worst]!.p50),
       worst_round_rtt_p50_us: round(rttRuns[worst]!),
       rounds_within_limit: roundRatios.filter((r) => r <= 1).length,
+      loopback_tls_rtt_p50_us: round(median(tlsRttRuns.map((p50) => ({ p50, p99: p50, iops: 0 })), 'p50')),
+      worst_round_ratio_vs_tls_rtt: Math.round(Math.max(...tlsRatios) * 100) / 100,
       plain_cpu_us_per_write: round((cpu.plainA / cpu.plainWrites) * 1e6),
       sync_cpu_us_per_write_source: round((cpu.syncA / cpu.syncWrites) * 1e6),
       sync_cpu_us_per_write_destination: round((cpu.syncB / cpu.syncWrites) * 1e6),
