@@ -6,6 +6,7 @@
 // To profile the servers: TANDEM_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -179,4 +180,20 @@ export function tool(command: string, args: string[], what: string, timeoutMs = 
 export async function pairSites(agent: Agent, a: Site, b: Site): Promise<{ id: string }> {
   await expect(api(agent, a, 'POST', '/x509_certificate/exchange', { service: 'Replication_HTTP', address: '127.0.0.1', port: b.ready.https_port, username: 'admin', password: PASSWORD }), 204, 'x509 exchange');
   return expect(api(agent, a, 'POST', '/remote_system', { management_address: '127.0.0.1', management_port: b.ready.https_port, type: 'PowerStore', data_network_latency: 'Low' }), 201, 'remote_system');
+}
+
+/** Linux's USER_HZ, the unit of utime and stime in /proc/PID/stat. */
+const CLOCK_TICKS_PER_S = 100;
+
+/**
+ * CPU seconds a server process has used (user + system, all its threads), from /proc: on a shared
+ * machine what a run costs each side says more than its speed (null where /proc is absent).
+ */
+export function siteCpuSeconds(site: Site): number | null {
+  try {
+    const fields = readFileSync(`/proc/${site.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+  } catch {
+    return null;
+  }
 }
