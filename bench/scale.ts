@@ -325,8 +325,9 @@ export async function runScaleBench(options: ScaleBenchOptions = {}): Promise<Re
           perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
         }
         figures[`restart_${which}_cycles_max_per_s`] = Math.max(0, ...perSecond.values());
+        const histogram = Array.from({ length: 30 }, (_, second) => perSecond.get(second) ?? 0);
         figures[`restart_${which}_burst_ratio`] = round(figures[`restart_${which}_cycles_max_per_s`]! / steadyPerS, 2);
-        say(`restart of site-${which}: ready in ${figures[`restart_${which}_ready_s`]} s, link OK in ${figures[`restart_${which}_healthy_s`]} s; then at most ${figures[`restart_${which}_cycles_max_per_s`]} cycles/s on site-a (steady ${round(steadyPerS, 1)}/s)`);
+        say(`restart of site-${which}: ready in ${figures[`restart_${which}_ready_s`]} s, link OK in ${figures[`restart_${which}_healthy_s`]} s; then at most ${figures[`restart_${which}_cycles_max_per_s`]} cycles/s on site-a (steady ${round(steadyPerS, 1)}/s); per second: ${histogram.join(' ')}`);
       }
       figures.restart_healthy_vs_empty_start_ratio = round(Math.max(figures.restart_a_healthy_s!, figures.restart_b_healthy_s!) / figures.empty_start_s, 1);
     }

@@ -36,6 +36,7 @@ export interface CycleLog {
   cycle: number;
   /** When the cycle started, on the server's clock (epoch ms; the log line's startedAtMs). */
   startedAtMs: number;
+  session: string;
 }
 
 export interface Site {
@@ -69,7 +70,7 @@ export async function startSite(name: string, dataDir: string): Promise<Site> {
     if (!line.startsWith('{')) return;
     try {
       const event = JSON.parse(line);
-      if (event.msg === 'cycle committed') cycles.push({ bytes: event.bytes, ms: event.ms, cycle: event.cycle, startedAtMs: event.startedAtMs });
+      if (event.msg === 'cycle committed') cycles.push({ bytes: event.bytes, ms: event.ms, cycle: event.cycle, startedAtMs: event.startedAtMs, session: event.session });
     } catch {
       /* not a JSON line */
     }

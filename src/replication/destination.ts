@@ -34,11 +34,17 @@ export class DestinationSide {
       allocateNumber(): number;
       /** The one write path of session records (SessionRuntime.put). */
       put(session: ReplicationSession): void;
+      /** A session record was deleted here (what follows the records: routes). */
+      dropped(session: ReplicationSession): void;
       /** The state machine's way in (SessionRuntime.apply); the caller may hold the management lock. */
       apply(id: string, event: SessionEvent, options: { lockHeld: boolean }): Promise<ReplicationSession>;
     },
   ) {
     transport.handle(RPC.createDestination, async ({ params, fromSystemId }) => ({ result: await this.createDestination(parseCreateDestination(params), fromSystemId) }));
+    transport.handle(RPC.cancelDestination, async ({ params, fromSystemId }) => {
+      await this.cancelDestination(parseSessionParams(params).sessionId, fromSystemId);
+      return { result: {} };
+    });
     transport.handle(RPC.cycleBegin, async ({ params, fromSystemId }) => ({ result: await this.begin(parseCycleBegin(params), fromSystemId) }));
     transport.handle(RPC.cycleExtents, async ({ params, payload }) => {
       await this.applyExtents(parseCycleExtents(params), payload);
@@ -131,6 +137,30 @@ export class DestinationSide {
         },
       );
       return this.created(session);
+    });
+  }
+
+  /**
+   * The source's create failed after this side made the destination (createDestination): the
+   * session, its volumes and its group go, as if it had never been made. Only a destination that
+   * never received a cycle: one with data is the source's to delete. Nothing to do when there is none.
+   */
+  async cancelDestination(sessionId: string, fromSystemId: string): Promise<void> {
+    await this.ctx.lock.run(async () => {
+      const s = this.ctx.meta.get('replication_session', sessionId);
+      if (!s) return;
+      if (s.peerSystemId !== fromSystemId) throw new DomainError('FORBIDDEN', 'The session belongs to another peer.');
+      if (s.role !== 'Destination' || s.baseCycle !== 0 || s.pendingCommit || this.open.has(sessionId)) {
+        throw new StateError(`Replication session ${sessionId} has started copying; it is deleted, not cancelled.`, 'replication_session', sessionId);
+      }
+      const volumeIds = s.elementPairs.map((p) => p.localVolumeId);
+      this.ctx.meta.transaction(() => {
+        this.ctx.meta.delete('replication_session', s.id);
+        for (const id of volumeIds) this.ctx.meta.delete('volume', id);
+        if (s.resourceType === 'volume_group') this.ctx.meta.delete('volume_group', s.localResourceId);
+      });
+      this.hooks.dropped(s);
+      for (const id of volumeIds) await this.ctx.store.deleteVolume(id).catch(() => undefined);
     });
   }
 
@@ -242,7 +272,7 @@ export class DestinationSide {
   private async takeReplicatedSnapshot(session: ReplicationSession, snapshot: ReplicatedSnapshot): Promise<void> {
     const pair = session.elementPairs[0];
     if (!pair) return;
-    const taken = (name: string) => this.ctx.meta.findShared('volumeByName', name).length > 0;
+    const taken = (name: string) => this.volumes.isNameTaken(name);
     const name = taken(snapshot.name) ? `${snapshot.name}.replica` : snapshot.name;
     if (taken(name)) return;
     const dest = this.ctx.meta.get('volume', pair.localVolumeId);
@@ -348,7 +378,7 @@ export class DestinationSide {
   }
 
   private checkDestinationName(name: string): void {
-    if (this.ctx.meta.findShared('volumeByName', name).length > 0) {
+    if (this.volumes.isNameTaken(name)) {
       throw new DomainError('NAME_IN_USE', `The destination system already has a volume named ${name}.`, { kind: 'volume', arguments: [name] });
     }
   }

@@ -86,6 +86,7 @@ export class ReplicationService {
       onCommitted: () => undefined,
       allocateNumber: () => this.runtime.allocateNumber(),
       put: (s) => this.runtime.put(s),
+      dropped: () => this.synchronous.refreshRoutes(),
       apply: (id, event, options) => this.runtime.apply(id, event, options),
     });
     this.cycles = new SourceCycles(this.runtime, {
