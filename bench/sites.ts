@@ -4,8 +4,10 @@
 // servers and talk to them the same way.
 //
 // To profile the servers: TANDEM_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+// To keep every log line of the servers: TANDEM_BENCH_LOG_DIR=/tmp/logs (one file per site, appended).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -64,7 +66,10 @@ export async function startSite(name: string, dataDir: string): Promise<Site> {
   const stderrTail: string[] = [];
   const cycles: CycleLog[] = [];
   // The server logs pino JSON lines on stderr (text in `msg`); `cycle committed` carries the bytes each cycle shipped.
+  const logDir = process.env.TANDEM_BENCH_LOG_DIR;
+  const logFile = logDir ? createWriteStream(`${logDir}/${name}.log`, { flags: 'a' }) : null;
   createInterface({ input: child.stderr! }).on('line', (line) => {
+    logFile?.write(`${line}\n`);
     stderrTail.push(line);
     if (stderrTail.length > STDERR_LINES_KEPT) stderrTail.shift();
     if (!line.startsWith('{')) return;
