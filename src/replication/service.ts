@@ -286,7 +286,7 @@ export class ReplicationService {
    * Queues a cycle: it waits for a cycle slot (CYCLES_RUNNING_MAX, in the order asked), then for
    * the session's earlier operations. A session already waiting for a slot is not queued twice.
    */
-  private runSoon(sessionId: string): Promise<void> {
+  private runSoon(sessionId: string, options: { scheduled?: boolean } = {}): Promise<void> {
     const waiting = this.waitingRuns.get(sessionId);
     if (waiting) return waiting;
     let admitted = false;
@@ -294,11 +294,25 @@ export class ReplicationService {
       .run(() => {
         admitted = true;
         this.waitingRuns.delete(sessionId);
+        // A run its RPO timer queued may have waited long in the slots: if the session was armed
+        // for a later time meanwhile (halted, then OK again with its place in the spread window
+        // when the link came back), the timer armed then runs it. Run now, every run queued
+        // during a peer's absence started at once on its return (issue 14's restart burst).
+        if (options.scheduled && this.rearmedForLater(sessionId)) return Promise.resolve();
         return this.runtime.exclusive(sessionId, () => this.cycle(sessionId));
       })
       .catch(() => undefined);
     if (!admitted) this.waitingRuns.set(sessionId, run);
     return run;
+  }
+
+  /**
+   * Whether a session was armed again since its timer fired (the callback removes its own timer)
+   * for a later time: a timer armed now will run it, so a run queued before is stale.
+   */
+  private rearmedForLater(sessionId: string): boolean {
+    const nextSyncMs = this.ctx.meta.getShared('replication_session', sessionId)?.nextSyncMs ?? null;
+    return this.runtime.timers.has(sessionId) && nextSyncMs !== null && nextSyncMs > this.ctx.clock.nowMs();
   }
 
   /**
@@ -328,7 +342,7 @@ export class ReplicationService {
       this.ctx.clock.setTimer(Math.max(0, dueMs - nowMs), () => {
         this.runtime.timers.delete(sessionId);
         const current = this.ctx.meta.get('replication_session', sessionId);
-        if (current && ['OK', 'System_Paused', 'Initializing'].includes(current.state)) void this.runSoon(sessionId);
+        if (current && ['OK', 'System_Paused', 'Initializing'].includes(current.state)) void this.runSoon(sessionId, { scheduled: true });
       }),
     );
   }
