@@ -21,7 +21,7 @@ import { recordCommittedBase, SourceCycles, type CommittedPair } from './cycles.
 import { DestinationSide } from './destination.ts';
 import type { MirroredIo } from './mirrored-io.ts';
 import { CycleSlots, spreadFraction } from './cycle-slots.ts';
-import { CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, CYCLE_SPREAD_FRACTION, CYCLES_RUNNING_MAX, REC_CYCLE_INTERVAL_MS, REC_IDLE_POLL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
+import { CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, CYCLE_SPREAD_FRACTION, CYCLE_TIMER_LATE_MS, CYCLES_RUNNING_MAX, REC_CYCLE_INTERVAL_MS, REC_IDLE_POLL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
 import { FailoverActions, type FailoverOptions } from './failover.ts';
 import { LinkState } from './link-state.ts';
 import { ProtectionSessions } from './protection-sessions.ts';
@@ -322,7 +322,7 @@ export class ReplicationService {
    * (`spreadOverdue`), a session already due starts at its own place in the spread window
    * (CYCLE_SPREAD_FRACTION of its interval) rather than with every other overdue one.
    */
-  private arm(sessionId: string, options: { spreadOverdue?: boolean } = {}): void {
+  private arm(sessionId: string, options: { spreadOverdue?: boolean; lateSpreadDone?: boolean } = {}): void {
     this.runtime.timers.get(sessionId)?.cancel();
     this.runtime.timers.delete(sessionId);
     const s = this.ctx.meta.get('replication_session', sessionId);
@@ -342,7 +342,12 @@ export class ReplicationService {
       this.ctx.clock.setTimer(Math.max(0, dueMs - nowMs), () => {
         this.runtime.timers.delete(sessionId);
         const current = this.ctx.meta.get('replication_session', sessionId);
-        if (current && ['OK', 'System_Paused', 'Initializing'].includes(current.state)) void this.runSoon(sessionId, { scheduled: true });
+        if (!current || !['OK', 'System_Paused', 'Initializing'].includes(current.state)) return;
+        // Late after a stall of the event loop: to its place in the spread window, once (CYCLE_TIMER_LATE_MS).
+        if (!options.lateSpreadDone && current.state === 'OK' && this.spreadMs(current, intervalMs) > 0 && this.ctx.clock.nowMs() - dueMs > CYCLE_TIMER_LATE_MS) {
+          return this.arm(sessionId, { spreadOverdue: true, lateSpreadDone: true });
+        }
+        void this.runSoon(sessionId, { scheduled: true });
       }),
     );
   }
