@@ -1,6 +1,7 @@
 // The destination side of a session: creates the destination resources, applies each cycle into
 // staging copies and commits them atomically as the new common base. A commit is first written as
 // a redo record (pendingCommit), so a crash in the middle is finished at the next start.
+import { isDeepStrictEqual } from 'node:util';
 import { crashPoint } from '../core/crash-points.ts';
 import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError, StateError } from '../core/errors.ts';
@@ -353,7 +354,8 @@ export class DestinationSide {
     const memberCopies = current.resourceType === 'volume_group' ? this.memberCopies(current.memberCopies, kept.map((e) => ({ localVolumeId: e.localVolumeId, spec: p.members.find((m) => m.sourceVolumeId === e.remoteVolumeId)! }))) : undefined;
     const learnt = current.remoteResourceId === '' && p.sourceResourceId ? { remoteResourceId: p.sourceResourceId } : {};
     const updated: ReplicationSession = { ...current, elementPairs: kept, ...(memberCopies ? { memberCopies } : {}), ...learnt };
-    this.hooks.put(updated);
+    // Most cycles change nothing here: no commit then (an fsync on the event loop per cycle, issue 14).
+    if (!isDeepStrictEqual(updated, current)) this.hooks.put(updated);
     return result.map((r) => this.memberResult(updated, r.sourceVolumeId, r.remoteVolumeId));
   }
 
