@@ -123,6 +123,7 @@ export class ReplicationService {
     this.failovers = new FailoverActions(this.runtime, { volumes, destination: this.destination });
     this.links = new LinkState(this.runtime, {
       finishDeletion: (id, peerKnowsIt) => this.sessions.finishDeletion(id, peerKnowsIt),
+      cancelDestination: (id, fromSystemId) => this.destination.cancelDestination(id, fromSystemId),
       synchronous: this.synchronous,
       dropSessionLocally: (id) => this.sessions.dropSessionLocally(id),
     });

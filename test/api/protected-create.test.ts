@@ -5,7 +5,8 @@
 // while a create is in flight; then both systems are searched for the volume and its session.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { settle, startPair, type Pair } from '../helpers/pair.ts';
+import { heartbeats, settle, startPair, tickBoth, type Pair } from '../helpers/pair.ts';
+import { ORPHAN_DESTINATION_AGE_MS } from '../../src/replication/link-state.ts';
 import { MiB } from '../helpers/system.ts';
 
 let p: Pair;
@@ -132,4 +133,40 @@ test('creates in flight with the same name: one is created, the others are refus
   await settle(p);
   const t = await traces('raced');
   assert.deepEqual([t.a, t.b], [1, 1]);
+});
+
+test('a destination the source could not cancel (the link lost with the create) is removed when the link returns', async () => {
+  const before = await traces('orphaned');
+  const engineB = engineVolumes('b');
+  const faults = p.a.system.services.peer.faults;
+  const meta = p.a.system.services.ctx.meta as unknown as { transaction: (fn: () => unknown) => unknown };
+  const original = meta.transaction;
+  let cutId: string | null = null;
+  meta.transaction = function (this: unknown, fn: () => unknown) {
+    return original.call(this, () => {
+      const result = fn();
+      const staged = (this as { staged: Map<string, Map<string, unknown>> | null }).staged;
+      if (staged?.get('volume') && staged.get('replication_session')) {
+        cutId = faults.add({ kind: 'link_down' }).id; // the link goes as the commit fails: the cancel cannot reach site-b
+        throw new Error('disk full (injected)');
+      }
+      return result;
+    });
+  };
+  try {
+    const reply = await p.a.ps('POST', '/volume', { name: 'orphaned', size: 8 * MiB, protection_policy_id: policyId });
+    assert.equal(reply.status, 500);
+  } finally {
+    meta.transaction = original;
+  }
+  assert.ok(cutId);
+  await settle(p);
+  const left = await traces('orphaned');
+  assert.deepEqual([left.a, left.b, left.sessionsB], [0, 1, before.sessionsB + 1], 'the destination is left on site-b while the link is down');
+  faults.remove(cutId);
+  await tickBoth(p, ORPHAN_DESTINATION_AGE_MS + 1_000);
+  await heartbeats(p);
+  await settle(p);
+  assert.deepEqual(await traces('orphaned'), before, 'gone once the link is back and the create is old enough');
+  assert.equal(engineVolumes('b'), engineB);
 });
