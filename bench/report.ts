@@ -22,6 +22,7 @@
 //           (nbdcopy of both snapshots)                                                (bench/cbt.ts)
 //   scale   create_p{50,99}_ms_at_N (N = 250, 1000, 2500, scale_max) and their ratio to 250;
 //           rpo_compliance_pct, rpo_max_lag_s; restart_{a,b}_{ready,healthy}_s vs empty_start_s;
+//           restart_{a,b}_cycles_max_per_s vs steady_cycles_max_per_s (the RPO window's busiest second);
 //           list_sessions_p99_ms vs health_p99_ms; memory_per_*_kib              (bench/scale.ts)
 
 import { readFileSync } from 'node:fs';
@@ -115,6 +116,12 @@ function agedVsQemu(name: string, label: string): Target {
 }
 
 const MiB_ = 1024 * 1024;
+/**
+ * "Resumes the schedule without a burst" (issue 14): no second after a restart is busier than
+ * this many times the busiest second of the same schedule undisturbed (the RPO window); above 1
+ * for the second-to-second noise of cycles that fall due at their own times.
+ */
+const RESTART_BURST_MAX = 1.5;
 const firstOf = (f: Figures, keys: string[]) => keys.map((k) => f[k]).find((v) => v !== undefined);
 
 export const TARGETS: Target[] = [
@@ -301,13 +308,15 @@ export const TARGETS: Target[] = [
   },
   {
     module: 'scale',
-    target: 'restart of either system with 5,000 sessions healthy < 10 s, schedule resumed without a burst',
+    target: `restart of either system with 5,000 sessions healthy < 10 s, schedule resumed without a burst (no second after it busier than ${RESTART_BURST_MAX}× the busiest second of the undisturbed schedule)`,
     evaluate: (f) => {
       if (f.restart_a_healthy_s === undefined) return null;
       const worst = Math.max(f.restart_a_healthy_s, f.restart_b_healthy_s ?? 0);
+      // Without cycles in the RPO window there is no anchor, and the restarts' counts say nothing.
+      const burst = f.restart_a_vs_steady_max_ratio === undefined ? undefined : Math.max(f.restart_a_vs_steady_max_ratio, f.restart_b_vs_steady_max_ratio ?? 0);
       return {
-        figure: `site-a ready ${fmt(f.restart_a_ready_s, 1)} s, link OK ${fmt(f.restart_a_healthy_s, 1)} s; site-b ready ${fmt(f.restart_b_ready_s, 1)} s, link OK ${fmt(f.restart_b_healthy_s, 1)} s (**${fmt(f.restart_healthy_vs_empty_start_ratio, 1)}×** an empty system's start, ${fmt(f.empty_start_s, 1)} s); most cycles in one second after: ${fmt(f.restart_a_cycles_max_per_s, 0)} and ${fmt(f.restart_b_cycles_max_per_s, 0)} (${fmt(f.restart_a_burst_ratio, 1)}× and ${fmt(f.restart_b_burst_ratio, 1)}× the steady rate)`,
-        status: f.scale_max! >= 5000 && worst < 10 ? 'met' : 'not met',
+        figure: `site-a ready ${fmt(f.restart_a_ready_s, 1)} s, link OK ${fmt(f.restart_a_healthy_s, 1)} s; site-b ready ${fmt(f.restart_b_ready_s, 1)} s, link OK ${fmt(f.restart_b_healthy_s, 1)} s (**${fmt(f.restart_healthy_vs_empty_start_ratio, 1)}×** an empty system's start, ${fmt(f.empty_start_s, 1)} s); most cycles in one second after: ${fmt(f.restart_a_cycles_max_per_s, 0)} and ${fmt(f.restart_b_cycles_max_per_s, 0)} (${fmt(f.restart_a_burst_ratio, 1)}× and ${fmt(f.restart_b_burst_ratio, 1)}× the mean rate; ${burst === undefined ? 'the busiest second of the undisturbed schedule, the anchor, was not measured in this run' : `**${fmt(burst, 2)}×** the busiest second of the undisturbed schedule, ${fmt(f.steady_cycles_max_per_s, 0)}`})`,
+        status: f.scale_max! >= 5000 && worst < 10 && burst !== undefined && burst <= RESTART_BURST_MAX ? 'met' : 'not met',
       };
     },
   },

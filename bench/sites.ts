@@ -4,9 +4,10 @@
 // servers and talk to them the same way.
 //
 // To profile the servers: TANDEM_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+// To keep every log line of the servers: TANDEM_BENCH_LOG_DIR=/tmp/logs (one file per site, appended).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +38,7 @@ export interface CycleLog {
   cycle: number;
   /** When the cycle started, on the server's clock (epoch ms; the log line's startedAtMs). */
   startedAtMs: number;
+  session: string;
 }
 
 export interface Site {
@@ -64,13 +66,16 @@ export async function startSite(name: string, dataDir: string): Promise<Site> {
   const stderrTail: string[] = [];
   const cycles: CycleLog[] = [];
   // The server logs pino JSON lines on stderr (text in `msg`); `cycle committed` carries the bytes each cycle shipped.
+  const logDir = process.env.TANDEM_BENCH_LOG_DIR;
+  const logFile = logDir ? createWriteStream(`${logDir}/${name}.log`, { flags: 'a' }) : null;
   createInterface({ input: child.stderr! }).on('line', (line) => {
+    logFile?.write(`${line}\n`);
     stderrTail.push(line);
     if (stderrTail.length > STDERR_LINES_KEPT) stderrTail.shift();
     if (!line.startsWith('{')) return;
     try {
       const event = JSON.parse(line);
-      if (event.msg === 'cycle committed') cycles.push({ bytes: event.bytes, ms: event.ms, cycle: event.cycle, startedAtMs: event.startedAtMs });
+      if (event.msg === 'cycle committed') cycles.push({ bytes: event.bytes, ms: event.ms, cycle: event.cycle, startedAtMs: event.startedAtMs, session: event.session });
     } catch {
       /* not a JSON line */
     }
