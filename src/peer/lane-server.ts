@@ -17,12 +17,14 @@ export interface LaneServing {
   peer(): TrustedPeer | undefined;
   dispatch(method: string, request: RpcRequest): Promise<{ outcome: 'ok' | 'error'; frame: Frame }>;
   log: PeerLog;
+  /** Where frames that span chunks get their buffer, and where it goes back once nothing uses it. */
+  buffers?: { take(bytes: number): Buffer; give(buffer: Buffer): void };
 }
 
 export function serveLane(stream: TLSSocket, serving: LaneServing): void {
   stream.setNoDelay(true);
   stream.on('error', () => {}); // a lane that breaks is reported through 'close'
-  const splitter = new FrameSplitter();
+  const splitter = new FrameSplitter(serving.buffers?.take);
   stream.on('data', (chunk: Buffer) => {
     let frames: Buffer[];
     try {
@@ -51,7 +53,11 @@ async function answer(stream: TLSSocket, bytes: Buffer, serving: LaneServing): P
     if (stream.destroyed || !stream.writable) return;
     for (const part of encodeResponse({ callId: request.callId, outcome, json: frame.json, payload: frame.payload })) stream.write(part);
   };
-  const refuse = (error: DomainError): void => reply('error', { json: encodeJson(toWireError(error)), payload: null });
+  // Refused before any handler ran, the frame's buffer is free again at once.
+  const refuse = (error: DomainError): void => {
+    reply('error', { json: encodeJson(toWireError(error)), payload: null });
+    serving.buffers?.give(bytes);
+  };
   const from = serving.peer();
   if (!from) return refuse(new DomainError('FORBIDDEN', 'The client certificate is no longer trusted.'));
   const verdict = serving.faults.decide(from.systemId);
@@ -61,4 +67,7 @@ async function answer(stream: TLSSocket, bytes: Buffer, serving: LaneServing): P
   if (!params.ok) return refuse(new DomainError('VALIDATION_FAILED', `Refused ${request.method}: ${params.problem}.`));
   const answer = await serving.dispatch(request.method, { params: params.value, payload: request.payload, from });
   reply(answer.outcome, answer.frame);
+  // As on an HTTP/2 stream (server.ts): only after a handler that succeeded and answered without a
+  // payload; a failed one may have left writes from the request's payload running.
+  if (answer.outcome === 'ok' && answer.frame.payload === null) serving.buffers?.give(bytes);
 }

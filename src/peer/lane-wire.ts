@@ -38,7 +38,7 @@ export interface LaneResponse {
  * a send(2) that wakes the peer, so head and a 4 KiB payload written apart cost two wake-ups where
  * one copy of 4 KiB costs nothing. Above LANE_COPY_BYTES_MAX the payload travels as its own buffer.
  */
-const LANE_COPY_BYTES_MAX = 64 * 1024;
+export const LANE_COPY_BYTES_MAX = 64 * 1024;
 
 function joined(head: Buffer, payload: Buffer | null): Buffer[] {
   if (payload === null || payload.length === 0) return [head];
@@ -113,6 +113,13 @@ export class FrameSplitter {
   private frame: Buffer | null = null;
   private frameFilled = 0;
 
+  /**
+   * `allocate` gives the buffer of a frame that spans chunks: the lane server takes it from a pool
+   * (peer/server.ts) and gives it back once answered, because a fresh 4 MiB buffer per replication
+   * batch costs first-touch page faults and V8 full collections for the external memory.
+   */
+  constructor(private readonly allocate: (bytes: number) => Buffer = Buffer.allocUnsafe) {}
+
   /** Adds a chunk and returns the frames it completed; throws when a prefix is over the limit. */
   push(chunk: Buffer): Buffer[] {
     const frames: Buffer[] = [];
@@ -152,7 +159,7 @@ export class FrameSplitter {
   }
 
   private startFrame(frameBytes: number): void {
-    this.frame = Buffer.allocUnsafe(frameBytes);
+    this.frame = this.allocate(frameBytes);
     this.frameFilled = 0;
   }
 }

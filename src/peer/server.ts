@@ -128,6 +128,7 @@ export class RpcServer {
       peer,
       dispatch: (method, request) => this.dispatch(method, request),
       log: this.options.log,
+      buffers: { take: this.receiveBuffers.take, give: (buffer) => this.receiveBuffers.give(buffer) },
     });
   }
 

@@ -11,7 +11,7 @@ export interface RpcRequest {
 }
 
 export interface PeerTransport {
-  call<T>(peerSystemId: string, method: string, params: unknown, options?: { payload?: Buffer; timeoutMs?: number; lane?: boolean }): Promise<{ result: T; payload: Buffer | null }>;
+  call<T>(peerSystemId: string, method: string, params: unknown, options?: { payload?: Buffer; timeoutMs?: number; lane?: boolean; bulk?: boolean }): Promise<{ result: T; payload: Buffer | null }>;
   handle(method: string, handler: (request: RpcRequest) => Promise<{ result?: unknown; payload?: Buffer | null } | void>): void;
   connectionState(peerSystemId: string): ConnectionState;
   onStateChange(listener: (peerSystemId: string, state: ConnectionState) => void): void;
