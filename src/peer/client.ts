@@ -43,7 +43,7 @@ export class PeerClient {
     private readonly link: ClientLink,
   ) {
     this.lane = new LaneClient(peerSystemId, link);
-    this.bulkLane = new LaneClient(peerSystemId, link);
+    this.bulkLane = new LaneClient(peerSystemId, link, true);
   }
 
   call<T>(method: string, params: unknown, options: CallOptions = {}): Promise<CallResult<T>> {

@@ -8,7 +8,7 @@ import { DomainError } from '../core/errors.ts';
 import type { CallResult, ClientLink } from './rpc-types.ts';
 import { fromWireError, unreachable } from './errors.ts';
 import { passFaultPoint } from './fault-point.ts';
-import { decodeResponse, encodeRequest, FrameSplitter, LANE_COPY_BYTES_MAX } from './lane-wire.ts';
+import { decodeResponse, encodeRequest, FrameSplitter } from './lane-wire.ts';
 import { LANE_QUEUED_BYTES_MAX } from './limits.ts';
 import { parseJson } from './wire.ts';
 
@@ -36,9 +36,11 @@ export class LaneClient {
   private opening: Promise<Lane> | undefined;
   private nextCallId = 1;
 
+  /** `bulk`: large payloads, written as the socket drains (PeerClient's bulk lane). */
   constructor(
     private readonly peerSystemId: string,
     private readonly link: ClientLink,
+    private readonly bulk = false,
   ) {}
 
   call(method: string, json: Buffer, payload: Buffer | null, timeoutMs: number): Promise<CallResult<unknown>> {
@@ -96,14 +98,14 @@ export class LaneClient {
     if (call.settled) return;
     lane.pending.set(callId, call);
     const parts = encodeRequest({ callId, method: call.method, json, payload });
-    // A small frame goes out at once (a synchronous write waits for it); a large one waits while
-    // the socket already holds LANE_QUEUED_BYTES_MAX. Node encrypts everything written to a TLS
-    // socket at once into memory of its own: 16 replication batches written together (64 MiB)
-    // doubled the sender's CPU per GiB against writing them as the socket drains (scratch runs,
-    // 2026-12-06: 1.3-1.4 against 0.5-0.7 CPU s/GiB). Frames are written whole, so the order of
-    // frames may change but never their bytes. (Only calls with a large payload wait: a
-    // small one written ahead of them does not wait for them.)
-    if ((payload?.length ?? 0) <= LANE_COPY_BYTES_MAX || (lane.waiting.length === 0 && lane.socket.writableLength < LANE_QUEUED_BYTES_MAX)) {
+    // The bulk lane writes a frame only while the socket holds less than LANE_QUEUED_BYTES_MAX:
+    // Node encrypts everything written to a TLS socket at once into memory of its own, and 16
+    // replication batches written together (64 MiB) doubled the sender's CPU per GiB against
+    // writing them as the socket drains (scratch runs, 2026-12-06: 1.3-1.4 against 0.5-0.7 CPU
+    // s/GiB). Frames wait in call order and are written whole, so the peer sees them in the order
+    // they were called, as on the latency lane, which writes every frame at once (a synchronous
+    // write waits for it, and the mirror must apply overlapping writes in their order).
+    if (!this.bulk || (lane.waiting.length === 0 && lane.socket.writableLength < LANE_QUEUED_BYTES_MAX)) {
       writeParts(lane.socket, parts);
     } else {
       lane.waiting.push({ parts, call });

@@ -38,7 +38,7 @@ export interface LaneResponse {
  * a send(2) that wakes the peer, so head and a 4 KiB payload written apart cost two wake-ups where
  * one copy of 4 KiB costs nothing. Above LANE_COPY_BYTES_MAX the payload travels as its own buffer.
  */
-export const LANE_COPY_BYTES_MAX = 64 * 1024;
+const LANE_COPY_BYTES_MAX = 64 * 1024;
 
 function joined(head: Buffer, payload: Buffer | null): Buffer[] {
   if (payload === null || payload.length === 0) return [head];

@@ -151,6 +151,18 @@ describe('peer bulk lane', () => {
     answers.forEach((answer, i) => assert.deepEqual(answer.result, { i, sha256: sha256(payloads[i]!) }));
   });
 
+  it('delivers the frames it holds back in the order they were called', async () => {
+    const seen: number[] = [];
+    pair.b.endpoint.handle('blob.order', async ({ params }) => {
+      seen.push((params as { i: number }).i);
+      return { result: null };
+    });
+    const client = pair.a.endpoint.peer('sys-b');
+    // Large and small payloads mixed: a small one called after waiting large ones waits behind them.
+    await Promise.all(Array.from({ length: 10 }, (_, i) => client.call('blob.order', { i }, { payload: randomBytes(i % 3 === 2 ? 10 : 3 * MIB, 400 + i), bulk: true })));
+    assert.deepEqual(seen, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
   it('receives large frames into reused buffers once their handler has answered', async () => {
     const backing = new Set<ArrayBufferLike>();
     pair.b.endpoint.handle('blob.keep', async ({ payload }) => {
