@@ -317,8 +317,8 @@ async function listenPeer(meta: SqliteMetaStore, options: ConstructorParameters<
 function peerTransport(peer: PeerEndpoint, heartbeat: HeartbeatMonitor): PeerTransport {
   return {
     call: (peerSystemId, method, params, options) => peer.peer(peerSystemId).call(method, params, options),
-    handle: (method, handler) =>
-      peer.handle(method, async (request) => (await handler({ params: request.params, payload: request.payload, fromSystemId: request.from.systemId })) ?? {}),
+    handle: (method, handler, options) =>
+      peer.handle(method, async (request) => (await handler({ params: request.params, payload: request.payload, fromSystemId: request.from.systemId })) ?? {}, options),
     connectionState: (peerSystemId) => heartbeat.connectionState(peerSystemId) ?? 'Initializing',
     onStateChange: (listener) => {
       heartbeat.onStateChange(listener);

@@ -19,6 +19,8 @@ export interface LaneServing {
   log: PeerLog;
   /** Where frames that span chunks get their buffer, and where it goes back once nothing uses it. */
   buffers?: { take(bytes: number): Buffer; give(buffer: Buffer): void };
+  /** Whether a method's handler is done with the payload once it answered ok (PeerEndpoint.handle). */
+  payloadFreeOnAnswer?(method: string): boolean;
 }
 
 export function serveLane(stream: TLSSocket, serving: LaneServing): void {
@@ -67,7 +69,7 @@ async function answer(stream: TLSSocket, bytes: Buffer, serving: LaneServing): P
   if (!params.ok) return refuse(new DomainError('VALIDATION_FAILED', `Refused ${request.method}: ${params.problem}.`));
   const answer = await serving.dispatch(request.method, { params: params.value, payload: request.payload, from });
   reply(answer.outcome, answer.frame);
-  // As on an HTTP/2 stream (server.ts): only after a handler that succeeded and answered without a
-  // payload; a failed one may have left writes from the request's payload running.
-  if (answer.outcome === 'ok' && answer.frame.payload === null) serving.buffers?.give(bytes);
+  // As on an HTTP/2 stream (server.ts): only after a handler that succeeded, answered without a
+  // payload and is done with the request's; a synchronous write is acknowledged before it is applied.
+  if (answer.outcome === 'ok' && answer.frame.payload === null && serving.payloadFreeOnAnswer?.(request.method) === true) serving.buffers?.give(bytes);
 }

@@ -165,16 +165,30 @@ describe('peer bulk lane', () => {
 
   it('receives large frames into reused buffers once their handler has answered', async () => {
     const backing = new Set<ArrayBufferLike>();
-    pair.b.endpoint.handle('blob.keep', async ({ payload }) => {
+    pair.b.endpoint.handle('blob.done', async ({ payload }) => {
       backing.add(payload!.buffer);
+      return { result: sha256(payload!) };
+    }, { payloadFreeOnAnswer: true });
+    // A handler that keeps the payload after answering (as a synchronous write acknowledged before
+    // it is applied does) gets a buffer of its own each time.
+    const kept: Buffer[] = [];
+    pair.b.endpoint.handle('blob.keep', async ({ payload }) => {
+      kept.push(payload!);
       return { result: sha256(payload!) };
     });
     const client = pair.a.endpoint.peer('sys-b');
+    const sent: Buffer[] = [];
     for (let i = 0; i < 4; i++) {
       const payload = randomBytes(2 * MIB, 200 + i);
-      assert.equal((await client.call<string>('blob.keep', {}, { payload, bulk: true })).result, sha256(payload));
+      assert.equal((await client.call<string>('blob.done', {}, { payload, bulk: true })).result, sha256(payload));
     }
     assert.equal(backing.size, 1, 'one receive buffer served the four calls one after the other');
+    for (let i = 0; i < 4; i++) {
+      const keptPayload = randomBytes(2 * MIB, 300 + i);
+      sent.push(keptPayload);
+      assert.equal((await client.call<string>('blob.keep', {}, { payload: keptPayload, bulk: true })).result, sha256(keptPayload));
+    }
+    assert.deepEqual(kept.map(sha256), sent.map(sha256), 'payloads kept after answering were never overwritten');
   });
 
   it('fails its calls when the link is cut and reopens after', async () => {

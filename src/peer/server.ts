@@ -31,6 +31,8 @@ export interface RpcServerOptions {
   faults: FaultController;
   handlers: ReadonlyMap<string, RpcHandler>;
   log: PeerLog;
+  /** Methods whose request buffer may be reused once answered ok (PeerEndpoint.handle). */
+  payloadFreeOnAnswer?: ReadonlySet<string>;
 }
 
 export class RpcServer {
@@ -129,6 +131,7 @@ export class RpcServer {
       dispatch: (method, request) => this.dispatch(method, request),
       log: this.options.log,
       buffers: { take: this.receiveBuffers.take, give: (buffer) => this.receiveBuffers.give(buffer) },
+      payloadFreeOnAnswer: (method) => this.options.payloadFreeOnAnswer?.has(method) === true,
     });
   }
 
@@ -153,9 +156,10 @@ export class RpcServer {
     if (!params.ok) return refuse(stream, 400, 'VALIDATION_FAILED', `Refused ${method}: ${params.problem}.`);
     const answer = await this.dispatch(method, { params: params.value, payload: frame.payload, from });
     respond(stream, 200, answer);
-    // Only after a handler that succeeded and answered without a payload: a failed one may have
-    // left writes from the body running, and an answer's payload may still be queued on the stream.
-    if (answer.outcome === 'ok' && answer.frame.payload === null) this.receiveBuffers.give(frame.json);
+    // Only after a handler that succeeded, answered without a payload and is done with the request's
+    // (payloadFreeOnAnswer): a failed one may have left writes from the body running, one that
+    // acknowledges before it writes still needs it, and an answer's payload may still be queued.
+    if (answer.outcome === 'ok' && answer.frame.payload === null && this.options.payloadFreeOnAnswer?.has(method) === true) this.receiveBuffers.give(frame.json);
   }
 
   /** Runs the handler and turns its outcome, success or error, into the answer frame. */

@@ -12,7 +12,8 @@ export interface RpcRequest {
 
 export interface PeerTransport {
   call<T>(peerSystemId: string, method: string, params: unknown, options?: { payload?: Buffer; timeoutMs?: number; lane?: boolean; bulk?: boolean }): Promise<{ result: T; payload: Buffer | null }>;
-  handle(method: string, handler: (request: RpcRequest) => Promise<{ result?: unknown; payload?: Buffer | null } | void>): void;
+  /** `payloadFreeOnAnswer`: the handler is done with the payload once it answers (PeerEndpoint.handle). */
+  handle(method: string, handler: (request: RpcRequest) => Promise<{ result?: unknown; payload?: Buffer | null } | void>, options?: { payloadFreeOnAnswer?: boolean }): void;
   connectionState(peerSystemId: string): ConnectionState;
   onStateChange(listener: (peerSystemId: string, state: ConnectionState) => void): void;
 }
