@@ -41,6 +41,8 @@ export class PeerEndpoint {
   readonly faults: FaultController;
   private readonly handlers = new Map<string, RpcHandler>();
   private readonly codecs = new Map<string, LaneCodec>();
+  /** Methods whose handler is done with the request's payload once it has answered (see handle). */
+  private readonly payloadFreeOnAnswer = new Set<string>();
   private readonly server: RpcServer;
   private readonly connector: PeerConnector;
   private readonly clients = new Map<string, PeerClient>();
@@ -53,6 +55,7 @@ export class PeerEndpoint {
     this.faults = options.faults ?? new FaultController();
     this.server = new RpcServer({
       tls: options.tls, trust: options.trust, faults: this.faults, handlers: this.handlers, codecs: this.codecs, log: this.log,
+      payloadFreeOnAnswer: this.payloadFreeOnAnswer,
     });
     this.connector = new PeerConnector({ tls: options.tls, trust: options.trust, log: this.log });
     this.faults.onChange(() => this.cutDownLinks());
@@ -66,12 +69,19 @@ export class PeerEndpoint {
     return this.server.listen(this.options.host, this.options.port);
   }
 
-  handle(method: string, handler: RpcHandler): void {
+  /**
+   * `payloadFreeOnAnswer`: the handler uses the request's payload only until its promise settles
+   * (it awaits every write of it), so a successful answer frees the buffer it arrived in for the
+   * next large request (replication's batches). A handler that answers first and writes later
+   * (synchronous writes acknowledged before they are applied) must not say so.
+   */
+  handle(method: string, handler: RpcHandler, options: { payloadFreeOnAnswer?: boolean } = {}): void {
     if (!isValidMethod(method)) {
       throw new ValidationError(`Invalid RPC method name ${JSON.stringify(method)}.`, 'method');
     }
     if (this.handlers.has(method)) throw new Error(`peer: a handler for ${method} is already registered`);
     this.handlers.set(method, handler);
+    if (options.payloadFreeOnAnswer === true) this.payloadFreeOnAnswer.add(method);
   }
 
   /**

@@ -23,12 +23,16 @@ export interface LaneServing {
   codecs: ReadonlyMap<string, LaneCodec>;
   dispatch(method: string, request: RpcRequest): Answer | Promise<Answer>;
   log: PeerLog;
+  /** Where frames that span chunks get their buffer, and where it goes back once nothing uses it. */
+  buffers?: { take(bytes: number): Buffer; give(buffer: Buffer): void };
+  /** Whether a method's handler is done with the payload once it answered ok (PeerEndpoint.handle). */
+  payloadFreeOnAnswer?(method: string): boolean;
 }
 
 export function serveLane(stream: TLSSocket, serving: LaneServing): void {
   stream.setNoDelay(true);
   stream.on('error', () => {}); // a lane that breaks is reported through 'close'
-  const splitter = new FrameSplitter();
+  const splitter = new FrameSplitter(serving.buffers?.take);
   stream.on('data', (chunk: Buffer) => {
     let frames: Buffer[];
     try {
@@ -58,23 +62,23 @@ function answer(stream: TLSSocket, bytes: Buffer, serving: LaneServing): void {
     return;
   }
   const from = serving.peer();
-  if (!from) return refuse(stream, request, new DomainError('FORBIDDEN', 'The client certificate is no longer trusted.'));
+  if (!from) return refuse(stream, request, bytes, serving, new DomainError('FORBIDDEN', 'The client certificate is no longer trusted.'));
   const verdict = serving.faults.decide(from.systemId);
-  if (verdict.action === 'refuse') return refuse(stream, request, new DomainError('PEER_UNREACHABLE', `The link is refused here: ${verdict.reason}.`));
+  if (verdict.action === 'refuse') return refuse(stream, request, bytes, serving, new DomainError('PEER_UNREACHABLE', `The link is refused here: ${verdict.reason}.`));
   if (verdict.delayMs > 0) {
-    faultDelay(verdict.delayMs).then(() => run(stream, request, from, serving)).catch((error: unknown) => serving.log('peer lane call failed', { error: String(error) }));
+    faultDelay(verdict.delayMs).then(() => run(stream, request, bytes, from, serving)).catch((error: unknown) => serving.log('peer lane call failed', { error: String(error) }));
     return;
   }
-  run(stream, request, from, serving);
+  run(stream, request, bytes, from, serving);
 }
 
-function run(stream: TLSSocket, request: LaneRequest, from: TrustedPeer, serving: LaneServing): void {
+function run(stream: TLSSocket, request: LaneRequest, bytes: Buffer, from: TrustedPeer, serving: LaneServing): void {
   const params = decodeParams(request, serving.codecs);
-  if (!params.ok) return refuse(stream, request, new DomainError('VALIDATION_FAILED', `Refused ${request.method}: ${params.problem}.`));
+  if (!params.ok) return refuse(stream, request, bytes, serving, new DomainError('VALIDATION_FAILED', `Refused ${request.method}: ${params.problem}.`));
   const answered = serving.dispatch(request.method, { params: params.value, payload: request.payload, from });
   if (answered instanceof Promise) {
-    answered.then((a) => reply(stream, request, a)).catch((error: unknown) => serving.log('peer lane call failed', { error: String(error) }));
-  } else reply(stream, request, answered);
+    answered.then((a) => finish(stream, request, bytes, serving, a)).catch((error: unknown) => serving.log('peer lane call failed', { error: String(error) }));
+  } else finish(stream, request, bytes, serving, answered);
 }
 
 /** JSON, or the method's binary form (lane-wire.ts). */
@@ -87,11 +91,21 @@ function decodeParams(request: LaneRequest, codecs: ReadonlyMap<string, LaneCode
   return { ok: true, value };
 }
 
+function finish(stream: TLSSocket, request: LaneRequest, bytes: Buffer, serving: LaneServing, answer: Answer): void {
+  reply(stream, request, answer);
+  // As on an HTTP/2 stream (server.ts): the frame's buffer goes back only after a handler that
+  // succeeded, answered without a payload and is done with the request's; a synchronous write is
+  // acknowledged before it is applied.
+  if (answer.outcome === 'ok' && answer.frame.payload === null && serving.payloadFreeOnAnswer?.(request.method) === true) serving.buffers?.give(bytes);
+}
+
 function reply(stream: TLSSocket, request: LaneRequest, answer: Answer): void {
   if (stream.destroyed || !stream.writable) return;
   for (const part of encodeResponse({ callId: request.callId, outcome: answer.outcome, json: answer.frame.json, payload: answer.frame.payload })) stream.write(part);
 }
 
-function refuse(stream: TLSSocket, request: LaneRequest, error: DomainError): void {
+/** Refused before any handler ran: the frame's buffer is free again at once. */
+function refuse(stream: TLSSocket, request: LaneRequest, bytes: Buffer, serving: LaneServing, error: DomainError): void {
   reply(stream, request, { outcome: 'error', frame: { json: encodeJson(toWireError(error)), payload: null } });
+  serving.buffers?.give(bytes);
 }

@@ -139,6 +139,13 @@ export class FrameSplitter {
   private frame: Buffer | null = null;
   private frameFilled = 0;
 
+  /**
+   * `allocate` gives the buffer of a frame that spans chunks: the lane server takes it from a pool
+   * (peer/server.ts) and gives it back once answered, because a fresh 4 MiB buffer per replication
+   * batch costs first-touch page faults and V8 full collections for the external memory.
+   */
+  constructor(private readonly allocate: (bytes: number) => Buffer = Buffer.allocUnsafe) {}
+
   /** Adds a chunk and returns the frames it completed; throws when a prefix is over the limit. */
   push(chunk: Buffer): Buffer[] {
     const frames: Buffer[] = [];
@@ -178,7 +185,7 @@ export class FrameSplitter {
   }
 
   private startFrame(frameBytes: number): void {
-    this.frame = Buffer.allocUnsafe(frameBytes);
+    this.frame = this.allocate(frameBytes);
     this.frameFilled = 0;
   }
 }

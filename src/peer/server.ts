@@ -34,6 +34,8 @@ export interface RpcServerOptions {
   /** Binary forms of params on the lane, by method (lane-wire.ts). */
   codecs: ReadonlyMap<string, LaneCodec>;
   log: PeerLog;
+  /** Methods whose request buffer may be reused once answered ok (PeerEndpoint.handle). */
+  payloadFreeOnAnswer?: ReadonlySet<string>;
 }
 
 export class RpcServer {
@@ -132,6 +134,8 @@ export class RpcServer {
       codecs: this.options.codecs,
       dispatch: (method, request) => this.dispatch(method, request),
       log: this.options.log,
+      buffers: { take: this.receiveBuffers.take, give: (buffer) => this.receiveBuffers.give(buffer) },
+      payloadFreeOnAnswer: (method) => this.options.payloadFreeOnAnswer?.has(method) === true,
     });
   }
 
@@ -156,9 +160,10 @@ export class RpcServer {
     if (!params.ok) return refuse(stream, 400, 'VALIDATION_FAILED', `Refused ${method}: ${params.problem}.`);
     const answer = await this.dispatch(method, { params: params.value, payload: frame.payload, from });
     respond(stream, 200, answer);
-    // Only after a handler that succeeded and answered without a payload: a failed one may have
-    // left writes from the body running, and an answer's payload may still be queued on the stream.
-    if (answer.outcome === 'ok' && answer.frame.payload === null) this.receiveBuffers.give(frame.json);
+    // Only after a handler that succeeded, answered without a payload and is done with the request's
+    // (payloadFreeOnAnswer): a failed one may have left writes from the body running, one that
+    // acknowledges before it writes still needs it, and an answer's payload may still be queued.
+    if (answer.outcome === 'ok' && answer.frame.payload === null && this.options.payloadFreeOnAnswer?.has(method) === true) this.receiveBuffers.give(frame.json);
   }
 
   /**

@@ -47,10 +47,11 @@ export class DestinationSide {
       return { result: {} };
     });
     transport.handle(RPC.cycleBegin, async ({ params, fromSystemId }) => ({ result: await this.begin(parseCycleBegin(params), fromSystemId) }));
+    // Every write of the batch is awaited before the answer, so its buffer is free once answered.
     transport.handle(RPC.cycleExtents, async ({ params, payload }) => {
       await this.applyExtents(parseCycleExtents(params), payload);
       return { result: {} };
-    });
+    }, { payloadFreeOnAnswer: true });
     transport.handle(RPC.cycleCommit, async ({ params }) => {
       const p = parseCycleCommit(params);
       await this.commit(p.sessionId, p.cycle, p.syncedAtMs, p.snapshot, p.durationMs);

@@ -24,8 +24,9 @@ export interface ParamsCodec {
 }
 
 export interface PeerTransport {
-  call<T>(peerSystemId: string, method: string, params: unknown, options?: { payload?: Buffer; timeoutMs?: number; lane?: boolean }): Promise<{ result: T; payload: Buffer | null }>;
-  handle(method: string, handler: (request: RpcRequest) => RpcAnswer | Promise<RpcAnswer>): void;
+  call<T>(peerSystemId: string, method: string, params: unknown, options?: { payload?: Buffer; timeoutMs?: number; lane?: boolean; bulk?: boolean }): Promise<{ result: T; payload: Buffer | null }>;
+  /** `payloadFreeOnAnswer`: the handler is done with the payload once it answers (PeerEndpoint.handle). */
+  handle(method: string, handler: (request: RpcRequest) => RpcAnswer | Promise<RpcAnswer>, options?: { payloadFreeOnAnswer?: boolean }): void;
   /** Registers a binary form of a method's params (both systems register the same); optional for transports without a lane. */
   paramsCodec?(method: string, codec: ParamsCodec): void;
   connectionState(peerSystemId: string): ConnectionState;
