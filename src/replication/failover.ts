@@ -85,7 +85,7 @@ export class FailoverActions {
           if (snapshotId) await ctx.store.restoreVolume(volumeId, snapshotId);
           else await ctx.store.trim(volumeId, 0, ctx.store.sizeBytes(volumeId));
         }
-        return { type: 'rolled_back', baseCycle: e.baseCycle, elementPairs: e.elementPairs };
+        return { type: 'rolled_back', baseCycle: e.baseCycle, elementPairs: e.elementPairs, ...(e.recResume ? { recResume: true } : {}) };
       },
       reprotect_soon: (s) => {
         ctx.clock.immediate(() => void this.reprotect(s.id).catch((error) => runtime.log('reverse reprotect failed', { error: String(error) })));
