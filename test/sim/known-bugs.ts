@@ -305,6 +305,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'An unplanned failover whose demote call was lost while the link stayed up, the old source Suspended (it does not cycle, so it never hears \'not a destination\'): both sides Source for good. Fix: the demote is sent again until the old source answers, while this side is still the source of that generation (failover.ts demotePeer).',
   },
+  {
+    id: 'rec-reverse-answer-lost-with-link-up',
+    seed: 635,
+    steps: 150,
+    workload: 'v3',
+    signature: /both sides are Destination after healing/,
+    description:
+      'A REC reverse whose answer was dropped with the link up: the peer had reversed (Destination), the issuing box had not (Destination too), and no link return came to reconcile them before the quiet point. Fix: a reverse without an answer asks the peer\'s view until it answers (rec-actions.ts, link-state.ts reconcileUntilHeard); peer_summary makes the older destination the source.',
+  },
 ];
 
 /** Found and not fixed yet. */
