@@ -125,7 +125,10 @@ export class LinkState {
         continue;
       }
       if (!remote) {
-        if (s.role === 'Destination' && s.state !== 'Initializing') await this.runtime.exclusive(s.id, () => this.deps.dropSessionLocally(s.id));
+        // Not one without a first commit: its source may not have recorded it yet (createDestination
+        // in flight). The state said so only until a link loss made it System_Paused: a new
+        // destination was dropped while its source went on (simulation seed 783).
+        if (s.role === 'Destination' && s.state !== 'Initializing' && s.baseCycle > 0) await this.runtime.exclusive(s.id, () => this.deps.dropSessionLocally(s.id));
         continue;
       }
       // Roles (a newer source demotes us), the end of a halt, a retry: session-machine's peer_summary rows.

@@ -314,6 +314,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A REC reverse whose answer was dropped with the link up: the peer had reversed (Destination), the issuing box had not (Destination too), and no link return came to reconcile them before the quiet point. Fix: a reverse without an answer asks the peer\'s view until it answers (rec-actions.ts, link-state.ts reconcileUntilHeard); peer_summary makes the older destination the source.',
   },
+  {
+    id: 'new-destination-dropped-at-reconcile',
+    seed: 783,
+    steps: 150,
+    workload: 'v3',
+    signature: /exists on site-a only/,
+    description:
+      'A destination created while the link flapped: link loss made it System_Paused, and the reconcile at the link\'s return, whose summary the source had sent before recording its own session, dropped it as deleted by the source (only Initializing was spared). The source then cycled into nothing (NOT_FOUND) for good. Fix: a destination without a first commit (base 0) is not dropped at reconcile (link-state.ts).',
+  },
 ];
 
 /** Found and not fixed yet. */
