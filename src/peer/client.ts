@@ -50,6 +50,11 @@ export class PeerClient {
       return Promise.reject(new ValidationError(
         `Cannot send ${method}: payload of ${payload.length} bytes exceeds ${PEER_PAYLOAD_BYTES_MAX}.`, 'payload'));
     }
+    if (options.lane === true) {
+      // A method with a binary form skips JSON on the lane (lane-wire.ts).
+      const binary = this.link.codecs.get(method)?.encode(params) ?? null;
+      if (binary !== null) return this.lane.call(method, binary, payload, timeoutMs) as Promise<CallResult<T>>;
+    }
     const json = encodeJson(params);
     if (json.length > PEER_JSON_BYTES_MAX) {
       return Promise.reject(new ValidationError(

@@ -1,7 +1,8 @@
 // The calling side of the latency lane (lane-wire.ts): one long-lived TLS connection per peer,
 // opened on the first lane call and again after it breaks. Calls are numbered; answers may come in any order and
 // are matched by number. A call passes the same fault point as a stream call, has its own timeout,
-// and fails PEER_UNREACHABLE when the connection goes away.
+// and fails PEER_UNREACHABLE when the connection goes away. Timeouts share one timer per client,
+// armed for the earliest deadline: a host write makes no timer of its own.
 import type { TLSSocket } from 'node:tls';
 import type { TimerHandle } from '../core/clock.ts';
 import { DomainError } from '../core/errors.ts';
@@ -12,10 +13,13 @@ import { decodeResponse, encodeRequest, FrameSplitter } from './lane-wire.ts';
 import { parseJson } from './wire.ts';
 
 interface PendingCall {
+  callId: number;
   method: string;
+  timeoutMs: number;
+  /** On the clock: when the call fails unanswered. */
+  deadlineMs: number;
   /** Answered, failed or timed out: a call held up by a delay fault is then never sent. */
   settled: boolean;
-  timer: TimerHandle;
   resolve(value: CallResult<unknown>): void;
   reject(error: DomainError): void;
 }
@@ -32,6 +36,11 @@ export class LaneClient {
   private lane: Lane | undefined;
   private opening: Promise<Lane> | undefined;
   private nextCallId = 1;
+  /** Every call not yet settled, sent or not, in the order made. */
+  private readonly calls = new Map<number, PendingCall>();
+  /** The one timeout timer, and the deadline it is armed for. */
+  private timer: TimerHandle | null = null;
+  private timerDueMs = Infinity;
 
   constructor(
     private readonly peerSystemId: string,
@@ -40,29 +49,55 @@ export class LaneClient {
 
   call(method: string, json: Buffer, payload: Buffer | null, timeoutMs: number): Promise<CallResult<unknown>> {
     return new Promise((resolve, reject) => {
-      const settle = (fn: () => void): void => {
-        if (call.settled) return;
-        call.settled = true;
-        timer.cancel();
-        fn();
-      };
       const callId = this.takeCallId();
+      const deadlineMs = this.link.clock.nowMs() + timeoutMs;
+      const calls = this.calls;
       const call: PendingCall = {
+        callId,
         method,
+        timeoutMs,
+        deadlineMs,
         settled: false,
-        timer: undefined as unknown as TimerHandle,
-        resolve: (value) => settle(() => resolve(value)),
-        reject: (error) => settle(() => reject(error)),
+        resolve: (value) => {
+          if (call.settled) return;
+          call.settled = true;
+          calls.delete(callId);
+          resolve(value);
+        },
+        reject: (error) => {
+          if (call.settled) return;
+          call.settled = true;
+          calls.delete(callId);
+          reject(error);
+        },
       };
-      const timer = this.link.clock.setTimer(timeoutMs, () => {
-        this.lane?.pending.delete(callId);
-        call.reject(unreachable(this.peerSystemId, `no answer to ${method} within ${timeoutMs} ms`));
-      });
-      call.timer = timer;
+      calls.set(callId, call);
+      if (deadlineMs < this.timerDueMs) this.armTimer(deadlineMs);
       this.send(callId, call, json, payload).catch((error: unknown) => {
         call.reject(error instanceof DomainError ? error : new DomainError('INTERNAL', String(error)));
       });
     });
+  }
+
+  private armTimer(dueMs: number): void {
+    this.timer?.cancel();
+    this.timerDueMs = dueMs;
+    this.timer = this.link.clock.setTimer(Math.max(0, dueMs - this.link.clock.nowMs()), () => this.expire());
+  }
+
+  /** Fails the calls past their deadline and arms the timer for the next one. */
+  private expire(): void {
+    this.timer = null;
+    this.timerDueMs = Infinity;
+    const nowMs = this.link.clock.nowMs();
+    let nextMs = Infinity;
+    for (const call of [...this.calls.values()]) {
+      if (call.deadlineMs <= nowMs) {
+        this.lane?.pending.delete(call.callId);
+        call.reject(unreachable(this.peerSystemId, `no answer to ${call.method} within ${call.timeoutMs} ms`));
+      } else if (call.deadlineMs < nextMs) nextMs = call.deadlineMs;
+    }
+    if (nextMs !== Infinity) this.armTimer(nextMs);
   }
 
   private takeCallId(): number {

@@ -126,6 +126,49 @@ describe('peer latency lane', () => {
     assert.equal((await pair.a.endpoint.peer('sys-b').call('slow.echo', { delayMs: 0, value: 2 }, { lane: true })).result, 2);
   });
 
+  it('carries params in a method\'s binary form, answered at once by a handler that does not wait', async () => {
+    const seen = { encoded: 0, decoded: 0 };
+    const codec = {
+      encode: (params: unknown) => {
+        const n = (params as { n: number }).n;
+        if (n > 255) return null; // not carried: the call sends JSON
+        seen.encoded += 1;
+        return Buffer.from([0, n]);
+      },
+      decode: (bytes: Buffer) => {
+        seen.decoded += 1;
+        return bytes.length === 2 ? { n: bytes[1] } : { problem: 'not two bytes' };
+      },
+    };
+    pair.a.endpoint.laneCodec('bin.put', codec);
+    pair.b.endpoint.laneCodec('bin.put', codec);
+    pair.b.endpoint.handle('bin.put', ({ params, payload }) => ({ result: { params, bytes: payload?.length ?? 0 } }));
+    const put = await pair.a.endpoint.peer('sys-b').call('bin.put', { n: 7 }, { payload: randomBytes(4096, 4), lane: true });
+    assert.deepEqual(put.result, { params: { n: 7 }, bytes: 4096 });
+    assert.deepEqual(seen, { encoded: 1, decoded: 1 });
+    const json = await pair.a.endpoint.peer('sys-b').call('bin.put', { n: 300 }, { lane: true });
+    assert.deepEqual(json.result, { params: { n: 300 }, bytes: 0 });
+    assert.deepEqual(seen, { encoded: 1, decoded: 1 }, 'params the codec cannot carry travel as JSON');
+    // A system that has no binary form for the method refuses binary params, and the lane goes on.
+    pair.a.endpoint.laneCodec('slow.echo', codec);
+    await rejectsWith(pair.a.endpoint.peer('sys-b').call('slow.echo', { n: 1 }, { lane: true }), 'VALIDATION_FAILED');
+    assert.deepEqual((await pair.a.endpoint.peer('sys-b').call('bin.put', { n: 9 }, { lane: true })).result, { params: { n: 9 }, bytes: 0 });
+  });
+
+  it('times out calls of different timeouts each at its own deadline (one timer for the lane)', async () => {
+    const long = pair.a.endpoint.peer('sys-b').call('never.answers', {}, { lane: true, timeoutMs: 5000 });
+    const short = pair.a.endpoint.peer('sys-b').call('never.answers', {}, { lane: true, timeoutMs: 1000 });
+    let longSettled = false;
+    long.catch(() => undefined).finally(() => (longSettled = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    pair.clock.advanceMs(1000);
+    await rejectsWith(short, 'PEER_UNREACHABLE');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(longSettled, false, 'the longer call is still waiting');
+    pair.clock.advanceMs(4000);
+    await rejectsWith(long, 'PEER_UNREACHABLE');
+  });
+
   it('is refused to a client the server does not trust', async () => {
     const c = await pair.start('sys-c');
     c.trust.put(trustRecord('sys-b', pair.b.tls, pair.b.port)); // c trusts b, but b never trusted c

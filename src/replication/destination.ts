@@ -1,6 +1,7 @@
 // The destination side of a session: creates the destination resources, applies each cycle into
 // staging copies and commits them atomically as the new common base. A commit is first written as
 // a redo record (pendingCommit), so a crash in the middle is finished at the next start.
+import { isDeepStrictEqual } from 'node:util';
 import { crashPoint } from '../core/crash-points.ts';
 import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError, StateError } from '../core/errors.ts';
@@ -34,11 +35,17 @@ export class DestinationSide {
       allocateNumber(): number;
       /** The one write path of session records (SessionRuntime.put). */
       put(session: ReplicationSession): void;
+      /** A session record was deleted here (what follows the records: routes). */
+      dropped(session: ReplicationSession): void;
       /** The state machine's way in (SessionRuntime.apply); the caller may hold the management lock. */
       apply(id: string, event: SessionEvent, options: { lockHeld: boolean }): Promise<ReplicationSession>;
     },
   ) {
     transport.handle(RPC.createDestination, async ({ params, fromSystemId }) => ({ result: await this.createDestination(parseCreateDestination(params), fromSystemId) }));
+    transport.handle(RPC.cancelDestination, async ({ params, fromSystemId }) => {
+      await this.cancelDestination(parseSessionParams(params).sessionId, fromSystemId);
+      return { result: {} };
+    });
     transport.handle(RPC.cycleBegin, async ({ params, fromSystemId }) => ({ result: await this.begin(parseCycleBegin(params), fromSystemId) }));
     transport.handle(RPC.cycleExtents, async ({ params, payload }) => {
       await this.applyExtents(parseCycleExtents(params), payload);
@@ -131,6 +138,30 @@ export class DestinationSide {
         },
       );
       return this.created(session);
+    });
+  }
+
+  /**
+   * The source's create failed after this side made the destination (createDestination): the
+   * session, its volumes and its group go, as if it had never been made. Only a destination that
+   * never received a cycle: one with data is the source's to delete. Nothing to do when there is none.
+   */
+  async cancelDestination(sessionId: string, fromSystemId: string): Promise<void> {
+    await this.ctx.lock.run(async () => {
+      const s = this.ctx.meta.get('replication_session', sessionId);
+      if (!s) return;
+      if (s.peerSystemId !== fromSystemId) throw new DomainError('FORBIDDEN', 'The session belongs to another peer.');
+      if (s.role !== 'Destination' || s.baseCycle !== 0 || s.pendingCommit || this.open.has(sessionId)) {
+        throw new StateError(`Replication session ${sessionId} has started copying; it is deleted, not cancelled.`, 'replication_session', sessionId);
+      }
+      const volumeIds = s.elementPairs.map((p) => p.localVolumeId);
+      this.ctx.meta.transaction(() => {
+        this.ctx.meta.delete('replication_session', s.id);
+        for (const id of volumeIds) this.ctx.meta.delete('volume', id);
+        if (s.resourceType === 'volume_group') this.ctx.meta.delete('volume_group', s.localResourceId);
+      });
+      this.hooks.dropped(s);
+      for (const id of volumeIds) await this.ctx.store.deleteVolume(id).catch(() => undefined);
     });
   }
 
@@ -243,7 +274,7 @@ export class DestinationSide {
   private async takeReplicatedSnapshot(session: ReplicationSession, snapshot: ReplicatedSnapshot): Promise<void> {
     const pair = session.elementPairs[0];
     if (!pair) return;
-    const taken = (name: string) => this.ctx.meta.findShared('volumeByName', name).length > 0;
+    const taken = (name: string) => this.volumes.isNameTaken(name);
     const name = taken(snapshot.name) ? `${snapshot.name}.replica` : snapshot.name;
     if (taken(name)) return;
     const dest = this.ctx.meta.get('volume', pair.localVolumeId);
@@ -324,7 +355,8 @@ export class DestinationSide {
     const memberCopies = current.resourceType === 'volume_group' ? this.memberCopies(current.memberCopies, kept.map((e) => ({ localVolumeId: e.localVolumeId, spec: p.members.find((m) => m.sourceVolumeId === e.remoteVolumeId)! }))) : undefined;
     const learnt = current.remoteResourceId === '' && p.sourceResourceId ? { remoteResourceId: p.sourceResourceId } : {};
     const updated: ReplicationSession = { ...current, elementPairs: kept, ...(memberCopies ? { memberCopies } : {}), ...learnt };
-    this.hooks.put(updated);
+    // Most cycles change nothing here: no commit then (an fsync on the event loop per cycle, issue 14).
+    if (!isDeepStrictEqual(updated, current)) this.hooks.put(updated);
     return result.map((r) => this.memberResult(updated, r.sourceVolumeId, r.remoteVolumeId));
   }
 
@@ -349,7 +381,7 @@ export class DestinationSide {
   }
 
   private checkDestinationName(name: string): void {
-    if (this.ctx.meta.findShared('volumeByName', name).length > 0) {
+    if (this.volumes.isNameTaken(name)) {
       throw new DomainError('NAME_IN_USE', `The destination system already has a volume named ${name}.`, { kind: 'volume', arguments: [name] });
     }
   }

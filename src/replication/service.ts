@@ -21,7 +21,7 @@ import { recordCommittedBase, SourceCycles, type CommittedPair } from './cycles.
 import { DestinationSide } from './destination.ts';
 import type { MirroredIo } from './mirrored-io.ts';
 import { CycleSlots, spreadFraction } from './cycle-slots.ts';
-import { CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, CYCLE_SPREAD_FRACTION, CYCLES_RUNNING_MAX, REC_CYCLE_INTERVAL_MS, REC_IDLE_POLL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
+import { CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, CYCLE_SPREAD_FRACTION, CYCLE_TIMER_LATE_MS, CYCLES_RUNNING_MAX, REC_CYCLE_INTERVAL_MS, REC_IDLE_POLL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
 import { FailoverActions, type FailoverOptions } from './failover.ts';
 import { LinkState } from './link-state.ts';
 import { ProtectionSessions } from './protection-sessions.ts';
@@ -86,6 +86,7 @@ export class ReplicationService {
       onCommitted: () => undefined,
       allocateNumber: () => this.runtime.allocateNumber(),
       put: (s) => this.runtime.put(s),
+      dropped: () => this.synchronous.refreshRoutes(),
       apply: (id, event, options) => this.runtime.apply(id, event, options),
     });
     this.cycles = new SourceCycles(this.runtime, {
@@ -123,6 +124,7 @@ export class ReplicationService {
     this.failovers = new FailoverActions(this.runtime, { volumes, destination: this.destination, holdMirroredWrites: (id, fn) => this.synchronous.holdMirroredWrites(id, fn) });
     this.links = new LinkState(this.runtime, {
       finishDeletion: (id, peerKnowsIt) => this.sessions.finishDeletion(id, peerKnowsIt),
+      cancelDestination: (id, fromSystemId) => this.destination.cancelDestination(id, fromSystemId),
       synchronous: this.synchronous,
       dropSessionLocally: (id) => this.sessions.dropSessionLocally(id),
     });
@@ -286,7 +288,7 @@ export class ReplicationService {
    * Queues a cycle: it waits for a cycle slot (CYCLES_RUNNING_MAX, in the order asked), then for
    * the session's earlier operations. A session already waiting for a slot is not queued twice.
    */
-  private runSoon(sessionId: string): Promise<void> {
+  private runSoon(sessionId: string, options: { scheduled?: boolean } = {}): Promise<void> {
     const waiting = this.waitingRuns.get(sessionId);
     if (waiting) return waiting;
     let admitted = false;
@@ -294,11 +296,25 @@ export class ReplicationService {
       .run(() => {
         admitted = true;
         this.waitingRuns.delete(sessionId);
+        // A run its RPO timer queued may have waited long in the slots: if the session was armed
+        // for a later time meanwhile (halted, then OK again with its place in the spread window
+        // when the link came back), the timer armed then runs it. Run now, every run queued
+        // during a peer's absence started at once on its return (issue 14's restart burst).
+        if (options.scheduled && this.rearmedForLater(sessionId)) return Promise.resolve();
         return this.runtime.exclusive(sessionId, () => this.cycle(sessionId));
       })
       .catch(() => undefined);
     if (!admitted) this.waitingRuns.set(sessionId, run);
     return run;
+  }
+
+  /**
+   * Whether a session was armed again since its timer fired (the callback removes its own timer)
+   * for a later time: a timer armed now will run it, so a run queued before is stale.
+   */
+  private rearmedForLater(sessionId: string): boolean {
+    const nextSyncMs = this.ctx.meta.getShared('replication_session', sessionId)?.nextSyncMs ?? null;
+    return this.runtime.timers.has(sessionId) && nextSyncMs !== null && nextSyncMs > this.ctx.clock.nowMs();
   }
 
   /**
@@ -308,7 +324,7 @@ export class ReplicationService {
    * (`spreadOverdue`), a session already due starts at its own place in the spread window
    * (CYCLE_SPREAD_FRACTION of its interval) rather than with every other overdue one.
    */
-  private arm(sessionId: string, options: { spreadOverdue?: boolean } = {}): void {
+  private arm(sessionId: string, options: { spreadOverdue?: boolean; lateSpreadDone?: boolean } = {}): void {
     this.runtime.timers.get(sessionId)?.cancel();
     this.runtime.timers.delete(sessionId);
     const s = this.ctx.meta.get('replication_session', sessionId);
@@ -328,7 +344,12 @@ export class ReplicationService {
       this.ctx.clock.setTimer(Math.max(0, dueMs - nowMs), () => {
         this.runtime.timers.delete(sessionId);
         const current = this.ctx.meta.get('replication_session', sessionId);
-        if (current && ['OK', 'System_Paused', 'Initializing'].includes(current.state)) void this.runSoon(sessionId);
+        if (!current || !['OK', 'System_Paused', 'Initializing'].includes(current.state)) return;
+        // Late after a stall of the event loop: to its place in the spread window, once (CYCLE_TIMER_LATE_MS).
+        if (!options.lateSpreadDone && current.state === 'OK' && this.spreadMs(current, intervalMs) > 0 && this.ctx.clock.nowMs() - dueMs > CYCLE_TIMER_LATE_MS) {
+          return this.arm(sessionId, { spreadOverdue: true, lateSpreadDone: true });
+        }
+        void this.runSoon(sessionId, { scheduled: true });
       }),
     );
   }

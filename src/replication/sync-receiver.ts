@@ -24,6 +24,7 @@ import { DomainError, NotFoundError, StateError } from '../core/errors.ts';
 import { replicaVolumeId, type ReplicationSession } from '../core/replication/model.ts';
 import type { SessionEvent } from '../core/replication/session-machine.ts';
 import { parseSyncCheckpoint, parseSyncFlush, parseSyncTrim, parseSyncWrite } from './peer-protocol.ts';
+import { syncTrimCodec, syncWriteCodec } from './sync-codec.ts';
 import type { PeerTransport } from './transport.ts';
 import { RPC } from './wire.ts';
 
@@ -40,6 +41,9 @@ export interface SyncReceiverHooks {
   /** An acknowledged write or trim could not be applied (tell the source; best effort). */
   onDiverged(lost: AcknowledgedFor, reason: string): void;
 }
+
+/** The answer to a mirrored write or trim (its result is not read). */
+const ACKNOWLEDGED = { result: {} };
 
 export class SyncReceiver {
   /** Acknowledged writes and trims not yet handed to the engine, in arrival order. */
@@ -103,34 +107,22 @@ export class SyncReceiver {
 
   private install(transport: PeerTransport): void {
     const ctx = this.ctx;
-    transport.handle(RPC.syncWrite, async ({ params: raw, payload, fromSystemId }) => {
+    // Mirrored writes and trims carry their params in binary form on the lane (sync-codec.ts).
+    transport.paramsCodec?.(RPC.syncWrite, syncWriteCodec);
+    transport.paramsCodec?.(RPC.syncTrim, syncTrimCodec);
+    // Not async: a write that is not FUA is answered at once, in the turn its frame was read.
+    transport.handle(RPC.syncWrite, ({ params: raw, payload, fromSystemId }) => {
       const params = parseSyncWrite(raw);
       if (!payload) throw new DomainError('VALIDATION_FAILED', 'A mirrored write carries its data as payload.');
+      const write = (volumeId: string, fua: boolean) => ctx.store.write(volumeId, params.offsetBytes, payload, { fua });
       const admitted = this.admit(params, fromSystemId);
-      const s = admitted instanceof Promise ? await admitted : admitted;
-      if (params.fua === true) {
-        await this.settled(s);
-        const now = await this.admit(params, fromSystemId);
-        await this.track(ctx.store.write(replicaVolumeId(now, params.remoteVolumeId), params.offsetBytes, payload, { fua: true }));
-      } else {
-        const volumeId = replicaVolumeId(s, params.remoteVolumeId);
-        this.acknowledgeThenApply(s, () => ctx.store.write(volumeId, params.offsetBytes, payload));
-      }
-      return { result: {} };
+      return admitted instanceof Promise ? admitted.then((s) => this.apply(s, params, fromSystemId, write)) : this.apply(admitted, params, fromSystemId, write);
     });
-    transport.handle(RPC.syncTrim, async ({ params: raw, fromSystemId }) => {
+    transport.handle(RPC.syncTrim, ({ params: raw, fromSystemId }) => {
       const params = parseSyncTrim(raw);
+      const trim = (volumeId: string, fua: boolean) => ctx.store.trim(volumeId, params.offsetBytes, params.lengthBytes, { fua });
       const admitted = this.admit(params, fromSystemId);
-      const s = admitted instanceof Promise ? await admitted : admitted;
-      if (params.fua === true) {
-        await this.settled(s);
-        const now = await this.admit(params, fromSystemId);
-        await this.track(ctx.store.trim(replicaVolumeId(now, params.remoteVolumeId), params.offsetBytes, params.lengthBytes, { fua: true }));
-      } else {
-        const volumeId = replicaVolumeId(s, params.remoteVolumeId);
-        this.acknowledgeThenApply(s, () => ctx.store.trim(volumeId, params.offsetBytes, params.lengthBytes));
-      }
-      return { result: {} };
+      return admitted instanceof Promise ? admitted.then((s) => this.apply(s, params, fromSystemId, trim)) : this.apply(admitted, params, fromSystemId, trim);
     });
     transport.handle(RPC.syncFlush, async ({ params }) => {
       await this.settled();
@@ -192,6 +184,30 @@ export class SyncReceiver {
   }
 
   /** A write applied before its answer (FUA): counted among the applies settled() waits for. */
+  /**
+   * A mirrored write or trim, admitted to session s. Not FUA: acknowledged at once, in the turn
+   * its frame was read, and applied right after. FUA: written and synced before the answer, to
+   * where it lands once the writes before it are applied (a hold may have moved it meanwhile).
+   */
+  private apply(
+    s: Readonly<ReplicationSession>,
+    params: { sessionId: string; remoteVolumeId: string; baseCycle: number; fua?: boolean },
+    fromSystemId: string,
+    change: (volumeId: string, fua: boolean) => Promise<void>,
+  ): typeof ACKNOWLEDGED | Promise<typeof ACKNOWLEDGED> {
+    if (params.fua === true) {
+      return (async () => {
+        await this.settled(s);
+        const now = await this.admit(params, fromSystemId);
+        await this.track(change(replicaVolumeId(now, params.remoteVolumeId), true));
+        return ACKNOWLEDGED;
+      })();
+    }
+    const volumeId = replicaVolumeId(s, params.remoteVolumeId);
+    this.acknowledgeThenApply(s, () => change(volumeId, false));
+    return ACKNOWLEDGED;
+  }
+
   private track(write: Promise<void>): Promise<void> {
     const done = write.catch(() => undefined);
     this.applying.add(done);
