@@ -134,7 +134,10 @@ export class LinkState {
         continue;
       }
       if (!remote) {
-        if (s.role === 'Destination' && s.state !== 'Initializing') await this.runtime.exclusive(s.id, () => this.deps.dropSessionLocally(s.id));
+        // Not one without a first commit: its source may not have recorded it yet (createDestination
+        // in flight). The state said so only until a link loss made it System_Paused: a new
+        // destination was dropped while its source went on (simulation seed 783).
+        if (s.role === 'Destination' && s.state !== 'Initializing' && s.baseCycle > 0) await this.runtime.exclusive(s.id, () => this.deps.dropSessionLocally(s.id));
         // A create in flight on the source is not known there yet either: only an old one is an orphan.
         else if (s.role === 'Destination' && s.baseCycle === 0 && this.ctx.clock.nowMs() - s.createdAtMs > ORPHAN_DESTINATION_AGE_MS) {
           this.runtime.log('destination of a create the source gave up on: removed', { session: s.id });

@@ -35,6 +35,8 @@ export interface RecActionsDeps {
   dropSessionLocally(id: string): Promise<void>;
   /** Derives the host-I/O routes again (synchronous.ts). */
   refreshRoutes(): void;
+  /** Asks the peer's view of the sessions until it answers, while the session is Suspended (link-state.ts). */
+  reconcileSuspended(id: string): void;
 }
 
 export class RecActions {
@@ -289,7 +291,13 @@ export class RecActions {
       const generation = current.generation + 1;
       // The peer takes our role and we the other: named, not flipped, so that a reverse after one a
       // crash cut short (both sides Destination) does not make two sources (simulation seed 155).
-      const answer = await this.runtime.call<{ generation?: number }>(s, RPC.recReverse, { sessionId: id, generation, role: current.role });
+      const answer = await this.runtime.call<{ generation?: number }>(s, RPC.recReverse, { sessionId: id, generation, role: current.role }).catch((error: unknown) => {
+        // No answer: the peer may have reversed (its answer lost) while this box did not, both
+        // boxes Destination with the link up and nothing to reconcile them (simulation seed 635).
+        // The peer's view decides (peer_summary: two destinations, the older becomes the source).
+        if (error instanceof DomainError && error.code === 'PEER_UNREACHABLE') this.deps.reconcileSuspended(id);
+        throw error;
+      });
       crashPoint(this.ctx, 'rec.after-peer-reversed');
       await this.reverseLocally(id, Math.max(generation, answer?.generation ?? generation), current.role === 'Source' ? 'Destination' : 'Source');
     });

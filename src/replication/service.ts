@@ -106,6 +106,7 @@ export class ReplicationService {
       resume: (id) => this.resume(id),
       dropSessionLocally: (id) => this.sessions.dropSessionLocally(id),
       refreshRoutes: () => this.synchronous.refreshRoutes(),
+      reconcileSuspended: (id) => void this.links.reconcileUntilHeard(id, (current) => current.state === 'Suspended'),
     });
     this.recBuffer = new RecBufferSettings(ctx.meta);
     this.bufferMonitor = new RecBufferMonitor({

@@ -287,6 +287,42 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A sync waiting on a cycle that a concurrent pause cancelled was answered with a plain Error (a 500 in either dialect). Fix: the shipper throws a StateError (shipper.ts). With the fix above in place seed 371 no longer runs into it (drifted); shipper.test.ts checks the refusal.',
   },
+  {
+    id: 'demoted-rec-reverse-takes-resume-for-reprotect',
+    seed: 477,
+    steps: 150,
+    workload: 'v3',
+    signature: /not steady after healing: source \S+ OK \(\w+\), destination \S+ Reprotecting \[Consistency\]/,
+    description:
+      'A REC reverse whose answer was lost: the link\'s return demoted the issuing box with the \'peer failed over\' row, as a Failed_Over destination; the next REC resume rolled it back and rolled_back, keyed on the state Suspended, took it for a reprotect\'s: Reprotecting under an OK source for good (also seeds 525, 550, 552). Fix: the demote keeps a Suspended REC Suspended, and the rollback of a REC resume says so (session-machine.ts peer_summary, rolled_back recResume).',
+  },
+  {
+    id: 'unplanned-failover-demote-lost-old-source-idle',
+    seed: 534,
+    steps: 150,
+    workload: 'v3',
+    signature: /both sides are Source after healing/,
+    description:
+      'An unplanned failover whose demote call was lost while the link stayed up, the old source Suspended (it does not cycle, so it never hears \'not a destination\'): both sides Source for good. Fix: the demote is sent again until the old source answers, while this side is still the source of that generation (failover.ts demotePeer).',
+  },
+  {
+    id: 'rec-reverse-answer-lost-with-link-up',
+    seed: 635,
+    steps: 150,
+    workload: 'v3',
+    signature: /both sides are Destination after healing/,
+    description:
+      'A REC reverse whose answer was dropped with the link up: the peer had reversed (Destination), the issuing box had not (Destination too), and no link return came to reconcile them before the quiet point. Fix: a reverse without an answer asks the peer\'s view until it answers (rec-actions.ts, link-state.ts reconcileUntilHeard); peer_summary makes the older destination the source.',
+  },
+  {
+    id: 'new-destination-dropped-at-reconcile',
+    seed: 783,
+    steps: 150,
+    workload: 'v3',
+    signature: /exists on site-a only/,
+    description:
+      'A destination created while the link flapped: link loss made it System_Paused, and the reconcile at the link\'s return, whose summary the source had sent before recording its own session, dropped it as deleted by the source (only Initializing was spared). The source then cycled into nothing (NOT_FOUND) for good. Fix: a destination without a first commit (base 0) is not dropped at reconcile (link-state.ts).',
+  },
 ];
 
 /** Found and not fixed yet. */

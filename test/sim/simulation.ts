@@ -76,7 +76,7 @@ interface VolumeModel {
 function isCrashDebris(error: unknown): boolean {
   if (error instanceof SimCrash || error instanceof CrashedError) return true;
   const message = error instanceof Error ? error.message : String(error);
-  return /database connection is not open|engine crashed|this endpoint is closed/.test(message);
+  return /database connection is not open|engine crashed|this endpoint is closed|^site-[ab] is down$/.test(message);
 }
 
 export async function runSimulation(options: SimOptions): Promise<SimResult> {

@@ -58,7 +58,8 @@ export type SessionEvent =
   | { type: 'suspend_cut' }
   | { type: 'suspended' }
   | { type: 'modes_set'; modes: RecModes }
-  | { type: 'rolled_back'; baseCycle: number; elementPairs: ElementPair[] }
+  /** `recResume`: the rollback of a REC resume (the destination box), not of a reprotect or failback. */
+  | { type: 'rolled_back'; baseCycle: number; elementPairs: ElementPair[]; recResume?: boolean }
   | { type: 'peer_rolled_back'; baseCycle: number }
   /** An effect failed: `during` is its kind. */
   | { type: 'failed'; during: Effect['kind']; code: string; nowMs: number }
@@ -149,7 +150,7 @@ export type Effect =
   /** Unplanned failover to a snapshot: the destination volume is restored from it first. */
   | { kind: 'restore_snapshot'; snapshotId: string }
   /** Restores each volume from its snapshot, or empties it (null) for a full copy → rolled_back. */
-  | { kind: 'roll_back'; restoreFrom: Record<string, string | null>; baseCycle: number; elementPairs: ElementPair[] }
+  | { kind: 'roll_back'; restoreFrom: Record<string, string | null>; baseCycle: number; elementPairs: ElementPair[]; recResume?: boolean }
   /** Asks the peer (the destination box) to roll back to our base (RPC recRollback) → peer_rolled_back. */
   | { kind: 'roll_back_peer' }
   | { kind: 'delete_snapshots'; ids: string[] }
@@ -291,14 +292,18 @@ export const TABLE: readonly Row[] = [
       const plan = rollbackPlan({ ...s, ...demoted } as ReplicationSession, e.prepareForBaseCycle);
       return { set: { ...demoted, stopRequested: true }, effects: [...first, { kind: 'roll_back', ...plan }] };
     } }),
-  row({ on: 'rolled_back', from: ['Suspended'], role: 'Destination', when: 'a REC resume',
+  // Whatever this side's state: a REC destination demoted at the link's return used to show
+  // Failed_Over and took its resume's rollback for a reprotect's, Reprotecting for good
+  // (simulation seeds 477, 525, 550, 552).
+  row({ on: 'rolled_back', from: '*', role: 'Destination', guard: (s, e) => e.recResume === true || s.state === 'Suspended', when: 'a REC resume',
     // Hosts that wrote to the suspended destination are disconnected: it is read-only again.
     go: (s, e) => ({ set: { elementPairs: e.elementPairs, baseCycle: e.baseCycle, state: resumedState({ ...s, baseCycle: e.baseCycle }), errorCode: null, errorAtMs: null, stopRequested: false }, effects: [...(e.baseCycle === 0 ? [{ kind: 'delete_snapshots', ids: baseIds(s) } as const] : []), { kind: 'disconnect_hosts' }] }) }),
   row({ on: 'rolled_back', from: '*', role: 'Destination', when: 'reprotect or failback',
     // Writes made here after the common base were never replicated: they are discarded.
     go: (_, e) => ({ set: { elementPairs: e.elementPairs, baseCycle: e.baseCycle, pendingCycle: null, state: 'Reprotecting', errorCode: null, stopRequested: false } }) }),
   row({ on: 'peer_summary', from: '*', role: 'Source', guard: (s, e) => e.role === 'Source' && e.generation > s.generation, when: 'the peer failed over while the link was down',
-    go: (_, e) => ({ set: { role: 'Destination', state: 'Failed_Over', generation: e.generation, nextSyncMs: null, hostWritable: false, mirroring: false, hostWritesRefused: false }, effects: [{ kind: 'disconnect_hosts' }, { kind: 'cancel_timer' }] }) }),
+    // A Suspended REC stays Suspended: the peer recorded a reverse this side did not.
+    go: (s, e) => ({ set: { role: 'Destination', state: s.state === 'Suspended' ? 'Suspended' : 'Failed_Over', generation: e.generation, nextSyncMs: null, hostWritable: false, mirroring: false, hostWritesRefused: false }, effects: [{ kind: 'disconnect_hosts' }, { kind: 'cancel_timer' }] }) }),
   row({ on: 'peer_summary', from: [...ACTIVE, 'System_Paused'], role: 'Source', guard: (s, e) => e.role === 'Destination' && e.generation === s.generation && e.state === 'Paused', when: 'the destination is paused and we are not (a pause there whose notice never reached us)',
     // A pause issued on the destination while the link was down (its notice lost, nothing retries
     // it) stands, as a pause issued here whose resume never reached the destination does (below):
@@ -386,7 +391,7 @@ export const TABLE: readonly Row[] = [
       return { set: { ...(kept ? {} : { baseCycle: 0, elementPairs: s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })) }), state: resumedState(after), pausedByUser: false, errorCode: null, errorAtMs: null, stopRequested: false }, effects: [...(kept ? [] : [{ kind: 'delete_snapshots', ids: baseIds(s) } as const]), { kind: 'cycle_soon' }] };
     } }),
   row({ on: 'rec_roll_back', from: '*', role: 'Destination',
-    go: (s, e) => ({ effects: [{ kind: 'roll_back', ...rollbackPlan(s, e.baseCycle > 0 ? e.baseCycle : -1) }] }) }),
+    go: (s, e) => ({ effects: [{ kind: 'roll_back', ...rollbackPlan(s, e.baseCycle > 0 ? e.baseCycle : -1), recResume: true }] }) }),
   row({ on: 'rec_reverse', from: ['Suspended'],
     // Both volumes stay usable while suspended; the flag says which one resume overwrites. Snapshots
     // taken before the reverse stay where they are: the new source replicates those taken after.
