@@ -36,7 +36,7 @@ export class LinkState {
       const p = parseSetState(params);
       const s = this.ctx.meta.get('replication_session', p.sessionId);
       if (s && s.peerSystemId === fromSystemId) {
-        await this.runtime.apply(s.id, { type: 'peer_state', state: p.state, ...(p.generation !== undefined ? { generation: p.generation } : {}), ...(p.pausedByUser !== undefined ? { pausedByUser: p.pausedByUser } : {}), ...(p.errorCode !== undefined ? { errorCode: p.errorCode, errorAtMs: p.errorAtMs ?? null } : {}) });
+        await this.runtime.apply(s.id, { type: 'peer_state', state: p.state, nowMs: this.ctx.clock.nowMs(), ...(p.generation !== undefined ? { generation: p.generation } : {}), ...(p.pausedByUser !== undefined ? { pausedByUser: p.pausedByUser } : {}), ...(p.errorCode !== undefined ? { errorCode: p.errorCode, errorAtMs: p.errorAtMs ?? null } : {}) });
       }
       return { result: {} };
     });

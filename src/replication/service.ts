@@ -414,7 +414,7 @@ export class ReplicationService {
   }
 
   async pause(id: string): Promise<void> {
-    await this.runtime.apply(id, { type: 'pause' });
+    await this.runtime.apply(id, { type: 'pause', nowMs: this.ctx.clock.nowMs() });
   }
 
   /** Resume in either dialect: a Suspended (ETERNUS) session is rolled back first (rec-actions.ts). */

@@ -47,11 +47,15 @@ const CASES: Case[] = [
   { name: 'link return: a destination resumed while its source stayed paused pauses again', from: { role: 'Destination', hostWritable: false, state: 'Synchronizing', transferMode: 'Synchronous' }, event: { type: 'peer_summary', role: 'Source', generation: 2, state: 'Paused' }, expect: { state: 'Paused', pausedByUser: true } },
   { name: 'link return: a destination halt ends', from: { role: 'Destination', hostWritable: false, state: 'System_Paused', errorCode: 'PEER_UNREACHABLE' }, event: { type: 'peer_summary', role: 'Source', generation: 2, state: 'OK' }, expect: { state: 'OK', errorCode: null } },
   // pause, resume, notices
-  { name: 'pause', from: {}, event: { type: 'pause' }, expect: { state: 'Paused', pausedByUser: true, stopRequested: true }, effects: ['notify_peer'] },
+  { name: 'pause', from: {}, event: { type: 'pause', nowMs: 7 }, expect: { state: 'Paused', pausedByUser: true, stopRequested: true, lastSyncMs: null }, effects: ['notify_peer'] },
+  // The destination held every acknowledged write until the pause: its copy is as of then.
+  { name: 'pause of a mirroring synchronous source: the copy is as of the pause', from: { transferMode: 'Synchronous', mirroring: true, lastSyncMs: 5 }, event: { type: 'pause', nowMs: 900 }, expect: { state: 'Paused', mirroring: false, lastSyncMs: 900 }, effects: ['notify_peer'] },
+  { name: 'pause of a resyncing synchronous source: the copy is as of the last cycle', from: { transferMode: 'Synchronous', state: 'Synchronizing', lastSyncMs: 5 }, event: { type: 'pause', nowMs: 900 }, expect: { state: 'Paused', lastSyncMs: 5 } },
   { name: 'resume a source with a cycle due', from: { state: 'Paused', pausedByUser: true, nextSyncMs: 10 }, event: { type: 'resume', nowMs: 20 }, expect: { state: 'OK', pausedByUser: false }, effects: ['notify_peer', 'cycle_soon'] },
   { name: 'resume a source before its cycle is due', from: { state: 'Paused', pausedByUser: true, nextSyncMs: 30 }, event: { type: 'resume', nowMs: 20 }, expect: { state: 'OK' }, effects: ['notify_peer', 'arm'] },
   { name: 'resume without a base: Initializing', from: { state: 'Paused', baseCycle: 0 }, event: { type: 'resume', nowMs: 0 }, expect: { state: 'Initializing' }, effects: ['notify_peer', 'cycle_soon'] },
   { name: 'peer paused', from: { role: 'Destination', hostWritable: false }, event: { type: 'peer_state', state: 'Paused' }, expect: { state: 'Paused', pausedByUser: true } },
+  { name: 'peer paused a mirroring source: the copy is as of the notice', from: { transferMode: 'Synchronous', mirroring: true, lastSyncMs: 5 }, event: { type: 'peer_state', state: 'Paused', nowMs: 900 }, expect: { state: 'Paused', mirroring: false, lastSyncMs: 900 } },
   { name: 'peer resumed a paused halt: no error shows', from: { role: 'Destination', hostWritable: false, state: 'Paused', errorCode: 'X' }, event: { type: 'peer_state', state: 'OK' }, expect: { state: 'OK', errorCode: null } },
   { name: 'a resume from a side that lost its role moves nothing', from: { state: 'Paused', generation: 3 }, event: { type: 'peer_state', state: 'OK', generation: 2 }, expect: { state: 'Paused' }, effects: [] },
   { name: 'a late notice to a side that became the source changes nothing', from: { state: 'Failed_Over' }, event: { type: 'peer_state', state: 'OK' }, expect: { state: 'Failed_Over' }, effects: [] },
@@ -123,7 +127,7 @@ describe('session machine: transitions', () => {
 describe('session machine: refusals change nothing', () => {
   const refused: { name: string; from: Partial<ReplicationSession>; event: SessionEvent; code: string }[] = [
     { name: 'planned failover on the destination', from: { role: 'Destination', hostWritable: false }, event: { type: 'failover', ...FAILOVER }, code: 'VALIDATION_FAILED' },
-    { name: 'a second operation while failing over', from: { state: 'Failing_Over' }, event: { type: 'pause' }, code: 'OPERATION_IN_PROGRESS' },
+    { name: 'a second operation while failing over', from: { state: 'Failing_Over' }, event: { type: 'pause', nowMs: 0 }, code: 'OPERATION_IN_PROGRESS' },
     { name: 'unplanned failover again without force', from: { role: 'Destination', hostWritable: false, state: 'Failed_Over' }, event: { type: 'failover', ...FAILOVER, planned: false }, code: 'STATE_INVALID' },
     { name: 'reprotect a healthy session', from: {}, event: { type: 'reprotect' }, code: 'STATE_INVALID' },
     { name: 'resume an active session', from: {}, event: { type: 'resume', nowMs: 0 }, code: 'STATE_INVALID' },

@@ -27,7 +27,8 @@ import { isBufferOverloadHalt } from './rec-buffer.ts';
 export type SessionEvent =
   // Operator actions (PowerStore and ETERNUS; rules.ts checks them first)
   | { type: 'sync' }
-  | { type: 'pause' }
+  /** `nowMs`: a mirroring session's copy is as of the pause (lastSyncMs). */
+  | { type: 'pause'; nowMs: number }
   /** PowerStore resume, or ETERNUS resume of a Paused session. `nowMs` decides whether a cycle is due. */
   | { type: 'resume'; nowMs: number }
   | { type: 'failover'; planned: boolean; reverse: boolean; force: boolean; useTestCopy: boolean; snapshotId: string | null }
@@ -64,7 +65,8 @@ export type SessionEvent =
   | { type: 'failed'; during: Effect['kind']; code: string; nowMs: number }
   // Peer notices (RPCs from the partner system)
   /** `generation`: the sender's (peers that predate it send none). */
-  | { type: 'peer_state'; state: SessionState; pausedByUser?: boolean; errorCode?: string; errorAtMs?: number | null; generation?: number }
+  /** `nowMs`: when the notice arrived (a mirroring source the peer pauses records it as its last sync). */
+  | { type: 'peer_state'; state: SessionState; pausedByUser?: boolean; errorCode?: string; errorAtMs?: number | null; generation?: number; nowMs?: number }
   | { type: 'peer_suspended' }
   /** Destination box of a REC resume: back to the common base the source names (RPC recRollback). */
   | { type: 'rec_roll_back'; baseCycle: number }
@@ -301,7 +303,9 @@ export const TABLE: readonly Row[] = [
   // ------------------------------------------------------------ pause, resume, sync, peer notices
   row({ on: 'sync', from: '*', role: 'Source', go: () => ({ effects: [{ kind: 'final_cycle' }] }) }),
   row({ on: 'pause', from: '*',
-    go: () => ({ set: { state: 'Paused', pausedByUser: true, progressPercentage: null, stopRequested: true }, effects: [{ kind: 'notify_peer', state: 'Paused' }] }) }),
+    // A synchronous source in step stops mirroring here: the destination held every acknowledged
+    // write until now, as at a mirror failure or a link loss.
+    go: (s, e) => ({ set: { state: 'Paused', pausedByUser: true, progressPercentage: null, stopRequested: true, ...(s.mirroring ? { mirroring: false, lastSyncMs: e.nowMs } : {}) }, effects: [{ kind: 'notify_peer', state: 'Paused' }] }) }),
   row({ on: 'resume', from: ['Paused'],
     go: (s, e) => {
       const resumed = resumedState(s);
@@ -313,7 +317,8 @@ export const TABLE: readonly Row[] = [
   // source's cycles without the reprotect's rollback: silent divergence, simulation seed 3096).
   row({ on: 'peer_state', from: '*', guard: (s, e) => e.generation !== undefined && e.generation < s.generation, when: 'from an older generation', go: () => ({}) }),
   row({ on: 'peer_state', from: '*', guard: (_, e) => e.state === 'Paused', when: 'the peer paused',
-    go: () => ({ set: { state: 'Paused', pausedByUser: true, stopRequested: true } }) }),
+    // A pause issued on the destination stops a mirroring source as its own pause does.
+    go: (s, e) => ({ set: { state: 'Paused', pausedByUser: true, stopRequested: true, ...(s.mirroring && e.nowMs !== undefined ? { mirroring: false, lastSyncMs: e.nowMs } : {}) } }) }),
   row({ on: 'peer_state', from: ['Paused'], role: 'Destination', guard: (_, e) => ACTIVE.includes(e.state), when: 'the source resumed (or, its pause notice lost, says where it is)',
     // The destination shows what the source says, not a guess: a synchronous source that mirrors
     // again says OK (simulation seed 4049: resumedState left it Synchronizing for good).
