@@ -13,7 +13,6 @@ import type { ProtectionService } from '../core/protection.ts';
 import type { VolumeGroupService } from '../core/volume-groups.ts';
 import type { VolumeService } from '../core/volumes.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
-import type { DestinationSide } from './destination.ts';
 import { CONTROL_RPC_TIMEOUT_MS } from './limits.ts';
 import { learnFromDestination, memberSpecs, numberedMembers } from './member-copies.ts';
 import { parseSessionParams } from './peer-protocol.ts';
@@ -27,8 +26,6 @@ export interface ProtectionSessionsDeps {
   groups: VolumeGroupService;
   protection: ProtectionService;
   jobs: JobRunner;
-  /** The destination side of this system: a dropped session's open cycle ends. */
-  destination: Pick<DestinationSide, 'abort'>;
   /** Growth and snapshots of mirrored volumes, and the host-I/O routes after a session is gone. */
   synchronous: Pick<SynchronousReplication, 'growMirror' | 'snapshotMirror' | 'refreshRoutes'>;
 }
@@ -89,10 +86,8 @@ export class ProtectionSessions {
       remoteSystemExists: (id) => Boolean(this.ctx.meta.get('remote_system', id)),
       policyRulesChanged: (policy, previous) => this.policyRulesChanged(policy, previous),
       replicationRuleChanged: (rule) => {
-        for (const s of this.runtime.listShared().filter((s) => s.replicationRuleId === rule.id && s.role === 'Source')) {
-          this.runtime.patch(s.id, { rpoSeconds: RPO_MINUTES[rule.rpo] * 60 });
-          this.runtime.schedule.arm(s.id);
-        }
+        // The schedule follows the new RPO (session-machine's rpo_changed).
+        for (const s of this.runtime.listShared().filter((s) => s.replicationRuleId === rule.id && s.role === 'Source')) this.runtime.applySoon(s.id, { type: 'rpo_changed', rpoSeconds: RPO_MINUTES[rule.rpo] * 60 });
       },
     };
   }
@@ -154,13 +149,9 @@ export class ProtectionSessions {
         if (known) return [known];
         return remote ? [{ localVolumeId: m.id, remoteVolumeId: remote.remoteVolumeId, localBaseSnapshotId: null }] : [];
       });
-      const gone = current.elementPairs.filter((p) => !members.some((m) => m.id === p.localVolumeId));
-      this.runtime.patch(s.id, { elementPairs, memberCopies: followed ? learnFromDestination(copies, followed) : copies });
-      for (const p of gone) if (p.localBaseSnapshotId) await this.ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
-      this.deps.synchronous.refreshRoutes();
+      // Removed members' bases go; new ones have none yet, so a cycle ships them whole soon (session-machine's members_changed).
+      await this.runtime.apply(s.id, { type: 'members_changed', elementPairs, memberCopies: followed ? learnFromDestination(copies, followed) : copies });
     });
-    // New members have no common base yet: the next cycle ships them whole.
-    if (this.runtime.get(session.id).elementPairs.some((p) => p.localBaseSnapshotId === null)) void this.runtime.schedule.runSoon(session.id);
   }
 
   membersOf(kind: 'volume' | 'volume_group', resourceId: string): Volume[] {
@@ -198,7 +189,7 @@ export class ProtectionSessions {
     );
     crashPoint(this.ctx, 'session.after-remote-destination');
     const nowMs = this.ctx.clock.nowMs();
-    this.runtime.put(
+    this.runtime.create(
       newSession({
       id: sessionId,
       role: 'Source',
@@ -266,19 +257,22 @@ export class ProtectionSessions {
   async dropSessionLocally(sessionId: string): Promise<void> {
     const session = this.ctx.meta.get('replication_session', sessionId);
     if (!session) return;
-    await this.deps.destination.abort(sessionId);
     this.runtime.timers.get(sessionId)?.cancel();
     this.runtime.timers.delete(sessionId);
-    await this.ctx.lock.run(async () => {
-      this.ctx.meta.transaction(() => {
-        this.ctx.meta.delete('replication_session', sessionId);
-        // Once the session is gone, what it held on this side is an ordinary volume or group again
-        // (PowerStore: a former destination can be deleted or protected at once).
+    // Once the session is gone, what it held on this side is an ordinary volume or group again
+    // (PowerStore: a former destination can be deleted or protected at once).
+    await this.ctx.lock.run(() =>
+      this.runtime.remove(sessionId, () => {
         if (session.role === 'Destination') this.releaseDestination(session);
-      });
-    });
+      }),
+    );
     this.deps.synchronous.refreshRoutes();
-    const internal = [...session.elementPairs.map((p) => p.localBaseSnapshotId), ...Object.values(session.pendingCycle?.snapshotIds ?? {}), ...Object.values(session.failoverTest?.shadowVolumeIds ?? {})];
+    const internal = [
+      ...session.elementPairs.map((p) => p.localBaseSnapshotId),
+      ...Object.values(session.pendingCycle?.snapshotIds ?? {}),
+      ...Object.values(session.openCycle?.stagingIds ?? {}),
+      ...Object.values(session.failoverTest?.shadowVolumeIds ?? {}),
+    ];
     for (const id of internal) if (id) await this.ctx.store.deleteVolume(id).catch(() => undefined);
   }
 
