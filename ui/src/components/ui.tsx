@@ -202,3 +202,16 @@ export function FormDialog({ title, fields, submit, onClose, submitLabel = 'Save
 export function Empty({ children }: { children: ReactNode }) {
   return <p className="empty">{children}</p>;
 }
+
+/**
+ * A list as `useList` reads it: the read's error; "Loading…" until the first answer (unless the
+ * read failed, when the error says it all); `empty` when there is nothing; else `children(rows)`.
+ */
+export function Listed<T>({ items, error, empty, children }: { items: T[] | null; error: string | null; empty: ReactNode; children(rows: T[]): ReactNode }) {
+  return (
+    <>
+      {error ? <p className="form-error">{error}</p> : null}
+      {items === null ? error ? null : <Empty>Loading…</Empty> : items.length === 0 ? <Empty>{empty}</Empty> : children(items)}
+    </>
+  );
+}

@@ -3,7 +3,7 @@
 // new event.
 import { useConsole } from '../context.tsx';
 import { useList, useNow } from '../hooks.ts';
-import { Badge, Empty } from '../components/ui.tsx';
+import { Badge, Listed } from '../components/ui.tsx';
 import { formatRelative } from '../logic/format.ts';
 
 interface EventRecord {
@@ -52,45 +52,40 @@ export function EventsPage() {
     <>
       <h1>Events</h1>
       <h2 className="section-title">Active alerts</h2>
-      {alerts.items === null ? (
-        <Empty>Loading…</Empty>
-      ) : shown(alerts.items).length === 0 ? (
-        <Empty>No active alerts.</Empty>
-      ) : (
-        <ul className="timeline">
-          {shown(alerts.items).map((a) => (
-            <li key={a.id} className="timeline-item">
-              <Badge state={a.severity} />
-              <span className="timeline-text">{a.description_l10n}</span>
-              <time className="muted small" dateTime={a.raised_timestamp}>
-                {formatRelative(a.raised_timestamp, now)}
-              </time>
-            </li>
-          ))}
-        </ul>
-      )}
+      <Listed items={alerts.items && shown(alerts.items)} error={alerts.error} empty="No active alerts.">
+        {(rows) => (
+          <ul className="timeline">
+            {rows.map((a) => (
+              <li key={a.id} className="timeline-item">
+                <Badge state={a.severity} />
+                <span className="timeline-text">{a.description_l10n}</span>
+                <time className="muted small" dateTime={a.raised_timestamp}>
+                  {formatRelative(a.raised_timestamp, now)}
+                </time>
+              </li>
+            ))}
+          </ul>
+        )}
+      </Listed>
       <h2 className="section-title">Timeline</h2>
-      {events.error ? <p className="form-error">{events.error}</p> : null}
-      {events.items === null ? (
-        <Empty>Loading…</Empty>
-      ) : events.items.length === 0 ? (
-        <Empty>Nothing has happened yet.</Empty>
-      ) : (
-        <ol className="timeline">
-          {events.items.map((e) => (
-            <li key={e.id} className="timeline-item" data-testid="event">
-              <Badge state={e.severity} />
-              <span className="timeline-text">
-                {e.description_l10n}
-                <span className="muted small"> · {e.resource_type.replace(/_/g, ' ')}</span>
-              </span>
-              <time className="muted small" dateTime={e.generated_timestamp} title={e.generated_timestamp}>
-                {formatRelative(e.generated_timestamp, now)}
-              </time>
-            </li>
-          ))}
-        </ol>
-      )}
+      <Listed items={events.items} error={events.error} empty="Nothing has happened yet.">
+        {(rows) => (
+          <ol className="timeline">
+            {rows.map((e) => (
+              <li key={e.id} className="timeline-item" data-testid="event">
+                <Badge state={e.severity} />
+                <span className="timeline-text">
+                  {e.description_l10n}
+                  <span className="muted small"> · {e.resource_type.replace(/_/g, ' ')}</span>
+                </span>
+                <time className="muted small" dateTime={e.generated_timestamp} title={e.generated_timestamp}>
+                  {formatRelative(e.generated_timestamp, now)}
+                </time>
+              </li>
+            ))}
+          </ol>
+        )}
+      </Listed>
     </>
   );
 }

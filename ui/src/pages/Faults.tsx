@@ -4,7 +4,7 @@
 import { useState } from 'react';
 import { useConsole } from '../context.tsx';
 import { useList } from '../hooks.ts';
-import { ConfirmDialog, Empty, type ConfirmSpec } from '../components/ui.tsx';
+import { ConfirmDialog, Empty, Listed, type ConfirmSpec } from '../components/ui.tsx';
 
 interface Fault {
   id: string;
@@ -119,30 +119,28 @@ export function FaultsPage() {
         </article>
       </section>
       <h2 className="section-title">Active faults</h2>
-      {faults.items === null ? (
-        <Empty>Loading…</Empty>
-      ) : faults.items.length === 0 ? (
-        <Empty>No active faults.</Empty>
-      ) : (
-        <ul className="fault-list">
-          {faults.items.map((f) => (
-            <li key={f.id} data-testid={`fault-${f.kind}`}>
-              <span className="badge tone-bad">{f.kind.replace(/_/g, ' ')}</span> {describe(f)}
-              <button
-                type="button"
-                className="btn btn-small"
-                aria-label={`Remove fault ${f.kind}`}
-                onClick={async () => {
-                  await run(`Remove ${f.kind}`, () => api.control('DELETE', `/faults/${f.id}`), `${f.kind.replace(/_/g, ' ')} removed`);
-                  faults.reload();
-                }}
-              >
-                Remove
-              </button>
-            </li>
-          ))}
-        </ul>
-      )}
+      <Listed items={faults.items} error={faults.error} empty="No active faults.">
+        {(rows) => (
+          <ul className="fault-list">
+            {rows.map((f) => (
+              <li key={f.id} data-testid={`fault-${f.kind}`}>
+                <span className="badge tone-bad">{f.kind.replace(/_/g, ' ')}</span> {describe(f)}
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  aria-label={`Remove fault ${f.kind}`}
+                  onClick={async () => {
+                    await run(`Remove ${f.kind}`, () => api.control('DELETE', `/faults/${f.id}`), `${f.kind.replace(/_/g, ' ')} removed`);
+                    faults.reload();
+                  }}
+                >
+                  Remove
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </Listed>
       {confirm ? <ConfirmDialog spec={confirm} onClose={() => setConfirm(null)} /> : null}
     </>
   );
