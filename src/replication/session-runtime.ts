@@ -206,7 +206,10 @@ export class ReplicationRuntime implements SessionRuntime {
       else this.ctx.meta.delete('replication_session', id);
       alongside?.();
     });
-    if (!next) return;
+    if (!next) {
+      this.deferred?.delete(id);
+      return;
+    }
     if (this.deferred) this.deferred.set(id, next);
     else this.afterPut(next);
   }
