@@ -188,6 +188,7 @@ export class DestinationSide {
       const sizeBytes = p.members.find((m) => m.sourceVolumeId === pair.sourceVolumeId)?.sizeBytes ?? 0;
       if (this.ctx.store.sizeBytes(pair.stagingId) < sizeBytes) await this.ctx.store.resizeVolume(pair.stagingId, sizeBytes);
     }
+    crashPoint(this.ctx, 'destination.after-cycle-begun');
     return { ok: true, destinationBaseCycle: session.baseCycle, members };
   }
 
