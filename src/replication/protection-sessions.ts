@@ -13,7 +13,6 @@ import type { ProtectionService } from '../core/protection.ts';
 import type { VolumeGroupService } from '../core/volume-groups.ts';
 import type { PreparedProtection, VolumeService } from '../core/volumes.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
-import type { DestinationSide } from './destination.ts';
 import { CONTROL_RPC_TIMEOUT_MS } from './limits.ts';
 import { learnFromDestination, memberSpecs, numberedMembers } from './member-copies.ts';
 import { parseSessionParams } from './peer-protocol.ts';
@@ -27,8 +26,6 @@ export interface ProtectionSessionsDeps {
   groups: VolumeGroupService;
   protection: ProtectionService;
   jobs: JobRunner;
-  /** The destination side of this system: a dropped session's open cycle ends. */
-  destination: Pick<DestinationSide, 'abort'>;
   /** Growth and snapshots of mirrored volumes, and the host-I/O routes after a session is gone. */
   synchronous: Pick<SynchronousReplication, 'growMirror' | 'snapshotMirror' | 'refreshRoutes'>;
 }
@@ -90,10 +87,8 @@ export class ProtectionSessions {
       remoteSystemExists: (id) => Boolean(this.ctx.meta.get('remote_system', id)),
       policyRulesChanged: (policy, previous) => this.policyRulesChanged(policy, previous),
       replicationRuleChanged: (rule) => {
-        for (const s of this.runtime.listShared().filter((s) => s.replicationRuleId === rule.id && s.role === 'Source')) {
-          this.runtime.patch(s.id, { rpoSeconds: RPO_MINUTES[rule.rpo] * 60 });
-          this.runtime.schedule.arm(s.id);
-        }
+        // The schedule follows the new RPO (session-machine's rpo_changed).
+        for (const s of this.runtime.listShared().filter((s) => s.replicationRuleId === rule.id && s.role === 'Source')) this.runtime.applySoon(s.id, { type: 'rpo_changed', rpoSeconds: RPO_MINUTES[rule.rpo] * 60 });
       },
     };
   }
@@ -155,13 +150,9 @@ export class ProtectionSessions {
         if (known) return [known];
         return remote ? [{ localVolumeId: m.id, remoteVolumeId: remote.remoteVolumeId, localBaseSnapshotId: null }] : [];
       });
-      const gone = current.elementPairs.filter((p) => !members.some((m) => m.id === p.localVolumeId));
-      this.runtime.patch(s.id, { elementPairs, memberCopies: followed ? learnFromDestination(copies, followed) : copies });
-      for (const p of gone) if (p.localBaseSnapshotId) await this.ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
-      this.deps.synchronous.refreshRoutes();
+      // Removed members' bases go; new ones have none yet, so a cycle ships them whole soon (session-machine's members_changed).
+      await this.runtime.apply(s.id, { type: 'members_changed', elementPairs, memberCopies: followed ? learnFromDestination(copies, followed) : copies });
     });
-    // New members have no common base yet: the next cycle ships them whole.
-    if (this.runtime.get(session.id).elementPairs.some((p) => p.localBaseSnapshotId === null)) void this.runtime.schedule.runSoon(session.id);
   }
 
   membersOf(kind: 'volume' | 'volume_group', resourceId: string): Volume[] {
@@ -175,7 +166,7 @@ export class ProtectionSessions {
     const resourceName = kind === 'volume' ? members[0]!.name : this.deps.groups.get(resourceId).name;
     const made = await this.makeDestination(kind, resourceId, resourceName, members, policy);
     try {
-      this.runtime.put(made.record(this.ctx.clock.nowMs()));
+      this.runtime.create(made.record(this.ctx.clock.nowMs()));
     } catch (error) {
       await this.cancelDestination(made.sessionId, made.peerSystemId);
       throw error;
@@ -199,7 +190,7 @@ export class ProtectionSessions {
         if (now?.id !== rule.id || now.rpo !== rule.rpo || now.remoteSystemId !== rule.remoteSystemId || !this.ctx.meta.get('remote_system', rule.remoteSystemId)) {
           throw new StateError(`Protection policy ${policy.name} changed while volume ${volume.name} was being created; try again.`, 'policy', policyId);
         }
-        this.runtime.put(made.record(this.ctx.clock.nowMs()));
+        this.runtime.create(made.record(this.ctx.clock.nowMs()));
       },
       started: () => this.startInitialCopy(made.sessionId),
       undo: () => this.cancelDestination(made.sessionId, made.peerSystemId),
@@ -332,19 +323,22 @@ export class ProtectionSessions {
   async dropSessionLocally(sessionId: string): Promise<void> {
     const session = this.ctx.meta.get('replication_session', sessionId);
     if (!session) return;
-    await this.deps.destination.abort(sessionId);
     this.runtime.timers.get(sessionId)?.cancel();
     this.runtime.timers.delete(sessionId);
-    await this.ctx.lock.run(async () => {
-      this.ctx.meta.transaction(() => {
-        this.ctx.meta.delete('replication_session', sessionId);
-        // Once the session is gone, what it held on this side is an ordinary volume or group again
-        // (PowerStore: a former destination can be deleted or protected at once).
+    // Once the session is gone, what it held on this side is an ordinary volume or group again
+    // (PowerStore: a former destination can be deleted or protected at once).
+    await this.ctx.lock.run(() =>
+      this.runtime.remove(sessionId, () => {
         if (session.role === 'Destination') this.releaseDestination(session);
-      });
-    });
+      }),
+    );
     this.deps.synchronous.refreshRoutes();
-    const internal = [...session.elementPairs.map((p) => p.localBaseSnapshotId), ...Object.values(session.pendingCycle?.snapshotIds ?? {}), ...Object.values(session.failoverTest?.shadowVolumeIds ?? {})];
+    const internal = [
+      ...session.elementPairs.map((p) => p.localBaseSnapshotId),
+      ...Object.values(session.pendingCycle?.snapshotIds ?? {}),
+      ...Object.values(session.openCycle?.stagingIds ?? {}),
+      ...Object.values(session.failoverTest?.shadowVolumeIds ?? {}),
+    ];
     for (const id of internal) if (id) await this.ctx.store.deleteVolume(id).catch(() => undefined);
   }
 

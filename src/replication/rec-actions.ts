@@ -40,8 +40,6 @@ export interface RecActionsDeps {
 }
 
 export class RecActions {
-  /** Sessions whose normal suspend is waiting for its final cycle. */
-  private readonly suspending = new Set<string>();
   /** Local volumes being paired by a REC create in flight. */
   private readonly pairing = new Set<string>();
   private readonly ctx: CoreContext;
@@ -176,7 +174,7 @@ export class RecActions {
         progressPercentage: 0,
         snapshotWatermark: this.deps.volumes.highestNumber(),
       };
-      this.runtime.put(session);
+      this.runtime.create(session);
       this.ctx.clock.immediate(() => void this.runtime.schedule.runSoon(sessionId));
       return session;
     } finally {
@@ -237,10 +235,7 @@ export class RecActions {
         remoteVolume: { number: p.source.number, name: p.source.name },
         elementPairs: [{ localVolumeId: volume.id, remoteVolumeId: p.source.volumeId, localBaseSnapshotId: null }],
       };
-      this.ctx.meta.transaction(() => {
-        this.ctx.meta.put('volume', { ...volume, isReplicationDestination: true });
-        this.runtime.put(session);
-      });
+      this.runtime.create(session, () => this.ctx.meta.put('volume', { ...volume, isReplicationDestination: true }));
       this.ctx.listeners.volumeExportChanged(volume, volume.name);
       return { number: session.number, volumeId: volume.id, volumeName: volume.name };
     });

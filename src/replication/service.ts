@@ -85,7 +85,8 @@ export class ReplicationService {
       replicaTarget: (session, volumeId) => replicaVolumeId(session, volumeId),
       onCommitted: () => undefined,
       allocateNumber: () => this.runtime.allocateNumber(),
-      put: (s) => this.runtime.put(s),
+      create: (s) => this.runtime.create(s),
+      remove: (id, alongside) => this.runtime.remove(id, alongside),
       dropped: () => this.synchronous.refreshRoutes(),
       apply: (id, event, options) => this.runtime.apply(id, event, options),
     });
@@ -119,7 +120,7 @@ export class ReplicationService {
       log: this.log,
     });
     this.recBuffer.onChange(() => this.bufferMonitor.reconfigure());
-    this.sessions = new ProtectionSessions(this.runtime, { volumes, groups, protection, jobs, destination: this.destination, synchronous: this.synchronous });
+    this.sessions = new ProtectionSessions(this.runtime, { volumes, groups, protection, jobs, synchronous: this.synchronous });
     this.sessions.installHooks();
     this.failovers = new FailoverActions(this.runtime, { volumes, destination: this.destination, holdMirroredWrites: (id, fn) => this.synchronous.holdMirroredWrites(id, fn) });
     this.links = new LinkState(this.runtime, {
@@ -146,6 +147,8 @@ export class ReplicationService {
     this.migrate();
     for (const s of this.runtime.listShared()) {
       if (s.pendingCommit) await this.destination.finishCommit(s.id, null);
+      // A cycle open at the crash will not commit (the source's shipping broke): its staging goes.
+      if (s.openCycle) await this.destination.abort(s.id);
       // A crash between a promotion's host access and its role record could leave a destination's
       // volumes writable (simulation seed 126): host access and role are written together now, and
       // the volumes' flags are put right from the record at every start.
@@ -161,24 +164,26 @@ export class ReplicationService {
     this.bufferMonitor.start();
   }
 
-  /** Records written before copy-session numbers and modes existed get them. */
+  /** Records written before copy-session numbers, modes or the machine's facts existed get them, in one metadata commit. */
   private migrate(): void {
-    for (const s of this.runtime.listShared()) {
-      // Destinations created before createDestination carried the source's resource id show it
-      // as their remote_resource_id from now on: a volume's is its pair's remote volume (a group's
-      // is learnt at its next cycle begin, destination.ts).
-      const remoteResourceId = s.remoteResourceId === '' && s.resourceType === 'volume' && s.elementPairs[0] ? s.elementPairs[0].remoteVolumeId : s.remoteResourceId;
-      if (typeof s.number === 'number' && s.splitMode && s.recoveryMode && s.remoteNumber !== undefined && s.remoteVolume !== undefined && remoteResourceId === s.remoteResourceId && !needsMigration(s)) continue;
-      this.runtime.put({
-        ...migrateSession(s),
-        remoteResourceId,
-        number: typeof s.number === 'number' ? s.number : this.runtime.allocateNumber(),
-        splitMode: s.splitMode ?? 'Manual',
-        recoveryMode: s.recoveryMode ?? 'Automatic',
-        remoteNumber: s.remoteNumber ?? null,
-        remoteVolume: s.remoteVolume ?? null,
-      });
-    }
+    this.runtime.batch(() => {
+      for (const s of this.runtime.listShared()) {
+        // Destinations created before createDestination carried the source's resource id show it
+        // as their remote_resource_id from now on: a volume's is its pair's remote volume (a group's
+        // is learnt at its next cycle begin, destination.ts).
+        const remoteResourceId = s.remoteResourceId === '' && s.resourceType === 'volume' && s.elementPairs[0] ? s.elementPairs[0].remoteVolumeId : s.remoteResourceId;
+        if (typeof s.number === 'number' && s.splitMode && s.recoveryMode && s.remoteNumber !== undefined && s.remoteVolume !== undefined && remoteResourceId === s.remoteResourceId && !needsMigration(s)) continue;
+        this.runtime.migrate({
+          ...migrateSession(s),
+          remoteResourceId,
+          number: typeof s.number === 'number' ? s.number : this.runtime.allocateNumber(),
+          splitMode: s.splitMode ?? 'Manual',
+          recoveryMode: s.recoveryMode ?? 'Automatic',
+          remoteNumber: s.remoteNumber ?? null,
+          remoteVolume: s.remoteVolume ?? null,
+        });
+      }
+    });
   }
 
   /** Data bytes shipped by this system's cycles of a session since the process started. */
@@ -232,11 +237,12 @@ export class ReplicationService {
 
   /** Engine volumes replication owns (bases, pending and staging snapshots, test shadows). */
   internalVolumeIds(): Set<string> {
-    const ids = new Set<string>([...this.runtime.cycleSnapshots, ...this.destination.openStagingIds()]);
+    const ids = new Set<string>(this.runtime.cycleSnapshots);
     for (const s of this.runtime.listShared()) {
       for (const p of s.elementPairs) if (p.localBaseSnapshotId) ids.add(p.localBaseSnapshotId);
       for (const id of Object.values(s.pendingCycle?.snapshotIds ?? {})) ids.add(id);
       for (const id of Object.values(s.pendingCommit?.stagingIds ?? {})) ids.add(id);
+      for (const id of Object.values(s.openCycle?.stagingIds ?? {})) ids.add(id);
       for (const id of Object.values(s.failoverTest?.shadowVolumeIds ?? {})) ids.add(id);
     }
     return ids;
@@ -338,7 +344,7 @@ export class ReplicationService {
     let dueMs = this.dueMs(s, intervalMs, nowMs);
     if (options.spreadOverdue && dueMs <= nowMs) dueMs = nowMs + this.spreadMs(s, intervalMs);
     if (s.state === 'System_Paused') dueMs = Math.max(dueMs, nowMs + CYCLE_RETRY_MS);
-    if (s.nextSyncMs !== dueMs) this.runtime.patch(sessionId, { nextSyncMs: dueMs });
+    if (s.nextSyncMs !== dueMs) this.runtime.record(sessionId, { nextSyncMs: dueMs });
     this.runtime.timers.set(
       sessionId,
       this.ctx.clock.setTimer(Math.max(0, dueMs - nowMs), () => {
@@ -411,10 +417,8 @@ export class ReplicationService {
   private async cycle(sessionId: string): Promise<void> {
     // In step, the destination already has every write: a cycle is a checkpoint (new base).
     if (this.ctx.meta.getShared('replication_session', sessionId)?.mirroring) return this.synchronous.checkpoint(sessionId);
-    for (const snapshot of this.cycles.snapshotsToReplicate(sessionId)) {
-      await this.cycles.cycleTo(sessionId, snapshot);
-      this.runtime.patchIfPresent(sessionId, { snapshotWatermark: snapshot.number });
-    }
+    // Each cycle's commit records its snapshot as replicated (snapshotWatermark).
+    for (const snapshot of this.cycles.snapshotsToReplicate(sessionId)) await this.cycles.cycleTo(sessionId, snapshot);
     let shipped = await this.cycles.cycleTo(sessionId, null);
     const s = this.ctx.meta.get('replication_session', sessionId);
     if (!s || !isSyncSource(s) || !this.io) return;
@@ -425,8 +429,8 @@ export class ReplicationService {
   }
 
   /** The one way cycles and checkpoints record a new common base (see SourceCyclesDeps). */
-  private recordCommitted(sessionId: string, cycle: number, pairs: CommittedPair[], startMs: number, startState: SessionState): Promise<void> {
-    return recordCommittedBase(this.runtime, sessionId, cycle, pairs, startMs, startState);
+  private recordCommitted(sessionId: string, cycle: number, pairs: CommittedPair[], startMs: number, startState: SessionState, snapshotWatermark?: number): Promise<void> {
+    return recordCommittedBase(this.runtime, sessionId, cycle, pairs, startMs, startState, snapshotWatermark);
   }
 
   // ---------------------------------------------------------------- actions
@@ -436,7 +440,7 @@ export class ReplicationService {
   }
 
   async pause(id: string): Promise<void> {
-    await this.runtime.apply(id, { type: 'pause' });
+    await this.runtime.apply(id, { type: 'pause', nowMs: this.ctx.clock.nowMs() });
   }
 
   /** Resume in either dialect: a Suspended (ETERNUS) session is rolled back first (rec-actions.ts). */
@@ -463,7 +467,7 @@ export class ReplicationService {
         await this.cycle(s.id);
         if (s.role === 'Source' && s.state === 'Reprotecting') crashPoint(ctx, 'reprotect.after-cycle');
       },
-      abort_open_cycle: (s) => this.destination.abort(s.id),
+      abort_open_cycle: (s) => (s.openCycle ? { type: 'cycle_aborted' } : undefined),
       // A halted source that does not know whether the peer took over (a hand-over without an
       // answer, a cycle the peer refused as not its destination) waits for the peer's view.
       reconcile_peer: (s) => void this.links.reconcileUntilHeard(s.id, (current) => current.role === 'Source' && current.state === 'System_Paused'),

@@ -11,9 +11,9 @@
 // write is durable only once flushed, on the destination as before, and every FLUSH, checkpoint,
 // growth and snapshot in step first waits for the applies acknowledged before it. A FUA write is
 // applied and made durable before its answer. An apply that fails leaves the destination short of
-// a write the source counts as mirrored: the session is then refused mirrored calls until a
-// resync gives it a new base (which ships everything since the old one), and the source is told
-// at once.
+// a write the source counts as mirrored: the session records it (mirroredWriteLost, so a restart
+// knows it too) and is refused mirrored calls until a resync gives it a new base (which ships
+// everything since the old one), and the source is told at once.
 //
 // A failover test on the destination does not disturb mirroring (as on a PowerStore, the test
 // works on a copy): hosts test on the volume while mirrored writes and checkpoints go to its
@@ -38,6 +38,8 @@ export interface AcknowledgedFor {
 export interface SyncReceiverHooks {
   /** Records a checkpoint through the state machine (the caller holds the management lock). */
   checkpointApplied(sessionId: string, event: Extract<SessionEvent, { type: 'checkpoint_applied' }>): Promise<unknown>;
+  /** Records that an acknowledged write or trim could not be applied, through the state machine (mirrored_write_lost). */
+  recordLost(sessionId: string, event: Extract<SessionEvent, { type: 'mirrored_write_lost' }>): void;
   /** An acknowledged write or trim could not be applied (tell the source; best effort). */
   onDiverged(lost: AcknowledgedFor, reason: string): void;
 }
@@ -51,8 +53,6 @@ export class SyncReceiver {
   private applyScheduled = false;
   /** Applies handed to the engine and not yet settled. */
   private readonly applying = new Set<Promise<void>>();
-  /** Sessions that lost an acknowledged write, with the base it happened at. */
-  private readonly diverged = new Map<string, { baseCycle: number; reason: string }>();
   /** Sessions whose mirrored writes wait (holdWrites), with what they wait for. */
   private readonly holds = new Map<string, Promise<unknown>>();
 
@@ -177,7 +177,7 @@ export class SyncReceiver {
   }
 
   private refuseIfDiverged(s: Readonly<ReplicationSession>): void {
-    const lost = this.diverged.get(s.id);
+    const lost = s.mirroredWriteLost;
     // A resync commits a new base, which holds everything the lost write would have changed.
     if (!lost || lost.baseCycle !== s.baseCycle) return;
     throw new StateError(`Replication session ${s.id} could not apply a mirrored write here (${lost.reason}); it takes no more until a resynchronisation.`, 'replication_session', s.id);
@@ -237,8 +237,9 @@ export class SyncReceiver {
 
   private lost(lost: AcknowledgedFor, error: unknown): void {
     const reason = error instanceof Error ? error.message : String(error);
-    if (this.diverged.get(lost.sessionId)?.baseCycle === lost.baseCycle) return;
-    this.diverged.set(lost.sessionId, { baseCycle: lost.baseCycle, reason });
+    const s = this.ctx.meta.getShared('replication_session', lost.sessionId);
+    if (!s || s.peerSystemId !== lost.peerSystemId || s.mirroredWriteLost?.baseCycle === lost.baseCycle) return;
+    this.hooks.recordLost(lost.sessionId, { type: 'mirrored_write_lost', baseCycle: lost.baseCycle, reason });
     this.hooks.onDiverged(lost, reason);
   }
 }

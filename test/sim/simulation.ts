@@ -156,6 +156,9 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
       fail(`${system.name} failed to start after a crash: ${error instanceof Error ? error.stack?.split('\n').slice(0, 3).join(' | ') : String(error)}`);
       return;
     }
+    // A cycle open at the crash will not commit: the restart drops its staging, which the record named.
+    if (system.openStagingAtCrash.length > 0) trace(`${system.name} had ${system.openStagingAtCrash.length} staging of open cycles at its crash`);
+    for (const id of system.openStagingAtCrash) if (system.up.store.hasVolume(id)) fail(`${system.name} kept the staging ${id} of a cycle open at its crash`);
     await checkDurable(system);
   };
 
