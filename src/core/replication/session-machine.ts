@@ -287,6 +287,10 @@ export const TABLE: readonly Row[] = [
     // It needs no cycle now: OK again, it cycles when its RPO schedule says (at its place in the
     // spread window if already due), so a link's return does not start every session's cycle at once.
     go: () => ({ set: { state: 'OK', errorCode: null, errorAtMs: null }, effects: [{ kind: 'arm', spreadOverdue: true }] }) }),
+  row({ on: 'peer_summary', from: ['System_Paused'], role: 'Source', guard: (s) => !s.pausedByUser && !waitsForOperator(s) && s.transferMode === 'Through', when: 'halted, recovery Automatic, in Through mode',
+    // Through ships nothing, so no cycle would end the halt (a cycle is what ends the others'):
+    // the halt simply ends, as recovery Automatic says (simulation: through-halt-never-recovers).
+    go: (s) => ({ set: { state: resumedState(s), errorCode: null, errorAtMs: null } }) }),
   row({ on: 'peer_summary', from: ['System_Paused'], role: 'Source', guard: (s) => !s.pausedByUser && !waitsForOperator(s), when: 'halted, recovery Automatic: an initial copy, REC modes, a synchronous resync catch up at once',
     go: () => ({ effects: [{ kind: 'cycle_soon' }] }) }),
   row({ on: 'peer_summary', from: SOURCE_DRIVEN, role: 'Destination', guard: (s, e) => e.role === 'Source' && e.state !== s.state && !SOURCE_DRIVEN.includes(e.state), when: 'the source ended the operation it told us of, and the notice was lost',
