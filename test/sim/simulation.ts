@@ -404,6 +404,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
             m.inflight++;
           }
           stats.writes++;
+          wide?.noteSourceWrite(sys, s, v.id);
           const owner = sys.up.owner;
           act('write', sys, () =>
             sys.up.io.write(v.id, at, data).catch(async (error: unknown) => {

@@ -56,7 +56,7 @@ export class WideWorkload {
   /** Write numbers of group writes (every block of one carries it in its first 4 bytes). */
   private seq = 0;
   private groupWritesInFlight = 0;
-  /** Destination volumes hosts wrote while their session was suspended (`${system}:${volumeId}`). */
+  /** Volumes hosts wrote while their session was suspended (`${system}:${volumeId}`): ahead of the common base until a resume. */
   private readonly touched = new Set<string>();
   private created = new Map<string, number>();
 
@@ -116,6 +116,14 @@ export class WideWorkload {
     }
     this.groupWritesInFlight++;
     return { data, done: () => void this.groupWritesInFlight-- };
+  }
+
+  /**
+   * A host write to a source volume: while suspended it puts the volume ahead of the common base,
+   * and a reverse makes it the destination (which then differs from the base until a resume).
+   */
+  noteSourceWrite(sys: SimSystem, s: ReplicationSession, volumeId: string): void {
+    if (s.state === 'Suspended') this.touched.add(`${sys.name}:${volumeId}`);
   }
 
   /** After every step: the group's destination holds the source's writes up to one write, on every member. */
@@ -306,7 +314,8 @@ export class WideWorkload {
    * The sessions of both systems at a quiet point. One side only is a failure, except what the
    * ETERNUS documentation describes: a forced delete on one box while the link was down leaves
    * the partner's record, which a destination box drops once the link returns, and a source box
-   * keeps (Halt) until it is deleted there too, with force; the operator does so here.
+   * keeps until it is deleted there too, with force (Halt if it was active, Suspend if suspended:
+   * the vendor says only that the record stays); the operator does so here.
    */
   async quiet(checkPair: (onA: ReplicationSession, onB: ReplicationSession) => Promise<void>): Promise<void> {
     const { a, b, trace, fail, settle } = this.c;
@@ -319,7 +328,7 @@ export class WideWorkload {
         continue;
       }
       const [sys, s] = onA ? [a, onA] : [b, onB!];
-      if (isRec(s) && s.replicationRuleId === null && s.role === 'Source' && s.state === 'System_Paused') {
+      if (isRec(s) && s.replicationRuleId === null && s.role === 'Source') {
         trace(`quiet: copy session ${id} left behind on ${sys.name} (its partner deleted it by force): deleting it with force`);
         await settle(sys.up.replication.recDelete(id, true)).catch((e: unknown) => fail(`copy session ${id} left on ${sys.name}: forced delete failed: ${String(e)}`));
       } else fail(`session ${id} exists on ${sys.name} only (${s.role} ${s.state} [${s.transferMode}])`);
