@@ -380,18 +380,20 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
       const roll = work.next();
       trace(`step ${step} ${sys.name} roll ${roll.toFixed(3)}`);
       if (roll < 0.4) {
+        // v4: half of the writes go to the volume group when this system is its source (writes to it are what its check needs).
+        const ws = wide ? wide.writeTarget(sys, s) : s;
         // Host write, as NBD would issue it: only where the export is writable.
         // v4 writes to any member of a group (v1-v3 draw nothing for it: their seeds replay as found).
-        const pair = wide && s && s.elementPairs.length > 1 ? work.pick(s.elementPairs) : s?.elementPairs[0];
+        const pair = wide && ws && ws.elementPairs.length > 1 ? work.pick(ws.elementPairs) : ws?.elementPairs[0];
         const v = pair ? sys.up.meta.get('volume', pair.localVolumeId) : undefined;
-        if (s && pair && v && s.role === 'Source' && sys.up.replication.isHostWritable(v)) {
+        if (ws && pair && v && ws.role === 'Source' && sys.up.replication.isHostWritable(v)) {
           const blocks = work.int(1, 8);
           const at = work.int(0, VOLUME_BLOCKS - blocks) * BLOCK_BYTES;
           const fill = work.int(1, 255);
           // A group member's write carries its number in every block (write-order check, workload-v4.ts).
-          const grouped = wide && s.resourceType === 'volume_group' ? wide.groupWrite(sys, s, v.id, at, blocks, fill) : null;
+          const grouped = wide && ws.resourceType === 'volume_group' ? wide.groupWrite(sys, ws, v.id, at, blocks, fill) : null;
           // One group write at a time: a write while another is in flight is skipped.
-          if (wide && s.resourceType === 'volume_group' && !grouped) trace(`group write skipped: one in flight`);
+          if (wide && ws.resourceType === 'volume_group' && !grouped) trace(`group write skipped: one in flight`);
           else {
           const data = grouped?.data ?? Buffer.alloc(blocks * BLOCK_BYTES, fill);
           if (!grouped) data.writeUInt32BE(step, 0);
@@ -404,7 +406,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
             m.inflight++;
           }
           stats.writes++;
-          wide?.noteSourceWrite(sys, s, v.id);
+          wide?.noteSourceWrite(sys, ws, v.id);
           const owner = sys.up.owner;
           act('write', sys, () =>
             sys.up.io.write(v.id, at, data).catch(async (error: unknown) => {

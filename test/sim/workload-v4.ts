@@ -114,8 +114,15 @@ export class WideWorkload {
       if (!perBlock) g.valid = false;
       else for (let k = 0; k < blocks; k++) perBlock[atBytes / BLOCK_BYTES + k]!.push(seq);
     }
+    this.c.trace(`group write ${seq} to ${volumeId} at block ${atBytes / BLOCK_BYTES} x ${blocks} (model ${g?.valid ? "on" : "off"})`);
     this.groupWritesInFlight++;
     return { data, done: () => void this.groupWritesInFlight-- };
+  }
+
+  /** Where a host write goes: half the time the volume group, if this system is its source. */
+  writeTarget(sys: SimSystem, picked: ReplicationSession | undefined): ReplicationSession | undefined {
+    if (!this.c.work.chance(0.5)) return picked;
+    return this.sessionsOf(sys).find((x) => x.resourceType === 'volume_group' && x.role === 'Source') ?? picked;
   }
 
   /**
@@ -197,7 +204,7 @@ export class WideWorkload {
     const { work, act } = this.c;
     const choice = work.next();
     const r = sys.up;
-    if (choice < 0.2) {
+    if (choice < 0.17) {
       // REC create between free volumes of either box, in any ETERNUS transfer mode.
       const other = this.other(sys);
       if (!other.running) return;
@@ -211,14 +218,14 @@ export class WideWorkload {
         if (!s || !t) return;
         await r.replication.createRec({ localVolumeId: s, remoteSystemId: this.remoteSystemId(sys), destinationVolumeNumber: other.up.meta.get('volume', t)!.number, transferMode: mode, splitMode, recoveryMode: 'Automatic' });
       });
-    } else if (choice < 0.35) {
+    } else if (choice < 0.29) {
       // PowerStore: PATCH /volume/{id} or /volume_group/{id} with protection_policy_id "".
       const protectedHere = this.sessionsOf(sys).filter((s) => s.replicationRuleId !== null && s.role === 'Source');
       if (protectedHere.length === 0) return;
       const s = work.pick(protectedHere);
       if (s.resourceType === 'volume_group') this.invalidate('policy unassigned');
       act('unassign-policy', sys, () => (s.resourceType === 'volume' ? r.volumes.modify(s.localResourceId, { protectionPolicyId: null }) : r.groups.modify(s.localResourceId, { protectionPolicyId: null })));
-    } else if (choice < 0.5) {
+    } else if (choice < 0.41) {
       // PowerStore: assign a replicating policy (the policies are site-a's) to an unprotected volume or group.
       if (sys !== this.c.a) return;
       const policyId = work.chance(0.7) ? this.asyncPolicyId : this.syncPolicyId;
@@ -233,7 +240,7 @@ export class WideWorkload {
       } else {
         act('create-protected-volume', sys, () => this.createVolume(sys, 'pp-', policyId));
       }
-    } else if (choice < 0.65) {
+    } else if (choice < 0.53) {
       // PowerStore DELETE /volume/{id} (ETERNUS DELETE /volume/{id} is refused the same way in a copy session).
       const volumes = r.meta.list('volume').filter((v) => v.type === 'Primary' && /^(vol|pp|rec|grp)-/.test(v.name));
       if (volumes.length === 0) return;
@@ -244,7 +251,7 @@ export class WideWorkload {
         // A deleted volume is in no session of this system.
         for (const s of r.replication.list()) if (s.elementPairs.some((p) => p.localVolumeId === v.id)) this.c.fail(`${sys.name} deleted volume ${v.name} is still in session ${s.id} (${s.role} ${s.state})`);
       });
-    } else if (choice < 0.8) {
+    } else if (choice < 0.68) {
       // PowerStore: POST /volume_group/{id}/add_members, /remove_members of the protected group.
       const group = r.meta.list('volume_group').find((g) => g.type === 'Primary' && g.name === 'grp');
       if (!group) return;
@@ -261,6 +268,12 @@ export class WideWorkload {
         this.invalidate('members removed');
         act('group-remove-member', sys, () => r.groups.removeMembers(group.id, [m.id]));
       }
+    } else if (choice < 0.8) {
+      // PowerStore: POST /replication_session/{id}/sync of the group's session (a cut of both
+      // members that the write-order check then sees on the destination; its RPO cycles are rarer
+      // than the steps between quiet points).
+      const s = this.sessionsOf(sys).find((x) => x.resourceType === 'volume_group' && x.role === 'Source');
+      if (s) act('sync-group', sys, () => r.replication.sync(s.id));
     } else {
       // A host writes to a suspended destination (NBD exports it read-write): a resume discards it.
       const suspended = this.sessionsOf(sys).filter((s) => s.role === 'Destination' && s.state === 'Suspended');
@@ -319,6 +332,8 @@ export class WideWorkload {
    */
   async quiet(checkPair: (onA: ReplicationSession, onB: ReplicationSession) => Promise<void>): Promise<void> {
     const { a, b, trace, fail, settle } = this.c;
+    // Settled: the group's destination holds a cut the source's cycles made since the last step.
+    await this.checkGroup();
     const ids = new Set([...this.sessionsOf(a), ...this.sessionsOf(b)].map((s) => s.id));
     for (const id of ids) {
       const onA = this.sessionsOf(a).find((x) => x.id === id);
@@ -339,6 +354,8 @@ export class WideWorkload {
       for (const v of sys.up.meta.list('volume')) if (v.isReplicationDestination && !inSessions.has(v.id)) fail(`${sys.name} volume ${v.name} is a replication destination of no session`);
       for (const g of sys.up.meta.list('volume_group')) if (g.isReplicationDestination && !inSessions.has(g.id)) fail(`${sys.name} volume group ${g.name} is a replication destination of no session`);
     }
+    // After the syncs of the pairs' checks: the last cut, before the model starts again.
+    await this.checkGroup();
     await this.rebuildGroupModel();
   }
 
