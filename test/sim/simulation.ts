@@ -303,6 +303,8 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
           fail(`session ${s.id} not steady after healing: source ${src.name} ${srcS.state} (${srcS.errorCode}), destination ${dst.name} ${dstS.state} [${srcS.transferMode}]`);
           return;
         }
+        // Both systems show a settled session in the same state (PowerStore lists one session on both).
+        if (wide && srcS.state !== dstS.state) fail(`session ${s.id}: the destination ${dst.name} shows ${dstS.state}, its source ${srcS.state} [${srcS.transferMode}]`);
         if (wide?.handles(srcS)) return wide.quietRec(src, dst, srcS, dstS);
         if (srcS.state === 'OK') {
           // A sync makes the last committed cut now; the destination must hold exactly its bytes.
