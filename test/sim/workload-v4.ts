@@ -373,11 +373,17 @@ export class WideWorkload {
   async quietRec(src: SimSystem, dst: SimSystem, srcS: ReplicationSession, dstS: ReplicationSession): Promise<void> {
     const { fail, trace, volumeBytes } = this.c;
     const what = `copy session ${srcS.id} [${srcS.transferMode}] ${srcS.state}/${dstS.state}`;
-    if (srcS.baseCycle !== dstS.baseCycle && srcS.state !== 'Initializing') fail(`${what}: base cycles differ (source ${srcS.baseCycle}, destination ${dstS.baseCycle})`);
+    // Stopped, the two may disagree on the last cycle: a forced suspend while the destination's
+    // commit answer was lost leaves it one ahead ("the destination keeps the last committed
+    // cycle"); the resume's rollback settles it. Active and settled, they agree.
+    const stopped = srcS.state === 'Suspended' || srcS.state === 'Paused';
+    if (srcS.baseCycle !== dstS.baseCycle && srcS.state !== 'Initializing' && !stopped) fail(`${what}: base cycles differ (source ${srcS.baseCycle}, destination ${dstS.baseCycle})`);
     for (const p of srcS.elementPairs) {
       const live = await src.up.store.read(p.localVolumeId, 0, volumeBytes);
       const remote = await dst.up.store.read(p.remoteVolumeId, 0, volumeBytes);
       const base = p.localBaseSnapshotId ? await src.up.store.read(p.localBaseSnapshotId, 0, volumeBytes) : null;
+      const dstBaseId = dstS.elementPairs.find((x) => x.localVolumeId === p.remoteVolumeId)?.localBaseSnapshotId ?? null;
+      const dstBase = dstBaseId ? await dst.up.store.read(dstBaseId, 0, volumeBytes) : null;
       const differ = (x: Buffer, y: Buffer, label: string) => {
         const at = firstDifference(x, y);
         if (at < 0) return false;
@@ -397,9 +403,11 @@ export class WideWorkload {
         // Created (or rolled back to no base) in Through: the destination was emptied and gets nothing.
         if (!differ(Buffer.alloc(volumeBytes), remote, 'the destination of a session with no common cut is not empty')) trace(`quiet: ${what} destination empty`);
       } else if (srcS.state === 'Suspended' || srcS.state === 'Paused') {
-        // Stopped: the destination keeps the common base, unless hosts wrote to it while suspended.
+        // Stopped: the destination keeps its last committed cycle (the common base when both
+        // agree on it), unless hosts wrote to it while suspended.
         if (this.touched.has(`${dst.name}:${p.remoteVolumeId}`)) trace(`quiet: ${what} destination written by hosts while suspended`);
-        else if (base && !differ(base, remote, 'the stopped destination differs from the common base')) trace(`quiet: ${what} destination holds the common base ${srcS.baseCycle}`);
+        else if (dstBase && differ(dstBase, remote, 'the stopped destination differs from its last committed cycle')) continue;
+        else if (base && srcS.baseCycle === dstS.baseCycle && !differ(base, remote, 'the stopped destination differs from the common base')) trace(`quiet: ${what} destination holds the common base ${srcS.baseCycle}`);
       } else trace(`quiet: ${what} steady`);
     }
   }

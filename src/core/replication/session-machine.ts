@@ -432,6 +432,13 @@ export const TABLE: readonly Row[] = [
   row({ on: 'restarted', from: ['Failing_Over'], role: 'Source', when: 'a hand-over cut short',
     go: () => ({ set: { state: 'System_Paused', errorCode: 'INTERNAL', mirroring: false, stopRequested: false, suspendPending: false, haltPending: null } }) }),
   row({ on: 'restarted', from: ['Failing_Over_For_DR'], role: 'Destination', go: () => ({ set: { state: 'System_Paused', errorCode: 'INTERNAL', stopRequested: false } }) }),
+  row({ on: 'restarted', from: '*', role: 'Source', guard: (s) => s.suspendPending, when: 'a REC suspend a crash cut short: it ends suspended, as a forced one',
+    // The peer may have heard it already (crash point rec.after-peer-suspended) and be Suspended,
+    // its volume open to hosts: cycling on into it mixed them with the source's changes while both
+    // showed OK and Suspended (simulation: suspend-cut-by-crash-cycles-into-suspended-destination).
+    // The operator asked to stop; the destination keeps its last committed cycle, and is told
+    // until it hears.
+    go: () => ({ set: { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null, mirroring: false, stopRequested: true, suspendPending: false, haltPending: null }, effects: [{ kind: 'tell_peer_suspended', retry: true }] }) }),
   row({ on: 'restarted', from: '*',
     // Nothing runs after a restart: a cycle in flight is gone, and a synchronous source in step is
     // not mirroring any more (it resyncs first).
@@ -650,10 +657,14 @@ export function destinationView(source: ReplicationSession): SessionState {
 /**
  * A destination's state once the link is back and its halt is over, from the source's state. A
  * Synchronous source that is not mirroring (halted, about to resync, resyncing) is not in step:
- * the destination shows Synchronizing until the source says OK (RPC setState).
+ * the destination shows Synchronizing until the source says OK (RPC setState). Without a common
+ * cut it is Initializing, as its source, until the initial copy commits.
  */
 export function destinationStateAfterHalt(s: ReplicationSession, sourceState: SessionState): SessionState {
   if (sourceState === 'Paused' || sourceState === 'Suspended') return sourceState;
+  // No common cut yet: the initial copy is still to come (it showed OK under an Initializing
+  // source; simulation: destination-ok-before-initial-copy).
+  if (s.baseCycle === 0) return 'Initializing';
   if (s.transferMode === 'Synchronous' && sourceState !== 'OK') return 'Synchronizing';
   return 'OK';
 }
