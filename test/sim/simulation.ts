@@ -168,6 +168,13 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
         models.delete(key);
         continue;
       }
+      // A role change committed before the crash made it a destination: the peer's cycles (a
+      // pending commit the restart finishes) replace what hosts wrote here.
+      if (sys.up.meta.get('volume', volumeId)?.isReplicationDestination) {
+        trace(`${key} durable: not checked (a replication destination now)`);
+        models.delete(key);
+        continue;
+      }
       const actual = await sys.up.store.read(volumeId, 0, VOLUME_BYTES);
       if (m.flushed === null) {
         trace(`${key} durable: not checked (no flush since tracking began)`);

@@ -122,6 +122,10 @@ describe('session machine: transitions', () => {
       assertSession(after);
     });
   }
+  it('normal suspend cut: the peer is told until it hears (its answer may be what was lost, the peer Suspended)', () => {
+    const { effects } = step(session({ suspendPending: true }), { type: 'suspend_cut' });
+    assert.deepEqual(effects[0], { kind: 'tell_peer_suspended', retry: true });
+  });
 });
 
 describe('session machine: refusals change nothing', () => {

@@ -340,7 +340,11 @@ export const TABLE: readonly Row[] = [
     go: () => ({ set: { suspendPending: true }, effects: [{ kind: 'final_cycle' }, { kind: 'then', event: { type: 'suspend_cut' } }] }) }),
   row({ on: 'suspend_cut', from: '*', guard: (s) => isBufferOverloadHalt(s), when: 'a buffer-overload halt came first and skipped the cycle: the session stays halted',
     go: () => ({ set: { suspendPending: false } }) }),
-  row({ on: 'suspend_cut', from: '*', go: () => ({ effects: [{ kind: 'tell_peer_suspended', retry: false }, { kind: 'then', event: { type: 'suspended' } }] }) }),
+  row({ on: 'suspend_cut', from: '*',
+    // The last cycle is in: the suspend stands even if its notice gets no answer. The peer may have
+    // applied it (only the answer lost) and be Suspended, open to hosts; a suspend that failed here
+    // left the source cycling into it (simulation: suspend-notice-answer-lost). Told until it hears.
+    go: () => ({ effects: [{ kind: 'tell_peer_suspended', retry: true }, { kind: 'then', event: { type: 'suspended' } }] }) }),
   row({ on: 'suspended', from: '*', guard: (s) => s.suspendPending, when: 'a suspend is under way',
     go: () => ({ set: { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null, stopRequested: true, suspendPending: false }, effects: [{ kind: 'cancel_timer' }] }) }),
   row({ on: 'failed', from: '*', guard: (s, e) => s.suspendPending && (e.during === 'final_cycle' || e.during === 'tell_peer_suspended' || e.during === 'cancel_timer'), when: 'a suspend failed',
