@@ -16,6 +16,7 @@ import type { JobRunner } from '../jobs/job-runner.ts';
 import type { DestinationSide } from './destination.ts';
 import { CONTROL_RPC_TIMEOUT_MS } from './limits.ts';
 import { learnFromDestination, memberSpecs, numberedMembers } from './member-copies.ts';
+import { tellPeerToDrop } from './peer-drop-notice.ts';
 import { parseSessionParams } from './peer-protocol.ts';
 import type { SessionRuntime } from './session-runtime.ts';
 import type { SynchronousReplication } from './synchronous.ts';
@@ -195,7 +196,12 @@ export class ProtectionSessions {
         rule: { id: rule.id, name: rule.name, rpo: rule.rpo, alertThresholdMinutes: rule.alertThresholdMinutes },
       },
       { timeoutMs: CONTROL_RPC_TIMEOUT_MS },
-    );
+    ).catch((error: unknown) => {
+      // No answer: the peer may have made the destination (its answer lost) while the policy's
+      // assignment fails here; it is told to let it go (simulation: lost-create-answer-orphans-destination).
+      if (error instanceof DomainError && error.code === 'PEER_UNREACHABLE') tellPeerToDrop(this.ctx, this.runtime, rs.peerSystemId, sessionId);
+      throw error;
+    });
     crashPoint(this.ctx, 'session.after-remote-destination');
     const nowMs = this.ctx.clock.nowMs();
     this.runtime.put(

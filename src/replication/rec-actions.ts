@@ -11,7 +11,8 @@ import { checkRecAction, nextRecModes, OperationInProgressError, type RecModes }
 import { REC_BUFFER_OVERLOAD } from '../core/replication/rec-buffer.ts';
 import type { VolumeService } from '../core/volumes.ts';
 import type { DestinationSide } from './destination.ts';
-import { CONTROL_RPC_TIMEOUT_MS, SUSPEND_NOTICE_RETRY_MS } from './limits.ts';
+import { SUSPEND_NOTICE_RETRY_MS } from './limits.ts';
+import { tellPeerToDrop } from './peer-drop-notice.ts';
 import { remoteSystemOfCaller } from './remote-systems.ts';
 import { parseRecCreateDestination, parseRecReverse, parseRecRollback, parseRecSetModes, parseRecSuspend, parseSessionParams } from './peer-protocol.ts';
 import type { EffectHandlers, SessionRuntime } from './session-runtime.ts';
@@ -115,7 +116,7 @@ export class RecActions {
           // A destination box drops its record once it hears; told until it does, as a forced
           // suspend is: the link may have come back before this call failed, and then no link
           // return would ever tell it (simulation: forced-delete-left-on-destination).
-          if (s.role === 'Source') this.retryDeleteNotice(s.peerSystemId, s.id);
+          if (s.role === 'Source') tellPeerToDrop(this.ctx, runtime, s.peerSystemId, s.id);
         }
       },
       drop_locally: (s) => this.deps.dropSessionLocally(s.id),
@@ -131,17 +132,6 @@ export class RecActions {
     this.ctx.clock.setTimer(SUSPEND_NOTICE_RETRY_MS, () =>
       void this.runtime.tellPeerUntilHeard(id, (s) => s.state === 'Suspended', RPC.recSuspended, () => ({ sessionId: id }), 'peer told of forced suspend'),
     );
-  }
-
-  /** Tells the destination box of a session deleted here by force, every SUSPEND_NOTICE_RETRY_MS until it answers. */
-  private retryDeleteNotice(peerSystemId: string, id: string): void {
-    this.ctx.clock.setTimer(SUSPEND_NOTICE_RETRY_MS, () => {
-      if (this.runtime.stopped || this.ctx.meta.get('replication_session', id)) return;
-      this.runtime.transport.call(peerSystemId, RPC.deleteSession, { sessionId: id }, { timeoutMs: CONTROL_RPC_TIMEOUT_MS }).then(
-        () => this.runtime.log('peer told of forced copy session deletion', { session: id }),
-        () => this.retryDeleteNotice(peerSystemId, id),
-      );
-    });
   }
 
   /**
@@ -174,7 +164,11 @@ export class RecActions {
         transferMode: spec.transferMode,
         splitMode: spec.splitMode,
         recoveryMode: spec.recoveryMode,
-      } satisfies RecCreateDestinationParams);
+      } satisfies RecCreateDestinationParams).catch((error: unknown) => {
+        // No answer: the destination box may have made its side; it is told to let it go.
+        if (error instanceof DomainError && error.code === 'PEER_UNREACHABLE') tellPeerToDrop(this.ctx, this.runtime, rs.peerSystemId, sessionId);
+        throw error;
+      });
       const nowMs = this.ctx.clock.nowMs();
       const session: ReplicationSession = {
         ...this.recRecord(sessionId, 'Source', spec, rs.id, rs.peerSystemId, nowMs),
