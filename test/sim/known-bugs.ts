@@ -296,6 +296,15 @@ export const OPEN_BUGS: SimBug[] = [
     description: 'A Synchronous session (a policy with rpo Zero assigned mid-run, or a REC modified to Synchronous) still Initializing on both sides after healing. Not analysed.',
   },
   {
+    id: 'rec-reverse-toggles-roles',
+    seed: 10,
+    steps: 80,
+    workload: 'v3',
+    signature: /two Sources of session \S+ at generation \d+ \(Suspended \/ Suspended\)/,
+    description:
+      'A REC reverse whose answer was dropped: the peer recorded it (Destination, generation 2), this side did not (Destination, generation 1). A second reverse issued on the peer then told this side to reverse: reverse toggles each side\'s role, so both became Source at generation 3. On main the seed does not take this path (its trace differs by the v4 branch\'s changes in replication); the bug is main\'s. The simfix branch makes rec_reverse carry the role each side takes; to be checked once merged.',
+  },
+  {
     id: 'rec-reverse-half-recorded-v4',
     seed: 136,
     steps: 120,
