@@ -404,36 +404,36 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
           // One group write at a time: a write while another is in flight is skipped.
           if (wide && ws.resourceType === 'volume_group' && !grouped) trace(`group write skipped: one in flight`);
           else {
-          const data = grouped?.data ?? Buffer.alloc(blocks * BLOCK_BYTES, fill);
-          if (!grouped) data.writeUInt32BE(step, 0);
-          const key = `${sys.name}:${v.id}`;
-          const m = models.get(key);
-          const entry: { offsetBytes: number; data: Buffer } = { offsetBytes: at, data };
-          if (m) {
-            data.copy(m.bytes, at);
-            m.since.push(entry);
-            m.inflight++;
-          }
-          stats.writes++;
-          wide?.noteSourceWrite(sys, ws, v.id);
-          const owner = sys.up.owner;
-          act('write', sys, () =>
-            sys.up.io.write(v.id, at, data).catch(async (error: unknown) => {
-              // A refused write (split mode Manual with the path down: EIO to the host) may or may
-              // not have reached the local volume: the model takes what is there.
-              if (m && models.get(key) === m && sys.running?.owner === owner) {
-                const there = await sys.up.store.read(v.id, at, data.length);
-                there.copy(m.bytes, at);
-                entry.data = there;
-              }
-              throw error;
-            }).finally(() => {
-              // In flight until the model knows what a refused write left (a check between the
-              // refusal and the read above compared the volume with the write it did not take).
-              if (m) m.inflight--;
-              grouped?.done();
-            }),
-          );
+            const data = grouped?.data ?? Buffer.alloc(blocks * BLOCK_BYTES, fill);
+            if (!grouped) data.writeUInt32BE(step, 0);
+            const key = `${sys.name}:${v.id}`;
+            const m = models.get(key);
+            const entry: { offsetBytes: number; data: Buffer } = { offsetBytes: at, data };
+            if (m) {
+              data.copy(m.bytes, at);
+              m.since.push(entry);
+              m.inflight++;
+            }
+            stats.writes++;
+            wide?.noteSourceWrite(sys, ws, v.id);
+            const owner = sys.up.owner;
+            act('write', sys, () =>
+              sys.up.io.write(v.id, at, data).catch(async (error: unknown) => {
+                // A refused write (split mode Manual with the path down: EIO to the host) may or may
+                // not have reached the local volume: the model takes what is there.
+                if (m && models.get(key) === m && sys.running?.owner === owner) {
+                  const there = await sys.up.store.read(v.id, at, data.length);
+                  there.copy(m.bytes, at);
+                  entry.data = there;
+                }
+                throw error;
+              }).finally(() => {
+                // In flight until the model knows what a refused write left (a check between the
+                // refusal and the read above compared the volume with the write it did not take).
+                if (m) m.inflight--;
+                grouped?.done();
+              }),
+            );
           }
         }
       } else if (roll < 0.5) {
