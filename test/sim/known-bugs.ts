@@ -300,7 +300,7 @@ export const OPEN_BUGS: SimBug[] = [
     seed: 10,
     steps: 80,
     workload: 'v3',
-    signature: /two Sources of session \S+ at generation \d+ \(Suspended \/ Suspended\)/,
+    signature: /two Sources of session \S+ at generation \d+ \(Suspended \/ Suspended\)|both sides are Source after healing \(gen (\d+)\/\1, Suspended\/Suspended\)/,
     description:
       'A REC reverse whose answer was dropped: the peer recorded it (Destination, generation 2), this side did not (Destination, generation 1). A second reverse issued on the peer then told this side to reverse: reverse toggles each side\'s role, so both became Source at generation 3. On main the seed does not take this path (its trace differs by the v4 branch\'s changes in replication); the bug is main\'s. The simfix branch makes rec_reverse carry the role each side takes; to be checked once merged.',
   },
