@@ -171,11 +171,12 @@ export class DestinationSide {
     const stagingIds: Record<string, string> = {};
     for (const pair of pairs) {
       const stagingId = this.ctx.ids.uuid();
-      // Synchronous: the volume may hold mirrored writes past the common base, and even a write
-      // the source never completed (it crashed, or a trim after it was not mirrored). The source
-      // ships diff(base, cut), so staging starts from this side's base, not from the volume.
+      // Synchronous: the volume (or, during a failover test, its shadow) may hold mirrored writes
+      // past the common base, and even a write the source never completed (it crashed, or a trim
+      // after it was not mirrored). The source ships diff(base, cut), so staging starts from this
+      // side's base, not from the volume.
       const base = current.elementPairs.find((e) => e.localVolumeId === pair.remoteVolumeId)?.localBaseSnapshotId ?? null;
-      const fromBase = current.transferMode === 'Synchronous' && !current.failoverTest && base !== null && this.ctx.store.hasVolume(base);
+      const fromBase = current.transferMode === 'Synchronous' && base !== null && this.ctx.store.hasVolume(base);
       await this.ctx.store.snapshotVolume(fromBase ? base : this.hooks.replicaTarget(session, pair.remoteVolumeId), stagingId);
       // A base taken before the volume grew in step is smaller than what the source ships now.
       const sizeBytes = p.members.find((m) => m.sourceVolumeId === pair.sourceVolumeId)?.sizeBytes ?? 0;

@@ -22,6 +22,8 @@ export interface FailoverActionsDeps {
   volumes: VolumeService;
   /** The destination side of this system: a role change ends its open cycle. */
   destination: Pick<DestinationSide, 'abort'>;
+  /** Runs fn while mirrored writes to the session wait (synchronous.ts): a failover test moves where they land. */
+  holdMirroredWrites<T>(sessionId: string, fn: () => Promise<T>): Promise<T>;
 }
 
 export class FailoverActions {
@@ -145,31 +147,41 @@ export class FailoverActions {
     });
   }
 
-  /** The failover test's effects: make the shadows, and give the volumes their content back. */
+  /**
+   * The failover test's effects: make the shadows, and give the volumes their content back. A
+   * synchronous destination keeps taking mirrored writes during the test, into the shadows: the
+   * shadows are made and the test recorded (and at the end, the volumes restored and the end
+   * recorded) while mirrored writes to the session wait, so that none lands on the wrong side.
+   */
   private installTestEffects(): void {
     const { runtime, ctx } = this;
     Object.assign(runtime.effects, {
-      make_test_copy: async (s, e) => {
-        const shadows: Record<string, string> = {};
-        for (const pair of s.elementPairs) {
-          const shadowId = ctx.ids.uuid();
-          await ctx.store.snapshotVolume(pair.localVolumeId, shadowId);
-          shadows[pair.localVolumeId] = shadowId;
-        }
-        if (e.snapshotId) {
-          const snap = this.deps.volumes.get(e.snapshotId);
-          await ctx.store.restoreVolume(snap.sourceId!, snap.id);
-        }
-        return { type: 'test_started', shadowVolumeIds: shadows, startedAtMs: ctx.clock.nowMs() };
-      },
+      make_test_copy: (s, e) =>
+        this.deps.holdMirroredWrites(s.id, async () => {
+          const shadows: Record<string, string> = {};
+          for (const pair of s.elementPairs) {
+            const shadowId = ctx.ids.uuid();
+            await ctx.store.snapshotVolume(pair.localVolumeId, shadowId);
+            shadows[pair.localVolumeId] = shadowId;
+          }
+          if (e.snapshotId) {
+            const snap = this.deps.volumes.get(e.snapshotId);
+            await ctx.store.restoreVolume(snap.sourceId!, snap.id);
+          }
+          await runtime.apply(s.id, { type: 'test_started', shadowVolumeIds: shadows, startedAtMs: ctx.clock.nowMs() });
+        }),
       end_test_copy: async (s) => {
-        for (const [volumeId, shadowId] of Object.entries(s.failoverTest?.shadowVolumeIds ?? {})) {
-          await ctx.store.restoreVolume(volumeId, shadowId);
+        const shadows = Object.entries(s.failoverTest?.shadowVolumeIds ?? {});
+        await this.deps.holdMirroredWrites(s.id, async () => {
+          for (const [volumeId, shadowId] of shadows) await ctx.store.restoreVolume(volumeId, shadowId);
+          await runtime.apply(s.id, { type: 'test_stopped' });
+        });
+        // Dropped once the record no longer names them (a crash before leaves the test running).
+        for (const [volumeId, shadowId] of shadows) {
           await ctx.store.deleteVolume(shadowId).catch(() => undefined);
           const v = ctx.meta.get('volume', volumeId);
           if (v) ctx.listeners.volumeExportChanged(v, v.name);
         }
-        return { type: 'test_stopped' };
       },
     } satisfies EffectHandlers);
   }

@@ -3,8 +3,9 @@
 // and mirroring stops), and the link back (RPC sessionStates: agree on roles, drop sessions the
 // peer deleted, catch up).
 import type { CoreContext } from '../core/context.ts';
+import type { ReplicationSession } from '../core/replication/model.ts';
 import type { SessionEvent } from '../core/replication/session-machine.ts';
-import { CONTROL_RPC_TIMEOUT_MS } from './limits.ts';
+import { CONTROL_RPC_TIMEOUT_MS, SUSPEND_NOTICE_RETRY_MS } from './limits.ts';
 import { parseSessionStates, parseSetState } from './peer-protocol.ts';
 import type { SessionRuntime } from './session-runtime.ts';
 import type { SynchronousReplication } from './synchronous.ts';
@@ -22,6 +23,10 @@ export interface LinkStateDeps {
 
 export class LinkState {
   private readonly ctx: CoreContext;
+  /** Per session, when the peer sent the last state notice applied here (by its clock; memory only: a restart accepts any). */
+  private readonly noticeSentAtMs = new Map<string, number>();
+  /** Whether the link to each peer is up, as the transport last said. */
+  private readonly linkUp = new Map<string, boolean>();
 
   constructor(
     private readonly runtime: SessionRuntime,
@@ -35,6 +40,12 @@ export class LinkState {
     this.runtime.transport.handle(RPC.setState, async ({ params, fromSystemId }) => {
       const p = parseSetState(params);
       const s = this.ctx.meta.get('replication_session', p.sessionId);
+      // Notices are not ordered on the wire: one sent before a notice already applied is stale (a
+      // reprotect's late 'Synchronizing' overtook by the in-step 'OK' left a synchronous
+      // destination Synchronizing under a mirroring source, simulation seed 215).
+      const last = this.noticeSentAtMs.get(p.sessionId);
+      if (p.sentAtMs !== undefined && last !== undefined && p.sentAtMs < last) return { result: {} };
+      if (p.sentAtMs !== undefined) this.noticeSentAtMs.set(p.sessionId, p.sentAtMs);
       if (s && s.peerSystemId === fromSystemId) {
         await this.runtime.apply(s.id, { type: 'peer_state', state: p.state, ...(p.generation !== undefined ? { generation: p.generation } : {}), ...(p.pausedByUser !== undefined ? { pausedByUser: p.pausedByUser } : {}), ...(p.errorCode !== undefined ? { errorCode: p.errorCode, errorAtMs: p.errorAtMs ?? null } : {}) });
       }
@@ -45,9 +56,25 @@ export class LinkState {
       return { result: { sessions: this.summariesFor(fromSystemId) } };
     });
     this.runtime.transport.onStateChange((peer, state) => {
-      if (state === 'OK') void this.reconcileWith(peer).catch((e) => this.runtime.log('reconcile failed', { peer, error: String(e) }));
+      this.linkUp.set(peer, state === 'OK');
+      if (state === 'OK') void this.reconcileWhileUp(peer);
       else this.onLinkLost(peer);
     });
+  }
+
+  /**
+   * The reconcile at the link's return, again every SUSPEND_NOTICE_RETRY_MS while it fails and the
+   * link is up: a lost answer left every halted session of the peer halted until the link went and
+   * came back (a synchronous source stayed System_Paused for good, simulation seed 190).
+   */
+  private async reconcileWhileUp(peerSystemId: string): Promise<void> {
+    if (this.linkUp.get(peerSystemId) !== true || this.runtime.stopped) return;
+    try {
+      await this.reconcileWith(peerSystemId);
+    } catch (e) {
+      this.runtime.log('reconcile failed', { peer: peerSystemId, error: String(e) });
+      this.ctx.clock.setTimer(SUSPEND_NOTICE_RETRY_MS, () => void this.reconcileWhileUp(peerSystemId));
+    }
   }
 
   /** Every session with the peer halts, in one metadata commit (thousands of sessions: one commit each took seconds). */
@@ -64,6 +91,20 @@ export class LinkState {
     return this.runtime.listShared()
       .filter((s) => s.peerSystemId === peerSystemId)
       .map((s) => ({ id: s.id, role: s.role, generation: s.generation, state: s.state, baseCycle: s.baseCycle }));
+  }
+
+  /**
+   * Reconciles with the session's peer now and, while that fails and the session still waits for
+   * it (`stillDue`), again every SUSPEND_NOTICE_RETRY_MS (session-machine's reconcile_peer).
+   */
+  async reconcileUntilHeard(sessionId: string, stillDue: (s: ReplicationSession) => boolean): Promise<void> {
+    const s = this.ctx.meta.get('replication_session', sessionId);
+    if (!s || !stillDue(s) || this.runtime.stopped) return;
+    try {
+      await this.reconcileWith(s.peerSystemId);
+    } catch {
+      this.ctx.clock.setTimer(SUSPEND_NOTICE_RETRY_MS, () => void this.reconcileUntilHeard(sessionId, stillDue));
+    }
   }
 
   /** When the link comes back: agree on roles, drop sessions the peer deleted, catch up. */

@@ -89,6 +89,8 @@ export interface SetStateParams extends SessionParams {
   pausedByUser?: boolean;
   errorCode?: string;
   errorAtMs?: number | null;
+  /** When the sender sent it, by its clock: a notice older than one already applied is stale (peers that predate it send none). */
+  sentAtMs?: number;
 }
 
 export function parseSetState(params: unknown): SetStateParams {
@@ -100,6 +102,7 @@ export function parseSetState(params: unknown): SetStateParams {
     ...(p.generation !== undefined ? { generation: integer(p, 'generation') } : {}),
     ...(p.pausedByUser !== undefined ? { pausedByUser: boolean(p, 'pausedByUser') } : {}),
     ...(errorCode !== undefined ? { errorCode, errorAtMs: typeof p.errorAtMs === 'number' ? p.errorAtMs : null } : {}),
+    ...(p.sentAtMs !== undefined ? { sentAtMs: integer(p, 'sentAtMs') } : {}),
   };
 }
 
@@ -134,11 +137,14 @@ export function parseRecRollback(params: unknown): RecRollbackParams {
 
 export interface RecReverseParams extends SessionParams {
   generation: number;
+  /** The role the receiver takes (the issuer's before the reverse); peers that predate it send none. */
+  role?: 'Source' | 'Destination';
 }
 
 export function parseRecReverse(params: unknown): RecReverseParams {
   const p = object(params);
-  return { sessionId: string(p, 'sessionId'), generation: integer(p, 'generation') };
+  const role = optional(p, 'role', (q, key) => oneOf(q, key, ['Source', 'Destination'] as const));
+  return { sessionId: string(p, 'sessionId'), generation: integer(p, 'generation'), ...(role ? { role } : {}) };
 }
 
 export interface RecSetModesParams extends SessionParams {

@@ -81,8 +81,9 @@ export class RecActions {
     });
     runtime.transport.handle(RPC.recReverse, async ({ params, fromSystemId }) => {
       const p = parseRecReverse(params);
-      await this.reverseLocally(runtime.peerSession(p, fromSystemId).id, p.generation);
-      return { result: {} };
+      const s = await this.reverseLocally(runtime.peerSession(p, fromSystemId).id, p.generation, p.role);
+      // The issuer records the same generation (ours may have been ahead of it).
+      return { result: { generation: s.generation } };
     });
     runtime.transport.handle(RPC.recSetModes, async ({ params, fromSystemId }) => {
       const p = parseRecSetModes(params);
@@ -293,15 +294,18 @@ export class RecActions {
     const s = this.runtime.get(id);
     checkRecAction(s, 'reverse');
     await this.runtime.exclusive(id, async () => {
-      const generation = this.runtime.get(id).generation + 1;
-      await this.runtime.call(s, RPC.recReverse, { sessionId: id, generation });
+      const current = this.runtime.get(id);
+      const generation = current.generation + 1;
+      // The peer takes our role and we the other: named, not flipped, so that a reverse after one a
+      // crash cut short (both sides Destination) does not make two sources (simulation seed 155).
+      const answer = await this.runtime.call<{ generation?: number }>(s, RPC.recReverse, { sessionId: id, generation, role: current.role });
       crashPoint(this.ctx, 'rec.after-peer-reversed');
-      await this.reverseLocally(id, generation);
+      await this.reverseLocally(id, Math.max(generation, answer?.generation ?? generation), current.role === 'Source' ? 'Destination' : 'Source');
     });
   }
 
-  private async reverseLocally(id: string, generation: number): Promise<void> {
-    await this.runtime.apply(id, { type: 'rec_reverse', generation, snapshotWatermark: this.deps.volumes.highestNumber() });
+  private reverseLocally(id: string, generation: number, role?: 'Source' | 'Destination'): Promise<ReplicationSession> {
+    return this.runtime.apply(id, { type: 'rec_reverse', generation, snapshotWatermark: this.deps.volumes.highestNumber(), ...(role ? { role } : {}) });
   }
 
   /** Changes the modes of a suspended session on both systems (research §2.5, seed 003). */

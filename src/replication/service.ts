@@ -10,7 +10,7 @@
 import type { CoreContext } from '../core/context.ts';
 import { crashPoint } from '../core/crash-points.ts';
 import type { Volume } from '../core/model.ts';
-import { migrateSession, needsMigration, type ReplicationSession, type SessionState } from '../core/replication/model.ts';
+import { migrateSession, needsMigration, replicaVolumeId, type ReplicationSession, type SessionState } from '../core/replication/model.ts';
 import { checkAction, type RecModes } from '../core/replication/rules.ts';
 import { RecBufferSettings } from '../core/replication/rec-buffer.ts';
 import type { ProtectionService } from '../core/protection.ts';
@@ -82,7 +82,7 @@ export class ReplicationService {
       this.synchronous.refreshRoutes();
     });
     this.destination = new DestinationSide(ctx, volumes, transport, {
-      replicaTarget: (session, volumeId) => session.failoverTest?.shadowVolumeIds[volumeId] ?? volumeId,
+      replicaTarget: (session, volumeId) => replicaVolumeId(session, volumeId),
       onCommitted: () => undefined,
       allocateNumber: () => this.runtime.allocateNumber(),
       put: (s) => this.runtime.put(s),
@@ -119,7 +119,7 @@ export class ReplicationService {
     this.recBuffer.onChange(() => this.bufferMonitor.reconfigure());
     this.sessions = new ProtectionSessions(this.runtime, { volumes, groups, protection, jobs, destination: this.destination, synchronous: this.synchronous });
     this.sessions.installHooks();
-    this.failovers = new FailoverActions(this.runtime, { volumes, destination: this.destination });
+    this.failovers = new FailoverActions(this.runtime, { volumes, destination: this.destination, holdMirroredWrites: (id, fn) => this.synchronous.holdMirroredWrites(id, fn) });
     this.links = new LinkState(this.runtime, {
       finishDeletion: (id, peerKnowsIt) => this.sessions.finishDeletion(id, peerKnowsIt),
       synchronous: this.synchronous,
@@ -428,7 +428,12 @@ export class ReplicationService {
     const { runtime, ctx } = this;
     Object.assign(runtime.effects, {
       notify_peer: (s, e) => runtime.notifyPeer(s, e.state, e.error),
-      tell_peer_view: (s) => void runtime.tellPeerUntilHeard(s.id, viewStillDue, RPC.setState, (current) => ({ sessionId: current.id, state: destinationView(current), generation: current.generation, pausedByUser: current.pausedByUser })),
+      // The first attempt is awaited (what follows a resume runs after it, as after notify_peer).
+      tell_peer_state: (s) => {
+        const told = s.state;
+        return runtime.tellPeerUntilHeard(s.id, (current) => current.state === told, RPC.setState, (current) => ({ sessionId: current.id, state: current.state, generation: current.generation, pausedByUser: current.pausedByUser, sentAtMs: ctx.clock.nowMs() }));
+      },
+      tell_peer_view: (s) => void runtime.tellPeerUntilHeard(s.id, viewStillDue, RPC.setState, (current) => ({ sessionId: current.id, state: destinationView(current), generation: current.generation, pausedByUser: current.pausedByUser, sentAtMs: ctx.clock.nowMs() })),
       cancel_timer: (s) => runtime.timers.get(s.id)?.cancel(),
       arm: (s, e) => this.arm(s.id, { spreadOverdue: e.spreadOverdue ?? false }),
       cycle_soon: (s) => void this.runSoon(s.id),
@@ -437,6 +442,9 @@ export class ReplicationService {
         if (s.role === 'Source' && s.state === 'Reprotecting') crashPoint(ctx, 'reprotect.after-cycle');
       },
       abort_open_cycle: (s) => this.destination.abort(s.id),
+      // A halted source that does not know whether the peer took over (a hand-over without an
+      // answer, a cycle the peer refused as not its destination) waits for the peer's view.
+      reconcile_peer: (s) => void this.links.reconcileUntilHeard(s.id, (current) => current.role === 'Source' && current.state === 'System_Paused'),
       empty_peer: async (s) => {
         await runtime.call(s, RPC.becomeDestination, { sessionId: s.id, generation: s.generation, prepareForBaseCycle: -1 });
       },

@@ -6,7 +6,7 @@
 // SHIP_INFLIGHT_MAX buffers, not one per batch for the garbage collector to chase.
 // Batches may arrive in any order: their extents are disjoint and staging is committed only once
 // every batch has been acknowledged. Returns the bytes of data shipped.
-import { invariant } from '../core/errors.ts';
+import { invariant, StateError } from '../core/errors.ts';
 import type { BlockStore, Extent } from '../core/ports.ts';
 import { SHIP_BATCH_BYTES_MAX, SHIP_BATCH_EXTENTS_MAX, SHIP_CALL_TIMEOUT_MS, SHIP_INFLIGHT_MAX } from './limits.ts';
 import type { PeerTransport } from './transport.ts';
@@ -85,7 +85,8 @@ export async function shipExtents(store: BlockStore, snapshotId: string, extents
   const worker = async (): Promise<void> => {
     let buffer = Buffer.alloc(0);
     for (let next = batches.next(); !next.done && failure === null; next = batches.next()) {
-      if (isCancelled()) throw new Error('cycle cancelled');
+      // A typed refusal: a sync waiting on this cycle answers it (a plain Error was a 500, simulation seed 371).
+      if (isCancelled()) throw new StateError(`Replication session ${target.sessionId}: the cycle was cancelled (the session was paused, suspended, deleted or stopped meanwhile).`, 'replication_session', target.sessionId);
       const batch = next.value;
       if (buffer.length < batch.dataBytes) buffer = Buffer.allocUnsafeSlow(batch.dataBytes === SHIP_BATCH_BYTES_MAX ? SHIP_BATCH_BYTES_MAX : Math.max(batch.dataBytes, buffer.length * 2));
       const payload = await readBatch(store, snapshotId, batch, buffer);

@@ -14,9 +14,14 @@
 // a write the source counts as mirrored: the session is then refused mirrored calls until a
 // resync gives it a new base (which ships everything since the old one), and the source is told
 // at once.
+//
+// A failover test on the destination does not disturb mirroring (as on a PowerStore, the test
+// works on a copy): hosts test on the volume while mirrored writes and checkpoints go to its
+// shadow (replicaVolumeId). Where they land changes only while mirrored writes to the session
+// are held (holdWrites: the test's start and end), so none falls between the two.
 import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError, StateError } from '../core/errors.ts';
-import type { ReplicationSession } from '../core/replication/model.ts';
+import { replicaVolumeId, type ReplicationSession } from '../core/replication/model.ts';
 import type { SessionEvent } from '../core/replication/session-machine.ts';
 import { parseSyncCheckpoint, parseSyncFlush, parseSyncTrim, parseSyncWrite } from './peer-protocol.ts';
 import type { PeerTransport } from './transport.ts';
@@ -44,6 +49,8 @@ export class SyncReceiver {
   private readonly applying = new Set<Promise<void>>();
   /** Sessions that lost an acknowledged write, with the base it happened at. */
   private readonly diverged = new Map<string, { baseCycle: number; reason: string }>();
+  /** Sessions whose mirrored writes wait (holdWrites), with what they wait for. */
+  private readonly holds = new Map<string, Promise<unknown>>();
 
   constructor(
     private readonly ctx: CoreContext,
@@ -64,28 +71,64 @@ export class SyncReceiver {
     if (session) this.refuseIfDiverged(session);
   }
 
+  /**
+   * Runs fn while mirrored writes and trims to the session wait, after every one acknowledged
+   * before has been applied: fn may change where they land (a failover test's start and end).
+   */
+  async holdWrites<T>(sessionId: string, fn: () => Promise<T>): Promise<T> {
+    while (this.holds.has(sessionId)) await this.holds.get(sessionId)!.catch(() => undefined);
+    const held = (async () => {
+      await this.settled();
+      return fn();
+    })();
+    this.holds.set(sessionId, held);
+    try {
+      return await held;
+    } finally {
+      this.holds.delete(sessionId);
+    }
+  }
+
+  /**
+   * The session a mirrored call names, once no hold on it stands (see holdWrites). Without a hold
+   * it answers in this turn: a mirrored write gets no extra trip through the event loop.
+   */
+  private admit(params: { sessionId: string; remoteVolumeId: string; baseCycle: number }, fromSystemId: string): Readonly<ReplicationSession> | Promise<Readonly<ReplicationSession>> {
+    if (!this.holds.has(params.sessionId)) return this.target(params, fromSystemId);
+    return (async () => {
+      while (this.holds.has(params.sessionId)) await this.holds.get(params.sessionId)!.catch(() => undefined);
+      return this.target(params, fromSystemId);
+    })();
+  }
+
   private install(transport: PeerTransport): void {
     const ctx = this.ctx;
     transport.handle(RPC.syncWrite, async ({ params: raw, payload, fromSystemId }) => {
       const params = parseSyncWrite(raw);
-      const s = this.target(params, fromSystemId);
       if (!payload) throw new DomainError('VALIDATION_FAILED', 'A mirrored write carries its data as payload.');
+      const admitted = this.admit(params, fromSystemId);
+      const s = admitted instanceof Promise ? await admitted : admitted;
       if (params.fua === true) {
         await this.settled(s);
-        await ctx.store.write(params.remoteVolumeId, params.offsetBytes, payload, { fua: true });
+        const now = await this.admit(params, fromSystemId);
+        await this.track(ctx.store.write(replicaVolumeId(now, params.remoteVolumeId), params.offsetBytes, payload, { fua: true }));
       } else {
-        this.acknowledgeThenApply(s, () => ctx.store.write(params.remoteVolumeId, params.offsetBytes, payload));
+        const volumeId = replicaVolumeId(s, params.remoteVolumeId);
+        this.acknowledgeThenApply(s, () => ctx.store.write(volumeId, params.offsetBytes, payload));
       }
       return { result: {} };
     });
     transport.handle(RPC.syncTrim, async ({ params: raw, fromSystemId }) => {
       const params = parseSyncTrim(raw);
-      const s = this.target(params, fromSystemId);
+      const admitted = this.admit(params, fromSystemId);
+      const s = admitted instanceof Promise ? await admitted : admitted;
       if (params.fua === true) {
         await this.settled(s);
-        await ctx.store.trim(params.remoteVolumeId, params.offsetBytes, params.lengthBytes, { fua: true });
+        const now = await this.admit(params, fromSystemId);
+        await this.track(ctx.store.trim(replicaVolumeId(now, params.remoteVolumeId), params.offsetBytes, params.lengthBytes, { fua: true }));
       } else {
-        this.acknowledgeThenApply(s, () => ctx.store.trim(params.remoteVolumeId, params.offsetBytes, params.lengthBytes));
+        const volumeId = replicaVolumeId(s, params.remoteVolumeId);
+        this.acknowledgeThenApply(s, () => ctx.store.trim(volumeId, params.offsetBytes, params.lengthBytes));
       }
       return { result: {} };
     });
@@ -102,18 +145,22 @@ export class SyncReceiver {
       const s = ctx.meta.get('replication_session', p.sessionId);
       if (!s || s.peerSystemId !== fromSystemId || s.role !== 'Destination') throw new NotFoundError('replication_session', p.sessionId);
       if (s.baseCycle !== p.baseCycle) throw new StateError(`Replication session ${s.id} is at cycle ${s.baseCycle}, the source at ${p.baseCycle}.`, 'replication_session', s.id);
-      await this.settled(s);
-      await ctx.store.flush();
-      await ctx.lock.run(async () => {
-        const current = ctx.meta.get('replication_session', s.id)!;
-        const pairs = [];
-        for (const e of current.elementPairs) {
-          const baseId = ctx.ids.uuid();
-          await ctx.store.snapshotVolume(e.localVolumeId, baseId);
-          pairs.push({ ...e, localBaseSnapshotId: baseId });
-        }
-        await this.hooks.checkpointApplied(s.id, { type: 'checkpoint_applied', cycle: p.cycle, elementPairs: pairs, syncedAtMs: p.syncedAtMs });
-        for (const e of current.elementPairs) if (e.localBaseSnapshotId) await ctx.store.deleteVolume(e.localBaseSnapshotId).catch(() => undefined);
+      // Held like a failover test's start and end: the base is cut from where mirrored writes land
+      // (the shadow during a test: a base cut from the test volume lacked writes, simulation seed 8021).
+      await this.holdWrites(s.id, async () => {
+        await this.settled(s);
+        await ctx.store.flush();
+        await ctx.lock.run(async () => {
+          const current = ctx.meta.get('replication_session', s.id)!;
+          const pairs = [];
+          for (const e of current.elementPairs) {
+            const baseId = ctx.ids.uuid();
+            await ctx.store.snapshotVolume(replicaVolumeId(current, e.localVolumeId), baseId);
+            pairs.push({ ...e, localBaseSnapshotId: baseId });
+          }
+          await this.hooks.checkpointApplied(s.id, { type: 'checkpoint_applied', cycle: p.cycle, elementPairs: pairs, syncedAtMs: p.syncedAtMs });
+          for (const e of current.elementPairs) if (e.localBaseSnapshotId) await ctx.store.deleteVolume(e.localBaseSnapshotId).catch(() => undefined);
+        });
       });
       return { result: {} };
     });
@@ -124,8 +171,9 @@ export class SyncReceiver {
     const s = this.ctx.meta.getShared('replication_session', params.sessionId);
     if (!s) throw new NotFoundError('replication_session', params.sessionId);
     if (s.peerSystemId !== fromSystemId) throw new DomainError('FORBIDDEN', 'The session belongs to another peer.');
-    // A destination that became usable (suspended, failed over, under test) takes no mirrored writes.
-    if (s.role !== 'Destination' || s.transferMode !== 'Synchronous' || s.state === 'Suspended' || s.state === 'Failed_Over' || s.failoverTest) {
+    // A destination that became usable (suspended, failed over or failing over) takes no mirrored
+    // writes. Under a failover test it does, into the shadow: the test does not disturb replication.
+    if (s.role !== 'Destination' || s.transferMode !== 'Synchronous' || s.state === 'Suspended' || s.state === 'Failed_Over' || s.state === 'Failing_Over_For_DR') {
       throw new StateError(`Replication session ${s.id} does not take mirrored writes here (role ${s.role}, state ${s.state}).`, 'replication_session', s.id);
     }
     if (!s.elementPairs.some((p) => p.localVolumeId === params.remoteVolumeId)) throw new NotFoundError('volume', params.remoteVolumeId);
@@ -141,6 +189,14 @@ export class SyncReceiver {
     // A resync commits a new base, which holds everything the lost write would have changed.
     if (!lost || lost.baseCycle !== s.baseCycle) return;
     throw new StateError(`Replication session ${s.id} could not apply a mirrored write here (${lost.reason}); it takes no more until a resynchronisation.`, 'replication_session', s.id);
+  }
+
+  /** A write applied before its answer (FUA): counted among the applies settled() waits for. */
+  private track(write: Promise<void>): Promise<void> {
+    const done = write.catch(() => undefined);
+    this.applying.add(done);
+    void done.finally(() => this.applying.delete(done));
+    return write;
   }
 
   private acknowledgeThenApply(s: Readonly<ReplicationSession>, apply: () => Promise<void>): void {

@@ -86,6 +86,14 @@ export class SynchronousReplication {
     this.io?.setHooks({ onMirrorFailure: (sessionId, error) => this.onMirrorFailure(sessionId, error) });
   }
 
+  /**
+   * Destination: runs fn while mirrored writes to the session wait, once those acknowledged before
+   * are applied (a failover test moves where they land: sync-receiver.ts holdWrites).
+   */
+  holdMirroredWrites<T>(sessionId: string, fn: () => Promise<T>): Promise<T> {
+    return this.receiver.holdWrites(sessionId, fn);
+  }
+
   /** Destination: resolves once every mirrored write this system acknowledged is applied. */
   appliesSettled(): Promise<void> {
     return this.receiver.settled();
@@ -161,7 +169,7 @@ export class SynchronousReplication {
    */
   private notifyInStep(id: string): Promise<void> {
     const inStep = (s: ReplicationSession) => s.state === 'OK' && s.mirroring;
-    return this.runtime.tellPeerUntilHeard(id, inStep, RPC.setState, (s) => ({ sessionId: id, state: 'OK', generation: s.generation, pausedByUser: s.pausedByUser }));
+    return this.runtime.tellPeerUntilHeard(id, inStep, RPC.setState, (s) => ({ sessionId: id, state: 'OK', generation: s.generation, pausedByUser: s.pausedByUser, sentAtMs: this.ctx.clock.nowMs() }));
   }
 
   /**

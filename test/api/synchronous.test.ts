@@ -478,3 +478,34 @@ test('a write the destination acknowledged but could not apply halts the session
   assert.ok(repl.isMirroring(id), `in step again (state ${repl.get(id).state})`);
   assert.deepEqual(await storeB.read(remoteId, 9 * 4096, 4096), block(0x98), 'the lost write arrived with the resync');
 });
+
+test('a failover test on the destination does not disturb mirroring: writes and checkpoints go to the shadow, and after the test the destination holds them all', async () => {
+  const [ps] = (await p.a.ps('GET', '/volume?select=id&name=eq.ps-sync')).body;
+  const repl = p.a.system.services.replication;
+  const id = repl.sessionOfVolume(ps.id)!.id;
+  await settle(p);
+  await tick(1000);
+  assert.ok(repl.isMirroring(id), `in step (state ${repl.get(id).state})`);
+  const remoteId = repl.get(id).elementPairs[0]!.remoteVolumeId;
+  const storeB = p.b.system.services.ctx.store;
+  const started = await p.b.ps('POST', `/replication_session/${id}/start_failover_test`, {});
+  assert.equal(started.status, 204, JSON.stringify(started.body));
+  const shadowId = p.b.system.services.replication.get(id).failoverTest!.shadowVolumeIds[remoteId]!;
+  // Hosts test on the destination volume; the source's writes keep being mirrored, into the shadow.
+  await p.b.system.services.io.write(remoteId, 20 * 4096, block(0x71));
+  await io().write(ps.id, 21 * 4096, block(0x72));
+  assert.ok(repl.isMirroring(id), 'the mirrored write was taken: the source stays in step');
+  assert.equal(repl.get(id).state, 'OK');
+  assert.deepEqual(await readB(shadowId, 21 * 4096, 4096), block(0x72), 'the mirrored write landed in the shadow');
+  assert.deepEqual(await readB(remoteId, 20 * 4096, 4096), block(0x71), 'the test volume keeps the test write');
+  // A checkpoint during the test: the destination's new base is cut from the shadow (simulation seed 8021).
+  await repl.sync(id);
+  const dstSession = p.b.system.services.replication.get(id);
+  assert.deepEqual(await storeB.read(dstSession.elementPairs[0]!.localBaseSnapshotId!, 21 * 4096, 4096), block(0x72));
+  const stopped = await p.b.ps('POST', `/replication_session/${id}/stop_failover_test`, {});
+  assert.equal(stopped.status, 204, JSON.stringify(stopped.body));
+  await io().write(ps.id, 22 * 4096, block(0x73));
+  assert.ok(repl.isMirroring(id), 'still in step after the test');
+  assert.deepEqual(await readB(remoteId, 0, 16 * MiB), await p.a.system.services.ctx.store.read(ps.id, 0, 16 * MiB), 'the destination equals the source: the test writes are gone');
+  assert.equal(p.b.system.services.replication.get(id).state, 'OK');
+});

@@ -68,6 +68,13 @@ interface VolumeModel {
   since: { offsetBytes: number; data: Buffer }[];
   /** Writes issued and not answered yet (a synchronous source holds them during its final cut): the contents are compared only without any. */
   inflight: number;
+  /**
+   * The session's generation when the model was taken: a role change (even out and back within
+   * one step, or before a crash the step's check never saw) lets replication rewrite the volume
+   * (rollback, cycles as a destination), so a model of another generation no longer says what
+   * the host wrote.
+   */
+  generation: number;
 }
 
 function isCrashDebris(error: unknown): boolean {
@@ -168,10 +175,11 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
         models.delete(key);
         continue;
       }
-      // A role change committed before the crash made it a destination: the peer's cycles (a
-      // pending commit the restart finishes) replace what hosts wrote here.
-      if (sys.up.meta.get('volume', volumeId)?.isReplicationDestination) {
-        trace(`${key} durable: not checked (a replication destination now)`);
+      const session = sys.up.replication.sessionOfVolume(volumeId);
+      if (!session || session.role !== 'Source' || session.generation !== m.generation) {
+        // Replication may have rewritten it since (simulation seed 81, v2: demoted, rolled back,
+        // cycled into and promoted again within one step, then a crash).
+        trace(`${key} durable: not checked (session ${session ? `${session.role} gen ${session.generation}` : 'gone'}, model of gen ${m.generation})`);
         models.delete(key);
         continue;
       }
@@ -190,7 +198,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
       if (matched < 0) fail(`${sys.name} volume ${volumeId} after restart is not its flushed contents plus a prefix of later writes (first difference at byte ${firstDifference(actual, m.flushed)})`);
       else trace(`${key} durable: flushed + ${matched}/${m.since.length} later writes`);
       // What survived is durable now (the real engine checkpoints what its recovery replayed).
-      models.set(key, { bytes: Buffer.from(actual), flushed: Buffer.from(actual), since: [], inflight: 0 });
+      models.set(key, { bytes: Buffer.from(actual), flushed: Buffer.from(actual), since: [], inflight: 0, generation: m.generation });
     }
   }
 
@@ -273,8 +281,8 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
             }
             const actual = await sys.up.store.read(p.localVolumeId, 0, VOLUME_BYTES);
             const m = models.get(key);
-            if (!m) {
-              models.set(key, { bytes: Buffer.from(actual), flushed: null, since: [], inflight: 0 });
+            if (!m || m.generation !== s.generation) {
+              models.set(key, { bytes: Buffer.from(actual), flushed: null, since: [], inflight: 0, generation: s.generation });
               trace(`model ${key} taken (${s.role} ${s.state} gen ${s.generation})`);
             } else if (m.inflight === 0 && !actual.equals(m.bytes)) {
               fail(`${sys.name} source volume ${v!.name} differs from what the host wrote (first at byte ${firstDifference(actual, m.bytes)}; session ${s.state} gen ${s.generation})`);

@@ -52,9 +52,17 @@ export interface MemberCopy {
 }
 
 export interface FailoverTest {
-  /** Hidden volume that keeps receiving cycles while hosts use the destination volume. */
+  /** Hidden volume that keeps receiving cycles and mirrored writes while hosts use the destination volume. */
   shadowVolumeIds: Record<string, string>;
   startedAtMs: number;
+}
+
+/**
+ * The engine volume a destination's replication lands in for one of its volumes: the volume, or
+ * during a failover test its shadow (hosts test on the volume; replication goes on beside it).
+ */
+export function replicaVolumeId(s: Pick<ReplicationSession, 'failoverTest'>, volumeId: string): string {
+  return s.failoverTest?.shadowVolumeIds[volumeId] ?? volumeId;
 }
 
 export interface ReplicationSession {

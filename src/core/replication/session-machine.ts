@@ -39,8 +39,8 @@ export type SessionEvent =
   | { type: 'rec_suspend'; force: boolean; backlog: boolean }
   /** ETERNUS resume of a Suspended session on the source box: the destination is rolled back first. */
   | { type: 'rec_resume' }
-  /** ETERNUS reverse on either box (`generation` is the issuing box's next one). */
-  | { type: 'rec_reverse'; generation: number; snapshotWatermark: number }
+  /** ETERNUS reverse on either box (`generation` is the issuing box's next one; `role`: the one this side takes, else the other one). */
+  | { type: 'rec_reverse'; generation: number; snapshotWatermark: number; role?: SessionRole }
   | { type: 'rec_modify'; modes: RecModes }
   /** ETERNUS delete, on the box it is issued on. */
   | { type: 'rec_delete'; force: boolean; backlog: boolean }
@@ -116,6 +116,11 @@ export type Effect =
   /** Tells the peer the session's state (best effort; a lost notice is repaired at reconcile). */
   | { kind: 'notify_peer'; state: SessionState; error?: { code: string; atMs: number } }
   /**
+   * Tells the peer this side's state (a pause, a resume), again until it hears or the state moves
+   * on: a lost notice left one side Paused and the other resumed, with the link up (seed 334).
+   */
+  | { kind: 'tell_peer_state' }
+  /**
    * Tells the destination the state it shows now (destinationView), again and again until it hears
    * or the source starts another role operation: ends an operation the destination was told of.
    */
@@ -168,6 +173,11 @@ export type Effect =
   | { kind: 'empty_peer' }
   /** Tells the destination to drop the open cycle (RPC cycleAbort, best effort). */
   | { kind: 'abort_peer_cycle' }
+  /**
+   * Asks the peer for its view of the sessions (RPC sessionStates, as at the link's return), again
+   * until it answers or the session no longer waits for it: the peer_summary rows then decide.
+   */
+  | { kind: 'reconcile_peer' }
   /** Steps this event once every effect before it succeeded. */
   | { kind: 'then'; event: SessionEvent };
 
@@ -220,11 +230,18 @@ export const TABLE: readonly Row[] = [
   row({ on: 'failed', from: ['Failing_Over'], role: 'Source', guard: (_, e) => e.during === 'prepare_peer', when: 'failback could not prepare the peer',
     // The peer may have been rolled back already (it shows Reprotecting): it is told (simulation seed 1001).
     go: (_, e) => ({ set: { state: 'Failed_Over', errorCode: e.code }, effects: [{ kind: 'tell_peer_view' }] }) }),
+  row({ on: 'failed', from: ['Failing_Over'], role: 'Source', guard: (s, e) => e.during === 'hand_over' && e.code === 'PEER_UNREACHABLE' && !s.hostWritable, when: 'the hand-over got no answer: the peer may have taken over',
+    // Its answer may be what was lost: writable again, this side made a second source while the
+    // peer was one at a newer generation, and with the link up nothing reconciled them (simulation
+    // seed 162). Halted and read-only, as after a hand-over a crash cut short, until the peer says
+    // (peer_summary: demoted, or writable again and retried).
+    go: (_, e) => ({ set: { state: 'System_Paused', errorCode: e.code, errorAtMs: e.nowMs }, effects: [{ kind: 'reconcile_peer' }] }) }),
   row({ on: 'failed', from: ['Failing_Over'], role: 'Source', when: 'final cycle or hand-over failed',
     // The peer did not take over: this side stays the source, writable again, halted; the peer,
     // told Failing_Over, is told it is over (simulation seed 1005; if the notice is lost, the link's
-    // return corrects it: peer_summary).
-    go: (_, e) => ({ set: { state: 'System_Paused', errorCode: e.code, hostWritable: true }, effects: [{ kind: 'tell_peer_view' }] }) }),
+    // return corrects it: peer_summary). The halt is retried like any other: with the link up no
+    // reconcile comes to end it (a synchronous source stayed halted, simulation seed 8004).
+    go: (_, e) => ({ set: { state: 'System_Paused', errorCode: e.code, hostWritable: true }, effects: [{ kind: 'tell_peer_view' }, { kind: 'arm' }] }) }),
 
   // ------------------------------------------------------------ unplanned failover (destination side)
   row({ on: 'failover', from: '*', role: 'Destination', guard: (_, e) => !e.planned, when: 'unplanned',
@@ -267,7 +284,8 @@ export const TABLE: readonly Row[] = [
     go: (s, e) => ({ set: { role: 'Source', state: e.reprotect ? 'Failed_Over' : e.state, generation: Math.max(e.generation, s.generation), failoverTest: null, hostWritable: true, stopRequested: false }, effects: [{ kind: 'abort_open_cycle' }, ...(e.reprotect ? [{ kind: 'reprotect_soon' } as const] : [])] }) }),
   row({ on: 'become_destination', from: '*',
     go: (s, e) => {
-      const demoted: Partial<ReplicationSession> = s.role === 'Source' ? { role: 'Destination', state: 'Failed_Over', generation: Math.max(e.generation, s.generation), nextSyncMs: null, progressPercentage: null, hostWritable: false, mirroring: false, hostWritesRefused: false } : {};
+      // A destination already takes the newer generation too (an unplanned failover of the other side).
+      const demoted: Partial<ReplicationSession> = s.role === 'Source' ? { role: 'Destination', state: 'Failed_Over', generation: Math.max(e.generation, s.generation), nextSyncMs: null, progressPercentage: null, hostWritable: false, mirroring: false, hostWritesRefused: false } : { generation: Math.max(e.generation, s.generation) };
       const first: Effect[] = s.role === 'Source' ? [{ kind: 'cancel_timer' }, { kind: 'disconnect_hosts' }] : [{ kind: 'cancel_timer' }];
       if (e.prepareForBaseCycle === null) return { set: { ...demoted, stopRequested: true }, effects: first };
       const plan = rollbackPlan({ ...s, ...demoted } as ReplicationSession, e.prepareForBaseCycle);
@@ -281,6 +299,11 @@ export const TABLE: readonly Row[] = [
     go: (_, e) => ({ set: { elementPairs: e.elementPairs, baseCycle: e.baseCycle, pendingCycle: null, state: 'Reprotecting', errorCode: null, stopRequested: false } }) }),
   row({ on: 'peer_summary', from: '*', role: 'Source', guard: (s, e) => e.role === 'Source' && e.generation > s.generation, when: 'the peer failed over while the link was down',
     go: (_, e) => ({ set: { role: 'Destination', state: 'Failed_Over', generation: e.generation, nextSyncMs: null, hostWritable: false, mirroring: false, hostWritesRefused: false }, effects: [{ kind: 'disconnect_hosts' }, { kind: 'cancel_timer' }] }) }),
+  row({ on: 'peer_summary', from: [...ACTIVE, 'System_Paused'], role: 'Source', guard: (s, e) => e.role === 'Destination' && e.generation === s.generation && e.state === 'Paused', when: 'the destination is paused and we are not (a pause there whose notice never reached us)',
+    // A pause issued on the destination while the link was down (its notice lost, nothing retries
+    // it) stands, as a pause issued here whose resume never reached the destination does (below):
+    // the source used to go on cycling into a destination that showed Paused, for good.
+    go: () => ({ set: { state: 'Paused', pausedByUser: true, progressPercentage: null, stopRequested: true, errorCode: null, errorAtMs: null }, effects: [{ kind: 'cancel_timer' }] }) }),
   row({ on: 'peer_summary', from: ['System_Paused'], role: 'Source', guard: (s, e) => !s.hostWritable && (e.role === 'Destination' ? e.generation <= s.generation : e.generation < s.generation), when: 'a planned failover a crash cut short, and the peer did not take over',
     go: () => ({ set: { hostWritable: true }, effects: [{ kind: 'cycle_soon' }] }) }),
   row({ on: 'peer_summary', from: ['System_Paused'], role: 'Source', guard: (s) => !s.pausedByUser && !waitsForOperator(s) && s.transferMode === 'Asynchronous' && s.baseCycle > 0 && !s.pendingCycle, when: 'halted, recovery Automatic, asynchronous with a common base',
@@ -295,22 +318,31 @@ export const TABLE: readonly Row[] = [
     go: () => ({ effects: [{ kind: 'cycle_soon' }] }) }),
   row({ on: 'peer_summary', from: SOURCE_DRIVEN, role: 'Destination', guard: (s, e) => e.role === 'Source' && e.state !== s.state && !SOURCE_DRIVEN.includes(e.state), when: 'the source ended the operation it told us of, and the notice was lost',
     // A failed planned failover or reprotect, or a reprotect's lost OK (simulation seeds 1001, 1005).
-    go: (s, e) => ({ set: { state: e.state === 'Failed_Over' ? 'Failed_Over' : destinationStateAfterHalt(s, e.state), errorCode: null, errorAtMs: null } }) }),
+    go: (s, e) => ({ set: { state: e.state === 'Failed_Over' ? 'Failed_Over' : destinationStateAfterHalt(s, e.state), errorCode: null, errorAtMs: null, ...sourceGeneration(s, e) } }) }),
+  row({ on: 'peer_summary', from: ['Suspended'], role: 'Destination', guard: (s, e) => e.role === 'Destination' && e.generation > s.generation, when: 'both sides are destinations and the peer is newer: a REC reverse it recorded and we did not',
+    // The reverse is recorded on the peer first (rec-actions.ts recReverse); a crash or a lost
+    // answer before this side recorded it left two destinations (simulation seed 30). The newer
+    // generation is right about roles: this side is the source.
+    go: (_, e) => ({ set: { role: 'Source', hostWritable: true, generation: e.generation, pendingCycle: null, nextSyncMs: null }, effects: [{ kind: 'cancel_timer' }] }) }),
   row({ on: 'peer_summary', from: '*', role: 'Destination', guard: (s, e) => e.role === 'Source' && e.state === 'Paused' && s.state !== 'Paused' && s.state !== 'Suspended', when: 'the source is paused and we are not (a resume here whose notice never reached the source)',
     // The source's pause stands: it never heard the resume (simulation seeds 8017, 8022, 8076).
-    go: () => ({ set: { state: 'Paused', pausedByUser: true, stopRequested: true, errorCode: null, errorAtMs: null } }) }),
+    go: (s, e) => ({ set: { state: 'Paused', pausedByUser: true, stopRequested: true, errorCode: null, errorAtMs: null, ...sourceGeneration(s, e) } }) }),
   row({ on: 'peer_summary', from: ['System_Paused'], role: 'Destination', guard: (s, e) => !(waitsForOperator(s) && e.state === 'System_Paused'), when: 'the halt is over',
-    go: (s, e) => ({ set: { state: destinationStateAfterHalt(s, e.state), errorCode: null, errorAtMs: null } }) }),
+    go: (s, e) => ({ set: { state: destinationStateAfterHalt(s, e.state), errorCode: null, errorAtMs: null, ...sourceGeneration(s, e) } }) }),
+  row({ on: 'peer_summary', from: '*', role: 'Destination', guard: (s, e) => e.role === 'Source' && e.generation > s.generation, when: 'the source failed over at a newer generation and could not tell us',
+    // An unplanned failover elsewhere whose demote call was lost, while this side already was the
+    // destination: the generations agree again (simulation seed 30 left them 2 and 0 for good).
+    go: (s, e) => ({ set: sourceGeneration(s, e) }) }),
 
   // ------------------------------------------------------------ pause, resume, sync, peer notices
   row({ on: 'sync', from: '*', role: 'Source', go: () => ({ effects: [{ kind: 'final_cycle' }] }) }),
   row({ on: 'pause', from: '*',
-    go: () => ({ set: { state: 'Paused', pausedByUser: true, progressPercentage: null, stopRequested: true }, effects: [{ kind: 'notify_peer', state: 'Paused' }] }) }),
+    go: () => ({ set: { state: 'Paused', pausedByUser: true, progressPercentage: null, stopRequested: true }, effects: [{ kind: 'tell_peer_state' }] }) }),
   row({ on: 'resume', from: ['Paused'],
     go: (s, e) => {
       const resumed = resumedState(s);
       const due = s.role === 'Source' && ((s.transferMode === 'Synchronous') || s.baseCycle === 0 || (s.nextSyncMs !== null && s.nextSyncMs <= e.nowMs));
-      return { set: { state: resumed, pausedByUser: false, stopRequested: false }, effects: [{ kind: 'notify_peer', state: resumed }, ...(s.role === 'Source' ? [{ kind: due ? 'cycle_soon' : 'arm' } as const] : [])] };
+      return { set: { state: resumed, pausedByUser: false, stopRequested: false }, effects: [{ kind: 'tell_peer_state' }, ...(s.role === 'Source' ? [{ kind: due ? 'cycle_soon' : 'arm' } as const] : [])] };
     } }),
   // A side that lost its role while the link was down (an unplanned failover elsewhere) is not our
   // partner any more: its pause or resume must not move us (a resume used to restart the new
@@ -366,7 +398,10 @@ export const TABLE: readonly Row[] = [
   row({ on: 'rec_reverse', from: ['Suspended'],
     // Both volumes stay usable while suspended; the flag says which one resume overwrites. Snapshots
     // taken before the reverse stay where they are: the new source replicates those taken after.
-    go: (s, e) => ({ set: { role: s.role === 'Source' ? 'Destination' : 'Source', hostWritable: s.role !== 'Source', generation: Math.max(e.generation, s.generation + 1), pendingCycle: null, nextSyncMs: null, snapshotWatermark: e.snapshotWatermark }, effects: [{ kind: 'cancel_timer' }] }) }),
+    go: (s, e) => {
+      const role = e.role ?? (s.role === 'Source' ? 'Destination' : 'Source');
+      return { set: { role, hostWritable: role === 'Source', generation: Math.max(e.generation, s.generation + 1), pendingCycle: null, nextSyncMs: null, snapshotWatermark: e.snapshotWatermark }, effects: [{ kind: 'cancel_timer' }] };
+    } }),
   row({ on: 'rec_modify', from: ['Suspended', 'Paused'],
     go: (_, e) => ({ effects: [{ kind: 'set_peer_modes', modes: e.modes }, { kind: 'then', event: { type: 'modes_set', modes: e.modes } }] }) }),
   row({ on: 'modes_set', from: '*', go: (_, e) => ({ set: { ...e.modes } }) }),
@@ -391,7 +426,8 @@ export const TABLE: readonly Row[] = [
       const state = committedState(s, e.startState);
       // The next cycle's time goes with this commit (one metadata commit per cycle, not two).
       const nextSyncMs = state === 'OK' && e.nextSyncMs != null ? e.nextSyncMs : s.nextSyncMs;
-      return { set: { elementPairs: e.elementPairs, baseCycle: e.cycle, pendingCycle: null, lastSyncMs: e.startMs, lastSyncDurationMs: e.nowMs - e.startMs, progressPercentage: null, state, errorCode: null, errorAtMs: null, nextSyncMs } };
+      const halted = state === 'System_Paused';
+      return { set: { elementPairs: e.elementPairs, baseCycle: e.cycle, pendingCycle: null, lastSyncMs: e.startMs, lastSyncDurationMs: e.nowMs - e.startMs, progressPercentage: null, state, errorCode: halted ? s.errorCode : null, errorAtMs: halted ? s.errorAtMs : null, nextSyncMs } };
     } }),
   row({ on: 'cycle_opened', from: ['OK', 'System_Paused', 'Initializing', 'Synchronizing'], role: 'Source',
     go: (s, e) => ({ set: { state: s.baseCycle === 0 ? 'Initializing' : 'Synchronizing', pendingCycle: { cycle: e.cycle, snapshotIds: e.snapshotIds }, progressPercentage: 0, errorCode: null } }) }),
@@ -406,7 +442,11 @@ export const TABLE: readonly Row[] = [
   row({ on: 'cycle_failed', from: ['Paused', 'Suspended'], go: () => ({ effects: [{ kind: 'abort_peer_cycle' }] }) }),
   row({ on: 'cycle_failed', from: '*', guard: (s) => s.stopRequested, when: 'the cycle was told to stop', go: () => ({ effects: [{ kind: 'abort_peer_cycle' }] }) }),
   row({ on: 'cycle_failed', from: '*', role: 'Source',
-    go: (s, e) => ({ set: { state: 'System_Paused', errorCode: e.code, errorAtMs: s.errorAtMs ?? e.nowMs, progressPercentage: null } }) }),
+    // The peer answered that it is not our destination (STATE_INVALID, NOT_FOUND): roles moved
+    // without our knowing (an unplanned failover whose demote call was lost while the link stayed
+    // up: no link return reconciles, and the retries failed so for good, simulation seed 185).
+    // Its view is asked for; the peer_summary rows demote this side if the peer is a newer source.
+    go: (s, e) => ({ set: { state: 'System_Paused', errorCode: e.code, errorAtMs: s.errorAtMs ?? e.nowMs, progressPercentage: null }, effects: e.code === 'STATE_INVALID' || e.code === 'NOT_FOUND' ? [{ kind: 'reconcile_peer' }] : [] }) }),
   row({ on: 'base_mismatch', from: '*', role: 'Source', guard: (_, e) => e.previousPending !== null && e.previousPending.cycle === e.destinationBaseCycle, when: 'the last commit reached the destination but not our record',
     // Its cut is the common base; this cycle's cut is pending on top of it.
     go: (s, e) => ({ set: { elementPairs: s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: e.previousPending!.snapshotIds[p.localVolumeId] ?? null })), baseCycle: e.destinationBaseCycle, pendingCycle: { cycle: e.destinationBaseCycle + 1, snapshotIds: e.snapshotIds } }, effects: [{ kind: 'delete_snapshots', ids: baseIds(s) }] }) }),
@@ -577,6 +617,11 @@ function handOver(s: ReplicationSession, reverse: boolean): Effect[] {
   return [{ kind: 'notify_peer', state: 'Failing_Over' }, { kind: 'final_cycle' }, { kind: 'hand_over', generation: s.generation + 1, peerState: reverse ? 'Reprotecting' : 'Failed_Over', reverse }];
 }
 
+/** A destination follows its source's generation (the higher generation is right about roles). */
+function sourceGeneration(s: ReplicationSession, e: { role: SessionRole; generation: number }): Partial<ReplicationSession> {
+  return e.role === 'Source' && e.generation > s.generation ? { generation: e.generation } : {};
+}
+
 /** The base snapshots of a session's members. */
 function baseIds(s: ReplicationSession): string[] {
   return s.elementPairs.map((p) => p.localBaseSnapshotId).filter((id): id is string => Boolean(id));
@@ -625,19 +670,27 @@ function destinationCommittedState(s: ReplicationSession): SessionState {
 /**
  * Facts that follow from others, settled after every transition: a synchronous source mirrors
  * only in step (OK, or handing over), and refuses host writes only while halted in split mode
- * Manual; neither applies to anything but a synchronous source.
+ * Manual; neither applies to anything but a synchronous source. A session is paused by its user
+ * only while Paused.
  */
 function settle(s: ReplicationSession): ReplicationSession {
   const syncSource = s.role === 'Source' && s.transferMode === 'Synchronous' && s.state !== 'Deleting';
   const mirroring = s.mirroring && syncSource && (s.state === 'OK' || s.state === 'Failing_Over');
   const hostWritesRefused = s.hostWritesRefused && syncSource && s.state === 'System_Paused' && s.splitMode === 'Manual';
-  return mirroring === s.mirroring && hostWritesRefused === s.hostWritesRefused ? s : { ...s, mirroring, hostWritesRefused };
+  // Paused by its user only while Paused: a paused destination failed over for DR kept the flag as
+  // a source, and the link's return never retried its later halts (simulation seed 110).
+  const pausedByUser = s.pausedByUser && s.state === 'Paused';
+  return mirroring === s.mirroring && hostWritesRefused === s.hostWritesRefused && pausedByUser === s.pausedByUser ? s : { ...s, mirroring, hostWritesRefused, pausedByUser };
 }
 
 /** The state a committed cycle leaves a source in. */
 function committedState(s: ReplicationSession, startState: SessionState): SessionState {
   if (startState === 'Failing_Over' || startState === 'Reprotecting') return startState;
   if (s.state === 'Paused' || s.state === 'Suspended') return s.state;
+  // A synchronous source halted while its cut was committed (the link went during a checkpoint or
+  // a resync) is not in step: it stays halted, and its retry (or the link's return) resyncs. Made
+  // Synchronizing, nothing ran it on and no row of the link's return took it (simulation seed 8084).
+  if (s.transferMode === 'Synchronous' && !s.mirroring && s.state === 'System_Paused') return 'System_Paused';
   // A synchronous session is OK (in step) only while it mirrors; a resync cycle leaves it Synchronizing.
   if (s.transferMode === 'Synchronous' && !s.mirroring) return 'Synchronizing';
   return 'OK';
