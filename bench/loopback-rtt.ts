@@ -5,7 +5,9 @@
 // is "the plain write plus one loopback round trip plus the remote write", and on these VMs that
 // round trip alone can cost more than a whole plain write (BENCHMARKS.md).
 import { spawn } from 'node:child_process';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { connect as connectTls } from 'node:tls';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -13,10 +15,17 @@ const REQUEST_BYTES = 4096;
 const ANSWER_BYTES = 64;
 const START_MS_MAX = 10_000;
 
-/** Median round trip in µs over `count` QD1 exchanges (after `warmup` unmeasured ones). */
-export async function loopbackRttP50Us(count = 4000, warmup = 200): Promise<number> {
+/** PEM files of a key and certificate: the round trip then runs over TLS, both ends presenting it. */
+export interface RttTls {
+  keyPath: string;
+  certPath: string;
+}
+
+/** Median round trip in µs over `count` QD1 exchanges (after `warmup` unmeasured ones); over TLS when `tls` is given. */
+export async function loopbackRttP50Us(count = 4000, warmup = 200, tls?: RttTls): Promise<number> {
   const script = fileURLToPath(new URL('./loopback-echo.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, String(REQUEST_BYTES), String(ANSWER_BYTES)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const tlsArgs = tls ? [tls.keyPath, tls.certPath] : [];
+  const child = spawn(process.execPath, ['--import', 'tsx', script, String(REQUEST_BYTES), String(ANSWER_BYTES), ...tlsArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const port = await new Promise<number>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`loopback echo not listening within ${START_MS_MAX} ms`)), START_MS_MAX);
@@ -26,8 +35,11 @@ export async function loopbackRttP50Us(count = 4000, warmup = 200): Promise<numb
         resolve(Number(line));
       });
     });
-    const socket = connect({ host: '127.0.0.1', port, noDelay: true });
-    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    const socket: Socket = tls
+      ? connectTls({ host: '127.0.0.1', port, key: readFileSync(tls.keyPath), cert: readFileSync(tls.certPath), rejectUnauthorized: false })
+      : connect({ host: '127.0.0.1', port, noDelay: true });
+    await new Promise<void>((resolve, reject) => socket.once(tls ? 'secureConnect' : 'connect', resolve).once('error', reject));
+    socket.setNoDelay(true);
     const request = Buffer.alloc(REQUEST_BYTES, 0x5a);
     const samplesUs: number[] = [];
     let received = 0;

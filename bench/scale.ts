@@ -90,6 +90,13 @@ async function heapMiB(agent: Agent, site: Site): Promise<number> {
   return Math.min(...reads);
 }
 
+/** Cycles committed on a site that started in [fromMs, toMs) (server epoch ms), counted per second of start. */
+function cyclesPerSecond(site: Site, fromMs: number, toMs: number): number[] {
+  const counts = new Array<number>(Math.max(0, Math.ceil((toMs - fromMs) / 1000))).fill(0);
+  for (const c of site.cycles) if (c.startedAtMs >= fromMs && c.startedAtMs < toMs) counts[Math.floor((c.startedAtMs - fromMs) / 1000)]! += 1;
+  return counts;
+}
+
 /** Keeps `concurrency` calls of op in flight until `count` are done; latency of each, in order of issue. */
 async function closedLoop(concurrency: number, from: number, count: number, op: (i: number) => Promise<void>): Promise<number[]> {
   const latencies: number[] = new Array(count);
@@ -269,6 +276,7 @@ export async function runScaleBench(options: ScaleBenchOptions = {}): Promise<Re
     const maxLagS = new Map<string, number>();
     const probeLatencies: number[] = [];
     const cyclesBefore = siteA.cycles.length;
+    const observeFromEpochMs = Date.now();
     const observeEndMs = performance.now() + observeSeconds * 1000;
     let probing = true;
     const probe = (async () => {
@@ -300,13 +308,20 @@ export async function runScaleBench(options: ScaleBenchOptions = {}): Promise<Re
     figures.rpo_max_lag_ratio = round(figures.rpo_max_lag_s / RPO_SECONDS, 3);
     figures.cycles_in_window = siteA.cycles.length - cyclesBefore;
     figures.cycles_with_data_in_window = siteA.cycles.slice(cyclesBefore).filter((c) => c.bytes > 0).length;
+    // The anchor of "no burst": the most cycles that started in one second while the schedule ran
+    // undisturbed (only seconds after the first scheduled cycle count, so the wait for the first is not averaged in).
+    const observed = cyclesPerSecond(siteA, observeFromEpochMs, Date.now());
+    const firstBusy = observed.findIndex((n) => n > 0);
+    figures.steady_cycles_max_per_s = Math.max(0, ...observed);
+    figures.steady_cycles_mean_per_s = firstBusy < 0 ? 0 : round(observed.slice(firstBusy).reduce((a, n) => a + n, 0) / (observed.length - firstBusy), 1);
     figures.api_probe_p50_ms = round(percentile(probeLatencies, 50), 1);
     figures.api_probe_p99_ms = round(percentile(probeLatencies, 99), 1);
-    say(`RPO: ${figures.rpo_compliance_pct}% of ${lags.length} sessions within ${RPO_SECONDS} s, max lag ${figures.rpo_max_lag_s} s; ${figures.cycles_in_window} cycles (${figures.cycles_with_data_in_window} with data); API probe p99 ${figures.api_probe_p99_ms} ms`);
+    say(`RPO: ${figures.rpo_compliance_pct}% of ${lags.length} sessions within ${RPO_SECONDS} s, max lag ${figures.rpo_max_lag_s} s; ${figures.cycles_in_window} cycles (${figures.cycles_with_data_in_window} with data), at most ${figures.steady_cycles_max_per_s} in one second (mean ${figures.steady_cycles_mean_per_s}/s once they began); API probe p99 ${figures.api_probe_p99_ms} ms`);
 
     // 6. restarts
     if (!options.noRestart) {
       const steadyPerS = scaleMax / CYCLE_INTERVAL_S;
+      if (figures.steady_cycles_max_per_s === 0) say(`no scheduled cycle ran in the RPO window: the restarts' cycle counts say nothing of a burst (their schedule starts ${CYCLE_INTERVAL_S * 0.9} s after the creates; give --observe-seconds ${CYCLE_INTERVAL_S + 30} or more)`);
       for (const which of ['a', 'b'] as const) {
         const current = which === 'a' ? a! : b!;
         const restarted = await restart(agent, current, join(dir, `site-${which}`));
@@ -318,15 +333,12 @@ export async function runScaleBench(options: ScaleBenchOptions = {}): Promise<Re
         // bench in bursts, so their arrival would show bursts that are not there).
         const watchFromMs = Date.now();
         await sleep(30_000);
-        const perSecond = new Map<number, number>();
-        for (const c of a!.cycles) {
-          if (c.startedAtMs < watchFromMs || c.startedAtMs >= watchFromMs + 30_000) continue;
-          const second = Math.floor((c.startedAtMs - watchFromMs) / 1000);
-          perSecond.set(second, (perSecond.get(second) ?? 0) + 1);
-        }
-        figures[`restart_${which}_cycles_max_per_s`] = Math.max(0, ...perSecond.values());
+        const histogram = cyclesPerSecond(a!, watchFromMs, watchFromMs + 30_000);
+        figures[`restart_${which}_cycles_max_per_s`] = Math.max(0, ...histogram);
         figures[`restart_${which}_burst_ratio`] = round(figures[`restart_${which}_cycles_max_per_s`]! / steadyPerS, 2);
-        say(`restart of site-${which}: ready in ${figures[`restart_${which}_ready_s`]} s, link OK in ${figures[`restart_${which}_healthy_s`]} s; then at most ${figures[`restart_${which}_cycles_max_per_s`]} cycles/s on site-a (steady ${round(steadyPerS, 1)}/s)`);
+        // Against the most in one second of the undisturbed schedule (1.0: no second busier than it was anyway).
+        if (figures.steady_cycles_max_per_s! > 0) figures[`restart_${which}_vs_steady_max_ratio`] = round(figures[`restart_${which}_cycles_max_per_s`]! / figures.steady_cycles_max_per_s!, 2);
+        say(`restart of site-${which}: ready in ${figures[`restart_${which}_ready_s`]} s, link OK in ${figures[`restart_${which}_healthy_s`]} s; then at most ${figures[`restart_${which}_cycles_max_per_s`]} cycles/s on site-a (steady ${round(steadyPerS, 1)}/s); per second: ${histogram.join(' ')}`);
       }
       figures.restart_healthy_vs_empty_start_ratio = round(Math.max(figures.restart_a_healthy_s!, figures.restart_b_healthy_s!) / figures.empty_start_s, 1);
     }

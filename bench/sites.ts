@@ -4,8 +4,10 @@
 // servers and talk to them the same way.
 //
 // To profile the servers: TANDEM_BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+// To keep every log line of the servers: TANDEM_BENCH_LOG_DIR=/tmp/logs (one file per site, appended).
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +38,7 @@ export interface CycleLog {
   cycle: number;
   /** When the cycle started, on the server's clock (epoch ms; the log line's startedAtMs). */
   startedAtMs: number;
+  session: string;
 }
 
 export interface Site {
@@ -63,13 +66,16 @@ export async function startSite(name: string, dataDir: string): Promise<Site> {
   const stderrTail: string[] = [];
   const cycles: CycleLog[] = [];
   // The server logs pino JSON lines on stderr (text in `msg`); `cycle committed` carries the bytes each cycle shipped.
+  const logDir = process.env.TANDEM_BENCH_LOG_DIR;
+  const logFile = logDir ? createWriteStream(`${logDir}/${name}.log`, { flags: 'a' }) : null;
   createInterface({ input: child.stderr! }).on('line', (line) => {
+    logFile?.write(`${line}\n`);
     stderrTail.push(line);
     if (stderrTail.length > STDERR_LINES_KEPT) stderrTail.shift();
     if (!line.startsWith('{')) return;
     try {
       const event = JSON.parse(line);
-      if (event.msg === 'cycle committed') cycles.push({ bytes: event.bytes, ms: event.ms, cycle: event.cycle, startedAtMs: event.startedAtMs });
+      if (event.msg === 'cycle committed') cycles.push({ bytes: event.bytes, ms: event.ms, cycle: event.cycle, startedAtMs: event.startedAtMs, session: event.session });
     } catch {
       /* not a JSON line */
     }
@@ -179,4 +185,20 @@ export function tool(command: string, args: string[], what: string, timeoutMs = 
 export async function pairSites(agent: Agent, a: Site, b: Site): Promise<{ id: string }> {
   await expect(api(agent, a, 'POST', '/x509_certificate/exchange', { service: 'Replication_HTTP', address: '127.0.0.1', port: b.ready.https_port, username: 'admin', password: PASSWORD }), 204, 'x509 exchange');
   return expect(api(agent, a, 'POST', '/remote_system', { management_address: '127.0.0.1', management_port: b.ready.https_port, type: 'PowerStore', data_network_latency: 'Low' }), 201, 'remote_system');
+}
+
+/** Linux's USER_HZ, the unit of utime and stime in /proc/PID/stat. */
+const CLOCK_TICKS_PER_S = 100;
+
+/**
+ * CPU seconds a server process has used (user + system, all its threads), from /proc: on a shared
+ * machine what a run costs each side says more than its speed (null where /proc is absent).
+ */
+export function siteCpuSeconds(site: Site): number | null {
+  try {
+    const fields = readFileSync(`/proc/${site.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+  } catch {
+    return null;
+  }
 }

@@ -317,8 +317,17 @@ async function listenPeer(meta: SqliteMetaStore, options: ConstructorParameters<
 function peerTransport(peer: PeerEndpoint, heartbeat: HeartbeatMonitor): PeerTransport {
   return {
     call: (peerSystemId, method, params, options) => peer.peer(peerSystemId).call(method, params, options),
-    handle: (method, handler) =>
-      peer.handle(method, async (request) => (await handler({ params: request.params, payload: request.payload, fromSystemId: request.from.systemId })) ?? {}),
+    handle: (method, handler, options) =>
+      peer.handle(
+        method,
+        (request) => {
+          // Not async: a handler that answers at once is answered in the same turn (peer/lane-server.ts).
+          const answer = handler({ params: request.params, payload: request.payload, fromSystemId: request.from.systemId });
+          return answer instanceof Promise ? answer.then((a) => a ?? {}) : (answer ?? {});
+        },
+        options,
+      ),
+    paramsCodec: (method, codec) => peer.laneCodec(method, codec),
     connectionState: (peerSystemId) => heartbeat.connectionState(peerSystemId) ?? 'Initializing',
     onStateChange: (listener) => {
       heartbeat.onStateChange(listener);

@@ -14,6 +14,8 @@ export const CRASH_POINT_NAMES = [
   'cycle.after-commit',
   /** Source: the new base recorded, the old base snapshots not deleted yet. */
   'cycle.after-record',
+  /** Destination: a cycle is open (openCycle recorded, its staging made); nothing shipped into it yet. */
+  'destination.after-cycle-begun',
   /** Destination: pendingCommit recorded, staging not restored onto the volumes yet. */
   'destination.after-pending-commit',
   /** Destination: the commit finished; the source has not heard the answer. */

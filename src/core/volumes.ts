@@ -79,6 +79,26 @@ export interface ProtectionHooks {
    * the change is answered.
    */
   afterMembersChanged?(groupId: string): Promise<void>;
+  /**
+   * Protects a volume being created, before its record exists: the remote part (the peer's
+   * destination: a round trip and the peer's own commit) is made here, without the management
+   * lock, so creates on one system do not queue behind one another's round trips. Answers what
+   * to commit with the volume, or null when the policy starts no replication.
+   */
+  prepareCreate?(volume: Volume, policyId: string): Promise<PreparedProtection | null>;
+}
+
+/** The protection of a volume being created, made remotely, to be committed with the volume. */
+export interface PreparedProtection {
+  /**
+   * Stages its records in the volume's metadata transaction (management lock held); throws,
+   * staging nothing, when what it was made for changed meanwhile (the policy, the remote system).
+   */
+  commit(): void;
+  /** Once committed: starts what follows (the initial copy). */
+  started(): void;
+  /** The create failed after the remote part was made: removes it, so nothing is left behind. */
+  undo(): Promise<void>;
 }
 
 export class VolumeService {
@@ -102,7 +122,7 @@ export class VolumeService {
   }
 
   async create(input: CreateVolumeInput): Promise<Volume> {
-    const volume = await this.createLocked(input);
+    const volume = input.protectionPolicyId && !input.volumeGroupId && this.protection.prepareCreate ? await this.createProtected(input, input.protectionPolicyId) : await this.createLocked(input);
     // Created straight into a group (the CSI driver's CreateVolume with volume_group_id): a
     // replicated group's destination follows before the create is answered, as for add_members,
     // so the session's storage_element_pairs name the new member at once (CreateRemoteVolume).
@@ -151,6 +171,64 @@ export class VolumeService {
       }
       return volume;
     });
+  }
+
+  /**
+   * A volume created with a replicating policy. The management lock is held twice, briefly: to
+   * validate and reserve the name (and the volume number), then to commit the volume with its
+   * session in one metadata transaction. In between, without the lock, the engine volume is made
+   * while the peer makes the destination (prepareCreate), so the creates in flight overlap their
+   * round trips instead of queueing behind them (issue 14: with four in flight, each waited for
+   * the others' round trips and commits). The volume is invisible until the commit; a failure at
+   * any step removes what was made, on both systems.
+   */
+  private async createProtected(input: CreateVolumeInput, policyId: string): Promise<Volume> {
+    const volume = await this.ctx.lock.run(() => {
+      const name = this.checkNewName(input.name);
+      const sizeBytes = checkVolumeSize('size', input.sizeBytes);
+      this.protection.checkPolicyAssignable(policyId, { kind: 'volume', id: null });
+      this.checkHostAttach(input.hostId ?? null, input.logicalUnitNumber ?? null);
+      const metadata = input.metadata == null ? null : checkMetadata('metadata', input.metadata);
+      const reserved = this.newVolume({
+        metadata,
+        name,
+        sizeBytes,
+        type: 'Primary',
+        description: input.description ?? null,
+        protectionPolicyId: policyId,
+        performancePolicyId: input.performancePolicyId ?? null,
+        appType: input.appType ?? null,
+        appTypeOther: input.appTypeOther ?? null,
+        sectorSizeBytes: input.sectorSizeBytes ?? 512,
+      });
+      this.pendingNames.add(name);
+      return reserved;
+    });
+    const [engine, remote] = await Promise.allSettled([this.ctx.store.createVolume(volume.id, volume.sizeBytes), this.protection.prepareCreate!(volume, policyId)]);
+    const prepared = remote.status === 'fulfilled' ? remote.value : null;
+    try {
+      if (engine.status === 'rejected') throw engine.reason;
+      if (remote.status === 'rejected') throw remote.reason;
+      await this.ctx.lock.run(() => {
+        // What may have changed while the lock was free: the policy (prepared.commit checks its
+        // rule and remote system), the host and its logical unit numbers.
+        this.protection.checkPolicyAssignable(policyId, { kind: 'volume', id: null });
+        const lun = this.checkHostAttach(input.hostId ?? null, input.logicalUnitNumber ?? null);
+        this.ctx.meta.transaction(() => {
+          this.ctx.meta.put('volume', volume);
+          if (input.hostId) this.putMapping(input.hostId, volume.id, lun);
+          prepared?.commit();
+        });
+      });
+    } catch (error) {
+      await prepared?.undo().catch(() => undefined);
+      if (engine.status === 'fulfilled') await this.ctx.store.deleteVolume(volume.id).catch(() => undefined);
+      throw error;
+    } finally {
+      this.pendingNames.delete(volume.name);
+    }
+    prepared?.started();
+    return volume;
   }
 
   modify(id: string, input: ModifyVolumeInput): Promise<Volume> {
@@ -425,8 +503,13 @@ export class VolumeService {
   /** Volumes, snapshots and clones share one namespace; `label` names what the caller creates. */
   checkNewName(name: unknown, label: 'volume' | 'snapshot' = 'volume'): string {
     const checked = checkName('name', name);
-    if (this.findByName(checked)) throw new NameInUseError('volume', checked, label);
+    if (this.isNameTaken(checked)) throw new NameInUseError('volume', checked, label);
     return checked;
+  }
+
+  /** Whether a volume has the name, or a create in flight reserved it (createProtected). */
+  isNameTaken(name: string): boolean {
+    return this.pendingNames.has(name) || this.findByName(name) !== undefined;
   }
 
   /** Runs a metadata commit; if it throws, deletes the engine volumes the operation created. */
@@ -502,4 +585,6 @@ export class VolumeService {
   }
 
   private numberHighWater: number | null = null;
+  /** Names of volumes being created without the lock held (createProtected): taken until they commit or fail. */
+  private readonly pendingNames = new Set<string>();
 }

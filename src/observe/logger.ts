@@ -2,11 +2,11 @@
 // bounded) and, on a terminal, the same lines made readable (pretty.ts). Secrets never reach a
 // line: requests are logged by route, user and outcome, never by body or headers, and any field
 // named like a secret is censored here as a second guard.
-import { writeSync } from 'node:fs';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { prettyStream } from './pretty.ts';
 import { RotatingFile } from './rotating-file.ts';
+import { stderrWriter } from './stderr-writer.ts';
 
 export type { Logger } from 'pino';
 
@@ -51,7 +51,8 @@ export function createLogger(options: LoggerOptions): CreatedLogger {
     file = new RotatingFile({ dir: options.fileDir, bytesMax: options.fileBytesMax ?? LOG_FILE_BYTES_MAX, filesMax: options.filesMax ?? LOG_FILES_MAX });
     streams.push({ level: 'trace', stream: file });
   }
-  const toStderr = (text: string) => void writeSync(2, text);
+  const stderr = stderrWriter();
+  const toStderr = (text: string) => stderr.write(text);
   if (options.terminal === 'pretty') streams.push({ level: 'trace', stream: prettyStream(toStderr, options.color ?? false) });
   if (options.terminal === 'json') streams.push({ level: 'trace', stream: { write: (line: string) => (toStderr(line), true) } });
   const settings: pino.LoggerOptions = {

@@ -6,6 +6,7 @@ import { DomainError, NotFoundError, ValidationError } from '../core/errors.ts';
 import { PeerClient } from './client.ts';
 import { PeerConnector } from './connector.ts';
 import { FaultController } from './faults.ts';
+import type { LaneCodec } from './lane-wire.ts';
 import { PEER_CLOSE_GRACE_MS } from './limits.ts';
 import { RpcServer, type RpcHandler } from './server.ts';
 import { SILENT_LOG, type PeerLog } from './session-options.ts';
@@ -39,6 +40,9 @@ export type LinkFailureListener = (peerSystemId: string, error: DomainError) => 
 export class PeerEndpoint {
   readonly faults: FaultController;
   private readonly handlers = new Map<string, RpcHandler>();
+  private readonly codecs = new Map<string, LaneCodec>();
+  /** Methods whose handler is done with the request's payload once it has answered (see handle). */
+  private readonly payloadFreeOnAnswer = new Set<string>();
   private readonly server: RpcServer;
   private readonly connector: PeerConnector;
   private readonly clients = new Map<string, PeerClient>();
@@ -50,7 +54,8 @@ export class PeerEndpoint {
     this.log = options.log ?? SILENT_LOG;
     this.faults = options.faults ?? new FaultController();
     this.server = new RpcServer({
-      tls: options.tls, trust: options.trust, faults: this.faults, handlers: this.handlers, log: this.log,
+      tls: options.tls, trust: options.trust, faults: this.faults, handlers: this.handlers, codecs: this.codecs, log: this.log,
+      payloadFreeOnAnswer: this.payloadFreeOnAnswer,
     });
     this.connector = new PeerConnector({ tls: options.tls, trust: options.trust, log: this.log });
     this.faults.onChange(() => this.cutDownLinks());
@@ -64,12 +69,27 @@ export class PeerEndpoint {
     return this.server.listen(this.options.host, this.options.port);
   }
 
-  handle(method: string, handler: RpcHandler): void {
+  /**
+   * `payloadFreeOnAnswer`: the handler uses the request's payload only until its promise settles
+   * (it awaits every write of it), so a successful answer frees the buffer it arrived in for the
+   * next large request (replication's batches). A handler that answers first and writes later
+   * (synchronous writes acknowledged before they are applied) must not say so.
+   */
+  handle(method: string, handler: RpcHandler, options: { payloadFreeOnAnswer?: boolean } = {}): void {
     if (!isValidMethod(method)) {
       throw new ValidationError(`Invalid RPC method name ${JSON.stringify(method)}.`, 'method');
     }
     if (this.handlers.has(method)) throw new Error(`peer: a handler for ${method} is already registered`);
     this.handlers.set(method, handler);
+    if (options.payloadFreeOnAnswer === true) this.payloadFreeOnAnswer.add(method);
+  }
+
+  /**
+   * A binary form for a method's params on the latency lane (lane-wire.ts), for calls a host write
+   * waits on. Both systems register the same; calls without it, or whose params it cannot carry, send JSON.
+   */
+  laneCodec(method: string, codec: LaneCodec): void {
+    this.codecs.set(method, codec);
   }
 
   /** The client for a trusted peer; it connects on its first call and again after a failure. */
@@ -81,6 +101,7 @@ export class PeerEndpoint {
         clock: this.options.clock,
         faults: this.faults,
         connector: this.connector,
+        codecs: this.codecs,
         reportLinkFailure: (id, error) => this.reportLinkFailure(id, error),
       });
       this.clients.set(peerSystemId, client);

@@ -1,7 +1,8 @@
 // The calling side of the latency lane (lane-wire.ts): one long-lived TLS connection per peer,
 // opened on the first lane call and again after it breaks. Calls are numbered; answers may come in any order and
 // are matched by number. A call passes the same fault point as a stream call, has its own timeout,
-// and fails PEER_UNREACHABLE when the connection goes away.
+// and fails PEER_UNREACHABLE when the connection goes away. Timeouts share one timer per client,
+// armed for the earliest deadline: a host write makes no timer of its own.
 import type { TLSSocket } from 'node:tls';
 import type { TimerHandle } from '../core/clock.ts';
 import { DomainError } from '../core/errors.ts';
@@ -9,13 +10,17 @@ import type { CallResult, ClientLink } from './rpc-types.ts';
 import { fromWireError, unreachable } from './errors.ts';
 import { passFaultPoint } from './fault-point.ts';
 import { decodeResponse, encodeRequest, FrameSplitter } from './lane-wire.ts';
+import { LANE_QUEUED_BYTES_MAX } from './limits.ts';
 import { parseJson } from './wire.ts';
 
 interface PendingCall {
+  callId: number;
   method: string;
+  timeoutMs: number;
+  /** On the clock: when the call fails unanswered. */
+  deadlineMs: number;
   /** Answered, failed or timed out: a call held up by a delay fault is then never sent. */
   settled: boolean;
-  timer: TimerHandle;
   resolve(value: CallResult<unknown>): void;
   reject(error: DomainError): void;
 }
@@ -24,6 +29,8 @@ interface Lane {
   socket: TLSSocket;
   /** Calls sent on this stream and not yet answered. */
   pending: Map<number, PendingCall>;
+  /** Large frames waiting for the socket's queue to go below LANE_QUEUED_BYTES_MAX, in call order. */
+  waiting: Array<{ parts: Buffer[]; call: PendingCall }>;
 }
 
 const CALL_ID_MAX = 0xffff_ffff;
@@ -32,37 +39,70 @@ export class LaneClient {
   private lane: Lane | undefined;
   private opening: Promise<Lane> | undefined;
   private nextCallId = 1;
+  /** Every call not yet settled, sent or not, in the order made. */
+  private readonly calls = new Map<number, PendingCall>();
+  /** The one timeout timer, and the deadline it is armed for. */
+  private timer: TimerHandle | null = null;
+  private timerDueMs = Infinity;
 
+  /** `bulk`: large payloads, written as the socket drains (PeerClient's bulk lane). */
   constructor(
     private readonly peerSystemId: string,
     private readonly link: ClientLink,
+    private readonly bulk = false,
   ) {}
 
   call(method: string, json: Buffer, payload: Buffer | null, timeoutMs: number): Promise<CallResult<unknown>> {
     return new Promise((resolve, reject) => {
-      const settle = (fn: () => void): void => {
-        if (call.settled) return;
-        call.settled = true;
-        timer.cancel();
-        fn();
-      };
       const callId = this.takeCallId();
+      const deadlineMs = this.link.clock.nowMs() + timeoutMs;
+      const calls = this.calls;
       const call: PendingCall = {
+        callId,
         method,
+        timeoutMs,
+        deadlineMs,
         settled: false,
-        timer: undefined as unknown as TimerHandle,
-        resolve: (value) => settle(() => resolve(value)),
-        reject: (error) => settle(() => reject(error)),
+        resolve: (value) => {
+          if (call.settled) return;
+          call.settled = true;
+          calls.delete(callId);
+          resolve(value);
+        },
+        reject: (error) => {
+          if (call.settled) return;
+          call.settled = true;
+          calls.delete(callId);
+          reject(error);
+        },
       };
-      const timer = this.link.clock.setTimer(timeoutMs, () => {
-        this.lane?.pending.delete(callId);
-        call.reject(unreachable(this.peerSystemId, `no answer to ${method} within ${timeoutMs} ms`));
-      });
-      call.timer = timer;
+      calls.set(callId, call);
+      if (deadlineMs < this.timerDueMs) this.armTimer(deadlineMs);
       this.send(callId, call, json, payload).catch((error: unknown) => {
         call.reject(error instanceof DomainError ? error : new DomainError('INTERNAL', String(error)));
       });
     });
+  }
+
+  private armTimer(dueMs: number): void {
+    this.timer?.cancel();
+    this.timerDueMs = dueMs;
+    this.timer = this.link.clock.setTimer(Math.max(0, dueMs - this.link.clock.nowMs()), () => this.expire());
+  }
+
+  /** Fails the calls past their deadline and arms the timer for the next one. */
+  private expire(): void {
+    this.timer = null;
+    this.timerDueMs = Infinity;
+    const nowMs = this.link.clock.nowMs();
+    let nextMs = Infinity;
+    for (const call of [...this.calls.values()]) {
+      if (call.deadlineMs <= nowMs) {
+        this.lane?.pending.delete(call.callId);
+        call.reject(unreachable(this.peerSystemId, `no answer to ${call.method} within ${call.timeoutMs} ms`));
+      } else if (call.deadlineMs < nextMs) nextMs = call.deadlineMs;
+    }
+    if (nextMs !== Infinity) this.armTimer(nextMs);
   }
 
   private takeCallId(): number {
@@ -92,7 +132,27 @@ export class LaneClient {
     }
     if (call.settled) return;
     lane.pending.set(callId, call);
-    for (const part of encodeRequest({ callId, method: call.method, json, payload })) lane.socket.write(part);
+    const parts = encodeRequest({ callId, method: call.method, json, payload });
+    // The bulk lane writes a frame only while the socket holds less than LANE_QUEUED_BYTES_MAX:
+    // Node encrypts everything written to a TLS socket at once into memory of its own, and 16
+    // replication batches written together (64 MiB) doubled the sender's CPU per GiB against
+    // writing them as the socket drains (scratch runs, 2026-12-06: 1.3-1.4 against 0.5-0.7 CPU
+    // s/GiB). Frames wait in call order and are written whole, so the peer sees them in the order
+    // they were called, as on the latency lane, which writes every frame at once (a synchronous
+    // write waits for it, and the mirror must apply overlapping writes in their order).
+    if (!this.bulk || (lane.waiting.length === 0 && lane.socket.writableLength < LANE_QUEUED_BYTES_MAX)) {
+      writeParts(lane.socket, parts);
+    } else {
+      lane.waiting.push({ parts, call });
+    }
+  }
+
+  /** Writes waiting frames while the socket's queue is below the bound; called on 'drain'. */
+  private flushWaiting(lane: Lane): void {
+    while (lane.waiting.length > 0 && usable(lane) && lane.socket.writableLength < LANE_QUEUED_BYTES_MAX) {
+      const next = lane.waiting.shift()!;
+      if (!next.call.settled) writeParts(lane.socket, next.parts); // a call that timed out meanwhile is not sent
+    }
   }
 
   private open(): Promise<Lane> {
@@ -104,7 +164,8 @@ export class LaneClient {
 
   private async connect(): Promise<Lane> {
     const socket = await this.link.connector.laneSocket(this.peerSystemId);
-    const lane: Lane = { socket, pending: new Map() };
+    const lane: Lane = { socket, pending: new Map(), waiting: [] };
+    socket.on('drain', () => this.flushWaiting(lane));
     this.lane = lane;
     const splitter = new FrameSplitter();
     socket.on('error', () => {}); // reported through 'close'
@@ -148,9 +209,14 @@ export class LaneClient {
     if (!lane.socket.destroyed) lane.socket.destroy();
     const calls = [...lane.pending.values()];
     lane.pending.clear();
+    lane.waiting = [];
     if (linkFailure && calls.length > 0) this.link.reportLinkFailure(this.peerSystemId, error);
     for (const call of calls) call.reject(error);
   }
+}
+
+function writeParts(socket: TLSSocket, parts: Buffer[]): void {
+  for (const part of parts) socket.write(part);
 }
 
 function usable(lane: Lane): boolean {

@@ -5,13 +5,31 @@
 // so its writes, trims and flushes travel here instead.
 //
 //   request   u32 frame bytes (what follows this field) | u32 call id | u8 method bytes |
-//             u32 JSON bytes | method (ASCII) | JSON params | payload (the rest, may be empty)
+//             u32 params bytes | method (ASCII) | params | payload (the rest, may be empty)
 //   response  u32 frame bytes | u32 call id | u8 outcome (0 ok, 1 error) | u32 JSON bytes |
 //             JSON result or `{ code, message, details }` | payload (the rest)
+//
+// Params are JSON, or, for a method with a binary form (LaneCodec: a mirrored write's session,
+// volume, base and offset), a zero byte and that form: no JSON is built or parsed on a host
+// write's path. JSON never starts with a zero byte, so the receiver tells them apart.
 //
 // Big-endian, like the rest of the network. A request with no payload and one with an empty
 // payload are the same thing here: handlers on the lane treat both as "no data".
 import { PEER_JSON_BYTES_MAX, PEER_METHOD_BYTES_MAX, PEER_PAYLOAD_BYTES_MAX } from './limits.ts';
+
+/** The first byte of params in a method's binary form (JSON starts with something else). */
+export const BINARY_PARAMS_TAG = 0;
+
+/**
+ * A method's params in binary form, registered on both ends of the link for the calls a host
+ * write waits on. encode returns the params bytes, BINARY_PARAMS_TAG first, or null for params it
+ * cannot carry (the call then sends JSON); decode gets those bytes and returns the params object
+ * the handler would have got from the JSON, or a problem.
+ */
+export interface LaneCodec {
+  encode(params: unknown): Buffer | null;
+  decode(bytes: Buffer): unknown | { problem: string };
+}
 
 const LENGTH_BYTES = 4;
 const REQUEST_HEAD_BYTES = 4 + 1 + 4;
@@ -22,6 +40,7 @@ export const LANE_FRAME_BYTES_MAX = REQUEST_HEAD_BYTES + PEER_METHOD_BYTES_MAX +
 export interface LaneRequest {
   callId: number;
   method: string;
+  /** The params: JSON, or BINARY_PARAMS_TAG and the method's binary form (LaneCodec). */
   json: Buffer;
   payload: Buffer | null;
 }
@@ -40,34 +59,41 @@ export interface LaneResponse {
  */
 const LANE_COPY_BYTES_MAX = 64 * 1024;
 
-function joined(head: Buffer, payload: Buffer | null): Buffer[] {
-  if (payload === null || payload.length === 0) return [head];
-  if (payload.length > LANE_COPY_BYTES_MAX) return [head, payload];
-  return [Buffer.concat([head, payload], head.length + payload.length)];
+/** The frame's buffer, its head and small payload in it (written by the caller), and the payload written apart if large. */
+function frameBuffers(headBytes: number, payload: Buffer | null): { frame: Buffer; rest: Buffer | null } {
+  const payloadBytes = payload?.length ?? 0;
+  if (payloadBytes === 0) return { frame: Buffer.allocUnsafe(headBytes), rest: null };
+  if (payloadBytes > LANE_COPY_BYTES_MAX) return { frame: Buffer.allocUnsafe(headBytes), rest: payload };
+  // One allocation for head and payload (Buffer.concat would allocate the head apart first).
+  const frame = Buffer.allocUnsafe(headBytes + payloadBytes);
+  payload!.copy(frame, headBytes);
+  return { frame, rest: null };
 }
 
 export function encodeRequest(request: LaneRequest): Buffer[] {
-  const method = Buffer.from(request.method, 'ascii');
+  const methodBytes = request.method.length; // ASCII (isValidMethod)
   const payloadBytes = request.payload?.length ?? 0;
-  const head = Buffer.allocUnsafe(LENGTH_BYTES + REQUEST_HEAD_BYTES + method.length + request.json.length);
-  head.writeUInt32BE(REQUEST_HEAD_BYTES + method.length + request.json.length + payloadBytes, 0);
-  head.writeUInt32BE(request.callId, 4);
-  head.writeUInt8(method.length, 8);
-  head.writeUInt32BE(request.json.length, 9);
-  method.copy(head, 13);
-  request.json.copy(head, 13 + method.length);
-  return joined(head, request.payload);
+  const headBytes = LENGTH_BYTES + REQUEST_HEAD_BYTES + methodBytes + request.json.length;
+  const { frame, rest } = frameBuffers(headBytes, request.payload);
+  frame.writeUInt32BE(headBytes - LENGTH_BYTES + payloadBytes, 0);
+  frame.writeUInt32BE(request.callId, 4);
+  frame[8] = methodBytes;
+  frame.writeUInt32BE(request.json.length, 9);
+  frame.write(request.method, 13, methodBytes, 'latin1');
+  request.json.copy(frame, 13 + methodBytes);
+  return rest === null ? [frame] : [frame, rest];
 }
 
 export function encodeResponse(response: LaneResponse): Buffer[] {
   const payloadBytes = response.payload?.length ?? 0;
-  const head = Buffer.allocUnsafe(LENGTH_BYTES + RESPONSE_HEAD_BYTES + response.json.length);
-  head.writeUInt32BE(RESPONSE_HEAD_BYTES + response.json.length + payloadBytes, 0);
-  head.writeUInt32BE(response.callId, 4);
-  head.writeUInt8(response.outcome === 'ok' ? 0 : 1, 8);
-  head.writeUInt32BE(response.json.length, 9);
-  response.json.copy(head, 13);
-  return joined(head, response.payload);
+  const headBytes = LENGTH_BYTES + RESPONSE_HEAD_BYTES + response.json.length;
+  const { frame, rest } = frameBuffers(headBytes, response.payload);
+  frame.writeUInt32BE(headBytes - LENGTH_BYTES + payloadBytes, 0);
+  frame.writeUInt32BE(response.callId, 4);
+  frame[8] = response.outcome === 'ok' ? 0 : 1;
+  frame.writeUInt32BE(response.json.length, 9);
+  response.json.copy(frame, 13);
+  return rest === null ? [frame] : [frame, rest];
 }
 
 export function decodeRequest(frame: Buffer): LaneRequest | { problem: string } {
@@ -113,6 +139,13 @@ export class FrameSplitter {
   private frame: Buffer | null = null;
   private frameFilled = 0;
 
+  /**
+   * `allocate` gives the buffer of a frame that spans chunks: the lane server takes it from a pool
+   * (peer/server.ts) and gives it back once answered, because a fresh 4 MiB buffer per replication
+   * batch costs first-touch page faults and V8 full collections for the external memory.
+   */
+  constructor(private readonly allocate: (bytes: number) => Buffer = Buffer.allocUnsafe) {}
+
   /** Adds a chunk and returns the frames it completed; throws when a prefix is over the limit. */
   push(chunk: Buffer): Buffer[] {
     const frames: Buffer[] = [];
@@ -152,7 +185,7 @@ export class FrameSplitter {
   }
 
   private startFrame(frameBytes: number): void {
-    this.frame = Buffer.allocUnsafe(frameBytes);
+    this.frame = this.allocate(frameBytes);
     this.frameFilled = 0;
   }
 }

@@ -1,6 +1,8 @@
 // Goal: calls on the latency lane (one long-lived TLS connection, lane-wire.ts) behave like calls:
 // byte-exact payloads, many in flight answered out of order, remote errors with their codes, trust
 // and faults enforced, timeouts, and a broken lane failing its calls and reopening on the next one.
+// The bulk lane (replication batches) carries many large payloads at once intact, holding them back
+// while its socket is full, and the server reuses their receive buffers.
 // Method: FrameSplitter fed every chunking of frames; real endpoints on 127.0.0.1 port 0.
 import { strict as assert } from 'node:assert';
 import { beforeEach, describe, it } from 'node:test';
@@ -126,9 +128,120 @@ describe('peer latency lane', () => {
     assert.equal((await pair.a.endpoint.peer('sys-b').call('slow.echo', { delayMs: 0, value: 2 }, { lane: true })).result, 2);
   });
 
+  it('carries params in a method\'s binary form, answered at once by a handler that does not wait', async () => {
+    const seen = { encoded: 0, decoded: 0 };
+    const codec = {
+      encode: (params: unknown) => {
+        const n = (params as { n: number }).n;
+        if (n > 255) return null; // not carried: the call sends JSON
+        seen.encoded += 1;
+        return Buffer.from([0, n]);
+      },
+      decode: (bytes: Buffer) => {
+        seen.decoded += 1;
+        return bytes.length === 2 ? { n: bytes[1] } : { problem: 'not two bytes' };
+      },
+    };
+    pair.a.endpoint.laneCodec('bin.put', codec);
+    pair.b.endpoint.laneCodec('bin.put', codec);
+    pair.b.endpoint.handle('bin.put', ({ params, payload }) => ({ result: { params, bytes: payload?.length ?? 0 } }));
+    const put = await pair.a.endpoint.peer('sys-b').call('bin.put', { n: 7 }, { payload: randomBytes(4096, 4), lane: true });
+    assert.deepEqual(put.result, { params: { n: 7 }, bytes: 4096 });
+    assert.deepEqual(seen, { encoded: 1, decoded: 1 });
+    const json = await pair.a.endpoint.peer('sys-b').call('bin.put', { n: 300 }, { lane: true });
+    assert.deepEqual(json.result, { params: { n: 300 }, bytes: 0 });
+    assert.deepEqual(seen, { encoded: 1, decoded: 1 }, 'params the codec cannot carry travel as JSON');
+    // A system that has no binary form for the method refuses binary params, and the lane goes on.
+    pair.a.endpoint.laneCodec('slow.echo', codec);
+    await rejectsWith(pair.a.endpoint.peer('sys-b').call('slow.echo', { n: 1 }, { lane: true }), 'VALIDATION_FAILED');
+    assert.deepEqual((await pair.a.endpoint.peer('sys-b').call('bin.put', { n: 9 }, { lane: true })).result, { params: { n: 9 }, bytes: 0 });
+  });
+
+  it('times out calls of different timeouts each at its own deadline (one timer for the lane)', async () => {
+    const long = pair.a.endpoint.peer('sys-b').call('never.answers', {}, { lane: true, timeoutMs: 5000 });
+    const short = pair.a.endpoint.peer('sys-b').call('never.answers', {}, { lane: true, timeoutMs: 1000 });
+    let longSettled = false;
+    long.catch(() => undefined).finally(() => (longSettled = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    pair.clock.advanceMs(1000);
+    await rejectsWith(short, 'PEER_UNREACHABLE');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(longSettled, false, 'the longer call is still waiting');
+    pair.clock.advanceMs(4000);
+    await rejectsWith(long, 'PEER_UNREACHABLE');
+  });
+
   it('is refused to a client the server does not trust', async () => {
     const c = await pair.start('sys-c');
     c.trust.put(trustRecord('sys-b', pair.b.tls, pair.b.port)); // c trusts b, but b never trusted c
     await rejectsWith(c.endpoint.peer('sys-b').call('slow.echo', { delayMs: 0, value: 1 }, { lane: true }), 'PEER_UNREACHABLE');
+  });
+});
+
+describe('peer bulk lane', () => {
+  const pair = usePair();
+  const MIB = 1024 * 1024;
+
+  it('carries many 4 MiB payloads in flight at once byte-exact, beside latency-lane calls', async () => {
+    pair.b.endpoint.handle('blob.put', async ({ params, payload }) => ({ result: { i: (params as { i: number }).i, sha256: payload ? sha256(payload) : null } }));
+    const client = pair.a.endpoint.peer('sys-b');
+    const payloads = Array.from({ length: 12 }, (_, i) => randomBytes(4 * MIB + i, 100 + i));
+    // Twelve at once: more than LANE_QUEUED_BYTES_MAX, so most wait for the socket to drain.
+    const bulk = payloads.map((payload, i) => client.call<{ i: number; sha256: string }>('blob.put', { i }, { payload, bulk: true }));
+    const small = await client.call<{ i: number; sha256: string }>('blob.put', { i: -1 }, { payload: Buffer.from('x'), lane: true });
+    assert.deepEqual(small.result, { i: -1, sha256: sha256(Buffer.from('x')) });
+    const answers = await Promise.all(bulk);
+    answers.forEach((answer, i) => assert.deepEqual(answer.result, { i, sha256: sha256(payloads[i]!) }));
+  });
+
+  it('delivers the frames it holds back in the order they were called', async () => {
+    const seen: number[] = [];
+    pair.b.endpoint.handle('blob.order', async ({ params }) => {
+      seen.push((params as { i: number }).i);
+      return { result: null };
+    });
+    const client = pair.a.endpoint.peer('sys-b');
+    // Large and small payloads mixed: a small one called after waiting large ones waits behind them.
+    await Promise.all(Array.from({ length: 10 }, (_, i) => client.call('blob.order', { i }, { payload: randomBytes(i % 3 === 2 ? 10 : 3 * MIB, 400 + i), bulk: true })));
+    assert.deepEqual(seen, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('receives large frames into reused buffers once their handler has answered', async () => {
+    const backing = new Set<ArrayBufferLike>();
+    pair.b.endpoint.handle('blob.done', async ({ payload }) => {
+      backing.add(payload!.buffer);
+      return { result: sha256(payload!) };
+    }, { payloadFreeOnAnswer: true });
+    // A handler that keeps the payload after answering (as a synchronous write acknowledged before
+    // it is applied does) gets a buffer of its own each time.
+    const kept: Buffer[] = [];
+    pair.b.endpoint.handle('blob.keep', async ({ payload }) => {
+      kept.push(payload!);
+      return { result: sha256(payload!) };
+    });
+    const client = pair.a.endpoint.peer('sys-b');
+    const sent: Buffer[] = [];
+    for (let i = 0; i < 4; i++) {
+      const payload = randomBytes(2 * MIB, 200 + i);
+      assert.equal((await client.call<string>('blob.done', {}, { payload, bulk: true })).result, sha256(payload));
+    }
+    assert.equal(backing.size, 1, 'one receive buffer served the four calls one after the other');
+    for (let i = 0; i < 4; i++) {
+      const keptPayload = randomBytes(2 * MIB, 300 + i);
+      sent.push(keptPayload);
+      assert.equal((await client.call<string>('blob.keep', {}, { payload: keptPayload, bulk: true })).result, sha256(keptPayload));
+    }
+    assert.deepEqual(kept.map(sha256), sent.map(sha256), 'payloads kept after answering were never overwritten');
+  });
+
+  it('fails its calls when the link is cut and reopens after', async () => {
+    pair.b.endpoint.handle('never.answers', () => new Promise(() => undefined));
+    pair.b.endpoint.handle('echo', async ({ params }) => ({ result: params }));
+    const inFlight = pair.a.endpoint.peer('sys-b').call('never.answers', {}, { payload: randomBytes(MIB, 300), bulk: true });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const fault = pair.a.endpoint.faults.add({ peerSystemId: 'sys-b', kind: 'link_down' });
+    await rejectsWith(inFlight, 'PEER_UNREACHABLE');
+    pair.a.endpoint.faults.remove(fault.id);
+    assert.deepEqual((await pair.a.endpoint.peer('sys-b').call('echo', { v: 1 }, { payload: randomBytes(MIB, 301), bulk: true })).result, { v: 1 });
   });
 });

@@ -25,6 +25,11 @@ export const PEER_SESSION_WINDOW_BYTES = 64 * MIB;
  * frames were no faster (TLS records stay at 16 KiB either way) and sometimes slower.
  */
 export const PEER_FRAME_BYTES_MAX = 16 * KIB;
+/**
+ * Bytes a lane may have queued on its socket before a large frame waits for 'drain' (lane-client.ts):
+ * two 4 MiB replication batches, enough to keep the link busy while the next one is encrypted.
+ */
+export const LANE_QUEUED_BYTES_MAX = 8 * MIB;
 /** Streams one session may carry at once; replication uses about 8, control calls a handful. */
 export const PEER_STREAMS_MAX = 256;
 /**

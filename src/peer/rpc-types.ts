@@ -4,6 +4,7 @@ import type { Clock } from '../core/clock.ts';
 import type { DomainError } from '../core/errors.ts';
 import type { PeerConnector } from './connector.ts';
 import type { FaultController } from './faults.ts';
+import type { LaneCodec } from './lane-wire.ts';
 import type { TrustedPeer } from './trust.ts';
 
 export interface CallResult<T> {
@@ -16,6 +17,8 @@ export interface ClientLink {
   clock: Clock;
   faults: FaultController;
   connector: PeerConnector;
+  /** Binary forms of params on the lane, by method (lane-wire.ts). */
+  codecs: ReadonlyMap<string, LaneCodec>;
   /** Told about failures of the link itself (not of one call), so heartbeats can react at once. */
   reportLinkFailure(peerSystemId: string, error: DomainError): void;
 }
@@ -31,4 +34,8 @@ export interface RpcResponse {
   payload?: Buffer | null;
 }
 
-export type RpcHandler = (request: RpcRequest) => Promise<RpcResponse>;
+/**
+ * Answers one call. A handler that can answer at once may return the response itself: on the lane
+ * it is then written back in the same turn as the request was read (no promise hops).
+ */
+export type RpcHandler = (request: RpcRequest) => RpcResponse | Promise<RpcResponse>;

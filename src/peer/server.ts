@@ -10,6 +10,7 @@ import type { TLSSocket } from 'node:tls';
 import { DomainError, type ErrorCode } from '../core/errors.ts';
 import { toWireError, type WireError } from './errors.ts';
 import { serveLane } from './lane-server.ts';
+import type { LaneCodec } from './lane-wire.ts';
 import { BufferPool } from '../buffer-pool.ts';
 import { faultDelay, type FaultController } from './faults.ts';
 import { PEER_JSON_BYTES_MAX, PEER_PAYLOAD_BYTES_MAX } from './limits.ts';
@@ -30,7 +31,11 @@ export interface RpcServerOptions {
   trust: TrustStore;
   faults: FaultController;
   handlers: ReadonlyMap<string, RpcHandler>;
+  /** Binary forms of params on the lane, by method (lane-wire.ts). */
+  codecs: ReadonlyMap<string, LaneCodec>;
   log: PeerLog;
+  /** Methods whose request buffer may be reused once answered ok (PeerEndpoint.handle). */
+  payloadFreeOnAnswer?: ReadonlySet<string>;
 }
 
 export class RpcServer {
@@ -126,8 +131,11 @@ export class RpcServer {
     serveLane(socket, {
       faults: this.options.faults,
       peer,
+      codecs: this.options.codecs,
       dispatch: (method, request) => this.dispatch(method, request),
       log: this.options.log,
+      buffers: { take: this.receiveBuffers.take, give: (buffer) => this.receiveBuffers.give(buffer) },
+      payloadFreeOnAnswer: (method) => this.options.payloadFreeOnAnswer?.has(method) === true,
     });
   }
 
@@ -152,33 +160,49 @@ export class RpcServer {
     if (!params.ok) return refuse(stream, 400, 'VALIDATION_FAILED', `Refused ${method}: ${params.problem}.`);
     const answer = await this.dispatch(method, { params: params.value, payload: frame.payload, from });
     respond(stream, 200, answer);
-    // Only after a handler that succeeded and answered without a payload: a failed one may have
-    // left writes from the body running, and an answer's payload may still be queued on the stream.
-    if (answer.outcome === 'ok' && answer.frame.payload === null) this.receiveBuffers.give(frame.json);
+    // Only after a handler that succeeded, answered without a payload and is done with the request's
+    // (payloadFreeOnAnswer): a failed one may have left writes from the body running, one that
+    // acknowledges before it writes still needs it, and an answer's payload may still be queued.
+    if (answer.outcome === 'ok' && answer.frame.payload === null && this.options.payloadFreeOnAnswer?.has(method) === true) this.receiveBuffers.give(frame.json);
   }
 
-  /** Runs the handler and turns its outcome, success or error, into the answer frame. */
-  private async dispatch(method: string, request: RpcRequest): Promise<{ outcome: 'ok' | 'error'; frame: Frame }> {
+  /**
+   * Runs the handler and turns its outcome, success or error, into the answer frame: at once when
+   * the handler answered at once (the lane then replies in the same turn), else when it settles.
+   */
+  private dispatch(method: string, request: RpcRequest): Answer | Promise<Answer> {
     const handler = this.options.handlers.get(method);
     if (!handler) {
       const message = `No RPC method ${method} on this system.`;
       return errorAnswer({ code: 'NOT_FOUND', message, details: { arguments: [method] } });
     }
+    let response: RpcResponse | Promise<RpcResponse>;
     try {
-      const response = await handler(request);
-      const json = encodeJson(response.result);
-      const payload = response.payload ?? null;
-      if (json.length > PEER_JSON_BYTES_MAX || (payload?.length ?? 0) > PEER_PAYLOAD_BYTES_MAX) {
-        const sizes = `${json.length} JSON and ${payload?.length ?? 0} payload bytes`;
-        throw new Error(`${method} answered ${sizes}, over the limits`);
-      }
-      return { outcome: 'ok', frame: { json, payload } };
+      response = handler(request);
     } catch (error) {
-      if (!(error instanceof DomainError)) this.options.log('peer handler failed', { method, error: String(error) });
-      return errorAnswer(toWireError(error));
+      return this.failed(method, error);
     }
+    if (response instanceof Promise) return response.then((r) => this.answered(method, r), (error: unknown) => this.failed(method, error));
+    return this.answered(method, response);
+  }
+
+  private answered(method: string, response: RpcResponse): Answer {
+    const json = encodeJson(response.result);
+    const payload = response.payload ?? null;
+    if (json.length > PEER_JSON_BYTES_MAX || (payload?.length ?? 0) > PEER_PAYLOAD_BYTES_MAX) {
+      const sizes = `${json.length} JSON and ${payload?.length ?? 0} payload bytes`;
+      return this.failed(method, new Error(`${method} answered ${sizes}, over the limits`));
+    }
+    return { outcome: 'ok', frame: { json, payload } };
+  }
+
+  private failed(method: string, error: unknown): Answer {
+    if (!(error instanceof DomainError)) this.options.log('peer handler failed', { method, error: String(error) });
+    return errorAnswer(toWireError(error));
   }
 }
+
+type Answer = { outcome: 'ok' | 'error'; frame: Frame };
 
 function methodOf(headers: IncomingHttpHeaders): string | undefined {
   const path = headers[':path'];

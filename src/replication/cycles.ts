@@ -24,7 +24,7 @@ export interface SourceCyclesDeps {
    * record a new common base through that one method of the service, which a test replaces to
    * simulate a crash between the destination's commit and the source's record.
    */
-  recordCommitted(sessionId: string, cycle: number, pairs: CommittedPair[], startMs: number, startState: SessionState): Promise<void>;
+  recordCommitted(sessionId: string, cycle: number, pairs: CommittedPair[], startMs: number, startState: SessionState, snapshotWatermark?: number): Promise<void>;
 }
 
 export class SourceCycles {
@@ -128,9 +128,8 @@ export class SourceCycles {
             const nowMs = this.ctx.clock.nowMs();
             if (nowMs - progressRecordedAtMs < PROGRESS_RECORD_INTERVAL_MS) return;
             const percent = totalBytes === 0 ? 99 : Math.min(99, Math.floor((doneBytes / totalBytes) * 100));
-            const current = this.ctx.meta.get('replication_session', sessionId);
-            if (current && current.progressPercentage !== percent) {
-              this.runtime.put({ ...current, progressPercentage: percent });
+            if (this.ctx.meta.getShared('replication_session', sessionId)?.progressPercentage !== percent) {
+              this.runtime.record(sessionId, { progressPercentage: percent });
               progressRecordedAtMs = nowMs;
             }
           },
@@ -146,7 +145,8 @@ export class SourceCycles {
       await this.runtime.call(s, RPC.cycleCommit, { sessionId, cycle: thisCycle, syncedAtMs: userSnapshot ? userSnapshot.createdAtMs : startMs, snapshot, durationMs: this.ctx.clock.nowMs() - startMs });
       phaseMs.commit = this.ctx.clock.nowMs() - startMs;
       crashPoint(this.ctx, 'cycle.after-commit');
-      await this.deps.recordCommitted(sessionId, thisCycle, pairs.map((p) => ({ localVolumeId: p.member.id, remoteVolumeId: p.remoteVolumeId, snapshotId: snapshotIds[p.member.id]! })), startMs, startState);
+      // A user snapshot's cycle: the destination has it now, recorded with the commit (snapshotWatermark).
+      await this.deps.recordCommitted(sessionId, thisCycle, pairs.map((p) => ({ localVolumeId: p.member.id, remoteVolumeId: p.remoteVolumeId, snapshotId: snapshotIds[p.member.id]! })), startMs, startState, userSnapshot?.number);
       this.shipped.set(sessionId, (this.shipped.get(sessionId) ?? 0) + totalBytes);
       this.runtime.log('cycle committed', { session: sessionId, cycle: thisCycle, bytes: totalBytes, startedAtMs: startMs, ms: this.ctx.clock.nowMs() - startMs, phaseMs });
       // Consistency and Stack: a cycle is followed at once by the next one, which ships what the
@@ -184,17 +184,17 @@ export class SourceCycles {
     const [cutDone, openDone] = await Promise.allSettled([cut, opening]);
     if (cutDone.status === 'rejected') throw cutDone.reason;
     if (openDone.status === 'rejected') throw openDone.reason;
-    // Initializing or Synchronizing while it ships (a failover or reprotect keeps its state): session-machine's cycle_opened rows.
-    let session = await this.runtime.apply(sessionId, { type: 'cycle_opened', cycle, snapshotIds });
     let begin = openDone.value;
+    // What the destination answered of the members (their copy session numbers and volumes).
+    const learnt = (b: CycleBeginResult) => (copies ? { memberCopies: learnFromDestination(copies, b.members) } : {});
+    // Initializing or Synchronizing while it ships (a failover or reprotect keeps its state): session-machine's cycle_opened rows.
+    let session = await this.runtime.apply(sessionId, { type: 'cycle_opened', cycle, snapshotIds }, { record: begin.ok ? learnt(begin) : {} });
     if (!begin.ok) {
       session = await this.resolveBaseMismatch(session, begin.destinationBaseCycle, previousPending, snapshotIds);
       begin = await this.runtime.call<CycleBeginResult>(session, RPC.cycleBegin, { sessionId, cycle: session.baseCycle + 1, baseCycle: session.baseCycle, members: specs, sourceResourceId: session.localResourceId });
       if (!begin.ok) throw new DomainError('STATE_INVALID', `The destination of session ${sessionId} is at cycle ${begin.destinationBaseCycle}, this side at ${session.baseCycle}.`);
-    }
-    if (copies) {
-      const learnt = learnFromDestination(copies, begin.members);
-      if (!sameCopies(learnt, session.memberCopies)) session = this.runtime.patch(sessionId, { memberCopies: learnt });
+      const copiesNow = learnt(begin).memberCopies;
+      if (copiesNow && !sameCopies(copiesNow, session.memberCopies)) session = this.runtime.record(sessionId, { memberCopies: copiesNow }) ?? session;
     }
     return { session, begin };
   }
@@ -210,7 +210,7 @@ export class SourceCycles {
     this.runtime.log('cycle failed', { session: sessionId, error: String(error) });
     if (!commitSent) {
       for (const id of Object.values(snapshotIds)) await this.ctx.store.deleteVolume(id).catch(() => undefined);
-      if (s?.pendingCycle && Object.values(s.pendingCycle.snapshotIds).every((id) => Object.values(snapshotIds).includes(id))) this.runtime.patch(sessionId, { pendingCycle: null });
+      if (s?.pendingCycle) await this.runtime.apply(sessionId, { type: 'cut_discarded', snapshotIds: Object.values(snapshotIds) });
     }
     // Halt, or nothing when the session was paused, suspended, deleted or told to stop: session-machine's cycle_failed rows.
     if (this.ctx.meta.get('replication_session', sessionId)) await this.runtime.apply(sessionId, { type: 'cycle_failed', code: error instanceof DomainError ? error.code : 'INTERNAL', nowMs: this.ctx.clock.nowMs() });
@@ -228,13 +228,13 @@ export interface CommittedPair {
  * Records a committed cut (a cycle's or a checkpoint's) as the new common base and drops the old
  * base snapshots. Called through ReplicationService.recordCommitted (see SourceCyclesDeps).
  */
-export async function recordCommittedBase(runtime: SessionRuntime, sessionId: string, cycle: number, pairs: CommittedPair[], startMs: number, startState: SessionState): Promise<void> {
+export async function recordCommittedBase(runtime: SessionRuntime, sessionId: string, cycle: number, pairs: CommittedPair[], startMs: number, startState: SessionState, snapshotWatermark?: number): Promise<void> {
   const s = runtime.get(sessionId);
   const oldBases = s.elementPairs.map((p) => p.localBaseSnapshotId).filter((id): id is string => Boolean(id));
   const elementPairs = pairs.map((p) => ({ localVolumeId: p.localVolumeId, remoteVolumeId: p.remoteVolumeId, localBaseSnapshotId: p.snapshotId }));
   // The next cycle's time goes with this commit (arm, after the cycle, then finds it recorded).
   const nextSyncMs = runtime.schedule.nextDueMs({ ...s, state: 'OK', lastSyncMs: startMs });
-  await runtime.apply(sessionId, { type: 'cycle_committed', cycle, elementPairs, startMs, nowMs: runtime.ctx.clock.nowMs(), startState, nextSyncMs });
+  await runtime.apply(sessionId, { type: 'cycle_committed', cycle, elementPairs, startMs, nowMs: runtime.ctx.clock.nowMs(), startState, nextSyncMs, ...(snapshotWatermark !== undefined ? { snapshotWatermark } : {}) });
   crashPoint(runtime.ctx, 'cycle.after-record');
   const keep = new Set(pairs.map((p) => p.snapshotId));
   for (const id of oldBases) if (!keep.has(id)) await runtime.ctx.store.deleteVolume(id).catch(() => undefined);

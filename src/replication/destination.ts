@@ -1,12 +1,14 @@
 // The destination side of a session: creates the destination resources, applies each cycle into
-// staging copies and commits them atomically as the new common base. A commit is first written as
-// a redo record (pendingCommit), so a crash in the middle is finished at the next start.
+// staging copies and commits them atomically as the new common base. The open cycle and its
+// staging are in the session record (openCycle), written before the staging is made, so a restart
+// drops exactly what a crash left open; a commit is first written as a redo record
+// (pendingCommit), so a crash in the middle is finished at the next start.
 import { crashPoint } from '../core/crash-points.ts';
 import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError, StateError } from '../core/errors.ts';
 import type { Policy, ReplicationRule, Volume } from '../core/model.ts';
 import { newSession, type MemberCopy, type ReplicationSession } from '../core/replication/model.ts';
-import type { SessionEvent } from '../core/replication/session-machine.ts';
+import type { Membership, SessionEvent } from '../core/replication/session-machine.ts';
 import type { VolumeService } from '../core/volumes.ts';
 import { learnFromSource, numberedMembers } from './member-copies.ts';
 import { parseCreateDestination, parseCycleBegin, parseCycleCommit, parseCycleExtents, parseMembers, parseSessionParams } from './peer-protocol.ts';
@@ -16,14 +18,15 @@ import { RPC, type ReplicatedSnapshot, type CreateDestinationParams, type Create
 
 export type { ReplicatedSnapshot } from './wire.ts';
 
-interface OpenCycle {
-  cycle: number;
-  stagingIds: Record<string, string>; // remote (local here) volume id → staging volume id
+/** What a membership change makes on this side: the session's new membership, and the volume records to write with it. */
+interface Followed {
+  membership: Membership;
+  /** Writes the new members' volume records and frees the removed ones, in the session record's transaction. */
+  alongside: () => void;
+  pairs: { sourceVolumeId: string; remoteVolumeId: string }[];
 }
 
 export class DestinationSide {
-  private readonly open = new Map<string, OpenCycle>();
-
   constructor(
     private readonly ctx: CoreContext,
     private readonly volumes: VolumeService,
@@ -32,18 +35,30 @@ export class DestinationSide {
       replicaTarget(session: ReplicationSession, volumeId: string): string;
       onCommitted(session: ReplicationSession): void;
       allocateNumber(): number;
-      /** The one write path of session records (SessionRuntime.put). */
-      put(session: ReplicationSession): void;
-      /** The state machine's way in (SessionRuntime.apply); the caller may hold the management lock. */
-      apply(id: string, event: SessionEvent, options: { lockHeld: boolean }): Promise<ReplicationSession>;
+      /** Records a new session (SessionRuntime.create), inside the caller's metadata transaction. */
+      create(session: ReplicationSession): void;
+      /** Deletes a session record (SessionRuntime.remove), `alongside` in its metadata transaction. */
+      remove(id: string, alongside?: () => void): void;
+      /** A session record was deleted here (what follows the records: routes). */
+      dropped(session: ReplicationSession): void;
+      /**
+       * The state machine's way in (SessionRuntime.apply); the caller may hold the management lock;
+       * `alongside` writes other records in the session record's metadata transaction.
+       */
+      apply(id: string, event: SessionEvent, options: { lockHeld: boolean; alongside?: () => void }): Promise<ReplicationSession>;
     },
   ) {
     transport.handle(RPC.createDestination, async ({ params, fromSystemId }) => ({ result: await this.createDestination(parseCreateDestination(params), fromSystemId) }));
+    transport.handle(RPC.cancelDestination, async ({ params, fromSystemId }) => {
+      await this.cancelDestination(parseSessionParams(params).sessionId, fromSystemId);
+      return { result: {} };
+    });
     transport.handle(RPC.cycleBegin, async ({ params, fromSystemId }) => ({ result: await this.begin(parseCycleBegin(params), fromSystemId) }));
+    // Every write of the batch is awaited before the answer, so its buffer is free once answered.
     transport.handle(RPC.cycleExtents, async ({ params, payload }) => {
       await this.applyExtents(parseCycleExtents(params), payload);
       return { result: {} };
-    });
+    }, { payloadFreeOnAnswer: true });
     transport.handle(RPC.cycleCommit, async ({ params }) => {
       const p = parseCycleCommit(params);
       await this.commit(p.sessionId, p.cycle, p.syncedAtMs, p.snapshot, p.durationMs);
@@ -127,10 +142,33 @@ export class DestinationSide {
             });
           }
           for (const v of created) this.ctx.meta.put('volume', v);
-          this.hooks.put(session);
+          this.hooks.create(session);
         },
       );
       return this.created(session);
+    });
+  }
+
+  /**
+   * The source's create failed after this side made the destination (createDestination): the
+   * session, its volumes and its group go, as if it had never been made. Only a destination that
+   * never received a cycle: one with data is the source's to delete. Nothing to do when there is none.
+   */
+  async cancelDestination(sessionId: string, fromSystemId: string): Promise<void> {
+    await this.ctx.lock.run(async () => {
+      const s = this.ctx.meta.get('replication_session', sessionId);
+      if (!s) return;
+      if (s.peerSystemId !== fromSystemId) throw new DomainError('FORBIDDEN', 'The session belongs to another peer.');
+      if (s.role !== 'Destination' || s.baseCycle !== 0 || s.pendingCommit || s.openCycle) {
+        throw new StateError(`Replication session ${sessionId} has started copying; it is deleted, not cancelled.`, 'replication_session', sessionId);
+      }
+      const volumeIds = s.elementPairs.map((p) => p.localVolumeId);
+      this.hooks.remove(s.id, () => {
+        for (const id of volumeIds) this.ctx.meta.delete('volume', id);
+        if (s.resourceType === 'volume_group') this.ctx.meta.delete('volume_group', s.localResourceId);
+      });
+      this.hooks.dropped(s);
+      for (const id of volumeIds) await this.ctx.store.deleteVolume(id).catch(() => undefined);
     });
   }
 
@@ -165,26 +203,29 @@ export class DestinationSide {
     // Only a resume (which rolls this side back to the base first) ships again.
     if (session.state === 'Suspended') throw new StateError(`Copy session ${session.number} is suspended here; resume it first.`, 'replication_session', session.id);
     if (session.baseCycle !== p.baseCycle) return { ok: false, destinationBaseCycle: session.baseCycle, members: [] };
-    await this.abort(session.id);
-    const pairs = await this.ctx.lock.run(() => this.reconcileMembers(session, p));
-    const current = this.session(session.id);
-    const stagingIds: Record<string, string> = {};
-    for (const pair of pairs) {
-      const stagingId = this.ctx.ids.uuid();
+    const { current, members, staging } = await this.ctx.lock.run(async () => {
+      const followed = await this.followSource(session, p);
+      const stagingIds = Object.fromEntries(followed.pairs.map((pair) => [pair.remoteVolumeId, this.ctx.ids.uuid()]));
+      // The cycle and its staging are recorded before the staging is made (a cycle still open
+      // ends: its staging goes), so that a restart drops what a crash left: session-machine's cycle_begun.
+      const begun = await this.hooks.apply(session.id, { type: 'cycle_begun', cycle: p.cycle, stagingIds, ...followed.membership }, { lockHeld: true, alongside: followed.alongside });
+      const staging = followed.pairs.map((pair) => ({ ...pair, stagingId: stagingIds[pair.remoteVolumeId]! }));
+      return { current: begun, staging, members: followed.pairs.map((r) => this.memberResult(begun, r.sourceVolumeId, r.remoteVolumeId)) };
+    });
+    for (const pair of staging) {
       // Synchronous: the volume (or, during a failover test, its shadow) may hold mirrored writes
       // past the common base, and even a write the source never completed (it crashed, or a trim
       // after it was not mirrored). The source ships diff(base, cut), so staging starts from this
       // side's base, not from the volume.
       const base = current.elementPairs.find((e) => e.localVolumeId === pair.remoteVolumeId)?.localBaseSnapshotId ?? null;
       const fromBase = current.transferMode === 'Synchronous' && base !== null && this.ctx.store.hasVolume(base);
-      await this.ctx.store.snapshotVolume(fromBase ? base : this.hooks.replicaTarget(session, pair.remoteVolumeId), stagingId);
+      await this.ctx.store.snapshotVolume(fromBase ? base : this.hooks.replicaTarget(session, pair.remoteVolumeId), pair.stagingId);
       // A base taken before the volume grew in step is smaller than what the source ships now.
       const sizeBytes = p.members.find((m) => m.sourceVolumeId === pair.sourceVolumeId)?.sizeBytes ?? 0;
-      if (this.ctx.store.sizeBytes(stagingId) < sizeBytes) await this.ctx.store.resizeVolume(stagingId, sizeBytes);
-      stagingIds[pair.remoteVolumeId] = stagingId;
+      if (this.ctx.store.sizeBytes(pair.stagingId) < sizeBytes) await this.ctx.store.resizeVolume(pair.stagingId, sizeBytes);
     }
-    this.open.set(session.id, { cycle: p.cycle, stagingIds });
-    return { ok: true, destinationBaseCycle: session.baseCycle, members: pairs };
+    crashPoint(this.ctx, 'destination.after-cycle-begun');
+    return { ok: true, destinationBaseCycle: session.baseCycle, members };
   }
 
   /**
@@ -195,11 +236,15 @@ export class DestinationSide {
     const session = this.session(p.sessionId);
     if (session.peerSystemId !== fromSystemId) throw new DomainError('FORBIDDEN', 'The session belongs to another peer.');
     if (session.role !== 'Destination') throw new StateError(`Replication session ${session.id} is not a destination here.`, 'replication_session', session.id);
-    return this.ctx.lock.run(() => this.reconcileMembers(session, p));
+    return this.ctx.lock.run(async () => {
+      const followed = await this.followSource(session, p);
+      const updated = await this.hooks.apply(session.id, { type: 'members_changed', ...followed.membership }, { lockHeld: true, alongside: followed.alongside });
+      return followed.pairs.map((r) => this.memberResult(updated, r.sourceVolumeId, r.remoteVolumeId));
+    });
   }
 
   async applyExtents(p: CycleExtentsParams, payload: Buffer | null): Promise<void> {
-    const open = this.open.get(p.sessionId);
+    const open = this.ctx.meta.getShared('replication_session', p.sessionId)?.openCycle;
     if (!open || open.cycle !== p.cycle) throw new StateError(`No open cycle ${p.cycle} for replication session ${p.sessionId}.`, 'replication_session', p.sessionId);
     const stagingId = open.stagingIds[p.remoteVolumeId];
     if (!stagingId) throw new NotFoundError('volume', p.remoteVolumeId);
@@ -220,13 +265,13 @@ export class DestinationSide {
   /** Makes the staging copies the new content and the new common base, all members at once. */
   /** `durationMs`: how long the source's cycle took, so that both views show the same last_sync_duration. */
   async commit(sessionId: string, cycle: number, syncedAtMs: number, snapshot: ReplicatedSnapshot | null = null, durationMs: number | null = null): Promise<void> {
-    const open = this.open.get(sessionId);
-    if (!open || open.cycle !== cycle) throw new StateError(`No open cycle ${cycle} for replication session ${sessionId}.`, 'replication_session', sessionId);
+    const noOpenCycle = () => new StateError(`No open cycle ${cycle} for replication session ${sessionId}.`, 'replication_session', sessionId);
+    if (this.ctx.meta.getShared('replication_session', sessionId)?.openCycle?.cycle !== cycle) throw noOpenCycle();
     await this.ctx.store.flush();
     await this.ctx.lock.run(async () => {
-      const session = this.session(sessionId);
-      this.hooks.put({ ...session, pendingCommit: { cycle, stagingIds: open.stagingIds } });
-      this.open.delete(sessionId);
+      // The open cycle's staging becomes the commit to redo, in one record (session-machine's commit_begins).
+      const begun = await this.hooks.apply(sessionId, { type: 'commit_begins', cycle }, { lockHeld: true });
+      if (begun.pendingCommit?.cycle !== cycle) throw noOpenCycle();
       crashPoint(this.ctx, 'destination.after-pending-commit');
       await this.finishCommit(sessionId, syncedAtMs, durationMs, true);
       if (snapshot) await this.takeReplicatedSnapshot(this.session(sessionId), snapshot);
@@ -246,7 +291,7 @@ export class DestinationSide {
   private async takeReplicatedSnapshot(session: ReplicationSession, snapshot: ReplicatedSnapshot): Promise<void> {
     const pair = session.elementPairs[0];
     if (!pair) return;
-    const taken = (name: string) => this.ctx.meta.findShared('volumeByName', name).length > 0;
+    const taken = (name: string) => this.volumes.isNameTaken(name);
     const name = taken(snapshot.name) ? `${snapshot.name}.replica` : snapshot.name;
     if (taken(name)) return;
     const dest = this.ctx.meta.get('volume', pair.localVolumeId);
@@ -287,21 +332,20 @@ export class DestinationSide {
     this.hooks.onCommitted(next);
   }
 
+  /** Ends the open cycle, if any: its staging goes (session-machine's cycle_aborted). */
   async abort(sessionId: string): Promise<void> {
-    const open = this.open.get(sessionId);
-    if (!open) return;
-    this.open.delete(sessionId);
-    for (const id of Object.values(open.stagingIds)) await this.ctx.store.deleteVolume(id).catch(() => undefined);
+    if (!this.ctx.meta.getShared('replication_session', sessionId)?.openCycle) return;
+    await this.hooks.apply(sessionId, { type: 'cycle_aborted' }, { lockHeld: false });
   }
 
-  openStagingIds(): string[] {
-    return [...this.open.values()].flatMap((o) => Object.values(o.stagingIds));
-  }
-
-  /** Group membership and sizes follow the source: new members get destination volumes. */
-  private async reconcileMembers(session: ReplicationSession, p: Pick<CycleBeginParams, 'members' | 'sourceResourceId'>): Promise<MemberResult[]> {
+  /**
+   * Group membership and sizes follow the source: new members get destination volumes (in the
+   * engine here; their records are written with the session's, Followed.alongside).
+   */
+  private async followSource(session: ReplicationSession, p: Pick<CycleBeginParams, 'members' | 'sourceResourceId'>): Promise<Followed> {
     const current = this.session(session.id);
     const pairs = [...current.elementPairs];
+    const created: Volume[] = [];
     const result: { sourceVolumeId: string; remoteVolumeId: string }[] = [];
     for (const m of p.members) {
       let pair = pairs.find((e) => e.remoteVolumeId === m.sourceVolumeId);
@@ -309,26 +353,32 @@ export class DestinationSide {
         this.checkDestinationName(m.name);
         const v = this.volumes.newVolume({ name: m.name, sizeBytes: m.sizeBytes, type: 'Primary', isReplicationDestination: true, volumeGroupId: current.resourceType === 'volume_group' ? current.localResourceId : null });
         await this.ctx.store.createVolume(v.id, v.sizeBytes);
-        this.ctx.meta.put('volume', v);
+        created.push(v);
         pair = { localVolumeId: v.id, remoteVolumeId: m.sourceVolumeId, localBaseSnapshotId: null };
         pairs.push(pair);
+      } else {
+        await this.grow(current, pair.localVolumeId, m.sizeBytes);
       }
-      await this.grow(current, pair.localVolumeId, m.sizeBytes);
       result.push({ sourceVolumeId: m.sourceVolumeId, remoteVolumeId: pair.localVolumeId });
     }
     // Members removed on the source leave the destination group as ordinary volumes: replication
-    // no longer holds them, so hosts may use them and users may delete them.
+    // no longer holds them, so hosts may use them and users may delete them (their bases go with
+    // the record: session-machine's members_changed and cycle_begun).
     const kept = pairs.filter((e) => p.members.some((m) => m.sourceVolumeId === e.remoteVolumeId));
-    for (const gone of pairs.filter((e) => !kept.includes(e))) {
-      const v = this.ctx.meta.get('volume', gone.localVolumeId);
-      if (v) this.ctx.meta.put('volume', { ...v, volumeGroupId: null, isReplicationDestination: false });
-      if (gone.localBaseSnapshotId) await this.ctx.store.deleteVolume(gone.localBaseSnapshotId).catch(() => undefined);
-    }
+    const gone = pairs.filter((e) => !kept.includes(e));
     const memberCopies = current.resourceType === 'volume_group' ? this.memberCopies(current.memberCopies, kept.map((e) => ({ localVolumeId: e.localVolumeId, spec: p.members.find((m) => m.sourceVolumeId === e.remoteVolumeId)! }))) : undefined;
     const learnt = current.remoteResourceId === '' && p.sourceResourceId ? { remoteResourceId: p.sourceResourceId } : {};
-    const updated: ReplicationSession = { ...current, elementPairs: kept, ...(memberCopies ? { memberCopies } : {}), ...learnt };
-    this.hooks.put(updated);
-    return result.map((r) => this.memberResult(updated, r.sourceVolumeId, r.remoteVolumeId));
+    return {
+      membership: { elementPairs: kept, ...(memberCopies ? { memberCopies } : {}), ...learnt },
+      alongside: () => {
+        for (const v of created) this.ctx.meta.put('volume', v);
+        for (const e of gone) {
+          const v = this.ctx.meta.get('volume', e.localVolumeId);
+          if (v) this.ctx.meta.put('volume', { ...v, volumeGroupId: null, isReplicationDestination: false });
+        }
+      },
+      pairs: result,
+    };
   }
 
   /**
@@ -352,7 +402,7 @@ export class DestinationSide {
   }
 
   private checkDestinationName(name: string): void {
-    if (this.ctx.meta.findShared('volumeByName', name).length > 0) {
+    if (this.volumes.isNameTaken(name)) {
       throw new DomainError('NAME_IN_USE', `The destination system already has a volume named ${name}.`, { kind: 'volume', arguments: [name] });
     }
   }

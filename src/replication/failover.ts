@@ -3,7 +3,8 @@
 // becomeDestination). Which action is allowed when is core/replication/rules' call.
 import { crashPoint } from '../core/crash-points.ts';
 import type { CoreContext } from '../core/context.ts';
-import { NotFoundError, ValidationError } from '../core/errors.ts';
+import { DomainError, NotFoundError, ValidationError } from '../core/errors.ts';
+import { CONTROL_RPC_TIMEOUT_MS, SUSPEND_NOTICE_RETRY_MS } from './limits.ts';
 import { checkAction } from '../core/replication/rules.ts';
 import type { VolumeService } from '../core/volumes.ts';
 import type { DestinationSide } from './destination.ts';
@@ -68,9 +69,7 @@ export class FailoverActions {
       },
       demote_peer: async (s, e) => {
         crashPoint(ctx, 'failover.after-local-role');
-        await runtime.transport
-          .call(s.peerSystemId, RPC.becomeDestination, { sessionId: s.id, generation: e.generation, prepareForBaseCycle: null }, { timeoutMs: UNPLANNED_DEMOTE_TIMEOUT_MS })
-          .catch(() => runtime.log('old source unreachable during unplanned failover; it is demoted when it returns', { session: s.id }));
+        await this.demotePeer(s.id, e.generation, UNPLANNED_DEMOTE_TIMEOUT_MS);
       },
       discard_test_copy: async (s) => {
         // use_test_copy: the test data becomes production; the shadow replica is dropped.
@@ -85,12 +84,30 @@ export class FailoverActions {
           if (snapshotId) await ctx.store.restoreVolume(volumeId, snapshotId);
           else await ctx.store.trim(volumeId, 0, ctx.store.sizeBytes(volumeId));
         }
-        return { type: 'rolled_back', baseCycle: e.baseCycle, elementPairs: e.elementPairs };
+        return { type: 'rolled_back', baseCycle: e.baseCycle, elementPairs: e.elementPairs, ...(e.recResume ? { recResume: true } : {}) };
       },
       reprotect_soon: (s) => {
         ctx.clock.immediate(() => void this.reprotect(s.id).catch((error) => runtime.log('reverse reprotect failed', { error: String(error) })));
       },
     } satisfies EffectHandlers);
+  }
+
+  /**
+   * Tells the old source it lost the role. Unanswered, it is told again every
+   * SUSPEND_NOTICE_RETRY_MS while this side is still the source of that generation: with the link
+   * up no reconcile comes, and an old source that does not cycle (Suspended, Paused, Failed_Over)
+   * never asks, so both stayed Source (simulation seed 534). An answer, even a refusal, ends it.
+   */
+  private async demotePeer(id: string, generation: number, timeoutMs: number): Promise<void> {
+    const s = this.ctx.meta.get('replication_session', id);
+    if (!s || s.role !== 'Source' || s.generation !== generation || this.runtime.stopped) return;
+    try {
+      await this.runtime.transport.call(s.peerSystemId, RPC.becomeDestination, { sessionId: id, generation, prepareForBaseCycle: null }, { timeoutMs });
+    } catch (error) {
+      if (error instanceof DomainError && error.code !== 'PEER_UNREACHABLE') return;
+      this.runtime.log('old source unreachable during unplanned failover; told again until it hears (or it learns at reconcile)', { session: id });
+      this.ctx.clock.setTimer(SUSPEND_NOTICE_RETRY_MS, () => void this.demotePeer(id, generation, CONTROL_RPC_TIMEOUT_MS));
+    }
   }
 
   /** Planned failover (and failback), or unplanned failover for DR: session-machine's rows of `failover`. */

@@ -67,3 +67,11 @@ export const CYCLES_RUNNING_MAX = 8;
  * Five_Minutes), not all at once.
  */
 export const CYCLE_SPREAD_FRACTION = 0.1;
+/**
+ * An RPO timer that fires this much after its time found the event loop stalled (a restart's
+ * start-up, a burst of commits): every timer due during the stall fires at once when it ends. Such
+ * a late session is moved once to its place in the spread window from now (as an overdue one is at
+ * a restart) instead of starting with all the others (issue 14: after a restart under load, the
+ * cycles due in its first seconds started in one burst of 2.7x the schedule's busiest second).
+ */
+export const CYCLE_TIMER_LATE_MS = 1_000;

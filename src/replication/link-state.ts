@@ -19,7 +19,16 @@ export interface LinkStateDeps {
   dropSessionLocally(id: string): Promise<void>;
   /** Finishes deleting a session left Deleting while the peer was unreachable (protection-sessions.ts). */
   finishDeletion(id: string, peerKnowsIt: boolean): Promise<void>;
+  /** Removes a destination made for a create the source gave up on (destination.ts cancelDestination). */
+  cancelDestination(id: string, fromSystemId: string): Promise<void>;
 }
+
+/**
+ * A destination the source does not know, still waiting for its initial copy, is left over from a
+ * create that failed on the source after this side made it, when the source could not cancel it
+ * (the link was lost): the source answered or gave up on its create long before this.
+ */
+export const ORPHAN_DESTINATION_AGE_MS = 2 * CONTROL_RPC_TIMEOUT_MS;
 
 export class LinkState {
   private readonly ctx: CoreContext;
@@ -47,7 +56,7 @@ export class LinkState {
       if (p.sentAtMs !== undefined && last !== undefined && p.sentAtMs < last) return { result: {} };
       if (p.sentAtMs !== undefined) this.noticeSentAtMs.set(p.sessionId, p.sentAtMs);
       if (s && s.peerSystemId === fromSystemId) {
-        await this.runtime.apply(s.id, { type: 'peer_state', state: p.state, ...(p.generation !== undefined ? { generation: p.generation } : {}), ...(p.pausedByUser !== undefined ? { pausedByUser: p.pausedByUser } : {}), ...(p.errorCode !== undefined ? { errorCode: p.errorCode, errorAtMs: p.errorAtMs ?? null } : {}) });
+        await this.runtime.apply(s.id, { type: 'peer_state', state: p.state, nowMs: this.ctx.clock.nowMs(), ...(p.generation !== undefined ? { generation: p.generation } : {}), ...(p.pausedByUser !== undefined ? { pausedByUser: p.pausedByUser } : {}), ...(p.errorCode !== undefined ? { errorCode: p.errorCode, errorAtMs: p.errorAtMs ?? null } : {}) });
       }
       return { result: {} };
     });
@@ -125,7 +134,15 @@ export class LinkState {
         continue;
       }
       if (!remote) {
-        if (s.role === 'Destination' && s.state !== 'Initializing') await this.runtime.exclusive(s.id, () => this.deps.dropSessionLocally(s.id));
+        // Not one without a first commit: its source may not have recorded it yet (createDestination
+        // in flight). The state said so only until a link loss made it System_Paused: a new
+        // destination was dropped while its source went on (simulation seed 783).
+        if (s.role === 'Destination' && s.state !== 'Initializing' && s.baseCycle > 0) await this.runtime.exclusive(s.id, () => this.deps.dropSessionLocally(s.id));
+        // A create in flight on the source is not known there yet either: only an old one is an orphan.
+        else if (s.role === 'Destination' && s.baseCycle === 0 && this.ctx.clock.nowMs() - s.createdAtMs > ORPHAN_DESTINATION_AGE_MS) {
+          this.runtime.log('destination of a create the source gave up on: removed', { session: s.id });
+          await this.runtime.exclusive(s.id, () => this.deps.cancelDestination(s.id, peerSystemId)).catch((e: unknown) => this.runtime.log('orphan destination not removed', { session: s.id, error: String(e) }));
+        }
         continue;
       }
       // Roles (a newer source demotes us), the end of a halt, a retry: session-machine's peer_summary rows.

@@ -11,12 +11,10 @@ import { isRec } from '../core/replication/rules.ts';
 import { RPO_MINUTES } from '../core/protection.ts';
 import type { ProtectionService } from '../core/protection.ts';
 import type { VolumeGroupService } from '../core/volume-groups.ts';
-import type { VolumeService } from '../core/volumes.ts';
+import type { PreparedProtection, VolumeService } from '../core/volumes.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
-import type { DestinationSide } from './destination.ts';
 import { CONTROL_RPC_TIMEOUT_MS } from './limits.ts';
 import { learnFromDestination, memberSpecs, numberedMembers } from './member-copies.ts';
-import { tellPeerToDrop } from './peer-drop-notice.ts';
 import { parseSessionParams } from './peer-protocol.ts';
 import type { SessionRuntime } from './session-runtime.ts';
 import type { SynchronousReplication } from './synchronous.ts';
@@ -28,8 +26,6 @@ export interface ProtectionSessionsDeps {
   groups: VolumeGroupService;
   protection: ProtectionService;
   jobs: JobRunner;
-  /** The destination side of this system: a dropped session's open cycle ends. */
-  destination: Pick<DestinationSide, 'abort'>;
   /** Growth and snapshots of mirrored volumes, and the host-I/O routes after a session is gone. */
   synchronous: Pick<SynchronousReplication, 'growMirror' | 'snapshotMirror' | 'refreshRoutes'>;
 }
@@ -85,15 +81,14 @@ export class ProtectionSessions {
       beforeGrow: (volume, sizeBytes) => this.deps.synchronous.growMirror(volume, sizeBytes),
       afterMembersChanged: (groupId) => this.afterMembersChanged(groupId),
       takeSnapshot: (source, snapshot, take) => this.deps.synchronous.snapshotMirror(source, snapshot, take),
+      prepareCreate: (volume, policyId) => this.prepareCreate(volume, policyId),
     };
     this.deps.protection.listeners = {
       remoteSystemExists: (id) => Boolean(this.ctx.meta.get('remote_system', id)),
       policyRulesChanged: (policy, previous) => this.policyRulesChanged(policy, previous),
       replicationRuleChanged: (rule) => {
-        for (const s of this.runtime.listShared().filter((s) => s.replicationRuleId === rule.id && s.role === 'Source')) {
-          this.runtime.patch(s.id, { rpoSeconds: RPO_MINUTES[rule.rpo] * 60 });
-          this.runtime.schedule.arm(s.id);
-        }
+        // The schedule follows the new RPO (session-machine's rpo_changed).
+        for (const s of this.runtime.listShared().filter((s) => s.replicationRuleId === rule.id && s.role === 'Source')) this.runtime.applySoon(s.id, { type: 'rpo_changed', rpoSeconds: RPO_MINUTES[rule.rpo] * 60 });
       },
     };
   }
@@ -155,13 +150,9 @@ export class ProtectionSessions {
         if (known) return [known];
         return remote ? [{ localVolumeId: m.id, remoteVolumeId: remote.remoteVolumeId, localBaseSnapshotId: null }] : [];
       });
-      const gone = current.elementPairs.filter((p) => !members.some((m) => m.id === p.localVolumeId));
-      this.runtime.patch(s.id, { elementPairs, memberCopies: followed ? learnFromDestination(copies, followed) : copies });
-      for (const p of gone) if (p.localBaseSnapshotId) await this.ctx.store.deleteVolume(p.localBaseSnapshotId).catch(() => undefined);
-      this.deps.synchronous.refreshRoutes();
+      // Removed members' bases go; new ones have none yet, so a cycle ships them whole soon (session-machine's members_changed).
+      await this.runtime.apply(s.id, { type: 'members_changed', elementPairs, memberCopies: followed ? learnFromDestination(copies, followed) : copies });
     });
-    // New members have no common base yet: the next cycle ships them whole.
-    if (this.runtime.get(session.id).elementPairs.some((p) => p.localBaseSnapshotId === null)) void this.runtime.schedule.runSoon(session.id);
   }
 
   membersOf(kind: 'volume' | 'volume_group', resourceId: string): Volume[] {
@@ -171,69 +162,129 @@ export class ProtectionSessions {
 
   /** Creates the destination on the peer, then the session here; the initial copy runs after. */
   private async createSession(kind: 'volume' | 'volume_group', resourceId: string, policy: Policy): Promise<void> {
+    const members = this.membersOf(kind, resourceId);
+    const resourceName = kind === 'volume' ? members[0]!.name : this.deps.groups.get(resourceId).name;
+    const made = await this.makeDestination(kind, resourceId, resourceName, members, policy);
+    try {
+      this.runtime.create(made.record(this.ctx.clock.nowMs()));
+    } catch (error) {
+      await this.cancelDestination(made.sessionId, made.peerSystemId);
+      throw error;
+    }
+    this.startInitialCopy(made.sessionId);
+  }
+
+  /**
+   * A volume being created with a replicating policy (VolumeService.createProtected): the peer
+   * makes the destination now, without this system's management lock; the session record is
+   * committed with the volume, after checking that the policy still replicates the same way.
+   */
+  private async prepareCreate(volume: Volume, policyId: string): Promise<PreparedProtection | null> {
+    const policy = this.ctx.meta.get('policy', policyId);
+    const rule = this.ruleOf(policy);
+    if (!policy || !rule) return null;
+    const made = await this.makeDestination('volume', volume.id, volume.name, [volume], policy);
+    return {
+      commit: () => {
+        const now = this.ruleOf(this.ctx.meta.get('policy', policyId));
+        if (now?.id !== rule.id || now.rpo !== rule.rpo || now.remoteSystemId !== rule.remoteSystemId || !this.ctx.meta.get('remote_system', rule.remoteSystemId)) {
+          throw new StateError(`Protection policy ${policy.name} changed while volume ${volume.name} was being created; try again.`, 'policy', policyId);
+        }
+        this.runtime.create(made.record(this.ctx.clock.nowMs()));
+      },
+      started: () => this.startInitialCopy(made.sessionId),
+      undo: () => this.cancelDestination(made.sessionId, made.peerSystemId),
+    };
+  }
+
+  /** The initial copy waits for a cycle slot like any scheduled cycle (a bulk create queues them). */
+  private startInitialCopy(sessionId: string): void {
+    this.ctx.clock.immediate(() => void this.runtime.schedule.runSoon(sessionId));
+  }
+
+  /**
+   * Has the peer create the destination of a new session (one atomic step there), and answers
+   * how to build this side's record. Reads no volume or session record of this system beyond the
+   * policy's, so it may run without the management lock. A call that fails may still have reached
+   * the peer (a timeout, a link lost before the answer): the destination is cancelled then, in the
+   * background, so a failed create leaves nothing on the peer either.
+   */
+  private async makeDestination(kind: 'volume' | 'volume_group', resourceId: string, resourceName: string, members: Volume[], policy: Policy): Promise<{ sessionId: string; peerSystemId: string; record(nowMs: number): ReplicationSession }> {
     const rule = this.ruleOf(policy)!;
     const rs = this.ctx.meta.get('remote_system', rule.remoteSystemId);
     if (!rs) throw new NotFoundError('remote_system', rule.remoteSystemId);
-    const members = this.membersOf(kind, resourceId);
-    const resourceName = kind === 'volume' ? members[0]!.name : this.deps.groups.get(resourceId).name;
     const sessionId = this.ctx.ids.uuid();
     const sessionNumber = this.runtime.allocateNumber();
     const memberCopies = kind === 'volume_group' ? numberedMembers(undefined, members.map((m) => m.id), () => this.runtime.allocateNumber()) : undefined;
-    const created = await this.runtime.transport.call<CreateDestinationResult>(
-      rs.peerSystemId,
-      RPC.createDestination,
-      {
-        sessionId,
-        resourceType: kind,
-        sourceResourceId: resourceId,
-        resourceName,
-        groupIsWriteOrderConsistent: kind === 'volume_group' ? this.deps.groups.get(resourceId).isWriteOrderConsistent : false,
-        members: members.map((m) => ({ sourceVolumeId: m.id, remoteVolumeId: null, name: m.name, sizeBytes: m.sizeBytes, number: m.number, ...(memberCopies ? { copyNumber: memberCopies[m.id]!.number } : {}) })),
-        rpoSeconds: RPO_MINUTES[rule.rpo] * 60,
-        transferMode: rule.rpo === 'Zero' ? 'Synchronous' : 'Asynchronous',
-        number: sessionNumber,
-        policy: { id: policy.id, name: policy.name, description: policy.description },
-        rule: { id: rule.id, name: rule.name, rpo: rule.rpo, alertThresholdMinutes: rule.alertThresholdMinutes },
-      },
-      { timeoutMs: CONTROL_RPC_TIMEOUT_MS },
-    ).catch((error: unknown) => {
-      // No answer: the peer may have made the destination (its answer lost) while the policy's
-      // assignment fails here; it is told to let it go (simulation: lost-create-answer-orphans-destination).
-      if (error instanceof DomainError && error.code === 'PEER_UNREACHABLE') tellPeerToDrop(this.ctx, this.runtime, rs.peerSystemId, sessionId);
+    const transferMode = rule.rpo === 'Zero' ? 'Synchronous' : 'Asynchronous';
+    // Snapshots taken before protection stay local; those taken from now on are replicated.
+    const snapshotWatermark = this.deps.volumes.highestNumber();
+    let created: { result: CreateDestinationResult };
+    try {
+      created = await this.runtime.transport.call<CreateDestinationResult>(
+        rs.peerSystemId,
+        RPC.createDestination,
+        {
+          sessionId,
+          resourceType: kind,
+          sourceResourceId: resourceId,
+          resourceName,
+          groupIsWriteOrderConsistent: kind === 'volume_group' ? this.deps.groups.get(resourceId).isWriteOrderConsistent : false,
+          members: members.map((m) => ({ sourceVolumeId: m.id, remoteVolumeId: null, name: m.name, sizeBytes: m.sizeBytes, number: m.number, ...(memberCopies ? { copyNumber: memberCopies[m.id]!.number } : {}) })),
+          rpoSeconds: RPO_MINUTES[rule.rpo] * 60,
+          transferMode,
+          number: sessionNumber,
+          policy: { id: policy.id, name: policy.name, description: policy.description },
+          rule: { id: rule.id, name: rule.name, rpo: rule.rpo, alertThresholdMinutes: rule.alertThresholdMinutes },
+        },
+        { timeoutMs: CONTROL_RPC_TIMEOUT_MS },
+      );
+    } catch (error) {
+      // A refusal the peer answered (a name in use) made nothing there; cancelling is then a no-op.
+      if (!(error instanceof DomainError && error.code === 'NAME_IN_USE')) void this.cancelDestination(sessionId, rs.peerSystemId);
       throw error;
-    });
+    }
     crashPoint(this.ctx, 'session.after-remote-destination');
-    const nowMs = this.ctx.clock.nowMs();
-    this.runtime.put(
-      newSession({
-      id: sessionId,
-      role: 'Source',
-      resourceType: kind,
-      localResourceId: resourceId,
-      remoteResourceId: created.result.remoteResourceId,
-      remoteSystemId: rs.id,
+    const result = created.result;
+    return {
+      sessionId,
       peerSystemId: rs.peerSystemId,
-      replicationRuleId: rule.id,
-      // rpo Zero: PowerStore synchronous replication. Host I/O goes on when the link fails (the
-      // session goes System_Paused and tracks changes), i.e. split mode Automatic.
-      transferMode: rule.rpo === 'Zero' ? 'Synchronous' : 'Asynchronous',
-      splitMode: rule.rpo === 'Zero' ? 'Automatic' : 'Manual',
-      recoveryMode: 'Automatic',
-      number: sessionNumber,
-      remoteNumber: created.result.number ?? null,
-      remoteVolume: kind === 'volume' && created.result.members[0]?.remoteVolumeNumber !== undefined ? { number: created.result.members[0].remoteVolumeNumber, name: created.result.members[0].remoteVolumeName ?? members[0]!.name } : null,
-      rpoSeconds: RPO_MINUTES[rule.rpo] * 60,
-      elementPairs: created.result.members.map((m) => ({ localVolumeId: m.sourceVolumeId, remoteVolumeId: m.remoteVolumeId, localBaseSnapshotId: null })),
-      ...(memberCopies ? { memberCopies: learnFromDestination(memberCopies, created.result.members) } : {}),
-      nextSyncMs: nowMs,
-      progressPercentage: 0,
-      createdAtMs: nowMs,
-      // Snapshots taken before protection stay local; those taken from now on are replicated.
-      snapshotWatermark: this.deps.volumes.highestNumber(),
-      }),
-    );
-    // The initial copy waits for a cycle slot like any scheduled cycle (a bulk create queues them).
-    this.ctx.clock.immediate(() => void this.runtime.schedule.runSoon(sessionId));
+      record: (nowMs) =>
+        newSession({
+          id: sessionId,
+          role: 'Source',
+          resourceType: kind,
+          localResourceId: resourceId,
+          remoteResourceId: result.remoteResourceId,
+          remoteSystemId: rs.id,
+          peerSystemId: rs.peerSystemId,
+          replicationRuleId: rule.id,
+          // rpo Zero: PowerStore synchronous replication. Host I/O goes on when the link fails (the
+          // session goes System_Paused and tracks changes), i.e. split mode Automatic.
+          transferMode,
+          splitMode: rule.rpo === 'Zero' ? 'Automatic' : 'Manual',
+          recoveryMode: 'Automatic',
+          number: sessionNumber,
+          remoteNumber: result.number ?? null,
+          remoteVolume: kind === 'volume' && result.members[0]?.remoteVolumeNumber !== undefined ? { number: result.members[0].remoteVolumeNumber, name: result.members[0].remoteVolumeName ?? members[0]!.name } : null,
+          rpoSeconds: RPO_MINUTES[rule.rpo] * 60,
+          elementPairs: result.members.map((m) => ({ localVolumeId: m.sourceVolumeId, remoteVolumeId: m.remoteVolumeId, localBaseSnapshotId: null })),
+          ...(memberCopies ? { memberCopies: learnFromDestination(memberCopies, result.members) } : {}),
+          nextSyncMs: nowMs,
+          progressPercentage: 0,
+          createdAtMs: nowMs,
+          snapshotWatermark,
+        }),
+    };
+  }
+
+  /** Has the peer remove a destination this side never recorded (a create that failed after the peer made it). */
+  private async cancelDestination(sessionId: string, peerSystemId: string): Promise<void> {
+    try {
+      await this.runtime.transport.call(peerSystemId, RPC.cancelDestination, { sessionId }, { timeoutMs: CONTROL_RPC_TIMEOUT_MS });
+    } catch (error) {
+      this.runtime.log('peer did not cancel the destination of a failed create; the link\'s return removes it', { session: sessionId, error: String(error) });
+    }
   }
 
   private deleteSessionInBackground(session: Readonly<ReplicationSession>): void {
@@ -272,19 +323,22 @@ export class ProtectionSessions {
   async dropSessionLocally(sessionId: string): Promise<void> {
     const session = this.ctx.meta.get('replication_session', sessionId);
     if (!session) return;
-    await this.deps.destination.abort(sessionId);
     this.runtime.timers.get(sessionId)?.cancel();
     this.runtime.timers.delete(sessionId);
-    await this.ctx.lock.run(async () => {
-      this.ctx.meta.transaction(() => {
-        this.ctx.meta.delete('replication_session', sessionId);
-        // Once the session is gone, what it held on this side is an ordinary volume or group again
-        // (PowerStore: a former destination can be deleted or protected at once).
+    // Once the session is gone, what it held on this side is an ordinary volume or group again
+    // (PowerStore: a former destination can be deleted or protected at once).
+    await this.ctx.lock.run(() =>
+      this.runtime.remove(sessionId, () => {
         if (session.role === 'Destination') this.releaseDestination(session);
-      });
-    });
+      }),
+    );
     this.deps.synchronous.refreshRoutes();
-    const internal = [...session.elementPairs.map((p) => p.localBaseSnapshotId), ...Object.values(session.pendingCycle?.snapshotIds ?? {}), ...Object.values(session.failoverTest?.shadowVolumeIds ?? {})];
+    const internal = [
+      ...session.elementPairs.map((p) => p.localBaseSnapshotId),
+      ...Object.values(session.pendingCycle?.snapshotIds ?? {}),
+      ...Object.values(session.openCycle?.stagingIds ?? {}),
+      ...Object.values(session.failoverTest?.shadowVolumeIds ?? {}),
+    ];
     for (const id of internal) if (id) await this.ctx.store.deleteVolume(id).catch(() => undefined);
   }
 

@@ -36,11 +36,11 @@ export interface RecActionsDeps {
   dropSessionLocally(id: string): Promise<void>;
   /** Derives the host-I/O routes again (synchronous.ts). */
   refreshRoutes(): void;
+  /** Asks the peer's view of the sessions until it answers, while the session is Suspended (link-state.ts). */
+  reconcileSuspended(id: string): void;
 }
 
 export class RecActions {
-  /** Sessions whose normal suspend is waiting for its final cycle. */
-  private readonly suspending = new Set<string>();
   /** Local volumes being paired by a REC create in flight. */
   private readonly pairing = new Set<string>();
   private readonly ctx: CoreContext;
@@ -183,7 +183,7 @@ export class RecActions {
         progressPercentage: 0,
         snapshotWatermark: this.deps.volumes.highestNumber(),
       };
-      this.runtime.put(session);
+      this.runtime.create(session);
       this.ctx.clock.immediate(() => void this.runtime.schedule.runSoon(sessionId));
       return session;
     } finally {
@@ -244,10 +244,7 @@ export class RecActions {
         remoteVolume: { number: p.source.number, name: p.source.name },
         elementPairs: [{ localVolumeId: volume.id, remoteVolumeId: p.source.volumeId, localBaseSnapshotId: null }],
       };
-      this.ctx.meta.transaction(() => {
-        this.ctx.meta.put('volume', { ...volume, isReplicationDestination: true });
-        this.runtime.put(session);
-      });
+      this.runtime.create(session, () => this.ctx.meta.put('volume', { ...volume, isReplicationDestination: true }));
       this.ctx.listeners.volumeExportChanged(volume, volume.name);
       return { number: session.number, volumeId: volume.id, volumeName: volume.name };
     });
@@ -298,7 +295,13 @@ export class RecActions {
       const generation = current.generation + 1;
       // The peer takes our role and we the other: named, not flipped, so that a reverse after one a
       // crash cut short (both sides Destination) does not make two sources (simulation seed 155).
-      const answer = await this.runtime.call<{ generation?: number }>(s, RPC.recReverse, { sessionId: id, generation, role: current.role });
+      const answer = await this.runtime.call<{ generation?: number }>(s, RPC.recReverse, { sessionId: id, generation, role: current.role }).catch((error: unknown) => {
+        // No answer: the peer may have reversed (its answer lost) while this box did not, both
+        // boxes Destination with the link up and nothing to reconcile them (simulation seed 635).
+        // The peer's view decides (peer_summary: two destinations, the older becomes the source).
+        if (error instanceof DomainError && error.code === 'PEER_UNREACHABLE') this.deps.reconcileSuspended(id);
+        throw error;
+      });
       crashPoint(this.ctx, 'rec.after-peer-reversed');
       await this.reverseLocally(id, Math.max(generation, answer?.generation ?? generation), current.role === 'Source' ? 'Destination' : 'Source');
     });

@@ -21,7 +21,7 @@ import { recordCommittedBase, SourceCycles, type CommittedPair } from './cycles.
 import { DestinationSide } from './destination.ts';
 import type { MirroredIo } from './mirrored-io.ts';
 import { CycleSlots, spreadFraction } from './cycle-slots.ts';
-import { CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, CYCLE_SPREAD_FRACTION, CYCLES_RUNNING_MAX, REC_CYCLE_INTERVAL_MS, REC_IDLE_POLL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
+import { CYCLE_FRACTION_OF_RPO, CYCLE_RETRY_MS, CYCLE_SPREAD_FRACTION, CYCLE_TIMER_LATE_MS, CYCLES_RUNNING_MAX, REC_CYCLE_INTERVAL_MS, REC_IDLE_POLL_MS, SYNC_CATCH_UP_CYCLES, SYNC_FINAL_CUT_BYTES } from './limits.ts';
 import { FailoverActions, type FailoverOptions } from './failover.ts';
 import { LinkState } from './link-state.ts';
 import { ProtectionSessions } from './protection-sessions.ts';
@@ -85,7 +85,9 @@ export class ReplicationService {
       replicaTarget: (session, volumeId) => replicaVolumeId(session, volumeId),
       onCommitted: () => undefined,
       allocateNumber: () => this.runtime.allocateNumber(),
-      put: (s) => this.runtime.put(s),
+      create: (s) => this.runtime.create(s),
+      remove: (id, alongside) => this.runtime.remove(id, alongside),
+      dropped: () => this.synchronous.refreshRoutes(),
       apply: (id, event, options) => this.runtime.apply(id, event, options),
     });
     this.cycles = new SourceCycles(this.runtime, {
@@ -105,6 +107,7 @@ export class ReplicationService {
       resume: (id) => this.resume(id),
       dropSessionLocally: (id) => this.sessions.dropSessionLocally(id),
       refreshRoutes: () => this.synchronous.refreshRoutes(),
+      reconcileSuspended: (id) => void this.links.reconcileUntilHeard(id, (current) => current.state === 'Suspended'),
     });
     this.recBuffer = new RecBufferSettings(ctx.meta);
     this.bufferMonitor = new RecBufferMonitor({
@@ -117,11 +120,12 @@ export class ReplicationService {
       log: this.log,
     });
     this.recBuffer.onChange(() => this.bufferMonitor.reconfigure());
-    this.sessions = new ProtectionSessions(this.runtime, { volumes, groups, protection, jobs, destination: this.destination, synchronous: this.synchronous });
+    this.sessions = new ProtectionSessions(this.runtime, { volumes, groups, protection, jobs, synchronous: this.synchronous });
     this.sessions.installHooks();
     this.failovers = new FailoverActions(this.runtime, { volumes, destination: this.destination, holdMirroredWrites: (id, fn) => this.synchronous.holdMirroredWrites(id, fn) });
     this.links = new LinkState(this.runtime, {
       finishDeletion: (id, peerKnowsIt) => this.sessions.finishDeletion(id, peerKnowsIt),
+      cancelDestination: (id, fromSystemId) => this.destination.cancelDestination(id, fromSystemId),
       synchronous: this.synchronous,
       dropSessionLocally: (id) => this.sessions.dropSessionLocally(id),
     });
@@ -143,6 +147,8 @@ export class ReplicationService {
     this.migrate();
     for (const s of this.runtime.listShared()) {
       if (s.pendingCommit) await this.destination.finishCommit(s.id, null);
+      // A cycle open at the crash will not commit (the source's shipping broke): its staging goes.
+      if (s.openCycle) await this.destination.abort(s.id);
       // A crash between a promotion's host access and its role record could leave a destination's
       // volumes writable (simulation seed 126): host access and role are written together now, and
       // the volumes' flags are put right from the record at every start.
@@ -158,24 +164,26 @@ export class ReplicationService {
     this.bufferMonitor.start();
   }
 
-  /** Records written before copy-session numbers and modes existed get them. */
+  /** Records written before copy-session numbers, modes or the machine's facts existed get them, in one metadata commit. */
   private migrate(): void {
-    for (const s of this.runtime.listShared()) {
-      // Destinations created before createDestination carried the source's resource id show it
-      // as their remote_resource_id from now on: a volume's is its pair's remote volume (a group's
-      // is learnt at its next cycle begin, destination.ts).
-      const remoteResourceId = s.remoteResourceId === '' && s.resourceType === 'volume' && s.elementPairs[0] ? s.elementPairs[0].remoteVolumeId : s.remoteResourceId;
-      if (typeof s.number === 'number' && s.splitMode && s.recoveryMode && s.remoteNumber !== undefined && s.remoteVolume !== undefined && remoteResourceId === s.remoteResourceId && !needsMigration(s)) continue;
-      this.runtime.put({
-        ...migrateSession(s),
-        remoteResourceId,
-        number: typeof s.number === 'number' ? s.number : this.runtime.allocateNumber(),
-        splitMode: s.splitMode ?? 'Manual',
-        recoveryMode: s.recoveryMode ?? 'Automatic',
-        remoteNumber: s.remoteNumber ?? null,
-        remoteVolume: s.remoteVolume ?? null,
-      });
-    }
+    this.runtime.batch(() => {
+      for (const s of this.runtime.listShared()) {
+        // Destinations created before createDestination carried the source's resource id show it
+        // as their remote_resource_id from now on: a volume's is its pair's remote volume (a group's
+        // is learnt at its next cycle begin, destination.ts).
+        const remoteResourceId = s.remoteResourceId === '' && s.resourceType === 'volume' && s.elementPairs[0] ? s.elementPairs[0].remoteVolumeId : s.remoteResourceId;
+        if (typeof s.number === 'number' && s.splitMode && s.recoveryMode && s.remoteNumber !== undefined && s.remoteVolume !== undefined && remoteResourceId === s.remoteResourceId && !needsMigration(s)) continue;
+        this.runtime.migrate({
+          ...migrateSession(s),
+          remoteResourceId,
+          number: typeof s.number === 'number' ? s.number : this.runtime.allocateNumber(),
+          splitMode: s.splitMode ?? 'Manual',
+          recoveryMode: s.recoveryMode ?? 'Automatic',
+          remoteNumber: s.remoteNumber ?? null,
+          remoteVolume: s.remoteVolume ?? null,
+        });
+      }
+    });
   }
 
   /** Data bytes shipped by this system's cycles of a session since the process started. */
@@ -229,11 +237,12 @@ export class ReplicationService {
 
   /** Engine volumes replication owns (bases, pending and staging snapshots, test shadows). */
   internalVolumeIds(): Set<string> {
-    const ids = new Set<string>([...this.runtime.cycleSnapshots, ...this.destination.openStagingIds()]);
+    const ids = new Set<string>(this.runtime.cycleSnapshots);
     for (const s of this.runtime.listShared()) {
       for (const p of s.elementPairs) if (p.localBaseSnapshotId) ids.add(p.localBaseSnapshotId);
       for (const id of Object.values(s.pendingCycle?.snapshotIds ?? {})) ids.add(id);
       for (const id of Object.values(s.pendingCommit?.stagingIds ?? {})) ids.add(id);
+      for (const id of Object.values(s.openCycle?.stagingIds ?? {})) ids.add(id);
       for (const id of Object.values(s.failoverTest?.shadowVolumeIds ?? {})) ids.add(id);
     }
     return ids;
@@ -285,7 +294,7 @@ export class ReplicationService {
    * Queues a cycle: it waits for a cycle slot (CYCLES_RUNNING_MAX, in the order asked), then for
    * the session's earlier operations. A session already waiting for a slot is not queued twice.
    */
-  private runSoon(sessionId: string): Promise<void> {
+  private runSoon(sessionId: string, options: { scheduled?: boolean } = {}): Promise<void> {
     const waiting = this.waitingRuns.get(sessionId);
     if (waiting) return waiting;
     let admitted = false;
@@ -293,11 +302,25 @@ export class ReplicationService {
       .run(() => {
         admitted = true;
         this.waitingRuns.delete(sessionId);
+        // A run its RPO timer queued may have waited long in the slots: if the session was armed
+        // for a later time meanwhile (halted, then OK again with its place in the spread window
+        // when the link came back), the timer armed then runs it. Run now, every run queued
+        // during a peer's absence started at once on its return (issue 14's restart burst).
+        if (options.scheduled && this.rearmedForLater(sessionId)) return Promise.resolve();
         return this.runtime.exclusive(sessionId, () => this.cycle(sessionId));
       })
       .catch(() => undefined);
     if (!admitted) this.waitingRuns.set(sessionId, run);
     return run;
+  }
+
+  /**
+   * Whether a session was armed again since its timer fired (the callback removes its own timer)
+   * for a later time: a timer armed now will run it, so a run queued before is stale.
+   */
+  private rearmedForLater(sessionId: string): boolean {
+    const nextSyncMs = this.ctx.meta.getShared('replication_session', sessionId)?.nextSyncMs ?? null;
+    return this.runtime.timers.has(sessionId) && nextSyncMs !== null && nextSyncMs > this.ctx.clock.nowMs();
   }
 
   /**
@@ -307,7 +330,7 @@ export class ReplicationService {
    * (`spreadOverdue`), a session already due starts at its own place in the spread window
    * (CYCLE_SPREAD_FRACTION of its interval) rather than with every other overdue one.
    */
-  private arm(sessionId: string, options: { spreadOverdue?: boolean } = {}): void {
+  private arm(sessionId: string, options: { spreadOverdue?: boolean; lateSpreadDone?: boolean } = {}): void {
     this.runtime.timers.get(sessionId)?.cancel();
     this.runtime.timers.delete(sessionId);
     const s = this.ctx.meta.get('replication_session', sessionId);
@@ -321,13 +344,18 @@ export class ReplicationService {
     let dueMs = this.dueMs(s, intervalMs, nowMs);
     if (options.spreadOverdue && dueMs <= nowMs) dueMs = nowMs + this.spreadMs(s, intervalMs);
     if (s.state === 'System_Paused') dueMs = Math.max(dueMs, nowMs + CYCLE_RETRY_MS);
-    if (s.nextSyncMs !== dueMs) this.runtime.patch(sessionId, { nextSyncMs: dueMs });
+    if (s.nextSyncMs !== dueMs) this.runtime.record(sessionId, { nextSyncMs: dueMs });
     this.runtime.timers.set(
       sessionId,
       this.ctx.clock.setTimer(Math.max(0, dueMs - nowMs), () => {
         this.runtime.timers.delete(sessionId);
         const current = this.ctx.meta.get('replication_session', sessionId);
-        if (current && ['OK', 'System_Paused', 'Initializing'].includes(current.state)) void this.runSoon(sessionId);
+        if (!current || !['OK', 'System_Paused', 'Initializing'].includes(current.state)) return;
+        // Late after a stall of the event loop: to its place in the spread window, once (CYCLE_TIMER_LATE_MS).
+        if (!options.lateSpreadDone && current.state === 'OK' && this.spreadMs(current, intervalMs) > 0 && this.ctx.clock.nowMs() - dueMs > CYCLE_TIMER_LATE_MS) {
+          return this.arm(sessionId, { spreadOverdue: true, lateSpreadDone: true });
+        }
+        void this.runSoon(sessionId, { scheduled: true });
       }),
     );
   }
@@ -389,10 +417,8 @@ export class ReplicationService {
   private async cycle(sessionId: string): Promise<void> {
     // In step, the destination already has every write: a cycle is a checkpoint (new base).
     if (this.ctx.meta.getShared('replication_session', sessionId)?.mirroring) return this.synchronous.checkpoint(sessionId);
-    for (const snapshot of this.cycles.snapshotsToReplicate(sessionId)) {
-      await this.cycles.cycleTo(sessionId, snapshot);
-      this.runtime.patchIfPresent(sessionId, { snapshotWatermark: snapshot.number });
-    }
+    // Each cycle's commit records its snapshot as replicated (snapshotWatermark).
+    for (const snapshot of this.cycles.snapshotsToReplicate(sessionId)) await this.cycles.cycleTo(sessionId, snapshot);
     let shipped = await this.cycles.cycleTo(sessionId, null);
     const s = this.ctx.meta.get('replication_session', sessionId);
     if (!s || !isSyncSource(s) || !this.io) return;
@@ -403,8 +429,8 @@ export class ReplicationService {
   }
 
   /** The one way cycles and checkpoints record a new common base (see SourceCyclesDeps). */
-  private recordCommitted(sessionId: string, cycle: number, pairs: CommittedPair[], startMs: number, startState: SessionState): Promise<void> {
-    return recordCommittedBase(this.runtime, sessionId, cycle, pairs, startMs, startState);
+  private recordCommitted(sessionId: string, cycle: number, pairs: CommittedPair[], startMs: number, startState: SessionState, snapshotWatermark?: number): Promise<void> {
+    return recordCommittedBase(this.runtime, sessionId, cycle, pairs, startMs, startState, snapshotWatermark);
   }
 
   // ---------------------------------------------------------------- actions
@@ -414,7 +440,7 @@ export class ReplicationService {
   }
 
   async pause(id: string): Promise<void> {
-    await this.runtime.apply(id, { type: 'pause' });
+    await this.runtime.apply(id, { type: 'pause', nowMs: this.ctx.clock.nowMs() });
   }
 
   /** Resume in either dialect: a Suspended (ETERNUS) session is rolled back first (rec-actions.ts). */
@@ -441,7 +467,7 @@ export class ReplicationService {
         await this.cycle(s.id);
         if (s.role === 'Source' && s.state === 'Reprotecting') crashPoint(ctx, 'reprotect.after-cycle');
       },
-      abort_open_cycle: (s) => this.destination.abort(s.id),
+      abort_open_cycle: (s) => (s.openCycle ? { type: 'cycle_aborted' } : undefined),
       // A halted source that does not know whether the peer took over (a hand-over without an
       // answer, a cycle the peer refused as not its destination) waits for the peer's view.
       reconcile_peer: (s) => void this.links.reconcileUntilHeard(s.id, (current) => current.role === 'Source' && current.state === 'System_Paused'),

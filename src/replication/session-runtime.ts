@@ -1,12 +1,13 @@
 // What the parts of replication share (service.ts wires them: cycles.ts, synchronous.ts,
-// rec-actions.ts, protection-sessions.ts, failover.ts, link-state.ts): the session records, one
-// operation at a time per session, the timers and flags one part sets and another must see, and
-// calls to the peer. The parts receive this object instead of reaching into each other's fields.
+// rec-actions.ts, protection-sessions.ts, failover.ts, link-state.ts, destination.ts): the session
+// records and their one write path (apply for the state machine, record for bookkeeping, create,
+// remove), one operation at a time per session, the timers one part sets and another must see,
+// and calls to the peer. The parts receive this object instead of reaching into each other's fields.
 import type { TimerHandle } from '../core/clock.ts';
 import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError } from '../core/errors.ts';
 import type { ReplicationSession, SessionState } from '../core/replication/model.ts';
-import { step, type Effect, type SessionEvent } from '../core/replication/session-machine.ts';
+import { assertSession, step, type Effect, type SessionEvent } from '../core/replication/session-machine.ts';
 import { crashPoint } from '../core/crash-points.ts';
 import { CONTROL_RPC_TIMEOUT_MS, SUSPEND_NOTICE_RETRY_MS } from './limits.ts';
 import { highestNumber } from './member-copies.ts';
@@ -24,7 +25,18 @@ export interface ApplyOptions {
   exclusive?: boolean;
   /** The caller holds the management lock (a change of host access is then written without taking it). */
   lockHeld?: boolean;
+  /** Bookkeeping written with the transition, in its record (a cycle's member copies with its opening). */
+  record?: Bookkeeping;
+  /** Other records written in the same metadata transaction (the volumes a membership change makes). */
+  alongside?: () => void;
 }
+
+/**
+ * What a session record holds that decides nothing (figures shown, copy-session numbering, the
+ * time the schedule shows): the one part of a record written without the state machine.
+ */
+export type Bookkeeping = Partial<Pick<ReplicationSession, (typeof BOOKKEEPING)[number]>>;
+const BOOKKEEPING = ['progressPercentage', 'estimatedCompletionMs', 'nextSyncMs', 'memberCopies', 'snapshotWatermark'] as const;
 
 /** What the ReplicationService facade schedules for the parts (service.ts). */
 export interface SessionSchedule {
@@ -70,6 +82,14 @@ export interface SessionRuntime {
   apply(id: string, event: SessionEvent, options?: ApplyOptions): Promise<ReplicationSession>;
   /** apply, for a caller that does not wait: a failure is logged. */
   applySoon(id: string, event: SessionEvent): void;
+  /** Writes bookkeeping (nothing the machine decides on) into the record, if it exists; answers it. */
+  record(id: string, changes: Bookkeeping): ReplicationSession | undefined;
+  /** Records a new session (its facts checked as after a transition), with `alongside`'s records in one metadata transaction. */
+  create(s: ReplicationSession, alongside?: () => void): void;
+  /** Removes a session's record, with `alongside`'s records in one metadata transaction. */
+  remove(id: string, alongside?: () => void): void;
+  /** Start-up only: a record an older build wrote, with the facts it lacked filled in. */
+  migrate(s: ReplicationSession): void;
   /** Whether the session's running work is to stop (the record's stopRequested, or shutdown). */
   isStopRequested(id: string): boolean;
   /** Puts the volumes' isReplicationDestination right from the record's hostWritable (at start). */
@@ -78,12 +98,9 @@ export interface SessionRuntime {
   list(): ReplicationSession[];
   /** Every session record without copying (callers must not mutate): for read-only scans. */
   listShared(): readonly ReplicationSession[];
-  /** Runs fn's puts as one metadata commit; what follows each put runs once the batch commits. */
+  /** Runs fn's record writes as one metadata commit; what follows each write runs once the batch commits. */
   batch(fn: () => void): void;
   get(id: string): ReplicationSession;
-  put(s: ReplicationSession): void;
-  patch(id: string, changes: Partial<ReplicationSession>): ReplicationSession;
-  patchIfPresent(id: string, changes: Partial<ReplicationSession>): void;
   /** The session of a local volume, if any (a volume is in at most one session). An index read. */
   sessionOfVolume(volumeId: string): ReplicationSession | undefined;
   /** The Source session of a local volume or group, if any (read-only). An index read. */
@@ -101,7 +118,11 @@ export interface SessionRuntime {
   tellPeerUntilHeard(id: string, stillDue: (s: ReplicationSession) => boolean, method: string, params: (s: ReplicationSession) => unknown, heard?: string): Promise<void>;
 }
 
-/** The SessionRuntime of one ReplicationService; the service alone stops and drains it. */
+/**
+ * The SessionRuntime of one ReplicationService; the service alone stops and drains it. Every
+ * write of a session record passes through write() below: apply (the state machine), record
+ * (bookkeeping), create, remove and migrate are its only callers.
+ */
 export class ReplicationRuntime implements SessionRuntime {
   readonly timers = new Map<string, TimerHandle>();
   readonly cycleSnapshots = new Set<string>();
@@ -117,7 +138,7 @@ export class ReplicationRuntime implements SessionRuntime {
     readonly transport: PeerTransport,
     readonly log: Log,
     readonly schedule: SessionSchedule,
-    /** Runs after every record put: what follows the records (routes, the REC buffer monitor). */
+    /** Runs after every record written: what follows the records (routes, the REC buffer monitor). */
     private readonly afterPut: (s: ReplicationSession) => void,
   ) {}
 
@@ -175,23 +196,46 @@ export class ReplicationRuntime implements SessionRuntime {
     return s;
   }
 
-  put(s: ReplicationSession): void {
-    this.ctx.meta.put('replication_session', s);
-    if (this.deferred) this.deferred.set(s.id, s);
-    else this.afterPut(s);
+  /**
+   * The one write of a session record: the record (or its removal, `next` null) and `alongside`'s
+   * records in one metadata transaction, then what follows the records once it commits.
+   */
+  private write(id: string, next: ReplicationSession | null, alongside?: () => void): void {
+    this.ctx.meta.transaction(() => {
+      if (next) this.ctx.meta.put('replication_session', next);
+      else this.ctx.meta.delete('replication_session', id);
+      alongside?.();
+    });
+    if (!next) {
+      this.deferred?.delete(id);
+      return;
+    }
+    if (this.deferred) this.deferred.set(id, next);
+    else this.afterPut(next);
   }
 
-  patch(id: string, changes: Partial<ReplicationSession>): ReplicationSession {
-    refuseMachineFacts(changes);
-    const next = { ...this.get(id), ...changes };
-    this.put(next);
+  record(id: string, changes: Bookkeeping): ReplicationSession | undefined {
+    const owned = Object.keys(changes).filter((key) => !(BOOKKEEPING as readonly string[]).includes(key));
+    if (owned.length > 0) throw new Error(`${owned.join(', ')} change only through the session state machine (SessionRuntime.apply)`);
+    const current = this.ctx.meta.get('replication_session', id);
+    if (!current) return undefined;
+    const next = { ...current, ...changes };
+    this.write(id, next);
     return next;
   }
 
-  patchIfPresent(id: string, changes: Partial<ReplicationSession>): void {
-    refuseMachineFacts(changes);
-    const current = this.ctx.meta.get('replication_session', id);
-    if (current) this.put({ ...current, ...changes });
+  create(s: ReplicationSession, alongside?: () => void): void {
+    if (this.ctx.meta.getShared('replication_session', s.id)) throw new Error(`replication session ${s.id} exists already`);
+    assertSession(s);
+    this.write(s.id, s, alongside);
+  }
+
+  remove(id: string, alongside?: () => void): void {
+    this.write(id, null, alongside);
+  }
+
+  migrate(s: ReplicationSession): void {
+    this.write(s.id, s);
   }
 
   isStopRequested(id: string): boolean {
@@ -207,10 +251,12 @@ export class ReplicationRuntime implements SessionRuntime {
       const prev = this.get(id);
       const first = step(prev, event);
       if (first.session.hostWritable === prev.hostWritable) {
-        this.put(first.session);
-        return this.continueWith(id, first.session, first.effects, options);
+        const next = withBookkeeping(first.session, options.record);
+        // An event no row took changes nothing: nothing to write.
+        if (next !== prev || options.alongside) this.write(id, next, options.alongside);
+        return this.continueWith(id, next, first.effects, options);
       }
-      return this.recordWithHostAccess(id, event, lockHeld).then(({ next, effects }) => this.continueWith(id, next, effects, options));
+      return this.recordWithHostAccess(id, event, options).then(({ next, effects }) => this.continueWith(id, next, effects, options));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -234,24 +280,24 @@ export class ReplicationRuntime implements SessionRuntime {
    * management lock (a management mutation in flight must not write an old copy of a volume
    * back), stepping again from the record as it is then.
    */
-  private async recordWithHostAccess(id: string, event: SessionEvent, lockHeld: boolean): Promise<{ next: ReplicationSession; effects: Effect[] }> {
-    const write = () => {
-      const { session: next, effects } = step(this.get(id), event);
-      this.ctx.meta.transaction(() => {
-        this.ctx.meta.put('replication_session', next);
+  private async recordWithHostAccess(id: string, event: SessionEvent, options: ApplyOptions): Promise<{ next: ReplicationSession; effects: Effect[] }> {
+    const stepAndWrite = () => {
+      const stepped = step(this.get(id), event);
+      const next = withBookkeeping(stepped.session, options.record);
+      this.write(id, next, () => {
         for (const pair of next.elementPairs) {
           const v = this.ctx.meta.get('volume', pair.localVolumeId);
           if (v) this.ctx.meta.put('volume', { ...v, isReplicationDestination: !next.hostWritable });
         }
         const g = next.resourceType === 'volume_group' ? this.ctx.meta.get('volume_group', next.localResourceId) : undefined;
         if (g) this.ctx.meta.put('volume_group', { ...g, isReplicationDestination: !next.hostWritable });
+        options.alongside?.();
       });
-      return { next, effects };
+      return { next, effects: stepped.effects };
     };
-    const written = lockHeld ? write() : await this.ctx.lock.run(write);
+    const written = options.lockHeld ? stepAndWrite() : await this.ctx.lock.run(stepAndWrite);
     // Host access and role are one write: a crash here finds both (the simulation's crash point).
     if (written.next.hostWritable) crashPoint(this.ctx, 'failover.after-host-access');
-    this.afterPut(written.next);
     return written;
   }
 
@@ -347,10 +393,7 @@ export class ReplicationRuntime implements SessionRuntime {
   }
 }
 
-/** The facts only the state machine changes (SessionRuntime.apply): a patch of one is a bug. */
-const MACHINE_FACTS: readonly (keyof ReplicationSession)[] = ['state', 'role', 'generation', 'baseCycle', 'hostWritable', 'mirroring', 'hostWritesRefused', 'stopRequested', 'suspendPending', 'haltPending', 'failoverTest', 'pausedByUser'];
-
-function refuseMachineFacts(changes: Partial<ReplicationSession>): void {
-  const owned = MACHINE_FACTS.filter((key) => key in changes);
-  if (owned.length > 0) throw new Error(`${owned.join(', ')} change only through the session state machine (SessionRuntime.apply)`);
+/** A transition's record with the bookkeeping written along with it. */
+function withBookkeeping(s: ReplicationSession, record: Bookkeeping | undefined): ReplicationSession {
+  return record && Object.keys(record).length > 0 ? { ...s, ...record } : s;
 }

@@ -91,7 +91,7 @@ export async function shipExtents(store: BlockStore, snapshotId: string, extents
       if (buffer.length < batch.dataBytes) buffer = Buffer.allocUnsafeSlow(batch.dataBytes === SHIP_BATCH_BYTES_MAX ? SHIP_BATCH_BYTES_MAX : Math.max(batch.dataBytes, buffer.length * 2));
       const payload = await readBatch(store, snapshotId, batch, buffer);
       const params: CycleExtentsParams = { sessionId: target.sessionId, cycle: target.cycle, remoteVolumeId: target.remoteVolumeId, extents: batch.extents };
-      await target.transport.call(target.peerSystemId, RPC.cycleExtents, params, { payload, timeoutMs: SHIP_CALL_TIMEOUT_MS });
+      await target.transport.call(target.peerSystemId, RPC.cycleExtents, params, { payload, timeoutMs: SHIP_CALL_TIMEOUT_MS, bulk: true });
       shippedBytes += batch.dataBytes;
       onBytes(batch.dataBytes);
     }

@@ -11,9 +11,9 @@
 // write is durable only once flushed, on the destination as before, and every FLUSH, checkpoint,
 // growth and snapshot in step first waits for the applies acknowledged before it. A FUA write is
 // applied and made durable before its answer. An apply that fails leaves the destination short of
-// a write the source counts as mirrored: the session is then refused mirrored calls until a
-// resync gives it a new base (which ships everything since the old one), and the source is told
-// at once.
+// a write the source counts as mirrored: the session records it (mirroredWriteLost, so a restart
+// knows it too) and is refused mirrored calls until a resync gives it a new base (which ships
+// everything since the old one), and the source is told at once.
 //
 // A failover test on the destination does not disturb mirroring (as on a PowerStore, the test
 // works on a copy): hosts test on the volume while mirrored writes and checkpoints go to its
@@ -24,6 +24,7 @@ import { DomainError, NotFoundError, StateError } from '../core/errors.ts';
 import { replicaVolumeId, type ReplicationSession } from '../core/replication/model.ts';
 import type { SessionEvent } from '../core/replication/session-machine.ts';
 import { parseSyncCheckpoint, parseSyncFlush, parseSyncTrim, parseSyncWrite } from './peer-protocol.ts';
+import { syncTrimCodec, syncWriteCodec } from './sync-codec.ts';
 import type { PeerTransport } from './transport.ts';
 import { RPC } from './wire.ts';
 
@@ -37,9 +38,14 @@ export interface AcknowledgedFor {
 export interface SyncReceiverHooks {
   /** Records a checkpoint through the state machine (the caller holds the management lock). */
   checkpointApplied(sessionId: string, event: Extract<SessionEvent, { type: 'checkpoint_applied' }>): Promise<unknown>;
+  /** Records that an acknowledged write or trim could not be applied, through the state machine (mirrored_write_lost). */
+  recordLost(sessionId: string, event: Extract<SessionEvent, { type: 'mirrored_write_lost' }>): void;
   /** An acknowledged write or trim could not be applied (tell the source; best effort). */
   onDiverged(lost: AcknowledgedFor, reason: string): void;
 }
+
+/** The answer to a mirrored write or trim (its result is not read). */
+const ACKNOWLEDGED = { result: {} };
 
 export class SyncReceiver {
   /** Acknowledged writes and trims not yet handed to the engine, in arrival order. */
@@ -47,8 +53,6 @@ export class SyncReceiver {
   private applyScheduled = false;
   /** Applies handed to the engine and not yet settled. */
   private readonly applying = new Set<Promise<void>>();
-  /** Sessions that lost an acknowledged write, with the base it happened at. */
-  private readonly diverged = new Map<string, { baseCycle: number; reason: string }>();
   /** Sessions whose mirrored writes wait (holdWrites), with what they wait for. */
   private readonly holds = new Map<string, Promise<unknown>>();
 
@@ -103,34 +107,22 @@ export class SyncReceiver {
 
   private install(transport: PeerTransport): void {
     const ctx = this.ctx;
-    transport.handle(RPC.syncWrite, async ({ params: raw, payload, fromSystemId }) => {
+    // Mirrored writes and trims carry their params in binary form on the lane (sync-codec.ts).
+    transport.paramsCodec?.(RPC.syncWrite, syncWriteCodec);
+    transport.paramsCodec?.(RPC.syncTrim, syncTrimCodec);
+    // Not async: a write that is not FUA is answered at once, in the turn its frame was read.
+    transport.handle(RPC.syncWrite, ({ params: raw, payload, fromSystemId }) => {
       const params = parseSyncWrite(raw);
       if (!payload) throw new DomainError('VALIDATION_FAILED', 'A mirrored write carries its data as payload.');
+      const write = (volumeId: string, fua: boolean) => ctx.store.write(volumeId, params.offsetBytes, payload, { fua });
       const admitted = this.admit(params, fromSystemId);
-      const s = admitted instanceof Promise ? await admitted : admitted;
-      if (params.fua === true) {
-        await this.settled(s);
-        const now = await this.admit(params, fromSystemId);
-        await this.track(ctx.store.write(replicaVolumeId(now, params.remoteVolumeId), params.offsetBytes, payload, { fua: true }));
-      } else {
-        const volumeId = replicaVolumeId(s, params.remoteVolumeId);
-        this.acknowledgeThenApply(s, () => ctx.store.write(volumeId, params.offsetBytes, payload));
-      }
-      return { result: {} };
+      return admitted instanceof Promise ? admitted.then((s) => this.apply(s, params, fromSystemId, write)) : this.apply(admitted, params, fromSystemId, write);
     });
-    transport.handle(RPC.syncTrim, async ({ params: raw, fromSystemId }) => {
+    transport.handle(RPC.syncTrim, ({ params: raw, fromSystemId }) => {
       const params = parseSyncTrim(raw);
+      const trim = (volumeId: string, fua: boolean) => ctx.store.trim(volumeId, params.offsetBytes, params.lengthBytes, { fua });
       const admitted = this.admit(params, fromSystemId);
-      const s = admitted instanceof Promise ? await admitted : admitted;
-      if (params.fua === true) {
-        await this.settled(s);
-        const now = await this.admit(params, fromSystemId);
-        await this.track(ctx.store.trim(replicaVolumeId(now, params.remoteVolumeId), params.offsetBytes, params.lengthBytes, { fua: true }));
-      } else {
-        const volumeId = replicaVolumeId(s, params.remoteVolumeId);
-        this.acknowledgeThenApply(s, () => ctx.store.trim(volumeId, params.offsetBytes, params.lengthBytes));
-      }
-      return { result: {} };
+      return admitted instanceof Promise ? admitted.then((s) => this.apply(s, params, fromSystemId, trim)) : this.apply(admitted, params, fromSystemId, trim);
     });
     transport.handle(RPC.syncFlush, async ({ params }) => {
       await this.settled();
@@ -185,13 +177,37 @@ export class SyncReceiver {
   }
 
   private refuseIfDiverged(s: Readonly<ReplicationSession>): void {
-    const lost = this.diverged.get(s.id);
+    const lost = s.mirroredWriteLost;
     // A resync commits a new base, which holds everything the lost write would have changed.
     if (!lost || lost.baseCycle !== s.baseCycle) return;
     throw new StateError(`Replication session ${s.id} could not apply a mirrored write here (${lost.reason}); it takes no more until a resynchronisation.`, 'replication_session', s.id);
   }
 
   /** A write applied before its answer (FUA): counted among the applies settled() waits for. */
+  /**
+   * A mirrored write or trim, admitted to session s. Not FUA: acknowledged at once, in the turn
+   * its frame was read, and applied right after. FUA: written and synced before the answer, to
+   * where it lands once the writes before it are applied (a hold may have moved it meanwhile).
+   */
+  private apply(
+    s: Readonly<ReplicationSession>,
+    params: { sessionId: string; remoteVolumeId: string; baseCycle: number; fua?: boolean },
+    fromSystemId: string,
+    change: (volumeId: string, fua: boolean) => Promise<void>,
+  ): typeof ACKNOWLEDGED | Promise<typeof ACKNOWLEDGED> {
+    if (params.fua === true) {
+      return (async () => {
+        await this.settled(s);
+        const now = await this.admit(params, fromSystemId);
+        await this.track(change(replicaVolumeId(now, params.remoteVolumeId), true));
+        return ACKNOWLEDGED;
+      })();
+    }
+    const volumeId = replicaVolumeId(s, params.remoteVolumeId);
+    this.acknowledgeThenApply(s, () => change(volumeId, false));
+    return ACKNOWLEDGED;
+  }
+
   private track(write: Promise<void>): Promise<void> {
     const done = write.catch(() => undefined);
     this.applying.add(done);
@@ -221,8 +237,9 @@ export class SyncReceiver {
 
   private lost(lost: AcknowledgedFor, error: unknown): void {
     const reason = error instanceof Error ? error.message : String(error);
-    if (this.diverged.get(lost.sessionId)?.baseCycle === lost.baseCycle) return;
-    this.diverged.set(lost.sessionId, { baseCycle: lost.baseCycle, reason });
+    const s = this.ctx.meta.getShared('replication_session', lost.sessionId);
+    if (!s || s.peerSystemId !== lost.peerSystemId || s.mirroredWriteLost?.baseCycle === lost.baseCycle) return;
+    this.hooks.recordLost(lost.sessionId, { type: 'mirrored_write_lost', baseCycle: lost.baseCycle, reason });
     this.hooks.onDiverged(lost, reason);
   }
 }

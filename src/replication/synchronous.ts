@@ -68,6 +68,7 @@ export class SynchronousReplication {
     });
     this.receiver = new SyncReceiver(this.ctx, this.runtime.transport, {
       checkpointApplied: (id, event) => this.runtime.apply(id, event, { lockHeld: true }),
+      recordLost: (id, event) => this.runtime.applySoon(id, event),
       onDiverged: (lost, reason) => {
         this.runtime.log('mirrored write acknowledged but not applied; the session must resync', { session: lost.sessionId, error: reason });
         void this.runtime.transport.call(lost.peerSystemId, RPC.syncDiverged, { ...lost, reason }, { timeoutMs: CONTROL_RPC_TIMEOUT_MS }).catch(() => undefined);
@@ -193,7 +194,7 @@ export class SynchronousReplication {
         await this.ctx.store.snapshotVolume(p.localVolumeId, snapshotId);
         snapshotIds[p.localVolumeId] = snapshotId;
       }
-      this.runtime.patch(id, { pendingCycle: { cycle, snapshotIds } });
+      await this.runtime.apply(id, { type: 'checkpoint_cut', cycle, snapshotIds });
       sent = true;
       await this.runtime.call(current, RPC.syncCheckpoint, { sessionId: id, cycle, baseCycle: current.baseCycle, syncedAtMs: startMs });
       await this.deps.recordCommitted(id, cycle, current.elementPairs.map((p) => ({ localVolumeId: p.localVolumeId, remoteVolumeId: p.remoteVolumeId, snapshotId: snapshotIds[p.localVolumeId]! })), startMs, current.state);
@@ -247,7 +248,7 @@ export class SynchronousReplication {
       }
       // Only this one was waiting: the destination has every snapshot up to it.
       const waiting = this.deps.cycles.snapshotsToReplicate(s.id);
-      if (waiting.length === 1 && waiting[0]!.id === snapshot.id) this.runtime.patchIfPresent(s.id, { snapshotWatermark: snapshot.number });
+      if (waiting.length === 1 && waiting[0]!.id === snapshot.id) this.runtime.record(s.id, { snapshotWatermark: snapshot.number });
     } finally {
       release();
     }

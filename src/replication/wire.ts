@@ -6,6 +6,8 @@ import type { SessionState } from '../core/replication/model.ts';
 export const RPC = {
   createDestination: 'repl.createDestination',
   deleteSession: 'repl.deleteSession',
+  /** The source's create failed after the destination was made: the destination removes all of it. */
+  cancelDestination: 'repl.cancelDestination',
   cycleBegin: 'repl.cycle.begin',
   cycleExtents: 'repl.cycle.extents',
   cycleCommit: 'repl.cycle.commit',

@@ -121,6 +121,35 @@ test('sessions created at one instant fall due spread over their window, and a w
   }
 });
 
+test('RPO timers that fire late after a stall of the event loop are spread over the window, not started at once', async () => {
+  const before = await sessionsOnA();
+  const earliestMs = Math.min(...before.map((s) => Date.parse(s.next_sync_timestamp!)));
+  await tickBoth(p, earliestMs - p.clockA.nowMs() - 1); // just before the first is due
+  // A stall: the clock moves past every due time before any timer runs, as when the event loop
+  // is blocked (a restart's start-up under load); then the timers all fire at the same instant.
+  const stallMs = SPREAD_MS + 2_000;
+  for (const clock of [p.clockA, p.clockB]) {
+    const inside = clock as unknown as { currentMs: number; timers: { dueMs: number }[] };
+    inside.currentMs += stallMs;
+    for (const t of inside.timers) t.dueMs = Math.max(t.dueMs, inside.currentMs);
+  }
+  const stalledAtMs = p.clockA.nowMs();
+  const slots = p.a.system.services.replication.cycleSlots;
+  slots.runningHighWater = 0;
+  await tickBoth(p, 0);
+  const after = await sessionsOnA();
+  const ran = after.filter((s) => Date.parse(s.last_sync_timestamp!) > Date.parse(before.find((x) => x.id === s.id)!.last_sync_timestamp!));
+  const moved = after.filter((s) => Date.parse(s.next_sync_timestamp!) > stalledAtMs);
+  // Only those less than CYCLE_TIMER_LATE_MS late ran; the others wait at their place in the window.
+  assert.ok(ran.length < before.length / 4, `${ran.length} of ${before.length} cycled at the end of the stall`);
+  assert.equal(ran.length + moved.length, before.length, 'every session either ran or was armed for later');
+  for (const s of moved) assert.ok(Date.parse(s.next_sync_timestamp!) - stalledAtMs < SPREAD_MS, 'within the spread window');
+  assert.ok(new Set(moved.map((s) => s.next_sync_timestamp)).size > moved.length / 2, 'not one instant');
+  await tickBoth(p, SPREAD_MS);
+  const later = await sessionsOnA();
+  for (const s of later) assert.ok(Date.parse(s.last_sync_timestamp!) > Date.parse(before.find((x) => x.id === s.id)!.last_sync_timestamp!), `session ${s.id} cycled within the window`);
+});
+
 test('after a restart, overdue sessions start spread over the window instead of at once', async () => {
   const dataDir = p.a.dataDir;
   await p.a.system.close(); // the system only: its data stays for the restart

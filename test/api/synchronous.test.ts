@@ -15,7 +15,7 @@ import { DomainError } from '../../src/core/errors.ts';
 import { nbdErrnoFor } from '../../src/nbd/errors.ts';
 import { NBD_ERR } from '../../src/nbd/protocol.ts';
 import { CYCLE_RETRY_MS } from '../../src/replication/limits.ts';
-import { eternusJob, heartbeats, makeEternusVolume, settle, startPair, tickBoth, type Pair } from '../helpers/pair.ts';
+import { eternusJob, heartbeats, makeEternusVolume, restart, settle, startPair, tickBoth, type Pair } from '../helpers/pair.ts';
 import { MiB, type TestSystem } from '../helpers/system.ts';
 
 let p: Pair;
@@ -508,4 +508,41 @@ test('a failover test on the destination does not disturb mirroring: writes and 
   assert.ok(repl.isMirroring(id), 'still in step after the test');
   assert.deepEqual(await readB(remoteId, 0, 16 * MiB), await p.a.system.services.ctx.store.read(ps.id, 0, 16 * MiB), 'the destination equals the source: the test writes are gone');
   assert.equal(p.b.system.services.replication.get(id).state, 'OK');
+});
+
+test('the destination remembers a lost mirrored write across a restart: it refuses that base until a resync', async () => {
+  const [ps] = (await p.a.ps('GET', '/volume?select=id&name=eq.ps-sync')).body;
+  const repl = p.a.system.services.replication;
+  const id = repl.sessionOfVolume(ps.id)!.id;
+  await settle(p);
+  assert.ok(repl.isMirroring(id));
+  const remoteId = repl.get(id).elementPairs[0]!.remoteVolumeId;
+  const base = repl.get(id).baseCycle;
+  const storeB = p.b.system.services.ctx.store;
+  const original = storeB.write.bind(storeB);
+  storeB.write = async (volumeId, offsetBytes, data, options) => {
+    if (volumeId === remoteId) throw new Error('injected apply failure');
+    return original(volumeId, offsetBytes, data, options);
+  };
+  try {
+    await io().write(ps.id, 10 * 4096, block(0x99)); // acknowledged, then lost on the destination
+    await settle(p);
+  } finally {
+    storeB.write = original;
+  }
+  assert.deepEqual(p.b.system.services.replication.get(id).mirroredWriteLost, { baseCycle: base, reason: 'injected apply failure' }, 'recorded in the session');
+  // A restart of the destination does not forget it (it used to be a map in memory).
+  const b = await restart(p, 'b');
+  await heartbeats(p);
+  assert.equal(b.system.services.replication.get(id).mirroredWriteLost?.baseCycle, base);
+  await assert.rejects(
+    p.a.system.services.peer.peer(b.system.identity.id).call('repl.sync.write', { sessionId: id, remoteVolumeId: remoteId, baseCycle: base, offsetBytes: 0 }, { payload: block(1) }),
+    /could not apply a mirrored write/,
+  );
+  // The resync commits a new base holding the lost write; the mark goes with the old base.
+  await tick(CYCLE_RETRY_MS);
+  await tick(1000);
+  assert.ok(repl.isMirroring(id), `in step again (state ${repl.get(id).state})`);
+  assert.equal(b.system.services.replication.get(id).mirroredWriteLost, null);
+  assert.deepEqual(await readB(remoteId, 10 * 4096, 4096), block(0x99), 'the lost write arrived with the resync');
 });

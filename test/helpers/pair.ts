@@ -27,18 +27,33 @@ export async function startPair(): Promise<Pair> {
   const onB = await b.ps('GET', '/remote_system?select=id,name');
   assert.equal(onB.body.length, 1);
   await heartbeats({ a, b } as Pair);
-  return {
+  const pair: Pair = {
     a,
     b,
     clockA,
     clockB,
     rsOnA: rs.body.id,
     rsOnB: onB.body[0].id,
+    // The systems the pair has now (restart() replaces one).
     close: async () => {
-      await a.close();
-      await b.close();
+      await pair.a.close();
+      await pair.b.close();
     },
   };
+  return pair;
+}
+
+/**
+ * Stops one system of the pair and starts it again from its data directory, on the same ports
+ * (its peer finds it again) and with the same clock, as after a crash of the process: what was
+ * not in its records is gone. The link comes back with the next heartbeats.
+ */
+export async function restart(pair: Pair, side: 'a' | 'b'): Promise<TestSystem> {
+  const old = pair[side];
+  await old.system.close();
+  const again = await startTestSystem({ name: side === 'a' ? 'site-a' : 'site-b', clock: side === 'a' ? pair.clockA : pair.clockB, dataDir: old.dataDir, ports: old.system.ports });
+  pair[side] = again;
+  return again;
 }
 
 /** One heartbeat round on both sides (pings go over the real link). */

@@ -35,15 +35,16 @@ export function basic(user: string, password: string): string {
   return `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 }
 
-export async function startTestSystem(options: { name?: string; clock?: Clock; dataDir?: string; keepData?: boolean } = {}): Promise<TestSystem> {
+/** `ports`: listen on these (a restart keeps its ports, so its peer finds it again); free ones by default. */
+export async function startTestSystem(options: { name?: string; clock?: Clock; dataDir?: string; keepData?: boolean; ports?: { https: number; nbd: number; peer: number } } = {}): Promise<TestSystem> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tandem-test-'));
   const system = await startSystem({
     name: options.name ?? 'test-system',
     dataDir,
     host: '127.0.0.1',
-    httpsPort: 0,
-    nbdPort: 0,
-    peerPort: 0,
+    httpsPort: options.ports?.https ?? 0,
+    nbdPort: options.ports?.nbd ?? 0,
+    peerPort: options.ports?.peer ?? 0,
     adminPassword: ADMIN_PASSWORD,
     clock: options.clock,
   });

@@ -387,6 +387,42 @@ export const FIXED_BUGS: SimBug[] = [
     signature: /both sides are Destination after healing \(gen \d+\/\d+, Suspended\/Suspended\)/,
     description: 'A REC reverse recorded on the peer and not here (a crash or a lost answer) leaves two Suspended destinations. The simfix branch adds a peer_summary row for it (its seed 30); fixed by it: the seed passes once it was merged into main (not checked with that fix reverted).',
   },
+  {
+    id: 'demoted-rec-reverse-takes-resume-for-reprotect',
+    seed: 477,
+    steps: 150,
+    workload: 'v3',
+    signature: /not steady after healing: source \S+ OK \(\w+\), destination \S+ Reprotecting \[Consistency\]/,
+    description:
+      'A REC reverse whose answer was lost: the link\'s return demoted the issuing box with the \'peer failed over\' row, as a Failed_Over destination; the next REC resume rolled it back and rolled_back, keyed on the state Suspended, took it for a reprotect\'s: Reprotecting under an OK source for good (also seeds 525, 550, 552). Fix: the demote keeps a Suspended REC Suspended, and the rollback of a REC resume says so (session-machine.ts peer_summary, rolled_back recResume).',
+  },
+  {
+    id: 'unplanned-failover-demote-lost-old-source-idle',
+    seed: 534,
+    steps: 150,
+    workload: 'v3',
+    signature: /both sides are Source after healing/,
+    description:
+      'An unplanned failover whose demote call was lost while the link stayed up, the old source Suspended (it does not cycle, so it never hears \'not a destination\'): both sides Source for good. Fix: the demote is sent again until the old source answers, while this side is still the source of that generation (failover.ts demotePeer).',
+  },
+  {
+    id: 'rec-reverse-answer-lost-with-link-up',
+    seed: 635,
+    steps: 150,
+    workload: 'v3',
+    signature: /both sides are Destination after healing/,
+    description:
+      'A REC reverse whose answer was dropped with the link up: the peer had reversed (Destination), the issuing box had not (Destination too), and no link return came to reconcile them before the quiet point. Fix: a reverse without an answer asks the peer\'s view until it answers (rec-actions.ts, link-state.ts reconcileUntilHeard); peer_summary makes the older destination the source.',
+  },
+  {
+    id: 'new-destination-dropped-at-reconcile',
+    seed: 783,
+    steps: 150,
+    workload: 'v3',
+    signature: /exists on site-a only/,
+    description:
+      'A destination created while the link flapped: link loss made it System_Paused, and the reconcile at the link\'s return, whose summary the source had sent before recording its own session, dropped it as deleted by the source (only Initializing was spared). The source then cycled into nothing (NOT_FOUND) for good. Fix: a destination without a first commit (base 0) is not dropped at reconcile (link-state.ts).',
+  },
 ];
 
 /** Found and not fixed yet. */
@@ -396,26 +432,29 @@ export const OPEN_BUGS: SimBug[] = [
     seed: 48,
     steps: 120,
     workload: 'v4',
+    drifted: true,
     signature: /System_Paused \(NAME_IN_USE\)/,
     description:
-      'A member removed from a protected volume group leaves the destination group as an ordinary volume of the same name (destination.ts reconcileMembers); added back on the source, the next cycle asks the destination for a new volume of that name, which exists: every cycle fails NAME_IN_USE and the group session stays halted for good. What PowerStore does here is not in the research (reuse the released replica, name the new one otherwise, or refuse add_members); not fixed here (destination.ts is being changed by another branch).',
+      'A member removed from a protected volume group leaves the destination group as an ordinary volume of the same name (destination.ts reconcileMembers); added back on the source, the next cycle asks the destination for a new volume of that name, which exists: every cycle fails NAME_IN_USE and the group session stays halted for good. What PowerStore does here is not in the research (reuse the released replica, name the new one otherwise, or refuse add_members); not fixed here (destination.ts is being changed by another branch). Its seed passes on main as merged at 13:14 UTC (its trace changed): kept open, not re-checked.',
   },
   {
     id: 'reconcile-drops-destination-created-meanwhile',
     seed: 105,
     steps: 120,
     workload: 'v4',
+    drifted: true,
     signature: /exists on \S+ only \(Source \S+ \[(Asynchronous|Synchronous)\]\)/,
     description:
-      'A policy assigned while a reconcile was in flight: the source sent its sessions (repl.sessionStates) just before it created a session; the peer created the destination, then handled the older summary, in which the new session was missing, and dropped it as deleted by its source (link-state.ts reconcile). The source keeps a session whose destination is gone: every cycle fails NOT_FOUND, for good. A summary should only drop sessions that existed when it was taken (link-state.ts is being changed by the simfix branch; not fixed here).',
+      'A policy assigned while a reconcile was in flight: the source sent its sessions (repl.sessionStates) just before it created a session; the peer created the destination, then handled the older summary, in which the new session was missing, and dropped it as deleted by its source (link-state.ts reconcile). The source keeps a session whose destination is gone: every cycle fails NOT_FOUND, for good. A summary should only drop sessions that existed when it was taken (link-state.ts is being changed by the simfix branch; not fixed here). Its seed passes on main as merged at 13:14 UTC (main\'s later changes; for this one main\'s new-destination-dropped-at-reconcile may be the fix): kept open, not re-checked.',
   },
   {
     id: 'synchronous-initial-copy-never-ends-v4',
     seed: 112,
     steps: 120,
     workload: 'v4',
+    drifted: true,
     signature: /not steady after healing: source \S+ Initializing \(null\), destination \S+ Initializing \[Synchronous\]/,
-    description: 'A Synchronous session (a policy with rpo Zero assigned mid-run, or a REC modified to Synchronous) still Initializing on both sides after healing. Not analysed.',
+    description: 'A Synchronous session (a policy with rpo Zero assigned mid-run, or a REC modified to Synchronous) still Initializing on both sides after healing. Not analysed. Its seed passes on main as merged at 13:14 UTC (its trace changed): kept open, not re-checked.',
   },
   // ---- found with workload v4 (Stack, Through, REC modify/delete/create, groups, policy and volume deletion)
 ];

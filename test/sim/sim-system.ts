@@ -66,6 +66,8 @@ export class SimSystem {
   running: Running | null = null;
   private incarnation = 0;
   crashes = 0;
+  /** The staging of the cycles open on this side at its last crash, as its records named them: the restart drops them. */
+  openStagingAtCrash: string[] = [];
 
   constructor(
     readonly name: string,
@@ -141,6 +143,7 @@ export class SimSystem {
     if (!r) return;
     this.running = null;
     this.crashes++;
+    this.openStagingAtCrash = r.meta.listShared('replication_session').flatMap((s) => Object.values(s.openCycle?.stagingIds ?? {}));
     const { keptWrites, lostWrites } = this.disk.crash(this.deps.rng);
     this.deps.network.detach(r.endpoint);
     this.deps.scheduler.killOwner(r.owner);

@@ -80,7 +80,7 @@ interface VolumeModel {
 function isCrashDebris(error: unknown): boolean {
   if (error instanceof SimCrash || error instanceof CrashedError) return true;
   const message = error instanceof Error ? error.message : String(error);
-  return /database connection is not open|engine crashed|this endpoint is closed/.test(message);
+  return /database connection is not open|engine crashed|this endpoint is closed|^site-[ab] is down$/.test(message);
 }
 
 export async function runSimulation(options: SimOptions): Promise<SimResult> {
@@ -162,6 +162,9 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
       fail(`${system.name} failed to start after a crash: ${error instanceof Error ? error.stack?.split('\n').slice(0, 3).join(' | ') : String(error)}`);
       return;
     }
+    // A cycle open at the crash will not commit: the restart drops its staging, which the record named.
+    if (system.openStagingAtCrash.length > 0) trace(`${system.name} had ${system.openStagingAtCrash.length} staging of open cycles at its crash`);
+    for (const id of system.openStagingAtCrash) if (system.up.store.hasVolume(id)) fail(`${system.name} kept the staging ${id} of a cycle open at its crash`);
     await checkDurable(system);
   };
 

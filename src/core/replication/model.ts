@@ -115,6 +115,18 @@ export interface ReplicationSession {
   pendingCycle: { cycle: number; snapshotIds: Record<string, string> } | null;
   /** Destination: a commit in progress (staging per remote volume), redone on start. */
   pendingCommit: { cycle: number; stagingIds: Record<string, string> } | null;
+  /**
+   * Destination: the cycle the source opened and ships into, with its staging copy per local
+   * volume. Recorded before the staging is made, so a restart knows what to drop (the cycle will
+   * not commit: the source's shipping broke with the link).
+   */
+  openCycle: { cycle: number; stagingIds: Record<string, string> } | null;
+  /**
+   * Destination of a synchronous session: a mirrored write or trim it acknowledged could not be
+   * applied at this base. Mirrored calls are refused until a resync commits a new base (which
+   * holds everything the lost write would have changed), across a restart too.
+   */
+  mirroredWriteLost: { baseCycle: number; reason: string } | null;
   // The facts below used to live in memory beside the record (SessionRuntime sets); a restart
   // had to guess them. Records written before they existed get them from migrateSession.
   /**
@@ -145,13 +157,15 @@ export function migrateSession(s: ReplicationSession): ReplicationSession {
     stopRequested: r.stopRequested ?? s.state === 'Deleting',
     suspendPending: r.suspendPending ?? false,
     haltPending: r.haltPending ?? null,
+    openCycle: r.openCycle ?? null,
+    mirroredWriteLost: r.mirroredWriteLost ?? null,
   };
 }
 
 /** Whether a record lacks any of the facts migrateSession fills in. */
 export function needsMigration(s: ReplicationSession): boolean {
   const r = s as Partial<ReplicationSession>;
-  return r.hostWritable === undefined || r.mirroring === undefined || r.hostWritesRefused === undefined || r.stopRequested === undefined || r.suspendPending === undefined || r.haltPending === undefined;
+  return r.hostWritable === undefined || r.mirroring === undefined || r.hostWritesRefused === undefined || r.stopRequested === undefined || r.suspendPending === undefined || r.haltPending === undefined || r.openCycle === undefined || r.mirroredWriteLost === undefined;
 }
 
 /** What the creator of a session decides; everything else starts from newSession's defaults. */
@@ -193,6 +207,8 @@ export function newSession(fields: NewSessionFields): ReplicationSession {
     errorCode: null,
     pendingCycle: null,
     pendingCommit: null,
+    openCycle: null,
+    mirroredWriteLost: null,
     hostWritable: fields.role === 'Source',
     mirroring: false,
     hostWritesRefused: false,

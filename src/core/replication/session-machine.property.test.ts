@@ -203,7 +203,7 @@ class Simple extends Action {
     super(side);
   }
   event(real: Real): SessionEvent {
-    return this.type === 'resume' ? { type: 'resume', nowMs: real.pair.nowMs } : { type: this.type };
+    return this.type === 'resume' || this.type === 'pause' ? { type: this.type, nowMs: real.pair.nowMs } : { type: this.type };
   }
   accepted(_model: Model, real: Real): void {
     // A restarted system reconnects: the link's return reconciles both sides.

@@ -11,13 +11,14 @@
 // `assertTransition` (generations never go down, a role changes only with a higher generation, a
 // destination is never host-writable, a transient state has a way out).
 //
-// How replication runs it (replication/session-executor.ts): the new record is written in one
-// metadata transaction with the host access it implies, then the effects run in order. An effect
+// How replication runs it (SessionRuntime.apply in replication/session-runtime.ts, the one write
+// path of session records): the new record is written in one metadata transaction with the host
+// access it implies, then the effects run in order. An effect
 // that yields a result feeds it back as an event (hand_over → handed_over); one that fails feeds
 // `failed` with the effect's kind, and the effects after it are dropped. `then` steps its event
 // once every effect before it succeeded.
 import { StateError } from '../errors.ts';
-import type { ElementPair, RecoveryMode, ReplicationSession, SessionRole, SessionState, SplitMode, TransferMode } from './model.ts';
+import type { ElementPair, MemberCopy, RecoveryMode, ReplicationSession, SessionRole, SessionState, SplitMode, TransferMode } from './model.ts';
 import { checkAction, checkRecAction, type SessionAction } from './rules.ts';
 import { isBufferOverloadHalt } from './rec-buffer.ts';
 
@@ -27,7 +28,8 @@ import { isBufferOverloadHalt } from './rec-buffer.ts';
 export type SessionEvent =
   // Operator actions (PowerStore and ETERNUS; rules.ts checks them first)
   | { type: 'sync' }
-  | { type: 'pause' }
+  /** `nowMs`: a mirroring session's copy is as of the pause (lastSyncMs). */
+  | { type: 'pause'; nowMs: number }
   /** PowerStore resume, or ETERNUS resume of a Paused session. `nowMs` decides whether a cycle is due. */
   | { type: 'resume'; nowMs: number }
   | { type: 'failover'; planned: boolean; reverse: boolean; force: boolean; useTestCopy: boolean; snapshotId: string | null }
@@ -46,6 +48,13 @@ export type SessionEvent =
   | { type: 'rec_delete'; force: boolean; backlog: boolean }
   /** PowerStore: the protection policy that made the session no longer replicates. */
   | { type: 'delete' }
+  /** PowerStore: the session's replication rule got another RPO; the schedule follows. */
+  | { type: 'rpo_changed'; rpoSeconds: number }
+  /**
+   * A group's members changed: on the source the group's, on the destination what the source
+   * named (RPC members). `remoteResourceId`: a destination learns the source's group id.
+   */
+  | ({ type: 'members_changed' } & Membership)
   // Results of effects
   | { type: 'peer_prepared'; baseCycle: number }
   | { type: 'hand_over_begins'; reverse: boolean }
@@ -58,13 +67,15 @@ export type SessionEvent =
   | { type: 'suspend_cut' }
   | { type: 'suspended' }
   | { type: 'modes_set'; modes: RecModes }
-  | { type: 'rolled_back'; baseCycle: number; elementPairs: ElementPair[] }
+  /** `recResume`: the rollback of a REC resume (the destination box), not of a reprotect or failback. */
+  | { type: 'rolled_back'; baseCycle: number; elementPairs: ElementPair[]; recResume?: boolean }
   | { type: 'peer_rolled_back'; baseCycle: number }
   /** An effect failed: `during` is its kind. */
   | { type: 'failed'; during: Effect['kind']; code: string; nowMs: number }
   // Peer notices (RPCs from the partner system)
   /** `generation`: the sender's (peers that predate it send none). */
-  | { type: 'peer_state'; state: SessionState; pausedByUser?: boolean; errorCode?: string; errorAtMs?: number | null; generation?: number }
+  /** `nowMs`: when the notice arrived (a mirroring source the peer pauses records it as its last sync). */
+  | { type: 'peer_state'; state: SessionState; pausedByUser?: boolean; errorCode?: string; errorAtMs?: number | null; generation?: number; nowMs?: number }
   | { type: 'peer_suspended' }
   /** Destination box of a REC resume: back to the common base the source names (RPC recRollback). */
   | { type: 'rec_roll_back'; baseCycle: number }
@@ -79,8 +90,27 @@ export type SessionEvent =
   // Cycles and mirroring (source); commits (destination)
   /** The cycle's cut is taken and the destination opened it: shipping starts. */
   | { type: 'cycle_opened'; cycle: number; snapshotIds: Record<string, string> }
-  /** `nextSyncMs`: when the schedule puts the next cycle of the session OK after this commit (null: none). */
-  | { type: 'cycle_committed'; cycle: number; elementPairs: ElementPair[]; startMs: number; nowMs: number; startState: SessionState; nextSyncMs?: number | null }
+  /**
+   * `nextSyncMs`: when the schedule puts the next cycle of the session OK after this commit (null:
+   * none). `snapshotWatermark`: the cycle shipped up to a user or scheduled snapshot, which the
+   * destination has now (recorded with the commit, so a restart does not ship it twice).
+   */
+  | { type: 'cycle_committed'; cycle: number; elementPairs: ElementPair[]; startMs: number; nowMs: number; startState: SessionState; nextSyncMs?: number | null; snapshotWatermark?: number }
+  /** A synchronous source in step cut a checkpoint (host writes held): pending until recorded as the base. */
+  | { type: 'checkpoint_cut'; cycle: number; snapshotIds: Record<string, string> }
+  /** A cycle failed before its commit was sent, and its cut's snapshots are deleted. */
+  | { type: 'cut_discarded'; snapshotIds: string[] }
+  /**
+   * Destination: the source opened a cycle. Its members as the source named them, and a staging
+   * copy per volume, recorded before the staging is made (a restart drops what is recorded).
+   */
+  | ({ type: 'cycle_begun'; cycle: number; stagingIds: Record<string, string> } & Membership)
+  /** Destination: the source sent the open cycle's commit; its staging becomes the commit to redo. */
+  | { type: 'commit_begins'; cycle: number }
+  /** Destination: the open cycle ends without a commit (the source aborted it, a role change, a restart). */
+  | { type: 'cycle_aborted' }
+  /** Destination: a mirrored write or trim acknowledged at `baseCycle` could not be applied. */
+  | { type: 'mirrored_write_lost'; baseCycle: number; reason: string }
   /** Destination: a cycle's staging became the volumes and the new base (also redone at start). */
   | { type: 'destination_committed'; cycle: number; elementPairs: ElementPair[]; syncedAtMs: number | null; durationMs: number | null }
   /** Destination of a synchronous session: the source took a checkpoint, both sides' volumes are the new base. */
@@ -102,6 +132,12 @@ export type SessionEvent =
   | { type: 'overload_halt' };
 
 export type EventType = SessionEvent['type'];
+/** A resource's members as replication pairs them (members_changed, cycle_begun). */
+export interface Membership {
+  elementPairs: ElementPair[];
+  memberCopies?: Record<string, MemberCopy>;
+  remoteResourceId?: string;
+}
 export interface RecModes {
   transferMode: TransferMode;
   splitMode: SplitMode;
@@ -136,7 +172,7 @@ export type Effect =
   | { kind: 'cycle_soon' }
   /** Brings the destination up to now, in this operation's turn; must succeed. */
   | { kind: 'final_cycle' }
-  /** Destination: drops the staging of a cycle that is open. */
+  /** Destination: ends the cycle that is open, if any (→ cycle_aborted: its staging goes). */
   | { kind: 'abort_open_cycle' }
   /** Asks the peer to become the destination rolled back to our base (RPC becomeDestination) → peer_prepared. */
   | { kind: 'prepare_peer' }
@@ -149,7 +185,7 @@ export type Effect =
   /** Unplanned failover to a snapshot: the destination volume is restored from it first. */
   | { kind: 'restore_snapshot'; snapshotId: string }
   /** Restores each volume from its snapshot, or empties it (null) for a full copy → rolled_back. */
-  | { kind: 'roll_back'; restoreFrom: Record<string, string | null>; baseCycle: number; elementPairs: ElementPair[] }
+  | { kind: 'roll_back'; restoreFrom: Record<string, string | null>; baseCycle: number; elementPairs: ElementPair[]; recResume?: boolean }
   /** Asks the peer (the destination box) to roll back to our base (RPC recRollback) → peer_rolled_back. */
   | { kind: 'roll_back_peer' }
   | { kind: 'delete_snapshots'; ids: string[] }
@@ -291,14 +327,18 @@ export const TABLE: readonly Row[] = [
       const plan = rollbackPlan({ ...s, ...demoted } as ReplicationSession, e.prepareForBaseCycle);
       return { set: { ...demoted, stopRequested: true }, effects: [...first, { kind: 'roll_back', ...plan }] };
     } }),
-  row({ on: 'rolled_back', from: ['Suspended'], role: 'Destination', when: 'a REC resume',
+  // Whatever this side's state: a REC destination demoted at the link's return used to show
+  // Failed_Over and took its resume's rollback for a reprotect's, Reprotecting for good
+  // (simulation seeds 477, 525, 550, 552).
+  row({ on: 'rolled_back', from: '*', role: 'Destination', guard: (s, e) => e.recResume === true || s.state === 'Suspended', when: 'a REC resume',
     // Hosts that wrote to the suspended destination are disconnected: it is read-only again.
     go: (s, e) => ({ set: { elementPairs: e.elementPairs, baseCycle: e.baseCycle, state: resumedState({ ...s, baseCycle: e.baseCycle }), errorCode: null, errorAtMs: null, stopRequested: false }, effects: [...(e.baseCycle === 0 ? [{ kind: 'delete_snapshots', ids: baseIds(s) } as const] : []), { kind: 'disconnect_hosts' }] }) }),
   row({ on: 'rolled_back', from: '*', role: 'Destination', when: 'reprotect or failback',
     // Writes made here after the common base were never replicated: they are discarded.
     go: (_, e) => ({ set: { elementPairs: e.elementPairs, baseCycle: e.baseCycle, pendingCycle: null, state: 'Reprotecting', errorCode: null, stopRequested: false } }) }),
   row({ on: 'peer_summary', from: '*', role: 'Source', guard: (s, e) => e.role === 'Source' && e.generation > s.generation, when: 'the peer failed over while the link was down',
-    go: (_, e) => ({ set: { role: 'Destination', state: 'Failed_Over', generation: e.generation, nextSyncMs: null, hostWritable: false, mirroring: false, hostWritesRefused: false }, effects: [{ kind: 'disconnect_hosts' }, { kind: 'cancel_timer' }] }) }),
+    // A Suspended REC stays Suspended: the peer recorded a reverse this side did not.
+    go: (s, e) => ({ set: { role: 'Destination', state: s.state === 'Suspended' ? 'Suspended' : 'Failed_Over', generation: e.generation, nextSyncMs: null, hostWritable: false, mirroring: false, hostWritesRefused: false }, effects: [{ kind: 'disconnect_hosts' }, { kind: 'cancel_timer' }] }) }),
   row({ on: 'peer_summary', from: [...ACTIVE, 'System_Paused'], role: 'Source', guard: (s, e) => e.role === 'Destination' && e.generation === s.generation && e.state === 'Paused', when: 'the destination is paused and we are not (a pause there whose notice never reached us)',
     // A pause issued on the destination while the link was down (its notice lost, nothing retries
     // it) stands, as a pause issued here whose resume never reached the destination does (below):
@@ -337,7 +377,9 @@ export const TABLE: readonly Row[] = [
   // ------------------------------------------------------------ pause, resume, sync, peer notices
   row({ on: 'sync', from: '*', role: 'Source', go: () => ({ effects: [{ kind: 'final_cycle' }] }) }),
   row({ on: 'pause', from: '*',
-    go: () => ({ set: { state: 'Paused', pausedByUser: true, progressPercentage: null, stopRequested: true }, effects: [{ kind: 'tell_peer_state' }] }) }),
+    // A synchronous source in step stops mirroring here: the destination held every acknowledged
+    // write until now, as at a mirror failure or a link loss.
+    go: (s, e) => ({ set: { state: 'Paused', pausedByUser: true, progressPercentage: null, stopRequested: true, ...(s.mirroring ? { mirroring: false, lastSyncMs: e.nowMs } : {}) }, effects: [{ kind: 'tell_peer_state' }] }) }),
   row({ on: 'resume', from: ['Paused'],
     go: (s, e) => {
       const resumed = resumedState(s);
@@ -349,7 +391,8 @@ export const TABLE: readonly Row[] = [
   // source's cycles without the reprotect's rollback: silent divergence, simulation seed 3096).
   row({ on: 'peer_state', from: '*', guard: (s, e) => e.generation !== undefined && e.generation < s.generation, when: 'from an older generation', go: () => ({}) }),
   row({ on: 'peer_state', from: '*', guard: (_, e) => e.state === 'Paused', when: 'the peer paused',
-    go: () => ({ set: { state: 'Paused', pausedByUser: true, stopRequested: true } }) }),
+    // A pause issued on the destination stops a mirroring source as its own pause does.
+    go: (s, e) => ({ set: { state: 'Paused', pausedByUser: true, stopRequested: true, ...(s.mirroring && e.nowMs !== undefined ? { mirroring: false, lastSyncMs: e.nowMs } : {}) } }) }),
   row({ on: 'peer_state', from: ['Paused'], role: 'Destination', guard: (_, e) => ACTIVE.includes(e.state), when: 'the source resumed (or, its pause notice lost, says where it is)',
     // The destination shows what the source says, not a guess: a synchronous source that mirrors
     // again says OK (simulation seed 4049: resumedState left it Synchronizing for good).
@@ -394,7 +437,7 @@ export const TABLE: readonly Row[] = [
       return { set: { ...(kept ? {} : { baseCycle: 0, elementPairs: s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })) }), state: resumedState(after), pausedByUser: false, errorCode: null, errorAtMs: null, stopRequested: false }, effects: [...(kept ? [] : [{ kind: 'delete_snapshots', ids: baseIds(s) } as const]), { kind: 'cycle_soon' }] };
     } }),
   row({ on: 'rec_roll_back', from: '*', role: 'Destination',
-    go: (s, e) => ({ effects: [{ kind: 'roll_back', ...rollbackPlan(s, e.baseCycle > 0 ? e.baseCycle : -1) }] }) }),
+    go: (s, e) => ({ effects: [{ kind: 'roll_back', ...rollbackPlan(s, e.baseCycle > 0 ? e.baseCycle : -1), recResume: true }] }) }),
   row({ on: 'rec_reverse', from: ['Suspended'],
     // Both volumes stay usable while suspended; the flag says which one resume overwrites. Snapshots
     // taken before the reverse stay where they are: the new source replicates those taken after.
@@ -411,6 +454,12 @@ export const TABLE: readonly Row[] = [
     go: () => ({ set: { stopRequested: false }, effects: [{ kind: 'arm' }] }) }),
   row({ on: 'delete', from: '*',
     go: () => ({ set: { state: 'Deleting', stopRequested: true }, effects: [{ kind: 'cancel_timer' }] }) }),
+
+  // ------------------------------------------------------------ schedule and membership
+  row({ on: 'rpo_changed', from: '*', role: 'Source', go: (_, e) => ({ set: { rpoSeconds: e.rpoSeconds }, effects: [{ kind: 'arm' }] }) }),
+  row({ on: 'members_changed', from: '*',
+    // Members that left take their base along; members that joined have none, so a source ships them whole at once.
+    go: (s, e) => ({ set: membership(e), effects: [...deleteSnapshots(goneBases(s, e.elementPairs)), ...(s.role === 'Source' && e.elementPairs.some((p) => !p.localBaseSnapshotId) ? [{ kind: 'cycle_soon' } as const] : [])] }) }),
   row({ on: 'peer_deleted', from: '*',
     go: () => ({ set: { stopRequested: true }, effects: [{ kind: 'drop_locally' }] }) }),
 
@@ -427,8 +476,12 @@ export const TABLE: readonly Row[] = [
       // The next cycle's time goes with this commit (one metadata commit per cycle, not two).
       const nextSyncMs = state === 'OK' && e.nextSyncMs != null ? e.nextSyncMs : s.nextSyncMs;
       const halted = state === 'System_Paused';
-      return { set: { elementPairs: e.elementPairs, baseCycle: e.cycle, pendingCycle: null, lastSyncMs: e.startMs, lastSyncDurationMs: e.nowMs - e.startMs, progressPercentage: null, state, errorCode: halted ? s.errorCode : null, errorAtMs: halted ? s.errorAtMs : null, nextSyncMs } };
+      const watermark = e.snapshotWatermark !== undefined ? { snapshotWatermark: e.snapshotWatermark } : {};
+      return { set: { elementPairs: e.elementPairs, baseCycle: e.cycle, pendingCycle: null, lastSyncMs: e.startMs, lastSyncDurationMs: e.nowMs - e.startMs, progressPercentage: null, state, errorCode: halted ? s.errorCode : null, errorAtMs: halted ? s.errorAtMs : null, nextSyncMs, ...watermark } };
     } }),
+  row({ on: 'checkpoint_cut', from: '*', role: 'Source', go: (_, e) => ({ set: { pendingCycle: { cycle: e.cycle, snapshotIds: e.snapshotIds } } }) }),
+  row({ on: 'cut_discarded', from: '*', role: 'Source', guard: (s, e) => s.pendingCycle !== null && Object.values(s.pendingCycle.snapshotIds).every((id) => e.snapshotIds.includes(id)), when: 'the pending cut is the one discarded',
+    go: () => ({ set: { pendingCycle: null } }) }),
   row({ on: 'cycle_opened', from: ['OK', 'System_Paused', 'Initializing', 'Synchronizing'], role: 'Source',
     go: (s, e) => ({ set: { state: s.baseCycle === 0 ? 'Initializing' : 'Synchronizing', pendingCycle: { cycle: e.cycle, snapshotIds: e.snapshotIds }, progressPercentage: 0, errorCode: null } }) }),
   row({ on: 'cycle_opened', from: ['Failing_Over', 'Reprotecting'], role: 'Source',
@@ -454,6 +507,15 @@ export const TABLE: readonly Row[] = [
     go: () => ({ effects: [{ kind: 'empty_peer' }, { kind: 'then', event: { type: 'base_reset' } }] }) }),
   row({ on: 'base_reset', from: '*', role: 'Source',
     go: (s) => ({ set: { elementPairs: s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })), baseCycle: 0 }, effects: [{ kind: 'delete_snapshots', ids: baseIds(s) }] }) }),
+  row({ on: 'cycle_begun', from: '*', role: 'Destination',
+    // A cycle still open is over (the source opens one only once the last has ended): its staging goes.
+    go: (s, e) => ({ set: { ...membership(e), openCycle: { cycle: e.cycle, stagingIds: e.stagingIds } }, effects: deleteSnapshots([...stagingOf(s), ...goneBases(s, e.elementPairs)]) }) }),
+  row({ on: 'commit_begins', from: '*', role: 'Destination', guard: (s, e) => s.openCycle?.cycle === e.cycle, when: 'that cycle is open',
+    go: (s) => ({ set: { pendingCommit: { cycle: s.openCycle!.cycle, stagingIds: s.openCycle!.stagingIds }, openCycle: null } }) }),
+  row({ on: 'cycle_aborted', from: '*', guard: (s) => s.openCycle !== null, when: 'a cycle is open',
+    go: (s) => ({ set: { openCycle: null }, effects: deleteSnapshots(stagingOf(s)) }) }),
+  row({ on: 'mirrored_write_lost', from: '*', role: 'Destination', guard: (s, e) => e.baseCycle === s.baseCycle && !s.mirroredWriteLost, when: 'at the current base, the first loss',
+    go: (_, e) => ({ set: { mirroredWriteLost: { baseCycle: e.baseCycle, reason: e.reason } } }) }),
   row({ on: 'destination_committed', from: '*', role: 'Destination',
     go: (s, e) => ({ set: { elementPairs: e.elementPairs, baseCycle: e.cycle, pendingCommit: null, lastSyncMs: e.syncedAtMs ?? s.lastSyncMs, lastSyncDurationMs: e.durationMs ?? s.lastSyncDurationMs, state: HALTED_OR_COPYING.includes(s.state) ? destinationCommittedState(s) : s.state } }) }),
   row({ on: 'checkpoint_applied', from: '*', role: 'Destination',
@@ -627,6 +689,26 @@ function baseIds(s: ReplicationSession): string[] {
   return s.elementPairs.map((p) => p.localBaseSnapshotId).filter((id): id is string => Boolean(id));
 }
 
+/** The bases of members that are not in `kept` any more. */
+function goneBases(s: ReplicationSession, kept: ElementPair[]): string[] {
+  return baseIds({ ...s, elementPairs: s.elementPairs.filter((p) => !kept.some((k) => k.localVolumeId === p.localVolumeId)) });
+}
+
+/** The staging copies of a destination's open cycle. */
+function stagingOf(s: ReplicationSession): string[] {
+  return Object.values(s.openCycle?.stagingIds ?? {});
+}
+
+/** A delete_snapshots effect, when there is something to delete. */
+function deleteSnapshots(ids: string[]): Effect[] {
+  return ids.length > 0 ? [{ kind: 'delete_snapshots', ids }] : [];
+}
+
+/** The facts a membership change sets. */
+function membership(e: Membership): Partial<ReplicationSession> {
+  return { elementPairs: e.elementPairs, ...(e.memberCopies ? { memberCopies: e.memberCopies } : {}), ...(e.remoteResourceId !== undefined ? { remoteResourceId: e.remoteResourceId } : {}) };
+}
+
 /**
  * Link loss ends mirroring; split mode Manual then refuses host writes. The destination held every
  * acknowledged write until now, so its copy is as of now: the lag counts from here, not from the
@@ -671,7 +753,7 @@ function destinationCommittedState(s: ReplicationSession): SessionState {
  * Facts that follow from others, settled after every transition: a synchronous source mirrors
  * only in step (OK, or handing over), and refuses host writes only while halted in split mode
  * Manual; neither applies to anything but a synchronous source. A session is paused by its user
- * only while Paused.
+ * only while Paused. A destination's lost mirrored write counts only at the base it was lost at.
  */
 function settle(s: ReplicationSession): ReplicationSession {
   const syncSource = s.role === 'Source' && s.transferMode === 'Synchronous' && s.state !== 'Deleting';
@@ -680,7 +762,10 @@ function settle(s: ReplicationSession): ReplicationSession {
   // Paused by its user only while Paused: a paused destination failed over for DR kept the flag as
   // a source, and the link's return never retried its later halts (simulation seed 110).
   const pausedByUser = s.pausedByUser && s.state === 'Paused';
-  return mirroring === s.mirroring && hostWritesRefused === s.hostWritesRefused && pausedByUser === s.pausedByUser ? s : { ...s, mirroring, hostWritesRefused, pausedByUser };
+  // A lost mirrored write stops counting once a new base holds everything it would have changed.
+  const mirroredWriteLost = s.mirroredWriteLost && s.role === 'Destination' && s.mirroredWriteLost.baseCycle === s.baseCycle ? s.mirroredWriteLost : null;
+  const same = mirroring === s.mirroring && hostWritesRefused === s.hostWritesRefused && pausedByUser === s.pausedByUser && mirroredWriteLost === s.mirroredWriteLost;
+  return same ? s : { ...s, mirroring, hostWritesRefused, pausedByUser, mirroredWriteLost };
 }
 
 /** The state a committed cycle leaves a source in. */
