@@ -199,6 +199,9 @@ export class DestinationSide {
     const session = this.session(p.sessionId);
     if (session.peerSystemId !== fromSystemId) throw new DomainError('FORBIDDEN', 'The session belongs to another peer.');
     if (session.role !== 'Destination') throw new StateError(`Replication session ${session.id} is not a destination here.`, 'replication_session', session.id);
+    // Suspended, hosts may write here: a cycle would mix their writes with the source's changes.
+    // Only a resume (which rolls this side back to the base first) ships again.
+    if (session.state === 'Suspended') throw new StateError(`Copy session ${session.number} is suspended here; resume it first.`, 'replication_session', session.id);
     if (session.baseCycle !== p.baseCycle) return { ok: false, destinationBaseCycle: session.baseCycle, members: [] };
     const { current, members, staging } = await this.ctx.lock.run(async () => {
       const followed = await this.followSource(session, p);

@@ -12,6 +12,7 @@ import { REC_BUFFER_OVERLOAD } from '../core/replication/rec-buffer.ts';
 import type { VolumeService } from '../core/volumes.ts';
 import type { DestinationSide } from './destination.ts';
 import { SUSPEND_NOTICE_RETRY_MS } from './limits.ts';
+import { tellPeerToDrop } from './peer-drop-notice.ts';
 import { remoteSystemOfCaller } from './remote-systems.ts';
 import { parseRecCreateDestination, parseRecReverse, parseRecRollback, parseRecSetModes, parseRecSuspend, parseSessionParams } from './peer-protocol.ts';
 import type { EffectHandlers, SessionRuntime } from './session-runtime.ts';
@@ -113,6 +114,10 @@ export class RecActions {
         } catch (error) {
           if (!e.force) throw error;
           runtime.log('peer did not confirm copy session deletion', { session: s.id, error: String(error) });
+          // A destination box drops its record once it hears; told until it does, as a forced
+          // suspend is: the link may have come back before this call failed, and then no link
+          // return would ever tell it (simulation: forced-delete-left-on-destination).
+          if (s.role === 'Source') tellPeerToDrop(this.ctx, runtime, s.peerSystemId, s.id);
         }
       },
       drop_locally: (s) => this.deps.dropSessionLocally(s.id),
@@ -160,7 +165,11 @@ export class RecActions {
         transferMode: spec.transferMode,
         splitMode: spec.splitMode,
         recoveryMode: spec.recoveryMode,
-      } satisfies RecCreateDestinationParams);
+      } satisfies RecCreateDestinationParams).catch((error: unknown) => {
+        // No answer: the destination box may have made its side; it is told to let it go.
+        if (error instanceof DomainError && error.code === 'PEER_UNREACHABLE') tellPeerToDrop(this.ctx, this.runtime, rs.peerSystemId, sessionId);
+        throw error;
+      });
       const nowMs = this.ctx.clock.nowMs();
       const session: ReplicationSession = {
         ...this.recRecord(sessionId, 'Source', spec, rs.id, rs.peerSystemId, nowMs),

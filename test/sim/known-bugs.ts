@@ -288,6 +288,106 @@ export const FIXED_BUGS: SimBug[] = [
       'A sync waiting on a cycle that a concurrent pause cancelled was answered with a plain Error (a 500 in either dialect). Fix: the shipper throws a StateError (shipper.ts). With the fix above in place seed 371 no longer runs into it (drifted); shipper.test.ts checks the refusal.',
   },
   {
+    id: 'through-halt-never-recovers',
+    seed: 1,
+    steps: 120,
+    workload: 'v4',
+    signature: /not steady after healing: source \S+ System_Paused \(PEER_UNREACHABLE\), destination \S+ \w+ \[Through\]/,
+    description:
+      'A REC in Through mode halted when the link was lost (System_Paused, PEER_UNREACHABLE) and stayed halted for good although recovery mode is Automatic: a halted source leaves Halt when a cycle commits, and Through ships nothing (cycles.ts returns before cutting; arm() has no interval for Through), so nothing ever ended the halt. Fix: at the link\'s return a halted Through source is active again (OK, or Initializing with no common cut), session-machine.ts peer_summary. Checked to fail again with the fix reverted.',
+  },
+  {
+    id: 'destination-ok-before-initial-copy',
+    seed: 34,
+    steps: 120,
+    workload: 'v4',
+    signature: /the destination \S+ shows OK, its source Initializing/,
+    description:
+      'A destination halted before its initial copy committed went OK at the link\'s return (destinationStateAfterHalt answered OK for any active source), under a source still Initializing: PowerStore showed the destination OK, a copy that had nothing yet (also seed 1, a session created in Through mode, which never ends its initial copy). Fix: with no common cut the destination is Initializing, as its source (session-machine.ts destinationStateAfterHalt). Checked to fail again with the fix reverted.',
+  },
+  {
+    id: 'suspend-cut-by-crash-cycles-into-suspended-destination',
+    seed: 22,
+    steps: 120,
+    workload: 'v4',
+    signature: /shows Suspended, its source (OK|Synchronizing)|OK\/Suspended: the destination differs/,
+    description:
+      'A normal REC suspend (Stack): the destination applied the suspend notice and went Suspended (its volume open to hosts), then the source crashed at rec.after-peer-suspended, before recording its own Suspended. The restart cleared suspendPending and left the source OK: it cycled on into the Suspended destination, which committed cycles over the host writes made there (diffs since the base do not cover them), so the destination diverged silently from a source that showed OK. Fix: a restart with a suspend under way ends suspended, as a forced suspend (the peer told until it hears), session-machine.ts restarted; and a Suspended destination refuses to begin a cycle (destination.ts begin), so a source that is not suspended halts visibly instead of mixing its changes with the hosts\'. Checked to fail again with both reverted.',
+  },
+  {
+    id: 'suspend-notice-answer-lost',
+    seed: 50,
+    steps: 120,
+    workload: 'v4',
+    signature: /source \S+ System_Paused \(STATE_INVALID\), destination \S+ Suspended/,
+    description:
+      'A normal REC suspend (Consistency) shipped its last cycle and told the destination, which went Suspended, but the answer was dropped: the failed notice ended the suspend on the source (the failed row for tell_peer_suspended) and the source went on as active while its destination was Suspended. Before the begin guard above it cycled into the suspended destination (the silent divergence of the bug above); with it, the source halted for good (STATE_INVALID). Fix: once its last cycle is in, the suspend stands and the peer is told until it hears (session-machine.ts suspend_cut: tell_peer_suspended retry). Checked to fail again with the fix reverted.',
+  },
+  {
+    id: 'forced-delete-left-on-destination',
+    seed: 30,
+    steps: 120,
+    workload: 'v4',
+    drifted: true,
+    signature: /exists on \S+ only \(Destination /,
+    description:
+      'A forced REC delete on the source box while the link was partitioned: its deleteSession call got no answer (15 s), the link came back meanwhile and the reconcile at its return ran while the source still held the session, so nothing ever told the destination box, which kept the session (Suspended) for good; docs/eternus.md says a destination box drops it once the link returns. Fix: a source box that deleted by force without an answer tells the destination box every 2 s until it answers (peer-drop-notice.ts, rec-actions.ts delete_on_peer). Seed 30 showed it before the fix; once the next fix (below) was in, its trace changed and it no longer does with this fix reverted.',
+  },
+  {
+    id: 'lost-create-answer-orphans-destination',
+    seed: 77,
+    steps: 120,
+    workload: 'v4',
+    drifted: true,
+    signature: /exists on \S+ only \(Destination Initializing/,
+    description:
+      'A policy assigned to a volume: the peer created the destination (session and volume) but its answer to createDestination was dropped, so the assignment failed on the source and was undone there, while the peer kept a destination session (Initializing) and a read-only volume that no source would ever feed or delete, with the link up all along (no link return to reconcile). The same holds for a REC create (recCreateDestination). Fix: a create whose destination call gets no answer tells the peer to drop the session until it answers (peer-drop-notice.ts; protection-sessions.ts createSession, rec-actions.ts createRec). Seed 77 no longer shows it once fixed (its trace changed).',
+  },
+  {
+    id: 'halt-ends-only-at-reconcile',
+    seed: 47,
+    steps: 120,
+    workload: 'v4',
+    signature: /not steady after healing: source \S+ System_Paused \(PEER_UNREACHABLE\), destination \S+ \w+ \[Through\]/,
+    description:
+      'Heartbeats saw the link lost and every session halted; at its return the reconcile call (repl.sessionStates) was dropped and nothing retried it while the link stayed up. Sessions that cycle recover by their retry timer, but a Through source (no cycles) stays halted and a destination stays System_Paused under an OK source (also seed 77 after the lost-create fix). The simfix branch retries the reconcile while it fails and the link is up (its commit "The reconcile at the link\'s return is retried"); fixed by it: the seed passes once it was merged into main (not checked with that fix reverted).',
+  },
+  {
+    id: 'destination-paused-source-resumed',
+    seed: 58,
+    steps: 120,
+    workload: 'v4',
+    signature: /the destination \S+ shows Paused, its source (OK|Synchronizing|Initializing)/,
+    description:
+      'The source was paused (the destination told), then resumed while the link was cut: the resume notice was lost and not retried, and the link\'s return does not move a Paused destination under an active source (the peer_summary rows handle the converse, a source paused and a destination not). The source cycles on into a destination that shows Paused. The converse of destination-pause-notice-lost, which shows the same way in v4 (a pause issued on the destination while the link is down, its notice lost: seed 101 and 10 more of seeds 101-140); the simfix branch reworks these rows (pausedByUser settled at the link\'s return); fixed by it: the seed passes once it was merged into main (not checked with that fix reverted).',
+  },
+  {
+    id: 'stale-source-after-unplanned-failover-v4',
+    seed: 23,
+    steps: 120,
+    workload: 'v4',
+    signature: /both sides are Source after healing \(gen \d+\/\d+, System_Paused\/Failed_Over\)/,
+    description:
+      'An unplanned failover on the destination whose demote call to the old source was lost while the link stayed up: the old source (generation 0) retries cycles that the new source refuses (STATE_INVALID, not a destination here) for good, both Source. The simfix branch fixes it (cycle_failed with STATE_INVALID asks the peer for its view, simulation seed 185 there); fixed by it: the seed passes once it was merged into main (not checked with that fix reverted).',
+  },
+  {
+    id: 'rec-reverse-toggles-roles',
+    seed: 10,
+    steps: 80,
+    workload: 'v3',
+    signature: /two Sources of session \S+ at generation \d+ \(Suspended \/ Suspended\)|both sides are Source after healing \(gen (\d+)\/\1, Suspended\/Suspended\)/,
+    description:
+      'A REC reverse whose answer was dropped: the peer recorded it (Destination, generation 2), this side did not (Destination, generation 1). A second reverse issued on the peer then told this side to reverse: reverse toggles each side\'s role, so both became Source at generation 3. On main the seed does not take this path (its trace differs by the v4 branch\'s changes in replication); the bug is main\'s. The simfix branch makes rec_reverse carry the role each side takes; fixed by it: the seed passes once it was merged into main (not checked with that fix reverted).',
+  },
+  {
+    id: 'rec-reverse-half-recorded-v4',
+    seed: 136,
+    steps: 120,
+    workload: 'v4',
+    signature: /both sides are Destination after healing \(gen \d+\/\d+, Suspended\/Suspended\)/,
+    description: 'A REC reverse recorded on the peer and not here (a crash or a lost answer) leaves two Suspended destinations. The simfix branch adds a peer_summary row for it (its seed 30); fixed by it: the seed passes once it was merged into main (not checked with that fix reverted).',
+  },
+  {
     id: 'demoted-rec-reverse-takes-resume-for-reprotect',
     seed: 477,
     steps: 150,
@@ -326,7 +426,38 @@ export const FIXED_BUGS: SimBug[] = [
 ];
 
 /** Found and not fixed yet. */
-export const OPEN_BUGS: SimBug[] = [];
+export const OPEN_BUGS: SimBug[] = [
+  {
+    id: 'group-member-readded-name-in-use',
+    seed: 48,
+    steps: 120,
+    workload: 'v4',
+    drifted: true,
+    signature: /System_Paused \(NAME_IN_USE\)/,
+    description:
+      'A member removed from a protected volume group leaves the destination group as an ordinary volume of the same name (destination.ts reconcileMembers); added back on the source, the next cycle asks the destination for a new volume of that name, which exists: every cycle fails NAME_IN_USE and the group session stays halted for good. What PowerStore does here is not in the research (reuse the released replica, name the new one otherwise, or refuse add_members); not fixed here (destination.ts is being changed by another branch). Its seed passes on main as merged at 13:14 UTC (its trace changed): kept open, not re-checked.',
+  },
+  {
+    id: 'reconcile-drops-destination-created-meanwhile',
+    seed: 105,
+    steps: 120,
+    workload: 'v4',
+    drifted: true,
+    signature: /exists on \S+ only \(Source \S+ \[(Asynchronous|Synchronous)\]\)/,
+    description:
+      'A policy assigned while a reconcile was in flight: the source sent its sessions (repl.sessionStates) just before it created a session; the peer created the destination, then handled the older summary, in which the new session was missing, and dropped it as deleted by its source (link-state.ts reconcile). The source keeps a session whose destination is gone: every cycle fails NOT_FOUND, for good. A summary should only drop sessions that existed when it was taken (link-state.ts is being changed by the simfix branch; not fixed here). Its seed passes on main as merged at 13:14 UTC (main\'s later changes; for this one main\'s new-destination-dropped-at-reconcile may be the fix): kept open, not re-checked.',
+  },
+  {
+    id: 'synchronous-initial-copy-never-ends-v4',
+    seed: 112,
+    steps: 120,
+    workload: 'v4',
+    drifted: true,
+    signature: /not steady after healing: source \S+ Initializing \(null\), destination \S+ Initializing \[Synchronous\]/,
+    description: 'A Synchronous session (a policy with rpo Zero assigned mid-run, or a REC modified to Synchronous) still Initializing on both sides after healing. Not analysed. Its seed passes on main as merged at 13:14 UTC (its trace changed): kept open, not re-checked.',
+  },
+  // ---- found with workload v4 (Stack, Through, REC modify/delete/create, groups, policy and volume deletion)
+];
 
 /** Whether a failure line is explained by an open bug. */
 export function openBugOf(failure: string): SimBug | undefined {

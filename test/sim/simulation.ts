@@ -17,6 +17,7 @@ import { Rng, seededIds } from '../helpers/rng.ts';
 import { CALM, SimNetwork } from './sim-network.ts';
 import { SimScheduler } from './sim-scheduler.ts';
 import { SimCrash, SimSystem } from './sim-system.ts';
+import { WideWorkload } from './workload-v4.ts';
 
 export interface SimOptions {
   seed: number;
@@ -29,7 +30,10 @@ export interface SimOptions {
    * Which workload (default the widest). Bugs keep the one they were found with, so that their
    * seeds replay the same runs: v1 one Asynchronous volume session, PowerStore actions; v2 adds
    * failover tests; v3 adds a Synchronous session (rpo Zero), an ETERNUS REC (Consistency) with
-   * suspend, resume and reverse, and a volume protected while the run goes on.
+   * suspend, resume and reverse, and a volume protected while the run goes on; v4 adds REC
+   * sessions in Stack and Through mode, REC modify (transfer mode), delete and re-create, writes
+   * to suspended destinations, a protected volume group (write-order consistency, members added
+   * and removed), policies unassigned and reassigned, and volume deletion (workload-v4.ts).
    */
   workload?: Workload;
   /** Crashes allowed per run (at crash points and between steps). */
@@ -46,7 +50,7 @@ export interface SimResult {
   stats: { virtualSeconds: number; crashes: number; crashPoints: Partial<Record<CrashPointName, number>>; writes: number; flushes: number; actions: Record<string, number>; quietPoints: number; traceLines: number };
 }
 
-export type Workload = 'v1' | 'v2' | 'v3';
+export type Workload = 'v1' | 'v2' | 'v3' | 'v4';
 
 const VOLUME_BYTES = 1024 * 1024;
 const VOLUME_BLOCKS = VOLUME_BYTES / BLOCK_BYTES;
@@ -84,6 +88,8 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
   const quietEvery = options.quietEvery ?? 40;
   const workload = options.workload ?? 'v3';
   const failoverTests = workload !== 'v1';
+  /** v3 and v4: several sessions, one picked per step. */
+  const several = workload === 'v3' || workload === 'v4';
   const root = new Rng(seed);
   const work = root.fork();
   const netRng = root.fork();
@@ -214,7 +220,8 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
     const sessionId = a.up.replication.list()[0]?.id;
     if (!sessionId) throw new Error('setup: no session was created');
     trace(`setup session ${sessionId} volume ${volume.id} state ${a.up.replication.get(sessionId).state}`);
-    if (workload === 'v3') {
+    let wide: WideWorkload | null = null;
+    if (several) {
       // Synchronous (PowerStore rpo Zero) and an ETERNUS REC in Consistency mode, paired as
       // POST /api/v1/copysession does it (the destination volume exists on the remote box).
       const zero = await a.up.protection.createReplicationRule({ name: 'sim-zero', rpo: 'Zero', remoteSystemId: rsOnA.id });
@@ -225,6 +232,10 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
       await settleCall(scheduler, a.up.replication.createRec({ localVolumeId: recSource.id, remoteSystemId: rsOnA.id, destinationVolumeNumber: recTarget.number, transferMode: 'Consistency', splitMode: 'Automatic', recoveryMode: 'Automatic' }));
       laterPolicy = { policyId: policy.id };
       await scheduler.runFor(10_000);
+      if (workload === 'v4') {
+        wide = new WideWorkload({ work, scheduler, a, b, volumeBytes: VOLUME_BYTES, trace, fail, act: (name, sys, run) => act(name, sys, run), settle: (p) => settleCall(scheduler, p), forgetModel: (key) => void models.delete(key) });
+        await wide.setup(policy.id, metro.id);
+      }
       for (const x of a.up.replication.list()) trace(`setup session ${x.id} ${x.transferMode} ${x.state}`);
     }
     quiet = false;
@@ -241,6 +252,10 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
           const before = generations.get(key) ?? 0;
           if (s.generation < before) fail(`${sys.name} session ${s.id} generation went down ${before} -> ${s.generation}`);
           generations.set(key, Math.max(before, s.generation));
+          if (wide) {
+            wide.forgetTouched(sys, s);
+            for (const p of s.elementPairs) if (!sys.up.meta.get('volume', p.localVolumeId)) fail(`${sys.name} session ${s.id} (${s.role} ${s.state}) holds volume ${p.localVolumeId}, which does not exist`);
+          }
           if (s.role === 'Destination' && !s.failoverTest && s.state !== 'Suspended') {
             for (const p of s.elementPairs) {
               const v = sys.up.meta.get('volume', p.localVolumeId);
@@ -255,6 +270,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
           if (other && s.role === 'Source' && other.role === 'Source' && s.generation === other.generation) fail(`two Sources of session ${s.id} at generation ${s.generation} (${s.state} / ${other.state})`);
         }
       }
+      if (wide) await wide.checkGroup();
       // Host-visible contents of writable source volumes follow the host's writes exactly.
       for (const sys of up) {
         for (const s of sessionsOf(sys)) {
@@ -290,24 +306,24 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
       for (const sys of systems) if (!sys.running) await restart(sys);
       // A halted session retries by the next RPO interval (service.ts arm): wait one and a bit.
       await scheduler.runFor(QUIET_SETTLE_MS);
-      for (const s of sessionsOf(a)) {
-        const other = sessionsOf(b).find((x) => x.id === s.id);
-        if (!other) {
-          fail(`session ${s.id} exists on site-a only`);
-          continue;
-        }
+      /** One session's records on site-a (s) and site-b (other), settled. */
+      const quietSession = async (s: ReplicationSession, other: ReplicationSession): Promise<void> => {
         const [src, dst] = s.role === 'Source' ? [a, b] : [b, a];
         const srcS = s.role === 'Source' ? s : other;
         const dstS = s.role === 'Source' ? other : s;
         if (s.role === other.role) {
           fail(`session ${s.id}: both sides are ${s.role} after healing (gen ${s.generation}/${other.generation}, ${s.state}/${other.state})`);
-          continue;
+          return;
         }
         if (srcS.generation !== dstS.generation) fail(`session ${s.id}: generations differ after healing (source ${srcS.generation}, destination ${dstS.generation})`);
-        if (!STEADY.has(srcS.state) || !STEADY.has(dstS.state)) {
+        const steady = (x: ReplicationSession) => STEADY.has(x.state) || (wide?.steady(x) ?? false);
+        if (!steady(srcS) || !steady(dstS)) {
           fail(`session ${s.id} not steady after healing: source ${src.name} ${srcS.state} (${srcS.errorCode}), destination ${dst.name} ${dstS.state} [${srcS.transferMode}]`);
-          continue;
+          return;
         }
+        // Both systems show a settled session in the same state (PowerStore lists one session on both).
+        if (wide && srcS.state !== dstS.state) fail(`session ${s.id}: the destination ${dst.name} shows ${dstS.state}, its source ${srcS.state} [${srcS.transferMode}]`);
+        if (wide?.handles(srcS)) return wide.quietRec(src, dst, srcS, dstS);
         if (srcS.state === 'OK') {
           // A sync makes the last committed cut now; the destination must hold exactly its bytes.
           // (A REC has no sync: its Consistency cycles run back to back, so it is settled by now.)
@@ -315,7 +331,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
             fail(`session ${s.id}: sync at a quiet point failed: ${String(e)}`);
             return false;
           });
-          if (!synced) continue;
+          if (!synced) return;
           await scheduler.runFor(5_000);
           const nowSrc = src.up.replication.get(s.id);
           const nowDst = dst.up.replication.get(s.id);
@@ -323,7 +339,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
           for (const p of nowSrc.elementPairs) {
             if (!p.localBaseSnapshotId) {
               fail(`session ${s.id}: no base after a sync`);
-              continue;
+              return;
             }
             const cut = await src.up.store.read(p.localBaseSnapshotId, 0, VOLUME_BYTES);
             const live = await src.up.store.read(p.localVolumeId, 0, VOLUME_BYTES);
@@ -341,6 +357,17 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
             else trace(`quiet: session ${s.id} cycle ${nowSrc.baseCycle} destination equals the cut`);
           }
         } else trace(`quiet: session ${s.id} steady in ${srcS.state}/${dstS.state}`);
+      };
+      if (wide) await wide.quiet(quietSession);
+      else {
+        for (const s of sessionsOf(a)) {
+          const other = sessionsOf(b).find((x) => x.id === s.id);
+          if (!other) {
+            fail(`session ${s.id} exists on site-a only`);
+            continue;
+          }
+          await quietSession(s, other);
+        }
       }
       await checkInvariants();
       quiet = false;
@@ -369,44 +396,56 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
       const sys = work.pick(up);
       // v1 and v2 have one session and draw nothing to choose it (their seeds replay as found).
       const all = sessionsOf(sys);
-      const s = workload === 'v3' ? (all.length > 0 ? work.pick(all) : undefined) : all.find((x) => x.id === sessionId);
+      const s = several ? (all.length > 0 ? work.pick(all) : undefined) : all.find((x) => x.id === sessionId);
       const roll = work.next();
       trace(`step ${step} ${sys.name} roll ${roll.toFixed(3)}`);
       if (roll < 0.4) {
+        // v4: half of the writes go to the volume group when this system is its source (writes to it are what its check needs).
+        const ws = wide ? wide.writeTarget(sys, s) : s;
         // Host write, as NBD would issue it: only where the export is writable.
-        const pair = s?.elementPairs[0];
+        // v4 writes to any member of a group (v1-v3 draw nothing for it: their seeds replay as found).
+        const pair = wide && ws && ws.elementPairs.length > 1 ? work.pick(ws.elementPairs) : ws?.elementPairs[0];
         const v = pair ? sys.up.meta.get('volume', pair.localVolumeId) : undefined;
-        if (s && pair && v && s.role === 'Source' && sys.up.replication.isHostWritable(v)) {
+        if (ws && pair && v && ws.role === 'Source' && sys.up.replication.isHostWritable(v)) {
           const blocks = work.int(1, 8);
           const at = work.int(0, VOLUME_BLOCKS - blocks) * BLOCK_BYTES;
-          const data = Buffer.alloc(blocks * BLOCK_BYTES, work.int(1, 255));
-          data.writeUInt32BE(step, 0);
-          const key = `${sys.name}:${v.id}`;
-          const m = models.get(key);
-          const entry: { offsetBytes: number; data: Buffer } = { offsetBytes: at, data };
-          if (m) {
-            data.copy(m.bytes, at);
-            m.since.push(entry);
-            m.inflight++;
+          const fill = work.int(1, 255);
+          // A group member's write carries its number in every block (write-order check, workload-v4.ts).
+          const grouped = wide && ws.resourceType === 'volume_group' ? wide.groupWrite(sys, ws, v.id, at, blocks, fill) : null;
+          // One group write at a time: a write while another is in flight is skipped.
+          if (wide && ws.resourceType === 'volume_group' && !grouped) trace(`group write skipped: one in flight`);
+          else {
+            const data = grouped?.data ?? Buffer.alloc(blocks * BLOCK_BYTES, fill);
+            if (!grouped) data.writeUInt32BE(step, 0);
+            const key = `${sys.name}:${v.id}`;
+            const m = models.get(key);
+            const entry: { offsetBytes: number; data: Buffer } = { offsetBytes: at, data };
+            if (m) {
+              data.copy(m.bytes, at);
+              m.since.push(entry);
+              m.inflight++;
+            }
+            stats.writes++;
+            wide?.noteSourceWrite(sys, ws, v.id);
+            const owner = sys.up.owner;
+            act('write', sys, () =>
+              sys.up.io.write(v.id, at, data).catch(async (error: unknown) => {
+                // A refused write (split mode Manual with the path down: EIO to the host) may or may
+                // not have reached the local volume: the model takes what is there.
+                if (m && models.get(key) === m && sys.running?.owner === owner) {
+                  const there = await sys.up.store.read(v.id, at, data.length);
+                  there.copy(m.bytes, at);
+                  entry.data = there;
+                }
+                throw error;
+              }).finally(() => {
+                // In flight until the model knows what a refused write left (a check between the
+                // refusal and the read above compared the volume with the write it did not take).
+                if (m) m.inflight--;
+                grouped?.done();
+              }),
+            );
           }
-          stats.writes++;
-          const owner = sys.up.owner;
-          act('write', sys, () =>
-            sys.up.io.write(v.id, at, data).catch(async (error: unknown) => {
-              // A refused write (split mode Manual with the path down: EIO to the host) may or may
-              // not have reached the local volume: the model takes what is there.
-              if (m && models.get(key) === m && sys.running?.owner === owner) {
-                const there = await sys.up.store.read(v.id, at, data.length);
-                there.copy(m.bytes, at);
-                entry.data = there;
-              }
-              throw error;
-            }).finally(() => {
-              // In flight until the model knows what a refused write left (a check between the
-              // refusal and the read above compared the volume with the write it did not take).
-              if (m) m.inflight--;
-            }),
-          );
         }
       } else if (roll < 0.5) {
         const owner = sys.up.owner;
@@ -435,11 +474,15 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
           sys.crash('between steps');
           scheduleRestart(sys);
         }
-      } else if (workload === 'v3' && laterPolicy && a.running && roll < 0.64) {
+      } else if (several && laterPolicy && a.running && roll < 0.64) {
         // A volume protected while the run goes on (PowerStore: volume create with a policy).
         const { policyId } = laterPolicy;
         laterPolicy = null;
         act('protect-new-volume', sys, () => a.up.volumes.create({ name: 'vol-late', sizeBytes: VOLUME_BYTES, protectionPolicyId: policyId }));
+      } else if (wide && roll < 0.72) {
+        wide.action(sys);
+      } else if (wide && s && isRec(s) && s.replicationRuleId === null) {
+        wide.recAction(sys, s);
       } else if (s && isRec(s) && s.replicationRuleId === null) {
         // ETERNUS REC actions (the copysession routes call these).
         const r = sys.up.replication;

@@ -49,8 +49,11 @@ const CASES: Case[] = [
   { name: 'link return: a newer source demotes us', from: {}, event: { type: 'peer_summary', role: 'Source', generation: 5, state: 'Failed_Over' }, expect: { role: 'Destination', state: 'Failed_Over', generation: 5, hostWritable: false }, effects: ['disconnect_hosts', 'cancel_timer'] },
   { name: 'link return: a halted asynchronous source is OK and cycles on its schedule', from: { state: 'System_Paused' }, event: { type: 'peer_summary', role: 'Destination', generation: 2, state: 'System_Paused' }, expect: { state: 'OK', errorCode: null }, effects: ['arm'] },
   { name: 'link return: a halted REC source catches up at once', from: { state: 'System_Paused', transferMode: 'Consistency' }, event: { type: 'peer_summary', role: 'Destination', generation: 2, state: 'System_Paused' }, expect: { state: 'System_Paused' }, effects: ['cycle_soon'] },
+  { name: 'link return: a halted Through source is active again (it ships nothing, no cycle would end the halt)', from: { state: 'System_Paused', transferMode: 'Through', replicationRuleId: null }, event: { type: 'peer_summary', role: 'Destination', generation: 2, state: 'System_Paused' }, expect: { state: 'OK', errorCode: null }, effects: [] },
+  { name: 'link return: a halted Through source without a base is Initializing again', from: { state: 'System_Paused', transferMode: 'Through', replicationRuleId: null, baseCycle: 0 }, event: { type: 'peer_summary', role: 'Destination', generation: 2, state: 'System_Paused' }, expect: { state: 'Initializing', errorCode: null }, effects: [] },
   { name: 'link return: manual recovery waits', from: { state: 'System_Paused', recoveryMode: 'Manual' }, event: { type: 'peer_summary', role: 'Destination', generation: 2, state: 'System_Paused' }, expect: { state: 'System_Paused' }, effects: [] },
   { name: 'link return: a destination resumed while its source stayed paused pauses again', from: { role: 'Destination', hostWritable: false, state: 'Synchronizing', transferMode: 'Synchronous' }, event: { type: 'peer_summary', role: 'Source', generation: 2, state: 'Paused' }, expect: { state: 'Paused', pausedByUser: true } },
+  { name: 'link return: a destination halted before its initial copy is Initializing again, as its source', from: { role: 'Destination', hostWritable: false, state: 'System_Paused', errorCode: 'PEER_UNREACHABLE', baseCycle: 0 }, event: { type: 'peer_summary', role: 'Source', generation: 2, state: 'Initializing' }, expect: { state: 'Initializing', errorCode: null } },
   { name: 'link return: a source whose destination was paused (notice lost) pauses too', from: { state: 'OK' }, event: { type: 'peer_summary', role: 'Destination', generation: 2, state: 'Paused' }, expect: { state: 'Paused', pausedByUser: true, stopRequested: true }, effects: ['cancel_timer'] },
   { name: 'link return: a halted source whose destination was paused pauses instead of retrying', from: { state: 'System_Paused', errorCode: 'PEER_UNREACHABLE' }, event: { type: 'peer_summary', role: 'Destination', generation: 2, state: 'Paused' }, expect: { state: 'Paused', errorCode: null }, effects: ['cancel_timer'] },
   { name: 'link return: a paused destination of an older generation does not pause the source', from: { state: 'OK', generation: 3 }, event: { type: 'peer_summary', role: 'Destination', generation: 2, state: 'Paused' }, expect: { state: 'OK' } },
@@ -80,6 +83,7 @@ const CASES: Case[] = [
   // The old source, its mirrored write refused, halts and says so: the new source does not halt (stale-notice-halts-new-source).
   { name: 'a halt notice from the side that lost its role moves nothing', from: { state: 'Failed_Over', generation: 3 }, event: { type: 'peer_state', state: 'System_Paused', generation: 2 }, expect: { state: 'Failed_Over' }, effects: [] },
   { name: 'peer says halted with a cause', from: { role: 'Destination', hostWritable: false }, event: { type: 'peer_state', state: 'System_Paused', errorCode: 'REC_BUFFER_OVERLOAD', errorAtMs: 7 }, expect: { state: 'System_Paused', errorCode: 'REC_BUFFER_OVERLOAD', errorAtMs: 7 } },
+  { name: 'restart with a REC suspend under way: suspended, the peer told until it hears', from: { transferMode: 'Stack', replicationRuleId: null, suspendPending: true, state: 'OK' }, event: { type: 'restarted' }, expect: { state: 'Suspended', suspendPending: false, stopRequested: true }, effects: ['tell_peer_suspended'] },
   // REC
   { name: 'normal suspend: final cycle first', from: { transferMode: 'Consistency', replicationRuleId: null }, event: { type: 'rec_suspend', force: false, backlog: false }, expect: { suspendPending: true }, effects: ['final_cycle', 'then'] },
   { name: 'forced suspend: at once', from: { transferMode: 'Consistency', replicationRuleId: null, state: 'System_Paused' }, event: { type: 'rec_suspend', force: true, backlog: true }, expect: { suspendPending: true, stopRequested: true }, effects: ['cancel_timer', 'tell_peer_suspended', 'then'] },
@@ -165,6 +169,10 @@ describe('session machine: transitions', () => {
       assertSession(after);
     });
   }
+  it('normal suspend cut: the peer is told until it hears (its answer may be what was lost, the peer Suspended)', () => {
+    const { effects } = step(session({ suspendPending: true }), { type: 'suspend_cut' });
+    assert.deepEqual(effects[0], { kind: 'tell_peer_suspended', retry: true });
+  });
 });
 
 describe('session machine: refusals change nothing', () => {

@@ -350,6 +350,10 @@ export const TABLE: readonly Row[] = [
     // It needs no cycle now: OK again, it cycles when its RPO schedule says (at its place in the
     // spread window if already due), so a link's return does not start every session's cycle at once.
     go: () => ({ set: { state: 'OK', errorCode: null, errorAtMs: null }, effects: [{ kind: 'arm', spreadOverdue: true }] }) }),
+  row({ on: 'peer_summary', from: ['System_Paused'], role: 'Source', guard: (s) => !s.pausedByUser && !waitsForOperator(s) && s.transferMode === 'Through', when: 'halted, recovery Automatic, in Through mode',
+    // Through ships nothing, so no cycle would end the halt (a cycle is what ends the others'):
+    // the halt simply ends, as recovery Automatic says (simulation: through-halt-never-recovers).
+    go: (s) => ({ set: { state: resumedState(s), errorCode: null, errorAtMs: null } }) }),
   row({ on: 'peer_summary', from: ['System_Paused'], role: 'Source', guard: (s) => !s.pausedByUser && !waitsForOperator(s), when: 'halted, recovery Automatic: an initial copy, REC modes, a synchronous resync catch up at once',
     go: () => ({ effects: [{ kind: 'cycle_soon' }] }) }),
   row({ on: 'peer_summary', from: SOURCE_DRIVEN, role: 'Destination', guard: (s, e) => e.role === 'Source' && e.state !== s.state && !SOURCE_DRIVEN.includes(e.state), when: 'the source ended the operation it told us of, and the notice was lost',
@@ -411,7 +415,11 @@ export const TABLE: readonly Row[] = [
     go: () => ({ set: { suspendPending: true }, effects: [{ kind: 'final_cycle' }, { kind: 'then', event: { type: 'suspend_cut' } }] }) }),
   row({ on: 'suspend_cut', from: '*', guard: (s) => isBufferOverloadHalt(s), when: 'a buffer-overload halt came first and skipped the cycle: the session stays halted',
     go: () => ({ set: { suspendPending: false } }) }),
-  row({ on: 'suspend_cut', from: '*', go: () => ({ effects: [{ kind: 'tell_peer_suspended', retry: false }, { kind: 'then', event: { type: 'suspended' } }] }) }),
+  row({ on: 'suspend_cut', from: '*',
+    // The last cycle is in: the suspend stands even if its notice gets no answer. The peer may have
+    // applied it (only the answer lost) and be Suspended, open to hosts; a suspend that failed here
+    // left the source cycling into it (simulation: suspend-notice-answer-lost). Told until it hears.
+    go: () => ({ effects: [{ kind: 'tell_peer_suspended', retry: true }, { kind: 'then', event: { type: 'suspended' } }] }) }),
   row({ on: 'suspended', from: '*', guard: (s) => s.suspendPending, when: 'a suspend is under way',
     go: () => ({ set: { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null, stopRequested: true, suspendPending: false }, effects: [{ kind: 'cancel_timer' }] }) }),
   row({ on: 'failed', from: '*', guard: (s, e) => s.suspendPending && (e.during === 'final_cycle' || e.during === 'tell_peer_suspended' || e.during === 'cancel_timer'), when: 'a suspend failed',
@@ -530,6 +538,13 @@ export const TABLE: readonly Row[] = [
   row({ on: 'restarted', from: ['Failing_Over'], role: 'Source', when: 'a hand-over cut short',
     go: () => ({ set: { state: 'System_Paused', errorCode: 'INTERNAL', mirroring: false, stopRequested: false, suspendPending: false, haltPending: null } }) }),
   row({ on: 'restarted', from: ['Failing_Over_For_DR'], role: 'Destination', go: () => ({ set: { state: 'System_Paused', errorCode: 'INTERNAL', stopRequested: false } }) }),
+  row({ on: 'restarted', from: '*', role: 'Source', guard: (s) => s.suspendPending, when: 'a REC suspend a crash cut short: it ends suspended, as a forced one',
+    // The peer may have heard it already (crash point rec.after-peer-suspended) and be Suspended,
+    // its volume open to hosts: cycling on into it mixed them with the source's changes while both
+    // showed OK and Suspended (simulation: suspend-cut-by-crash-cycles-into-suspended-destination).
+    // The operator asked to stop; the destination keeps its last committed cycle, and is told
+    // until it hears.
+    go: () => ({ set: { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null, mirroring: false, stopRequested: true, suspendPending: false, haltPending: null }, effects: [{ kind: 'tell_peer_suspended', retry: true }] }) }),
   row({ on: 'restarted', from: '*',
     // Nothing runs after a restart: a cycle in flight is gone, and a synchronous source in step is
     // not mirroring any more (it resyncs first).
@@ -784,10 +799,14 @@ export function destinationView(source: ReplicationSession): SessionState {
 /**
  * A destination's state once the link is back and its halt is over, from the source's state. A
  * Synchronous source that is not mirroring (halted, about to resync, resyncing) is not in step:
- * the destination shows Synchronizing until the source says OK (RPC setState).
+ * the destination shows Synchronizing until the source says OK (RPC setState). Without a common
+ * cut it is Initializing, as its source, until the initial copy commits.
  */
 export function destinationStateAfterHalt(s: ReplicationSession, sourceState: SessionState): SessionState {
   if (sourceState === 'Paused' || sourceState === 'Suspended') return sourceState;
+  // No common cut yet: the initial copy is still to come (it showed OK under an Initializing
+  // source; simulation: destination-ok-before-initial-copy).
+  if (s.baseCycle === 0) return 'Initializing';
   if (s.transferMode === 'Synchronous' && sourceState !== 'OK') return 'Synchronizing';
   return 'OK';
 }
