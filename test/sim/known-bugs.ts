@@ -423,6 +423,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A destination created while the link flapped: link loss made it System_Paused, and the reconcile at the link\'s return, whose summary the source had sent before recording its own session, dropped it as deleted by the source (only Initializing was spared). The source then cycled into nothing (NOT_FOUND) for good. Fix: a destination without a first commit (base 0) is not dropped at reconcile (link-state.ts).',
   },
+  {
+    id: 'suspended-rec-source-stays-suspended-under-failed-over-peer',
+    seed: 142,
+    steps: 120,
+    workload: 'v4',
+    signature: /the destination \S+ shows Suspended, its source Failed_Over/,
+    description:
+      'A REC in Through mode suspended on both sides; with the link cut, its destination was failed over (unplanned: Source Failed_Over, generation 1) and the demote call could not reach the old source. At the link\'s return the peer_summary row demoted the old source but kept it Suspended, a rule meant for a REC reverse it had not recorded (the peer Suspended too): Destination Suspended under a Failed_Over source for good, where a demote call that arrives makes it Failed_Over. Fix: it stays Suspended only when the peer is Suspended, else Failed_Over (session-machine.ts peer_summary). Checked: the seed passes with the fix, failed before it.',
+  },
 ];
 
 /** Found and not fixed yet. */

@@ -337,8 +337,11 @@ export const TABLE: readonly Row[] = [
     // Writes made here after the common base were never replicated: they are discarded.
     go: (_, e) => ({ set: { elementPairs: e.elementPairs, baseCycle: e.baseCycle, pendingCycle: null, state: 'Reprotecting', errorCode: null, stopRequested: false } }) }),
   row({ on: 'peer_summary', from: '*', role: 'Source', guard: (s, e) => e.role === 'Source' && e.generation > s.generation, when: 'the peer failed over while the link was down',
-    // A Suspended REC stays Suspended: the peer recorded a reverse this side did not.
-    go: (s, e) => ({ set: { role: 'Destination', state: s.state === 'Suspended' ? 'Suspended' : 'Failed_Over', generation: e.generation, nextSyncMs: null, hostWritable: false, mirroring: false, hostWritesRefused: false }, effects: [{ kind: 'disconnect_hosts' }, { kind: 'cancel_timer' }] }) }),
+    // A Suspended REC stays Suspended when the peer is Suspended too: it recorded a reverse this
+    // side did not. A peer that failed over (unplanned, from its Suspended destination) is
+    // Failed_Over, and so is this side, as when its demote call arrives (become_destination): the
+    // old source used to stay Suspended under a Failed_Over source for good (simulation seed 142, v4).
+    go: (s, e) => ({ set: { role: 'Destination', state: s.state === 'Suspended' && e.state === 'Suspended' ? 'Suspended' : 'Failed_Over', generation: e.generation, nextSyncMs: null, hostWritable: false, mirroring: false, hostWritesRefused: false }, effects: [{ kind: 'disconnect_hosts' }, { kind: 'cancel_timer' }] }) }),
   row({ on: 'peer_summary', from: [...ACTIVE, 'System_Paused'], role: 'Source', guard: (s, e) => e.role === 'Destination' && e.generation === s.generation && e.state === 'Paused', when: 'the destination is paused and we are not (a pause there whose notice never reached us)',
     // A pause issued on the destination while the link was down (its notice lost, nothing retries
     // it) stands, as a pause issued here whose resume never reached the destination does (below):
