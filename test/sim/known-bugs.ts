@@ -432,6 +432,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A REC in Through mode suspended on both sides; with the link cut, its destination was failed over (unplanned: Source Failed_Over, generation 1) and the demote call could not reach the old source. At the link\'s return the peer_summary row demoted the old source but kept it Suspended, a rule meant for a REC reverse it had not recorded (the peer Suspended too): Destination Suspended under a Failed_Over source for good, where a demote call that arrives makes it Failed_Over. Fix: it stays Suspended only when the peer is Suspended, else Failed_Over (session-machine.ts peer_summary). Checked: the seed passes with the fix, failed before it.',
   },
+  {
+    id: 'deletion-call-lost-with-link-up-stays-deleting',
+    seed: 149,
+    steps: 120,
+    workload: 'v4',
+    signature: /not steady after healing: source \S+ Deleting/,
+    description:
+      'A policy unassigned from a Synchronous session: the source went Deleting and sent deleteSession, which was dropped; the heartbeat never declared the link lost, so no link return came to finish the deletion (link-state.ts finishDeletion): the source stayed Deleting and the destination OK for good. Fix: the source asks the peer again every SUSPEND_NOTICE_RETRY_MS while the session is still Deleting (protection-sessions.ts retryDeletion; the peer answers a session it no longer holds as deleted). Checked: the seed passes with the fix, failed before it; replication-views.test.ts fails without it.',
+  },
 ];
 
 /** Found and not fixed yet. */
