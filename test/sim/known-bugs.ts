@@ -450,6 +450,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'Not a product bug: a Synchronous REC in step, one host write mirrored after its last checkpoint, then a forced suspend (no checkpoint, by design: it goes through without the peer). The destination holds every acknowledged write, past its base; the quiet check expected its base. Fix: the check accepts a Synchronous destination that holds writes mirrored after its last checkpoint (workload-v4.ts; traced, with whether it equals the source). A resume rolls the destination back to the base and ships the source\'s changes since, so nothing is lost.',
   },
+  {
+    id: 'member-joined-during-failback-stays-host-writable',
+    seed: 271,
+    steps: 120,
+    workload: 'v4',
+    signature: /destination volume grp-\S+ of session \S+ \(Failed_Over, gen \d+\) is host-writable/,
+    description:
+      'A protected group failed over (unplanned) to site-b; a member was added there with the link down (the peer did not follow). The failback (planned failover from Failed_Over) took host access away from the record\'s volumes, then its final cycle brought the new member into the record: that volume kept isReplicationDestination false, and site-b, now the destination, had a host-writable member for good. Fix: the one write path (session-runtime.ts write) gives a member that joins the record\'s host access in the same metadata transaction. Checked: the seed passes with the fix, failed before it; session-runtime.test.ts fails without it.',
+  },
 ];
 
 /** Found and not fixed yet. */
