@@ -459,6 +459,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A protected group failed over (unplanned) to site-b; a member was added there with the link down (the peer did not follow). The failback (planned failover from Failed_Over) took host access away from the record\'s volumes, then its final cycle brought the new member into the record: that volume kept isReplicationDestination false, and site-b, now the destination, had a host-writable member for good. Fix: the one write path (session-runtime.ts write) gives a member that joins the record\'s host access in the same metadata transaction. Checked: the seed passes with the fix, failed before it; session-runtime.test.ts fails without it.',
   },
+  {
+    id: 'rec-resume-rollback-answer-lost-destination-active',
+    seed: 307,
+    steps: 120,
+    workload: 'v4',
+    signature: /the destination \S+ shows (Initializing|OK|Synchronizing), its source Suspended/,
+    description:
+      'A REC resume (Through, suspended before its initial copy): the destination rolled back and went Initializing, the answer to rec.rollback was dropped, so the source\'s resume failed and it stayed Suspended; the link stayed up, nothing reconciled them, and the destination showed Initializing under a Suspended source for good. Fix: a resume whose rollback gets no answer has the peer hear this box\'s view until it answers (rec-actions.ts recResume, reconcileSuspended), and a destination active under a Suspended source of its generation is Suspended again (session-machine.ts peer_summary); the next resume rolls it back again. Checked: the seed passes with the fix, failed before it.',
+  },
 ];
 
 /** Found and not fixed yet. */
