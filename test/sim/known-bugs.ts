@@ -468,6 +468,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A REC resume (Through, suspended before its initial copy): the destination rolled back and went Initializing, the answer to rec.rollback was dropped, so the source\'s resume failed and it stayed Suspended; the link stayed up, nothing reconciled them, and the destination showed Initializing under a Suspended source for good. Fix: a resume whose rollback gets no answer has the peer hear this box\'s view until it answers (rec-actions.ts recResume, reconcileSuspended), and a destination active under a Suspended source of its generation is Suspended again (session-machine.ts peer_summary); the next resume rolls it back again. Checked: the seed passes with the fix, failed before it.',
   },
+  {
+    id: 'orphan-destination-of-crashed-create-with-link-up',
+    seed: 3,
+    steps: 80,
+    workload: 'v4',
+    signature: /exists on \S+ only \(Destination/,
+    description:
+      'A volume created with a protection policy: the peer made the destination, then the source crashed at session.after-remote-destination, before recording the session. The reconciles after its restart came within ORPHAN_DESTINATION_AGE_MS of the create (spared: a create may be in flight), and with the link up no later reconcile came: the destination stayed, with no source, until a link loss much later. Fix: a young destination the source does not know is asked about again once old enough (link-state.ts checkOrphanLater). Found by the v4 budget of sim.test.ts once the fixes of this sweep changed its trace; checked: passes with the fix.',
+  },
 ];
 
 /** Found and not fixed yet. */
