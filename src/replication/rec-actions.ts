@@ -283,7 +283,13 @@ export class RecActions {
     checkRecAction(s, 'resume');
     if (s.state === 'Paused') return this.deps.resume(id);
     if (s.role === 'Destination') return void (await this.runtime.call(s, RPC.recResume, { sessionId: id }));
-    await this.runtime.apply(id, { type: 'rec_resume' }, { exclusive: true });
+    await this.runtime.apply(id, { type: 'rec_resume' }, { exclusive: true }).catch((error: unknown) => {
+      // No answer to the rollback: the peer may have rolled back and gone active (its answer
+      // lost) while this box stays Suspended, with the link up and nothing to reconcile them
+      // (simulation seed 307). The peer hears our view (peer_summary: Suspended again).
+      if (error instanceof DomainError && error.code === 'PEER_UNREACHABLE') this.deps.reconcileSuspended(id);
+      throw error;
+    });
   }
 
   /** Reverses a suspended session (research §2.8): the next resume copies the other way. */

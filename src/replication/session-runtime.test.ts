@@ -65,3 +65,19 @@ test('a transition, its bookkeeping and the records alongside are one metadata c
   assert.equal(written.length, writes, 'nothing written');
   assert.equal(commits() - before, 1);
 });
+
+// Simulation seed 271 (v4): a member joined a group on a failed-over source; the failback's final
+// cycle brought it into the record after host access was taken away, and it stayed host-writable
+// on what became the destination.
+test('a member that joins takes the record\'s host access, in the same commit', async () => {
+  const { rt, meta } = runtime();
+  const volume = (id: string, isReplicationDestination: boolean) => ({ id, name: id, isReplicationDestination, type: 'Primary' }) as never;
+  meta.put('volume', volume('v1', true));
+  meta.put('volume', volume('v2', false));
+  rt.create(session({ id: 's1', state: 'Failing_Over', hostWritable: false, elementPairs: [{ localVolumeId: 'v1', remoteVolumeId: 'r1', localBaseSnapshotId: 'b1' }] }));
+  const pairs = [{ localVolumeId: 'v1', remoteVolumeId: 'r1', localBaseSnapshotId: 'b1' }, { localVolumeId: 'v2', remoteVolumeId: 'r2', localBaseSnapshotId: null }];
+  Object.assign(rt.effects, { cycle_soon: () => undefined }); // the cycle that ships the new member whole
+  await rt.apply('s1', { type: 'members_changed', elementPairs: pairs });
+  assert.equal(meta.get('volume', 'v2')?.isReplicationDestination, true, 'the new member is read-only, as the record');
+  assert.equal(meta.get('volume', 'v1')?.isReplicationDestination, true);
+});

@@ -201,10 +201,21 @@ export class ReplicationRuntime implements SessionRuntime {
    * records in one metadata transaction, then what follows the records once it commits.
    */
   private write(id: string, next: ReplicationSession | null, alongside?: () => void): void {
+    const previous = next ? this.ctx.meta.get('replication_session', id) : undefined;
     this.ctx.meta.transaction(() => {
       if (next) this.ctx.meta.put('replication_session', next);
       else this.ctx.meta.delete('replication_session', id);
       alongside?.();
+      // A member that joins takes the record's host access: one that joined a source already
+      // read-only (a failback's final cycle brought it in) stayed host-writable on what became
+      // the destination (simulation seed 271, v4).
+      if (next && previous) {
+        for (const pair of next.elementPairs) {
+          if (previous.elementPairs.some((p) => p.localVolumeId === pair.localVolumeId)) continue;
+          const v = this.ctx.meta.get('volume', pair.localVolumeId);
+          if (v && v.isReplicationDestination !== !next.hostWritable) this.ctx.meta.put('volume', { ...v, isReplicationDestination: !next.hostWritable });
+        }
+      }
     });
     if (!next) {
       this.deferred?.delete(id);

@@ -423,6 +423,60 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A destination created while the link flapped: link loss made it System_Paused, and the reconcile at the link\'s return, whose summary the source had sent before recording its own session, dropped it as deleted by the source (only Initializing was spared). The source then cycled into nothing (NOT_FOUND) for good. Fix: a destination without a first commit (base 0) is not dropped at reconcile (link-state.ts).',
   },
+  {
+    id: 'suspended-rec-source-stays-suspended-under-failed-over-peer',
+    seed: 142,
+    steps: 120,
+    workload: 'v4',
+    signature: /the destination \S+ shows Suspended, its source Failed_Over/,
+    description:
+      'A REC in Through mode suspended on both sides; with the link cut, its destination was failed over (unplanned: Source Failed_Over, generation 1) and the demote call could not reach the old source. At the link\'s return the peer_summary row demoted the old source but kept it Suspended, a rule meant for a REC reverse it had not recorded (the peer Suspended too): Destination Suspended under a Failed_Over source for good, where a demote call that arrives makes it Failed_Over. Fix: it stays Suspended only when the peer is Suspended, else Failed_Over (session-machine.ts peer_summary). Checked: the seed passes with the fix, failed before it.',
+  },
+  {
+    id: 'deletion-call-lost-with-link-up-stays-deleting',
+    seed: 149,
+    steps: 120,
+    workload: 'v4',
+    signature: /not steady after healing: source \S+ Deleting/,
+    description:
+      'A policy unassigned from a Synchronous session: the source went Deleting and sent deleteSession, which was dropped; the heartbeat never declared the link lost, so no link return came to finish the deletion (link-state.ts finishDeletion): the source stayed Deleting and the destination OK for good. Fix: the source asks the peer again every SUSPEND_NOTICE_RETRY_MS while the session is still Deleting (protection-sessions.ts retryDeletion; the peer answers a session it no longer holds as deleted). Checked: the seed passes with the fix, failed before it; replication-views.test.ts fails without it.',
+  },
+  {
+    id: 'forced-suspend-of-mirrored-session-checker',
+    seed: 181,
+    steps: 120,
+    workload: 'v4',
+    signature: /the stopped destination differs from its last committed cycle/,
+    description:
+      'Not a product bug: a Synchronous REC in step, one host write mirrored after its last checkpoint, then a forced suspend (no checkpoint, by design: it goes through without the peer). The destination holds every acknowledged write, past its base; the quiet check expected its base. Fix: the check accepts a Synchronous destination that holds writes mirrored after its last checkpoint (workload-v4.ts; traced, with whether it equals the source). A resume rolls the destination back to the base and ships the source\'s changes since, so nothing is lost.',
+  },
+  {
+    id: 'member-joined-during-failback-stays-host-writable',
+    seed: 271,
+    steps: 120,
+    workload: 'v4',
+    signature: /destination volume grp-\S+ of session \S+ \(Failed_Over, gen \d+\) is host-writable/,
+    description:
+      'A protected group failed over (unplanned) to site-b; a member was added there with the link down (the peer did not follow). The failback (planned failover from Failed_Over) took host access away from the record\'s volumes, then its final cycle brought the new member into the record: that volume kept isReplicationDestination false, and site-b, now the destination, had a host-writable member for good. Fix: the one write path (session-runtime.ts write) gives a member that joins the record\'s host access in the same metadata transaction. Checked: the seed passes with the fix, failed before it; session-runtime.test.ts fails without it.',
+  },
+  {
+    id: 'rec-resume-rollback-answer-lost-destination-active',
+    seed: 307,
+    steps: 120,
+    workload: 'v4',
+    signature: /the destination \S+ shows (Initializing|OK|Synchronizing), its source Suspended/,
+    description:
+      'A REC resume (Through, suspended before its initial copy): the destination rolled back and went Initializing, the answer to rec.rollback was dropped, so the source\'s resume failed and it stayed Suspended; the link stayed up, nothing reconciled them, and the destination showed Initializing under a Suspended source for good. Fix: a resume whose rollback gets no answer has the peer hear this box\'s view until it answers (rec-actions.ts recResume, reconcileSuspended), and a destination active under a Suspended source of its generation is Suspended again (session-machine.ts peer_summary); the next resume rolls it back again. Checked: the seed passes with the fix, failed before it.',
+  },
+  {
+    id: 'orphan-destination-of-crashed-create-with-link-up',
+    seed: 3,
+    steps: 80,
+    workload: 'v4',
+    signature: /exists on \S+ only \(Destination/,
+    description:
+      'A volume created with a protection policy: the peer made the destination, then the source crashed at session.after-remote-destination, before recording the session. The reconciles after its restart came within ORPHAN_DESTINATION_AGE_MS of the create (spared: a create may be in flight), and with the link up no later reconcile came: the destination stayed, with no source, until a link loss much later. Fix: a young destination the source does not know is asked about again once old enough (link-state.ts checkOrphanLater). Found by the v4 budget of sim.test.ts once the fixes of this sweep changed its trace; checked: passes with the fix.',
+  },
 ];
 
 /** Found and not fixed yet. */

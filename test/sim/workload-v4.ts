@@ -406,6 +406,10 @@ export class WideWorkload {
         // Stopped: the destination keeps its last committed cycle (the common base when both
         // agree on it), unless hosts wrote to it while suspended.
         if (this.touched.has(`${dst.name}:${p.remoteVolumeId}`)) trace(`quiet: ${what} destination written by hosts while suspended`);
+        // A Synchronous session in step mirrors each write to the destination's volume between
+        // checkpoints; a forced suspend takes no checkpoint, so the destination holds its last
+        // checkpoint and the writes mirrored after it (seed 181: a forced suspend, one mirrored write).
+        else if (dstBase && srcS.transferMode === 'Synchronous' && firstDifference(dstBase, remote) >= 0) trace(`quiet: ${what} destination holds writes mirrored after its last checkpoint${live.equals(remote) ? ', equal to the source' : ''}`);
         else if (dstBase && differ(dstBase, remote, 'the stopped destination differs from its last committed cycle')) continue;
         else if (base && srcS.baseCycle === dstS.baseCycle && !differ(base, remote, 'the stopped destination differs from the common base')) trace(`quiet: ${what} destination holds the common base ${srcS.baseCycle}`);
       } else trace(`quiet: ${what} steady`);
