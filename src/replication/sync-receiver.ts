@@ -80,7 +80,7 @@ export class SyncReceiver {
    * before has been applied: fn may change where they land (a failover test's start and end).
    */
   async holdWrites<T>(sessionId: string, fn: () => Promise<T>): Promise<T> {
-    while (this.holds.has(sessionId)) await this.holds.get(sessionId)!.catch(() => undefined);
+    await this.holdsEnded(sessionId);
     const held = (async () => {
       await this.settled();
       return fn();
@@ -99,10 +99,12 @@ export class SyncReceiver {
    */
   private admit(params: { sessionId: string; remoteVolumeId: string; baseCycle: number }, fromSystemId: string): Readonly<ReplicationSession> | Promise<Readonly<ReplicationSession>> {
     if (!this.holds.has(params.sessionId)) return this.target(params, fromSystemId);
-    return (async () => {
-      while (this.holds.has(params.sessionId)) await this.holds.get(params.sessionId)!.catch(() => undefined);
-      return this.target(params, fromSystemId);
-    })();
+    return this.holdsEnded(params.sessionId).then(() => this.target(params, fromSystemId));
+  }
+
+  /** Resolves once no hold on the session stands (one may follow another). */
+  private async holdsEnded(sessionId: string): Promise<void> {
+    while (this.holds.has(sessionId)) await this.holds.get(sessionId)!.catch(() => undefined);
   }
 
   private install(transport: PeerTransport): void {
