@@ -486,6 +486,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A member removed from a protected volume group leaves the destination group as an ordinary volume of the same name (destination.ts followSource); added back on the source, the next cycle (or repl.members) asked the destination for a new volume of that name, which existed: every cycle failed NAME_IN_USE and the group session stayed halted for good (also seed 317). Fix: the destination names a new member\'s replica after the source unless the name is taken here, else the first free of NAME.replica, NAME.replica-2, ... (destination.ts memberReplicaName): the source accepted the membership change, so the destination cannot refuse it, and the released volume is the user\'s now (hosts may have written to it), so it is neither reused nor renamed; the engine volumes made for a change that is not recorded are deleted. Checked: seeds 284 and 317 pass with the fix, failed before it; replication-groups.test.ts fails without it.',
   },
+  {
+    id: 'cycle-commit-while-deleting-forgets-the-deletion',
+    seed: 340,
+    steps: 120,
+    workload: 'v4',
+    signature: /exists on \S+ only \(Source \S+ \[(Asynchronous|Synchronous)\]\)/,
+    description:
+      'A policy unassigned from a group while its cycle shipped: the source went Deleting, then the cycle\'s commit answer came back and cycle_committed made it OK again (committedState kept only Paused and Suspended); the deletion went on and the peer dropped the destination, but the source crashed before the answer. Restarted, its record said OK, not Deleting, so nothing finished the deletion: a source whose destination was gone, cycling into NOT_FOUND for good (listed first as reconcile-drops-destination-created-meanwhile, whose failure it shows). Fix: a cycle committed while Deleting leaves the session Deleting (session-machine.ts committedState). Checked: the seed passes with the fix, failed before it; session-machine.test.ts has the case.',
+  },
 ];
 
 /** Found and not fixed yet. */
@@ -498,7 +507,7 @@ export const OPEN_BUGS: SimBug[] = [
     drifted: true,
     signature: /exists on \S+ only \(Source \S+ \[(Asynchronous|Synchronous)\]\)/,
     description:
-      'A policy assigned while a reconcile was in flight: the source sent its sessions (repl.sessionStates) just before it created a session; the peer created the destination, then handled the older summary, in which the new session was missing, and dropped it as deleted by its source (link-state.ts reconcile). The source keeps a session whose destination is gone: every cycle fails NOT_FOUND, for good. A summary should only drop sessions that existed when it was taken (link-state.ts is being changed by the simfix branch; not fixed here). Its seed passes on main as merged at 13:14 UTC (main\'s later changes; for this one main\'s new-destination-dropped-at-reconcile may be the fix): kept open, not re-checked.',
+      'A policy assigned while a reconcile was in flight: the source sent its sessions (repl.sessionStates) just before it created a session; the peer created the destination, then handled the older summary, in which the new session was missing, and dropped it as deleted by its source (link-state.ts reconcile). The source keeps a session whose destination is gone: every cycle fails NOT_FOUND, for good. A summary should only drop sessions that existed when it was taken. Its seed passes on main as merged at 13:14 UTC; seed 340 (v4, 120 steps), which showed the same failure after the 13:50 sweep, turned out to be another bug (cycle-commit-while-deleting-forgets-the-deletion, fixed): this one is not shown by any seed now, not re-checked.',
   },
   {
     id: 'synchronous-initial-copy-never-ends-v4',
