@@ -495,10 +495,6 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A policy unassigned from a group while its cycle shipped: the source went Deleting, then the cycle\'s commit answer came back and cycle_committed made it OK again (committedState kept only Paused and Suspended); the deletion went on and the peer dropped the destination, but the source crashed before the answer. Restarted, its record said OK, not Deleting, so nothing finished the deletion: a source whose destination was gone, cycling into NOT_FOUND for good (listed first as reconcile-drops-destination-created-meanwhile, whose failure it shows). Fix: a cycle committed while Deleting leaves the session Deleting (session-machine.ts committedState). Checked: the seed passes with the fix, failed before it; session-machine.test.ts has the case.',
   },
-];
-
-/** Found and not fixed yet. */
-export const OPEN_BUGS: SimBug[] = [
   {
     id: 'reconcile-drops-destination-created-meanwhile',
     seed: 105,
@@ -507,8 +503,12 @@ export const OPEN_BUGS: SimBug[] = [
     drifted: true,
     signature: /exists on \S+ only \(Source \S+ \[(Asynchronous|Synchronous)\]\)/,
     description:
-      'A policy assigned while a reconcile was in flight: the source sent its sessions (repl.sessionStates) just before it created a session; the peer created the destination, then handled the older summary, in which the new session was missing, and dropped it as deleted by its source (link-state.ts reconcile). The source keeps a session whose destination is gone: every cycle fails NOT_FOUND, for good. A summary should only drop sessions that existed when it was taken. Its seed passes on main as merged at 13:14 UTC; seed 340 (v4, 120 steps), which showed the same failure after the 13:50 sweep, turned out to be another bug (cycle-commit-while-deleting-forgets-the-deletion, fixed): this one is not shown by any seed now, not re-checked.',
+      'A policy assigned while a reconcile was in flight: the source sent its sessions (repl.sessionStates) just before it created a session; the peer created the destination, then handled the older summary, in which the new session was missing, and dropped it as deleted by its source (link-state.ts reconcile): the spare of new-destination-dropped-at-reconcile (base 0) no longer held once the first cycle had committed. The source kept a session whose destination was gone: every cycle failed NOT_FOUND, for good. Fix: a summary drops only a destination that had its first commit when our own call for it went out (its source had recorded the session then, and the peer takes its summary after it gets the call: link-state.ts reconcileWith, leftOut); a summary the peer sends in its own call proves nothing (it may be older than the session), so a destination it leaves out is asked about by a call of our own, and one committed while our call was out is asked about again later. Seed 105 passed on main as merged at 13:14 UTC; seed 340, which showed its failure after the 13:50 sweep, was another bug (cycle-commit-while-deleting-forgets-the-deletion). No seed shows it now; link-state.test.ts fails without the fix.',
   },
+];
+
+/** Found and not fixed yet. */
+export const OPEN_BUGS: SimBug[] = [
   {
     id: 'synchronous-initial-copy-never-ends-v4',
     seed: 112,
