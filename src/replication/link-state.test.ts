@@ -93,3 +93,19 @@ test('the peer\'s call: a summary that leaves out a committed destination drops 
   await t.settle();
   assert.deepEqual(t.dropped, ['x']);
 });
+
+test('the peer\'s call: our own call that gets no answer is sent again', async () => {
+  const t = system();
+  t.rt.create(destination({ baseCycle: 2 }));
+  t.answerWith(async () => {
+    throw new Error('dropped');
+  });
+  await t.peerCalls([]);
+  await t.settle();
+  assert.deepEqual(t.dropped, []);
+  t.answerWith(async () => []);
+  t.clock.advanceMs(SUSPEND_NOTICE_RETRY_MS);
+  await t.settle();
+  assert.deepEqual(t.calls, [RPC.sessionStates, RPC.sessionStates]);
+  assert.deepEqual(t.dropped, ['x']);
+});

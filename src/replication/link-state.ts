@@ -134,17 +134,25 @@ export class LinkState {
       this.laterChecks.delete(sessionId);
       const s = this.ctx.meta.get('replication_session', sessionId);
       if (!s || s.role !== 'Destination' || this.runtime.stopped) return;
-      this.reconcileWith(peerSystemId).catch(() => undefined); // a failure means a link loss: its return reconciles
+      this.askPeer(peerSystemId);
     });
   }
 
-  /** A reconcile of our own, one at a time per peer: the peer's summary left out a destination of ours. */
+  /**
+   * A reconcile of our own, one at a time per peer (the peer's summary left out a destination of
+   * ours), again every SUSPEND_NOTICE_RETRY_MS while it fails and the link is not known to be down
+   * (a dropped call with the link up has no link return to reconcile after it).
+   */
   private askPeer(peerSystemId: string): void {
     if (this.asking.has(peerSystemId) || this.runtime.stopped) return;
     this.asking.add(peerSystemId);
-    this.reconcileWith(peerSystemId)
-      .catch(() => undefined) // a failure means a link loss: its return reconciles
-      .finally(() => this.asking.delete(peerSystemId));
+    this.reconcileWith(peerSystemId).then(
+      () => this.asking.delete(peerSystemId),
+      () => {
+        this.asking.delete(peerSystemId);
+        if (this.linkUp.get(peerSystemId) !== false) this.ctx.clock.setTimer(SUSPEND_NOTICE_RETRY_MS, () => this.askPeer(peerSystemId));
+      },
+    );
   }
 
   /** When the link comes back: agree on roles, drop sessions the peer deleted, catch up. */
