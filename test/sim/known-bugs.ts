@@ -477,6 +477,25 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A volume created with a protection policy: the peer made the destination, then the source crashed at session.after-remote-destination, before recording the session. The reconciles after its restart came within ORPHAN_DESTINATION_AGE_MS of the create (spared: a create may be in flight), and with the link up no later reconcile came: the destination stayed, with no source, until a link loss much later. Fix: a young destination the source does not know is asked about again once old enough (link-state.ts checkOrphanLater). Found by the v4 budget of sim.test.ts once the fixes of this sweep changed its trace; checked: passes with the fix.',
   },
+  // ---- found with workload v5 (volumes grown, a group's whole life, REC recovery Manual)
+  {
+    id: 'rec-volume-grown-destination-not',
+    seed: 5,
+    steps: 120,
+    workload: 'v5',
+    signature: /OK: destination \S+ volume \S+ is \d+ bytes, its source/,
+    description:
+      'The source volume of a REC (Stack) was grown through PowerStore PATCH /volume: the volume grew, no REC operation carries a size, and the destination kept its old size while the pair showed Equivalent. ETERNUS refuses to expand a volume in a copy session. Fix: growth of a volume in a REC is refused IN_USE before anything changes (protection-sessions.ts checkGrowable); eternus-rec.test.ts checks the refusal.',
+  },
+  {
+    id: 'normal-delete-timed-out-while-peer-deleted',
+    seed: 29,
+    steps: 120,
+    workload: 'v5',
+    signature: /exists on \S+ only \(Destination OK \[Stack\]\)/,
+    description:
+      'A normal REC delete issued on the destination box: the source took the peer\'s repl.deleteSession but its exclusive apply waited for a running cycle (stuck on a partitioned link for 94 s), so the destination\'s call timed out after 15 s and its delete was refused (the record kept), while the source deleted its side afterwards. With the link up nothing ever told the destination: an orphan for good. Fix: a system that deleted a session at its peer\'s request tells the peer to drop it until it hears (protection-sessions.ts installRpc, tellPeerToDrop; a no-op where the call was answered).',
+  },
 ];
 
 /** Found and not fixed yet. */
