@@ -496,6 +496,24 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A normal REC delete issued on the destination box: the source took the peer\'s repl.deleteSession but its exclusive apply waited for a running cycle (stuck on a partitioned link for 94 s), so the destination\'s call timed out after 15 s and its delete was refused (the record kept), while the source deleted its side afterwards. With the link up nothing ever told the destination: an orphan for good. Fix: a system that deleted a session at its peer\'s request tells the peer to drop it until it hears (protection-sessions.ts installRpc, tellPeerToDrop; a no-op where the call was answered).',
   },
+  {
+    id: 'reprotected-destination-keeps-its-growth',
+    seed: 219,
+    steps: 120,
+    workload: 'v5',
+    signature: /OK: destination \S+ volume \S+ is \d+ bytes, its source/,
+    description:
+      'A group member grown on the source during a link outage, then an unplanned failover on the destination and a reprotect by full copy: the new destination kept the size it had grown to while it was the source (a cycle\'s staging only ever grew to the source\'s size), so after the next failover the replica would be larger than what was replicated, with stale bytes past the end. Fix: the staging of every cycle takes the cut\'s size exactly (destination.ts beginCycle).',
+  },
+  {
+    id: 'group-deleted-under-a-deleting-session',
+    seed: 243,
+    steps: 120,
+    workload: 'v5',
+    signature: /holds volume \S+, which does not exist/,
+    description:
+      'A group\'s policy removed with the peer unreachable (its session waits, Deleting), then the group deleted with its members: the session was left holding volumes that no longer existed. Fix: a group delete is refused while a session still holds its members, as a volume delete already was (volume-groups.ts delete, checkDeletable); replication-groups.test.ts checks it.',
+  },
 ];
 
 /** Found and not fixed yet. */
