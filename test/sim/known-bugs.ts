@@ -523,6 +523,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A Synchronous session (here a REC created in Synchronous mode; v4 seed 112 showed it for a policy with rpo Zero) whose source crashed during its initial copy (cycle.after-cut): the restart left it Initializing, as it should, but a Synchronous session has no RPO schedule and only a halted one was retried, so the initial copy never ran again and both sides stayed Initializing for good. Fix: a Synchronous source Initializing and not mirroring is armed with the retry interval too (service.ts arm). Seeds 31 and 87 (v5, 120 steps) showed it; both pass with the fix.',
   },
+  {
+    id: 'member-removed-while-demoted-left-flagged',
+    seed: 221,
+    steps: 120,
+    workload: 'v5',
+    signature: /is a replication destination of no session/,
+    description:
+      'A member removed from a protected group on its source during a link outage, while the peer failed over: the link\'s return demoted the source (every member flagged a destination, read-only) before the removal\'s members_changed was recorded, which then took the member out of the session but left it flagged a destination, of no session, read-only for good. Fix: a member that leaves a session and its group leaves as an ordinary volume, in the same transaction as the record (session-runtime.ts write).',
+  },
 ];
 
 /** Found and not fixed yet. */
