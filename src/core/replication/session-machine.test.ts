@@ -102,7 +102,10 @@ const CASES: Case[] = [
   { name: 'REC resume after the rollback', from: { state: 'Suspended' }, event: { type: 'peer_rolled_back', baseCycle: 3 }, expect: { state: 'OK', stopRequested: false }, effects: ['cycle_soon'] },
   { name: 'REC resume after the destination lost its base', from: { state: 'Suspended' }, event: { type: 'peer_rolled_back', baseCycle: 0 }, expect: { state: 'Initializing', baseCycle: 0 }, effects: ['delete_snapshots', 'cycle_soon'] },
   // After a reverse a crash cut short both sides are Destination: the next reverse names roles, so it makes one source, not two (simulation seed 155).
-  { name: 'reverse to a named role this side already has: only the generation moves', from: { role: 'Destination', hostWritable: false, state: 'Suspended', generation: 3 }, event: { type: 'rec_reverse', generation: 3, snapshotWatermark: 9, role: 'Destination' }, expect: { role: 'Destination', hostWritable: false, generation: 4 } },
+  { name: 'reverse to a named role this side already has: it takes the reverse\'s generation', from: { role: 'Destination', hostWritable: false, state: 'Suspended', generation: 2 }, event: { type: 'rec_reverse', generation: 3, snapshotWatermark: 9, role: 'Destination' }, expect: { role: 'Destination', hostWritable: false, generation: 3 } },
+  // The issuing box demoted by the link's return while its reverse call was in flight (the peer
+  // recorded the reverse at 1): it went to 2, one past the source, for good (simulation seed 984, v3).
+  { name: 'reverse answered after this side took the role: no generation past the peer\'s', from: { role: 'Destination', hostWritable: false, state: 'Suspended', generation: 1, transferMode: 'Consistency', replicationRuleId: null }, event: { type: 'rec_reverse', generation: 1, snapshotWatermark: 9, role: 'Destination' }, expect: { role: 'Destination', hostWritable: false, generation: 1 } },
   { name: 'reverse swaps the role', from: { state: 'Suspended' }, event: { type: 'rec_reverse', generation: 3, snapshotWatermark: 9 }, expect: { role: 'Destination', hostWritable: false, generation: 3 } },
   // link, cycles, mirroring
   { name: 'link lost halts an active session', from: {}, event: { type: 'link_lost', nowMs: 4 }, expect: { state: 'System_Paused', errorCode: 'PEER_UNREACHABLE', errorAtMs: 4 } },

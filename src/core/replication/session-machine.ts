@@ -451,7 +451,13 @@ export const TABLE: readonly Row[] = [
     // taken before the reverse stay where they are: the new source replicates those taken after.
     go: (s, e) => {
       const role = e.role ?? (s.role === 'Source' ? 'Destination' : 'Source');
-      return { set: { role, hostWritable: role === 'Source', generation: Math.max(e.generation, s.generation + 1), pendingCycle: null, nextSyncMs: null, snapshotWatermark: e.snapshotWatermark }, effects: [{ kind: 'cancel_timer' }] };
+      // A side that has the role already (the link's return demoted the issuing box while its
+      // reverse call was in flight: the peer_summary row of a peer that failed over) takes the
+      // reverse's generation and no newer one: it went one past the peer, destination at 2 under
+      // a source at 1 for good, and a planned failover's hand-over (generation 2) would be refused as stale there
+      // (simulation seed 984, v3).
+      const generation = role === s.role ? Math.max(e.generation, s.generation) : Math.max(e.generation, s.generation + 1);
+      return { set: { role, hostWritable: role === 'Source', generation, pendingCycle: null, nextSyncMs: null, snapshotWatermark: e.snapshotWatermark }, effects: [{ kind: 'cancel_timer' }] };
     } }),
   row({ on: 'rec_modify', from: ['Suspended', 'Paused'],
     go: (_, e) => ({ effects: [{ kind: 'set_peer_modes', modes: e.modes }, { kind: 'then', event: { type: 'modes_set', modes: e.modes } }] }) }),
