@@ -483,6 +483,16 @@ export const FIXED_BUGS: SimBug[] = [
       'A volume created with a protection policy: the peer made the destination, then the source crashed at session.after-remote-destination, before recording the session. The reconciles after its restart came within ORPHAN_DESTINATION_AGE_MS of the create (spared: a create may be in flight), and with the link up no later reconcile came: the destination stayed, with no source, until a link loss much later. Fix: a young destination the source does not know is asked about again once old enough (link-state.ts checkOrphanLater). Found by the v4 budget of sim.test.ts once the fixes of this sweep changed its trace; checked: passes with the fix.',
   },
   {
+    id: 'consistency-source-halted-state-invalid-under-suspended-destination',
+    seed: 946,
+    steps: 65,
+    crashBudget: 6,
+    workload: 'v3',
+    signature: /not steady after healing: source \S+ System_Paused \(STATE_INVALID\), destination \S+ Suspended \[Consistency\]/,
+    description:
+      'A Consistency REC suspended on both sides; site-b\'s link came back and it sent its reconcile (repl.sessionStates) just as site-a resumed: site-a answered Suspended (its resume waited for the rollback\'s answer), site-b rolled back and went OK, then took the older answer with the row for a rollback whose answer was lost (destination active under a Suspended source: Suspended again). site-a, resumed, cycled into a destination that refused every cycle (STATE_INVALID), halted, asked its view, was told Suspended and retried at once, for good (a hot loop of thousands of calls, which made the run slow). Fix: a halted source whose destination of its generation shows Suspended rolls it back again, as its resume did, in the session\'s turn (session-machine.ts peer_summary, peer_rolled_back from System_Paused; rec-actions.ts roll_back_peer queued). Found as seed 946 at 150 steps; 65 steps with that run\'s crash budget (6) show it too. Checked: fails before the fix (28 s of hot loop), passes with it (0.5 s); session-machine.test.ts has the rows\' cases.',
+  },
+  {
     id: 'generations-differ-after-healing-v3',
     seed: 984,
     steps: 60,
