@@ -81,7 +81,12 @@ export class RecActions {
     });
     runtime.transport.handle(RPC.recReverse, async ({ params, fromSystemId }) => {
       const p = parseRecReverse(params);
-      const s = await this.reverseLocally(runtime.peerSession(p, fromSystemId).id, p.generation, p.role);
+      const id = runtime.peerSession(p, fromSystemId).id;
+      // In the session's turn: a reverse issued on the destination box while a resume it forwarded
+      // here waited for its rollback reversed this box mid-resume; the destination, rolled back
+      // and active, then refused its own half, and both boxes were Destination for good
+      // (simulation seed 1150, v3). After the resume this box is not Suspended and refuses it.
+      const s = await runtime.exclusive(id, () => this.reverseLocally(id, p.generation, p.role));
       // The issuer records the same generation (ours may have been ahead of it).
       return { result: { generation: s.generation } };
     });

@@ -502,6 +502,16 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A Consistency REC suspended on both sides (source site-a, generation 0); site-a issued a reverse while the link was coming back. site-b recorded it (Source, generation 1), and before its answer arrived the reconcile at the link\'s return demoted site-a (the peer_summary row of a peer that failed over: Destination Suspended, generation 1). Then the answer came, and site-a applied the reverse again: rec_reverse always took a generation past its own, so site-a went to 2 under a source at 1, for good (a planned failover\'s hand-over, generation 2, would have been refused there as stale). Fix: a side that already has the role a reverse names takes the reverse\'s generation and no newer one (session-machine.ts rec_reverse). Found as seed 984 at 150 steps; 60 steps with that run\'s crash budget (6) show it too (0.4 s). Checked: fails before the fix, passes with it; session-machine.test.ts has the row\'s case.',
   },
+  {
+    id: 'rec-reverse-during-forwarded-resume-two-destinations',
+    seed: 1150,
+    steps: 106,
+    crashBudget: 6,
+    workload: 'v3',
+    signature: /both sides are Destination after healing \(gen 1\/0, Suspended\/OK\)/,
+    description:
+      'A Consistency REC suspended on both sides; on the destination box (site-b) the operator resumed (forwarded to the source box: rec.resume) and at once reversed (rec.reverse). site-a\'s resume sent the rollback; the reverse call arrived meanwhile and site-a reversed (Destination, generation 1) in the middle of its resume; site-b rolled back and went OK, then refused its own half of the reverse (not suspended here); the rollback\'s answer found site-a no longer a source. Two destinations, Suspended at 1 and OK at 0, for good. Fix: the source box handles rec.reverse in the session\'s turn (rec-actions.ts), so it waits for the resume and then refuses it. Found by a v3 sweep of seeds 900-1199 (150 steps) on main as of 04349f8; 106 steps with that run\'s crash budget (6) show it. Checked: fails before the fix, passes with it; eternus-rec-races.test.ts stages the interleaving (fails without the fix with the same end state).',
+  },
 ];
 
 /** Found and not fixed yet. */

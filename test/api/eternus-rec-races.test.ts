@@ -1,4 +1,6 @@
-// Goal: a REC destination left Suspended under a source that resumed converges with the link up.
+// Goal: REC races the simulation found end with one source and both boxes agreeing.
+//
+// 1. A REC destination left Suspended under a source that resumed converges with the link up.
 // A reconcile answer the source gave while its resume waited for the rollback (it still said
 // Suspended) reached the destination after the rollback and suspended it again (simulation seed
 // 946, v3): the source cycled into it, was refused (STATE_INVALID), halted, asked its view and
@@ -6,6 +8,11 @@
 // suspend's late retry would be); hosts write to the destination, open while it is Suspended. The
 // source, told Suspended at its reconcile, rolls the destination back again (the hosts' writes go,
 // as at any resume) and both boxes are Active and equal.
+//
+// 2. Resume and reverse issued together on the destination box (simulation seed 1150, v3): the
+// source box reversed while the resume it was forwarded waited for the rollback, the destination
+// box, rolled back and active, refused its own half of the reverse: two destinations for good.
+// The source box handles a reverse in the session's turn: after the resume it refuses it.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { eternusJob, makeEternusVolume, startPair, tickBoth, type Pair } from '../helpers/pair.ts';
@@ -50,4 +57,35 @@ test('a destination suspended again under a resumed source is rolled back again 
   assert.equal(p.a.system.services.replication.get(s.id).state, 'OK');
   assert.equal(p.b.system.services.replication.get(s.id).state, 'OK');
   assert.deepEqual(await p.b.system.services.ctx.store.read(dst.id, 0, 3 * 4096), await p.a.system.services.ctx.store.read(src.id, 0, 3 * 4096), 'the destination equals the source; the write made while it was suspended is gone');
+});
+
+test('a reverse from the destination box that reaches the source box while its resume waits for the rollback is refused after the resume, not applied in the middle', async () => {
+  const src = await makeEternusVolume(p.a, 'rr-src', 8);
+  const dst = await makeEternusVolume(p.b, 'rr-dst', 8);
+  const body = { source_volume_id: src.number, destination_volume_id: dst.number, source_boxid: p.a.system.identity.boxId, destination_boxid: p.b.system.identity.boxId, transfer_mode: 'Consistency' };
+  const job = await eternusJob(p, p.a, await p.a.et('POST', '/copysession/rec', body));
+  const csA = Number(job.resource_href_list[0].split('/').pop());
+  await tickBoth(p);
+  await eternusJob(p, p.a, await p.a.et('POST', `/copysession/${csA}/suspend`));
+  const id = p.a.system.services.replication.sessionOfVolume(src.id)!.id;
+
+  // The source box's calls are held (its rollback of the resume among them); the destination box's are not.
+  const delay = await p.a.control('POST', '/faults', { kind: 'delay', delay_ms: 300 });
+  assert.equal(delay.status, 201, JSON.stringify(delay.body));
+  const resuming = p.a.system.services.replication.recResume(id);
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r)); // the rollback is held at the fault point now
+  // The destination box's half of a reverse issued there (recReverse: this box takes our role, Destination).
+  const reverse = await p.b.system.services.peer
+    .peer(p.a.system.identity.id)
+    .call('rec.reverse', { sessionId: id, generation: 1, role: 'Destination' })
+    .then(() => 'reversed', (e: unknown) => String(e));
+  await resuming;
+  assert.equal((await p.a.control('DELETE', `/faults/${delay.body.id}`)).status, 204);
+  for (let i = 0; i < 3; i++) await tickBoth(p);
+
+  const a = p.a.system.services.replication.get(id);
+  const b = p.b.system.services.replication.get(id);
+  const outcome = JSON.stringify({ reverse, a: [a.role, a.state, a.generation], b: [b.role, b.state, b.generation] });
+  assert.match(reverse, /not suspended/, outcome);
+  assert.deepEqual([a.role, a.state, a.generation, b.role, b.state, b.generation], ['Source', 'OK', 0, 'Destination', 'OK', 0], outcome);
 });
