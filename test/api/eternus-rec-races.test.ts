@@ -13,6 +13,10 @@
 // source box reversed while the resume it was forwarded waited for the rollback, the destination
 // box, rolled back and active, refused its own half of the reverse: two destinations for good.
 // The source box handles a reverse in the session's turn: after the resume it refuses it.
+//
+// 3. Reverses issued on both boxes at once must not wait on each other's turn (they did, with the
+// fix of 2 alone, until the calls timed out, which the ManualClock never does): when they cross
+// both are refused and nothing changes; one source and one generation whatever the timing.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { eternusJob, makeEternusVolume, startPair, tickBoth, type Pair } from '../helpers/pair.ts';
@@ -88,4 +92,26 @@ test('a reverse from the destination box that reaches the source box while its r
   const outcome = JSON.stringify({ reverse, a: [a.role, a.state, a.generation], b: [b.role, b.state, b.generation] });
   assert.match(reverse, /not suspended/, outcome);
   assert.deepEqual([a.role, a.state, a.generation, b.role, b.state, b.generation], ['Source', 'OK', 0, 'Destination', 'OK', 0], outcome);
+});
+
+test('reverses issued on both boxes at once: not both applied, no wait on each other; one source, one generation', async () => {
+  const src = await makeEternusVolume(p.a, 'rb-src', 8);
+  const dst = await makeEternusVolume(p.b, 'rb-dst', 8);
+  const body = { source_volume_id: src.number, destination_volume_id: dst.number, source_boxid: p.a.system.identity.boxId, destination_boxid: p.b.system.identity.boxId, transfer_mode: 'Consistency' };
+  const job = await eternusJob(p, p.a, await p.a.et('POST', '/copysession/rec', body));
+  const csA = Number(job.resource_href_list[0].split('/').pop());
+  await tickBoth(p);
+  const csB = (await p.a.et('GET', `/copysession/${csA}`)).body.remote_copysession_id as number;
+  await eternusJob(p, p.a, await p.a.et('POST', `/copysession/${csA}/suspend`));
+  const started = Date.now();
+  const answers = await Promise.all([p.a.et('POST', `/copysession/${csA}/reverse`), p.b.et('POST', `/copysession/${csB}/reverse`)]);
+  await tickBoth(p);
+  assert.ok(Date.now() - started < 5000, 'neither box waited for the other until a timeout');
+  const id = p.a.system.services.replication.sessionOfVolume(src.id)!.id;
+  const a = p.a.system.services.replication.get(id);
+  const b = p.b.system.services.replication.get(id);
+  const outcome = JSON.stringify({ answers: answers.map((r) => [r.status, r.body]), a: [a.role, a.state, a.generation], b: [b.role, b.state, b.generation] });
+  assert.notEqual(a.role, b.role, outcome);
+  assert.equal(a.generation, b.generation, outcome);
+  assert.deepEqual([a.state, b.state], ['Suspended', 'Suspended'], outcome);
 });
