@@ -512,6 +512,52 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A Consistency REC suspended on both sides; on the destination box (site-b) the operator resumed (forwarded to the source box: rec.resume) and at once reversed (rec.reverse). site-a\'s resume sent the rollback; the reverse call arrived meanwhile and site-a reversed (Destination, generation 1) in the middle of its resume; site-b rolled back and went OK, then refused its own half of the reverse (not suspended here); the rollback\'s answer found site-a no longer a source. Two destinations, Suspended at 1 and OK at 0, for good. Fix: the source box handles rec.reverse in the session\'s turn (rec-actions.ts), so it waits for the resume and then refuses it. Found by a v3 sweep of seeds 900-1199 (150 steps) on main as of 04349f8; 106 steps with that run\'s crash budget (6) show it. Checked: fails before the fix, passes with it; eternus-rec-races.test.ts stages the interleaving (fails without the fix with the same end state).',
   },
+  // ---- found with workload v5 (volumes grown, a group's whole life, REC recovery Manual)
+  {
+    id: 'rec-volume-grown-destination-not',
+    seed: 5,
+    steps: 120,
+    workload: 'v5',
+    signature: /OK: destination \S+ volume \S+ is \d+ bytes, its source/,
+    description:
+      'The source volume of a REC (Stack) was grown through PowerStore PATCH /volume: the volume grew, no REC operation carries a size, and the destination kept its old size while the pair showed Equivalent. ETERNUS refuses to expand a volume in a copy session. Fix: growth of a volume in a REC is refused IN_USE before anything changes (protection-sessions.ts checkGrowable); eternus-rec.test.ts checks the refusal.',
+  },
+  {
+    id: 'normal-delete-timed-out-while-peer-deleted',
+    seed: 29,
+    steps: 120,
+    workload: 'v5',
+    signature: /exists on \S+ only \(Destination OK \[Stack\]\)/,
+    description:
+      'A normal REC delete issued on the destination box: the source took the peer\'s repl.deleteSession but its exclusive apply waited for a running cycle (stuck on a partitioned link for 94 s), so the destination\'s call timed out after 15 s and its delete was refused (the record kept), while the source deleted its side afterwards. With the link up nothing ever told the destination: an orphan for good. Fix: a system that deleted a session at its peer\'s request tells the peer to drop it until it hears (protection-sessions.ts installRpc, tellPeerToDrop; a no-op where the call was answered).',
+  },
+  {
+    id: 'reprotected-destination-keeps-its-growth',
+    seed: 219,
+    steps: 120,
+    workload: 'v5',
+    signature: /OK: destination \S+ volume \S+ is \d+ bytes, its source/,
+    description:
+      'A group member grown on the source during a link outage, then an unplanned failover on the destination and a reprotect by full copy: the new destination kept the size it had grown to while it was the source (a cycle\'s staging only ever grew to the source\'s size), so after the next failover the replica would be larger than what was replicated, with stale bytes past the end. Fix: the staging of every cycle takes the cut\'s size exactly (destination.ts beginCycle).',
+  },
+  {
+    id: 'group-deleted-under-a-deleting-session',
+    seed: 243,
+    steps: 120,
+    workload: 'v5',
+    signature: /holds volume \S+, which does not exist/,
+    description:
+      'A group\'s policy removed with the peer unreachable (its session waits, Deleting), then the group deleted with its members: the session was left holding volumes that no longer existed. Fix: a group delete is refused while a session still holds its members, as a volume delete already was (volume-groups.ts delete, checkDeletable); replication-groups.test.ts checks it.',
+  },
+  {
+    id: 'synchronous-initial-copy-never-ends',
+    seed: 31,
+    steps: 120,
+    workload: 'v5',
+    signature: /not steady after healing: source \S+ Initializing \(null\), destination \S+ Initializing \[Synchronous\]/,
+    description:
+      'A Synchronous session (here a REC created in Synchronous mode; v4 seed 112 showed it for a policy with rpo Zero) whose source crashed during its initial copy (cycle.after-cut): the restart left it Initializing, as it should, but a Synchronous session has no RPO schedule and only a halted one was retried, so the initial copy never ran again and both sides stayed Initializing for good. Fix: a Synchronous source Initializing and not mirroring is armed with the retry interval too (service.ts arm). Seeds 31 and 87 (v5, 120 steps) showed it; both pass with the fix.',
+  },
 ];
 
 /** Found and not fixed yet. */
@@ -535,15 +581,6 @@ export const OPEN_BUGS: SimBug[] = [
     signature: /exists on \S+ only \(Source \S+ \[(Asynchronous|Synchronous)\]\)/,
     description:
       'A policy assigned while a reconcile was in flight: the source sent its sessions (repl.sessionStates) just before it created a session; the peer created the destination, then handled the older summary, in which the new session was missing, and dropped it as deleted by its source (link-state.ts reconcile). The source keeps a session whose destination is gone: every cycle fails NOT_FOUND, for good. A summary should only drop sessions that existed when it was taken (link-state.ts is being changed by the simfix branch; not fixed here). Its seed passes on main as merged at 13:14 UTC (main\'s later changes; for this one main\'s new-destination-dropped-at-reconcile may be the fix): kept open, not re-checked.',
-  },
-  {
-    id: 'synchronous-initial-copy-never-ends-v4',
-    seed: 112,
-    steps: 120,
-    workload: 'v4',
-    drifted: true,
-    signature: /not steady after healing: source \S+ Initializing \(null\), destination \S+ Initializing \[Synchronous\]/,
-    description: 'A Synchronous session (a policy with rpo Zero assigned mid-run, or a REC modified to Synchronous) still Initializing on both sides after healing. Not analysed. Its seed passes on main as merged at 13:14 UTC (its trace changed): kept open, not re-checked.',
   },
   // ---- found with workload v4 (Stack, Through, REC modify/delete/create, groups, policy and volume deletion)
 ];
