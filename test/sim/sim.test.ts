@@ -42,7 +42,7 @@ describe('deterministic simulation of two systems', () => {
 
   for (const bug of FIXED_BUGS) {
     test(`fixed: ${bug.id} (seed ${bug.seed})`, bug.drifted ? { skip: `seed drifted: ${bug.description}` } : {}, async () => {
-      const result = await runSimulation({ seed: bug.seed, steps: bug.steps, workload: bug.workload });
+      const result = await runSimulation({ seed: bug.seed, steps: bug.steps, workload: bug.workload, ...(bug.crashBudget !== undefined ? { crashBudget: bug.crashBudget } : {}) });
       const again = result.failures.filter((f) => bug.signature.test(f));
       assert.deepEqual(again, [], bug.description);
     });
@@ -50,7 +50,7 @@ describe('deterministic simulation of two systems', () => {
 
   for (const bug of OPEN_BUGS) {
     test(`open: ${bug.id} (seed ${bug.seed})`, bug.drifted ? { skip: `seed drifted: ${bug.description}` } : { todo: bug.description }, async () => {
-      const result = await runSimulation({ seed: bug.seed, steps: bug.steps, workload: bug.workload });
+      const result = await runSimulation({ seed: bug.seed, steps: bug.steps, workload: bug.workload, ...(bug.crashBudget !== undefined ? { crashBudget: bug.crashBudget } : {}) });
       assert.deepEqual(result.failures.filter((f) => bug.signature.test(f)), []);
     });
   }
