@@ -223,9 +223,12 @@ export class DestinationSide {
       const base = current.elementPairs.find((e) => e.localVolumeId === pair.remoteVolumeId)?.localBaseSnapshotId ?? null;
       const fromBase = current.transferMode === 'Synchronous' && base !== null && this.ctx.store.hasVolume(base);
       await this.ctx.store.snapshotVolume(fromBase ? base : this.hooks.replicaTarget(session, pair.remoteVolumeId), pair.stagingId);
-      // A base taken before the volume grew in step is smaller than what the source ships now.
+      // The replica takes the cut's size: a base taken before the volume grew in step is smaller
+      // than what the source ships now, and a volume this side grew while it was the source,
+      // after the last common cut, is larger (its growth is discarded with its writes by the
+      // reprotect that made it the destination; simulation v5 seed 219).
       const sizeBytes = p.members.find((m) => m.sourceVolumeId === pair.sourceVolumeId)?.sizeBytes ?? 0;
-      if (this.ctx.store.sizeBytes(pair.stagingId) < sizeBytes) await this.ctx.store.resizeVolume(pair.stagingId, sizeBytes);
+      if (sizeBytes > 0 && this.ctx.store.sizeBytes(pair.stagingId) !== sizeBytes) await this.ctx.store.resizeVolume(pair.stagingId, sizeBytes);
     }
     crashPoint(this.ctx, 'destination.after-cycle-begun');
     return { ok: true, destinationBaseCycle: session.baseCycle, members };

@@ -3,7 +3,7 @@
 // changes on the source are carried over by the next cycle.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { startPair, type Pair } from '../helpers/pair.ts';
+import { settle, startPair, type Pair } from '../helpers/pair.ts';
 import { MiB } from '../helpers/system.ts';
 
 let p: Pair;
@@ -109,4 +109,31 @@ test('a member removed and added back gets a new replica under a free name; the 
   assert.equal((await a.ps('GET', `/replication_session/${sessionId}?select=state`)).body.state, 'OK');
   const again = (await p.b.ps('GET', '/volume_group?select=volumes(name)&name=eq.vg-readd')).body[0].volumes as { name: string }[];
   assert.deepEqual(again.map((v) => v.name).sort(), ['r-m1', 'r-m2.replica-2']);
+});
+
+test('a group whose session is still being deleted (its policy removed with the link down) cannot be deleted until the session is gone', async () => {
+  const a = p.a;
+  const rule = await a.ps('POST', '/replication_rule', { name: 'rr-gd', rpo: 'One_Hour', remote_system_id: p.rsOnA });
+  const policy = await a.ps('POST', '/policy', { name: 'pp-gd', replication_rule_ids: [rule.body.id] });
+  const m1 = (await a.ps('POST', '/volume', { name: 'gd-m1', size: 8 * MiB })).body.id;
+  const group = await a.ps('POST', '/volume_group', { name: 'vg-gd', volume_ids: [m1], protection_policy_id: policy.body.id });
+  assert.equal(group.status, 201, JSON.stringify(group.body));
+  const cut = await a.control('POST', '/faults', { kind: 'link_down' });
+  assert.equal(cut.status, 201);
+  assert.equal((await a.ps('PATCH', `/volume_group/${group.body.id}`, { protection_policy_id: '' })).status, 204);
+  const [session] = (await a.ps('GET', `/replication_session?select=id,state&local_resource_id=eq.${group.body.id}`)).body;
+  assert.equal(session.state, 'Deleting', 'the peer cannot be told: the session waits');
+  const refused = await a.ps('DELETE', `/volume_group/${group.body.id}`, { delete_members: true });
+  assert.equal(refused.status, 422, JSON.stringify(refused.body));
+  assert.match(refused.body.messages[0].message_l10n, /being deleted/);
+  assert.equal((await a.ps('GET', `/volume/${m1}?select=id`)).status, 200, 'the member is still there');
+  assert.equal((await a.ps('GET', `/volume_group/${group.body.id}?select=id`)).status, 200, 'and so is the group');
+  assert.equal((await a.control('DELETE', `/faults/${cut.body.id}`)).status, 204);
+  for (let i = 0; i < 5 && (await a.ps('GET', `/replication_session/${session.id}`)).status !== 404; i++) {
+    await p.clockA.advanceMs(10_000);
+    await settle(p);
+  }
+  assert.equal((await a.ps('GET', `/replication_session/${session.id}`)).status, 404, 'the session is gone once the peer hears');
+  assert.equal((await a.ps('DELETE', `/volume_group/${group.body.id}`, { delete_members: true })).status, 204);
+  assert.equal((await a.ps('GET', `/volume/${m1}?select=id`)).status, 404);
 });

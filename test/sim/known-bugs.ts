@@ -14,6 +14,11 @@ export interface SimBug {
   signature: RegExp;
   /** The workload it was found with (simulation.ts SimOptions.workload). */
   workload: Workload;
+  /**
+   * Crashes allowed (SimOptions.crashBudget; default: as many as `steps` allow). A bug found in a
+   * long run replays in a shorter one with the long run's budget, the steps before it unchanged.
+   */
+  crashBudget?: number;
   /** Its seed no longer shows it on this code and no other seed found so far does: kept for its description. */
   drifted?: boolean;
   description: string;
@@ -478,6 +483,91 @@ export const FIXED_BUGS: SimBug[] = [
       'A volume created with a protection policy: the peer made the destination, then the source crashed at session.after-remote-destination, before recording the session. The reconciles after its restart came within ORPHAN_DESTINATION_AGE_MS of the create (spared: a create may be in flight), and with the link up no later reconcile came: the destination stayed, with no source, until a link loss much later. Fix: a young destination the source does not know is asked about again once old enough (link-state.ts checkOrphanLater). Found by the v4 budget of sim.test.ts once the fixes of this sweep changed its trace; checked: passes with the fix.',
   },
   {
+    id: 'consistency-source-halted-state-invalid-under-suspended-destination',
+    seed: 946,
+    steps: 65,
+    crashBudget: 6,
+    workload: 'v3',
+    signature: /not steady after healing: source \S+ System_Paused \(STATE_INVALID\), destination \S+ Suspended \[Consistency\]/,
+    description:
+      'A Consistency REC suspended on both sides; site-b\'s link came back and it sent its reconcile (repl.sessionStates) just as site-a resumed: site-a answered Suspended (its resume waited for the rollback\'s answer), site-b rolled back and went OK, then took the older answer with the row for a rollback whose answer was lost (destination active under a Suspended source: Suspended again). site-a, resumed, cycled into a destination that refused every cycle (STATE_INVALID), halted, asked its view, was told Suspended and retried at once, for good (a hot loop of thousands of calls, which made the run slow). Fix: a halted source whose destination of its generation shows Suspended rolls it back again, as its resume did, in the session\'s turn (session-machine.ts peer_summary, peer_rolled_back from System_Paused; rec-actions.ts roll_back_peer queued). Found as seed 946 at 150 steps; 65 steps with that run\'s crash budget (6) show it too. Checked: fails before the fix (28 s of hot loop), passes with it (0.5 s); session-machine.test.ts has the rows\' cases.',
+  },
+  {
+    id: 'generations-differ-after-healing-v3',
+    seed: 984,
+    steps: 60,
+    crashBudget: 6,
+    workload: 'v3',
+    signature: /generations differ after healing \(source 1, destination 2\)/,
+    description:
+      'A Consistency REC suspended on both sides (source site-a, generation 0); site-a issued a reverse while the link was coming back. site-b recorded it (Source, generation 1), and before its answer arrived the reconcile at the link\'s return demoted site-a (the peer_summary row of a peer that failed over: Destination Suspended, generation 1). Then the answer came, and site-a applied the reverse again: rec_reverse always took a generation past its own, so site-a went to 2 under a source at 1, for good (a planned failover\'s hand-over, generation 2, would have been refused there as stale). Fix: a side that already has the role a reverse names takes the reverse\'s generation and no newer one (session-machine.ts rec_reverse). Found as seed 984 at 150 steps; 60 steps with that run\'s crash budget (6) show it too (0.4 s). Checked: fails before the fix, passes with it; session-machine.test.ts has the row\'s case.',
+  },
+  {
+    id: 'rec-reverse-during-forwarded-resume-two-destinations',
+    seed: 1150,
+    steps: 106,
+    crashBudget: 6,
+    workload: 'v3',
+    signature: /both sides are Destination after healing \(gen 1\/0, Suspended\/OK\)/,
+    description:
+      'A Consistency REC suspended on both sides; on the destination box (site-b) the operator resumed (forwarded to the source box: rec.resume) and at once reversed (rec.reverse). site-a\'s resume sent the rollback; the reverse call arrived meanwhile and site-a reversed (Destination, generation 1) in the middle of its resume; site-b rolled back and went OK, then refused its own half of the reverse (not suspended here); the rollback\'s answer found site-a no longer a source. Two destinations, Suspended at 1 and OK at 0, for good. Fix: the source box handles rec.reverse in the session\'s turn (rec-actions.ts), so it waits for the resume and then refuses it. Found by a v3 sweep of seeds 900-1199 (150 steps) on main as of 04349f8; 106 steps with that run\'s crash budget (6) show it. Checked: fails before the fix, passes with it; eternus-rec-races.test.ts stages the interleaving (fails without the fix with the same end state).',
+  },
+  // ---- found with workload v5 (volumes grown, a group's whole life, REC recovery Manual)
+  {
+    id: 'rec-volume-grown-destination-not',
+    seed: 5,
+    steps: 120,
+    workload: 'v5',
+    signature: /OK: destination \S+ volume \S+ is \d+ bytes, its source/,
+    description:
+      'The source volume of a REC (Stack) was grown through PowerStore PATCH /volume: the volume grew, no REC operation carries a size, and the destination kept its old size while the pair showed Equivalent. ETERNUS refuses to expand a volume in a copy session. Fix: growth of a volume in a REC is refused IN_USE before anything changes (protection-sessions.ts checkGrowable); eternus-rec.test.ts checks the refusal.',
+  },
+  {
+    id: 'normal-delete-timed-out-while-peer-deleted',
+    seed: 29,
+    steps: 120,
+    workload: 'v5',
+    signature: /exists on \S+ only \(Destination OK \[Stack\]\)/,
+    description:
+      'A normal REC delete issued on the destination box: the source took the peer\'s repl.deleteSession but its exclusive apply waited for a running cycle (stuck on a partitioned link for 94 s), so the destination\'s call timed out after 15 s and its delete was refused (the record kept), while the source deleted its side afterwards. With the link up nothing ever told the destination: an orphan for good. Fix: a system that deleted a session at its peer\'s request tells the peer to drop it until it hears (protection-sessions.ts installRpc, tellPeerToDrop; a no-op where the call was answered).',
+  },
+  {
+    id: 'reprotected-destination-keeps-its-growth',
+    seed: 219,
+    steps: 120,
+    workload: 'v5',
+    signature: /OK: destination \S+ volume \S+ is \d+ bytes, its source/,
+    description:
+      'A group member grown on the source during a link outage, then an unplanned failover on the destination and a reprotect by full copy: the new destination kept the size it had grown to while it was the source (a cycle\'s staging only ever grew to the source\'s size), so after the next failover the replica would be larger than what was replicated, with stale bytes past the end. Fix: the staging of every cycle takes the cut\'s size exactly (destination.ts beginCycle).',
+  },
+  {
+    id: 'group-deleted-under-a-deleting-session',
+    seed: 243,
+    steps: 120,
+    workload: 'v5',
+    signature: /holds volume \S+, which does not exist/,
+    description:
+      'A group\'s policy removed with the peer unreachable (its session waits, Deleting), then the group deleted with its members: the session was left holding volumes that no longer existed. Fix: a group delete is refused while a session still holds its members, as a volume delete already was (volume-groups.ts delete, checkDeletable); replication-groups.test.ts checks it.',
+  },
+  {
+    id: 'synchronous-initial-copy-never-ends',
+    seed: 31,
+    steps: 120,
+    workload: 'v5',
+    signature: /not steady after healing: source \S+ Initializing \(null\), destination \S+ Initializing \[Synchronous\]/,
+    description:
+      'A Synchronous session (here a REC created in Synchronous mode; v4 seed 112 showed it for a policy with rpo Zero) whose source crashed during its initial copy (cycle.after-cut): the restart left it Initializing, as it should, but a Synchronous session has no RPO schedule and only a halted one was retried, so the initial copy never ran again and both sides stayed Initializing for good. Fix: a Synchronous source Initializing and not mirroring is armed with the retry interval too (service.ts arm). Seeds 31 and 87 (v5, 120 steps) showed it; both pass with the fix.',
+  },
+  {
+    id: 'member-removed-while-demoted-left-flagged',
+    seed: 221,
+    steps: 120,
+    workload: 'v5',
+    signature: /is a replication destination of no session/,
+    description:
+      'A member removed from a protected group on its source during a link outage, while the peer failed over: the link\'s return demoted the source (every member flagged a destination, read-only) before the removal\'s members_changed was recorded, which then took the member out of the session but left it flagged a destination, of no session, read-only for good. Fix: a member that leaves a session and its group leaves as an ordinary volume, in the same transaction as the record (session-runtime.ts write).',
+  },
+  {
     id: 'group-member-readded-name-in-use',
     seed: 284,
     steps: 120,
@@ -509,15 +599,6 @@ export const FIXED_BUGS: SimBug[] = [
 
 /** Found and not fixed yet. */
 export const OPEN_BUGS: SimBug[] = [
-  {
-    id: 'synchronous-initial-copy-never-ends-v4',
-    seed: 112,
-    steps: 120,
-    workload: 'v4',
-    drifted: true,
-    signature: /not steady after healing: source \S+ Initializing \(null\), destination \S+ Initializing \[Synchronous\]/,
-    description: 'A Synchronous session (a policy with rpo Zero assigned mid-run, or a REC modified to Synchronous) still Initializing on both sides after healing. Not analysed. Its seed passes on main as merged at 13:14 UTC (its trace changed): kept open, not re-checked.',
-  },
   // ---- found with workload v4 (Stack, Through, REC modify/delete/create, groups, policy and volume deletion)
 ];
 
