@@ -569,12 +569,12 @@ export const FIXED_BUGS: SimBug[] = [
   },
   {
     id: 'group-member-readded-name-in-use',
-    seed: 284,
+    seed: 317,
     steps: 120,
     workload: 'v4',
     signature: /System_Paused \(NAME_IN_USE\)/,
     description:
-      'A member removed from a protected volume group leaves the destination group as an ordinary volume of the same name (destination.ts followSource); added back on the source, the next cycle (or repl.members) asked the destination for a new volume of that name, which existed: every cycle failed NAME_IN_USE and the group session stayed halted for good (also seed 317). Fix: the destination names a new member\'s replica after the source unless the name is taken here, else the first free of NAME.replica, NAME.replica-2, ... (destination.ts memberReplicaName): the source accepted the membership change, so the destination cannot refuse it, and the released volume is the user\'s now (hosts may have written to it), so it is neither reused nor renamed; the engine volumes made for a change that is not recorded are deleted. Checked: seeds 284 and 317 pass with the fix, failed before it; replication-groups.test.ts fails without it.',
+      'A member removed from a protected volume group leaves the destination group as an ordinary volume of the same name (destination.ts followSource); added back on the source, the next cycle (or repl.members) asked the destination for a new volume of that name, which existed: every cycle failed NAME_IN_USE and the group session stayed halted for good (seeds 284 and 317; after the merge of main at 16:00 UTC 317, 359, 438 and 470 show it with the fix reverted, 284 no longer). Fix: the destination names a new member\'s replica after the source unless the name is taken here, else the first free of NAME.replica, NAME.replica-2, ... (destination.ts memberReplicaName): the source accepted the membership change, so the destination cannot refuse it, and the released volume is the user\'s now (hosts may have written to it), so it is neither reused nor renamed; the engine volumes made for a change that is not recorded are deleted. Checked: seed 317 passes with the fix and fails with it reverted; replication-groups.test.ts fails without it.',
   },
   {
     id: 'cycle-commit-while-deleting-forgets-the-deletion',
