@@ -477,6 +477,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A volume created with a protection policy: the peer made the destination, then the source crashed at session.after-remote-destination, before recording the session. The reconciles after its restart came within ORPHAN_DESTINATION_AGE_MS of the create (spared: a create may be in flight), and with the link up no later reconcile came: the destination stayed, with no source, until a link loss much later. Fix: a young destination the source does not know is asked about again once old enough (link-state.ts checkOrphanLater). Found by the v4 budget of sim.test.ts once the fixes of this sweep changed its trace; checked: passes with the fix.',
   },
+  {
+    id: 'stack-failed-over-base-cycles-differ',
+    seed: 316,
+    steps: 40,
+    workload: 'v4',
+    signature: /\[Stack\] Failed_Over\/Failed_Over: base cycles differ/,
+    description:
+      'A Stack REC: the source shipped cycle 2, the destination committed it, and the source crashed (another session\'s crash point) before the commit answer was recorded: base 1, cut 2 pending. The destination then failed over unplanned (PowerStore, the link down) at base 2, and its demote call made the old source a Destination in Failed_Over that still named base 1: both sides rested Failed_Over (the documented state after an unplanned failover, one Source, no split brain) with base cycles 2 and 1 (seed 330 showed 1 and 0 on older code). No data was at risk (a reprotect\'s rollback plan uses the pending cut), but the records disagreed on the common cut. Fix: a demotion carries the new source\'s base (becomeDestination sourceBaseCycle, the reconcile summary\'s baseCycle), and an old source whose pending cut is that base takes it as its base, as base_mismatch does (session-machine.ts adoptCommittedCut). Found at 120 steps; the failure shows at the first quiet point, so 40 steps (1.5 s). Checked: the seed fails without the fix, passes with it; session-machine.test.ts has the cases.',
+  },
 ];
 
 /** Found and not fixed yet. */
@@ -508,7 +517,7 @@ export const OPEN_BUGS: SimBug[] = [
     workload: 'v4',
     drifted: true,
     signature: /not steady after healing: source \S+ Initializing \(null\), destination \S+ Initializing \[Synchronous\]/,
-    description: 'A Synchronous session (a policy with rpo Zero assigned mid-run, or a REC modified to Synchronous) still Initializing on both sides after healing. Not analysed. Its seed passes on main as merged at 13:14 UTC (its trace changed): kept open, not re-checked.',
+    description: 'A Synchronous session (a policy with rpo Zero assigned mid-run, or a REC modified to Synchronous) still Initializing on both sides after healing. Not analysed. Its seed passes on main as merged at 13:14 UTC (its trace changed): kept open. Re-checked at 15:30 UTC on the stack branch: seed 112 passes at 100, 110, 120, 130, 140 and 150 steps.',
   },
   // ---- found with workload v4 (Stack, Through, REC modify/delete/create, groups, policy and volume deletion)
 ];
