@@ -115,7 +115,8 @@ export function parseSessionStates(params: unknown): { sessions: SessionStateSum
   return {
     sessions: p.sessions.map((raw) => {
       const s = object(raw, 'sessions');
-      return { id: string(s, 'id'), role: oneOf(s, 'role', ['Source', 'Destination'] as const), generation: integer(s, 'generation'), state: oneOf(s, 'state', SESSION_STATES), baseCycle: integer(s, 'baseCycle') };
+      const resuming = optional(s, 'resuming', (x, key) => boolean(x, key));
+      return { id: string(s, 'id'), role: oneOf(s, 'role', ['Source', 'Destination'] as const), generation: integer(s, 'generation'), state: oneOf(s, 'state', SESSION_STATES), baseCycle: integer(s, 'baseCycle'), ...(resuming ? { resuming } : {}) };
     }),
   };
 }

@@ -104,8 +104,14 @@ export class RecActions {
         }
       },
       roll_back_peer: async (s) => {
-        const rolled = await runtime.call<{ baseCycle: number }>(s, RPC.recRollback, { sessionId: s.id, baseCycle: s.baseCycle });
-        return { type: 'peer_rolled_back', baseCycle: rolled.baseCycle };
+        // Meanwhile our summaries say Suspended with `resuming` (link-state.ts summariesFor).
+        runtime.rollbacksInFlight.add(s.id);
+        try {
+          const rolled = await runtime.call<{ baseCycle: number }>(s, RPC.recRollback, { sessionId: s.id, baseCycle: s.baseCycle });
+          return { type: 'peer_rolled_back', baseCycle: rolled.baseCycle };
+        } finally {
+          runtime.rollbacksInFlight.delete(s.id);
+        }
       },
       set_peer_modes: (s, e) => runtime.call(s, RPC.recSetModes, { sessionId: s.id, modes: e.modes }),
       delete_on_peer: async (s, e) => {

@@ -84,7 +84,8 @@ export type SessionEvent =
   /** `sourceBaseCycle`: the new source's base, sent with a demotion (peers that predate it send none). */
   | { type: 'become_destination'; generation: number; prepareForBaseCycle: number | null; sourceBaseCycle?: number }
   /** The link is back and the peer told its view of the session (RPC sessionStates). */
-  | { type: 'peer_summary'; role: SessionRole; generation: number; state: SessionState; baseCycle?: number }
+  /** `resuming`: the peer is a Suspended source whose REC resume waits for our rollback's answer. */
+  | { type: 'peer_summary'; role: SessionRole; generation: number; state: SessionState; baseCycle?: number; resuming?: boolean }
   // Link
   | { type: 'link_lost'; nowMs: number }
   | { type: 'path_returned' }
@@ -377,10 +378,13 @@ export const TABLE: readonly Row[] = [
   row({ on: 'peer_summary', from: '*', role: 'Destination', guard: (s, e) => e.role === 'Source' && e.state === 'Paused' && s.state !== 'Paused' && s.state !== 'Suspended', when: 'the source is paused and we are not (a resume here whose notice never reached the source)',
     // The source's pause stands: it never heard the resume (simulation seeds 8017, 8022, 8076).
     go: (s, e) => ({ set: { state: 'Paused', pausedByUser: true, stopRequested: true, errorCode: null, errorAtMs: null, ...sourceGeneration(s, e) } }) }),
-  row({ on: 'peer_summary', from: ['Initializing', 'OK', 'Synchronizing'], role: 'Destination', guard: (s, e) => e.role === 'Source' && e.state === 'Suspended' && e.generation === s.generation, when: 'the source is suspended and we are not (a REC resume whose rollback answer was lost)',
+  row({ on: 'peer_summary', from: ['Initializing', 'OK', 'Synchronizing'], role: 'Destination', guard: (s, e) => e.role === 'Source' && e.state === 'Suspended' && e.generation === s.generation && !e.resuming, when: 'the source is suspended and we are not (a REC resume whose rollback answer was lost)',
     // The destination rolled back and went active; the source, without the answer, stays
     // Suspended and its resume failed: the destination is Suspended again, as the source says,
-    // and the operator's next resume rolls it back again (simulation seed 307, v4).
+    // and the operator's next resume rolls it back again (simulation seed 307, v4). Not while the
+    // source still waits for that answer: its summary then says Suspended though the resume is
+    // going through, and the destination, Suspended (so open to hosts) under a source that went
+    // OK, stayed so for good (simulation seed 34, v4 120 steps).
     go: () => ({ set: { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null, stopRequested: true }, effects: [{ kind: 'abort_open_cycle' }] }) }),
   row({ on: 'peer_summary', from: ['System_Paused'], role: 'Destination', guard: (s, e) => !(waitsForOperator(s) && e.state === 'System_Paused'), when: 'the halt is over',
     go: (s, e) => ({ set: { state: destinationStateAfterHalt(s, e.state), errorCode: null, errorAtMs: null, ...sourceGeneration(s, e) } }) }),
