@@ -585,19 +585,23 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A REC resume on the source box sent rec.rollback; the destination rolled back and went active, and meanwhile the source sent its reconcile summary (repl.sessionStates), taken while the rollback answer was still on its way: Suspended. The answer came, the source went OK, and the summary then reached the destination, whose row for a resume whose rollback answer was lost (seed 307) made it Suspended again: open to hosts (a suspended destination is NBD read-write) under a source that was OK, for good (Through ships nothing, so no cycle was refused to reconcile them); hosts wrote to it. Fix: while a resume waits for the rollback answer the source\'s summary says `resuming`, and that row does not fire on such a summary (rec-actions.ts roll_back_peer, link-state.ts summariesFor, session-machine.ts peer_summary). Found by a v4 sweep of seeds 1-40 at 120 steps; shows from 100 steps. Checked: the seed fails without the guard, passes with it; session-machine.test.ts has the case. Not covered: a summary taken before the resume began and delivered after the rollback (reordered) would still do it; summaries carry no send time to order them against the rollback.',
   },
-];
-
-/** Found and not fixed yet. */
-export const OPEN_BUGS: SimBug[] = [
   {
     id: 'group-member-readded-name-in-use',
-    seed: 48,
+    seed: 284,
     steps: 120,
     workload: 'v4',
-    drifted: true,
     signature: /System_Paused \(NAME_IN_USE\)/,
     description:
-      'A member removed from a protected volume group leaves the destination group as an ordinary volume of the same name (destination.ts reconcileMembers); added back on the source, the next cycle asks the destination for a new volume of that name, which exists: every cycle fails NAME_IN_USE and the group session stays halted for good. What PowerStore does here is not in the research (reuse the released replica, name the new one otherwise, or refuse add_members); not fixed here (destination.ts is being changed by another branch). Its seed passes on main as merged at 13:14 UTC (its trace changed): kept open, not re-checked.',
+      'A member removed from a protected volume group leaves the destination group as an ordinary volume of the same name (destination.ts followSource); added back on the source, the next cycle (or repl.members) asked the destination for a new volume of that name, which existed: every cycle failed NAME_IN_USE and the group session stayed halted for good (also seed 317). Fix: the destination names a new member\'s replica after the source unless the name is taken here, else the first free of NAME.replica, NAME.replica-2, ... (destination.ts memberReplicaName): the source accepted the membership change, so the destination cannot refuse it, and the released volume is the user\'s now (hosts may have written to it), so it is neither reused nor renamed; the engine volumes made for a change that is not recorded are deleted. Checked: seeds 284 and 317 pass with the fix, failed before it; replication-groups.test.ts fails without it.',
+  },
+  {
+    id: 'cycle-commit-while-deleting-forgets-the-deletion',
+    seed: 340,
+    steps: 120,
+    workload: 'v4',
+    signature: /exists on \S+ only \(Source \S+ \[(Asynchronous|Synchronous)\]\)/,
+    description:
+      'A policy unassigned from a group while its cycle shipped: the source went Deleting, then the cycle\'s commit answer came back and cycle_committed made it OK again (committedState kept only Paused and Suspended); the deletion went on and the peer dropped the destination, but the source crashed before the answer. Restarted, its record said OK, not Deleting, so nothing finished the deletion: a source whose destination was gone, cycling into NOT_FOUND for good (listed first as reconcile-drops-destination-created-meanwhile, whose failure it shows). Fix: a cycle committed while Deleting leaves the session Deleting (session-machine.ts committedState). Checked: the seed passes with the fix, failed before it; session-machine.test.ts has the case.',
   },
   {
     id: 'reconcile-drops-destination-created-meanwhile',
@@ -607,8 +611,12 @@ export const OPEN_BUGS: SimBug[] = [
     drifted: true,
     signature: /exists on \S+ only \(Source \S+ \[(Asynchronous|Synchronous)\]\)/,
     description:
-      'A policy assigned while a reconcile was in flight: the source sent its sessions (repl.sessionStates) just before it created a session; the peer created the destination, then handled the older summary, in which the new session was missing, and dropped it as deleted by its source (link-state.ts reconcile). The source keeps a session whose destination is gone: every cycle fails NOT_FOUND, for good. A summary should only drop sessions that existed when it was taken (link-state.ts is being changed by the simfix branch; not fixed here). Its seed passes on main as merged at 13:14 UTC (main\'s later changes; for this one main\'s new-destination-dropped-at-reconcile may be the fix): kept open, not re-checked.',
+      'A policy assigned while a reconcile was in flight: the source sent its sessions (repl.sessionStates) just before it created a session; the peer created the destination, then handled the older summary, in which the new session was missing, and dropped it as deleted by its source (link-state.ts reconcile): the spare of new-destination-dropped-at-reconcile (base 0) no longer held once the first cycle had committed. The source kept a session whose destination was gone: every cycle failed NOT_FOUND, for good. Fix: a summary drops only a destination that had its first commit when our own call for it went out (its source had recorded the session then, and the peer takes its summary after it gets the call: link-state.ts reconcileWith, leftOut); a summary the peer sends in its own call proves nothing (it may be older than the session), so a destination it leaves out is asked about by a call of our own, and one committed while our call was out is asked about again later. Seed 105 passed on main as merged at 13:14 UTC; seed 340, which showed its failure after the 13:50 sweep, was another bug (cycle-commit-while-deleting-forgets-the-deletion). No seed shows it now; link-state.test.ts fails without the fix.',
   },
+];
+
+/** Found and not fixed yet. */
+export const OPEN_BUGS: SimBug[] = [
   // ---- found with workload v4 (Stack, Through, REC modify/delete/create, groups, policy and volume deletion)
 ];
 
