@@ -568,6 +568,24 @@ export const FIXED_BUGS: SimBug[] = [
       'A member removed from a protected group on its source during a link outage, while the peer failed over: the link\'s return demoted the source (every member flagged a destination, read-only) before the removal\'s members_changed was recorded, which then took the member out of the session but left it flagged a destination, of no session, read-only for good. Fix: a member that leaves a session and its group leaves as an ordinary volume, in the same transaction as the record (session-runtime.ts write).',
   },
   {
+    id: 'stack-failed-over-base-cycles-differ',
+    seed: 316,
+    steps: 40,
+    workload: 'v4',
+    signature: /\[Stack\] Failed_Over\/Failed_Over: base cycles differ/,
+    description:
+      'A Stack REC: the source shipped cycle 2, the destination committed it, and the source crashed (another session\'s crash point) before the commit answer was recorded: base 1, cut 2 pending. The destination then failed over unplanned (PowerStore, the link down) at base 2, and its demote call made the old source a Destination in Failed_Over that still named base 1: both sides rested Failed_Over (the documented state after an unplanned failover, one Source, no split brain) with base cycles 2 and 1 (seed 330 showed 1 and 0 on older code). No data was at risk (a reprotect\'s rollback plan uses the pending cut), but the records disagreed on the common cut. Fix: a demotion carries the new source\'s base (becomeDestination sourceBaseCycle, the reconcile summary\'s baseCycle), and an old source whose pending cut is that base takes it as its base, as base_mismatch does (session-machine.ts adoptCommittedCut). Found at 120 steps; the failure shows at the first quiet point, so 40 steps (1.5 s). Checked: the seed fails without the fix, passes with it; session-machine.test.ts has the cases.',
+  },
+  {
+    id: 'stale-suspended-summary-resuspends-resumed-destination',
+    seed: 34,
+    steps: 100,
+    workload: 'v4',
+    signature: /the destination \S+ shows Suspended, its source OK|OK\/Suspended: the destination differs/,
+    description:
+      'A REC resume on the source box sent rec.rollback; the destination rolled back and went active, and meanwhile the source sent its reconcile summary (repl.sessionStates), taken while the rollback answer was still on its way: Suspended. The answer came, the source went OK, and the summary then reached the destination, whose row for a resume whose rollback answer was lost (seed 307) made it Suspended again: open to hosts (a suspended destination is NBD read-write) under a source that was OK, for good (Through ships nothing, so no cycle was refused to reconcile them); hosts wrote to it. Fix: while a resume waits for the rollback answer the source\'s summary says `resuming`, and that row does not fire on such a summary (rec-actions.ts roll_back_peer, link-state.ts summariesFor, session-machine.ts peer_summary). Found by a v4 sweep of seeds 1-40 at 120 steps; shows from 100 steps. Checked: the seed fails without the guard, passes with it; session-machine.test.ts has the case. Not covered: a summary taken before the resume began and delivered after the rollback (reordered) would still do it; summaries carry no send time to order them against the rollback.',
+  },
+  {
     id: 'group-member-readded-name-in-use',
     seed: 317,
     steps: 120,
