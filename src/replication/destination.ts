@@ -352,8 +352,10 @@ export class DestinationSide {
     const current = this.session(session.id);
     const pairs = [...current.elementPairs];
     const created: Volume[] = [];
+    // Only volumes whose records were not written: an error after the membership was recorded
+    // (an effect of the transition) leaves them to the session.
     const undo = async (): Promise<void> => {
-      for (const v of created) await this.ctx.store.deleteVolume(v.id).catch(() => undefined);
+      for (const v of created) if (!this.ctx.meta.get('volume', v.id)) await this.ctx.store.deleteVolume(v.id).catch(() => undefined);
     };
     const result: { sourceVolumeId: string; remoteVolumeId: string }[] = [];
     try {
