@@ -599,9 +599,10 @@ export const FIXED_BUGS: SimBug[] = [
     seed: 340,
     steps: 120,
     workload: 'v4',
+    drifted: true,
     signature: /exists on \S+ only \(Source \S+ \[(Asynchronous|Synchronous)\]\)/,
     description:
-      'A policy unassigned from a group while its cycle shipped: the source went Deleting, then the cycle\'s commit answer came back and cycle_committed made it OK again (committedState kept only Paused and Suspended); the deletion went on and the peer dropped the destination, but the source crashed before the answer. Restarted, its record said OK, not Deleting, so nothing finished the deletion: a source whose destination was gone, cycling into NOT_FOUND for good (listed first as reconcile-drops-destination-created-meanwhile, whose failure it shows). Fix: a cycle committed while Deleting leaves the session Deleting (session-machine.ts committedState). Checked: the seed passes with the fix, failed before it; session-machine.test.ts has the case.',
+      'A policy unassigned from a group while its cycle shipped: the source went Deleting, then the cycle\'s commit answer came back and cycle_committed made it OK again (committedState kept only Paused and Suspended); the deletion went on and the peer dropped the destination, but the source crashed before the answer. Restarted, its record said OK, not Deleting, so nothing finished the deletion: a source whose destination was gone, cycling into NOT_FOUND for good (listed first as reconcile-drops-destination-created-meanwhile, whose failure it shows). Fix: a cycle committed while Deleting leaves the session Deleting (session-machine.ts committedState). Checked: the seed passed with the fix and failed without it on the code of 15:40 UTC; after the merge of main at 16:20 UTC it passes with the fix reverted too, and no seed of v4 341-640 or v5 1-100 (120 steps) shows it with the fix reverted: drifted. session-machine.test.ts has the case.',
   },
   {
     id: 'reconcile-drops-destination-created-meanwhile',
