@@ -106,7 +106,12 @@ export class SourceCycles {
       const thisCycle = s.baseCycle + 1;
       const pairs = members.map((m) => {
         const remoteVolumeId = begin.members.find((x) => x.sourceVolumeId === m.id)!.remoteVolumeId;
-        const base = s!.elementPairs.find((p) => p.localVolumeId === m.id)?.localBaseSnapshotId ?? null;
+        // A base is common only with the destination volume it was shipped to. One the destination
+        // made anew for a member it did not hold (a member removed on one side while the other took
+        // over, then brought back by a reprotect) is empty: it gets the member whole. Shipped a diff
+        // from our base, it missed everything before it (simulation seed 375, v4 120 steps).
+        const recorded = s!.elementPairs.find((p) => p.localVolumeId === m.id);
+        const base = recorded && recorded.remoteVolumeId === remoteVolumeId ? recorded.localBaseSnapshotId : null;
         return { member: m, remoteVolumeId, base, extents: this.ctx.store.diff(base, snapshotIds[m.id]!) };
       });
       const totalBytes = pairs.reduce((sum, p) => sum + p.extents.filter((e) => e.kind === 'data').reduce((a, e) => a + e.lengthBytes, 0), 0);
