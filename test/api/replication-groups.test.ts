@@ -3,7 +3,7 @@
 // changes on the source are carried over by the next cycle.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { settle, startPair, type Pair } from '../helpers/pair.ts';
+import { heartbeats, settle, startPair, type Pair } from '../helpers/pair.ts';
 import { MiB } from '../helpers/system.ts';
 
 let p: Pair;
@@ -136,4 +136,42 @@ test('a group whose session is still being deleted (its policy removed with the 
   assert.equal((await a.ps('GET', `/replication_session/${session.id}`)).status, 404, 'the session is gone once the peer hears');
   assert.equal((await a.ps('DELETE', `/volume_group/${group.body.id}`, { delete_members: true })).status, 204);
   assert.equal((await a.ps('GET', `/volume/${m1}?select=id`)).status, 404);
+});
+
+// Simulation seed 375 (v4): a member removed on the source while the link was down and the
+// destination failed over; the reprotect's cycle made the member anew on the old source and
+// shipped only the diff from the new source's base, so the new replica missed the older data.
+test('a member the destination makes anew gets its data whole, not a diff from a base it never had', async () => {
+  const a = p.a;
+  const rule = await a.ps('POST', '/replication_rule', { name: 'rr-anew', rpo: 'One_Hour', remote_system_id: p.rsOnA });
+  const policy = await a.ps('POST', '/policy', { name: 'pp-anew', replication_rule_ids: [rule.body.id] });
+  const m1 = (await a.ps('POST', '/volume', { name: 'n-m1', size: 8 * MiB })).body.id;
+  const m2 = (await a.ps('POST', '/volume', { name: 'n-m2', size: 8 * MiB })).body.id;
+  const storeA = a.system.services.ctx.store;
+  await storeA.write(m2, 0, block(7));
+  const group = await a.ps('POST', '/volume_group', { name: 'vg-anew', volume_ids: [m1, m2], protection_policy_id: policy.body.id });
+  assert.equal(group.status, 201, JSON.stringify(group.body));
+  const sessionId = (await a.ps('GET', `/replication_session?select=id&local_resource_id=eq.${group.body.id}`)).body[0].id as string;
+  await a.system.services.replication.sync(sessionId);
+
+  const cut = await a.control('POST', '/faults', { kind: 'link_down' });
+  assert.equal(cut.status, 201);
+  assert.equal((await a.ps('POST', `/volume_group/${group.body.id}/remove_members`, { volume_ids: [m2] })).status, 204);
+  assert.equal((await p.b.ps('POST', `/replication_session/${sessionId}/failover`, { is_planned: false })).status, 204);
+  const m2OnB = (await p.b.ps('GET', '/volume?select=id&name=eq.n-m2')).body[0].id as string;
+  const storeB = p.b.system.services.ctx.store;
+  await storeB.write(m2OnB, 4096, block(8)); // after the common base
+  assert.equal((await a.control('DELETE', `/faults/${cut.body.id}`)).status, 204);
+  await heartbeats(p);
+  await a.system.services.replication.reconcileWith(p.b.system.identity.id);
+  assert.equal((await p.b.ps('POST', `/replication_session/${sessionId}/reprotect`)).status, 204);
+  await settle(p);
+
+  const session = await p.b.ps('GET', `/replication_session/${sessionId}?select=state,storage_element_pairs`);
+  assert.equal(session.body.state, 'OK');
+  const pairOfM2 = session.body.storage_element_pairs.find((e: { local_storage_element_id: string }) => e.local_storage_element_id === m2OnB);
+  assert.ok(pairOfM2, 'the member is still in the new source\'s session');
+  assert.notEqual(pairOfM2.remote_storage_element_id, m2, 'the old source made it anew: its own n-m2 left the session');
+  assert.deepEqual(await storeA.read(pairOfM2.remote_storage_element_id, 0, 4096), block(7), 'data older than the common base arrived');
+  assert.deepEqual(await storeA.read(pairOfM2.remote_storage_element_id, 4096, 4096), block(8));
 });
