@@ -614,6 +614,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A policy assigned while a reconcile was in flight: the source sent its sessions (repl.sessionStates) just before it created a session; the peer created the destination, then handled the older summary, in which the new session was missing, and dropped it as deleted by its source (link-state.ts reconcile): the spare of new-destination-dropped-at-reconcile (base 0) no longer held once the first cycle had committed. The source kept a session whose destination was gone: every cycle failed NOT_FOUND, for good. Fix: a summary drops only a destination that had its first commit when our own call for it went out (its source had recorded the session then, and the peer takes its summary after it gets the call: link-state.ts reconcileWith, leftOut); a summary the peer sends in its own call proves nothing (it may be older than the session), so a destination it leaves out is asked about by a call of our own, and one committed while our call was out is asked about again later. Seed 105 passed on main as merged at 13:14 UTC; seed 340, which showed its failure after the 13:50 sweep, was another bug (cycle-commit-while-deleting-forgets-the-deletion). No seed shows it now; link-state.test.ts fails without the fix.',
   },
+  {
+    id: 'member-made-anew-gets-a-diff',
+    seed: 375,
+    steps: 120,
+    workload: 'v4',
+    signature: /is not a write-order consistent cut|differs from the source's last committed cut/,
+    description:
+      'A group member removed on the source while the link was down and the destination failed over (unplanned): the new source still held the member, the old one, demoted, did not. The reprotect\'s cycle made the member anew on the old source (under NAME.replica: the removed volume kept its name, group-member-readded-name-in-use) and shipped only the diff from the new source\'s base, which the new volume never had: it missed every block written before (destination differs from the cut, not write-order consistent). Before the free replica name the same cycle failed NAME_IN_USE, or diverged the same way when the name was free. Fix: a member is shipped from its base only to the destination volume that base was shipped to; a volume the destination answers anew gets it whole (cycles.ts). Checked: the seed fails on main with the name fix and without this one, passes with it; replication-groups.test.ts fails without it.',
+  },
 ];
 
 /** Found and not fixed yet. */
