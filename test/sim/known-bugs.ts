@@ -495,6 +495,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A REC resume on the source box sent rec.rollback; the destination rolled back and went active, and meanwhile the source sent its reconcile summary (repl.sessionStates), taken while the rollback answer was still on its way: Suspended. The answer came, the source went OK, and the summary then reached the destination, whose row for a resume whose rollback answer was lost (seed 307) made it Suspended again: open to hosts (a suspended destination is NBD read-write) under a source that was OK, for good (Through ships nothing, so no cycle was refused to reconcile them); hosts wrote to it. Fix: while a resume waits for the rollback answer the source\'s summary says `resuming`, and that row does not fire on such a summary (rec-actions.ts roll_back_peer, link-state.ts summariesFor, session-machine.ts peer_summary). Found by a v4 sweep of seeds 1-40 at 120 steps; shows from 100 steps. Checked: the seed fails without the guard, passes with it; session-machine.test.ts has the case. Not covered: a summary taken before the resume began and delivered after the rollback (reordered) would still do it; summaries carry no send time to order them against the rollback.',
   },
+  {
+    id: 'halted-destination-takes-stale-suspended-summary',
+    seed: 70,
+    steps: 100,
+    workload: 'v4',
+    signature: /the destination \S+ shows Suspended, its source OK|source \S+ System_Paused \(STATE_INVALID\), destination \S+ Suspended/,
+    description:
+      'The way of the bug above through a halt: a REC resume (Consistency) rolled the destination back (active), the link dropped (the destination halted), and the source\'s reconcile summary, taken while the rollback answer was still on its way, said Suspended: the destination\'s halt ended Suspended (destinationStateAfterHalt follows a Suspended source), open to hosts under a source that went OK; its cycles were refused STATE_INVALID, retried and refused for good (a run of this seed without the fix writes 275,000 trace lines and takes 40 s). Fix: a halted destination under a Suspended source that says `resuming` is active again (session-machine.ts peer_summary, the halt is over). Found by a v4 sweep of seeds 41-80 at 120 steps; shows from 100 steps. Checked: fails without the fix, passes with it (2 s). It has the shape of the open v3 bug consistency-source-halted-state-invalid-under-suspended-destination (seed 946, not on this branch\'s list), whose seed passes here.',
+  },
 ];
 
 /** Found and not fixed yet. */

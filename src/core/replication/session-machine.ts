@@ -387,7 +387,12 @@ export const TABLE: readonly Row[] = [
     // OK, stayed so for good (simulation seed 34, v4 120 steps).
     go: () => ({ set: { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null, stopRequested: true }, effects: [{ kind: 'abort_open_cycle' }] }) }),
   row({ on: 'peer_summary', from: ['System_Paused'], role: 'Destination', guard: (s, e) => !(waitsForOperator(s) && e.state === 'System_Paused'), when: 'the halt is over',
-    go: (s, e) => ({ set: { state: destinationStateAfterHalt(s, e.state), errorCode: null, errorAtMs: null, ...sourceGeneration(s, e) } }) }),
+    // A source still waiting for its resume's rollback answer says Suspended, but a halted
+    // destination was active (a link loss halts only those): rolled back by that resume, it
+    // stays active; should the resume fail, the source's view says Suspended again (the row of a
+    // lost rollback answer above). It used to go Suspended, open to hosts, under a source that
+    // went OK (simulation seed 70, v4 120 steps).
+    go: (s, e) => ({ set: { state: e.resuming && e.state === 'Suspended' ? resumedState(s) : destinationStateAfterHalt(s, e.state), errorCode: null, errorAtMs: null, ...sourceGeneration(s, e) } }) }),
   row({ on: 'peer_summary', from: '*', role: 'Destination', guard: (s, e) => e.role === 'Source' && e.generation > s.generation, when: 'the source failed over at a newer generation and could not tell us',
     // An unplanned failover elsewhere whose demote call was lost, while this side already was the
     // destination: the generations agree again (simulation seed 30 left them 2 and 0 for good).
