@@ -169,6 +169,10 @@ export class VolumeGroupService {
       if (group.protectionPolicyId) throw new InUseError(`Volume group ${group.name} has a protection policy; remove it first.`, 'volume_group', id);
       const members = this.members(id);
       const snapshotSet = group.type === 'Snapshot';
+      // A session still being deleted (its policy was just removed, the peer not told yet) holds
+      // the members until it is gone: deleting the group under it left the session on volumes
+      // that no longer exist (simulation v5 seed 243).
+      if (!snapshotSet) for (const m of members) this.protection.checkDeletable?.(m);
       if (deleteMembers || snapshotSet) {
         for (const m of members) {
           if (this.volumes.mappingsOf(m.id).length > 0) throw new InUseError(`Member ${m.name} is attached to a host.`, 'volume', m.id);

@@ -63,6 +63,8 @@ export interface ProtectionHooks {
   afterPolicyChange(kind: 'volume' | 'volume_group', id: string, oldPolicyId: string | null, newPolicyId: string | null): Promise<void>;
   /** Refuses deleting a volume that a copy session still pairs (ETERNUS REC). */
   checkDeletable?(volume: Volume): void;
+  /** Refuses growing a volume that a copy session pairs (ETERNUS does not expand a volume in a REC). */
+  checkGrowable?(volume: Volume): void;
   /**
    * Runs before a volume grows; throwing refuses the resize, nothing changed. A synchronous
    * mirror grows its destination first, so that no mirrored write past the old end is refused.
@@ -247,6 +249,7 @@ export class VolumeService {
         if (input.sizeBytes < volume.sizeBytes) {
           throw new StateError(`The new size ${input.sizeBytes} of volume ${volume.name} is smaller than its current size ${volume.sizeBytes}; volumes can only grow.`, 'volume', id);
         }
+        this.protection.checkGrowable?.(volume);
         next.sizeBytes = input.sizeBytes;
       }
       if (input.expirationTimestampMs !== undefined) {

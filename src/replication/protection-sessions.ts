@@ -16,6 +16,7 @@ import type { JobRunner } from '../jobs/job-runner.ts';
 import { CONTROL_RPC_TIMEOUT_MS, SUSPEND_NOTICE_RETRY_MS } from './limits.ts';
 import { learnFromDestination, memberSpecs, numberedMembers } from './member-copies.ts';
 import { parseSessionParams } from './peer-protocol.ts';
+import { tellPeerToDrop } from './peer-drop-notice.ts';
 import type { SessionRuntime } from './session-runtime.ts';
 import type { SynchronousReplication } from './synchronous.ts';
 import { RPC, type CreateDestinationResult, type MemberResult } from './wire.ts';
@@ -44,7 +45,14 @@ export class ProtectionSessions {
   installRpc(): void {
     this.runtime.transport.handle(RPC.deleteSession, async ({ params, fromSystemId }) => {
       const s = this.ctx.meta.get('replication_session', parseSessionParams(params).sessionId);
-      if (s && s.peerSystemId === fromSystemId) await this.runtime.apply(s.id, { type: 'peer_deleted' }, { exclusive: true });
+      if (s && s.peerSystemId === fromSystemId) {
+        await this.runtime.apply(s.id, { type: 'peer_deleted' }, { exclusive: true });
+        // The exclusive apply waits for a running cycle, which may outlast the peer's call: its
+        // normal delete then failed there and kept its record, while this side deleted. Told to
+        // drop it until it hears (a no-op where the call was answered), or it keeps an orphan
+        // for good with the link up (simulation v5 seed 29).
+        if (!this.ctx.meta.get('replication_session', s.id)) tellPeerToDrop(this.ctx, this.runtime, fromSystemId, s.id);
+      }
       return { result: {} };
     });
   }
@@ -77,6 +85,15 @@ export class ProtectionSessions {
               ? `Volume ${volume.name} is in replication session ${s.id}, which is being deleted; try again once it is gone.`
               : `Volume ${volume.name} is in replication session ${s.id}; remove its protection policy first.`;
         throw new DomainError('IN_USE', message, { kind: 'volume', id: volume.id });
+      },
+      checkGrowable: (volume) => {
+        const s = this.runtime.sessionOfVolume(volume.id);
+        // An ETERNUS REC pairs two volumes of one size and no REC operation grows its destination:
+        // the array refuses to expand a volume in a copy session (a PowerStore session carries the
+        // new size to its destination with the next cycle or mirrors the growth at once).
+        if (s && isRec(s) && s.replicationRuleId === null) {
+          throw new DomainError('IN_USE', `Volume ${volume.name} is in copy session ${s.number}; a volume in a copy session cannot be expanded. Delete the session first.`, { kind: 'volume', id: volume.id });
+        }
       },
       beforeGrow: (volume, sizeBytes) => this.deps.synchronous.growMirror(volume, sizeBytes),
       afterMembersChanged: (groupId) => this.afterMembersChanged(groupId),

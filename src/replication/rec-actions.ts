@@ -43,6 +43,8 @@ export interface RecActionsDeps {
 export class RecActions {
   /** Local volumes being paired by a REC create in flight. */
   private readonly pairing = new Set<string>();
+  /** Sessions whose reverse this box issued and is asking the peer to record (recReverse). */
+  private readonly reversing = new Set<string>();
   private readonly ctx: CoreContext;
 
   constructor(
@@ -81,7 +83,17 @@ export class RecActions {
     });
     runtime.transport.handle(RPC.recReverse, async ({ params, fromSystemId }) => {
       const p = parseRecReverse(params);
-      const s = await this.reverseLocally(runtime.peerSession(p, fromSystemId).id, p.generation, p.role);
+      const session = runtime.peerSession(p, fromSystemId);
+      const id = session.id;
+      // Reverses issued on both boxes at once: each box's turn waits for its own call to the
+      // other, so neither waits for the other's turn (a deadlock until both calls time out); both
+      // are refused and nothing changes.
+      if (this.reversing.has(id)) throw new OperationInProgressError(session);
+      // In the session's turn: a reverse issued on the destination box while a resume it forwarded
+      // here waited for its rollback reversed this box mid-resume; the destination, rolled back
+      // and active, then refused its own half, and both boxes were Destination for good
+      // (simulation seed 1150, v3). After the resume this box is not Suspended and refuses it.
+      const s = await runtime.exclusive(id, () => this.reverseLocally(id, p.generation, p.role));
       // The issuer records the same generation (ours may have been ahead of it).
       return { result: { generation: s.generation } };
     });
@@ -103,12 +115,22 @@ export class RecActions {
           this.retrySuspendNotice(s.id);
         }
       },
-      roll_back_peer: async (s) => {
+      roll_back_peer: async (s, e) => {
         // Meanwhile our summaries say Suspended with `resuming` (link-state.ts summariesFor).
         runtime.rollbacksInFlight.add(s.id);
         try {
-          const rolled = await runtime.call<{ baseCycle: number }>(s, RPC.recRollback, { sessionId: s.id, baseCycle: s.baseCycle });
-          return { type: 'peer_rolled_back', baseCycle: rolled.baseCycle };
+          if (!e.queued) {
+            const rolled = await runtime.call<{ baseCycle: number }>(s, RPC.recRollback, { sessionId: s.id, baseCycle: s.baseCycle });
+            return { type: 'peer_rolled_back', baseCycle: rolled.baseCycle };
+          }
+          // Behind a cycle in flight (its commit would move the base the rollback names), and its
+          // result recorded in the same turn, before the next cycle.
+          await runtime.exclusive(s.id, async () => {
+            const current = runtime.get(s.id);
+            if (current.role !== 'Source' || current.state !== 'System_Paused' || current.generation !== s.generation) return;
+            const rolled = await runtime.call<{ baseCycle: number }>(current, RPC.recRollback, { sessionId: s.id, baseCycle: current.baseCycle });
+            await runtime.apply(s.id, { type: 'peer_rolled_back', baseCycle: rolled.baseCycle });
+          });
         } finally {
           runtime.rollbacksInFlight.delete(s.id);
         }
@@ -307,13 +329,17 @@ export class RecActions {
       const generation = current.generation + 1;
       // The peer takes our role and we the other: named, not flipped, so that a reverse after one a
       // crash cut short (both sides Destination) does not make two sources (simulation seed 155).
-      const answer = await this.runtime.call<{ generation?: number }>(s, RPC.recReverse, { sessionId: id, generation, role: current.role }).catch((error: unknown) => {
-        // No answer: the peer may have reversed (its answer lost) while this box did not, both
-        // boxes Destination with the link up and nothing to reconcile them (simulation seed 635).
-        // The peer's view decides (peer_summary: two destinations, the older becomes the source).
-        if (error instanceof DomainError && error.code === 'PEER_UNREACHABLE') this.deps.reconcileSuspended(id);
-        throw error;
-      });
+      this.reversing.add(id);
+      const answer = await this.runtime
+        .call<{ generation?: number }>(s, RPC.recReverse, { sessionId: id, generation, role: current.role })
+        .catch((error: unknown) => {
+          // No answer: the peer may have reversed (its answer lost) while this box did not, both
+          // boxes Destination with the link up and nothing to reconcile them (simulation seed 635).
+          // The peer's view decides (peer_summary: two destinations, the older becomes the source).
+          if (error instanceof DomainError && error.code === 'PEER_UNREACHABLE') this.deps.reconcileSuspended(id);
+          throw error;
+        })
+        .finally(() => this.reversing.delete(id));
       crashPoint(this.ctx, 'rec.after-peer-reversed');
       await this.reverseLocally(id, Math.max(generation, answer?.generation ?? generation), current.role === 'Source' ? 'Destination' : 'Source');
     });

@@ -335,8 +335,11 @@ export class ReplicationService {
     this.runtime.timers.delete(sessionId);
     const s = this.ctx.meta.get('replication_session', sessionId);
     if (!s || s.role !== 'Source' || this.runtime.stopped) return;
-    // Synchronous has no schedule; a halted one with recovery Automatic retries (the link may be fine).
-    const intervalMs = this.cycleIntervalMs(s) ?? (s.transferMode === 'Synchronous' && s.state === 'System_Paused' ? CYCLE_RETRY_MS : null);
+    // Synchronous has no schedule; a halted one with recovery Automatic retries (the link may be
+    // fine), and so does an initial copy a restart cut short (it stays Initializing: without a
+    // retry it never ran again, simulation v5 seed 31).
+    const resyncs = s.transferMode === 'Synchronous' && (s.state === 'System_Paused' || (s.state === 'Initializing' && !s.mirroring));
+    const intervalMs = this.cycleIntervalMs(s) ?? (resyncs ? CYCLE_RETRY_MS : null);
     if (intervalMs === null) return;
     // Manual recovery, or a REC buffer overload: a halted session waits for an operator (forced suspend, then resume).
     if (waitsForOperator(s)) return;

@@ -221,6 +221,14 @@ export class ReplicationRuntime implements SessionRuntime {
           const v = this.ctx.meta.get('volume', pair.localVolumeId);
           if (v && v.isReplicationDestination !== !next.hostWritable) this.ctx.meta.put('volume', { ...v, isReplicationDestination: !next.hostWritable });
         }
+        // A member that left its group leaves as an ordinary volume: one removed on a source that
+        // the peer's failover demoted meanwhile was left flagged a destination of no session
+        // (simulation v5 seed 221).
+        for (const pair of previous.elementPairs) {
+          if (next.elementPairs.some((p) => p.localVolumeId === pair.localVolumeId)) continue;
+          const v = this.ctx.meta.get('volume', pair.localVolumeId);
+          if (v && v.isReplicationDestination && v.volumeGroupId !== next.localResourceId) this.ctx.meta.put('volume', { ...v, isReplicationDestination: false });
+        }
       }
     });
     if (!next) {

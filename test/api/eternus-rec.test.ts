@@ -159,6 +159,16 @@ test('the session is one core session: PowerStore and the volume views show it',
   assert.equal((await p.b.et('GET', '/volume/copysession?is_copy_source_volume=true')).body.total_count, 0);
 });
 
+test('a volume in a copy session cannot be expanded (through PowerStore PATCH /volume): refused, the size unchanged on both sides', async () => {
+  const before = (await p.a.ps('GET', `/volume/${src.id}?select=size`)).body.size;
+  const grown = await p.a.ps('PATCH', `/volume/${src.id}`, { size: before + 8 * MiB });
+  assert.equal(grown.status, 422, JSON.stringify(grown.body));
+  assert.match(grown.body.messages[0].message_l10n, /copy session .*cannot be expanded/);
+  assert.equal((await p.a.ps('GET', `/volume/${src.id}?select=size`)).body.size, before);
+  assert.equal(p.a.system.services.ctx.store.sizeBytes(src.id), before, 'the engine volume did not grow either');
+  assert.equal((await p.b.ps('GET', `/volume/${dst.id}?select=size`)).body.size, before);
+});
+
 test('while not suspended: PATCH, reverse, resume and a normal delete of Consistency are 409 and change nothing', async () => {
   const before = await cs('a');
   for (const [method, path, body] of [

@@ -139,7 +139,8 @@ test('RPO timers that fire late after a stall of the event loop are spread over 
   await tickBoth(p, 0);
   const after = await sessionsOnA();
   const ran = after.filter((s) => Date.parse(s.last_sync_timestamp!) > Date.parse(before.find((x) => x.id === s.id)!.last_sync_timestamp!));
-  const moved = after.filter((s) => Date.parse(s.next_sync_timestamp!) > stalledAtMs);
+  // A session that ran may already have finished and been re-armed one interval on: it counts as ran.
+  const moved = after.filter((s) => !ran.includes(s) && Date.parse(s.next_sync_timestamp!) > stalledAtMs);
   // Only those less than CYCLE_TIMER_LATE_MS late ran; the others wait at their place in the window.
   assert.ok(ran.length < before.length / 4, `${ran.length} of ${before.length} cycled at the end of the stall`);
   assert.equal(ran.length + moved.length, before.length, 'every session either ran or was armed for later');

@@ -68,6 +68,17 @@ const linkDown = async () => {
   };
 };
 
+/** The ps-sync volume's session, in step: settled first unless told not to, then `tickMs` more. */
+async function inStepSession(options: { settle?: boolean; tickMs?: number } = {}) {
+  const [ps] = (await p.a.ps('GET', '/volume?select=id&name=eq.ps-sync')).body;
+  const repl = p.a.system.services.replication;
+  const id: string = repl.sessionOfVolume(ps.id)!.id;
+  if (options.settle ?? true) await settle(p);
+  if (options.tickMs !== undefined) await tick(options.tickMs);
+  assert.ok(repl.isMirroring(id), `in step (state ${repl.get(id).state})`);
+  return { ps, repl, id, remoteId: repl.get(id).elementPairs[0]!.remoteVolumeId };
+}
+
 test('create Synchronous: initial copy, then in step (Equivalent); a host write is on the destination when it resolves', async () => {
   src = await makeVolume(p.a, 'sync-src', 16);
   dst = await makeVolume(p.b, 'sync-dst', 16);
@@ -353,10 +364,7 @@ test('PowerStore: a replication rule with rpo Zero makes Synchronous sessions; a
 });
 
 test('a checkpoint the destination committed but the source did not record is adopted on resync, not a full copy', async () => {
-  const [ps] = (await p.a.ps('GET', '/volume?select=id&name=eq.ps-sync')).body;
-  const repl = p.a.system.services.replication;
-  const id = repl.sessionOfVolume(ps.id)!.id;
-  assert.ok(repl.isMirroring(id));
+  const { ps, repl, id } = await inStepSession({ settle: false });
   const before = repl.get(id).baseCycle;
   // The source's own record of the new base fails after the destination took it, as a crash
   // between the two would leave it: the cut stays recorded as pendingCycle.
@@ -403,10 +411,7 @@ test('growing a mirrored volume: a write past the old end reaches the destinatio
 });
 
 test('a snapshot of a volume in step is replicated at the same instant: same name and bytes on the destination', async () => {
-  const [ps] = (await p.a.ps('GET', '/volume?select=id&name=eq.ps-sync')).body;
-  const repl = p.a.system.services.replication;
-  const id = repl.sessionOfVolume(ps.id)!.id;
-  assert.ok(repl.isMirroring(id));
+  const { ps, repl, id } = await inStepSession({ settle: false });
   await io().write(ps.id, 4 * 4096, block(0x96));
   const snap = await p.a.ps('POST', `/volume/${ps.id}/snapshot`, { name: 'ps-sync-snap-1', description: 'before the change' });
   assert.equal(snap.status, 200, JSON.stringify(snap.body));
@@ -424,11 +429,7 @@ test('a snapshot of a volume in step is replicated at the same instant: same nam
 });
 
 test('a resync after the volume grew in step ships past the old end (the base is the old size)', async () => {
-  const [ps] = (await p.a.ps('GET', '/volume?select=id&name=eq.ps-sync')).body;
-  const repl = p.a.system.services.replication;
-  const id = repl.sessionOfVolume(ps.id)!.id;
-  await settle(p);
-  assert.ok(repl.isMirroring(id));
+  const { ps, repl, id } = await inStepSession();
   const restore = await linkDown();
   await io().write(ps.id, 14 * MiB, block(0x9a)); // split mode Automatic: tracked, shipped by the resync
   await heartbeats(p);
@@ -440,12 +441,7 @@ test('a resync after the volume grew in step ships past the old end (the base is
 });
 
 test('a write the destination acknowledged but could not apply halts the session at once; its resync delivers it', async () => {
-  const [ps] = (await p.a.ps('GET', '/volume?select=id&name=eq.ps-sync')).body;
-  const repl = p.a.system.services.replication;
-  const id = repl.sessionOfVolume(ps.id)!.id;
-  await settle(p);
-  assert.ok(repl.isMirroring(id));
-  const remoteId = repl.get(id).elementPairs[0]!.remoteVolumeId;
+  const { ps, repl, id, remoteId } = await inStepSession();
   const storeB = p.b.system.services.ctx.store;
   const original = storeB.write.bind(storeB);
   let failed = 0;
@@ -480,13 +476,7 @@ test('a write the destination acknowledged but could not apply halts the session
 });
 
 test('a failover test on the destination does not disturb mirroring: writes and checkpoints go to the shadow, and after the test the destination holds them all', async () => {
-  const [ps] = (await p.a.ps('GET', '/volume?select=id&name=eq.ps-sync')).body;
-  const repl = p.a.system.services.replication;
-  const id = repl.sessionOfVolume(ps.id)!.id;
-  await settle(p);
-  await tick(1000);
-  assert.ok(repl.isMirroring(id), `in step (state ${repl.get(id).state})`);
-  const remoteId = repl.get(id).elementPairs[0]!.remoteVolumeId;
+  const { ps, repl, id, remoteId } = await inStepSession({ tickMs: 1000 });
   const storeB = p.b.system.services.ctx.store;
   const started = await p.b.ps('POST', `/replication_session/${id}/start_failover_test`, {});
   assert.equal(started.status, 204, JSON.stringify(started.body));
@@ -511,12 +501,7 @@ test('a failover test on the destination does not disturb mirroring: writes and 
 });
 
 test('the destination remembers a lost mirrored write across a restart: it refuses that base until a resync', async () => {
-  const [ps] = (await p.a.ps('GET', '/volume?select=id&name=eq.ps-sync')).body;
-  const repl = p.a.system.services.replication;
-  const id = repl.sessionOfVolume(ps.id)!.id;
-  await settle(p);
-  assert.ok(repl.isMirroring(id));
-  const remoteId = repl.get(id).elementPairs[0]!.remoteVolumeId;
+  const { ps, repl, id, remoteId } = await inStepSession();
   const base = repl.get(id).baseCycle;
   const storeB = p.b.system.services.ctx.store;
   const original = storeB.write.bind(storeB);

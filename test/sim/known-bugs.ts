@@ -14,6 +14,11 @@ export interface SimBug {
   signature: RegExp;
   /** The workload it was found with (simulation.ts SimOptions.workload). */
   workload: Workload;
+  /**
+   * Crashes allowed (SimOptions.crashBudget; default: as many as `steps` allow). A bug found in a
+   * long run replays in a shorter one with the long run's budget, the steps before it unchanged.
+   */
+  crashBudget?: number;
   /** Its seed no longer shows it on this code and no other seed found so far does: kept for its description. */
   drifted?: boolean;
   description: string;
@@ -478,6 +483,91 @@ export const FIXED_BUGS: SimBug[] = [
       'A volume created with a protection policy: the peer made the destination, then the source crashed at session.after-remote-destination, before recording the session. The reconciles after its restart came within ORPHAN_DESTINATION_AGE_MS of the create (spared: a create may be in flight), and with the link up no later reconcile came: the destination stayed, with no source, until a link loss much later. Fix: a young destination the source does not know is asked about again once old enough (link-state.ts checkOrphanLater). Found by the v4 budget of sim.test.ts once the fixes of this sweep changed its trace; checked: passes with the fix.',
   },
   {
+    id: 'consistency-source-halted-state-invalid-under-suspended-destination',
+    seed: 946,
+    steps: 65,
+    crashBudget: 6,
+    workload: 'v3',
+    signature: /not steady after healing: source \S+ System_Paused \(STATE_INVALID\), destination \S+ Suspended \[Consistency\]/,
+    description:
+      'A Consistency REC suspended on both sides; site-b\'s link came back and it sent its reconcile (repl.sessionStates) just as site-a resumed: site-a answered Suspended (its resume waited for the rollback\'s answer), site-b rolled back and went OK, then took the older answer with the row for a rollback whose answer was lost (destination active under a Suspended source: Suspended again). site-a, resumed, cycled into a destination that refused every cycle (STATE_INVALID), halted, asked its view, was told Suspended and retried at once, for good (a hot loop of thousands of calls, which made the run slow). Fix: a halted source whose destination of its generation shows Suspended rolls it back again, as its resume did, in the session\'s turn (session-machine.ts peer_summary, peer_rolled_back from System_Paused; rec-actions.ts roll_back_peer queued). Found as seed 946 at 150 steps; 65 steps with that run\'s crash budget (6) show it too. Checked: fails before the fix (28 s of hot loop), passes with it (0.5 s); session-machine.test.ts has the rows\' cases.',
+  },
+  {
+    id: 'generations-differ-after-healing-v3',
+    seed: 984,
+    steps: 60,
+    crashBudget: 6,
+    workload: 'v3',
+    signature: /generations differ after healing \(source 1, destination 2\)/,
+    description:
+      'A Consistency REC suspended on both sides (source site-a, generation 0); site-a issued a reverse while the link was coming back. site-b recorded it (Source, generation 1), and before its answer arrived the reconcile at the link\'s return demoted site-a (the peer_summary row of a peer that failed over: Destination Suspended, generation 1). Then the answer came, and site-a applied the reverse again: rec_reverse always took a generation past its own, so site-a went to 2 under a source at 1, for good (a planned failover\'s hand-over, generation 2, would have been refused there as stale). Fix: a side that already has the role a reverse names takes the reverse\'s generation and no newer one (session-machine.ts rec_reverse). Found as seed 984 at 150 steps; 60 steps with that run\'s crash budget (6) show it too (0.4 s). Checked: fails before the fix, passes with it; session-machine.test.ts has the row\'s case.',
+  },
+  {
+    id: 'rec-reverse-during-forwarded-resume-two-destinations',
+    seed: 1150,
+    steps: 106,
+    crashBudget: 6,
+    workload: 'v3',
+    signature: /both sides are Destination after healing \(gen 1\/0, Suspended\/OK\)/,
+    description:
+      'A Consistency REC suspended on both sides; on the destination box (site-b) the operator resumed (forwarded to the source box: rec.resume) and at once reversed (rec.reverse). site-a\'s resume sent the rollback; the reverse call arrived meanwhile and site-a reversed (Destination, generation 1) in the middle of its resume; site-b rolled back and went OK, then refused its own half of the reverse (not suspended here); the rollback\'s answer found site-a no longer a source. Two destinations, Suspended at 1 and OK at 0, for good. Fix: the source box handles rec.reverse in the session\'s turn (rec-actions.ts), so it waits for the resume and then refuses it. Found by a v3 sweep of seeds 900-1199 (150 steps) on main as of 04349f8; 106 steps with that run\'s crash budget (6) show it. Checked: fails before the fix, passes with it; eternus-rec-races.test.ts stages the interleaving (fails without the fix with the same end state).',
+  },
+  // ---- found with workload v5 (volumes grown, a group's whole life, REC recovery Manual)
+  {
+    id: 'rec-volume-grown-destination-not',
+    seed: 5,
+    steps: 120,
+    workload: 'v5',
+    signature: /OK: destination \S+ volume \S+ is \d+ bytes, its source/,
+    description:
+      'The source volume of a REC (Stack) was grown through PowerStore PATCH /volume: the volume grew, no REC operation carries a size, and the destination kept its old size while the pair showed Equivalent. ETERNUS refuses to expand a volume in a copy session. Fix: growth of a volume in a REC is refused IN_USE before anything changes (protection-sessions.ts checkGrowable); eternus-rec.test.ts checks the refusal.',
+  },
+  {
+    id: 'normal-delete-timed-out-while-peer-deleted',
+    seed: 29,
+    steps: 120,
+    workload: 'v5',
+    signature: /exists on \S+ only \(Destination OK \[Stack\]\)/,
+    description:
+      'A normal REC delete issued on the destination box: the source took the peer\'s repl.deleteSession but its exclusive apply waited for a running cycle (stuck on a partitioned link for 94 s), so the destination\'s call timed out after 15 s and its delete was refused (the record kept), while the source deleted its side afterwards. With the link up nothing ever told the destination: an orphan for good. Fix: a system that deleted a session at its peer\'s request tells the peer to drop it until it hears (protection-sessions.ts installRpc, tellPeerToDrop; a no-op where the call was answered).',
+  },
+  {
+    id: 'reprotected-destination-keeps-its-growth',
+    seed: 219,
+    steps: 120,
+    workload: 'v5',
+    signature: /OK: destination \S+ volume \S+ is \d+ bytes, its source/,
+    description:
+      'A group member grown on the source during a link outage, then an unplanned failover on the destination and a reprotect by full copy: the new destination kept the size it had grown to while it was the source (a cycle\'s staging only ever grew to the source\'s size), so after the next failover the replica would be larger than what was replicated, with stale bytes past the end. Fix: the staging of every cycle takes the cut\'s size exactly (destination.ts beginCycle).',
+  },
+  {
+    id: 'group-deleted-under-a-deleting-session',
+    seed: 243,
+    steps: 120,
+    workload: 'v5',
+    signature: /holds volume \S+, which does not exist/,
+    description:
+      'A group\'s policy removed with the peer unreachable (its session waits, Deleting), then the group deleted with its members: the session was left holding volumes that no longer existed. Fix: a group delete is refused while a session still holds its members, as a volume delete already was (volume-groups.ts delete, checkDeletable); replication-groups.test.ts checks it.',
+  },
+  {
+    id: 'synchronous-initial-copy-never-ends',
+    seed: 31,
+    steps: 120,
+    workload: 'v5',
+    signature: /not steady after healing: source \S+ Initializing \(null\), destination \S+ Initializing \[Synchronous\]/,
+    description:
+      'A Synchronous session (here a REC created in Synchronous mode; v4 seed 112 showed it for a policy with rpo Zero) whose source crashed during its initial copy (cycle.after-cut): the restart left it Initializing, as it should, but a Synchronous session has no RPO schedule and only a halted one was retried, so the initial copy never ran again and both sides stayed Initializing for good. Fix: a Synchronous source Initializing and not mirroring is armed with the retry interval too (service.ts arm). Seeds 31 and 87 (v5, 120 steps) showed it; both pass with the fix.',
+  },
+  {
+    id: 'member-removed-while-demoted-left-flagged',
+    seed: 221,
+    steps: 120,
+    workload: 'v5',
+    signature: /is a replication destination of no session/,
+    description:
+      'A member removed from a protected group on its source during a link outage, while the peer failed over: the link\'s return demoted the source (every member flagged a destination, read-only) before the removal\'s members_changed was recorded, which then took the member out of the session but left it flagged a destination, of no session, read-only for good. Fix: a member that leaves a session and its group leaves as an ordinary volume, in the same transaction as the record (session-runtime.ts write).',
+  },
+  {
     id: 'stack-failed-over-base-cycles-differ',
     seed: 316,
     steps: 40,
@@ -491,32 +581,38 @@ export const FIXED_BUGS: SimBug[] = [
     seed: 34,
     steps: 100,
     workload: 'v4',
+    drifted: true,
     signature: /the destination \S+ shows Suspended, its source OK|OK\/Suspended: the destination differs/,
     description:
-      'A REC resume on the source box sent rec.rollback; the destination rolled back and went active, and meanwhile the source sent its reconcile summary (repl.sessionStates), taken while the rollback answer was still on its way: Suspended. The answer came, the source went OK, and the summary then reached the destination, whose row for a resume whose rollback answer was lost (seed 307) made it Suspended again: open to hosts (a suspended destination is NBD read-write) under a source that was OK, for good (Through ships nothing, so no cycle was refused to reconcile them); hosts wrote to it. Fix: while a resume waits for the rollback answer the source\'s summary says `resuming`, and that row does not fire on such a summary (rec-actions.ts roll_back_peer, link-state.ts summariesFor, session-machine.ts peer_summary). Found by a v4 sweep of seeds 1-40 at 120 steps; shows from 100 steps. Checked: the seed fails without the guard, passes with it; session-machine.test.ts has the case. Not covered: a summary taken before the resume began and delivered after the rollback (reordered) would still do it; summaries carry no send time to order them against the rollback.',
+      'A REC resume on the source box sent rec.rollback; the destination rolled back and went active, and meanwhile the source sent its reconcile summary (repl.sessionStates), taken while the rollback answer was still on its way: Suspended. The answer came, the source went OK, and the summary then reached the destination, whose row for a resume whose rollback answer was lost (seed 307) made it Suspended again: open to hosts (a suspended destination is NBD read-write) under a source that was OK, for good (Through ships nothing, so no cycle was refused to reconcile them); hosts wrote to it. Fix: while a resume waits for the rollback answer the source\'s summary says `resuming`, and that row does not fire on such a summary (rec-actions.ts roll_back_peer, link-state.ts summariesFor, session-machine.ts peer_summary). Found by a v4 sweep of seeds 1-40 at 120 steps; shows from 100 steps. Checked: the seed fails without the guard, passes with it; session-machine.test.ts has the case. Not covered: a summary taken before the resume began and delivered after the rollback (reordered) would still do it; summaries carry no send time to order them against the rollback. Drifted on the code merged with main at 16:20 UTC (v3fix\'s queued rollback changes the trace): the seed no longer shows it with its fix reverted (checked at 100 and 120 steps); session-machine.test.ts keeps the cases.',
   },
   {
     id: 'halted-destination-takes-stale-suspended-summary',
     seed: 70,
     steps: 100,
     workload: 'v4',
+    drifted: true,
     signature: /the destination \S+ shows Suspended, its source OK|source \S+ System_Paused \(STATE_INVALID\), destination \S+ Suspended/,
     description:
-      'The way of the bug above through a halt: a REC resume (Consistency) rolled the destination back (active), the link dropped (the destination halted), and the source\'s reconcile summary, taken while the rollback answer was still on its way, said Suspended: the destination\'s halt ended Suspended (destinationStateAfterHalt follows a Suspended source), open to hosts under a source that went OK; its cycles were refused STATE_INVALID, retried and refused for good (a run of this seed without the fix writes 275,000 trace lines and takes 40 s). Fix: a halted destination under a Suspended source that says `resuming` is active again (session-machine.ts peer_summary, the halt is over). Found by a v4 sweep of seeds 41-80 at 120 steps; shows from 100 steps. Checked: fails without the fix, passes with it (2 s). It has the shape of the open v3 bug consistency-source-halted-state-invalid-under-suspended-destination (seed 946, not on this branch\'s list), whose seed passes here.',
+      'The way of the bug above through a halt: a REC resume (Consistency) rolled the destination back (active), the link dropped (the destination halted), and the source\'s reconcile summary, taken while the rollback answer was still on its way, said Suspended: the destination\'s halt ended Suspended (destinationStateAfterHalt follows a Suspended source), open to hosts under a source that went OK; its cycles were refused STATE_INVALID, retried and refused for good (a run of this seed without the fix writes 275,000 trace lines and takes 40 s). Fix: a halted destination under a Suspended source that says `resuming` is active again (session-machine.ts peer_summary, the halt is over). Found by a v4 sweep of seeds 41-80 at 120 steps; shows from 100 steps. Checked: fails without the fix, passes with it (2 s). It has the shape of the open v3 bug consistency-source-halted-state-invalid-under-suspended-destination (seed 946, not on this branch\'s list), whose seed passes here. Drifted on the code merged with main at 16:20 UTC (v3fix\'s queued rollback changes the trace): the seed no longer shows it with its fix reverted (checked at 100 and 120 steps); session-machine.test.ts keeps the cases.',
   },
-];
-
-/** Found and not fixed yet. */
-export const OPEN_BUGS: SimBug[] = [
   {
     id: 'group-member-readded-name-in-use',
-    seed: 48,
+    seed: 284,
     steps: 120,
     workload: 'v4',
-    drifted: true,
     signature: /System_Paused \(NAME_IN_USE\)/,
     description:
-      'A member removed from a protected volume group leaves the destination group as an ordinary volume of the same name (destination.ts reconcileMembers); added back on the source, the next cycle asks the destination for a new volume of that name, which exists: every cycle fails NAME_IN_USE and the group session stays halted for good. What PowerStore does here is not in the research (reuse the released replica, name the new one otherwise, or refuse add_members); not fixed here (destination.ts is being changed by another branch). Its seed passes on main as merged at 13:14 UTC (its trace changed): kept open, not re-checked.',
+      'A member removed from a protected volume group leaves the destination group as an ordinary volume of the same name (destination.ts followSource); added back on the source, the next cycle (or repl.members) asked the destination for a new volume of that name, which existed: every cycle failed NAME_IN_USE and the group session stayed halted for good (also seed 317). Fix: the destination names a new member\'s replica after the source unless the name is taken here, else the first free of NAME.replica, NAME.replica-2, ... (destination.ts memberReplicaName): the source accepted the membership change, so the destination cannot refuse it, and the released volume is the user\'s now (hosts may have written to it), so it is neither reused nor renamed; the engine volumes made for a change that is not recorded are deleted. Checked: seeds 284 and 317 pass with the fix, failed before it; replication-groups.test.ts fails without it.',
+  },
+  {
+    id: 'cycle-commit-while-deleting-forgets-the-deletion',
+    seed: 340,
+    steps: 120,
+    workload: 'v4',
+    signature: /exists on \S+ only \(Source \S+ \[(Asynchronous|Synchronous)\]\)/,
+    description:
+      'A policy unassigned from a group while its cycle shipped: the source went Deleting, then the cycle\'s commit answer came back and cycle_committed made it OK again (committedState kept only Paused and Suspended); the deletion went on and the peer dropped the destination, but the source crashed before the answer. Restarted, its record said OK, not Deleting, so nothing finished the deletion: a source whose destination was gone, cycling into NOT_FOUND for good (listed first as reconcile-drops-destination-created-meanwhile, whose failure it shows). Fix: a cycle committed while Deleting leaves the session Deleting (session-machine.ts committedState). Checked: the seed passes with the fix, failed before it; session-machine.test.ts has the case.',
   },
   {
     id: 'reconcile-drops-destination-created-meanwhile',
@@ -526,17 +622,12 @@ export const OPEN_BUGS: SimBug[] = [
     drifted: true,
     signature: /exists on \S+ only \(Source \S+ \[(Asynchronous|Synchronous)\]\)/,
     description:
-      'A policy assigned while a reconcile was in flight: the source sent its sessions (repl.sessionStates) just before it created a session; the peer created the destination, then handled the older summary, in which the new session was missing, and dropped it as deleted by its source (link-state.ts reconcile). The source keeps a session whose destination is gone: every cycle fails NOT_FOUND, for good. A summary should only drop sessions that existed when it was taken (link-state.ts is being changed by the simfix branch; not fixed here). Its seed passes on main as merged at 13:14 UTC (main\'s later changes; for this one main\'s new-destination-dropped-at-reconcile may be the fix): kept open, not re-checked.',
+      'A policy assigned while a reconcile was in flight: the source sent its sessions (repl.sessionStates) just before it created a session; the peer created the destination, then handled the older summary, in which the new session was missing, and dropped it as deleted by its source (link-state.ts reconcile): the spare of new-destination-dropped-at-reconcile (base 0) no longer held once the first cycle had committed. The source kept a session whose destination was gone: every cycle failed NOT_FOUND, for good. Fix: a summary drops only a destination that had its first commit when our own call for it went out (its source had recorded the session then, and the peer takes its summary after it gets the call: link-state.ts reconcileWith, leftOut); a summary the peer sends in its own call proves nothing (it may be older than the session), so a destination it leaves out is asked about by a call of our own, and one committed while our call was out is asked about again later. Seed 105 passed on main as merged at 13:14 UTC; seed 340, which showed its failure after the 13:50 sweep, was another bug (cycle-commit-while-deleting-forgets-the-deletion). No seed shows it now; link-state.test.ts fails without the fix.',
   },
-  {
-    id: 'synchronous-initial-copy-never-ends-v4',
-    seed: 112,
-    steps: 120,
-    workload: 'v4',
-    drifted: true,
-    signature: /not steady after healing: source \S+ Initializing \(null\), destination \S+ Initializing \[Synchronous\]/,
-    description: 'A Synchronous session (a policy with rpo Zero assigned mid-run, or a REC modified to Synchronous) still Initializing on both sides after healing. Not analysed. Its seed passes on main as merged at 13:14 UTC (its trace changed): kept open. Re-checked at 15:30 UTC on the stack branch: seed 112 passes at 100, 110, 120, 130, 140 and 150 steps.',
-  },
+];
+
+/** Found and not fixed yet. */
+export const OPEN_BUGS: SimBug[] = [
   // ---- found with workload v4 (Stack, Through, REC modify/delete/create, groups, policy and volume deletion)
 ];
 

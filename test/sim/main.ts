@@ -1,4 +1,4 @@
-// npm run sim -- --seed N --steps M [--seeds K] [--verbose] [--workload v1|v2|v3]: runs the simulation, prints the seed,
+// npm run sim -- --seed N --steps M [--seeds K] [--verbose] [--workload v1|v2|v3|v4|v5]: runs the simulation, prints the seed,
 // the trace hash and any failure with the end of its trace. The same seed reproduces a run exactly.
 import { runSimulation, type Workload } from './simulation.ts';
 
@@ -11,7 +11,7 @@ const seed = arg('seed', Math.floor(Math.random() * 2 ** 31));
 const steps = arg('steps', 200);
 const seeds = arg('seeds', 1);
 const verbose = process.argv.includes('--verbose');
-// The workload: v3 (default, widest); known-bugs.ts names the one each bug was found with.
+// The workload: v3 by default; v4 and v5 are wider (simulation.ts). known-bugs.ts names the one each bug was found with.
 const workloadAt = process.argv.indexOf('--workload');
 const workload = (workloadAt >= 0 ? process.argv[workloadAt + 1] : 'v3') as Workload;
 let failed = 0;

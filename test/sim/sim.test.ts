@@ -10,6 +10,8 @@ const STEPS = Number(process.env.SIM_STEPS ?? 80);
 const FIRST_SEED = Number(process.env.SIM_FIRST_SEED ?? 1);
 /** Workload v4 (every transfer mode and the deletions, workload-v4.ts): a few seeds beside v3's budget. */
 const V4_SEEDS = Number(process.env.SIM_V4_SEEDS ?? 3);
+/** Workload v5 (volumes grown, a group's whole life, REC recovery Manual, workload-v5.ts): as many. */
+const V5_SEEDS = Number(process.env.SIM_V5_SEEDS ?? 3);
 
 describe('deterministic simulation of two systems', () => {
   test('the same seed gives the same trace, another seed another', async () => {
@@ -22,7 +24,7 @@ describe('deterministic simulation of two systems', () => {
     assert.ok(first.stats.traceLines > 100, 'the run did something');
   });
 
-  for (const [workload, seeds] of [['v3', SEEDS], ['v4', V4_SEEDS]] as const) {
+  for (const [workload, seeds] of [['v3', SEEDS], ['v4', V4_SEEDS], ['v5', V5_SEEDS]] as const) {
     test(`${seeds} seeds x ${STEPS} steps of workload ${workload} find nothing but the open bugs`, async () => {
       const unexplained: string[] = [];
       let crashes = 0;
@@ -40,7 +42,7 @@ describe('deterministic simulation of two systems', () => {
 
   for (const bug of FIXED_BUGS) {
     test(`fixed: ${bug.id} (seed ${bug.seed})`, bug.drifted ? { skip: `seed drifted: ${bug.description}` } : {}, async () => {
-      const result = await runSimulation({ seed: bug.seed, steps: bug.steps, workload: bug.workload });
+      const result = await runSimulation({ seed: bug.seed, steps: bug.steps, workload: bug.workload, ...(bug.crashBudget !== undefined ? { crashBudget: bug.crashBudget } : {}) });
       const again = result.failures.filter((f) => bug.signature.test(f));
       assert.deepEqual(again, [], bug.description);
     });
@@ -48,7 +50,7 @@ describe('deterministic simulation of two systems', () => {
 
   for (const bug of OPEN_BUGS) {
     test(`open: ${bug.id} (seed ${bug.seed})`, bug.drifted ? { skip: `seed drifted: ${bug.description}` } : { todo: bug.description }, async () => {
-      const result = await runSimulation({ seed: bug.seed, steps: bug.steps, workload: bug.workload });
+      const result = await runSimulation({ seed: bug.seed, steps: bug.steps, workload: bug.workload, ...(bug.crashBudget !== undefined ? { crashBudget: bug.crashBudget } : {}) });
       assert.deepEqual(result.failures.filter((f) => bug.signature.test(f)), []);
     });
   }

@@ -18,6 +18,7 @@ import { CALM, SimNetwork } from './sim-network.ts';
 import { SimScheduler } from './sim-scheduler.ts';
 import { SimCrash, SimSystem } from './sim-system.ts';
 import { WideWorkload } from './workload-v4.ts';
+import { LifecycleWorkload } from './workload-v5.ts';
 
 export interface SimOptions {
   seed: number;
@@ -33,7 +34,9 @@ export interface SimOptions {
    * suspend, resume and reverse, and a volume protected while the run goes on; v4 adds REC
    * sessions in Stack and Through mode, REC modify (transfer mode), delete and re-create, writes
    * to suspended destinations, a protected volume group (write-order consistency, members added
-   * and removed), policies unassigned and reassigned, and volume deletion (workload-v4.ts).
+   * and removed), policies unassigned and reassigned, and volume deletion (workload-v4.ts); v5
+   * adds protected volumes grown, a second group's whole life and REC pairs with recovery mode
+   * Manual (workload-v5.ts).
    */
   workload?: Workload;
   /** Crashes allowed per run (at crash points and between steps). */
@@ -50,7 +53,7 @@ export interface SimResult {
   stats: { virtualSeconds: number; crashes: number; crashPoints: Partial<Record<CrashPointName, number>>; writes: number; flushes: number; actions: Record<string, number>; quietPoints: number; traceLines: number };
 }
 
-export type Workload = 'v1' | 'v2' | 'v3' | 'v4';
+export type Workload = 'v1' | 'v2' | 'v3' | 'v4' | 'v5';
 
 const VOLUME_BYTES = 1024 * 1024;
 const VOLUME_BLOCKS = VOLUME_BYTES / BLOCK_BYTES;
@@ -88,8 +91,8 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
   const quietEvery = options.quietEvery ?? 40;
   const workload = options.workload ?? 'v3';
   const failoverTests = workload !== 'v1';
-  /** v3 and v4: several sessions, one picked per step. */
-  const several = workload === 'v3' || workload === 'v4';
+  /** v3 on: several sessions, one picked per step. */
+  const several = workload === 'v3' || workload === 'v4' || workload === 'v5';
   const root = new Rng(seed);
   const work = root.fork();
   const netRng = root.fork();
@@ -221,6 +224,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
     if (!sessionId) throw new Error('setup: no session was created');
     trace(`setup session ${sessionId} volume ${volume.id} state ${a.up.replication.get(sessionId).state}`);
     let wide: WideWorkload | null = null;
+    let lifecycle: LifecycleWorkload | null = null;
     if (several) {
       // Synchronous (PowerStore rpo Zero) and an ETERNUS REC in Consistency mode, paired as
       // POST /api/v1/copysession does it (the destination volume exists on the remote box).
@@ -232,9 +236,10 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
       await settleCall(scheduler, a.up.replication.createRec({ localVolumeId: recSource.id, remoteSystemId: rsOnA.id, destinationVolumeNumber: recTarget.number, transferMode: 'Consistency', splitMode: 'Automatic', recoveryMode: 'Automatic' }));
       laterPolicy = { policyId: policy.id };
       await scheduler.runFor(10_000);
-      if (workload === 'v4') {
+      if (workload === 'v4' || workload === 'v5') {
         wide = new WideWorkload({ work, scheduler, a, b, volumeBytes: VOLUME_BYTES, trace, fail, act: (name, sys, run) => act(name, sys, run), settle: (p) => settleCall(scheduler, p), forgetModel: (key) => void models.delete(key) });
         await wide.setup(policy.id, metro.id);
+        if (workload === 'v5') lifecycle = new LifecycleWorkload(wide.context, { asyncPolicyId: policy.id, syncPolicyId: metro.id }, (sys) => sys.up.meta.list('remote_system')[0]!.id);
       }
       for (const x of a.up.replication.list()) trace(`setup session ${x.id} ${x.transferMode} ${x.state}`);
     }
@@ -358,6 +363,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
           }
         } else trace(`quiet: session ${s.id} steady in ${srcS.state}/${dstS.state}`);
       };
+      await lifecycle?.recoverManualPairs();
       if (wide) await wide.quiet(quietSession);
       else {
         for (const s of sessionsOf(a)) {
@@ -369,6 +375,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
           await quietSession(s, other);
         }
       }
+      lifecycle?.checkSizes();
       await checkInvariants();
       quiet = false;
     };
@@ -481,6 +488,9 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
         act('protect-new-volume', sys, () => a.up.volumes.create({ name: 'vol-late', sizeBytes: VOLUME_BYTES, protectionPolicyId: policyId }));
       } else if (wide && roll < 0.72) {
         wide.action(sys);
+      } else if (lifecycle && roll < 0.8) {
+        // v5 only (v4 has no lifecycle: its seeds replay unchanged).
+        lifecycle.action(sys);
       } else if (wide && s && isRec(s) && s.replicationRuleId === null) {
         wide.recAction(sys, s);
       } else if (s && isRec(s) && s.replicationRuleId === null) {

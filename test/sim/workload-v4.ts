@@ -62,6 +62,11 @@ export class WideWorkload {
 
   constructor(private readonly c: WideContext) {}
 
+  /** What v5 (workload-v5.ts) acts with. */
+  get context(): WideContext {
+    return this.c;
+  }
+
   private get systems(): SimSystem[] {
     return [this.c.a, this.c.b];
   }

@@ -188,8 +188,12 @@ export type Effect =
   | { kind: 'restore_snapshot'; snapshotId: string }
   /** Restores each volume from its snapshot, or empties it (null) for a full copy → rolled_back. */
   | { kind: 'roll_back'; restoreFrom: Record<string, string | null>; baseCycle: number; elementPairs: ElementPair[]; recResume?: boolean }
-  /** Asks the peer (the destination box) to roll back to our base (RPC recRollback) → peer_rolled_back. */
-  | { kind: 'roll_back_peer' }
+  /**
+   * Asks the peer (the destination box) to roll back to our base (RPC recRollback) → peer_rolled_back.
+   * `queued`: in the session's turn, behind its operations (a cycle), and only if the session is
+   * still a halted source of this generation by then (a reconcile asks it, outside any operation).
+   */
+  | { kind: 'roll_back_peer'; queued?: boolean }
   | { kind: 'delete_snapshots'; ids: string[] }
   /** Tells the peer that this side suspended (RPC recSuspended); with `retry`, again until it hears. */
   | { kind: 'tell_peer_suspended'; retry: boolean }
@@ -357,6 +361,15 @@ export const TABLE: readonly Row[] = [
     go: () => ({ set: { state: 'Paused', pausedByUser: true, progressPercentage: null, stopRequested: true, errorCode: null, errorAtMs: null }, effects: [{ kind: 'cancel_timer' }] }) }),
   row({ on: 'peer_summary', from: ['System_Paused'], role: 'Source', guard: (s, e) => !s.hostWritable && (e.role === 'Destination' ? e.generation <= s.generation : e.generation < s.generation), when: 'a planned failover a crash cut short, and the peer did not take over',
     go: () => ({ set: { hostWritable: true }, effects: [{ kind: 'cycle_soon' }] }) }),
+  row({ on: 'peer_summary', from: ['System_Paused'], role: 'Source', guard: (s, e) => e.role === 'Destination' && e.generation === s.generation && e.state === 'Suspended' && !s.suspendPending && !s.pausedByUser && !waitsForOperator(s), when: 'halted, the destination Suspended and this side not (a resume here the destination no longer shows)',
+    // Only the source suspends a REC, and it is not suspended: the destination's Suspended is
+    // stale. A summary taken on the source while its resume waited for the rollback's answer
+    // (Suspended still) reached the destination after the rollback and suspended it again (the
+    // row above it, for a rollback whose answer was lost); the source, resumed, cycled into a
+    // destination that refused every cycle (STATE_INVALID), halted, asked its view, retried, for
+    // good (simulation seed 946, v3). The resume stands: the destination is rolled back again
+    // (what hosts wrote to it meanwhile goes, as at any resume), in the session's turn.
+    go: () => ({ effects: [{ kind: 'roll_back_peer', queued: true }] }) }),
   row({ on: 'peer_summary', from: ['System_Paused'], role: 'Source', guard: (s) => !s.pausedByUser && !waitsForOperator(s) && s.transferMode === 'Asynchronous' && s.baseCycle > 0 && !s.pendingCycle, when: 'halted, recovery Automatic, asynchronous with a common base',
     // It needs no cycle now: OK again, it cycles when its RPO schedule says (at its place in the
     // spread window if already due), so a link's return does not start every session's cycle at once.
@@ -453,7 +466,8 @@ export const TABLE: readonly Row[] = [
     go: () => ({ set: { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null, stopRequested: true }, effects: [{ kind: 'abort_open_cycle' }] }) }),
   row({ on: 'rec_resume', from: ['Suspended'], role: 'Source',
     go: () => ({ effects: [{ kind: 'roll_back_peer' }] }) }),
-  row({ on: 'peer_rolled_back', from: ['Suspended'], role: 'Source',
+  // System_Paused: the destination rolled back again under a resumed source (peer_summary above).
+  row({ on: 'peer_rolled_back', from: ['Suspended', 'System_Paused'], role: 'Source',
     // Synchronous: resync the differences first; mirroring (OK) starts after the final cut.
     go: (s, e) => {
       const kept = e.baseCycle === s.baseCycle;
@@ -467,7 +481,13 @@ export const TABLE: readonly Row[] = [
     // taken before the reverse stay where they are: the new source replicates those taken after.
     go: (s, e) => {
       const role = e.role ?? (s.role === 'Source' ? 'Destination' : 'Source');
-      return { set: { role, hostWritable: role === 'Source', generation: Math.max(e.generation, s.generation + 1), pendingCycle: null, nextSyncMs: null, snapshotWatermark: e.snapshotWatermark }, effects: [{ kind: 'cancel_timer' }] };
+      // A side that has the role already (the link's return demoted the issuing box while its
+      // reverse call was in flight: the peer_summary row of a peer that failed over) takes the
+      // reverse's generation and no newer one: it went one past the peer, destination at 2 under
+      // a source at 1 for good, and a planned failover's hand-over (generation 2) would be refused as stale there
+      // (simulation seed 984, v3).
+      const generation = role === s.role ? Math.max(e.generation, s.generation) : Math.max(e.generation, s.generation + 1);
+      return { set: { role, hostWritable: role === 'Source', generation, pendingCycle: null, nextSyncMs: null, snapshotWatermark: e.snapshotWatermark }, effects: [{ kind: 'cancel_timer' }] };
     } }),
   row({ on: 'rec_modify', from: ['Suspended', 'Paused'],
     go: (_, e) => ({ effects: [{ kind: 'set_peer_modes', modes: e.modes }, { kind: 'then', event: { type: 'modes_set', modes: e.modes } }] }) }),
@@ -812,7 +832,10 @@ function settle(s: ReplicationSession): ReplicationSession {
 /** The state a committed cycle leaves a source in. */
 function committedState(s: ReplicationSession, startState: SessionState): SessionState {
   if (startState === 'Failing_Over' || startState === 'Reprotecting') return startState;
-  if (s.state === 'Paused' || s.state === 'Suspended') return s.state;
+  // A policy unassigned while the cycle shipped: the session stays Deleting. Made OK, a crash before
+  // the peer's answer to the deletion left a source that no longer knew it was being deleted, whose
+  // destination the deletion had dropped: it cycled into NOT_FOUND for good (simulation seed 340, v4).
+  if (s.state === 'Paused' || s.state === 'Suspended' || s.state === 'Deleting') return s.state;
   // A synchronous source halted while its cut was committed (the link went during a checkpoint or
   // a resync) is not in step: it stays halted, and its retry (or the link's return) resyncs. Made
   // Synchronizing, nothing ran it on and no row of the link's return took it (simulation seed 8084).

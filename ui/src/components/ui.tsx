@@ -215,3 +215,34 @@ export function Listed<T>({ items, error, empty, children }: { items: T[] | null
     </>
   );
 }
+
+/** A table column: its heading, and whether it holds numbers (right-aligned). */
+export type Column = ReactNode | { label: ReactNode; numeric: true };
+/** The row actions' column: no visible heading, named for screen readers. */
+export const ACTIONS_COLUMN: Column = <span className="sr-only">Actions</span>;
+
+/** A table in its scrolling frame with one header row; `children` are the body rows. */
+export function Table({ columns, className, children }: { columns: Column[]; className?: string; children: ReactNode }) {
+  return (
+    <div className="table-wrap">
+      <table className={className ? `table ${className}` : 'table'}>
+        <thead>
+          <tr>
+            {columns.map((column, i) =>
+              column !== null && typeof column === 'object' && 'numeric' in column ? (
+                <th key={i} scope="col" className="num">
+                  {column.label}
+                </th>
+              ) : (
+                <th key={i} scope="col">
+                  {column}
+                </th>
+              ),
+            )}
+          </tr>
+        </thead>
+        <tbody>{children}</tbody>
+      </table>
+    </div>
+  );
+}

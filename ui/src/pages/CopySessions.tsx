@@ -5,7 +5,7 @@ import { useState } from 'react';
 import { useConsole } from '../context.tsx';
 import { useList } from '../hooks.ts';
 import { formatRelative } from '../logic/format.ts';
-import { Badge, ConfirmDialog, FormDialog, Listed, ProgressBar, type ConfirmSpec, type Field } from '../components/ui.tsx';
+import { Badge, ConfirmDialog, FormDialog, Listed, ProgressBar, type ConfirmSpec, type Field, ACTIONS_COLUMN, Table } from '../components/ui.tsx';
 
 interface CopySession {
   copysession_id: number;
@@ -101,72 +101,54 @@ export function CopySessionsPage() {
       </p>
       <Listed items={sessions.items} error={sessions.error} empty="No copy sessions. Protect a volume, or make a REC pair with POST /api/v1/copysession/rec.">
         {(rows) => (
-          <div className="table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Id</th>
-                  <th scope="col">Source → destination</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Phase</th>
-                  <th scope="col">Transfer / split / recovery</th>
-                  <th scope="col">Progress</th>
-                  <th scope="col">Backup time</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((c) => (
-                  <tr key={c.copysession_id} data-testid={`copysession-${c.copysession_id}`}>
-                    <td className="mono">{c.copysession_id}</td>
-                    <td>
-                      {c.source_volume_name ?? '?'} → {c.destination_volume_name ?? '?'}
-                      <div className="muted small">{c.is_local_source_volume ? 'this box is the source' : 'this box is the destination'}</div>
-                    </td>
-                    <td>
-                      <Badge state={c.status} />
-                      {c.error_ocurrence_time ? <div className="muted small">error at {c.error_ocurrence_time}</div> : null}
-                    </td>
-                    <td>
-                      <Badge state={c.phase} />
-                    </td>
-                    <td className="small">
-                      {c.transfer_mode} / {c.split_mode} / {c.recovery_mode}
-                    </td>
-                    <td className="progress-cell">
-                      <ProgressBar percent={c.progress} label={`copy session ${c.copysession_id}`} />
-                      <div className="muted small">{c.uncopied_data_size} MB uncopied</div>
-                    </td>
-                    <td className="small nowrap" title={c.backup_time ?? ''}>{c.backup_time ? formatRelative(c.backup_time, Date.now()) : '—'}</td>
-                    <td className="row-actions">
-                      {mayAct ? (
-                        <>
-                          <button type="button" className="btn btn-small" onClick={() => void act(`Suspend ${c.copysession_id}`, 'POST', `/copysession/${c.copysession_id}/suspend`)}>
-                            Suspend
-                          </button>
-                          <button type="button" className="btn btn-small" onClick={() => void act(`Resume ${c.copysession_id}`, 'POST', `/copysession/${c.copysession_id}/resume`)}>
-                            Resume
-                          </button>
-                          <button
-                            type="button"
-                            className="btn btn-small btn-danger-outline"
-                            onClick={() => setConfirm({ title: `Reverse copy session ${c.copysession_id}?`, danger: true, confirm: 'Reverse', body: <p>Source and destination swap: the destination's content is copied back over the source.</p>, action: () => act(`Reverse ${c.copysession_id}`, 'POST', `/copysession/${c.copysession_id}/reverse`) })}
-                          >
-                            Reverse
-                          </button>
-                          <button type="button" className="btn btn-small" onClick={() => modes(c)}>
-                            Modes
-                          </button>
-                        </>
-                      ) : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table columns={['Id', 'Source → destination', 'Status', 'Phase', 'Transfer / split / recovery', 'Progress', 'Backup time', ACTIONS_COLUMN]}>
+            {rows.map((c) => (
+              <tr key={c.copysession_id} data-testid={`copysession-${c.copysession_id}`}>
+                <td className="mono">{c.copysession_id}</td>
+                <td>
+                  {c.source_volume_name ?? '?'} → {c.destination_volume_name ?? '?'}
+                  <div className="muted small">{c.is_local_source_volume ? 'this box is the source' : 'this box is the destination'}</div>
+                </td>
+                <td>
+                  <Badge state={c.status} />
+                  {c.error_ocurrence_time ? <div className="muted small">error at {c.error_ocurrence_time}</div> : null}
+                </td>
+                <td>
+                  <Badge state={c.phase} />
+                </td>
+                <td className="small">
+                  {c.transfer_mode} / {c.split_mode} / {c.recovery_mode}
+                </td>
+                <td className="progress-cell">
+                  <ProgressBar percent={c.progress} label={`copy session ${c.copysession_id}`} />
+                  <div className="muted small">{c.uncopied_data_size} MB uncopied</div>
+                </td>
+                <td className="small nowrap" title={c.backup_time ?? ''}>{c.backup_time ? formatRelative(c.backup_time, Date.now()) : '—'}</td>
+                <td className="row-actions">
+                  {mayAct ? (
+                    <>
+                      <button type="button" className="btn btn-small" onClick={() => void act(`Suspend ${c.copysession_id}`, 'POST', `/copysession/${c.copysession_id}/suspend`)}>
+                        Suspend
+                      </button>
+                      <button type="button" className="btn btn-small" onClick={() => void act(`Resume ${c.copysession_id}`, 'POST', `/copysession/${c.copysession_id}/resume`)}>
+                        Resume
+                      </button>
+                      <button
+                        type="button"
+                        className="btn btn-small btn-danger-outline"
+                        onClick={() => setConfirm({ title: `Reverse copy session ${c.copysession_id}?`, danger: true, confirm: 'Reverse', body: <p>Source and destination swap: the destination's content is copied back over the source.</p>, action: () => act(`Reverse ${c.copysession_id}`, 'POST', `/copysession/${c.copysession_id}/reverse`) })}
+                      >
+                        Reverse
+                      </button>
+                      <button type="button" className="btn btn-small" onClick={() => modes(c)}>
+                        Modes
+                      </button>
+                    </>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </Listed>
       <h2 className="section-title">Volumes of this box</h2>

@@ -4,7 +4,7 @@
 import { useState } from 'react';
 import { useConsole } from '../context.tsx';
 import { useNow } from '../hooks.ts';
-import { Badge, Empty, ProgressBar, Sparkline } from '../components/ui.tsx';
+import { Badge, Empty, ProgressBar, Sparkline, ACTIONS_COLUMN, Table, type Column } from '../components/ui.tsx';
 import { formatBytes, formatRate, formatRelative, formatRpo, formatSeconds, liveLag } from '../logic/format.ts';
 import type { SessionRow } from '../types.ts';
 import { SessionActions } from './SessionActions.tsx';
@@ -75,100 +75,93 @@ export function OverviewPage() {
   );
 }
 
+const SESSION_COLUMNS: Column[] = [
+  'Resource',
+  'Direction',
+  'Mode / RPO',
+  'State',
+  { label: 'Lag', numeric: true },
+  'RPO met',
+  'Last / next sync',
+  'Progress',
+  <>
+    Last hour
+    <div className="legend">
+      <span className="legend-lag">lag</span> <span className="legend-rate">shipped</span>
+    </div>
+  </>,
+  ACTIONS_COLUMN,
+];
+
 function SessionTable({ sessions }: { sessions: SessionRow[] }) {
   const { readAtMs, overview } = useConsole();
   const now = useNow();
   const [acting, setActing] = useState<SessionRow | null>(null);
   return (
-    <div className="table-wrap">
-      <table className="table sessions">
-        <thead>
-          <tr>
-            <th scope="col">Resource</th>
-            <th scope="col">Direction</th>
-            <th scope="col">Mode / RPO</th>
-            <th scope="col">State</th>
-            <th scope="col" className="num">
-              Lag
-            </th>
-            <th scope="col">RPO met</th>
-            <th scope="col">Last / next sync</th>
-            <th scope="col">Progress</th>
-            <th scope="col">
-              Last hour
-              <div className="legend">
-                <span className="legend-lag">lag</span> <span className="legend-rate">shipped</span>
-              </div>
-            </th>
-            <th scope="col">
-              <span className="sr-only">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {[...sessions].sort((x, y) => x.resource_name.localeCompare(y.resource_name)).map((s) => {
-            const inStep = s.transfer_mode === 'Synchronous' && s.state === 'OK';
-            const lag = liveLag(s.lag_seconds, readAtMs, now, inStep);
-            return (
-              <tr key={s.id} data-testid={`session-${s.resource_name}`} data-state={s.powerstore_state}>
-                <td>
-                  <strong>{s.resource_name}</strong>
-                  <div className="muted small">{s.resource_type === 'volume' ? 'volume' : 'volume group'}</div>
-                </td>
-                <td className="nowrap">
-                  {s.source_system} → {s.destination_system}
-                  <div className="muted small">here: {s.role.toLowerCase()}</div>
-                </td>
-                <td>
-                  {s.transfer_mode}
-                  <div className="muted small">{formatRpo(s.rpo_seconds, s.transfer_mode)}</div>
-                </td>
-                <td>
-                  <Badge state={s.powerstore_state} />
-                  {s.failover_test ? <span className="tag">test</span> : null}
-                  <div className="muted small nowrap" title="The same session in the ETERNUS dialect: status / phase">
-                    {s.eternus_status} / {s.eternus_phase}
-                  </div>
-                </td>
-                <td className="num mono" data-label="lag" data-testid="lag" data-seconds={lag === null ? '' : Math.floor(lag)}>
-                  {formatSeconds(lag)}
-                </td>
-                <td data-label="RPO met">{s.rpo_compliant ? <Badge state="OK" label="yes" /> : <Badge state="Error" label="no" />}</td>
-                <td className="small nowrap">
-                  {inStep ? 'in step' : formatRelative(s.last_sync, now)}
-                  <div className="muted">{s.next_sync ? (Date.parse(s.next_sync) <= now ? 'next: due' : `next ${formatRelative(s.next_sync, now)}`) : ''}</div>
-                </td>
-                <td className="progress-cell">
-                  {s.progress ? (
-                    <>
-                      <ProgressBar percent={s.progress.percent} label={`copy of ${s.resource_name}`} />
-                      <div className="muted small nowrap">
-                        {formatRate(s.progress.rate_bytes_per_second)} · {formatSeconds(s.progress.seconds_left)} left
-                      </div>
-                    </>
-                  ) : (
-                    <span className="muted">—</span>
-                  )}
-                </td>
-                <td>
-                  <div className="charts">
-                  <Sparkline points={s.history.lag} label={`lag of ${s.resource_name}, last hour`} tone="lag" width={80} height={22} />
-                  {s.role === 'Source' ? <Sparkline points={s.history.throughput} label={`throughput of ${s.resource_name}, last hour`} tone="rate" width={80} height={22} /> : null}
-                  </div>
-                </td>
-                <td>
-                  {overview?.user.may_act ? (
-                    <button type="button" className="btn btn-small" onClick={() => setActing(s)} aria-label={`Actions for ${s.resource_name}`}>
-                      Actions
-                    </button>
-                  ) : null}
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+    <>
+      <Table className="sessions" columns={SESSION_COLUMNS}>
+        {[...sessions].sort((x, y) => x.resource_name.localeCompare(y.resource_name)).map((s) => {
+          const inStep = s.transfer_mode === 'Synchronous' && s.state === 'OK';
+          const lag = liveLag(s.lag_seconds, readAtMs, now, inStep);
+          return (
+            <tr key={s.id} data-testid={`session-${s.resource_name}`} data-state={s.powerstore_state}>
+              <td>
+                <strong>{s.resource_name}</strong>
+                <div className="muted small">{s.resource_type === 'volume' ? 'volume' : 'volume group'}</div>
+              </td>
+              <td className="nowrap">
+                {s.source_system} → {s.destination_system}
+                <div className="muted small">here: {s.role.toLowerCase()}</div>
+              </td>
+              <td>
+                {s.transfer_mode}
+                <div className="muted small">{formatRpo(s.rpo_seconds, s.transfer_mode)}</div>
+              </td>
+              <td>
+                <Badge state={s.powerstore_state} />
+                {s.failover_test ? <span className="tag">test</span> : null}
+                <div className="muted small nowrap" title="The same session in the ETERNUS dialect: status / phase">
+                  {s.eternus_status} / {s.eternus_phase}
+                </div>
+              </td>
+              <td className="num mono" data-label="lag" data-testid="lag" data-seconds={lag === null ? '' : Math.floor(lag)}>
+                {formatSeconds(lag)}
+              </td>
+              <td data-label="RPO met">{s.rpo_compliant ? <Badge state="OK" label="yes" /> : <Badge state="Error" label="no" />}</td>
+              <td className="small nowrap">
+                {inStep ? 'in step' : formatRelative(s.last_sync, now)}
+                <div className="muted">{s.next_sync ? (Date.parse(s.next_sync) <= now ? 'next: due' : `next ${formatRelative(s.next_sync, now)}`) : ''}</div>
+              </td>
+              <td className="progress-cell">
+                {s.progress ? (
+                  <>
+                    <ProgressBar percent={s.progress.percent} label={`copy of ${s.resource_name}`} />
+                    <div className="muted small nowrap">
+                      {formatRate(s.progress.rate_bytes_per_second)} · {formatSeconds(s.progress.seconds_left)} left
+                    </div>
+                  </>
+                ) : (
+                  <span className="muted">—</span>
+                )}
+              </td>
+              <td>
+                <div className="charts">
+                <Sparkline points={s.history.lag} label={`lag of ${s.resource_name}, last hour`} tone="lag" width={80} height={22} />
+                {s.role === 'Source' ? <Sparkline points={s.history.throughput} label={`throughput of ${s.resource_name}, last hour`} tone="rate" width={80} height={22} /> : null}
+                </div>
+              </td>
+              <td>
+                {overview?.user.may_act ? (
+                  <button type="button" className="btn btn-small" onClick={() => setActing(s)} aria-label={`Actions for ${s.resource_name}`}>
+                    Actions
+                  </button>
+                ) : null}
+              </td>
+            </tr>
+          );
+        })}
+      </Table>
       {acting ? <SessionActions session={sessions.find((s) => s.id === acting.id) ?? acting} onClose={() => setActing(null)} /> : null}
-    </div>
+    </>
   );
 }

@@ -4,7 +4,7 @@
 import { useState } from 'react';
 import { useConsole } from '../context.tsx';
 import { useList } from '../hooks.ts';
-import { ConfirmDialog, FormDialog, Listed, type ConfirmSpec, type Field } from '../components/ui.tsx';
+import { ConfirmDialog, FormDialog, Listed, type ConfirmSpec, type Field, ACTIONS_COLUMN, Table } from '../components/ui.tsx';
 
 interface Rule {
   id: string;
@@ -97,96 +97,66 @@ export function ProtectionPage() {
       <h2 className="section-title">Protection policies</h2>
       <Listed items={policies.items} error={policies.error} empty="No policies. A policy with a replication rule replicates what it is assigned to.">
         {(rows) => (
-          <div className="table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Policy</th>
-                  <th scope="col">Replication rule</th>
-                  <th scope="col">Protects</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((p) => (
-                  <tr key={p.id} data-testid={`policy-${p.name}`}>
-                    <td>
-                      <strong>{p.name}</strong>
-                    </td>
-                    <td>{p.replication_rules.map((r) => `${r.name} (${r.rpo.replace(/_/g, ' ')})`).join(', ') || <span className="muted">none</span>}</td>
-                    <td>
-                      {[...p.volumes.map((r) => ({ r, kind: 'volume' })), ...p.volume_groups.map((r) => ({ r, kind: 'volume_group' }))].map(({ r, kind }) => (
-                        <span key={r.id} className="chip">
-                          {r.name}
-                          {mayAct ? (
-                            <button type="button" className="chip-x" aria-label={`Unassign ${p.name} from ${r.name}`} onClick={() => unassign(p, kind, r)}>
-                              ×
-                            </button>
-                          ) : null}
-                        </span>
-                      ))}
-                      {p.volumes.length + p.volume_groups.length === 0 ? <span className="muted">nothing</span> : null}
-                    </td>
-                    <td className="row-actions">
+          <Table columns={['Policy', 'Replication rule', 'Protects', ACTIONS_COLUMN]}>
+            {rows.map((p) => (
+              <tr key={p.id} data-testid={`policy-${p.name}`}>
+                <td>
+                  <strong>{p.name}</strong>
+                </td>
+                <td>{p.replication_rules.map((r) => `${r.name} (${r.rpo.replace(/_/g, ' ')})`).join(', ') || <span className="muted">none</span>}</td>
+                <td>
+                  {[...p.volumes.map((r) => ({ r, kind: 'volume' })), ...p.volume_groups.map((r) => ({ r, kind: 'volume_group' }))].map(({ r, kind }) => (
+                    <span key={r.id} className="chip">
+                      {r.name}
                       {mayAct ? (
-                        <>
-                          <button type="button" className="btn btn-small" onClick={() => assign(p)} aria-label={`Assign ${p.name}`}>
-                            Assign
-                          </button>
-                          <button type="button" className="btn btn-small btn-danger-outline" aria-label={`Delete policy ${p.name}`} onClick={() => setConfirm({ title: `Delete policy ${p.name}?`, danger: true, confirm: 'Delete', body: <p>A policy still assigned is refused by the system.</p>, action: () => act(`Delete policy ${p.name}`, () => api.ps('DELETE', `/policy/${p.id}`)) })}>
-                            Delete
-                          </button>
-                        </>
+                        <button type="button" className="chip-x" aria-label={`Unassign ${p.name} from ${r.name}`} onClick={() => unassign(p, kind, r)}>
+                          ×
+                        </button>
                       ) : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+                    </span>
+                  ))}
+                  {p.volumes.length + p.volume_groups.length === 0 ? <span className="muted">nothing</span> : null}
+                </td>
+                <td className="row-actions">
+                  {mayAct ? (
+                    <>
+                      <button type="button" className="btn btn-small" onClick={() => assign(p)} aria-label={`Assign ${p.name}`}>
+                        Assign
+                      </button>
+                      <button type="button" className="btn btn-small btn-danger-outline" aria-label={`Delete policy ${p.name}`} onClick={() => setConfirm({ title: `Delete policy ${p.name}?`, danger: true, confirm: 'Delete', body: <p>A policy still assigned is refused by the system.</p>, action: () => act(`Delete policy ${p.name}`, () => api.ps('DELETE', `/policy/${p.id}`)) })}>
+                        Delete
+                      </button>
+                    </>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </Listed>
       <h2 className="section-title">Replication rules</h2>
       <Listed items={rules.items} error={rules.error} empty="No replication rules.">
         {(rows) => (
-          <div className="table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Rule</th>
-                  <th scope="col">RPO</th>
-                  <th scope="col">Alert after</th>
-                  <th scope="col">Remote system</th>
-                  <th scope="col">Used by</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((r) => (
-                  <tr key={r.id} data-testid={`rule-${r.name}`}>
-                    <td>
-                      <strong>{r.name}</strong>
-                    </td>
-                    <td>{r.rpo.replace(/_/g, ' ')}</td>
-                    <td>{r.alert_threshold ? `${r.alert_threshold} min` : 'off'}</td>
-                    <td>{o.remotes.find((x) => x.id === r.remote_system_id)?.name ?? r.remote_system_id}</td>
-                    <td>{r.policies.map((p) => p.name).join(', ') || <span className="muted">no policy</span>}</td>
-                    <td className="row-actions">
-                      {mayAct ? (
-                        <button type="button" className="btn btn-small btn-danger-outline" aria-label={`Delete rule ${r.name}`} onClick={() => setConfirm({ title: `Delete rule ${r.name}?`, danger: true, confirm: 'Delete', body: <p>A rule still in a policy is refused by the system.</p>, action: () => act(`Delete rule ${r.name}`, () => api.ps('DELETE', `/replication_rule/${r.id}`)) })}>
-                          Delete
-                        </button>
-                      ) : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table columns={['Rule', 'RPO', 'Alert after', 'Remote system', 'Used by', ACTIONS_COLUMN]}>
+            {rows.map((r) => (
+              <tr key={r.id} data-testid={`rule-${r.name}`}>
+                <td>
+                  <strong>{r.name}</strong>
+                </td>
+                <td>{r.rpo.replace(/_/g, ' ')}</td>
+                <td>{r.alert_threshold ? `${r.alert_threshold} min` : 'off'}</td>
+                <td>{o.remotes.find((x) => x.id === r.remote_system_id)?.name ?? r.remote_system_id}</td>
+                <td>{r.policies.map((p) => p.name).join(', ') || <span className="muted">no policy</span>}</td>
+                <td className="row-actions">
+                  {mayAct ? (
+                    <button type="button" className="btn btn-small btn-danger-outline" aria-label={`Delete rule ${r.name}`} onClick={() => setConfirm({ title: `Delete rule ${r.name}?`, danger: true, confirm: 'Delete', body: <p>A rule still in a policy is refused by the system.</p>, action: () => act(`Delete rule ${r.name}`, () => api.ps('DELETE', `/replication_rule/${r.id}`)) })}>
+                      Delete
+                    </button>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </Table>
         )}
       </Listed>
       {form ? <FormDialog {...form} onClose={() => setForm(null)} /> : null}

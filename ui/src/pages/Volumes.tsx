@@ -4,7 +4,7 @@
 import { useState } from 'react';
 import { useConsole } from '../context.tsx';
 import { useList } from '../hooks.ts';
-import { Badge, ConfirmDialog, CopyButton, FormDialog, Listed, type ConfirmSpec, type Field } from '../components/ui.tsx';
+import { Badge, ConfirmDialog, CopyButton, FormDialog, Listed, type ConfirmSpec, type Field, ACTIONS_COLUMN, Table } from '../components/ui.tsx';
 import { formatBytes, parseSize, sizeText } from '../logic/format.ts';
 
 interface VolumeRow {
@@ -151,102 +151,68 @@ export function VolumesPage() {
       </div>
       <Listed items={volumes.items && primaries} error={volumes.error} empty={<>No volumes yet.{mayAct ? ' Create one, then protect it with a policy.' : ''}</>}>
         {(rows) => (
-          <div className="table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col" className="num">
-                    Size
-                  </th>
-                  <th scope="col" className="num">
-                    Used
-                  </th>
-                  <th scope="col">Protection</th>
-                  <th scope="col">NBD URI</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows
-                  .flatMap((v) => [v, ...snapshotsOf(v.id)])
-                  .map((v) => {
-                    const uri = `${o.system.nbd_url}/${v.name}`;
-                    return (
-                      <tr key={v.id} data-testid={`volume-${v.name}`} className={v.type === 'Snapshot' ? 'row-child' : ''}>
-                        <td>
-                          {v.type === 'Snapshot' ? <span className="muted">↳ </span> : null}
-                          <strong>{v.name}</strong>
-                          <div className="muted small">
-                            {v.type === 'Snapshot' ? 'snapshot' : v.type === 'Clone' ? 'clone' : 'volume'}
-                            {v.volume_groups?.length ? ` · in ${v.volume_groups.map((g) => g.name).join(', ')}` : ''}
-                          </div>
-                        </td>
-                        <td className="num">{formatBytes(v.size)}</td>
-                        <td className="num">{formatBytes(v.logical_used)}</td>
-                        <td>
-                          {v.is_replication_destination ? <Badge state="Paused" label="replica (read-only)" /> : v.protection_policy ? <Badge state="OK" label={v.protection_policy.name} /> : <span className="muted">none</span>}
-                        </td>
-                        <td className="nbd">
-                          <code>{uri}</code> <CopyButton text={uri} />
-                        </td>
-                        <td className="row-actions">
-                          {mayAct
-                            ? volumeActions(v).map((a) => (
-                                <button key={a.label} type="button" className={'danger' in a && a.danger ? 'btn btn-small btn-danger-outline' : 'btn btn-small'} onClick={a.onClick} aria-label={`${a.label} ${v.name}`}>
-                                  {a.label}
-                                </button>
-                              ))
-                            : null}
-                        </td>
-                      </tr>
-                    );
-                  })}
-              </tbody>
-            </table>
-          </div>
+          <Table columns={['Name', { label: 'Size', numeric: true }, { label: 'Used', numeric: true }, 'Protection', 'NBD URI', ACTIONS_COLUMN]}>
+            {rows
+              .flatMap((v) => [v, ...snapshotsOf(v.id)])
+              .map((v) => {
+                const uri = `${o.system.nbd_url}/${v.name}`;
+                return (
+                  <tr key={v.id} data-testid={`volume-${v.name}`} className={v.type === 'Snapshot' ? 'row-child' : ''}>
+                    <td>
+                      {v.type === 'Snapshot' ? <span className="muted">↳ </span> : null}
+                      <strong>{v.name}</strong>
+                      <div className="muted small">
+                        {v.type === 'Snapshot' ? 'snapshot' : v.type === 'Clone' ? 'clone' : 'volume'}
+                        {v.volume_groups?.length ? ` · in ${v.volume_groups.map((g) => g.name).join(', ')}` : ''}
+                      </div>
+                    </td>
+                    <td className="num">{formatBytes(v.size)}</td>
+                    <td className="num">{formatBytes(v.logical_used)}</td>
+                    <td>
+                      {v.is_replication_destination ? <Badge state="Paused" label="replica (read-only)" /> : v.protection_policy ? <Badge state="OK" label={v.protection_policy.name} /> : <span className="muted">none</span>}
+                    </td>
+                    <td className="nbd">
+                      <code>{uri}</code> <CopyButton text={uri} />
+                    </td>
+                    <td className="row-actions">
+                      {mayAct
+                        ? volumeActions(v).map((a) => (
+                            <button key={a.label} type="button" className={'danger' in a && a.danger ? 'btn btn-small btn-danger-outline' : 'btn btn-small'} onClick={a.onClick} aria-label={`${a.label} ${v.name}`}>
+                              {a.label}
+                            </button>
+                          ))
+                        : null}
+                    </td>
+                  </tr>
+                );
+              })}
+          </Table>
         )}
       </Listed>
       <h2 className="section-title">Volume groups</h2>
       <Listed items={groups.items && groups.items.filter((g) => g.type !== 'Snapshot' && (visible === null || visible.has(g.id)))} error={groups.error} empty="No volume groups.">
         {(rows) => (
-          <div className="table-wrap">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Members</th>
-                  <th scope="col">Protection</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
+          <Table columns={['Name', 'Members', 'Protection', ACTIONS_COLUMN]}>
+            {rows.map((g) => (
+                <tr key={g.id} data-testid={`group-${g.name}`}>
+                  <td>
+                    <strong>{g.name}</strong>
+                    <div className="muted small">{groupSnapshotsOf(g.id).length} snapshot(s)</div>
+                  </td>
+                  <td>{g.volumes.map((v) => v.name).join(', ') || <span className="muted">empty</span>}</td>
+                  <td>{g.is_replication_destination ? <Badge state="Paused" label="replica (read-only)" /> : g.protection_policy ? <Badge state="OK" label={g.protection_policy.name} /> : <span className="muted">none</span>}</td>
+                  <td className="row-actions">
+                    {mayAct
+                      ? groupActions(g).map((a) => (
+                          <button key={a.label} type="button" className={'danger' in a && a.danger ? 'btn btn-small btn-danger-outline' : 'btn btn-small'} onClick={a.onClick} aria-label={`${a.label} group ${g.name}`}>
+                            {a.label}
+                          </button>
+                        ))
+                      : null}
+                  </td>
                 </tr>
-              </thead>
-              <tbody>
-                {rows.map((g) => (
-                    <tr key={g.id} data-testid={`group-${g.name}`}>
-                      <td>
-                        <strong>{g.name}</strong>
-                        <div className="muted small">{groupSnapshotsOf(g.id).length} snapshot(s)</div>
-                      </td>
-                      <td>{g.volumes.map((v) => v.name).join(', ') || <span className="muted">empty</span>}</td>
-                      <td>{g.is_replication_destination ? <Badge state="Paused" label="replica (read-only)" /> : g.protection_policy ? <Badge state="OK" label={g.protection_policy.name} /> : <span className="muted">none</span>}</td>
-                      <td className="row-actions">
-                        {mayAct
-                          ? groupActions(g).map((a) => (
-                              <button key={a.label} type="button" className={'danger' in a && a.danger ? 'btn btn-small btn-danger-outline' : 'btn btn-small'} onClick={a.onClick} aria-label={`${a.label} group ${g.name}`}>
-                                {a.label}
-                              </button>
-                            ))
-                          : null}
-                      </td>
-                    </tr>
-                  ))}
-              </tbody>
-            </table>
-          </div>
+              ))}
+          </Table>
         )}
       </Listed>
       {form ? <FormDialog title={form.title} fields={form.fields} submit={form.submit} submitLabel={form.submitLabel} onClose={() => setForm(null)} /> : null}
