@@ -592,6 +592,15 @@ export const OPEN_BUGS: SimBug[] = [
       'A policy assigned while a reconcile was in flight: the source sent its sessions (repl.sessionStates) just before it created a session; the peer created the destination, then handled the older summary, in which the new session was missing, and dropped it as deleted by its source (link-state.ts reconcile). The source keeps a session whose destination is gone: every cycle fails NOT_FOUND, for good. A summary should only drop sessions that existed when it was taken (link-state.ts is being changed by the simfix branch; not fixed here). Its seed passes on main as merged at 13:14 UTC (main\'s later changes; for this one main\'s new-destination-dropped-at-reconcile may be the fix): kept open, not re-checked.',
   },
   // ---- found with workload v4 (Stack, Through, REC modify/delete/create, groups, policy and volume deletion)
+  {
+    id: 'stale-ok-notice-resumes-paused-destination',
+    seed: 5,
+    steps: 120,
+    workload: 'v4',
+    signature: /the destination \S+ shows OK, its source Paused \[Synchronous\]/,
+    description:
+      'A Synchronous session: the source entered mirroring and told the destination OK (repl.setState, dropped, sent again at t=1226089); the operator paused on the destination at 1226648, its Paused notice reached the source (Paused), then the older OK notice reached the destination, and the peer_state row for a Paused destination under an active source (a resume whose notice came late) took it for a resume: destination OK under a Paused source, with the link up (no reconcile) for good. The notice filter (link-state.ts noticeSentAtMs) orders only the peer\'s notices among themselves, not against this side\'s own pause; comparing the peer\'s send time with local time would need synchronised clocks. Found by a v4 sweep of seeds 1-60 (120 steps) after main 8101dfb; the same trace without the v3fix branch\'s fixes; not fixed.',
+  },
 ];
 
 /** Whether a failure line is explained by an open bug. */
