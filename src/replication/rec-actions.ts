@@ -116,18 +116,24 @@ export class RecActions {
         }
       },
       roll_back_peer: async (s, e) => {
-        if (!e.queued) {
-          const rolled = await runtime.call<{ baseCycle: number }>(s, RPC.recRollback, { sessionId: s.id, baseCycle: s.baseCycle });
-          return { type: 'peer_rolled_back', baseCycle: rolled.baseCycle };
+        // Meanwhile our summaries say Suspended with `resuming` (link-state.ts summariesFor).
+        runtime.rollbacksInFlight.add(s.id);
+        try {
+          if (!e.queued) {
+            const rolled = await runtime.call<{ baseCycle: number }>(s, RPC.recRollback, { sessionId: s.id, baseCycle: s.baseCycle });
+            return { type: 'peer_rolled_back', baseCycle: rolled.baseCycle };
+          }
+          // Behind a cycle in flight (its commit would move the base the rollback names), and its
+          // result recorded in the same turn, before the next cycle.
+          await runtime.exclusive(s.id, async () => {
+            const current = runtime.get(s.id);
+            if (current.role !== 'Source' || current.state !== 'System_Paused' || current.generation !== s.generation) return;
+            const rolled = await runtime.call<{ baseCycle: number }>(current, RPC.recRollback, { sessionId: s.id, baseCycle: current.baseCycle });
+            await runtime.apply(s.id, { type: 'peer_rolled_back', baseCycle: rolled.baseCycle });
+          });
+        } finally {
+          runtime.rollbacksInFlight.delete(s.id);
         }
-        // Behind a cycle in flight (its commit would move the base the rollback names), and its
-        // result recorded in the same turn, before the next cycle.
-        await runtime.exclusive(s.id, async () => {
-          const current = runtime.get(s.id);
-          if (current.role !== 'Source' || current.state !== 'System_Paused' || current.generation !== s.generation) return;
-          const rolled = await runtime.call<{ baseCycle: number }>(current, RPC.recRollback, { sessionId: s.id, baseCycle: current.baseCycle });
-          await runtime.apply(s.id, { type: 'peer_rolled_back', baseCycle: rolled.baseCycle });
-        });
       },
       set_peer_modes: (s, e) => runtime.call(s, RPC.recSetModes, { sessionId: s.id, modes: e.modes }),
       delete_on_peer: async (s, e) => {

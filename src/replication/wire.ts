@@ -131,6 +131,8 @@ export interface SessionStateSummary {
   generation: number;
   state: SessionState;
   baseCycle: number;
+  /** A REC resume of this Suspended source waits for the peer's rollback answer: Suspended may be over any moment. */
+  resuming?: boolean;
 }
 
 /** A user or scheduled snapshot of the source that this cycle's cut stands for. */
