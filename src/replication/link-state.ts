@@ -101,7 +101,7 @@ export class LinkState {
   private summariesFor(peerSystemId: string): SessionStateSummary[] {
     return this.runtime.listShared()
       .filter((s) => s.peerSystemId === peerSystemId)
-      .map((s) => ({ id: s.id, role: s.role, generation: s.generation, state: s.state, baseCycle: s.baseCycle }));
+      .map((s) => ({ id: s.id, role: s.role, generation: s.generation, state: s.state, baseCycle: s.baseCycle, recResumes: s.recResumes, resumePending: s.resumePending }));
   }
 
   /**
@@ -165,7 +165,7 @@ export class LinkState {
         continue;
       }
       // Roles (a newer source demotes us), the end of a halt, a retry: session-machine's peer_summary rows.
-      const event = { type: 'peer_summary', role: remote.role, generation: remote.generation, state: remote.state } as const;
+      const event = { type: 'peer_summary', role: remote.role, generation: remote.generation, state: remote.state, ...(remote.recResumes !== undefined ? { recResumes: remote.recResumes } : {}), ...(remote.resumePending !== undefined ? { resumePending: remote.resumePending } : {}) } as const;
       if (remote.role === 'Source' && s.role === 'Source' && remote.generation > s.generation) {
         this.runtime.log('demoted: the peer failed over while the link was down', { session: s.id });
         // Host access changes with the role: its own transaction, under the management lock.

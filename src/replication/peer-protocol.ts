@@ -112,7 +112,9 @@ export function parseSessionStates(params: unknown): { sessions: SessionStateSum
   return {
     sessions: p.sessions.map((raw) => {
       const s = object(raw, 'sessions');
-      return { id: string(s, 'id'), role: oneOf(s, 'role', ['Source', 'Destination'] as const), generation: integer(s, 'generation'), state: oneOf(s, 'state', SESSION_STATES), baseCycle: integer(s, 'baseCycle') };
+      const recResumes = optional(s, 'recResumes', integer);
+      const resumePending = optional(s, 'resumePending', boolean);
+      return { id: string(s, 'id'), role: oneOf(s, 'role', ['Source', 'Destination'] as const), generation: integer(s, 'generation'), state: oneOf(s, 'state', SESSION_STATES), baseCycle: integer(s, 'baseCycle'), ...(recResumes !== undefined ? { recResumes } : {}), ...(resumePending !== undefined ? { resumePending } : {}) };
     }),
   };
 }
@@ -128,11 +130,14 @@ export function parseRecSuspend(params: unknown): RecSuspendParams {
 
 export interface RecRollbackParams extends SessionParams {
   baseCycle: number;
+  /** The number of the source's REC resume (peers that predate it send none). */
+  recResumes?: number;
 }
 
 export function parseRecRollback(params: unknown): RecRollbackParams {
   const p = object(params);
-  return { sessionId: string(p, 'sessionId'), baseCycle: integer(p, 'baseCycle') };
+  const recResumes = optional(p, 'recResumes', integer);
+  return { sessionId: string(p, 'sessionId'), baseCycle: integer(p, 'baseCycle'), ...(recResumes !== undefined ? { recResumes } : {}) };
 }
 
 export interface RecReverseParams extends SessionParams {

@@ -78,7 +78,7 @@ export class RecActions {
     });
     runtime.transport.handle(RPC.recRollback, async ({ params, fromSystemId }) => {
       const p = parseRecRollback(params);
-      const s = await runtime.apply(runtime.peerSession(p, fromSystemId).id, { type: 'rec_roll_back', baseCycle: p.baseCycle });
+      const s = await runtime.apply(runtime.peerSession(p, fromSystemId).id, { type: 'rec_roll_back', baseCycle: p.baseCycle, ...(p.recResumes !== undefined ? { recResumes: p.recResumes } : {}) });
       return { result: { baseCycle: s.baseCycle } };
     });
     runtime.transport.handle(RPC.recReverse, async ({ params, fromSystemId }) => {
@@ -117,7 +117,7 @@ export class RecActions {
       },
       roll_back_peer: async (s, e) => {
         if (!e.queued) {
-          const rolled = await runtime.call<{ baseCycle: number }>(s, RPC.recRollback, { sessionId: s.id, baseCycle: s.baseCycle });
+          const rolled = await runtime.call<{ baseCycle: number }>(s, RPC.recRollback, { sessionId: s.id, baseCycle: s.baseCycle, recResumes: s.recResumes });
           return { type: 'peer_rolled_back', baseCycle: rolled.baseCycle };
         }
         // Behind a cycle in flight (its commit would move the base the rollback names), and its
@@ -125,7 +125,7 @@ export class RecActions {
         await runtime.exclusive(s.id, async () => {
           const current = runtime.get(s.id);
           if (current.role !== 'Source' || current.state !== 'System_Paused' || current.generation !== s.generation) return;
-          const rolled = await runtime.call<{ baseCycle: number }>(current, RPC.recRollback, { sessionId: s.id, baseCycle: current.baseCycle });
+          const rolled = await runtime.call<{ baseCycle: number }>(current, RPC.recRollback, { sessionId: s.id, baseCycle: current.baseCycle, recResumes: current.recResumes });
           await runtime.apply(s.id, { type: 'peer_rolled_back', baseCycle: rolled.baseCycle });
         });
       },

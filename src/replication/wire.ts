@@ -131,6 +131,10 @@ export interface SessionStateSummary {
   generation: number;
   state: SessionState;
   baseCycle: number;
+  /** The sender's REC resume number (model.ts recResumes); peers that predate it send none. */
+  recResumes?: number;
+  /** A source whose REC resume waits for the rollback's answer: its Suspended is about to end. */
+  resumePending?: boolean;
 }
 
 /** A user or scheduled snapshot of the source that this cycle's cut stands for. */

@@ -567,6 +567,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A member removed from a protected group on its source during a link outage, while the peer failed over: the link\'s return demoted the source (every member flagged a destination, read-only) before the removal\'s members_changed was recorded, which then took the member out of the session but left it flagged a destination, of no session, read-only for good. Fix: a member that leaves a session and its group leaves as an ordinary volume, in the same transaction as the record (session-runtime.ts write).',
   },
+  {
+    id: 'rec-resume-summary-in-flight-resuspends-destination',
+    seed: 324,
+    steps: 120,
+    workload: 'v5',
+    signature: /the destination \S+ shows Suspended, its source OK \[Stack\]/,
+    description:
+      'A Stack REC suspended on both boxes; the destination box (site-b) issued resume, forwarded to site-a, which sent rec.rollback. site-b\'s reconcile (repl.sessionStates, link back) reached site-a while its resume waited for the rollback\'s answer: site-a answered Suspended. site-b applied the rollback (OK), then that answer, with the row for a resume whose rollback answer was lost (seed 307): Suspended again; site-a got the answer and went OK. A Stack source with no writes never cycles, so nothing noticed (the fix for seed 946 needs a refused cycle): OK over a Suspended destination until the next link loss. The same race as seed 946, repaired there after the fact. Fix: the source records its resume (recResumes, numbered, and resumePending until the rollback answers, fails or a restart ends it) and its summaries carry both; the destination records the number of the resume it rolled back for and is Suspended again only on a summary of a source whose resume is over (not pending) and not older than that rollback (session-machine.ts peer_summary, rec_resume, rec_roll_back; peer-protocol.ts). Checked: fails before the fix, passes with it; seed 307 (v4) and 946 (v3) still pass; test/api/eternus-rec-races.test.ts stages it.',
+  },
 ];
 
 /** Found and not fixed yet. */
