@@ -11,6 +11,8 @@ export const SEGMENT_BYTES_MAX = 256 * 1024 * 1024;
 /** PowerStore volume_create: size 1 MiB..256 TiB. */
 export const VOLUME_BYTES_MIN = 1024 * 1024;
 export const VOLUME_BYTES_MAX = 256 * 1024 ** 4;
+/** PowerStore resource names (volume, host, group, ...): at most 128 characters. */
+export const NAME_CHARS_MAX = 128;
 /** PowerStore requires sizes to be a multiple of 8192; the engine needs whole blocks. */
 export const VOLUME_BYTES_ALIGN = 8192;
 /** NBD: requests above 32 MiB may be refused (proto.md "Size constraints"); we advertise this maximum. */

@@ -1,10 +1,10 @@
 // Value checks shared by services. Each throws a ValidationError naming the field and the value.
-import { METADATA_ENTRIES_MAX, METADATA_KEY_CHARS_MAX, METADATA_VALUE_CHARS_MAX, VOLUME_BYTES_ALIGN, VOLUME_BYTES_MAX, VOLUME_BYTES_MIN } from '../limits.ts';
+import { METADATA_ENTRIES_MAX, NAME_CHARS_MAX, METADATA_KEY_CHARS_MAX, METADATA_VALUE_CHARS_MAX, VOLUME_BYTES_ALIGN, VOLUME_BYTES_MAX, VOLUME_BYTES_MIN } from '../limits.ts';
 import { InvalidEnumError, quote, ValidationError } from './errors.ts';
 
 const PRINTABLE = /^[\x20-\x7e]+$/;
 
-export function checkName(field: string, value: unknown, maxLength = 128): string {
+export function checkName(field: string, value: unknown, maxLength = NAME_CHARS_MAX): string {
   if (typeof value !== 'string' || value.length === 0) throw new ValidationError(`${field} must be a non-empty string.`, field);
   if (value.length > maxLength) throw new ValidationError(`${field} ${quote(value)} is longer than ${maxLength} characters.`, field);
   if (!PRINTABLE.test(value)) throw new ValidationError(`${field} ${quote(value)} contains characters that are not printable.`, field);

@@ -4,6 +4,7 @@
 // drops exactly what a crash left open; a commit is first written as a redo record
 // (pendingCommit), so a crash in the middle is finished at the next start.
 import { crashPoint } from '../core/crash-points.ts';
+import { NAME_CHARS_MAX } from '../limits.ts';
 import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError, StateError } from '../core/errors.ts';
 import type { Policy, ReplicationRule, Volume } from '../core/model.ts';
@@ -24,6 +25,8 @@ interface Followed {
   /** Writes the new members' volume records and frees the removed ones, in the session record's transaction. */
   alongside: () => void;
   pairs: { sourceVolumeId: string; remoteVolumeId: string }[];
+  /** Deletes the engine volumes made for new members: the membership was not recorded. */
+  undo: () => Promise<void>;
 }
 
 export class DestinationSide {
@@ -208,7 +211,7 @@ export class DestinationSide {
       const stagingIds = Object.fromEntries(followed.pairs.map((pair) => [pair.remoteVolumeId, this.ctx.ids.uuid()]));
       // The cycle and its staging are recorded before the staging is made (a cycle still open
       // ends: its staging goes), so that a restart drops what a crash left: session-machine's cycle_begun.
-      const begun = await this.hooks.apply(session.id, { type: 'cycle_begun', cycle: p.cycle, stagingIds, ...followed.membership }, { lockHeld: true, alongside: followed.alongside });
+      const begun = await this.applyFollowed(followed, () => this.hooks.apply(session.id, { type: 'cycle_begun', cycle: p.cycle, stagingIds, ...followed.membership }, { lockHeld: true, alongside: followed.alongside }));
       const staging = followed.pairs.map((pair) => ({ ...pair, stagingId: stagingIds[pair.remoteVolumeId]! }));
       return { current: begun, staging, members: followed.pairs.map((r) => this.memberResult(begun, r.sourceVolumeId, r.remoteVolumeId)) };
     });
@@ -241,7 +244,7 @@ export class DestinationSide {
     if (session.role !== 'Destination') throw new StateError(`Replication session ${session.id} is not a destination here.`, 'replication_session', session.id);
     return this.ctx.lock.run(async () => {
       const followed = await this.followSource(session, p);
-      const updated = await this.hooks.apply(session.id, { type: 'members_changed', ...followed.membership }, { lockHeld: true, alongside: followed.alongside });
+      const updated = await this.applyFollowed(followed, () => this.hooks.apply(session.id, { type: 'members_changed', ...followed.membership }, { lockHeld: true, alongside: followed.alongside }));
       return followed.pairs.map((r) => this.memberResult(updated, r.sourceVolumeId, r.remoteVolumeId));
     });
   }
@@ -349,20 +352,28 @@ export class DestinationSide {
     const current = this.session(session.id);
     const pairs = [...current.elementPairs];
     const created: Volume[] = [];
+    const undo = async (): Promise<void> => {
+      for (const v of created) await this.ctx.store.deleteVolume(v.id).catch(() => undefined);
+    };
     const result: { sourceVolumeId: string; remoteVolumeId: string }[] = [];
-    for (const m of p.members) {
-      let pair = pairs.find((e) => e.remoteVolumeId === m.sourceVolumeId);
-      if (!pair) {
-        this.checkDestinationName(m.name);
-        const v = this.volumes.newVolume({ name: m.name, sizeBytes: m.sizeBytes, type: 'Primary', isReplicationDestination: true, volumeGroupId: current.resourceType === 'volume_group' ? current.localResourceId : null });
-        await this.ctx.store.createVolume(v.id, v.sizeBytes);
-        created.push(v);
-        pair = { localVolumeId: v.id, remoteVolumeId: m.sourceVolumeId, localBaseSnapshotId: null };
-        pairs.push(pair);
-      } else {
-        await this.grow(current, pair.localVolumeId, m.sizeBytes);
+    try {
+      for (const m of p.members) {
+        let pair = pairs.find((e) => e.remoteVolumeId === m.sourceVolumeId);
+        if (!pair) {
+          const name = this.memberReplicaName(m.name, created);
+          const v = this.volumes.newVolume({ name, sizeBytes: m.sizeBytes, type: 'Primary', isReplicationDestination: true, volumeGroupId: current.resourceType === 'volume_group' ? current.localResourceId : null });
+          created.push(v);
+          await this.ctx.store.createVolume(v.id, v.sizeBytes);
+          pair = { localVolumeId: v.id, remoteVolumeId: m.sourceVolumeId, localBaseSnapshotId: null };
+          pairs.push(pair);
+        } else {
+          await this.grow(current, pair.localVolumeId, m.sizeBytes);
+        }
+        result.push({ sourceVolumeId: m.sourceVolumeId, remoteVolumeId: pair.localVolumeId });
       }
-      result.push({ sourceVolumeId: m.sourceVolumeId, remoteVolumeId: pair.localVolumeId });
+    } catch (error) {
+      await undo();
+      throw error;
     }
     // Members removed on the source leave the destination group as ordinary volumes: replication
     // no longer holds them, so hosts may use them and users may delete them (their bases go with
@@ -381,7 +392,37 @@ export class DestinationSide {
         }
       },
       pairs: result,
+      undo,
     };
+  }
+
+  /** Records a membership change; if that fails, the volumes made for it go. */
+  private async applyFollowed(followed: Followed, record: () => Promise<ReplicationSession>): Promise<ReplicationSession> {
+    try {
+      return await record();
+    } catch (error) {
+      await followed.undo();
+      throw error;
+    }
+  }
+
+  /**
+   * The name of a new member's replica: the source's, or, when this system has a volume of that
+   * name, the first free of `NAME.replica`, `NAME.replica-2`, ... A member that left the group
+   * stays here as an ordinary volume under its name (followSource), and added back on the source
+   * it needs a new replica: the membership change was accepted on the source, so the destination
+   * cannot refuse it (every cycle would fail NAME_IN_USE for good), and the old volume is the
+   * user's now (hosts may have written to it), so it is neither reused nor renamed.
+   * `alsoTaken`: the volumes made in the same change, not recorded yet.
+   */
+  private memberReplicaName(name: string, alsoTaken: readonly Volume[]): string {
+    const taken = (n: string): boolean => this.volumes.isNameTaken(n) || alsoTaken.some((v) => v.name === n);
+    if (!taken(name)) return name;
+    for (let i = 1; ; i++) {
+      const suffix = i === 1 ? '.replica' : `.replica-${i}`;
+      const candidate = `${name.slice(0, NAME_CHARS_MAX - suffix.length)}${suffix}`;
+      if (!taken(candidate)) return candidate;
+    }
   }
 
   /**

@@ -51,7 +51,7 @@ export class FailoverActions {
     this.runtime.transport.handle(RPC.becomeDestination, async ({ params, fromSystemId }) => {
       const p = parseBecomeDestination(params);
       this.runtime.peerSession(p, fromSystemId);
-      const s = await this.runtime.apply(p.sessionId, { type: 'become_destination', generation: p.generation, prepareForBaseCycle: p.prepareForBaseCycle });
+      const s = await this.runtime.apply(p.sessionId, { type: 'become_destination', generation: p.generation, prepareForBaseCycle: p.prepareForBaseCycle, ...(p.sourceBaseCycle !== undefined ? { sourceBaseCycle: p.sourceBaseCycle } : {}) });
       return { result: { baseCycle: s.baseCycle } };
     });
     this.installTestEffects();
@@ -102,7 +102,8 @@ export class FailoverActions {
     const s = this.ctx.meta.get('replication_session', id);
     if (!s || s.role !== 'Source' || s.generation !== generation || this.runtime.stopped) return;
     try {
-      await this.runtime.transport.call(s.peerSystemId, RPC.becomeDestination, { sessionId: id, generation, prepareForBaseCycle: null }, { timeoutMs });
+      // Our base: the old source's pending cut, if that is it, was committed here (session-machine adoptCommittedCut).
+      await this.runtime.transport.call(s.peerSystemId, RPC.becomeDestination, { sessionId: id, generation, prepareForBaseCycle: null, sourceBaseCycle: s.baseCycle }, { timeoutMs });
     } catch (error) {
       if (error instanceof DomainError && error.code !== 'PEER_UNREACHABLE') return;
       this.runtime.log('old source unreachable during unplanned failover; told again until it hears (or it learns at reconcile)', { session: id });

@@ -36,8 +36,10 @@ export class LinkState {
   private readonly noticeSentAtMs = new Map<string, number>();
   /** Whether the link to each peer is up, as the transport last said. */
   private readonly linkUp = new Map<string, boolean>();
-  /** Young destinations the source did not know at a reconcile, asked about again (checkOrphanLater). */
-  private readonly orphanChecks = new Set<string>();
+  /** Destinations a peer's summary did not name, asked about again later (checkAgainLater). */
+  private readonly laterChecks = new Set<string>();
+  /** Peers asked by a reconcile of our own because their summary left out a destination (askPeer). */
+  private readonly asking = new Set<string>();
 
   constructor(
     private readonly runtime: SessionRuntime,
@@ -63,7 +65,9 @@ export class LinkState {
       return { result: {} };
     });
     this.runtime.transport.handle(RPC.sessionStates, async ({ params, fromSystemId }) => {
-      await this.applyPeerSummaries(fromSystemId, parseSessionStates(params).sessions);
+      // The peer's summary was taken when it sent the call, which may be before a session it then
+      // created here: what it leaves out proves nothing (proof null), our own call asks again.
+      await this.applyPeerSummaries(fromSystemId, parseSessionStates(params).sessions, null);
       return { result: { sessions: this.summariesFor(fromSystemId) } };
     });
     this.runtime.transport.onStateChange((peer, state) => {
@@ -101,7 +105,7 @@ export class LinkState {
   private summariesFor(peerSystemId: string): SessionStateSummary[] {
     return this.runtime.listShared()
       .filter((s) => s.peerSystemId === peerSystemId)
-      .map((s) => ({ id: s.id, role: s.role, generation: s.generation, state: s.state, baseCycle: s.baseCycle, recResumes: s.recResumes, resumePending: s.resumePending }));
+      .map((s) => ({ id: s.id, role: s.role, generation: s.generation, state: s.state, baseCycle: s.baseCycle, recResumes: s.recResumes, ...(s.resumePending ? { resuming: true } : {}) }));
   }
 
   /**
@@ -118,25 +122,59 @@ export class LinkState {
     }
   }
 
-  /** Reconciles again once a young destination the source does not know is old enough to be an orphan. */
-  private checkOrphanLater(sessionId: string, peerSystemId: string): void {
-    if (this.orphanChecks.has(sessionId)) return;
-    this.orphanChecks.add(sessionId);
+  /**
+   * Reconciles again later about a destination the peer's summary left out and that summary could
+   * not tell about: a young one (once old enough to be an orphan), or one committed after the call
+   * went out (the next summary is taken after it).
+   */
+  private checkAgainLater(sessionId: string, peerSystemId: string): void {
+    if (this.laterChecks.has(sessionId)) return;
+    this.laterChecks.add(sessionId);
     this.ctx.clock.setTimer(ORPHAN_DESTINATION_AGE_MS + SUSPEND_NOTICE_RETRY_MS, () => {
-      this.orphanChecks.delete(sessionId);
+      this.laterChecks.delete(sessionId);
       const s = this.ctx.meta.get('replication_session', sessionId);
-      if (!s || s.role !== 'Destination' || s.baseCycle > 0 || this.runtime.stopped) return;
-      this.reconcileWith(peerSystemId).catch(() => undefined); // a failure means a link loss: its return reconciles
+      if (!s || s.role !== 'Destination' || this.runtime.stopped) return;
+      this.askPeer(peerSystemId);
     });
+  }
+
+  /**
+   * A reconcile of our own, one at a time per peer (the peer's summary left out a destination of
+   * ours), again every SUSPEND_NOTICE_RETRY_MS while it fails and the link is not known to be down
+   * (a dropped call with the link up has no link return to reconcile after it).
+   */
+  private askPeer(peerSystemId: string): void {
+    if (this.asking.has(peerSystemId) || this.runtime.stopped) return;
+    this.asking.add(peerSystemId);
+    this.reconcileWith(peerSystemId).then(
+      () => this.asking.delete(peerSystemId),
+      () => {
+        this.asking.delete(peerSystemId);
+        if (this.linkUp.get(peerSystemId) !== false) this.ctx.clock.setTimer(SUSPEND_NOTICE_RETRY_MS, () => this.askPeer(peerSystemId));
+      },
+    );
   }
 
   /** When the link comes back: agree on roles, drop sessions the peer deleted, catch up. */
   async reconcileWith(peerSystemId: string): Promise<void> {
+    // What our records said when the call went out: the peer takes its summary after it gets the
+    // call, so it names every session it held then. A destination with a first commit was recorded
+    // by its source before (a source cycles only a session it recorded): left out, its source
+    // deleted it. One committed later may have been created after (simulation seed 340's bug
+    // description, v4): the answer proves nothing about it. Persisted records read once per call,
+    // nothing kept beyond it.
+    const sentAtMs = this.ctx.clock.nowMs();
+    const committed = new Set(this.runtime.listShared().filter((s) => s.peerSystemId === peerSystemId && s.role === 'Destination' && s.baseCycle > 0).map((s) => s.id));
     const answer = await this.runtime.transport.call<unknown>(peerSystemId, RPC.sessionStates, { sessions: this.summariesFor(peerSystemId) }, { timeoutMs: CONTROL_RPC_TIMEOUT_MS });
-    await this.applyPeerSummaries(peerSystemId, parseSessionStates(answer.result).sessions);
+    await this.applyPeerSummaries(peerSystemId, parseSessionStates(answer.result).sessions, { sentAtMs, committed });
   }
 
-  private async applyPeerSummaries(peerSystemId: string, theirs: SessionStateSummary[]): Promise<void> {
+  /**
+   * `proof`: what our records said when our call went out (reconcileWith), so what the answer
+   * leaves out is known to have been deleted or given up by the peer; null for the peer's own call,
+   * whose summary may be older than a session it created here since.
+   */
+  private async applyPeerSummaries(peerSystemId: string, theirs: SessionStateSummary[], proof: { sentAtMs: number; committed: ReadonlySet<string> } | null): Promise<void> {
     this.deps.synchronous.pathReturned(peerSystemId);
     const theirsById = new Map(theirs.map((r) => [r.id, r]));
     // The plain state changes go into one metadata commit at the end (one per session took seconds).
@@ -148,24 +186,11 @@ export class LinkState {
         continue;
       }
       if (!remote) {
-        // Not one without a first commit: its source may not have recorded it yet (createDestination
-        // in flight). The state said so only until a link loss made it System_Paused: a new
-        // destination was dropped while its source went on (simulation seed 783).
-        if (s.role === 'Destination' && s.state !== 'Initializing' && s.baseCycle > 0) await this.runtime.exclusive(s.id, () => this.deps.dropSessionLocally(s.id));
-        // A create in flight on the source is not known there yet either: only an old one is an orphan.
-        else if (s.role === 'Destination' && s.baseCycle === 0 && this.ctx.clock.nowMs() - s.createdAtMs > ORPHAN_DESTINATION_AGE_MS) {
-          this.runtime.log('destination of a create the source gave up on: removed', { session: s.id });
-          await this.runtime.exclusive(s.id, () => this.deps.cancelDestination(s.id, peerSystemId)).catch((e: unknown) => this.runtime.log('orphan destination not removed', { session: s.id, error: String(e) }));
-        } else if (s.role === 'Destination' && s.baseCycle === 0) {
-          // Too young to tell: asked again once it is old enough. With the link up all along no
-          // link return came to ask, and the destination of a create its source crashed in
-          // (session.after-remote-destination) stayed for good (simulation seed 3, v4 80 steps).
-          this.checkOrphanLater(s.id, peerSystemId);
-        }
+        if (s.role === 'Destination') await this.leftOut(s, peerSystemId, proof);
         continue;
       }
       // Roles (a newer source demotes us), the end of a halt, a retry: session-machine's peer_summary rows.
-      const event = { type: 'peer_summary', role: remote.role, generation: remote.generation, state: remote.state, ...(remote.recResumes !== undefined ? { recResumes: remote.recResumes } : {}), ...(remote.resumePending !== undefined ? { resumePending: remote.resumePending } : {}) } as const;
+      const event = { type: 'peer_summary', role: remote.role, generation: remote.generation, state: remote.state, baseCycle: remote.baseCycle, ...(remote.resuming ? { resuming: true } : {}), ...(remote.recResumes !== undefined ? { recResumes: remote.recResumes } : {}) } as const;
       if (remote.role === 'Source' && s.role === 'Source' && remote.generation > s.generation) {
         this.runtime.log('demoted: the peer failed over while the link was down', { session: s.id });
         // Host access changes with the role: its own transaction, under the management lock.
@@ -175,5 +200,33 @@ export class LinkState {
     this.runtime.batch(() => {
       for (const { id, event } of plain) this.runtime.applySoon(id, event);
     });
+  }
+
+  /** A destination of ours the peer's summary left out: deleted by its source, an orphan, or not known yet. */
+  private async leftOut(s: ReplicationSession, peerSystemId: string, proof: { sentAtMs: number; committed: ReadonlySet<string> } | null): Promise<void> {
+    const oldAtSend = (sentAtMs: number): boolean => s.baseCycle === 0 && sentAtMs - s.createdAtMs > ORPHAN_DESTINATION_AGE_MS;
+    if (!proof) {
+      // The peer's summary may predate this destination: our own call asks (at once when it looks
+      // deleted or orphaned, else once it is old enough).
+      if (s.baseCycle > 0 || oldAtSend(this.ctx.clock.nowMs())) this.askPeer(peerSystemId);
+      else this.checkAgainLater(s.id, peerSystemId);
+      return;
+    }
+    // Committed when our call went out: its source had recorded it, and dropped it since. Not one
+    // without a first commit: its source may not have recorded it yet (createDestination in
+    // flight); a link loss made it System_Paused and it was dropped while its source went on
+    // (simulation seed 783).
+    if (proof.committed.has(s.id) && s.baseCycle > 0) {
+      await this.runtime.exclusive(s.id, () => this.deps.dropSessionLocally(s.id));
+    } else if (oldAtSend(proof.sentAtMs)) {
+      // A create in flight on the source is not known there yet either: only an old one is an orphan.
+      this.runtime.log('destination of a create the source gave up on: removed', { session: s.id });
+      await this.runtime.exclusive(s.id, () => this.deps.cancelDestination(s.id, peerSystemId)).catch((e: unknown) => this.runtime.log('orphan destination not removed', { session: s.id, error: String(e) }));
+    } else {
+      // Too young to tell, or committed after the call went out: asked again later. With the link
+      // up all along no link return came to ask, and the destination of a create its source
+      // crashed in (session.after-remote-destination) stayed for good (simulation seed 3, v4 80 steps).
+      this.checkAgainLater(s.id, peerSystemId);
+    }
   }
 }

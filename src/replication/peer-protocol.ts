@@ -75,11 +75,14 @@ export interface BecomeDestinationParams extends SessionParams {
   generation: number;
   /** Reprotect and failback: the base cycle to roll back to (-1: empty for a full copy); null: only demote. */
   prepareForBaseCycle: number | null;
+  /** A demotion: the new source's base (peers that predate it send none). */
+  sourceBaseCycle?: number;
 }
 
 export function parseBecomeDestination(params: unknown): BecomeDestinationParams {
   const p = object(params);
-  return { sessionId: string(p, 'sessionId'), generation: integer(p, 'generation'), prepareForBaseCycle: nullable(p, 'prepareForBaseCycle', integer) };
+  const sourceBaseCycle = optional(p, 'sourceBaseCycle', integer);
+  return { sessionId: string(p, 'sessionId'), generation: integer(p, 'generation'), prepareForBaseCycle: nullable(p, 'prepareForBaseCycle', integer), ...(sourceBaseCycle !== undefined ? { sourceBaseCycle } : {}) };
 }
 
 export interface SetStateParams extends SessionParams {
@@ -112,9 +115,9 @@ export function parseSessionStates(params: unknown): { sessions: SessionStateSum
   return {
     sessions: p.sessions.map((raw) => {
       const s = object(raw, 'sessions');
+      const resuming = optional(s, 'resuming', (x, key) => boolean(x, key));
       const recResumes = optional(s, 'recResumes', integer);
-      const resumePending = optional(s, 'resumePending', boolean);
-      return { id: string(s, 'id'), role: oneOf(s, 'role', ['Source', 'Destination'] as const), generation: integer(s, 'generation'), state: oneOf(s, 'state', SESSION_STATES), baseCycle: integer(s, 'baseCycle'), ...(recResumes !== undefined ? { recResumes } : {}), ...(resumePending !== undefined ? { resumePending } : {}) };
+      return { id: string(s, 'id'), role: oneOf(s, 'role', ['Source', 'Destination'] as const), generation: integer(s, 'generation'), state: oneOf(s, 'state', SESSION_STATES), baseCycle: integer(s, 'baseCycle'), ...(resuming ? { resuming } : {}), ...(recResumes !== undefined ? { recResumes } : {}) };
     }),
   };
 }

@@ -60,6 +60,57 @@ test('group replication: same names, consistent members, growth and new members 
   assert.equal(pairs.body.storage_element_pairs.length, 3);
 });
 
+test('a member removed and added back gets a new replica under a free name; the released volume stays the user\'s', async () => {
+  const a = p.a;
+  const rule = await a.ps('POST', '/replication_rule', { name: 'rr-readd', rpo: 'One_Hour', remote_system_id: p.rsOnA });
+  const policy = await a.ps('POST', '/policy', { name: 'pp-readd', replication_rule_ids: [rule.body.id] });
+  const m1 = (await a.ps('POST', '/volume', { name: 'r-m1', size: 8 * MiB })).body.id;
+  const m2 = (await a.ps('POST', '/volume', { name: 'r-m2', size: 8 * MiB })).body.id;
+  const storeA = a.system.services.ctx.store;
+  await storeA.write(m2, 0, block(5));
+  const group = await a.ps('POST', '/volume_group', { name: 'vg-readd', volume_ids: [m1, m2], protection_policy_id: policy.body.id });
+  assert.equal(group.status, 201, JSON.stringify(group.body));
+  const sessionId = (await a.ps('GET', `/replication_session?select=id&local_resource_id=eq.${group.body.id}`)).body[0].id as string;
+  await a.system.services.replication.sync(sessionId);
+
+  // Removed on the source: the destination's replica leaves its group as an ordinary volume, and
+  // hosts may use it.
+  assert.equal((await a.ps('POST', `/volume_group/${group.body.id}/remove_members`, { volume_ids: [m2] })).status, 204);
+  await a.system.services.replication.sync(sessionId);
+  const released = await p.b.ps('GET', '/volume?select=id,is_replication_destination,volume_groups(id)&name=eq.r-m2');
+  assert.equal(released.body.length, 1, JSON.stringify(released.body));
+  assert.deepEqual(released.body[0].volume_groups, []);
+  assert.equal(released.body[0].is_replication_destination, false);
+  const storeB = p.b.system.services.ctx.store;
+  await storeB.write(released.body[0].id, 0, block(9));
+
+  // Added back: the next cycles ask for a new replica; the name is taken, so it gets a free one.
+  await storeA.write(m2, 4096, block(6));
+  assert.equal((await a.ps('POST', `/volume_group/${group.body.id}/add_members`, { volume_ids: [m2] })).status, 204);
+  await a.system.services.replication.sync(sessionId);
+  const state = await a.ps('GET', `/replication_session/${sessionId}?select=state,storage_element_pairs`);
+  assert.equal(state.body.state, 'OK');
+  assert.equal(state.body.storage_element_pairs.length, 2);
+  const members = (await p.b.ps('GET', '/volume_group?select=volumes(id,name)&name=eq.vg-readd')).body[0].volumes as { id: string; name: string }[];
+  assert.deepEqual(members.map((v) => v.name).sort(), ['r-m1', 'r-m2.replica']);
+  const replica = members.find((v) => v.name === 'r-m2.replica')!;
+  assert.notEqual(replica.id, released.body[0].id);
+  assert.deepEqual(await storeB.read(replica.id, 0, 4096), block(5), 'the new replica holds the source');
+  assert.deepEqual(await storeB.read(replica.id, 4096, 4096), block(6));
+  assert.deepEqual(await storeB.read(released.body[0].id, 0, 4096), block(9), 'the released volume keeps what hosts wrote');
+  const pairOfM2 = state.body.storage_element_pairs.find((e: { local_storage_element_id: string }) => e.local_storage_element_id === m2);
+  assert.equal(pairOfM2.remote_storage_element_id, replica.id);
+
+  // Once more: the first free name of the series.
+  assert.equal((await a.ps('POST', `/volume_group/${group.body.id}/remove_members`, { volume_ids: [m2] })).status, 204);
+  await a.system.services.replication.sync(sessionId);
+  assert.equal((await a.ps('POST', `/volume_group/${group.body.id}/add_members`, { volume_ids: [m2] })).status, 204);
+  await a.system.services.replication.sync(sessionId);
+  assert.equal((await a.ps('GET', `/replication_session/${sessionId}?select=state`)).body.state, 'OK');
+  const again = (await p.b.ps('GET', '/volume_group?select=volumes(name)&name=eq.vg-readd')).body[0].volumes as { name: string }[];
+  assert.deepEqual(again.map((v) => v.name).sort(), ['r-m1', 'r-m2.replica-2']);
+});
+
 test('a group whose session is still being deleted (its policy removed with the link down) cannot be deleted until the session is gone', async () => {
   const a = p.a;
   const rule = await a.ps('POST', '/replication_rule', { name: 'rr-gd', rpo: 'One_Hour', remote_system_id: p.rsOnA });

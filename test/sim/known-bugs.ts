@@ -568,27 +568,49 @@ export const FIXED_BUGS: SimBug[] = [
       'A member removed from a protected group on its source during a link outage, while the peer failed over: the link\'s return demoted the source (every member flagged a destination, read-only) before the removal\'s members_changed was recorded, which then took the member out of the session but left it flagged a destination, of no session, read-only for good. Fix: a member that leaves a session and its group leaves as an ordinary volume, in the same transaction as the record (session-runtime.ts write).',
   },
   {
+    id: 'stack-failed-over-base-cycles-differ',
+    seed: 316,
+    steps: 40,
+    workload: 'v4',
+    signature: /\[Stack\] Failed_Over\/Failed_Over: base cycles differ/,
+    description:
+      'A Stack REC: the source shipped cycle 2, the destination committed it, and the source crashed (another session\'s crash point) before the commit answer was recorded: base 1, cut 2 pending. The destination then failed over unplanned (PowerStore, the link down) at base 2, and its demote call made the old source a Destination in Failed_Over that still named base 1: both sides rested Failed_Over (the documented state after an unplanned failover, one Source, no split brain) with base cycles 2 and 1 (seed 330 showed 1 and 0 on older code). No data was at risk (a reprotect\'s rollback plan uses the pending cut), but the records disagreed on the common cut. Fix: a demotion carries the new source\'s base (becomeDestination sourceBaseCycle, the reconcile summary\'s baseCycle), and an old source whose pending cut is that base takes it as its base, as base_mismatch does (session-machine.ts adoptCommittedCut). Found at 120 steps; the failure shows at the first quiet point, so 40 steps (1.5 s). Checked: the seed fails without the fix, passes with it; session-machine.test.ts has the cases.',
+  },
+  {
+    id: 'stale-suspended-summary-resuspends-resumed-destination',
+    seed: 34,
+    steps: 100,
+    workload: 'v4',
+    signature: /the destination \S+ shows Suspended, its source OK|OK\/Suspended: the destination differs/,
+    description:
+      'A REC resume on the source box sent rec.rollback; the destination rolled back and went active, and meanwhile the source sent its reconcile summary (repl.sessionStates), taken while the rollback answer was still on its way: Suspended. The answer came, the source went OK, and the summary then reached the destination, whose row for a resume whose rollback answer was lost (seed 307) made it Suspended again: open to hosts (a suspended destination is NBD read-write) under a source that was OK, for good (Through ships nothing, so no cycle was refused to reconcile them); hosts wrote to it. Fix: while a resume waits for the rollback answer the source\'s summary says `resuming`, and that row does not fire on such a summary (rec-actions.ts roll_back_peer, link-state.ts summariesFor, session-machine.ts peer_summary). Found by a v4 sweep of seeds 1-40 at 120 steps; shows from 100 steps. Checked: the seed fails without the guard, passes with it; session-machine.test.ts has the case. A summary taken before the resume began and delivered after the rollback (reordered) would still have done it: covered since by the resume numbers (stalesum branch, seed 324 below).',
+  },
+  {
     id: 'rec-resume-summary-in-flight-resuspends-destination',
     seed: 324,
     steps: 120,
     workload: 'v5',
     signature: /the destination \S+ shows Suspended, its source OK \[Stack\]/,
     description:
-      'A Stack REC suspended on both boxes; the destination box (site-b) issued resume, forwarded to site-a, which sent rec.rollback. site-b\'s reconcile (repl.sessionStates, link back) reached site-a while its resume waited for the rollback\'s answer: site-a answered Suspended. site-b applied the rollback (OK), then that answer, with the row for a resume whose rollback answer was lost (seed 307): Suspended again; site-a got the answer and went OK. A Stack source with no writes never cycles, so nothing noticed (the fix for seed 946 needs a refused cycle): OK over a Suspended destination until the next link loss. The same race as seed 946, repaired there after the fact. Fix: the source records its resume (recResumes, numbered, and resumePending until the rollback answers, fails or a restart ends it) and its summaries carry both; the destination records the number of the resume it rolled back for and is Suspended again only on a summary of a source whose resume is over (not pending) and not older than that rollback (session-machine.ts peer_summary, rec_resume, rec_roll_back; peer-protocol.ts). Checked: fails before the fix, passes with it; seed 307 (v4) and 946 (v3) still pass; test/api/eternus-rec-races.test.ts stages it.',
+      'A Stack REC suspended on both boxes; the destination box (site-b) issued resume, forwarded to site-a, which sent rec.rollback. site-b\'s reconcile (repl.sessionStates, link back) reached site-a while its resume waited for the rollback\'s answer: site-a answered Suspended. site-b applied the rollback (OK), then that answer, with the row for a resume whose rollback answer was lost (seed 307): Suspended again; site-a got the answer and went OK. A Stack source with no writes never cycles, so nothing noticed (the fix for seed 946 needs a refused cycle): OK over a Suspended destination until the next link loss. The same race as seed 946 (repaired there after the fact) and seed 34 (main fixed it meanwhile with an in-memory set of rollbacks in flight, `resuming` in the summary). Fix, in the record: the source records its resume (recResumes, numbered, and resumePending until the rollback answers, fails or a restart ends it; the summary says `resuming` from it) and its summaries carry both; the destination records the number of the resume it rolled back for and is Suspended again only on a summary of a source whose resume is over (not pending) and not older than that rollback (session-machine.ts peer_summary, rec_resume, rec_roll_back; peer-protocol.ts). Checked: the seed failed on the branch point (8101dfb) and passes with the fix; it passes on main with the in-memory fix of seed 34 too (its trace then does not show the older-summary case, which test/api/eternus-rec-races.test.ts stages: it fails on main, passes here); seeds 307 (v4), 34 (v4) and 946 (v3) still pass.',
   },
-];
-
-/** Found and not fixed yet. */
-export const OPEN_BUGS: SimBug[] = [
   {
     id: 'group-member-readded-name-in-use',
-    seed: 48,
+    seed: 284,
     steps: 120,
     workload: 'v4',
-    drifted: true,
     signature: /System_Paused \(NAME_IN_USE\)/,
     description:
-      'A member removed from a protected volume group leaves the destination group as an ordinary volume of the same name (destination.ts reconcileMembers); added back on the source, the next cycle asks the destination for a new volume of that name, which exists: every cycle fails NAME_IN_USE and the group session stays halted for good. What PowerStore does here is not in the research (reuse the released replica, name the new one otherwise, or refuse add_members); not fixed here (destination.ts is being changed by another branch). Its seed passes on main as merged at 13:14 UTC (its trace changed): kept open, not re-checked.',
+      'A member removed from a protected volume group leaves the destination group as an ordinary volume of the same name (destination.ts followSource); added back on the source, the next cycle (or repl.members) asked the destination for a new volume of that name, which existed: every cycle failed NAME_IN_USE and the group session stayed halted for good (also seed 317). Fix: the destination names a new member\'s replica after the source unless the name is taken here, else the first free of NAME.replica, NAME.replica-2, ... (destination.ts memberReplicaName): the source accepted the membership change, so the destination cannot refuse it, and the released volume is the user\'s now (hosts may have written to it), so it is neither reused nor renamed; the engine volumes made for a change that is not recorded are deleted. Checked: seeds 284 and 317 pass with the fix, failed before it; replication-groups.test.ts fails without it.',
+  },
+  {
+    id: 'cycle-commit-while-deleting-forgets-the-deletion',
+    seed: 340,
+    steps: 120,
+    workload: 'v4',
+    signature: /exists on \S+ only \(Source \S+ \[(Asynchronous|Synchronous)\]\)/,
+    description:
+      'A policy unassigned from a group while its cycle shipped: the source went Deleting, then the cycle\'s commit answer came back and cycle_committed made it OK again (committedState kept only Paused and Suspended); the deletion went on and the peer dropped the destination, but the source crashed before the answer. Restarted, its record said OK, not Deleting, so nothing finished the deletion: a source whose destination was gone, cycling into NOT_FOUND for good (listed first as reconcile-drops-destination-created-meanwhile, whose failure it shows). Fix: a cycle committed while Deleting leaves the session Deleting (session-machine.ts committedState). Checked: the seed passes with the fix, failed before it; session-machine.test.ts has the case.',
   },
   {
     id: 'reconcile-drops-destination-created-meanwhile',
@@ -598,8 +620,12 @@ export const OPEN_BUGS: SimBug[] = [
     drifted: true,
     signature: /exists on \S+ only \(Source \S+ \[(Asynchronous|Synchronous)\]\)/,
     description:
-      'A policy assigned while a reconcile was in flight: the source sent its sessions (repl.sessionStates) just before it created a session; the peer created the destination, then handled the older summary, in which the new session was missing, and dropped it as deleted by its source (link-state.ts reconcile). The source keeps a session whose destination is gone: every cycle fails NOT_FOUND, for good. A summary should only drop sessions that existed when it was taken (link-state.ts is being changed by the simfix branch; not fixed here). Its seed passes on main as merged at 13:14 UTC (main\'s later changes; for this one main\'s new-destination-dropped-at-reconcile may be the fix): kept open, not re-checked.',
+      'A policy assigned while a reconcile was in flight: the source sent its sessions (repl.sessionStates) just before it created a session; the peer created the destination, then handled the older summary, in which the new session was missing, and dropped it as deleted by its source (link-state.ts reconcile): the spare of new-destination-dropped-at-reconcile (base 0) no longer held once the first cycle had committed. The source kept a session whose destination was gone: every cycle failed NOT_FOUND, for good. Fix: a summary drops only a destination that had its first commit when our own call for it went out (its source had recorded the session then, and the peer takes its summary after it gets the call: link-state.ts reconcileWith, leftOut); a summary the peer sends in its own call proves nothing (it may be older than the session), so a destination it leaves out is asked about by a call of our own, and one committed while our call was out is asked about again later. Seed 105 passed on main as merged at 13:14 UTC; seed 340, which showed its failure after the 13:50 sweep, was another bug (cycle-commit-while-deleting-forgets-the-deletion). No seed shows it now; link-state.test.ts fails without the fix.',
   },
+];
+
+/** Found and not fixed yet. */
+export const OPEN_BUGS: SimBug[] = [
   // ---- found with workload v4 (Stack, Through, REC modify/delete/create, groups, policy and volume deletion)
 ];
 

@@ -81,12 +81,14 @@ export type SessionEvent =
   | { type: 'rec_roll_back'; baseCycle: number; recResumes?: number }
   | { type: 'peer_deleted' }
   | { type: 'become_source'; generation: number; state: SessionState; reprotect: boolean }
-  | { type: 'become_destination'; generation: number; prepareForBaseCycle: number | null }
+  /** `sourceBaseCycle`: the new source's base, sent with a demotion (peers that predate it send none). */
+  | { type: 'become_destination'; generation: number; prepareForBaseCycle: number | null; sourceBaseCycle?: number }
   /**
-   * The link is back and the peer told its view of the session (RPC sessionStates). `recResumes`,
-   * `resumePending`: the peer's (model.ts); peers that predate them send none.
+   * The link is back and the peer told its view of the session (RPC sessionStates). `resuming`: the
+   * peer is a Suspended source whose REC resume waits for our rollback's answer (its
+   * resumePending); `recResumes`: the peer's (model.ts). Peers that predate them send none.
    */
-  | { type: 'peer_summary'; role: SessionRole; generation: number; state: SessionState; recResumes?: number; resumePending?: boolean }
+  | { type: 'peer_summary'; role: SessionRole; generation: number; state: SessionState; baseCycle?: number; resuming?: boolean; recResumes?: number }
   // Link
   | { type: 'link_lost'; nowMs: number }
   | { type: 'path_returned' }
@@ -330,7 +332,10 @@ export const TABLE: readonly Row[] = [
       // A destination already takes the newer generation too (an unplanned failover of the other side).
       const demoted: Partial<ReplicationSession> = s.role === 'Source' ? { role: 'Destination', state: 'Failed_Over', generation: Math.max(e.generation, s.generation), nextSyncMs: null, progressPercentage: null, hostWritable: false, mirroring: false, hostWritesRefused: false } : { generation: Math.max(e.generation, s.generation) };
       const first: Effect[] = s.role === 'Source' ? [{ kind: 'cancel_timer' }, { kind: 'disconnect_hosts' }] : [{ kind: 'cancel_timer' }];
-      if (e.prepareForBaseCycle === null) return { set: { ...demoted, stopRequested: true }, effects: first };
+      if (e.prepareForBaseCycle === null) {
+        const adopted = s.role === 'Source' ? adoptCommittedCut(s, e.sourceBaseCycle) : { set: {}, effects: [] };
+        return { set: { ...demoted, ...adopted.set, stopRequested: true }, effects: [...first, ...adopted.effects] };
+      }
       const plan = rollbackPlan({ ...s, ...demoted } as ReplicationSession, e.prepareForBaseCycle);
       return { set: { ...demoted, stopRequested: true }, effects: [...first, { kind: 'roll_back', ...plan }] };
     } }),
@@ -348,7 +353,10 @@ export const TABLE: readonly Row[] = [
     // side did not. A peer that failed over (unplanned, from its Suspended destination) is
     // Failed_Over, and so is this side, as when its demote call arrives (become_destination): the
     // old source used to stay Suspended under a Failed_Over source for good (simulation seed 142, v4).
-    go: (s, e) => ({ set: { role: 'Destination', state: s.state === 'Suspended' && e.state === 'Suspended' ? 'Suspended' : 'Failed_Over', generation: e.generation, nextSyncMs: null, hostWritable: false, mirroring: false, hostWritesRefused: false }, effects: [{ kind: 'disconnect_hosts' }, { kind: 'cancel_timer' }] }) }),
+    go: (s, e) => {
+      const adopted = adoptCommittedCut(s, e.baseCycle);
+      return { set: { role: 'Destination', state: s.state === 'Suspended' && e.state === 'Suspended' ? 'Suspended' : 'Failed_Over', generation: e.generation, nextSyncMs: null, hostWritable: false, mirroring: false, hostWritesRefused: false, ...adopted.set }, effects: [{ kind: 'disconnect_hosts' }, { kind: 'cancel_timer' }, ...adopted.effects] };
+    } }),
   row({ on: 'peer_summary', from: [...ACTIVE, 'System_Paused'], role: 'Source', guard: (s, e) => e.role === 'Destination' && e.generation === s.generation && e.state === 'Paused', when: 'the destination is paused and we are not (a pause there whose notice never reached us)',
     // A pause issued on the destination while the link was down (its notice lost, nothing retries
     // it) stands, as a pause issued here whose resume never reached the destination does (below):
@@ -386,15 +394,17 @@ export const TABLE: readonly Row[] = [
   row({ on: 'peer_summary', from: '*', role: 'Destination', guard: (s, e) => e.role === 'Source' && e.state === 'Paused' && s.state !== 'Paused' && s.state !== 'Suspended', when: 'the source is paused and we are not (a resume here whose notice never reached the source)',
     // The source's pause stands: it never heard the resume (simulation seeds 8017, 8022, 8076).
     go: (s, e) => ({ set: { state: 'Paused', pausedByUser: true, stopRequested: true, errorCode: null, errorAtMs: null, ...sourceGeneration(s, e) } }) }),
-  row({ on: 'peer_summary', from: ['Initializing', 'OK', 'Synchronizing'], role: 'Destination', guard: (s, e) => e.role === 'Source' && e.state === 'Suspended' && e.generation === s.generation && e.resumePending !== true && (e.recResumes === undefined || e.recResumes >= s.recResumes), when: 'the source is suspended and we are not (a REC resume whose rollback answer was lost)',
+  row({ on: 'peer_summary', from: ['Initializing', 'OK', 'Synchronizing'], role: 'Destination', guard: (s, e) => e.role === 'Source' && e.state === 'Suspended' && e.generation === s.generation && !e.resuming && (e.recResumes === undefined || e.recResumes >= s.recResumes), when: 'the source is suspended and we are not (a REC resume whose rollback answer was lost)',
     // The destination rolled back and went active; the source, without the answer, stays
     // Suspended and its resume failed: the destination is Suspended again, as the source says,
     // and the operator's next resume rolls it back again (simulation seed 307, v4).
     // Not on a summary the source took while that resume still waited for the rollback's answer
-    // (resumePending), nor on one older than the resume (recResumes below the rollback's): the
-    // source went OK right after, the destination re-suspended on it, and a Stack source with no
-    // writes never cycled to find out, OK over a Suspended destination for good (simulation seed
-    // 324, v5). If that resume fails after all, the source tells its view (recResume's reconcile).
+    // (`resuming`, its persisted resumePending), nor on one older than the resume (recResumes
+    // below the rollback's, a summary overtaken on the wire): the source went OK right after, and
+    // the destination, Suspended again (so open to hosts) under an OK source, stayed so for good:
+    // Through and a Stack with no writes ship nothing, so no refused cycle reconciled them
+    // (simulation seeds 34, v4 100 steps, and 324, v5 120 steps). If that resume fails after
+    // all, the source tells its view (recResume's reconcileSuspended).
     go: () => ({ set: { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null, stopRequested: true }, effects: [{ kind: 'abort_open_cycle' }] }) }),
   row({ on: 'peer_summary', from: ['System_Paused'], role: 'Destination', guard: (s, e) => !(waitsForOperator(s) && e.state === 'System_Paused'), when: 'the halt is over',
     go: (s, e) => ({ set: { state: destinationStateAfterHalt(s, e.state), errorCode: null, errorAtMs: null, ...sourceGeneration(s, e) } }) }),
@@ -728,6 +738,23 @@ function sourceGeneration(s: ReplicationSession, e: { role: SessionRole; generat
 }
 
 /** The base snapshots of a session's members. */
+/**
+ * An old source demoted by a newer one (its destination failed over unplanned): the new source's
+ * base is the last cut it committed as our destination. When that is our pending cut, its commit
+ * reached the peer but not our record (the answer lost, a crash before it was recorded), so it is
+ * the common base, as at a base_mismatch: both records name it, and our older base goes. Without
+ * this both sides rested Failed_Over naming different bases (source 2, destination 1) until a
+ * reprotect (simulation seed 316, v4: a Stack REC). Nothing else changes: a pending cut the peer
+ * never committed stays for the reprotect's rollback plan to judge.
+ */
+function adoptCommittedCut(s: ReplicationSession, peerBaseCycle: number | undefined): { set: Partial<ReplicationSession>; effects: Effect[] } {
+  const pending = s.pendingCycle;
+  if (!pending || peerBaseCycle === undefined || pending.cycle !== peerBaseCycle || peerBaseCycle <= s.baseCycle) return { set: {}, effects: [] };
+  if (!s.elementPairs.every((p) => pending.snapshotIds[p.localVolumeId])) return { set: {}, effects: [] };
+  const elementPairs = s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: pending.snapshotIds[p.localVolumeId]! }));
+  return { set: { elementPairs, baseCycle: pending.cycle, pendingCycle: null }, effects: deleteSnapshots(baseIds(s)) };
+}
+
 function baseIds(s: ReplicationSession): string[] {
   return s.elementPairs.map((p) => p.localBaseSnapshotId).filter((id): id is string => Boolean(id));
 }
@@ -814,7 +841,10 @@ function settle(s: ReplicationSession): ReplicationSession {
 /** The state a committed cycle leaves a source in. */
 function committedState(s: ReplicationSession, startState: SessionState): SessionState {
   if (startState === 'Failing_Over' || startState === 'Reprotecting') return startState;
-  if (s.state === 'Paused' || s.state === 'Suspended') return s.state;
+  // A policy unassigned while the cycle shipped: the session stays Deleting. Made OK, a crash before
+  // the peer's answer to the deletion left a source that no longer knew it was being deleted, whose
+  // destination the deletion had dropped: it cycled into NOT_FOUND for good (simulation seed 340, v4).
+  if (s.state === 'Paused' || s.state === 'Suspended' || s.state === 'Deleting') return s.state;
   // A synchronous source halted while its cut was committed (the link went during a checkpoint or
   // a resync) is not in step: it stays halted, and its retry (or the link's return) resyncs. Made
   // Synchronizing, nothing ran it on and no row of the link's return took it (simulation seed 8084).
