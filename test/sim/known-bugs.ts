@@ -627,6 +627,15 @@ export const FIXED_BUGS: SimBug[] = [
 /** Found and not fixed yet. */
 export const OPEN_BUGS: SimBug[] = [
   // ---- found with workload v4 (Stack, Through, REC modify/delete/create, groups, policy and volume deletion)
+  {
+    id: 'stale-ok-notice-resumes-paused-destination',
+    seed: 5,
+    steps: 120,
+    workload: 'v4',
+    signature: /the destination \S+ shows OK, its source Paused \[Synchronous\]/,
+    description:
+      'A Synchronous session: the source entered mirroring and told the destination OK (repl.setState, dropped, sent again at t=1226089); the operator paused on the destination at 1226648, its Paused notice reached the source (Paused), then the older OK notice reached the destination, and the peer_state row for a Paused destination under an active source (a resume whose notice came late) took it for a resume: destination OK under a Paused source, with the link up (no reconcile) for good. The notice filter (link-state.ts noticeSentAtMs) orders only the peer\'s notices among themselves, not against this side\'s own pause; comparing the peer\'s send time with local time would need synchronised clocks. Found by a v4 sweep of seeds 1-60 (120 steps) after main 8101dfb; the same trace without the v3fix branch\'s fixes; not fixed.',
+  },
 ];
 
 /** Whether a failure line is explained by an open bug. */
