@@ -116,7 +116,8 @@ export function parseSessionStates(params: unknown): { sessions: SessionStateSum
     sessions: p.sessions.map((raw) => {
       const s = object(raw, 'sessions');
       const resuming = optional(s, 'resuming', (x, key) => boolean(x, key));
-      return { id: string(s, 'id'), role: oneOf(s, 'role', ['Source', 'Destination'] as const), generation: integer(s, 'generation'), state: oneOf(s, 'state', SESSION_STATES), baseCycle: integer(s, 'baseCycle'), ...(resuming ? { resuming } : {}) };
+      const recResumes = optional(s, 'recResumes', integer);
+      return { id: string(s, 'id'), role: oneOf(s, 'role', ['Source', 'Destination'] as const), generation: integer(s, 'generation'), state: oneOf(s, 'state', SESSION_STATES), baseCycle: integer(s, 'baseCycle'), ...(resuming ? { resuming } : {}), ...(recResumes !== undefined ? { recResumes } : {}) };
     }),
   };
 }
@@ -132,11 +133,14 @@ export function parseRecSuspend(params: unknown): RecSuspendParams {
 
 export interface RecRollbackParams extends SessionParams {
   baseCycle: number;
+  /** The number of the source's REC resume (peers that predate it send none). */
+  recResumes?: number;
 }
 
 export function parseRecRollback(params: unknown): RecRollbackParams {
   const p = object(params);
-  return { sessionId: string(p, 'sessionId'), baseCycle: integer(p, 'baseCycle') };
+  const recResumes = optional(p, 'recResumes', integer);
+  return { sessionId: string(p, 'sessionId'), baseCycle: integer(p, 'baseCycle'), ...(recResumes !== undefined ? { recResumes } : {}) };
 }
 
 export interface RecReverseParams extends SessionParams {

@@ -78,7 +78,7 @@ export class RecActions {
     });
     runtime.transport.handle(RPC.recRollback, async ({ params, fromSystemId }) => {
       const p = parseRecRollback(params);
-      const s = await runtime.apply(runtime.peerSession(p, fromSystemId).id, { type: 'rec_roll_back', baseCycle: p.baseCycle });
+      const s = await runtime.apply(runtime.peerSession(p, fromSystemId).id, { type: 'rec_roll_back', baseCycle: p.baseCycle, ...(p.recResumes !== undefined ? { recResumes: p.recResumes } : {}) });
       return { result: { baseCycle: s.baseCycle } };
     });
     runtime.transport.handle(RPC.recReverse, async ({ params, fromSystemId }) => {
@@ -116,24 +116,18 @@ export class RecActions {
         }
       },
       roll_back_peer: async (s, e) => {
-        // Meanwhile our summaries say Suspended with `resuming` (link-state.ts summariesFor).
-        runtime.rollbacksInFlight.add(s.id);
-        try {
-          if (!e.queued) {
-            const rolled = await runtime.call<{ baseCycle: number }>(s, RPC.recRollback, { sessionId: s.id, baseCycle: s.baseCycle });
-            return { type: 'peer_rolled_back', baseCycle: rolled.baseCycle };
-          }
-          // Behind a cycle in flight (its commit would move the base the rollback names), and its
-          // result recorded in the same turn, before the next cycle.
-          await runtime.exclusive(s.id, async () => {
-            const current = runtime.get(s.id);
-            if (current.role !== 'Source' || current.state !== 'System_Paused' || current.generation !== s.generation) return;
-            const rolled = await runtime.call<{ baseCycle: number }>(current, RPC.recRollback, { sessionId: s.id, baseCycle: current.baseCycle });
-            await runtime.apply(s.id, { type: 'peer_rolled_back', baseCycle: rolled.baseCycle });
-          });
-        } finally {
-          runtime.rollbacksInFlight.delete(s.id);
+        if (!e.queued) {
+          const rolled = await runtime.call<{ baseCycle: number }>(s, RPC.recRollback, { sessionId: s.id, baseCycle: s.baseCycle, recResumes: s.recResumes });
+          return { type: 'peer_rolled_back', baseCycle: rolled.baseCycle };
         }
+        // Behind a cycle in flight (its commit would move the base the rollback names), and its
+        // result recorded in the same turn, before the next cycle.
+        await runtime.exclusive(s.id, async () => {
+          const current = runtime.get(s.id);
+          if (current.role !== 'Source' || current.state !== 'System_Paused' || current.generation !== s.generation) return;
+          const rolled = await runtime.call<{ baseCycle: number }>(current, RPC.recRollback, { sessionId: s.id, baseCycle: current.baseCycle, recResumes: current.recResumes });
+          await runtime.apply(s.id, { type: 'peer_rolled_back', baseCycle: rolled.baseCycle });
+        });
       },
       set_peer_modes: (s, e) => runtime.call(s, RPC.recSetModes, { sessionId: s.id, modes: e.modes }),
       delete_on_peer: async (s, e) => {

@@ -70,11 +70,6 @@ export interface SessionRuntime {
   readonly timers: Map<string, TimerHandle>;
   /** Snapshots of cuts being taken (cycles and checkpoints), not in any session record yet. */
   readonly cycleSnapshots: Set<string>;
-  /**
-   * Sessions whose REC resume waits for the peer's rollback answer (effect roll_back_peer). In
-   * memory on purpose: it says a call of this process is in flight, which a restart ends.
-   */
-  readonly rollbacksInFlight: Set<string>;
   /** What carries out the state machine's effects; each part registers its own kinds. */
   readonly effects: EffectHandlers;
 
@@ -131,7 +126,6 @@ export interface SessionRuntime {
 export class ReplicationRuntime implements SessionRuntime {
   readonly timers = new Map<string, TimerHandle>();
   readonly cycleSnapshots = new Set<string>();
-  readonly rollbacksInFlight = new Set<string>();
   readonly effects: EffectHandlers = {};
   private readonly chains = new Map<string, Promise<unknown>>();
   private numberHighWater: number | null = null;

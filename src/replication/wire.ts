@@ -131,8 +131,10 @@ export interface SessionStateSummary {
   generation: number;
   state: SessionState;
   baseCycle: number;
-  /** A REC resume of this Suspended source waits for the peer's rollback answer: Suspended may be over any moment. */
+  /** A Suspended source whose REC resume waits for the peer's rollback answer (its resumePending): Suspended may be over any moment. */
   resuming?: boolean;
+  /** The sender's REC resume number (model.ts recResumes); peers that predate it send none. */
+  recResumes?: number;
 }
 
 /** A user or scheduled snapshot of the source that this cycle's cut stands for. */

@@ -17,6 +17,14 @@
 // 3. Reverses issued on both boxes at once must not wait on each other's turn (they did, with the
 // fix of 2 alone, until the calls timed out, which the ManualClock never does): when they cross
 // both are refused and nothing changes; one source and one generation whatever the timing.
+//
+// 4. A summary the source gives while its resume waits for the rollback's answer says Suspended
+// (simulation seed 324, v5): the destination, rolled back meanwhile, took it for a resume whose
+// rollback answer was lost (seed 307) and went Suspended again under a source that went OK; a
+// Stack source with no writes never cycles, so nothing repaired it. Here the destination box asks
+// for the source's view (RPC repl.sessionStates) while the source's rollback call is held, and
+// gets that answer applied after the resume (the same RPC, sent to it with the answer's sessions);
+// then an answer it got before the resume began, overtaken on the wire by the rollback.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { eternusJob, makeEternusVolume, startPair, tickBoth, type Pair } from '../helpers/pair.ts';
@@ -114,4 +122,46 @@ test('reverses issued on both boxes at once: not both applied, no wait on each o
   assert.notEqual(a.role, b.role, outcome);
   assert.equal(a.generation, b.generation, outcome);
   assert.deepEqual([a.state, b.state], ['Suspended', 'Suspended'], outcome);
+});
+
+test('a summary the source gave while its resume waited for the rollback, or before it began, does not suspend the rolled-back destination again', async () => {
+  const src = await makeEternusVolume(p.a, 'sr-src', 8);
+  const dst = await makeEternusVolume(p.b, 'sr-dst', 8);
+  const body = { source_volume_id: src.number, destination_volume_id: dst.number, source_boxid: p.a.system.identity.boxId, destination_boxid: p.b.system.identity.boxId, transfer_mode: 'Stack' };
+  const job = await eternusJob(p, p.a, await p.a.et('POST', '/copysession/rec', body));
+  const csA = Number(job.resource_href_list[0].split('/').pop());
+  await p.a.system.services.ctx.store.write(src.id, 0, block(0x33));
+  await tickBoth(p);
+  await eternusJob(p, p.a, await p.a.et('POST', `/copysession/${csA}/suspend`));
+  const id = p.a.system.services.replication.sessionOfVolume(src.id)!.id;
+  const states = () => [p.a.system.services.replication.get(id).state, p.b.system.services.replication.get(id).state];
+  assert.deepEqual(states(), ['Suspended', 'Suspended']);
+
+  // A summary taken before the resume began, overtaken on the wire by the resume's rollback.
+  const askSource = async () => (await p.b.system.services.peer.peer(p.a.system.identity.id).call<{ sessions: { id: string; state: string }[] }>('repl.sessionStates', { sessions: [] })).result.sessions.filter((s) => s.id === id);
+  const early = await askSource();
+  assert.deepEqual(early.map((s) => s.state), ['Suspended']);
+
+  // The source box's calls are held (its rollback among them); the destination box's are not.
+  const delay = await p.a.control('POST', '/faults', { kind: 'delay', delay_ms: 300 });
+  assert.equal(delay.status, 201, JSON.stringify(delay.body));
+  const resuming = p.a.system.services.replication.recResume(id);
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r)); // the rollback is held at the fault point now
+  // The destination box's reconcile: the source's view while its resume waits.
+  const stale = await askSource();
+  assert.deepEqual(stale.map((s) => s.state), ['Suspended'], 'the source still says Suspended while its resume waits');
+  await resuming;
+  assert.equal((await p.a.control('DELETE', `/faults/${delay.body.id}`)).status, 204);
+  assert.deepEqual(states(), ['OK', 'OK'], 'resumed: the destination rolled back, the source heard it');
+
+  // The answer reaches the destination box late: applied after the resume, as in the seed.
+  await p.a.system.services.peer.peer(p.b.system.identity.id).call('repl.sessionStates', { sessions: stale });
+  for (let i = 0; i < 3; i++) await tickBoth(p);
+  assert.deepEqual(states(), ['OK', 'OK'], 'the destination is not Suspended again under a resumed source');
+  await p.a.system.services.peer.peer(p.b.system.identity.id).call('repl.sessionStates', { sessions: early });
+  for (let i = 0; i < 3; i++) await tickBoth(p);
+  assert.deepEqual(states(), ['OK', 'OK'], 'nor by a summary older than the resume');
+  const a = (await p.a.et('GET', `/copysession/${csA}`)).body;
+  const b = (await p.b.et('GET', `/copysession/${a.remote_copysession_id}`)).body;
+  assert.deepEqual([a.status, b.status], ['Active', 'Active']);
 });

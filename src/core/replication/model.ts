@@ -144,6 +144,14 @@ export interface ReplicationSession {
   suspendPending: boolean;
   /** A REC buffer-overload halt is queued behind the running cycle (when it was detected). */
   haltPending: { atMs: number } | null;
+  /**
+   * REC resumes of the pair, numbered by the source: on the source, the number of the last one it
+   * began; on the destination, the number of the last one whose rollback it applied. A summary of
+   * the source older than that rollback says nothing of the resume (peer_summary rows).
+   */
+  recResumes: number;
+  /** Source: a REC resume waits for the destination's rollback (the source still shows Suspended). */
+  resumePending: boolean;
 }
 
 /** The facts a record written before they existed gets (what the old in-memory sets held at a start). */
@@ -157,6 +165,8 @@ export function migrateSession(s: ReplicationSession): ReplicationSession {
     stopRequested: r.stopRequested ?? s.state === 'Deleting',
     suspendPending: r.suspendPending ?? false,
     haltPending: r.haltPending ?? null,
+    recResumes: r.recResumes ?? 0,
+    resumePending: r.resumePending ?? false,
     openCycle: r.openCycle ?? null,
     mirroredWriteLost: r.mirroredWriteLost ?? null,
   };
@@ -165,7 +175,7 @@ export function migrateSession(s: ReplicationSession): ReplicationSession {
 /** Whether a record lacks any of the facts migrateSession fills in. */
 export function needsMigration(s: ReplicationSession): boolean {
   const r = s as Partial<ReplicationSession>;
-  return r.hostWritable === undefined || r.mirroring === undefined || r.hostWritesRefused === undefined || r.stopRequested === undefined || r.suspendPending === undefined || r.haltPending === undefined || r.openCycle === undefined || r.mirroredWriteLost === undefined;
+  return r.hostWritable === undefined || r.mirroring === undefined || r.hostWritesRefused === undefined || r.stopRequested === undefined || r.suspendPending === undefined || r.haltPending === undefined || r.recResumes === undefined || r.resumePending === undefined || r.openCycle === undefined || r.mirroredWriteLost === undefined;
 }
 
 /** What the creator of a session decides; everything else starts from newSession's defaults. */
@@ -215,6 +225,8 @@ export function newSession(fields: NewSessionFields): ReplicationSession {
     stopRequested: false,
     suspendPending: false,
     haltPending: null,
+    recResumes: 0,
+    resumePending: false,
     ...fields,
   };
 }

@@ -78,14 +78,17 @@ export type SessionEvent =
   | { type: 'peer_state'; state: SessionState; pausedByUser?: boolean; errorCode?: string; errorAtMs?: number | null; generation?: number; nowMs?: number }
   | { type: 'peer_suspended' }
   /** Destination box of a REC resume: back to the common base the source names (RPC recRollback). */
-  | { type: 'rec_roll_back'; baseCycle: number }
+  | { type: 'rec_roll_back'; baseCycle: number; recResumes?: number }
   | { type: 'peer_deleted' }
   | { type: 'become_source'; generation: number; state: SessionState; reprotect: boolean }
   /** `sourceBaseCycle`: the new source's base, sent with a demotion (peers that predate it send none). */
   | { type: 'become_destination'; generation: number; prepareForBaseCycle: number | null; sourceBaseCycle?: number }
-  /** The link is back and the peer told its view of the session (RPC sessionStates). */
-  /** `resuming`: the peer is a Suspended source whose REC resume waits for our rollback's answer. */
-  | { type: 'peer_summary'; role: SessionRole; generation: number; state: SessionState; baseCycle?: number; resuming?: boolean }
+  /**
+   * The link is back and the peer told its view of the session (RPC sessionStates). `resuming`: the
+   * peer is a Suspended source whose REC resume waits for our rollback's answer (its
+   * resumePending); `recResumes`: the peer's (model.ts). Peers that predate them send none.
+   */
+  | { type: 'peer_summary'; role: SessionRole; generation: number; state: SessionState; baseCycle?: number; resuming?: boolean; recResumes?: number }
   // Link
   | { type: 'link_lost'; nowMs: number }
   | { type: 'path_returned' }
@@ -391,16 +394,25 @@ export const TABLE: readonly Row[] = [
   row({ on: 'peer_summary', from: '*', role: 'Destination', guard: (s, e) => e.role === 'Source' && e.state === 'Paused' && s.state !== 'Paused' && s.state !== 'Suspended', when: 'the source is paused and we are not (a resume here whose notice never reached the source)',
     // The source's pause stands: it never heard the resume (simulation seeds 8017, 8022, 8076).
     go: (s, e) => ({ set: { state: 'Paused', pausedByUser: true, stopRequested: true, errorCode: null, errorAtMs: null, ...sourceGeneration(s, e) } }) }),
-  row({ on: 'peer_summary', from: ['Initializing', 'OK', 'Synchronizing'], role: 'Destination', guard: (s, e) => e.role === 'Source' && e.state === 'Suspended' && e.generation === s.generation && !e.resuming, when: 'the source is suspended and we are not (a REC resume whose rollback answer was lost)',
+  row({ on: 'peer_summary', from: ['Initializing', 'OK', 'Synchronizing'], role: 'Destination', guard: (s, e) => e.role === 'Source' && e.state === 'Suspended' && e.generation === s.generation && !e.resuming && (e.recResumes === undefined || e.recResumes >= s.recResumes), when: 'the source is suspended and we are not (a REC resume whose rollback answer was lost)',
     // The destination rolled back and went active; the source, without the answer, stays
     // Suspended and its resume failed: the destination is Suspended again, as the source says,
-    // and the operator's next resume rolls it back again (simulation seed 307, v4). Not while the
-    // source still waits for that answer: its summary then says Suspended though the resume is
-    // going through, and the destination, Suspended (so open to hosts) under a source that went
-    // OK, stayed so for good (simulation seed 34, v4 120 steps).
+    // and the operator's next resume rolls it back again (simulation seed 307, v4).
+    // Not on a summary the source took while that resume still waited for the rollback's answer
+    // (`resuming`, its persisted resumePending), nor on one older than the resume (recResumes
+    // below the rollback's, a summary overtaken on the wire): the source went OK right after, and
+    // the destination, Suspended again (so open to hosts) under an OK source, stayed so for good:
+    // Through and a Stack with no writes ship nothing, so no refused cycle reconciled them
+    // (simulation seeds 34, v4 100 steps, and 324, v5 120 steps). If that resume fails after
+    // all, the source tells its view (recResume's reconcileSuspended).
     go: () => ({ set: { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null, stopRequested: true }, effects: [{ kind: 'abort_open_cycle' }] }) }),
   row({ on: 'peer_summary', from: ['System_Paused'], role: 'Destination', guard: (s, e) => !(waitsForOperator(s) && e.state === 'System_Paused'), when: 'the halt is over',
-    go: (s, e) => ({ set: { state: destinationStateAfterHalt(s, e.state), errorCode: null, errorAtMs: null, ...sourceGeneration(s, e) } }) }),
+    // A source still waiting for its resume's rollback answer says Suspended, but a halted
+    // destination was active (a link loss halts only those): rolled back by that resume, it
+    // stays active; should the resume fail, the source's view says Suspended again (the row of a
+    // lost rollback answer above). It used to go Suspended, open to hosts, under a source that
+    // went OK (simulation seed 70, v4 120 steps).
+    go: (s, e) => ({ set: { state: e.resuming && e.state === 'Suspended' ? resumedState(s) : destinationStateAfterHalt(s, e.state), errorCode: null, errorAtMs: null, ...sourceGeneration(s, e) } }) }),
   row({ on: 'peer_summary', from: '*', role: 'Destination', guard: (s, e) => e.role === 'Source' && e.generation > s.generation, when: 'the source failed over at a newer generation and could not tell us',
     // An unplanned failover elsewhere whose demote call was lost, while this side already was the
     // destination: the generations agree again (simulation seed 30 left them 2 and 0 for good).
@@ -460,17 +472,23 @@ export const TABLE: readonly Row[] = [
     // The halt (if any) ends here as on the source box: Suspend shows no error.
     go: () => ({ set: { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null, stopRequested: true }, effects: [{ kind: 'abort_open_cycle' }] }) }),
   row({ on: 'rec_resume', from: ['Suspended'], role: 'Source',
-    go: () => ({ effects: [{ kind: 'roll_back_peer' }] }) }),
+    // Numbered and marked pending in the record, so the source's summaries say the resume is under
+    // way (peer_summary rows of the destination) and a restart knows it ended.
+    go: (s) => ({ set: { recResumes: s.recResumes + 1, resumePending: true }, effects: [{ kind: 'roll_back_peer' }] }) }),
   // System_Paused: the destination rolled back again under a resumed source (peer_summary above).
   row({ on: 'peer_rolled_back', from: ['Suspended', 'System_Paused'], role: 'Source',
     // Synchronous: resync the differences first; mirroring (OK) starts after the final cut.
     go: (s, e) => {
       const kept = e.baseCycle === s.baseCycle;
       const after = kept ? s : { ...s, baseCycle: 0 };
-      return { set: { ...(kept ? {} : { baseCycle: 0, elementPairs: s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })) }), state: resumedState(after), pausedByUser: false, errorCode: null, errorAtMs: null, stopRequested: false }, effects: [...(kept ? [] : [{ kind: 'delete_snapshots', ids: baseIds(s) } as const]), { kind: 'cycle_soon' }] };
+      return { set: { ...(kept ? {} : { baseCycle: 0, elementPairs: s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: null })) }), state: resumedState(after), pausedByUser: false, errorCode: null, errorAtMs: null, stopRequested: false, resumePending: false }, effects: [...(kept ? [] : [{ kind: 'delete_snapshots', ids: baseIds(s) } as const]), { kind: 'cycle_soon' }] };
     } }),
+  row({ on: 'peer_rolled_back', from: '*', guard: (s) => s.resumePending, when: 'the session moved on meanwhile (a peer notice): the resume is over',
+    go: () => ({ set: { resumePending: false } }) }),
+  row({ on: 'failed', from: '*', guard: (s, e) => s.resumePending && e.during === 'roll_back_peer', when: 'a REC resume got no rollback: the source stays Suspended',
+    go: () => ({ set: { resumePending: false } }) }),
   row({ on: 'rec_roll_back', from: '*', role: 'Destination',
-    go: (s, e) => ({ effects: [{ kind: 'roll_back', ...rollbackPlan(s, e.baseCycle > 0 ? e.baseCycle : -1), recResume: true }] }) }),
+    go: (s, e) => ({ set: { recResumes: e.recResumes ?? s.recResumes }, effects: [{ kind: 'roll_back', ...rollbackPlan(s, e.baseCycle > 0 ? e.baseCycle : -1), recResume: true }] }) }),
   row({ on: 'rec_reverse', from: ['Suspended'],
     // Both volumes stay usable while suspended; the flag says which one resume overwrites. Snapshots
     // taken before the reverse stay where they are: the new source replicates those taken after.
@@ -566,24 +584,25 @@ export const TABLE: readonly Row[] = [
     go: (s, e) => ({ set: { mirroring: false, hostWritesRefused: s.splitMode === 'Manual', state: 'System_Paused', errorCode: e.code, errorAtMs: e.nowMs, lastSyncMs: e.nowMs }, effects: [{ kind: 'notify_peer', state: 'System_Paused' }, { kind: 'arm' }] }) }),
 
   // ------------------------------------------------------------ crash recovery, timers, REC buffer
-  row({ on: 'restarted', from: ['Deleting'], go: () => ({ set: { stopRequested: true, suspendPending: false, haltPending: null } }) }),
+  // A REC resume a crash cut short is over (resumePending): the rollback's answer has nowhere to go.
+  row({ on: 'restarted', from: ['Deleting'], go: () => ({ set: { stopRequested: true, suspendPending: false, haltPending: null, resumePending: false } }) }),
   // An operation a crash cut short ends as its failure would: nothing is left in a transient state
   // that refuses every action (a reprotect left Reprotecting did, simulation seed 5).
-  row({ on: 'restarted', from: ['Reprotecting'], role: 'Source', go: () => ({ set: { state: 'Failed_Over', errorCode: 'INTERNAL', stopRequested: false, suspendPending: false, haltPending: null }, effects: [{ kind: 'arm' }] }) }),
+  row({ on: 'restarted', from: ['Reprotecting'], role: 'Source', go: () => ({ set: { state: 'Failed_Over', errorCode: 'INTERNAL', stopRequested: false, suspendPending: false, haltPending: null, resumePending: false }, effects: [{ kind: 'arm' }] }) }),
   // A planned failover cut short: halted, still read-only, because the peer may have taken over
   // (crash point failover.after-peer-promoted); the link's return says which (peer_summary).
   row({ on: 'restarted', from: ['Failing_Over'], role: 'Source', guard: (s) => s.hostWritable, when: 'a failback cut short before the hand-over: Failed_Over, as its failure leaves it',
-    go: () => ({ set: { state: 'Failed_Over', errorCode: 'INTERNAL', stopRequested: false, suspendPending: false, haltPending: null }, effects: [{ kind: 'tell_peer_view' }] }) }),
+    go: () => ({ set: { state: 'Failed_Over', errorCode: 'INTERNAL', stopRequested: false, suspendPending: false, haltPending: null, resumePending: false }, effects: [{ kind: 'tell_peer_view' }] }) }),
   row({ on: 'restarted', from: ['Failing_Over'], role: 'Source', when: 'a hand-over cut short',
-    go: () => ({ set: { state: 'System_Paused', errorCode: 'INTERNAL', mirroring: false, stopRequested: false, suspendPending: false, haltPending: null } }) }),
-  row({ on: 'restarted', from: ['Failing_Over_For_DR'], role: 'Destination', go: () => ({ set: { state: 'System_Paused', errorCode: 'INTERNAL', stopRequested: false } }) }),
+    go: () => ({ set: { state: 'System_Paused', errorCode: 'INTERNAL', mirroring: false, stopRequested: false, suspendPending: false, haltPending: null, resumePending: false } }) }),
+  row({ on: 'restarted', from: ['Failing_Over_For_DR'], role: 'Destination', go: () => ({ set: { state: 'System_Paused', errorCode: 'INTERNAL', stopRequested: false, resumePending: false } }) }),
   row({ on: 'restarted', from: '*', role: 'Source', guard: (s) => s.suspendPending, when: 'a REC suspend a crash cut short: it ends suspended, as a forced one',
     // The peer may have heard it already (crash point rec.after-peer-suspended) and be Suspended,
     // its volume open to hosts: cycling on into it mixed them with the source's changes while both
     // showed OK and Suspended (simulation: suspend-cut-by-crash-cycles-into-suspended-destination).
     // The operator asked to stop; the destination keeps its last committed cycle, and is told
     // until it hears.
-    go: () => ({ set: { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null, mirroring: false, stopRequested: true, suspendPending: false, haltPending: null }, effects: [{ kind: 'tell_peer_suspended', retry: true }] }) }),
+    go: () => ({ set: { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null, mirroring: false, stopRequested: true, suspendPending: false, haltPending: null, resumePending: false }, effects: [{ kind: 'tell_peer_suspended', retry: true }] }) }),
   row({ on: 'restarted', from: '*',
     // Nothing runs after a restart: a cycle in flight is gone, and a synchronous source in step is
     // not mirroring any more (it resyncs first).
@@ -591,7 +610,7 @@ export const TABLE: readonly Row[] = [
       const wasMirroring = s.role === 'Source' && s.transferMode === 'Synchronous' && (s.mirroring || s.state === 'OK');
       const cut = s.state === 'Synchronizing' || s.state === 'Initializing' || wasMirroring;
       const stopRequested = s.state === 'Paused' || s.state === 'Suspended' ? s.stopRequested : false;
-      return { set: { mirroring: false, stopRequested, suspendPending: false, haltPending: null, ...(cut ? { state: s.baseCycle === 0 ? 'Initializing' : 'System_Paused', errorCode: wasMirroring ? 'PEER_UNREACHABLE' : s.errorCode } : {}) }, effects: [{ kind: 'arm', spreadOverdue: true }] };
+      return { set: { mirroring: false, stopRequested, suspendPending: false, haltPending: null, resumePending: false, ...(cut ? { state: s.baseCycle === 0 ? 'Initializing' : 'System_Paused', errorCode: wasMirroring ? 'PEER_UNREACHABLE' : s.errorCode } : {}) }, effects: [{ kind: 'arm', spreadOverdue: true }] };
     } }),
   row({ on: 'timer_fired', from: RUNNABLE, role: 'Source', go: () => ({ effects: [{ kind: 'cycle_soon' }] }) }),
   row({ on: 'buffer_overload', from: ['OK', 'Synchronizing'], guard: (s) => s.haltPending === null, when: 'not halting already',
