@@ -577,6 +577,15 @@ export const FIXED_BUGS: SimBug[] = [
       'A planned failover of a protected group: the source went read-only for the hand-over (Failing_Over), and its policy was removed meanwhile; the session was deleted on both sides, but the source\'s group and members kept the read-only destination flag, of no session, for good (only a destination\'s resources were released). Fix: a dropped session releases its resources whatever the role (protection-sessions.ts dropSessionLocally). Found by the v4 sweep of seeds 401-500 on the merged code (16:30 UTC); the seed fails without the fix and passes with it.',
   },
   {
+    id: 'stale-suspend-notice-suspends-new-source',
+    seed: 304,
+    steps: 120,
+    workload: 'v4',
+    signature: /the destination \S+ shows Failed_Over, its source Suspended \[Through\]/,
+    description:
+      'A Through REC: its source crashed during a suspend (restarted Suspended, the peer told until it hears) while the destination failed over unplanned; the old source\'s retried suspend notice reached the new source, which went Suspended, and the new source\'s demote made the old one its Failed_Over destination: Suspended over Failed_Over for good. Fix: a suspend notice reaching a Source is stale (only the source suspends a REC) and changes nothing (session-machine.ts peer_suspended; a table case). Found by the readd branch\'s v4 sweep (280-339); fails without the row, passes with it.',
+  },
+  {
     id: 'stack-failed-over-base-cycles-differ',
     seed: 316,
     steps: 40,

@@ -468,6 +468,11 @@ export const TABLE: readonly Row[] = [
     go: () => ({ set: { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null, stopRequested: true, suspendPending: false }, effects: [{ kind: 'cancel_timer' }] }) }),
   row({ on: 'failed', from: '*', guard: (s, e) => s.suspendPending && (e.during === 'final_cycle' || e.during === 'tell_peer_suspended' || e.during === 'cancel_timer'), when: 'a suspend failed',
     go: (s) => ({ set: { suspendPending: false, stopRequested: false }, effects: s.stopRequested ? [{ kind: 'arm' }] : [] }) }),
+  row({ on: 'peer_suspended', from: '*', role: 'Source', when: 'this side failed over since: the notice is its old source\'s',
+    // Only the source suspends a REC. A notice retried by an old source (a suspend a crash cut
+    // short) that reaches the side that failed over meanwhile is stale: it made the new source
+    // Suspended while the old one became its Failed_Over destination (simulation v4 seed 304).
+    go: () => ({}) }),
   row({ on: 'peer_suspended', from: '*',
     // The halt (if any) ends here as on the source box: Suspend shows no error.
     go: () => ({ set: { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null, stopRequested: true }, effects: [{ kind: 'abort_open_cycle' }] }) }),
