@@ -187,6 +187,7 @@ export class LinkState {
       }
       if (!remote) {
         if (s.role === 'Destination') await this.leftOut(s, peerSystemId, proof);
+        else if (isPromotedOrphan(s)) await this.promotedOrphanLeftOut(s, peerSystemId, proof);
         continue;
       }
       // Roles (a newer source demotes us), the end of a halt, a retry: session-machine's peer_summary rows.
@@ -203,6 +204,20 @@ export class LinkState {
   }
 
   /** A destination of ours the peer's summary left out: deleted by its source, an orphan, or not known yet. */
+  /**
+   * A destination whose create its source never recorded (it crashed, or gave up), failed over
+   * here before anything found it an orphan: a Source the peer never had, which no reprotect or
+   * cycle can ever reach (simulation v4 seed 502). Once our own call proves the peer does not
+   * hold it and it is older than any create in flight, the session goes and its volume stays, an
+   * ordinary volume with what hosts wrote to it since the failover.
+   */
+  private async promotedOrphanLeftOut(s: ReplicationSession, peerSystemId: string, proof: { sentAtMs: number } | null): Promise<void> {
+    if (!proof) return this.askPeer(peerSystemId);
+    if (proof.sentAtMs - s.createdAtMs <= ORPHAN_DESTINATION_AGE_MS) return;
+    this.runtime.log('failed-over destination of a create its source never recorded: session removed, volume kept', { session: s.id });
+    await this.runtime.exclusive(s.id, () => this.deps.dropSessionLocally(s.id));
+  }
+
   private async leftOut(s: ReplicationSession, peerSystemId: string, proof: { sentAtMs: number; committed: ReadonlySet<string> } | null): Promise<void> {
     const oldAtSend = (sentAtMs: number): boolean => s.baseCycle === 0 && sentAtMs - s.createdAtMs > ORPHAN_DESTINATION_AGE_MS;
     if (!proof) {
@@ -229,4 +244,9 @@ export class LinkState {
       this.checkAgainLater(s.id, peerSystemId);
     }
   }
+}
+
+/** A Source made by failing over a destination that never had a first commit, in a policy's session (a REC source keeps its record: docs/eternus.md). */
+function isPromotedOrphan(s: ReplicationSession): boolean {
+  return s.role === 'Source' && s.replicationRuleId !== null && s.baseCycle === 0 && s.generation > 0;
 }

@@ -586,6 +586,15 @@ export const FIXED_BUGS: SimBug[] = [
       'A Through REC: its source crashed during a suspend (restarted Suspended, the peer told until it hears) while the destination failed over unplanned; the old source\'s retried suspend notice reached the new source, which went Suspended, and the new source\'s demote made the old one its Failed_Over destination: Suspended over Failed_Over for good. Fix: a suspend notice reaching a Source is stale (only the source suspends a REC) and changes nothing (session-machine.ts peer_suspended; a table case). Found by the readd branch\'s v4 sweep (280-339); fails without the row, passes with it.',
   },
   {
+    id: 'failed-over-orphan-destination-stays-one-sided',
+    seed: 502,
+    steps: 120,
+    workload: 'v4',
+    signature: /exists on \S+ only \(Source Failed_Over/,
+    description:
+      'A volume created with a policy on site-b: site-a made the destination, then crashed at session.after-remote-destination, before recording the session; with the link down the operator failed the destination over (unplanned) before any reconcile found it an orphan. It became a Source (Failed_Over, generation 1) that the peer never had: no reprotect or cycle could reach it, for good. Fix: once our own reconcile call proves the peer does not hold it and it is older than any create in flight, such a session is removed and its volume kept, an ordinary volume (link-state.ts promotedOrphanLeftOut; policy sessions only, a REC source keeps its record as ETERNUS does). Found by the v4 sweep of seeds 501-620 on the merged code; fails without the fix, passes with it.',
+  },
+  {
     id: 'stack-failed-over-base-cycles-differ',
     seed: 316,
     steps: 40,
