@@ -633,10 +633,6 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A policy assigned while a reconcile was in flight: the source sent its sessions (repl.sessionStates) just before it created a session; the peer created the destination, then handled the older summary, in which the new session was missing, and dropped it as deleted by its source (link-state.ts reconcile): the spare of new-destination-dropped-at-reconcile (base 0) no longer held once the first cycle had committed. The source kept a session whose destination was gone: every cycle failed NOT_FOUND, for good. Fix: a summary drops only a destination that had its first commit when our own call for it went out (its source had recorded the session then, and the peer takes its summary after it gets the call: link-state.ts reconcileWith, leftOut); a summary the peer sends in its own call proves nothing (it may be older than the session), so a destination it leaves out is asked about by a call of our own, and one committed while our call was out is asked about again later. Seed 105 passed on main as merged at 13:14 UTC; seed 340, which showed its failure after the 13:50 sweep, was another bug (cycle-commit-while-deleting-forgets-the-deletion). No seed shows it now; link-state.test.ts fails without the fix.',
   },
-];
-
-/** Found and not fixed yet. */
-export const OPEN_BUGS: SimBug[] = [
   // ---- found with workload v4 (Stack, Through, REC modify/delete/create, groups, policy and volume deletion)
   {
     id: 'stale-ok-notice-resumes-paused-destination',
@@ -645,8 +641,12 @@ export const OPEN_BUGS: SimBug[] = [
     workload: 'v4',
     signature: /the destination \S+ shows OK, its source Paused \[Synchronous\]/,
     description:
-      'A Synchronous session: the source entered mirroring and told the destination OK (repl.setState, dropped, sent again at t=1226089); the operator paused on the destination at 1226648, its Paused notice reached the source (Paused), then the older OK notice reached the destination, and the peer_state row for a Paused destination under an active source (a resume whose notice came late) took it for a resume: destination OK under a Paused source, with the link up (no reconcile) for good. The notice filter (link-state.ts noticeSentAtMs) orders only the peer\'s notices among themselves, not against this side\'s own pause; comparing the peer\'s send time with local time would need synchronised clocks. Found by a v4 sweep of seeds 1-60 (120 steps) after main 8101dfb; the same trace without the v3fix branch\'s fixes; not fixed.',
+      'A Synchronous session: the source entered mirroring and told the destination OK (repl.setState, dropped, sent again at t=1226089); the operator paused on the destination at 1226648, its Paused notice reached the source (Paused), then the older OK notice reached the destination, and the peer_state row for a Paused destination under an active source (a resume whose notice came late) took it for a resume: destination OK under a Paused source, with the link up (no reconcile) for good. The notice filter (link-state.ts noticeSentAtMs) orders only the peer\'s notices among themselves, not against this side\'s own pause; comparing the peer\'s send time with local time would need synchronised clocks. Found by a v4 sweep of seeds 1-60 (120 steps) after main 8101dfb; the same trace without the v3fix branch\'s fixes; not fixed then. Fix: both sides count the pair\'s pauses and resumes (model.ts pauseResumes, persisted; a pause or resume on either side counts one more, a notice carries the count, a higher one is taken); a state notice of the same generation carrying a lower count than ours was sent before its sender heard of our latest pause or resume and moves nothing (session-machine.ts isStalePauseNotice). Checked: the seed passes with the fix, failed before it; session-machine.test.ts has the cases.',
   },
+];
+
+/** Found and not fixed yet. */
+export const OPEN_BUGS: SimBug[] = [
 ];
 
 /** Whether a failure line is explained by an open bug. */
