@@ -361,12 +361,10 @@ export class ProtectionSessions {
     this.runtime.timers.get(sessionId)?.cancel();
     this.runtime.timers.delete(sessionId);
     // Once the session is gone, what it held on this side is an ordinary volume or group again
-    // (PowerStore: a former destination can be deleted or protected at once).
-    await this.ctx.lock.run(() =>
-      this.runtime.remove(sessionId, () => {
-        if (session.role === 'Destination') this.releaseDestination(session);
-      }),
-    );
+    // (PowerStore: a former destination can be deleted or protected at once). A source too: one
+    // read-only for a planned failover's hand-over when its policy was removed stayed read-only,
+    // flagged a destination of no session (simulation v4 seed 480).
+    await this.ctx.lock.run(() => this.runtime.remove(sessionId, () => this.releaseDestination(session)));
     this.deps.synchronous.refreshRoutes();
     const internal = [
       ...session.elementPairs.map((p) => p.localBaseSnapshotId),

@@ -568,6 +568,15 @@ export const FIXED_BUGS: SimBug[] = [
       'A member removed from a protected group on its source during a link outage, while the peer failed over: the link\'s return demoted the source (every member flagged a destination, read-only) before the removal\'s members_changed was recorded, which then took the member out of the session but left it flagged a destination, of no session, read-only for good. Fix: a member that leaves a session and its group leaves as an ordinary volume, in the same transaction as the record (session-runtime.ts write).',
   },
   {
+    id: 'source-deleted-mid-handover-stays-read-only',
+    seed: 480,
+    steps: 120,
+    workload: 'v4',
+    signature: /is a replication destination of no session/,
+    description:
+      'A planned failover of a protected group: the source went read-only for the hand-over (Failing_Over), and its policy was removed meanwhile; the session was deleted on both sides, but the source\'s group and members kept the read-only destination flag, of no session, for good (only a destination\'s resources were released). Fix: a dropped session releases its resources whatever the role (protection-sessions.ts dropSessionLocally). Found by the v4 sweep of seeds 401-500 on the merged code (16:30 UTC); the seed fails without the fix and passes with it.',
+  },
+  {
     id: 'stack-failed-over-base-cycles-differ',
     seed: 316,
     steps: 40,
