@@ -60,7 +60,7 @@ export class LinkState {
       if (p.sentAtMs !== undefined && last !== undefined && p.sentAtMs < last) return { result: {} };
       if (p.sentAtMs !== undefined) this.noticeSentAtMs.set(p.sessionId, p.sentAtMs);
       if (s && s.peerSystemId === fromSystemId) {
-        await this.runtime.apply(s.id, { type: 'peer_state', state: p.state, nowMs: this.ctx.clock.nowMs(), ...(p.generation !== undefined ? { generation: p.generation } : {}), ...(p.pausedByUser !== undefined ? { pausedByUser: p.pausedByUser } : {}), ...(p.errorCode !== undefined ? { errorCode: p.errorCode, errorAtMs: p.errorAtMs ?? null } : {}) });
+        await this.runtime.apply(s.id, { type: 'peer_state', state: p.state, nowMs: this.ctx.clock.nowMs(), ...(p.generation !== undefined ? { generation: p.generation } : {}), ...(p.pausedByUser !== undefined ? { pausedByUser: p.pausedByUser } : {}), ...(p.pauseResumes !== undefined ? { pauseResumes: p.pauseResumes } : {}), ...(p.errorCode !== undefined ? { errorCode: p.errorCode, errorAtMs: p.errorAtMs ?? null } : {}) });
       }
       return { result: {} };
     });

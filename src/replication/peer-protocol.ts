@@ -94,6 +94,8 @@ export interface SetStateParams extends SessionParams {
   errorAtMs?: number | null;
   /** When the sender sent it, by its clock: a notice older than one already applied is stale (peers that predate it send none). */
   sentAtMs?: number;
+  /** The pauses and resumes the sender knew of (model.ts pauseResumes; peers that predate it send none). */
+  pauseResumes?: number;
 }
 
 export function parseSetState(params: unknown): SetStateParams {
@@ -106,6 +108,7 @@ export function parseSetState(params: unknown): SetStateParams {
     ...(p.pausedByUser !== undefined ? { pausedByUser: boolean(p, 'pausedByUser') } : {}),
     ...(errorCode !== undefined ? { errorCode, errorAtMs: typeof p.errorAtMs === 'number' ? p.errorAtMs : null } : {}),
     ...(p.sentAtMs !== undefined ? { sentAtMs: integer(p, 'sentAtMs') } : {}),
+    ...(p.pauseResumes !== undefined ? { pauseResumes: integer(p, 'pauseResumes') } : {}),
   };
 }
 

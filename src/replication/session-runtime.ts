@@ -391,7 +391,7 @@ export class ReplicationRuntime implements SessionRuntime {
   }
 
   async notifyPeer(s: ReplicationSession, state: SessionState, error?: { code: string; atMs: number }): Promise<void> {
-    const params = { sessionId: s.id, state, generation: s.generation, pausedByUser: s.pausedByUser, sentAtMs: this.ctx.clock.nowMs(), ...(error ? { errorCode: error.code, errorAtMs: error.atMs } : {}) };
+    const params = { sessionId: s.id, state, generation: s.generation, pausedByUser: s.pausedByUser, pauseResumes: s.pauseResumes, sentAtMs: this.ctx.clock.nowMs(), ...(error ? { errorCode: error.code, errorAtMs: error.atMs } : {}) };
     await this.transport.call(s.peerSystemId, RPC.setState, params, { timeoutMs: CONTROL_RPC_TIMEOUT_MS }).catch(() => undefined);
   }
 

@@ -670,11 +670,6 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A group member removed on the source while the link was down and the destination failed over (unplanned): the new source still held the member, the old one, demoted, did not. The reprotect\'s cycle made the member anew on the old source (under NAME.replica: the removed volume kept its name, group-member-readded-name-in-use) and shipped only the diff from the new source\'s base, which the new volume never had: it missed every block written before (destination differs from the cut, not write-order consistent). Before the free replica name the same cycle failed NAME_IN_USE, or diverged the same way when the name was free. Fix: a member is shipped from its base only to the destination volume that base was shipped to; a volume the destination answers anew gets it whole (cycles.ts). Checked: the seed fails on main with the name fix and without this one, passes with it; replication-groups.test.ts fails without it.',
   },
-];
-
-/** Found and not fixed yet. */
-export const OPEN_BUGS: SimBug[] = [
-  // ---- found with workload v4 (Stack, Through, REC modify/delete/create, groups, policy and volume deletion)
   {
     id: 'stale-ok-notice-resumes-paused-destination',
     seed: 5,
@@ -682,9 +677,12 @@ export const OPEN_BUGS: SimBug[] = [
     workload: 'v4',
     signature: /the destination \S+ shows OK, its source Paused \[Synchronous\]/,
     description:
-      'A Synchronous session: the source entered mirroring and told the destination OK (repl.setState, dropped, sent again at t=1226089); the operator paused on the destination at 1226648, its Paused notice reached the source (Paused), then the older OK notice reached the destination, and the peer_state row for a Paused destination under an active source (a resume whose notice came late) took it for a resume: destination OK under a Paused source, with the link up (no reconcile) for good. The notice filter (link-state.ts noticeSentAtMs) orders only the peer\'s notices among themselves, not against this side\'s own pause; comparing the peer\'s send time with local time would need synchronised clocks. Found by a v4 sweep of seeds 1-60 (120 steps) after main 8101dfb; the same trace without the v3fix branch\'s fixes; not fixed.',
+      'A Synchronous session: the source entered mirroring and told the destination OK (repl.setState, dropped, sent again at t=1226089); the operator paused on the destination at 1226648, its Paused notice reached the source (Paused), then the older OK notice reached the destination, and the peer_state row for a Paused destination under an active source (a resume whose notice came late) took it for a resume: destination OK under a Paused source, with the link up (no reconcile) for good. The notice filter (link-state.ts noticeSentAtMs) orders only the peer\'s notices among themselves, not against this side\'s own pause; comparing the peer\'s send time with local time would need synchronised clocks. Found by a v4 sweep of seeds 1-60 (120 steps) after main 8101dfb; the same trace without the v3fix branch\'s fixes; not fixed then. Fix: both sides count the pair\'s pauses and resumes (model.ts pauseResumes, persisted; a pause or resume on either side counts one more, a notice carries the count, a higher one is taken); a state notice of the same generation carrying a lower count than ours was sent before its sender heard of our latest pause or resume and moves nothing (session-machine.ts isStalePauseNotice). Checked: the seed passes with the fix, failed before it; session-machine.test.ts has the cases.',
   },
 ];
+
+/** Found and not fixed yet. */
+export const OPEN_BUGS: SimBug[] = [];
 
 /** Whether a failure line is explained by an open bug. */
 export function openBugOf(failure: string): SimBug | undefined {

@@ -152,6 +152,13 @@ export interface ReplicationSession {
   recResumes: number;
   /** Source: a REC resume waits for the destination's rollback (the source still shows Suspended). */
   resumePending: boolean;
+  /**
+   * Pauses and resumes of the pair, numbered by both sides: a pause or resume on either side counts
+   * one more and its notice carries the count; a side that hears a higher count takes it. A state
+   * notice carrying a lower count was sent before its sender heard of this side's latest pause or
+   * resume, and moves nothing (peer_state rows); send times are on two clocks and cannot say it.
+   */
+  pauseResumes: number;
 }
 
 /** The facts a record written before they existed gets (what the old in-memory sets held at a start). */
@@ -167,6 +174,7 @@ export function migrateSession(s: ReplicationSession): ReplicationSession {
     haltPending: r.haltPending ?? null,
     recResumes: r.recResumes ?? 0,
     resumePending: r.resumePending ?? false,
+    pauseResumes: r.pauseResumes ?? 0,
     openCycle: r.openCycle ?? null,
     mirroredWriteLost: r.mirroredWriteLost ?? null,
   };
@@ -175,7 +183,7 @@ export function migrateSession(s: ReplicationSession): ReplicationSession {
 /** Whether a record lacks any of the facts migrateSession fills in. */
 export function needsMigration(s: ReplicationSession): boolean {
   const r = s as Partial<ReplicationSession>;
-  return r.hostWritable === undefined || r.mirroring === undefined || r.hostWritesRefused === undefined || r.stopRequested === undefined || r.suspendPending === undefined || r.haltPending === undefined || r.recResumes === undefined || r.resumePending === undefined || r.openCycle === undefined || r.mirroredWriteLost === undefined;
+  return r.hostWritable === undefined || r.mirroring === undefined || r.hostWritesRefused === undefined || r.stopRequested === undefined || r.suspendPending === undefined || r.haltPending === undefined || r.recResumes === undefined || r.resumePending === undefined || r.pauseResumes === undefined || r.openCycle === undefined || r.mirroredWriteLost === undefined;
 }
 
 /** What the creator of a session decides; everything else starts from newSession's defaults. */
@@ -227,6 +235,7 @@ export function newSession(fields: NewSessionFields): ReplicationSession {
     haltPending: null,
     recResumes: 0,
     resumePending: false,
+    pauseResumes: 0,
     ...fields,
   };
 }

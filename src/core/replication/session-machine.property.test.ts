@@ -73,7 +73,7 @@ class Pair {
     const peer = other(side);
     switch (effect.kind) {
       case 'notify_peer':
-        if (this.linkUp) this.apply(peer, { type: 'peer_state', state: effect.state, pausedByUser: me().pausedByUser, ...(effect.error ? { errorCode: effect.error.code, errorAtMs: effect.error.atMs } : {}) });
+        if (this.linkUp) this.apply(peer, { type: 'peer_state', state: effect.state, pausedByUser: me().pausedByUser, generation: me().generation, pauseResumes: me().pauseResumes, ...(effect.error ? { errorCode: effect.error.code, errorAtMs: effect.error.atMs } : {}) });
         return;
       case 'final_cycle':
         return this.cycle(side, true);

@@ -75,7 +75,8 @@ export type SessionEvent =
   // Peer notices (RPCs from the partner system)
   /** `generation`: the sender's (peers that predate it send none). */
   /** `nowMs`: when the notice arrived (a mirroring source the peer pauses records it as its last sync). */
-  | { type: 'peer_state'; state: SessionState; pausedByUser?: boolean; errorCode?: string; errorAtMs?: number | null; generation?: number; nowMs?: number }
+  /** `pauseResumes`: the pauses and resumes the sender knew of when it sent it (model.ts; peers that predate it send none). */
+  | { type: 'peer_state'; state: SessionState; pausedByUser?: boolean; errorCode?: string; errorAtMs?: number | null; generation?: number; nowMs?: number; pauseResumes?: number }
   | { type: 'peer_suspended' }
   /** Destination box of a REC resume: back to the common base the source names (RPC recRollback). */
   | { type: 'rec_roll_back'; baseCycle: number; recResumes?: number }
@@ -423,31 +424,44 @@ export const TABLE: readonly Row[] = [
   row({ on: 'pause', from: '*',
     // A synchronous source in step stops mirroring here: the destination held every acknowledged
     // write until now, as at a mirror failure or a link loss.
-    go: (s, e) => ({ set: { state: 'Paused', pausedByUser: true, progressPercentage: null, stopRequested: true, ...(s.mirroring ? { mirroring: false, lastSyncMs: e.nowMs } : {}) }, effects: [{ kind: 'tell_peer_state' }] }) }),
+    go: (s, e) => ({ set: { state: 'Paused', pausedByUser: true, progressPercentage: null, stopRequested: true, pauseResumes: s.pauseResumes + 1, ...(s.mirroring ? { mirroring: false, lastSyncMs: e.nowMs } : {}) }, effects: [{ kind: 'tell_peer_state' }] }) }),
   row({ on: 'resume', from: ['Paused'],
     go: (s, e) => {
       const resumed = resumedState(s);
       const due = s.role === 'Source' && ((s.transferMode === 'Synchronous') || s.baseCycle === 0 || (s.nextSyncMs !== null && s.nextSyncMs <= e.nowMs));
-      return { set: { state: resumed, pausedByUser: false, stopRequested: false }, effects: [{ kind: 'tell_peer_state' }, ...(s.role === 'Source' ? [{ kind: due ? 'cycle_soon' : 'arm' } as const] : [])] };
+      return { set: { state: resumed, pausedByUser: false, stopRequested: false, pauseResumes: s.pauseResumes + 1 }, effects: [{ kind: 'tell_peer_state' }, ...(s.role === 'Source' ? [{ kind: due ? 'cycle_soon' : 'arm' } as const] : [])] };
     } }),
   // A side that lost its role while the link was down (an unplanned failover elsewhere) is not our
   // partner any more: its pause or resume must not move us (a resume used to restart the new
   // source's cycles without the reprotect's rollback: silent divergence, simulation seed 3096).
   row({ on: 'peer_state', from: '*', guard: (s, e) => e.generation !== undefined && e.generation < s.generation, when: 'from an older generation', go: () => ({}) }),
+  // Notices are not ordered on the wire, and their send times are on the peer's clock: a notice
+  // the peer sent before it heard of our latest pause or resume (a lower count, model.ts
+  // pauseResumes) says a state that pause or resume has overtaken. A synchronous source's in-step
+  // OK, dropped and sent again, reached a destination paused by its user after the source had
+  // taken that pause: the destination resumed under a Paused source, for good (simulation
+  // stale-ok-notice-resumes-paused-destination, v4 seed 5). The same count is not stale: a side
+  // Paused by a reconcile (seed 334) took no count, and its resume must reach the peer.
+  row({ on: 'peer_state', from: '*', guard: (s, e) => isStalePauseNotice(s, e), when: 'sent before the peer heard of our latest pause or resume', go: () => ({}) }),
   row({ on: 'peer_state', from: '*', guard: (_, e) => e.state === 'Paused', when: 'the peer paused',
     // A pause issued on the destination stops a mirroring source as its own pause does.
-    go: (s, e) => ({ set: { state: 'Paused', pausedByUser: true, stopRequested: true, ...(s.mirroring && e.nowMs !== undefined ? { mirroring: false, lastSyncMs: e.nowMs } : {}) } }) }),
+    go: (s, e) => ({ set: { state: 'Paused', pausedByUser: true, stopRequested: true, ...pauseCount(s, e), ...(s.mirroring && e.nowMs !== undefined ? { mirroring: false, lastSyncMs: e.nowMs } : {}) } }) }),
   row({ on: 'peer_state', from: ['Paused'], role: 'Destination', guard: (_, e) => ACTIVE.includes(e.state), when: 'the source resumed (or, its pause notice lost, says where it is)',
     // The destination shows what the source says, not a guess: a synchronous source that mirrors
     // again says OK (simulation seed 4049: resumedState left it Synchronizing for good).
-    go: (_, e) => ({ set: { state: e.state, pausedByUser: false, errorCode: null, errorAtMs: null, stopRequested: false } }) }),
+    go: (s, e) => ({ set: { state: e.state, pausedByUser: false, errorCode: null, errorAtMs: null, stopRequested: false, ...pauseCount(s, e) } }) }),
   row({ on: 'peer_state', from: ['Paused'], when: 'the peer resumed',
     // A resume ends a halt the pause came from (the peer records a halt's cause): no error shows.
-    go: (s) => ({ set: { state: resumedState(s), pausedByUser: false, errorCode: null, errorAtMs: null, stopRequested: false }, effects: s.role === 'Source' ? [{ kind: 'cycle_soon' }] : [] }) }),
+    go: (s, e) => ({ set: { state: resumedState(s), pausedByUser: false, errorCode: null, errorAtMs: null, stopRequested: false, ...pauseCount(s, e) }, effects: s.role === 'Source' ? [{ kind: 'cycle_soon' }] : [] }) }),
   // Only a destination follows the other side's state: a late notice to a side that became the
   // source (its hand-over answer was lost) changes nothing.
   row({ on: 'peer_state', from: '*', role: 'Destination', when: 'the destination shows what the source says',
-    go: (s, e) => ({ set: { state: e.state, pausedByUser: e.pausedByUser ?? s.pausedByUser, ...(e.errorCode !== undefined ? { errorCode: e.errorCode, errorAtMs: e.errorAtMs ?? null } : {}) } }) }),
+    go: (s, e) => ({ set: { state: e.state, pausedByUser: e.pausedByUser ?? s.pausedByUser, ...pauseCount(s, e), ...(e.errorCode !== undefined ? { errorCode: e.errorCode, errorAtMs: e.errorAtMs ?? null } : {}) } }) }),
+  row({ on: 'peer_state', from: '*', guard: (s, e) => e.pauseResumes !== undefined && e.pauseResumes > s.pauseResumes, when: 'a notice that moves nothing here still says how many pauses and resumes the peer knows of',
+    // A source that never heard of the destination's pause hears its resume: what the source told
+    // the destination meanwhile (its in-step OK, sent once) the paused destination ignored as
+    // older than its pause. The source tells its view again, with the new count.
+    go: (s, e) => ({ set: pauseCount(s, e), effects: s.role === 'Source' ? [{ kind: 'tell_peer_view' }] : [] }) }),
 
   // ------------------------------------------------------------ ETERNUS REC actions
   row({ on: 'rec_suspend', from: '*', role: 'Source', guard: (_, e) => e.force, when: 'forced',
@@ -743,6 +757,26 @@ function handOver(s: ReplicationSession, reverse: boolean): Effect[] {
 }
 
 /** A destination follows its source's generation (the higher generation is right about roles). */
+/**
+ * Whether a peer's state notice was sent before the peer heard of this side's latest pause or
+ * resume (model.ts pauseResumes: it carries a lower count) and would undo it: an active state to
+ * a side Paused, or Paused to a side not Paused. Another older notice still says where the peer
+ * is: a synchronous source's in-step OK, sent before it heard of a resume on the destination,
+ * is heard once, and the destination has to take it (simulation v3 seed 12, 80 steps). Peers
+ * that predate the count send none.
+ */
+function isStalePauseNotice(s: ReplicationSession, e: { state: SessionState; pauseResumes?: number; generation?: number }): boolean {
+  // A notice of a newer generation follows a role change the count does not describe.
+  if (e.generation !== undefined && e.generation !== s.generation) return false;
+  if (e.pauseResumes === undefined || e.pauseResumes >= s.pauseResumes) return false;
+  return (s.state === 'Paused') !== (e.state === 'Paused');
+}
+
+/** The pause and resume count a peer's notice carries, when it is higher than ours. */
+function pauseCount(s: ReplicationSession, e: { pauseResumes?: number }): Partial<ReplicationSession> {
+  return e.pauseResumes !== undefined && e.pauseResumes > s.pauseResumes ? { pauseResumes: e.pauseResumes } : {};
+}
+
 function sourceGeneration(s: ReplicationSession, e: { role: SessionRole; generation: number }): Partial<ReplicationSession> {
   return e.role === 'Source' && e.generation > s.generation ? { generation: e.generation } : {};
 }
