@@ -105,7 +105,7 @@ export class LinkState {
   private summariesFor(peerSystemId: string): SessionStateSummary[] {
     return this.runtime.listShared()
       .filter((s) => s.peerSystemId === peerSystemId)
-      .map((s) => ({ id: s.id, role: s.role, generation: s.generation, state: s.state, baseCycle: s.baseCycle, recResumes: s.recResumes, ...(s.resumePending ? { resuming: true } : {}) }));
+      .map((s) => ({ id: s.id, role: s.role, generation: s.generation, state: s.state, baseCycle: s.baseCycle, recResumes: s.recResumes, pauseResumes: s.pauseResumes, ...(s.resumePending ? { resuming: true } : {}) }));
   }
 
   /**
@@ -191,7 +191,7 @@ export class LinkState {
         continue;
       }
       // Roles (a newer source demotes us), the end of a halt, a retry: session-machine's peer_summary rows.
-      const event = { type: 'peer_summary', role: remote.role, generation: remote.generation, state: remote.state, baseCycle: remote.baseCycle, ...(remote.resuming ? { resuming: true } : {}), ...(remote.recResumes !== undefined ? { recResumes: remote.recResumes } : {}) } as const;
+      const event = { type: 'peer_summary', role: remote.role, generation: remote.generation, state: remote.state, baseCycle: remote.baseCycle, ...(remote.resuming ? { resuming: true } : {}), ...(remote.recResumes !== undefined ? { recResumes: remote.recResumes } : {}), ...(remote.pauseResumes !== undefined ? { pauseResumes: remote.pauseResumes } : {}) } as const;
       if (remote.role === 'Source' && s.role === 'Source' && remote.generation > s.generation) {
         this.runtime.log('demoted: the peer failed over while the link was down', { session: s.id });
         // Host access changes with the role: its own transaction, under the management lock.

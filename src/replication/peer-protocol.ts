@@ -120,7 +120,8 @@ export function parseSessionStates(params: unknown): { sessions: SessionStateSum
       const s = object(raw, 'sessions');
       const resuming = optional(s, 'resuming', (x, key) => boolean(x, key));
       const recResumes = optional(s, 'recResumes', integer);
-      return { id: string(s, 'id'), role: oneOf(s, 'role', ['Source', 'Destination'] as const), generation: integer(s, 'generation'), state: oneOf(s, 'state', SESSION_STATES), baseCycle: integer(s, 'baseCycle'), ...(resuming ? { resuming } : {}), ...(recResumes !== undefined ? { recResumes } : {}) };
+      const pauseResumes = optional(s, 'pauseResumes', integer);
+      return { id: string(s, 'id'), role: oneOf(s, 'role', ['Source', 'Destination'] as const), generation: integer(s, 'generation'), state: oneOf(s, 'state', SESSION_STATES), baseCycle: integer(s, 'baseCycle'), ...(resuming ? { resuming } : {}), ...(recResumes !== undefined ? { recResumes } : {}), ...(pauseResumes !== undefined ? { pauseResumes } : {}) };
     }),
   };
 }

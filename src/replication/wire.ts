@@ -135,6 +135,8 @@ export interface SessionStateSummary {
   resuming?: boolean;
   /** The sender's REC resume number (model.ts recResumes); peers that predate it send none. */
   recResumes?: number;
+  /** The pauses and resumes the sender knew of (model.ts pauseResumes); peers that predate it send none. */
+  pauseResumes?: number;
 }
 
 /** A user or scheduled snapshot of the source that this cycle's cut stands for. */

@@ -595,6 +595,15 @@ export const FIXED_BUGS: SimBug[] = [
       'A volume created with a policy on site-b: site-a made the destination, then crashed at session.after-remote-destination, before recording the session; with the link down the operator failed the destination over (unplanned) before any reconcile found it an orphan. It became a Source (Failed_Over, generation 1) that the peer never had: no reprotect or cycle could reach it, for good. Fix: once our own reconcile call proves the peer does not hold it and it is older than any create in flight, such a session is removed and its volume kept, an ordinary volume (link-state.ts promotedOrphanLeftOut; policy sessions only, a REC source keeps its record as ETERNUS does). Found by the v4 sweep of seeds 501-620 on the merged code; fails without the fix, passes with it.',
   },
   {
+    id: 'summary-older-than-a-resume-pauses-again',
+    seed: 221,
+    steps: 120,
+    workload: 'v5',
+    signature: /the destination \S+ shows Paused, its source OK \[Asynchronous\]/,
+    description:
+      'Paused on both sides; the destination box resumed (its notice on its way) while the source\'s reconcile summary, taken before it heard, said Paused: the destination applied it (the row for a resume whose notice never reached the source: its pause stands) and paused again; then the resume notice reached the source, which went OK. Destination Paused under an active source, for good. Fix: summaries carry the pause/resume count, a summary that predates our latest pause or resume does not undo it, and a Paused destination under a source whose count is higher (it resumed after our pause) follows it (session-machine.ts peer_summary rows; table cases). Found by the v5 sweep of seeds 201-320 after the pausenotice merge had fixed notices but not summaries.',
+  },
+  {
     id: 'stack-failed-over-base-cycles-differ',
     seed: 316,
     steps: 40,

@@ -89,7 +89,7 @@ export type SessionEvent =
    * peer is a Suspended source whose REC resume waits for our rollback's answer (its
    * resumePending); `recResumes`: the peer's (model.ts). Peers that predate them send none.
    */
-  | { type: 'peer_summary'; role: SessionRole; generation: number; state: SessionState; baseCycle?: number; resuming?: boolean; recResumes?: number }
+  | { type: 'peer_summary'; role: SessionRole; generation: number; state: SessionState; baseCycle?: number; resuming?: boolean; recResumes?: number; pauseResumes?: number }
   // Link
   | { type: 'link_lost'; nowMs: number }
   | { type: 'path_returned' }
@@ -358,7 +358,7 @@ export const TABLE: readonly Row[] = [
       const adopted = adoptCommittedCut(s, e.baseCycle);
       return { set: { role: 'Destination', state: s.state === 'Suspended' && e.state === 'Suspended' ? 'Suspended' : 'Failed_Over', generation: e.generation, nextSyncMs: null, hostWritable: false, mirroring: false, hostWritesRefused: false, ...adopted.set }, effects: [{ kind: 'disconnect_hosts' }, { kind: 'cancel_timer' }, ...adopted.effects] };
     } }),
-  row({ on: 'peer_summary', from: [...ACTIVE, 'System_Paused'], role: 'Source', guard: (s, e) => e.role === 'Destination' && e.generation === s.generation && e.state === 'Paused', when: 'the destination is paused and we are not (a pause there whose notice never reached us)',
+  row({ on: 'peer_summary', from: [...ACTIVE, 'System_Paused'], role: 'Source', guard: (s, e) => e.role === 'Destination' && e.generation === s.generation && e.state === 'Paused' && !isStalePauseNotice(s, e), when: 'the destination is paused and we are not (a pause there whose notice never reached us)',
     // A pause issued on the destination while the link was down (its notice lost, nothing retries
     // it) stands, as a pause issued here whose resume never reached the destination does (below):
     // the source used to go on cycling into a destination that showed Paused, for good.
@@ -392,8 +392,16 @@ export const TABLE: readonly Row[] = [
     // answer before this side recorded it left two destinations (simulation seed 30). The newer
     // generation is right about roles: this side is the source.
     go: (_, e) => ({ set: { role: 'Source', hostWritable: true, generation: e.generation, pendingCycle: null, nextSyncMs: null }, effects: [{ kind: 'cancel_timer' }] }) }),
-  row({ on: 'peer_summary', from: '*', role: 'Destination', guard: (s, e) => e.role === 'Source' && e.state === 'Paused' && s.state !== 'Paused' && s.state !== 'Suspended', when: 'the source is paused and we are not (a resume here whose notice never reached the source)',
+  row({ on: 'peer_summary', from: ['Paused'], role: 'Destination', guard: (s, e) => e.role === 'Source' && e.generation === s.generation && ACTIVE.includes(e.state) && e.pauseResumes !== undefined && e.pauseResumes > s.pauseResumes, when: 'the source resumed after our pause (a higher count) and we missed its notice',
+    // The later of the two stands. Without the count the source's pause won instead (seed 58's
+    // fix, below for the converse), which a summary older than our own resume then also did
+    // (v5 seed 221).
+    go: (s, e) => ({ set: { state: e.state, pausedByUser: false, errorCode: null, errorAtMs: null, stopRequested: false, ...pauseCount(s, e) } }) }),
+  row({ on: 'peer_summary', from: '*', role: 'Destination', guard: (s, e) => e.role === 'Source' && e.state === 'Paused' && s.state !== 'Paused' && s.state !== 'Suspended' && !isStalePauseNotice(s, e), when: 'the source is paused and we are not (a resume here whose notice never reached the source)',
     // The source's pause stands: it never heard the resume (simulation seeds 8017, 8022, 8076).
+    // Not when the summary predates our resume (a lower pause count): the resume's notice is
+    // retried until the source hears it, and a summary taken before re-paused a destination
+    // whose source then resumed (v5 seed 221).
     go: (s, e) => ({ set: { state: 'Paused', pausedByUser: true, stopRequested: true, errorCode: null, errorAtMs: null, ...sourceGeneration(s, e) } }) }),
   row({ on: 'peer_summary', from: ['Initializing', 'OK', 'Synchronizing'], role: 'Destination', guard: (s, e) => e.role === 'Source' && e.state === 'Suspended' && e.generation === s.generation && !e.resuming && (e.recResumes === undefined || e.recResumes >= s.recResumes), when: 'the source is suspended and we are not (a REC resume whose rollback answer was lost)',
     // The destination rolled back and went active; the source, without the answer, stays
