@@ -56,7 +56,7 @@ export class WideWorkload {
   /** Write numbers of group writes (every block of one carries it in its first 4 bytes). */
   private seq = 0;
   private groupWritesInFlight = 0;
-  /** Volumes hosts wrote while their session was suspended (`${system}:${volumeId}`): ahead of the common base until a resume. */
+  /** Volumes hosts wrote while their session was suspended or halted (`${system}:${volumeId}`): ahead of the common base until a resume. */
   private readonly touched = new Set<string>();
   private created = new Map<string, number>();
 
@@ -135,7 +135,9 @@ export class WideWorkload {
    * and a reverse makes it the destination (which then differs from the base until a resume).
    */
   noteSourceWrite(sys: SimSystem, s: ReplicationSession, volumeId: string): void {
-    if (s.state === 'Suspended') this.touched.add(`${sys.name}:${volumeId}`);
+    // Halted, nothing ships either: a forced suspend then a reverse leave the write on what became
+    // the destination, ahead of its base until a resume (v5 seed 440).
+    if (s.state === 'Suspended' || s.state === 'System_Paused') this.touched.add(`${sys.name}:${volumeId}`);
   }
 
   /** After every step: the group's destination holds the source's writes up to one write, on every member. */
@@ -415,7 +417,7 @@ export class WideWorkload {
       } else if (srcS.state === 'Suspended' || srcS.state === 'Paused') {
         // Stopped: the destination keeps its last committed cycle (the common base when both
         // agree on it), unless hosts wrote to it while suspended.
-        if (this.touched.has(`${dst.name}:${p.remoteVolumeId}`)) trace(`quiet: ${what} destination written by hosts while suspended`);
+        if (this.touched.has(`${dst.name}:${p.remoteVolumeId}`)) trace(`quiet: ${what} destination written by hosts while suspended or halted`);
         // A Synchronous session in step mirrors each write to the destination's volume between
         // checkpoints; a forced suspend takes no checkpoint, so the destination holds its last
         // checkpoint and the writes mirrored after it (seed 181: a forced suspend, one mirrored write).
@@ -428,7 +430,7 @@ export class WideWorkload {
 
   /** Destination writes are forgotten once their session is not suspended any more (a resume discards them). */
   forgetTouched(sys: SimSystem, s: ReplicationSession): void {
-    if (s.state === 'Suspended') return;
+    if (s.state === 'Suspended' || s.state === 'System_Paused') return;
     for (const p of s.elementPairs) this.touched.delete(`${sys.name}:${p.localVolumeId}`);
   }
 }

@@ -92,7 +92,10 @@ export class LifecycleWorkload {
     } else {
       const deleteMembers = work.chance(0.5);
       act(`gx-delete${deleteMembers ? '-with-members' : ''}`, sys, async () => {
+        const members = r.groups.members(group.id).map((m) => m.id);
         await r.groups.delete(group.id, deleteMembers);
+        // Deleted volumes leave the simulation's models of host writes (as v4's delete-volume does).
+        if (deleteMembers) for (const id of members) this.c.forgetModel(`${sys.name}:${id}`);
         if (deleteMembers) for (const m of r.meta.list('volume').filter((v) => v.name.startsWith('gx-'))) if (m.volumeGroupId === group.id) this.c.fail(`site-a deleted group gx with its members, yet ${m.name} remains in it`);
       });
     }
