@@ -358,6 +358,10 @@ export const TABLE: readonly Row[] = [
       const adopted = adoptCommittedCut(s, e.baseCycle);
       return { set: { role: 'Destination', state: s.state === 'Suspended' && e.state === 'Suspended' ? 'Suspended' : 'Failed_Over', generation: e.generation, nextSyncMs: null, hostWritable: false, mirroring: false, hostWritesRefused: false, ...adopted.set }, effects: [{ kind: 'disconnect_hosts' }, { kind: 'cancel_timer' }, ...adopted.effects] };
     } }),
+  row({ on: 'peer_summary', from: ['Paused'], role: 'Source', guard: (s, e) => e.role === 'Destination' && e.generation === s.generation && e.state !== 'Paused' && e.state !== 'Suspended' && e.pauseResumes !== undefined && e.pauseResumes > s.pauseResumes, when: 'the destination resumed after our pause (a higher count) and we never heard',
+    // The later of the two stands: a resume on the destination box whose notice was retried until
+    // a crash there ended the retries (simulation v5 seed 839).
+    go: (s, e) => ({ set: { state: resumedState(s), pausedByUser: false, errorCode: null, errorAtMs: null, stopRequested: false, ...pauseCount(s, e) }, effects: [{ kind: 'cycle_soon' }] }) }),
   row({ on: 'peer_summary', from: [...ACTIVE, 'System_Paused'], role: 'Source', guard: (s, e) => e.role === 'Destination' && e.generation === s.generation && e.state === 'Paused' && !isStalePauseNotice(s, e), when: 'the destination is paused and we are not (a pause there whose notice never reached us)',
     // A pause issued on the destination while the link was down (its notice lost, nothing retries
     // it) stands, as a pause issued here whose resume never reached the destination does (below):
