@@ -4,6 +4,7 @@
 // peer deleted, catch up).
 import type { CoreContext } from '../core/context.ts';
 import type { ReplicationSession } from '../core/replication/model.ts';
+import { isRec } from '../core/replication/rules.ts';
 import type { SessionEvent } from '../core/replication/session-machine.ts';
 import { CONTROL_RPC_TIMEOUT_MS, SUSPEND_NOTICE_RETRY_MS } from './limits.ts';
 import { parseSessionStates, parseSetState } from './peer-protocol.ts';
@@ -105,7 +106,7 @@ export class LinkState {
   private summariesFor(peerSystemId: string): SessionStateSummary[] {
     return this.runtime.listShared()
       .filter((s) => s.peerSystemId === peerSystemId)
-      .map((s) => ({ id: s.id, role: s.role, generation: s.generation, state: s.state, baseCycle: s.baseCycle, recResumes: s.recResumes, pauseResumes: s.pauseResumes, ...(s.resumePending ? { resuming: true } : {}) }));
+      .map((s) => ({ id: s.id, role: s.role, generation: s.generation, state: s.state, baseCycle: s.baseCycle, recResumes: s.recResumes, pauseResumes: s.pauseResumes, ...(s.resumePending ? { resuming: true } : {}), ...(isRec(s) && s.replicationRuleId === null ? { modes: { transferMode: s.transferMode, splitMode: s.splitMode, recoveryMode: s.recoveryMode } } : {}) }));
   }
 
   /**
@@ -189,6 +190,12 @@ export class LinkState {
         if (s.role === 'Destination') await this.leftOut(s, peerSystemId, proof);
         else if (isPromotedOrphan(s)) await this.promotedOrphanLeftOut(s, peerSystemId, proof);
         continue;
+      }
+      // A REC destination takes its source's modes: a modify the source did not record (it
+      // crashed after telling us) left the boxes in two transfer modes (simulation v5 seed 867).
+      const m = remote.modes;
+      if (m && s.role === 'Destination' && remote.role === 'Source' && remote.generation === s.generation && (m.transferMode !== s.transferMode || m.splitMode !== s.splitMode || m.recoveryMode !== s.recoveryMode)) {
+        await this.runtime.apply(s.id, { type: 'modes_set', modes: m });
       }
       // Roles (a newer source demotes us), the end of a halt, a retry: session-machine's peer_summary rows.
       const event = { type: 'peer_summary', role: remote.role, generation: remote.generation, state: remote.state, baseCycle: remote.baseCycle, ...(remote.resuming ? { resuming: true } : {}), ...(remote.recResumes !== undefined ? { recResumes: remote.recResumes } : {}), ...(remote.pauseResumes !== undefined ? { pauseResumes: remote.pauseResumes } : {}) } as const;

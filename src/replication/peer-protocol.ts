@@ -121,7 +121,11 @@ export function parseSessionStates(params: unknown): { sessions: SessionStateSum
       const resuming = optional(s, 'resuming', (x, key) => boolean(x, key));
       const recResumes = optional(s, 'recResumes', integer);
       const pauseResumes = optional(s, 'pauseResumes', integer);
-      return { id: string(s, 'id'), role: oneOf(s, 'role', ['Source', 'Destination'] as const), generation: integer(s, 'generation'), state: oneOf(s, 'state', SESSION_STATES), baseCycle: integer(s, 'baseCycle'), ...(resuming ? { resuming } : {}), ...(recResumes !== undefined ? { recResumes } : {}), ...(pauseResumes !== undefined ? { pauseResumes } : {}) };
+      const modes = optional(s, 'modes', (x, key) => {
+        const m = object(x[key], key);
+        return { transferMode: oneOf(m, 'transferMode', TRANSFER_MODES), splitMode: oneOf(m, 'splitMode', MODES), recoveryMode: oneOf(m, 'recoveryMode', MODES) };
+      });
+      return { id: string(s, 'id'), role: oneOf(s, 'role', ['Source', 'Destination'] as const), generation: integer(s, 'generation'), state: oneOf(s, 'state', SESSION_STATES), baseCycle: integer(s, 'baseCycle'), ...(resuming ? { resuming } : {}), ...(recResumes !== undefined ? { recResumes } : {}), ...(pauseResumes !== undefined ? { pauseResumes } : {}), ...(modes !== undefined ? { modes } : {}) };
     }),
   };
 }

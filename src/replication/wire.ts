@@ -1,7 +1,7 @@
 // RPC methods and message shapes between two systems' replication layers.
 import type { Extent } from '../core/ports.ts';
 import type { Volume } from '../core/model.ts';
-import type { SessionState } from '../core/replication/model.ts';
+import type { RecoveryMode, SessionState, SplitMode, TransferMode } from '../core/replication/model.ts';
 
 export const RPC = {
   createDestination: 'repl.createDestination',
@@ -137,6 +137,8 @@ export interface SessionStateSummary {
   recResumes?: number;
   /** The pauses and resumes the sender knew of (model.ts pauseResumes); peers that predate it send none. */
   pauseResumes?: number;
+  /** A REC's modes as the sender records them; a destination takes its source's (a modify cut short). */
+  modes?: { transferMode: TransferMode; splitMode: SplitMode; recoveryMode: RecoveryMode };
 }
 
 /** A user or scheduled snapshot of the source that this cycle's cut stands for. */

@@ -613,6 +613,23 @@ export const FIXED_BUGS: SimBug[] = [
       'Paused on both sides; the destination box resumed and told the source until it heard, but a crash of the destination box ended the retries (they are timers, not records). With the pause/resume counts the source\'s older summary no longer paused the destination again, and nothing resumed the source: destination OK under a Paused source. Fix: a Paused source whose destination\'s summary shows it resumed after our pause (a higher count) resumes and cycles (session-machine.ts peer_summary; a table case). Found by the v5 sweep of seeds 721-870 on the final code.',
   },
   {
+    id: 'rec-modes-differ-between-boxes',
+    seed: 867,
+    steps: 120,
+    workload: 'v5',
+    signature: /not steady after healing: source \S+ OK \(null\), destination \S+ Synchronizing \[Consistency\]|not steady after healing: source \S+ Initializing \(null\), destination \S+ Initializing \[Through\]/,
+    description:
+      'A REC modify cut short (the destination box took the new modes, the source did not record them) left the two boxes in different transfer modes for good: in seed 867 the destination recorded Synchronous under a Consistency source and stayed Synchronizing after every commit; in seed 760 a Through pair rested Initializing on both sides, which is steady only when both say Through. Nothing compared the modes after the link returned. Fix: a REC source\'s reconcile summary carries its modes and its destination takes them (link-state.ts applyPeerSummaries, modes_set). Found by the v5 sweep of seeds 721-870 on the final code; both seeds fail without the fix and pass with it.',
+  },
+  {
+    id: 'rec-modes-differ-between-boxes-through',
+    seed: 760,
+    steps: 120,
+    workload: 'v5',
+    signature: /not steady after healing: source \S+ Initializing \(null\), destination \S+ Initializing \[Through\]/,
+    description: 'The same bug as rec-modes-differ-between-boxes, through a Through pair without a base (see there).',
+  },
+  {
     id: 'stack-failed-over-base-cycles-differ',
     seed: 316,
     steps: 40,
@@ -700,24 +717,7 @@ export const FIXED_BUGS: SimBug[] = [
 ];
 
 /** Found and not fixed yet. */
-export const OPEN_BUGS: SimBug[] = [
-  {
-    id: 'through-rec-initializing-not-steady',
-    seed: 760,
-    steps: 120,
-    workload: 'v5',
-    signature: /not steady after healing: source \S+ Initializing \(null\), destination \S+ Initializing \[Through\]/,
-    description: 'A REC in Through mode without a base, Initializing on both sides after healing, which the v4 check accepts only when both records say Through with base 0: one of them does not (a transfer mode or base that differs between the boxes, likely after a modify or a resume around a link loss). Found by the v5 sweep of seeds 721-870 on the final code at 17:30 UTC; not analysed.',
-  },
-  {
-    id: 'consistency-destination-stays-synchronizing',
-    seed: 867,
-    steps: 120,
-    workload: 'v5',
-    signature: /not steady after healing: source \S+ OK \(null\), destination \S+ Synchronizing \[Consistency\]/,
-    description: 'A Consistency REC: the source went OK after its cycle committed while the destination stayed Synchronizing, across two quiet points (the destination never took the source\'s state: a state notice lost and not retried, or a summary row missing). Found by the v5 sweep of seeds 721-870 on the final code at 17:30 UTC; not analysed.',
-  },
-];
+export const OPEN_BUGS: SimBug[] = [];
 
 /** Whether a failure line is explained by an open bug. */
 export function openBugOf(failure: string): SimBug | undefined {
