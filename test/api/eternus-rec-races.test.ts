@@ -37,12 +37,17 @@ after(() => p.close());
 
 const block = (byte: number) => Buffer.alloc(4096, byte);
 
-test('a destination suspended again under a resumed source is rolled back again and catches up', async () => {
-  const src = await makeEternusVolume(p.a, 'st-src', 8);
-  const dst = await makeEternusVolume(p.b, 'st-dst', 8);
-  const body = { source_volume_id: src.number, destination_volume_id: dst.number, source_boxid: p.a.system.identity.boxId, destination_boxid: p.b.system.identity.boxId, transfer_mode: 'Consistency' };
+/** A REC from a new 8 MB volume on site-a to one on site-b (POST /copysession/rec); csA is site-a's copy session number. */
+async function createRec(prefix: string, transferMode: string): Promise<{ src: { id: string; number: number }; dst: { id: string; number: number }; csA: number }> {
+  const src = await makeEternusVolume(p.a, `${prefix}-src`, 8);
+  const dst = await makeEternusVolume(p.b, `${prefix}-dst`, 8);
+  const body = { source_volume_id: src.number, destination_volume_id: dst.number, source_boxid: p.a.system.identity.boxId, destination_boxid: p.b.system.identity.boxId, transfer_mode: transferMode };
   const job = await eternusJob(p, p.a, await p.a.et('POST', '/copysession/rec', body));
-  const csA = Number(job.resource_href_list[0].split('/').pop());
+  return { src, dst, csA: Number(job.resource_href_list[0].split('/').pop()) };
+}
+
+test('a destination suspended again under a resumed source is rolled back again and catches up', async () => {
+  const { src, dst, csA } = await createRec('st', 'Consistency');
   await p.a.system.services.ctx.store.write(src.id, 0, block(0x11));
   await tickBoth(p);
   const view = async () => {
@@ -72,11 +77,7 @@ test('a destination suspended again under a resumed source is rolled back again 
 });
 
 test('a reverse from the destination box that reaches the source box while its resume waits for the rollback is refused after the resume, not applied in the middle', async () => {
-  const src = await makeEternusVolume(p.a, 'rr-src', 8);
-  const dst = await makeEternusVolume(p.b, 'rr-dst', 8);
-  const body = { source_volume_id: src.number, destination_volume_id: dst.number, source_boxid: p.a.system.identity.boxId, destination_boxid: p.b.system.identity.boxId, transfer_mode: 'Consistency' };
-  const job = await eternusJob(p, p.a, await p.a.et('POST', '/copysession/rec', body));
-  const csA = Number(job.resource_href_list[0].split('/').pop());
+  const { src, csA } = await createRec('rr', 'Consistency');
   await tickBoth(p);
   await eternusJob(p, p.a, await p.a.et('POST', `/copysession/${csA}/suspend`));
   const id = p.a.system.services.replication.sessionOfVolume(src.id)!.id;
@@ -103,11 +104,7 @@ test('a reverse from the destination box that reaches the source box while its r
 });
 
 test('reverses issued on both boxes at once: not both applied, no wait on each other; one source, one generation', async () => {
-  const src = await makeEternusVolume(p.a, 'rb-src', 8);
-  const dst = await makeEternusVolume(p.b, 'rb-dst', 8);
-  const body = { source_volume_id: src.number, destination_volume_id: dst.number, source_boxid: p.a.system.identity.boxId, destination_boxid: p.b.system.identity.boxId, transfer_mode: 'Consistency' };
-  const job = await eternusJob(p, p.a, await p.a.et('POST', '/copysession/rec', body));
-  const csA = Number(job.resource_href_list[0].split('/').pop());
+  const { src, csA } = await createRec('rb', 'Consistency');
   await tickBoth(p);
   const csB = (await p.a.et('GET', `/copysession/${csA}`)).body.remote_copysession_id as number;
   await eternusJob(p, p.a, await p.a.et('POST', `/copysession/${csA}/suspend`));
@@ -125,11 +122,7 @@ test('reverses issued on both boxes at once: not both applied, no wait on each o
 });
 
 test('a summary the source gave while its resume waited for the rollback, or before it began, does not suspend the rolled-back destination again', async () => {
-  const src = await makeEternusVolume(p.a, 'sr-src', 8);
-  const dst = await makeEternusVolume(p.b, 'sr-dst', 8);
-  const body = { source_volume_id: src.number, destination_volume_id: dst.number, source_boxid: p.a.system.identity.boxId, destination_boxid: p.b.system.identity.boxId, transfer_mode: 'Stack' };
-  const job = await eternusJob(p, p.a, await p.a.et('POST', '/copysession/rec', body));
-  const csA = Number(job.resource_href_list[0].split('/').pop());
+  const { src, csA } = await createRec('sr', 'Stack');
   await p.a.system.services.ctx.store.write(src.id, 0, block(0x33));
   await tickBoth(p);
   await eternusJob(p, p.a, await p.a.et('POST', `/copysession/${csA}/suspend`));
