@@ -4,7 +4,7 @@ import { connect, type ClientHttp2Session } from 'node:http2';
 import { isIP } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { unreachable } from './errors.ts';
-import { closeWithGrace, PEER_SESSION_OPTIONS, widenSessionWindow, type PeerLog } from './session-options.ts';
+import { closeWithGrace, PEER_SESSION_OPTIONS, PEER_TLS_OPTIONS, widenSessionWindow, type PeerLog } from './session-options.ts';
 import type { TrustStore } from './trust.ts';
 
 export interface ConnectorOptions {
@@ -66,6 +66,7 @@ export class PeerConnector {
     const trusted = this.options.trust.get(peerSystemId);
     if (!trusted) return Promise.reject(unreachable(peerSystemId, 'no trust record for it'));
     const socket = tlsConnect({
+      ...PEER_TLS_OPTIONS,
       host: trusted.address,
       port: trusted.peerPort,
       key: this.options.tls.key,
@@ -118,6 +119,7 @@ export class PeerConnector {
     const host = isIP(address) === 6 ? `[${address}]` : address;
     const session = connect(`https://${host}:${port}`, {
       ...PEER_SESSION_OPTIONS,
+      ...PEER_TLS_OPTIONS,
       key: this.options.tls.key,
       cert: this.options.tls.cert,
       // Peers use self-signed certificates: the chain is not checked, the fingerprint is.

@@ -5,6 +5,7 @@
 // while its socket is full, and the server reuses their receive buffers.
 // Method: FrameSplitter fed every chunking of frames; real endpoints on 127.0.0.1 port 0.
 import { strict as assert } from 'node:assert';
+import { connect, type ConnectionOptions } from 'node:tls';
 import { beforeEach, describe, it } from 'node:test';
 import { NotFoundError } from '../core/errors.ts';
 import { seededRandom } from './faults.ts';
@@ -243,5 +244,26 @@ describe('peer bulk lane', () => {
     await rejectsWith(inFlight, 'PEER_UNREACHABLE');
     pair.a.endpoint.faults.remove(fault.id);
     assert.deepEqual((await pair.a.endpoint.peer('sys-b').call('echo', { v: 1 }, { payload: randomBytes(MIB, 301), bulk: true })).result, { v: 1 });
+  });
+});
+
+describe('peer link TLS', () => {
+  const pair = usePair();
+
+  /** Connects to B's link port as a client with Node's defaults (AES-256-GCM first) plus `options`. */
+  function handshake(options: ConnectionOptions): Promise<{ protocol: string | null; cipher: string } | { error: string }> {
+    return new Promise((resolve) => {
+      const socket = connect({ host: '127.0.0.1', port: pair.b.port, key: pair.a.tls.key, cert: pair.a.tls.cert, rejectUnauthorized: false, ...options });
+      socket.once('secureConnect', () => {
+        resolve({ protocol: socket.getProtocol(), cipher: socket.getCipher().name });
+        socket.destroy();
+      });
+      socket.once('error', (error) => resolve({ error: error.message }));
+    });
+  }
+
+  it('speaks TLS 1.3 only and picks AES-128-GCM whatever the client prefers', async () => {
+    assert.deepEqual(await handshake({}), { protocol: 'TLSv1.3', cipher: 'TLS_AES_128_GCM_SHA256' });
+    assert.ok('error' in (await handshake({ maxVersion: 'TLSv1.2' })), 'a TLS 1.2 client is refused');
   });
 });

@@ -14,7 +14,7 @@ import type { LaneCodec } from './lane-wire.ts';
 import { BufferPool } from '../buffer-pool.ts';
 import { faultDelay, type FaultController } from './faults.ts';
 import { PEER_JSON_BYTES_MAX, PEER_PAYLOAD_BYTES_MAX } from './limits.ts';
-import { closeWithGrace, PEER_SESSION_OPTIONS, widenSessionWindow, type PeerLog } from './session-options.ts';
+import { closeWithGrace, PEER_SESSION_OPTIONS, PEER_TLS_OPTIONS, widenSessionWindow, type PeerLog } from './session-options.ts';
 import type { TrustedPeer, TrustStore } from './trust.ts';
 import {
   encodeJson, frameHeaders, HEADER_OUTCOME, parseFrameLengths, parseJson, readFrame, RPC_PATH_PREFIX,
@@ -50,6 +50,7 @@ export class RpcServer {
   constructor(private readonly options: RpcServerOptions) {
     this.server = createSecureServer({
       ...PEER_SESSION_OPTIONS,
+      ...PEER_TLS_OPTIONS,
       key: options.tls.key,
       cert: options.tls.cert,
       // Ask for the client's certificate but judge it ourselves: peers are self-signed, and trust
