@@ -714,6 +714,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A Synchronous session: the source entered mirroring and told the destination OK (repl.setState, dropped, sent again at t=1226089); the operator paused on the destination at 1226648, its Paused notice reached the source (Paused), then the older OK notice reached the destination, and the peer_state row for a Paused destination under an active source (a resume whose notice came late) took it for a resume: destination OK under a Paused source, with the link up (no reconcile) for good. The notice filter (link-state.ts noticeSentAtMs) orders only the peer\'s notices among themselves, not against this side\'s own pause; comparing the peer\'s send time with local time would need synchronised clocks. Found by a v4 sweep of seeds 1-60 (120 steps) after main 8101dfb; the same trace without the v3fix branch\'s fixes; not fixed then. Fix: both sides count the pair\'s pauses and resumes (model.ts pauseResumes, persisted; a pause or resume on either side counts one more, a notice carries the count, a higher one is taken); a state notice of the same generation carrying a lower count than ours was sent before its sender heard of our latest pause or resume and moves nothing (session-machine.ts isStalePauseNotice). Checked: the seed passes with the fix, failed before it; session-machine.test.ts has the cases.',
   },
+  {
+    id: 'member-left-during-failover-test-restored-at-stop',
+    seed: 1225,
+    steps: 120,
+    workload: 'v4',
+    signature: /action failover-test-stop threw Error: cannot restore/,
+    description:
+      'A failover test ran on the destination of a group session; the source removed a member meanwhile. On the destination the member left the session as an ordinary volume, but the test record still named its shadow; the user deleted the volume, and stopping the test tried to restore it from its shadow (threw, a 500 to the operator). Fix: a member that leaves a destination during a test keeps what hosts see there and its shadow is deleted with its base (session-machine.ts members_changed, withoutGoneShadows). Found by the v4 sweep of seeds 1001-1250 at the start of the fifth session; the seed fails without the fix and passes with it; session-machine.test.ts has the case.',
+  },
 ];
 
 /** Found and not fixed yet. */

@@ -181,6 +181,7 @@ const CASES: Case[] = [
   { name: 'rpo changed: the schedule follows', from: {}, event: { type: 'rpo_changed', rpoSeconds: 3600 }, expect: { rpoSeconds: 3600 }, effects: ['arm'] },
   { name: 'a member joined the group: shipped whole soon', from: { resourceType: 'volume_group' }, event: { type: 'members_changed', elementPairs: [{ localVolumeId: 'v1', remoteVolumeId: 'r1', localBaseSnapshotId: 'base1' }, { localVolumeId: 'v2', remoteVolumeId: 'r2', localBaseSnapshotId: null }], memberCopies: { v1: { number: 5, remoteNumber: 6, remoteVolume: null } } }, expect: { elementPairs: [{ localVolumeId: 'v1', remoteVolumeId: 'r1', localBaseSnapshotId: 'base1' }, { localVolumeId: 'v2', remoteVolumeId: 'r2', localBaseSnapshotId: null }], memberCopies: { v1: { number: 5, remoteNumber: 6, remoteVolume: null } } }, effects: ['cycle_soon'] },
   { name: 'a member left the group: its base goes', from: { resourceType: 'volume_group' }, event: { type: 'members_changed', elementPairs: [] }, expect: { elementPairs: [] }, effects: ['delete_snapshots'] },
+  { name: 'a member left a destination group during a failover test: its shadow goes, the test goes on for the others', from: { resourceType: 'volume_group', role: 'Destination', elementPairs: [{ localVolumeId: 'v1', remoteVolumeId: 'r1', localBaseSnapshotId: 'base1' }, { localVolumeId: 'v2', remoteVolumeId: 'r2', localBaseSnapshotId: 'base2' }], failoverTest: { shadowVolumeIds: { v1: 'shadow1', v2: 'shadow2' }, startedAtMs: 5 } }, event: { type: 'members_changed', elementPairs: [{ localVolumeId: 'v1', remoteVolumeId: 'r1', localBaseSnapshotId: 'base1' }] }, expect: { elementPairs: [{ localVolumeId: 'v1', remoteVolumeId: 'r1', localBaseSnapshotId: 'base1' }], failoverTest: { shadowVolumeIds: { v1: 'shadow1' }, startedAtMs: 5 } }, effects: ['delete_snapshots'] },
   // destination cycles
   { name: 'destination: a cycle begins, recorded with its staging; one still open is dropped', from: { role: 'Destination', hostWritable: false, openCycle: { cycle: 4, stagingIds: { v1: 'old' } } }, event: { type: 'cycle_begun', cycle: 4, stagingIds: { v1: 'new' }, elementPairs: [{ localVolumeId: 'v1', remoteVolumeId: 'r1', localBaseSnapshotId: 'base1' }], remoteResourceId: 'rg' }, expect: { openCycle: { cycle: 4, stagingIds: { v1: 'new' } }, remoteResourceId: 'rg' }, effects: ['delete_snapshots'] },
   { name: 'destination: the commit takes the open cycle\'s staging as its redo record', from: { role: 'Destination', hostWritable: false, openCycle: { cycle: 4, stagingIds: { v1: 'st4' } } }, event: { type: 'commit_begins', cycle: 4 }, expect: { openCycle: null, pendingCommit: { cycle: 4, stagingIds: { v1: 'st4' } } } },
@@ -227,6 +228,12 @@ describe('session machine: transitions', () => {
   it('normal suspend cut: the peer is told until it hears (its answer may be what was lost, the peer Suspended)', () => {
     const { effects } = step(session({ suspendPending: true }), { type: 'suspend_cut' });
     assert.deepEqual(effects[0], { kind: 'tell_peer_suspended', retry: true });
+  });
+  it('a member that leaves during a failover test takes its base and its shadow along, nothing of the others', () => {
+    const pairs = [{ localVolumeId: 'v1', remoteVolumeId: 'r1', localBaseSnapshotId: 'base1' }, { localVolumeId: 'v2', remoteVolumeId: 'r2', localBaseSnapshotId: 'base2' }];
+    const from = session({ resourceType: 'volume_group', role: 'Destination', elementPairs: pairs, failoverTest: { shadowVolumeIds: { v1: 'shadow1', v2: 'shadow2' }, startedAtMs: 5 } });
+    const { effects } = step(from, { type: 'members_changed', elementPairs: [pairs[0]!] });
+    assert.deepEqual(effects, [{ kind: 'delete_snapshots', ids: ['base2', 'shadow2'] }]);
   });
 });
 

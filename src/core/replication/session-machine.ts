@@ -547,7 +547,16 @@ export const TABLE: readonly Row[] = [
   row({ on: 'rpo_changed', from: '*', role: 'Source', go: (_, e) => ({ set: { rpoSeconds: e.rpoSeconds }, effects: [{ kind: 'arm' }] }) }),
   row({ on: 'members_changed', from: '*',
     // Members that left take their base along; members that joined have none, so a source ships them whole at once.
-    go: (s, e) => ({ set: membership(e), effects: [...deleteSnapshots(goneBases(s, e.elementPairs)), ...(s.role === 'Source' && e.elementPairs.some((p) => !p.localBaseSnapshotId) ? [{ kind: 'cycle_soon' } as const] : [])] }) }),
+    // A member that leaves a destination during a failover test keeps what hosts see (the test's
+    // content) and its shadow goes: the test's end would restore a volume replication no longer
+    // holds, which its user may have deleted meanwhile (simulation v4 seed 1225).
+    go: (s, e) => {
+      const test = s.failoverTest ? withoutGoneShadows(s.failoverTest, e.elementPairs) : null;
+      return {
+        set: { ...membership(e), ...(test ? { failoverTest: test.kept } : {}) },
+        effects: [...deleteSnapshots([...goneBases(s, e.elementPairs), ...(test?.gone ?? [])]), ...(s.role === 'Source' && e.elementPairs.some((p) => !p.localBaseSnapshotId) ? [{ kind: 'cycle_soon' } as const] : [])],
+      };
+    } }),
   row({ on: 'peer_deleted', from: '*',
     go: () => ({ set: { stopRequested: true }, effects: [{ kind: 'drop_locally' }] }) }),
 
@@ -818,6 +827,16 @@ function baseIds(s: ReplicationSession): string[] {
 /** The bases of members that are not in `kept` any more. */
 function goneBases(s: ReplicationSession, kept: ElementPair[]): string[] {
   return baseIds({ ...s, elementPairs: s.elementPairs.filter((p) => !kept.some((k) => k.localVolumeId === p.localVolumeId)) });
+}
+
+/** A failover test without the shadows of members not in `kept` any more, and those shadows. */
+function withoutGoneShadows(test: NonNullable<ReplicationSession['failoverTest']>, kept: ElementPair[]): { kept: NonNullable<ReplicationSession['failoverTest']>; gone: string[] } {
+  const shadows = Object.entries(test.shadowVolumeIds);
+  const stays = (volumeId: string): boolean => kept.some((k) => k.localVolumeId === volumeId);
+  return {
+    kept: { ...test, shadowVolumeIds: Object.fromEntries(shadows.filter(([volumeId]) => stays(volumeId))) },
+    gone: shadows.filter(([volumeId]) => !stays(volumeId)).map(([, shadowId]) => shadowId),
+  };
 }
 
 /** The staging copies of a destination's open cycle. */
