@@ -157,11 +157,36 @@ export class SynchronousReplication {
       const after = this.runtime.get(id);
       if (after.state !== 'Synchronizing' || after.baseCycle === 0 || this.deps.cycles.hasBacklog(after) || this.runtime.isStopRequested(id)) return;
       await this.runtime.apply(id, { type: 'mirroring_entered' });
+      await this.growAfterFinalCut(id);
     } finally {
       for (const release of releases) release();
     }
     // Told after the release: host writes do not wait on a control call.
     await this.notifyInStep(id);
+  }
+
+  /**
+   * A volume grown after the final cut (a resize is not a host write: the hold does not stop it)
+   * grew before mirroring was on, so growMirror did not carry it, and the destination has the
+   * cut's size: grown here, host writes still held, it mirrors writes past the old end. A grow
+   * that began before mirroring_entered holds the management lock until it is recorded, so the
+   * sizes are read once it is free (v5 seeds 1259 and 1325: the destination kept the old size).
+   * If the peer cannot grow it, the session halts and its resync carries the size.
+   */
+  private async growAfterFinalCut(id: string): Promise<void> {
+    await this.ctx.lock.run(async () => undefined);
+    const s = this.runtime.get(id);
+    for (const pair of s.elementPairs) {
+      const volume = this.ctx.meta.get('volume', pair.localVolumeId);
+      const baseId = pair.localBaseSnapshotId;
+      if (!volume || !baseId || !this.ctx.store.hasVolume(baseId) || volume.sizeBytes <= this.ctx.store.sizeBytes(baseId)) continue;
+      try {
+        await this.runtime.call(s, RPC.syncGrow, { sessionId: s.id, remoteVolumeId: pair.remoteVolumeId, sizeBytes: volume.sizeBytes });
+      } catch (error) {
+        this.onMirrorFailure(id, error);
+        return;
+      }
+    }
   }
 
   /**

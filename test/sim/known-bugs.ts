@@ -723,6 +723,24 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A failover test ran on the destination of a group session; the source removed a member meanwhile. On the destination the member left the session as an ordinary volume, but the test record still named its shadow; the user deleted the volume, and stopping the test tried to restore it from its shadow (threw, a 500 to the operator). Fix: a member that leaves a destination during a test keeps what hosts see there and its shadow is deleted with its base (session-machine.ts members_changed, withoutGoneShadows). Found by the v4 sweep of seeds 1001-1250 at the start of the fifth session; the seed fails without the fix and passes with it; session-machine.test.ts has the case.',
   },
+  {
+    id: 'grow-after-final-cut-never-reaches-mirror',
+    seed: 1325,
+    steps: 120,
+    workload: 'v5',
+    signature: /\[Synchronous\] OK: destination \S+ volume \S+ is \d+ bytes, its source/,
+    description:
+      'A Synchronous session resyncing: its final cycle\'s cut was taken, then the source volume grew while the commit was out (a resize is not a host write: the hold before the final cut does not stop it), then mirroring was turned on. The cut carried the old size, and growMirror carries a growth only while mirroring: the destination kept the old size for good, in step (a host write past the old end would have failed on the destination and halted the session). Seed 1259 is the same with a group member. Fix: once mirroring is on, with host writes still held and any grow that began before it finished (it holds the management lock), a volume larger than its final cut grows on the destination (synchronous.ts growAfterFinalCut); if the peer cannot, the session halts and its resync carries the size. Found by the v5 sweep of seeds 1121-1370 at the start of the fifth session; both seeds fail without the fix and pass with it.',
+  },
+  {
+    id: 'mirrored-then-modified-suspended-destination-checker',
+    seed: 1230,
+    steps: 120,
+    workload: 'v5',
+    signature: /\[Through\] Suspended\/Suspended: the stopped destination differs from its last committed cycle/,
+    description:
+      'Not a product bug: the case of forced-suspend-of-mirrored-session-checker (seed 181) after a modify. A Synchronous REC mirrored a host write past its last checkpoint, was suspended by force (no checkpoint), and modified to Through while suspended; the quiet check exempted only a session whose mode is Synchronous now. Fix: the check remembers the sessions a host write was mirrored in past their base (workload-v4.ts mirroredPastBase). Found by the same v5 sweep; the seed passes with the check fixed.',
+  },
 ];
 
 /** Found and not fixed yet. */

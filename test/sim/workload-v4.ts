@@ -58,6 +58,8 @@ export class WideWorkload {
   private groupWritesInFlight = 0;
   /** Volumes hosts wrote while their session was suspended or halted (`${system}:${volumeId}`): ahead of the common base until a resume. */
   private readonly touched = new Set<string>();
+  /** Sessions a host write was mirrored in, with the base it was mirrored past (a checkpoint moves it). */
+  private readonly mirroredPastBase = new Map<string, number>();
   private created = new Map<string, number>();
 
   constructor(private readonly c: WideContext) {}
@@ -138,6 +140,7 @@ export class WideWorkload {
     // Halted, nothing ships either: a forced suspend then a reverse leave the write on what became
     // the destination, ahead of its base until a resume (v5 seed 440).
     if (s.state === 'Suspended' || s.state === 'System_Paused') this.touched.add(`${sys.name}:${volumeId}`);
+    if (s.mirroring) this.mirroredPastBase.set(s.id, s.baseCycle);
   }
 
   /** After every step: the group's destination holds the source's writes up to one write, on every member. */
@@ -421,7 +424,8 @@ export class WideWorkload {
         // A Synchronous session in step mirrors each write to the destination's volume between
         // checkpoints; a forced suspend takes no checkpoint, so the destination holds its last
         // checkpoint and the writes mirrored after it (seed 181: a forced suspend, one mirrored write).
-        else if (dstBase && srcS.transferMode === 'Synchronous' && firstDifference(dstBase, remote) >= 0) trace(`quiet: ${what} destination holds writes mirrored after its last checkpoint${live.equals(remote) ? ', equal to the source' : ''}`);
+        // The same once modified to another mode while suspended (v5 seed 1230: Synchronous, forced suspend, Through).
+        else if (dstBase && (srcS.transferMode === 'Synchronous' || this.mirroredPastBase.get(srcS.id) === dstS.baseCycle) && firstDifference(dstBase, remote) >= 0) trace(`quiet: ${what} destination holds writes mirrored after its last checkpoint${live.equals(remote) ? ', equal to the source' : ''}`);
         else if (dstBase && differ(dstBase, remote, 'the stopped destination differs from its last committed cycle')) continue;
         else if (base && srcS.baseCycle === dstS.baseCycle && !differ(base, remote, 'the stopped destination differs from the common base')) trace(`quiet: ${what} destination holds the common base ${srcS.baseCycle}`);
       } else trace(`quiet: ${what} steady`);
