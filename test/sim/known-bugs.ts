@@ -741,6 +741,24 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'Not a product bug: the case of forced-suspend-of-mirrored-session-checker (seed 181) after a modify. A Synchronous REC mirrored a host write past its last checkpoint, was suspended by force (no checkpoint), and modified to Through while suspended; the quiet check exempted only a session whose mode is Synchronous now. Fix: the check remembers the sessions a host write was mirrored in past their base (workload-v4.ts mirroredPastBase). Found by the same v5 sweep; the seed passes with the check fixed.',
   },
+  {
+    id: 'second-rec-resume-while-first-waits',
+    seed: 1313,
+    steps: 120,
+    workload: 'v4',
+    signature: /the destination \S+ shows Suspended, its source OK \[Consistency\]/,
+    description:
+      'A REC resume on the source box sent its rollback into a cut link; the operator resumed again on the destination box, which forwards the resume to the source: there the second resume was recorded at once (resume 2, pending) while the first still waited (the session\'s turn serialises effects, not records). The first resume failed when its call timed out, cleared the pending flag and told the peer its Suspended view (reconcileSuspended) with resume number 2; the second\'s rollback made the destination active, then that view suspended it again, and the source went OK: destination Suspended under an OK source for good. Fix: a resume, reverse or modify of a REC whose resume waits for the rollback is refused OPERATION_IN_PROGRESS (rules.ts checkRecAction). Found by the v4 sweep of seeds 1251-1500 in the fifth session; the seed fails without the fix and passes with it; session-machine.test.ts has the refusals.',
+  },
+  {
+    id: 'forced-suspend-finishes-after-demotion',
+    seed: 1484,
+    steps: 120,
+    workload: 'v4',
+    signature: /the destination \S+ shows Suspended, its source Failed_Over \[Consistency\]/,
+    description:
+      'A halted REC source was suspended by force (the destination box forwarded the operator\'s suspend) while its notice to the peer could not get through; meanwhile the destination failed over (unplanned) and demoted it. When the notice failed, the suspend went on to its end and made the demoted side Suspended: a destination Suspended under a Failed_Over source, which ignores suspend notices (seed 304\'s fix), for good. Fix: the suspend\'s end on a side that is not a Source any more only clears the pending flag; the demotion stands (session-machine.ts, the suspended rows). Found by the same v4 sweep; the seed fails without the fix and passes with it; session-machine.test.ts has the case.',
+  },
 ];
 
 /** Found and not fixed yet. */

@@ -50,6 +50,13 @@ export class MemoryDisk {
     return { keptWrites: kept, lostWrites: lost };
   }
 
+  /** The first 4 bytes of every block of a live volume (0 where never written), or null if there is none. */
+  firstWordsOf(id: string): number[] | null {
+    const v = this.live.get(id);
+    if (!v) return null;
+    return Array.from({ length: Math.ceil(v.sizeBytes / BLOCK_BYTES) }, (_, k) => v.blocks.get(k)?.readUInt32BE(0) ?? 0);
+  }
+
   /** Makes the journal durable (an fdatasync of the log). */
   sync(): void {
     for (const op of this.journal) applyOp(this.durable, op);

@@ -68,6 +68,8 @@ export class SimSystem {
   crashes = 0;
   /** The staging of the cycles open on this side at its last crash, as its records named them: the restart drops them. */
   openStagingAtCrash: string[] = [];
+  /** Called at each crash, once the disk holds what survived it. */
+  readonly crashListeners: Array<() => void> = [];
 
   constructor(
     readonly name: string,
@@ -150,6 +152,7 @@ export class SimSystem {
     r.heartbeat.stop();
     r.meta.close();
     this.deps.trace(`${r.owner} CRASH (${why}) kept ${keptWrites} lost ${lostWrites} unsynced writes`);
+    for (const listener of this.crashListeners) listener();
   }
 
   /** A clean stop (end of the run). */

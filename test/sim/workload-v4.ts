@@ -40,7 +40,10 @@ interface GroupModel {
   sessionId: string;
   sourceName: string;
   generation: number;
+  /** Crashes of the source the history has been brought through (sourceCrashed). */
   crashes: number;
+  /** The first write number issued after the model was taken: lower numbers are the starting contents. */
+  firstSeq: number;
   history: Map<string, number[][]>;
   valid: boolean;
 }
@@ -55,14 +58,17 @@ export class WideWorkload {
   private group: GroupModel | null = null;
   /** Write numbers of group writes (every block of one carries it in its first 4 bytes). */
   private seq = 0;
-  private groupWritesInFlight = 0;
+  /** The group write in flight (its number), if any: one at a time. */
+  private groupWriteInFlight: number | null = null;
   /** Volumes hosts wrote while their session was suspended or halted (`${system}:${volumeId}`): ahead of the common base until a resume. */
   private readonly touched = new Set<string>();
   /** Sessions a host write was mirrored in, with the base it was mirrored past (a checkpoint moves it). */
   private readonly mirroredPastBase = new Map<string, number>();
   private created = new Map<string, number>();
 
-  constructor(private readonly c: WideContext) {}
+  constructor(private readonly c: WideContext) {
+    for (const sys of [c.a, c.b]) sys.crashListeners.push(() => this.sourceCrashed(sys));
+  }
 
   /** What v5 (workload-v5.ts) acts with. */
   get context(): WideContext {
@@ -111,7 +117,7 @@ export class WideWorkload {
    * before the next is issued), so a consistent cut is a prefix of them. Null: skip this write.
    */
   groupWrite(sys: SimSystem, s: ReplicationSession, volumeId: string, atBytes: number, blocks: number, fill: number): { data: Buffer; done: () => void } | null {
-    if (this.groupWritesInFlight > 0) return null;
+    if (this.groupWriteInFlight !== null) return null;
     const seq = ++this.seq;
     const data = Buffer.alloc(blocks * BLOCK_BYTES, fill);
     for (let k = 0; k < blocks; k++) data.writeUInt32BE(seq, k * BLOCK_BYTES);
@@ -122,8 +128,13 @@ export class WideWorkload {
       else for (let k = 0; k < blocks; k++) perBlock[atBytes / BLOCK_BYTES + k]!.push(seq);
     }
     this.c.trace(`group write ${seq} to ${volumeId} at block ${atBytes / BLOCK_BYTES} x ${blocks} (model ${g?.valid ? "on" : "off"})`);
-    this.groupWritesInFlight++;
-    return { data, done: () => void this.groupWritesInFlight-- };
+    this.groupWriteInFlight = seq;
+    return {
+      data,
+      done: () => {
+        if (this.groupWriteInFlight === seq) this.groupWriteInFlight = null;
+      },
+    };
   }
 
   /** Where a host write goes: half the time the volume group, if this system is its source. */
@@ -146,10 +157,11 @@ export class WideWorkload {
   /** After every step: the group's destination holds the source's writes up to one write, on every member. */
   async checkGroup(): Promise<void> {
     const g = this.group;
-    if (!g?.valid || this.groupWritesInFlight > 0) return;
+    if (!g?.valid || this.groupWriteInFlight !== null) return;
     const src = this.systems.find((x) => x.name === g.sourceName)!;
     const dst = this.other(src);
-    if (!src.running || src.crashes !== g.crashes) return this.invalidate('the source crashed');
+    if (!src.running) return;
+    if (src.crashes !== g.crashes) return this.invalidate('the source crashed more often than the model followed');
     const ss = this.sessionsOf(src).find((x) => x.id === g.sessionId);
     if (!ss || ss.role !== 'Source' || ss.generation !== g.generation) return this.invalidate('the source changed');
     if (!dst.running) return;
@@ -179,6 +191,37 @@ export class WideWorkload {
     }
   }
 
+  /**
+   * The group's source crashed: the model goes on through it. A crash keeps a prefix of the writes
+   * since the last durable point (memory-block-store.ts), and group writes are issued one at a
+   * time, so the writes that survived are exactly those numbered up to the highest number left on
+   * any member; the others are dropped from the history. Cuts never held them: a snapshot makes
+   * every write before it durable. The destination must still be a consistent cut of what the
+   * source kept.
+   */
+  private sourceCrashed(sys: SimSystem): void {
+    const g = this.group;
+    if (!g?.valid || g.sourceName !== sys.name) return;
+    let survivor = g.firstSeq - 1;
+    for (const volumeId of g.history.keys()) {
+      const words = sys.disk.firstWordsOf(volumeId);
+      if (!words) return this.invalidate('a member is gone after the source crashed');
+      for (const word of words) if (word >= g.firstSeq && word > survivor) survivor = word;
+    }
+    let dropped = 0;
+    for (const perBlock of g.history.values()) {
+      for (let k = 0; k < perBlock.length; k++) {
+        const kept = perBlock[k]!.filter((x) => x < g.firstSeq || x <= survivor);
+        dropped += perBlock[k]!.length - kept.length;
+        perBlock[k] = kept;
+      }
+    }
+    g.crashes = sys.crashes;
+    // A write cut short by the crash never finishes: the next group write must not wait for it.
+    this.groupWriteInFlight = null;
+    this.c.trace(`group model: the source crashed; writes up to ${survivor} survived, ${dropped} block entries of later ones dropped`);
+  }
+
   private invalidate(why: string): void {
     if (!this.group?.valid) return;
     this.group.valid = false;
@@ -201,7 +244,7 @@ export class WideWorkload {
         }
         history.set(p.localVolumeId, perBlock);
       }
-      this.group = { sessionId: s.id, sourceName: sys.name, generation: s.generation, crashes: sys.crashes, history, valid: true };
+      this.group = { sessionId: s.id, sourceName: sys.name, generation: s.generation, crashes: sys.crashes, firstSeq: this.seq + 1, history, valid: true };
       this.c.trace(`group model taken: session ${s.id} on ${sys.name} gen ${s.generation}, ${history.size} members`);
       return;
     }

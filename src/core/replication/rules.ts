@@ -126,6 +126,12 @@ export function checkRecAction(session: ReplicationSession, action: RecAction, o
     throw new StateError(`Cannot ${action} copy session ${session.number} (state ${state}, transfer mode ${session.transferMode}): ${why}.`, 'replication_session', session.id);
   };
   if (TRANSIENT.includes(state)) throw new OperationInProgressError(session);
+  // A resume waits for the other box's rollback; a second one recorded meanwhile was rolled back
+  // under the first's failure, whose Suspended view then suspended the destination the second
+  // had made active (simulation v4 seed 1313). A reverse or modify would change what it resumes.
+  if (session.resumePending && (action === 'resume' || action === 'reverse' || action === 'modify')) {
+    throw new DomainError('OPERATION_IN_PROGRESS', `Cannot ${action} copy session ${session.number}: a resume of it is under way, waiting for the other system's answer.`, { kind: 'replication_session', id: session.id });
+  }
   // A volume group session shows as one copy session per member; suspending or resuming any of
   // them acts on the whole group (its cycles are one consistent cut). Its modes, direction and
   // life belong to the PowerStore dialect, where the group is one session.

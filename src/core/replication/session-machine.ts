@@ -490,6 +490,11 @@ export const TABLE: readonly Row[] = [
     // applied it (only the answer lost) and be Suspended, open to hosts; a suspend that failed here
     // left the source cycling into it (simulation: suspend-notice-answer-lost). Told until it hears.
     go: () => ({ effects: [{ kind: 'tell_peer_suspended', retry: true }, { kind: 'then', event: { type: 'suspended' } }] }) }),
+  row({ on: 'suspended', from: '*', guard: (s) => s.suspendPending && s.role !== 'Source', when: 'this side was demoted while its suspend was told: the suspend is over',
+    // A forced suspend of a halted source whose notice waited while the peer failed over and
+    // demoted this side: Suspended here, a destination under a Failed_Over source, which ignores
+    // suspend notices, for good (simulation v4 seed 1484). The demotion stands.
+    go: () => ({ set: { suspendPending: false } }) }),
   row({ on: 'suspended', from: '*', guard: (s) => s.suspendPending, when: 'a suspend is under way',
     go: () => ({ set: { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null, stopRequested: true, suspendPending: false }, effects: [{ kind: 'cancel_timer' }] }) }),
   row({ on: 'failed', from: '*', guard: (s, e) => s.suspendPending && (e.during === 'final_cycle' || e.during === 'tell_peer_suspended' || e.during === 'cancel_timer'), when: 'a suspend failed',
