@@ -759,6 +759,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A halted REC source was suspended by force (the destination box forwarded the operator\'s suspend) while its notice to the peer could not get through; meanwhile the destination failed over (unplanned) and demoted it. When the notice failed, the suspend went on to its end and made the demoted side Suspended: a destination Suspended under a Failed_Over source, which ignores suspend notices (seed 304\'s fix), for good. Fix: the suspend\'s end on a side that is not a Source any more only clears the pending flag; the demotion stands (session-machine.ts, the suspended rows). Found by the same v4 sweep; the seed fails without the fix and passes with it; session-machine.test.ts has the case.',
   },
+  {
+    id: 'reversed-destination-holds-unshipped-writes-checker',
+    seed: 1530,
+    steps: 120,
+    workload: 'v5',
+    signature: /\[Consistency\] Suspended\/Suspended: the stopped destination differs from its last committed cycle/,
+    description:
+      'Not a product bug: a host write to an active Consistency source whose next cycle failed (halted), then a forced suspend and a reverse: the old source, now the destination, holds that write past its base, and a resume rolls it back. The quiet check counted only writes made while suspended or halted (seed 440). Fix: it remembers, per source volume, the base that lacks its last write (workload-v4.ts writtenPastBase). Found by the v5 sweep of seeds 1371-1620 in the fifth session.',
+  },
 ];
 
 /** Found and not fixed yet. */

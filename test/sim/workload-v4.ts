@@ -62,6 +62,11 @@ export class WideWorkload {
   private groupWriteInFlight: number | null = null;
   /** Volumes hosts wrote while their session was suspended or halted (`${system}:${volumeId}`): ahead of the common base until a resume. */
   private readonly touched = new Set<string>();
+  /**
+   * Source volumes with a host write no committed cut holds yet (`${system}:${volumeId}`), with
+   * the base cycle that lacks it: the pending cut's when one was taken before the write.
+   */
+  private readonly writtenPastBase = new Map<string, number>();
   /** Sessions a host write was mirrored in, with the base it was mirrored past (a checkpoint moves it). */
   private readonly mirroredPastBase = new Map<string, number>();
   private created = new Map<string, number>();
@@ -151,6 +156,7 @@ export class WideWorkload {
     // Halted, nothing ships either: a forced suspend then a reverse leave the write on what became
     // the destination, ahead of its base until a resume (v5 seed 440).
     if (s.state === 'Suspended' || s.state === 'System_Paused') this.touched.add(`${sys.name}:${volumeId}`);
+    this.writtenPastBase.set(`${sys.name}:${volumeId}`, s.pendingCycle ? s.pendingCycle.cycle : s.baseCycle);
     if (s.mirroring) this.mirroredPastBase.set(s.id, s.baseCycle);
   }
 
@@ -464,6 +470,9 @@ export class WideWorkload {
         // Stopped: the destination keeps its last committed cycle (the common base when both
         // agree on it), unless hosts wrote to it while suspended.
         if (this.touched.has(`${dst.name}:${p.remoteVolumeId}`)) trace(`quiet: ${what} destination written by hosts while suspended or halted`);
+        // Reversed, the old source is the destination, with the writes its last cycles did not
+        // ship (a cycle failed, then a forced suspend): ahead of the base it still has (v5 seed 1530).
+        else if (this.writtenPastBase.get(`${dst.name}:${p.remoteVolumeId}`) === dstS.baseCycle) trace(`quiet: ${what} destination holds writes made while it was the source, past its base`);
         // A Synchronous session in step mirrors each write to the destination's volume between
         // checkpoints; a forced suspend takes no checkpoint, so the destination holds its last
         // checkpoint and the writes mirrored after it (seed 181: a forced suspend, one mirrored write).
