@@ -10,7 +10,7 @@ import type { CallResult, ClientLink } from './rpc-types.ts';
 import { fromWireError, unreachable } from './errors.ts';
 import { passFaultPoint } from './fault-point.ts';
 import { decodeResponse, encodeRequest, FrameSplitter } from './lane-wire.ts';
-import { LANE_QUEUED_BYTES_MAX } from './limits.ts';
+import { LANE_QUEUED_BYTES_MAX, LANE_SLICE_BYTES } from './limits.ts';
 import { parseJson } from './wire.ts';
 
 interface PendingCall {
@@ -29,8 +29,11 @@ interface Lane {
   socket: TLSSocket;
   /** Calls sent on this stream and not yet answered. */
   pending: Map<number, PendingCall>;
-  /** Large frames waiting for the socket's queue to go below LANE_QUEUED_BYTES_MAX, in call order. */
-  waiting: Array<{ parts: Buffer[]; call: PendingCall }>;
+  /**
+   * Bulk frames waiting for the socket's queue to go below LANE_QUEUED_BYTES_MAX, in call order,
+   * cut into slices of at most LANE_SLICE_BYTES; `started` once a slice of it is on the socket.
+   */
+  waiting: Array<{ slices: Buffer[]; call: PendingCall; started: boolean }>;
 }
 
 const CALL_ID_MAX = 0xffff_ffff;
@@ -133,25 +136,34 @@ export class LaneClient {
     if (call.settled) return;
     lane.pending.set(callId, call);
     const parts = encodeRequest({ callId, method: call.method, json, payload });
-    // The bulk lane writes a frame only while the socket holds less than LANE_QUEUED_BYTES_MAX:
-    // Node encrypts everything written to a TLS socket at once into memory of its own, and 16
-    // replication batches written together (64 MiB) doubled the sender's CPU per GiB against
-    // writing them as the socket drains (scratch runs, 2026-12-06: 1.3-1.4 against 0.5-0.7 CPU
-    // s/GiB). Frames wait in call order and are written whole, so the peer sees them in the order
-    // they were called, as on the latency lane, which writes every frame at once (a synchronous
-    // write waits for it, and the mirror must apply overlapping writes in their order).
-    if (!this.bulk || (lane.waiting.length === 0 && lane.socket.writableLength < LANE_QUEUED_BYTES_MAX)) {
-      writeParts(lane.socket, parts);
-    } else {
-      lane.waiting.push({ parts, call });
+    // The latency lane writes every frame at once (a synchronous write waits for it, and the
+    // mirror must apply overlapping writes in their order). The bulk lane writes a frame in slices
+    // of LANE_SLICE_BYTES while the socket holds less than LANE_QUEUED_BYTES_MAX: Node encrypts
+    // everything written to a TLS socket at once into fresh memory of its own, whose first touch
+    // is paid page by page. 16 replication batches written together (64 MiB) doubled the sender's
+    // CPU per GiB; whole 4 MiB batches under an 8 MiB bound still cost 0.9-1.1 CPU s/GiB on the
+    // sender and gave 0.80-0.86x nbdcopy for an aged volume's initial copy, slices under 1 MiB
+    // (scratch runs, 2026-12-06, bench/aged.ts) less. Frames go out whole and in call order.
+    if (!this.bulk) writeParts(lane.socket, parts);
+    else {
+      lane.waiting.push({ slices: parts.flatMap(slicesOf), call, started: false });
+      this.flushWaiting(lane);
     }
   }
 
-  /** Writes waiting frames while the socket's queue is below the bound; called on 'drain'. */
+  /** Writes waiting slices while the socket's queue is below the bound; called on 'drain'. */
   private flushWaiting(lane: Lane): void {
     while (lane.waiting.length > 0 && usable(lane) && lane.socket.writableLength < LANE_QUEUED_BYTES_MAX) {
-      const next = lane.waiting.shift()!;
-      if (!next.call.settled) writeParts(lane.socket, next.parts); // a call that timed out meanwhile is not sent
+      const next = lane.waiting[0]!;
+      // A call that timed out before any of it was sent is not sent; one begun is finished, or
+      // the frames after it would be read as its rest.
+      if (!next.started && next.call.settled) {
+        lane.waiting.shift();
+        continue;
+      }
+      next.started = true;
+      lane.socket.write(next.slices.shift()!);
+      if (next.slices.length === 0) lane.waiting.shift();
     }
   }
 
@@ -213,6 +225,14 @@ export class LaneClient {
     if (linkFailure && calls.length > 0) this.link.reportLinkFailure(this.peerSystemId, error);
     for (const call of calls) call.reject(error);
   }
+}
+
+/** A buffer cut into views of at most LANE_SLICE_BYTES (no copy). */
+function slicesOf(buffer: Buffer): Buffer[] {
+  if (buffer.length <= LANE_SLICE_BYTES) return [buffer];
+  const slices: Buffer[] = [];
+  for (let at = 0; at < buffer.length; at += LANE_SLICE_BYTES) slices.push(buffer.subarray(at, at + LANE_SLICE_BYTES));
+  return slices;
 }
 
 function writeParts(socket: TLSSocket, parts: Buffer[]): void {

@@ -26,10 +26,12 @@ export const PEER_SESSION_WINDOW_BYTES = 64 * MIB;
  */
 export const PEER_FRAME_BYTES_MAX = 16 * KIB;
 /**
- * Bytes a lane may have queued on its socket before a large frame waits for 'drain' (lane-client.ts):
- * two 4 MiB replication batches, enough to keep the link busy while the next one is encrypted.
+ * Bytes the bulk lane may have queued on its socket before the rest of its frames wait for
+ * 'drain' (lane-client.ts), written in slices of LANE_SLICE_BYTES: enough to keep the link busy,
+ * little enough that the TLS layer encrypts each slice just before the kernel takes it.
  */
-export const LANE_QUEUED_BYTES_MAX = 8 * MIB;
+export const LANE_QUEUED_BYTES_MAX = 1 * MIB;
+export const LANE_SLICE_BYTES = 256 * KIB;
 /** Streams one session may carry at once; replication uses about 8, control calls a handful. */
 export const PEER_STREAMS_MAX = 256;
 /**
