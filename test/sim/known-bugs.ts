@@ -768,6 +768,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'Not a product bug: a host write to an active Consistency source whose next cycle failed (halted), then a forced suspend and a reverse: the old source, now the destination, holds that write past its base, and a resume rolls it back. The quiet check counted only writes made while suspended or halted (seed 440). Fix: it remembers, per source volume, the base that lacks its last write (workload-v4.ts writtenPastBase). Found by the v5 sweep of seeds 1371-1620 in the fifth session.',
   },
+  {
+    id: 'reprotect-end-unheard-leaves-destination-failed-over',
+    seed: 2016,
+    steps: 120,
+    workload: 'v5',
+    signature: /the destination \S+ shows Failed_Over, its source OK/,
+    description:
+      'A group session after an unplanned failover: the new source reprotected; the old one, told to become the destination, went Reprotecting, then took a summary the source had sent just before the reprotect (Failed_Over) and went back to Failed_Over (the peer_summary row for a failed reprotect whose notice was lost). The reprotect\'s first cycle then timed out, and the source recovered by retrying its cycles with the link up: OK, committing cycle after cycle to a destination that showed Failed_Over for good (no reconcile, no notice). Fix: a destination in Failed_Over that takes a commit goes OK (Synchronizing for a synchronous one): only a replicating source cycles (session-machine.ts destination_committed). Found by the v5 sweep of seeds 1871-2120 in the fifth session; the seed fails without the fix and passes with it; session-machine.test.ts has the case.',
+  },
 ];
 
 /** Found and not fixed yet. */

@@ -619,7 +619,11 @@ export const TABLE: readonly Row[] = [
   row({ on: 'mirrored_write_lost', from: '*', role: 'Destination', guard: (s, e) => e.baseCycle === s.baseCycle && !s.mirroredWriteLost, when: 'at the current base, the first loss',
     go: (_, e) => ({ set: { mirroredWriteLost: { baseCycle: e.baseCycle, reason: e.reason } } }) }),
   row({ on: 'destination_committed', from: '*', role: 'Destination',
-    go: (s, e) => ({ set: { elementPairs: e.elementPairs, baseCycle: e.cycle, pendingCommit: null, lastSyncMs: e.syncedAtMs ?? s.lastSyncMs, lastSyncDurationMs: e.durationMs ?? s.lastSyncDurationMs, state: HALTED_OR_COPYING.includes(s.state) ? destinationCommittedState(s) : s.state } }) }),
+    // A demoted side (Failed_Over) that takes a commit has a source replicating to it again: a
+    // reprotect whose end it never heard (a summary the source took before the reprotect undid
+    // its Reprotecting, the reprotect then failed and the source recovered by retrying its
+    // cycles, with the link up: simulation v5 seed 2016). Only a replicating source cycles.
+    go: (s, e) => ({ set: { elementPairs: e.elementPairs, baseCycle: e.cycle, pendingCommit: null, lastSyncMs: e.syncedAtMs ?? s.lastSyncMs, lastSyncDurationMs: e.durationMs ?? s.lastSyncDurationMs, state: HALTED_OR_COPYING.includes(s.state) || s.state === 'Failed_Over' ? destinationCommittedState(s) : s.state } }) }),
   row({ on: 'checkpoint_applied', from: '*', role: 'Destination',
     go: (s, e) => ({ set: { elementPairs: e.elementPairs, baseCycle: e.cycle, lastSyncMs: e.syncedAtMs, state: HALTED_OR_COPYING.includes(s.state) ? 'OK' : s.state } }) }),
   row({ on: 'mirroring_entered', from: ['Synchronizing'], role: 'Source',
