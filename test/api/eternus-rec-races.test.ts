@@ -25,6 +25,11 @@
 // for the source's view (RPC repl.sessionStates) while the source's rollback call is held, and
 // gets that answer applied after the resume (the same RPC, sent to it with the answer's sessions);
 // then an answer it got before the resume began, overtaken on the wire by the rollback.
+//
+// 5. While a resume waits for the rollback, a second resume (issued on either box), a reverse or
+// a PATCH is busy (503 0060): a second resume was recorded at once, and the first one's failure
+// then told the destination a Suspended view with the second's number, which suspended it again
+// under a source the second resumed (simulation seed 1313, v4).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { eternusJob, makeEternusVolume, startPair, tickBoth, type Pair } from '../helpers/pair.ts';
@@ -157,4 +162,33 @@ test('a summary the source gave while its resume waited for the rollback, or bef
   const a = (await p.a.et('GET', `/copysession/${csA}`)).body;
   const b = (await p.b.et('GET', `/copysession/${a.remote_copysession_id}`)).body;
   assert.deepEqual([a.status, b.status], ['Active', 'Active']);
+});
+
+test('while a resume waits for the rollback, a second resume (from either box) and a PATCH are busy, and the first resume stands', async () => {
+  const { src, csA } = await createRec('r2', 'Consistency');
+  await tickBoth(p);
+  const csB = (await p.a.et('GET', `/copysession/${csA}`)).body.remote_copysession_id as number;
+  await eternusJob(p, p.a, await p.a.et('POST', `/copysession/${csA}/suspend`));
+  const id = p.a.system.services.replication.sessionOfVolume(src.id)!.id;
+
+  // The source box's calls are held (its rollback among them); the destination box's are not.
+  const delay = await p.a.control('POST', '/faults', { kind: 'delay', delay_ms: 1000 });
+  assert.equal(delay.status, 201, JSON.stringify(delay.body));
+  const resuming = p.a.system.services.replication.recResume(id);
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r)); // the rollback is held at the fault point now
+  const [onA, patch, onB] = await Promise.all([
+    p.a.et('POST', `/copysession/${csA}/resume`),
+    p.a.et('PATCH', `/copysession/${csA}`, { transfer_mode: 'Stack' }),
+    p.b.et('POST', `/copysession/${csB}/resume`),
+  ]);
+  assert.equal(p.a.system.services.replication.get(id).resumePending, true, 'the three answers came while the resume still waited');
+  await resuming;
+  assert.equal((await p.a.control('DELETE', `/faults/${delay.body.id}`)).status, 204);
+  for (let i = 0; i < 3; i++) await tickBoth(p);
+
+  const outcome = JSON.stringify({ onB: [onB.status, onB.body], patch: [patch.status, patch.body], onA: [onA.status, onA.body] });
+  for (const answer of [onB, patch, onA]) assert.equal(answer.status, 503, outcome);
+  assert.match(JSON.stringify(onA.body), /0060/, outcome);
+  assert.deepEqual([p.a.system.services.replication.get(id).state, p.b.system.services.replication.get(id).state], ['OK', 'OK'], outcome);
+  assert.equal(p.a.system.services.replication.get(id).transferMode, 'Consistency', 'the PATCH changed nothing');
 });
