@@ -4,7 +4,7 @@
 // peer deleted, catch up).
 import type { CoreContext } from '../core/context.ts';
 import type { ReplicationSession } from '../core/replication/model.ts';
-import { isRec } from '../core/replication/rules.ts';
+import { isCopySession } from '../core/replication/rules.ts';
 import type { SessionEvent } from '../core/replication/session-machine.ts';
 import { CONTROL_RPC_TIMEOUT_MS, SUSPEND_NOTICE_RETRY_MS } from './limits.ts';
 import { parseSessionStates, parseSetState } from './peer-protocol.ts';
@@ -106,7 +106,7 @@ export class LinkState {
   private summariesFor(peerSystemId: string): SessionStateSummary[] {
     return this.runtime.listShared()
       .filter((s) => s.peerSystemId === peerSystemId)
-      .map((s) => ({ id: s.id, role: s.role, generation: s.generation, state: s.state, baseCycle: s.baseCycle, recResumes: s.recResumes, pauseResumes: s.pauseResumes, ...(s.resumePending ? { resuming: true } : {}), ...(isRec(s) && s.replicationRuleId === null ? { modes: { transferMode: s.transferMode, splitMode: s.splitMode, recoveryMode: s.recoveryMode } } : {}) }));
+      .map((s) => ({ id: s.id, role: s.role, generation: s.generation, state: s.state, baseCycle: s.baseCycle, recResumes: s.recResumes, pauseResumes: s.pauseResumes, ...(s.resumePending ? { resuming: true } : {}), ...(isCopySession(s) ? { modes: { transferMode: s.transferMode, splitMode: s.splitMode, recoveryMode: s.recoveryMode } } : {}) }));
   }
 
   /**

@@ -7,7 +7,7 @@ import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError, StateError, ValidationError } from '../core/errors.ts';
 import type { Policy, Volume } from '../core/model.ts';
 import { newSession, type ReplicationSession } from '../core/replication/model.ts';
-import { isRec } from '../core/replication/rules.ts';
+import { isCopySession } from '../core/replication/rules.ts';
 import { RPO_MINUTES } from '../core/protection.ts';
 import type { ProtectionService } from '../core/protection.ts';
 import type { VolumeGroupService } from '../core/volume-groups.ts';
@@ -79,7 +79,7 @@ export class ProtectionSessions {
         if (!s) return;
         // Each dialect's own words: a REC is a copy session with a number, a PowerStore session has an id.
         const message =
-          isRec(s) && s.replicationRuleId === null
+          isCopySession(s)
             ? `Volume ${volume.name} is in copy session ${s.number}; delete the session first.`
             : s.state === 'Deleting'
               ? `Volume ${volume.name} is in replication session ${s.id}, which is being deleted; try again once it is gone.`
@@ -91,7 +91,7 @@ export class ProtectionSessions {
         // An ETERNUS REC pairs two volumes of one size and no REC operation grows its destination:
         // the array refuses to expand a volume in a copy session (a PowerStore session carries the
         // new size to its destination with the next cycle or mirrors the growth at once).
-        if (s && isRec(s) && s.replicationRuleId === null) {
+        if (s && isCopySession(s)) {
           throw new DomainError('IN_USE', `Volume ${volume.name} is in copy session ${s.number}; a volume in a copy session cannot be expanded. Delete the session first.`, { kind: 'volume', id: volume.id });
         }
       },

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { CRASH_POINT_NAMES, type CrashPointName } from '../../src/core/crash-points.ts';
 import { DomainError } from '../../src/core/errors.ts';
 import type { ReplicationSession } from '../../src/core/replication/model.ts';
-import { isRec } from '../../src/core/replication/rules.ts';
+import { isCopySession } from '../../src/core/replication/rules.ts';
 import { BLOCK_BYTES } from '../../src/limits.ts';
 import { installFingerprint } from '../../src/replication/remote-systems.ts';
 import { CrashedError } from './memory-block-store.ts';
@@ -332,7 +332,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
         if (srcS.state === 'OK') {
           // A sync makes the last committed cut now; the destination must hold exactly its bytes.
           // (A REC has no sync: its Consistency cycles run back to back, so it is settled by now.)
-          const synced = isRec(srcS) && srcS.replicationRuleId === null ? true : await settleCall(scheduler, Promise.resolve().then(() => src.up.replication.sync(s.id))).then(() => true, (e: unknown) => {
+          const synced = isCopySession(srcS) ? true : await settleCall(scheduler, Promise.resolve().then(() => src.up.replication.sync(s.id))).then(() => true, (e: unknown) => {
             fail(`session ${s.id}: sync at a quiet point failed: ${String(e)}`);
             return false;
           });
@@ -491,9 +491,9 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
       } else if (lifecycle && roll < 0.8) {
         // v5 only (v4 has no lifecycle: its seeds replay unchanged).
         lifecycle.action(sys);
-      } else if (wide && s && isRec(s) && s.replicationRuleId === null) {
+      } else if (wide && s && isCopySession(s)) {
         wide.recAction(sys, s);
-      } else if (s && isRec(s) && s.replicationRuleId === null) {
+      } else if (s && isCopySession(s)) {
         // ETERNUS REC actions (the copysession routes call these).
         const r = sys.up.replication;
         const choice = work.next();

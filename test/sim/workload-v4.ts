@@ -14,7 +14,7 @@
 // destination holds the last common cut (or nothing before the first); a suspended session's
 // destination holds the common base unless hosts wrote to it; a REC in Synchronous mode mirrors.
 import type { TransferMode, ReplicationSession } from '../../src/core/replication/model.ts';
-import { isRec } from '../../src/core/replication/rules.ts';
+import { isCopySession } from '../../src/core/replication/rules.ts';
 import { BLOCK_BYTES } from '../../src/limits.ts';
 import type { Rng } from '../helpers/rng.ts';
 import type { SimScheduler } from './sim-scheduler.ts';
@@ -402,7 +402,7 @@ export class WideWorkload {
         continue;
       }
       const [sys, s] = onA ? [a, onA] : [b, onB!];
-      if (isRec(s) && s.replicationRuleId === null && s.role === 'Source') {
+      if (isCopySession(s) && s.role === 'Source') {
         trace(`quiet: copy session ${id} left behind on ${sys.name} (its partner deleted it by force): deleting it with force`);
         await settle(sys.up.replication.recDelete(id, true)).catch((e: unknown) => fail(`copy session ${id} left on ${sys.name}: forced delete failed: ${String(e)}`));
       } else fail(`session ${id} exists on ${sys.name} only (${s.role} ${s.state} [${s.transferMode}])`);
@@ -420,7 +420,7 @@ export class WideWorkload {
 
   /** Whether this REC pair is checked here (modes and states v3 never reaches) rather than by the common quiet check. */
   handles(src: ReplicationSession): boolean {
-    return isRec(src) && src.replicationRuleId === null && (src.transferMode !== 'Consistency' || src.state === 'Suspended' || src.state === 'Paused');
+    return isCopySession(src) && (src.transferMode !== 'Consistency' || src.state === 'Suspended' || src.state === 'Paused');
   }
 
   /** The states a REC in Through mode may rest in: it ships nothing, so one created in Through never ends its initial copy. */

@@ -101,6 +101,11 @@ export function isRec(session: Pick<ReplicationSession, 'transferMode'>): boolea
   return session.transferMode !== 'Asynchronous';
 }
 
+/** A REC made through the ETERNUS dialect (a copy session), not a PowerStore policy's session: it has no replication rule. */
+export function isCopySession(session: Pick<ReplicationSession, 'transferMode' | 'replicationRuleId'>): boolean {
+  return isRec(session) && session.replicationRuleId === null;
+}
+
 /**
  * The equivalent state: the destination holds the source as of the last cycle and nothing is
  * waiting. Consistency ships consistent cuts back to back, so it stays Equivalent while a cycle
