@@ -89,12 +89,14 @@ export class SimSystem {
     const meta = new SqliteMetaStore(join(this.dataDir, 'meta.db'));
     const store = this.disk.open();
     const identity = loadOrCreateIdentity(meta, ids, this.name, clock.nowMs());
-    // Every change of a session's role, state, generation or base goes into the trace.
+    // Every change of a session's role, state, generation or base goes into the trace, and of the
+    // facts REC races turn on: its resume count, a resume or a suspend under way.
     meta.onCommit((kind, id, before, after) => {
       if (kind !== 'replication_session') return;
       const was = before as ReplicationSession | undefined;
       const now = after as ReplicationSession | undefined;
-      const view = (x: ReplicationSession | undefined) => (x ? `${x.role} ${x.state} gen ${x.generation} base ${x.baseCycle}${x.errorCode ? ` ${x.errorCode}` : ''}${x.failoverTest ? ' test' : ''}` : 'none');
+      const rec = (x: ReplicationSession) => `${x.recResumes > 0 ? ` resume#${x.recResumes}` : ''}${x.resumePending ? ' resuming' : ''}${x.suspendPending ? ' suspending' : ''}`;
+      const view = (x: ReplicationSession | undefined) => (x ? `${x.role} ${x.state} gen ${x.generation} base ${x.baseCycle}${x.errorCode ? ` ${x.errorCode}` : ''}${x.failoverTest ? ' test' : ''}${rec(x)}` : 'none');
       if (view(was) !== view(now)) this.deps.trace(`${owner} session ${id.slice(0, 8)} ${view(was)} -> ${view(now)}`);
     });
     const ctx: CoreContext = {
