@@ -777,6 +777,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A group session after an unplanned failover: the new source reprotected; the old one, told to become the destination, went Reprotecting, then took a summary the source had sent just before the reprotect (Failed_Over) and went back to Failed_Over (the peer_summary row for a failed reprotect whose notice was lost). The reprotect\'s first cycle then timed out, and the source recovered by retrying its cycles with the link up: OK, committing cycle after cycle to a destination that showed Failed_Over for good (no reconcile, no notice). Fix: a destination in Failed_Over that takes a commit goes OK (Synchronizing for a synchronous one): only a replicating source cycles (session-machine.ts destination_committed). Found by the v5 sweep of seeds 1871-2120 in the fifth session; the seed fails without the fix and passes with it; session-machine.test.ts has the case.',
   },
+  {
+    id: 'rollback-on-unreversed-source-answered-done',
+    seed: 2028,
+    steps: 150,
+    workload: 'v3',
+    signature: /differs from the source's last committed cut \d+ \(first at byte \d+: source step 0 fill 0, destination step 2 fill 19/,
+    description:
+      'A REC reverse issued on the source box reached the destination box, which became the source (generation 1), and that box crashed before answering: the issuing box stayed Source (generation 0), with hosts writing to it. The new source resumed: its rollback call reached the old source, where no row takes a rollback on a Source, and was answered as done. The resume went on, the link\'s return demoted the old source as it was (Failed_Over, later OK at its first commit), and its volume kept the writes past the base that the rollback should have discarded: the destination differed from the cut for good. Fix: a rollback reaching a Source is refused STATE_INVALID (session-machine.ts refuseIfNotAllowed); the resume fails, the reconcile makes that side Destination Suspended (the peer is Suspended), and the next resume rolls it back. Found by the v3 sweep of seeds 1950-2199 (150 steps) at the end of the fifth session; the seed fails without the fix and passes with it; session-machine.test.ts has the refusal.',
+  },
 ];
 
 /** Found and not fixed yet. */

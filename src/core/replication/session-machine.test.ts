@@ -249,6 +249,7 @@ describe('session machine: refusals change nothing', () => {
     { name: 'normal suspend of a halted REC', from: { transferMode: 'Stack', replicationRuleId: null, state: 'System_Paused' }, event: { type: 'rec_suspend', force: false, backlog: false }, code: 'STATE_INVALID' },
     { name: 'a second REC resume while the first waits for the rollback', from: { transferMode: 'Consistency', replicationRuleId: null, state: 'Suspended', resumePending: true, recResumes: 1 }, event: { type: 'rec_resume' }, code: 'OPERATION_IN_PROGRESS' },
     { name: 'modify a REC while its resume waits for the rollback', from: { transferMode: 'Consistency', replicationRuleId: null, state: 'Suspended', resumePending: true, recResumes: 1 }, event: { type: 'rec_modify', modes: { transferMode: 'Through', splitMode: 'Manual', recoveryMode: 'Automatic' } }, code: 'OPERATION_IN_PROGRESS' },
+    { name: 'a REC rollback reaching a side that is still the source (a reverse that did not reach it)', from: { transferMode: 'Consistency', replicationRuleId: null, state: 'Suspended', role: 'Source' }, event: { type: 'rec_roll_back', baseCycle: 1, recResumes: 1 }, code: 'STATE_INVALID' },
     { name: 'modify an active REC', from: { transferMode: 'Stack', replicationRuleId: null }, event: { type: 'rec_modify', modes: { transferMode: 'Through', splitMode: 'Manual', recoveryMode: 'Automatic' } }, code: 'STATE_INVALID' },
   ];
   for (const c of refused) {

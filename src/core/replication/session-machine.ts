@@ -712,6 +712,14 @@ function refuseIfNotAllowed(s: ReplicationSession, e: SessionEvent): void {
     case 'rec_reverse':
       if (s.state !== 'Suspended') throw new StateError(`Copy session ${s.number} is not suspended here.`, 'replication_session', s.id);
       return;
+    case 'rec_roll_back':
+      // Only a destination is rolled back. A source here means a reverse that reached the peer
+      // and not this box (a crash cut it short): answered as done, the peer's resume went on
+      // over a volume still holding this side's writes past the base, and the link's return
+      // then demoted it as it was (simulation v3 seed 2028). Refused, the resume fails, the
+      // reconcile makes this side the destination, and the next resume rolls it back.
+      if (s.role !== 'Destination') throw new StateError(`Copy session ${s.number} is the source here; only its destination is rolled back (a reverse that has not reached this system).`, 'replication_session', s.id);
+      return;
     default:
       return;
   }
