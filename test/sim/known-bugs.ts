@@ -786,6 +786,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A REC reverse issued on the source box reached the destination box, which became the source (generation 1), and that box crashed before answering: the issuing box stayed Source (generation 0), with hosts writing to it. The new source resumed: its rollback call reached the old source, where no row takes a rollback on a Source, and was answered as done. The resume went on, the link\'s return demoted the old source as it was (Failed_Over, later OK at its first commit), and its volume kept the writes past the base that the rollback should have discarded: the destination differed from the cut for good. Fix: a rollback reaching a Source is refused STATE_INVALID (session-machine.ts refuseIfNotAllowed); the resume fails, the reconcile makes that side Destination Suspended (the peer is Suspended), and the next resume rolls it back. Found by the v3 sweep of seeds 1950-2199 (150 steps) at the end of the fifth session; the seed fails without the fix and passes with it; session-machine.test.ts has the refusal.',
   },
+  {
+    id: 'halted-destination-under-failed-over-source-synchronizing',
+    seed: 2187,
+    steps: 150,
+    workload: 'v3',
+    signature: /not steady after healing: source \S+ Failed_Over \(INTERNAL\), destination \S+ Synchronizing \[Synchronous\]/,
+    description:
+      'A Synchronous session\'s reprotect was cut short by a crash of the new source after its first commit: restarted, it is Failed_Over (INTERNAL) and waits for the operator\'s reprotect. Its destination had halted meanwhile (link lost); at the link\'s return the row that ends a destination\'s halt took the source\'s Failed_Over for an active state and made it Synchronizing (a synchronous destination not yet told in step), for good. Fix: under a Failed_Over source a destination whose halt ends shows Failed_Over (session-machine.ts destinationStateAfterHalt). Found by the v3 sweep of seeds 1950-2199 (150 steps) at the end of the fifth session; the seed fails without the fix and passes with it; session-machine.test.ts has the case.',
+  },
 ];
 
 /** Found and not fixed yet. */

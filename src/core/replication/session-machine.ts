@@ -969,6 +969,10 @@ export function destinationView(source: ReplicationSession): SessionState {
  */
 export function destinationStateAfterHalt(s: ReplicationSession, sourceState: SessionState): SessionState {
   if (sourceState === 'Paused' || sourceState === 'Suspended') return sourceState;
+  // A source that failed over (or whose reprotect a crash cut short: Failed_Over, INTERNAL)
+  // replicates nothing until a reprotect: its destination shows Failed_Over too. It showed
+  // Synchronizing under it for good, a synchronous one (simulation v3 seed 2187).
+  if (sourceState === 'Failed_Over') return 'Failed_Over';
   // No common cut yet: the initial copy is still to come (it showed OK under an Initializing
   // source; simulation: destination-ok-before-initial-copy).
   if (s.baseCycle === 0) return 'Initializing';
