@@ -210,7 +210,6 @@ export class LinkState {
     });
   }
 
-  /** A destination of ours the peer's summary left out: deleted by its source, an orphan, or not known yet. */
   /**
    * A destination whose create its source never recorded (it crashed, or gave up), failed over
    * here before anything found it an orphan: a Source the peer never had, which no reprotect or
@@ -225,6 +224,7 @@ export class LinkState {
     await this.runtime.exclusive(s.id, () => this.deps.dropSessionLocally(s.id));
   }
 
+  /** A destination of ours the peer's summary left out: deleted by its source, an orphan, or not known yet. */
   private async leftOut(s: ReplicationSession, peerSystemId: string, proof: { sentAtMs: number; committed: ReadonlySet<string> } | null): Promise<void> {
     const oldAtSend = (sentAtMs: number): boolean => s.baseCycle === 0 && sentAtMs - s.createdAtMs > ORPHAN_DESTINATION_AGE_MS;
     if (!proof) {

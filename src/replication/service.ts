@@ -460,9 +460,9 @@ export class ReplicationService {
       // The first attempt is awaited (what follows a resume runs after it, as after notify_peer).
       tell_peer_state: (s) => {
         const told = s.state;
-        return runtime.tellPeerUntilHeard(s.id, (current) => current.state === told, RPC.setState, (current) => ({ sessionId: current.id, state: current.state, generation: current.generation, pausedByUser: current.pausedByUser, pauseResumes: current.pauseResumes, sentAtMs: ctx.clock.nowMs() }));
+        return runtime.tellPeerUntilHeard(s.id, (current) => current.state === told, RPC.setState, (current) => runtime.stateNotice(current, current.state));
       },
-      tell_peer_view: (s) => void runtime.tellPeerUntilHeard(s.id, viewStillDue, RPC.setState, (current) => ({ sessionId: current.id, state: destinationView(current), generation: current.generation, pausedByUser: current.pausedByUser, pauseResumes: current.pauseResumes, sentAtMs: ctx.clock.nowMs() })),
+      tell_peer_view: (s) => void runtime.tellPeerUntilHeard(s.id, viewStillDue, RPC.setState, (current) => runtime.stateNotice(current, destinationView(current))),
       cancel_timer: (s) => runtime.timers.get(s.id)?.cancel(),
       arm: (s, e) => this.arm(s.id, { spreadOverdue: e.spreadOverdue ?? false }),
       cycle_soon: (s) => void this.runSoon(s.id),

@@ -11,6 +11,7 @@ import { assertSession, step, type Effect, type SessionEvent } from '../core/rep
 import { crashPoint } from '../core/crash-points.ts';
 import { CONTROL_RPC_TIMEOUT_MS, SUSPEND_NOTICE_RETRY_MS } from './limits.ts';
 import { highestNumber } from './member-copies.ts';
+import type { SetStateParams } from './peer-protocol.ts';
 import type { PeerTransport } from './transport.ts';
 import { RPC } from './wire.ts';
 
@@ -112,7 +113,13 @@ export interface SessionRuntime {
   /** The next free copy session number on this system (ETERNUS copysession_id). */
   allocateNumber(): number;
   call<T>(s: ReplicationSession, method: string, params: unknown): Promise<T>;
-  /** Tells the peer the session's state; `error` also gives it the halt's cause and time. */
+  /**
+   * The state notice (RPC setState) that tells the peer `state` for session s, with what lets it
+   * order the notice against others (generation, pause/resume count, send time); `error` also
+   * gives the halt's cause and time.
+   */
+  stateNotice(s: ReplicationSession, state: SessionState, error?: { code: string; atMs: number }): SetStateParams;
+  /** Tells the peer the session's state once (stateNotice). */
   notifyPeer(s: ReplicationSession, state: SessionState, error?: { code: string; atMs: number }): Promise<void>;
   /** Sends a notice to the peer until it is heard or no longer due (see the implementation). */
   tellPeerUntilHeard(id: string, stillDue: (s: ReplicationSession) => boolean, method: string, params: (s: ReplicationSession) => unknown, heard?: string): Promise<void>;
@@ -390,9 +397,12 @@ export class ReplicationRuntime implements SessionRuntime {
     return (await this.transport.call<T>(s.peerSystemId, method, params, { timeoutMs: CONTROL_RPC_TIMEOUT_MS })).result;
   }
 
+  stateNotice(s: ReplicationSession, state: SessionState, error?: { code: string; atMs: number }): SetStateParams {
+    return { sessionId: s.id, state, generation: s.generation, pausedByUser: s.pausedByUser, pauseResumes: s.pauseResumes, sentAtMs: this.ctx.clock.nowMs(), ...(error ? { errorCode: error.code, errorAtMs: error.atMs } : {}) };
+  }
+
   async notifyPeer(s: ReplicationSession, state: SessionState, error?: { code: string; atMs: number }): Promise<void> {
-    const params = { sessionId: s.id, state, generation: s.generation, pausedByUser: s.pausedByUser, pauseResumes: s.pauseResumes, sentAtMs: this.ctx.clock.nowMs(), ...(error ? { errorCode: error.code, errorAtMs: error.atMs } : {}) };
-    await this.transport.call(s.peerSystemId, RPC.setState, params, { timeoutMs: CONTROL_RPC_TIMEOUT_MS }).catch(() => undefined);
+    await this.transport.call(s.peerSystemId, RPC.setState, this.stateNotice(s, state, error), { timeoutMs: CONTROL_RPC_TIMEOUT_MS }).catch(() => undefined);
   }
 
   /**

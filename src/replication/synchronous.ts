@@ -195,7 +195,7 @@ export class SynchronousReplication {
    */
   private notifyInStep(id: string): Promise<void> {
     const inStep = (s: ReplicationSession) => s.state === 'OK' && s.mirroring;
-    return this.runtime.tellPeerUntilHeard(id, inStep, RPC.setState, (s) => ({ sessionId: id, state: 'OK', generation: s.generation, pausedByUser: s.pausedByUser, pauseResumes: s.pauseResumes, sentAtMs: this.ctx.clock.nowMs() }));
+    return this.runtime.tellPeerUntilHeard(id, inStep, RPC.setState, (s) => this.runtime.stateNotice(s, 'OK'));
   }
 
   /**

@@ -255,6 +255,12 @@ const HALTED_OR_COPYING: readonly SessionState[] = ['Initializing', 'Synchronizi
 /** States a destination shows because the source told it of an operation the source runs. */
 const SOURCE_DRIVEN: readonly SessionState[] = ['Failing_Over', 'Reprotecting'];
 const RUNNABLE: readonly SessionState[] = ['OK', 'System_Paused', 'Initializing'];
+/**
+ * What the restarted rows end: a REC suspend or buffer-overload halt queued behind a cycle, and a
+ * REC resume waiting for its rollback's answer, which has nowhere to go now (a suspend cut short is
+ * ended as Suspended by its own row first, which reads the old record).
+ */
+const RESTART_ENDS = { suspendPending: false, haltPending: null, resumePending: false } as const;
 
 /**
  * Every transition of a session. Rows are tried top to bottom; the first that matches decides.
@@ -633,17 +639,16 @@ export const TABLE: readonly Row[] = [
     go: (s, e) => ({ set: { mirroring: false, hostWritesRefused: s.splitMode === 'Manual', state: 'System_Paused', errorCode: e.code, errorAtMs: e.nowMs, lastSyncMs: e.nowMs }, effects: [{ kind: 'notify_peer', state: 'System_Paused' }, { kind: 'arm' }] }) }),
 
   // ------------------------------------------------------------ crash recovery, timers, REC buffer
-  // A REC resume a crash cut short is over (resumePending): the rollback's answer has nowhere to go.
-  row({ on: 'restarted', from: ['Deleting'], go: () => ({ set: { stopRequested: true, suspendPending: false, haltPending: null, resumePending: false } }) }),
+  row({ on: 'restarted', from: ['Deleting'], go: () => ({ set: { stopRequested: true, ...RESTART_ENDS } }) }),
   // An operation a crash cut short ends as its failure would: nothing is left in a transient state
   // that refuses every action (a reprotect left Reprotecting did, simulation seed 5).
-  row({ on: 'restarted', from: ['Reprotecting'], role: 'Source', go: () => ({ set: { state: 'Failed_Over', errorCode: 'INTERNAL', stopRequested: false, suspendPending: false, haltPending: null, resumePending: false }, effects: [{ kind: 'arm' }] }) }),
+  row({ on: 'restarted', from: ['Reprotecting'], role: 'Source', go: () => ({ set: { state: 'Failed_Over', errorCode: 'INTERNAL', stopRequested: false, ...RESTART_ENDS }, effects: [{ kind: 'arm' }] }) }),
   // A planned failover cut short: halted, still read-only, because the peer may have taken over
   // (crash point failover.after-peer-promoted); the link's return says which (peer_summary).
   row({ on: 'restarted', from: ['Failing_Over'], role: 'Source', guard: (s) => s.hostWritable, when: 'a failback cut short before the hand-over: Failed_Over, as its failure leaves it',
-    go: () => ({ set: { state: 'Failed_Over', errorCode: 'INTERNAL', stopRequested: false, suspendPending: false, haltPending: null, resumePending: false }, effects: [{ kind: 'tell_peer_view' }] }) }),
+    go: () => ({ set: { state: 'Failed_Over', errorCode: 'INTERNAL', stopRequested: false, ...RESTART_ENDS }, effects: [{ kind: 'tell_peer_view' }] }) }),
   row({ on: 'restarted', from: ['Failing_Over'], role: 'Source', when: 'a hand-over cut short',
-    go: () => ({ set: { state: 'System_Paused', errorCode: 'INTERNAL', mirroring: false, stopRequested: false, suspendPending: false, haltPending: null, resumePending: false } }) }),
+    go: () => ({ set: { state: 'System_Paused', errorCode: 'INTERNAL', mirroring: false, stopRequested: false, ...RESTART_ENDS } }) }),
   row({ on: 'restarted', from: ['Failing_Over_For_DR'], role: 'Destination', go: () => ({ set: { state: 'System_Paused', errorCode: 'INTERNAL', stopRequested: false, resumePending: false } }) }),
   row({ on: 'restarted', from: '*', role: 'Source', guard: (s) => s.suspendPending, when: 'a REC suspend a crash cut short: it ends suspended, as a forced one',
     // The peer may have heard it already (crash point rec.after-peer-suspended) and be Suspended,
@@ -651,7 +656,7 @@ export const TABLE: readonly Row[] = [
     // showed OK and Suspended (simulation: suspend-cut-by-crash-cycles-into-suspended-destination).
     // The operator asked to stop; the destination keeps its last committed cycle, and is told
     // until it hears.
-    go: () => ({ set: { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null, mirroring: false, stopRequested: true, suspendPending: false, haltPending: null, resumePending: false }, effects: [{ kind: 'tell_peer_suspended', retry: true }] }) }),
+    go: () => ({ set: { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null, mirroring: false, stopRequested: true, ...RESTART_ENDS }, effects: [{ kind: 'tell_peer_suspended', retry: true }] }) }),
   row({ on: 'restarted', from: '*',
     // Nothing runs after a restart: a cycle in flight is gone, and a synchronous source in step is
     // not mirroring any more (it resyncs first).
@@ -659,7 +664,7 @@ export const TABLE: readonly Row[] = [
       const wasMirroring = s.role === 'Source' && s.transferMode === 'Synchronous' && (s.mirroring || s.state === 'OK');
       const cut = s.state === 'Synchronizing' || s.state === 'Initializing' || wasMirroring;
       const stopRequested = s.state === 'Paused' || s.state === 'Suspended' ? s.stopRequested : false;
-      return { set: { mirroring: false, stopRequested, suspendPending: false, haltPending: null, resumePending: false, ...(cut ? { state: s.baseCycle === 0 ? 'Initializing' : 'System_Paused', errorCode: wasMirroring ? 'PEER_UNREACHABLE' : s.errorCode } : {}) }, effects: [{ kind: 'arm', spreadOverdue: true }] };
+      return { set: { mirroring: false, stopRequested, ...RESTART_ENDS, ...(cut ? { state: s.baseCycle === 0 ? 'Initializing' : 'System_Paused', errorCode: wasMirroring ? 'PEER_UNREACHABLE' : s.errorCode } : {}) }, effects: [{ kind: 'arm', spreadOverdue: true }] };
     } }),
   row({ on: 'timer_fired', from: RUNNABLE, role: 'Source', go: () => ({ effects: [{ kind: 'cycle_soon' }] }) }),
   row({ on: 'buffer_overload', from: ['OK', 'Synchronizing'], guard: (s) => s.haltPending === null, when: 'not halting already',
@@ -794,7 +799,6 @@ function handOver(s: ReplicationSession, reverse: boolean): Effect[] {
   return [{ kind: 'notify_peer', state: 'Failing_Over' }, { kind: 'final_cycle' }, { kind: 'hand_over', generation: s.generation + 1, peerState: reverse ? 'Reprotecting' : 'Failed_Over', reverse }];
 }
 
-/** A destination follows its source's generation (the higher generation is right about roles). */
 /**
  * Whether a peer's state notice was sent before the peer heard of this side's latest pause or
  * resume (model.ts pauseResumes: it carries a lower count) and would undo it: an active state to
@@ -815,6 +819,7 @@ function pauseCount(s: ReplicationSession, e: { pauseResumes?: number }): Partia
   return e.pauseResumes !== undefined && e.pauseResumes > s.pauseResumes ? { pauseResumes: e.pauseResumes } : {};
 }
 
+/** A destination follows its source's generation (the higher generation is right about roles). */
 function sourceGeneration(s: ReplicationSession, e: { role: SessionRole; generation: number }): Partial<ReplicationSession> {
   return e.role === 'Source' && e.generation > s.generation ? { generation: e.generation } : {};
 }
