@@ -51,6 +51,18 @@ async function createRec(prefix: string, transferMode: string): Promise<{ src: {
   return { src, dst, csA: Number(job.resource_href_list[0].split('/').pop()) };
 }
 
+/**
+ * Holds site-a's calls to site-b at the fault point (delay_ms) and starts a resume of the REC on
+ * site-a: returns once its rollback call is held, with the resume and the fault's removal.
+ */
+async function resumeWithRollbackHeld(id: string, delayMs: number): Promise<{ resuming: Promise<void>; release: () => Promise<void> }> {
+  const delay = await p.a.control('POST', '/faults', { kind: 'delay', delay_ms: delayMs });
+  assert.equal(delay.status, 201, JSON.stringify(delay.body));
+  const resuming = p.a.system.services.replication.recResume(id);
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r)); // the rollback is held at the fault point now
+  return { resuming, release: async () => assert.equal((await p.a.control('DELETE', `/faults/${delay.body.id}`)).status, 204) };
+}
+
 test('a destination suspended again under a resumed source is rolled back again and catches up', async () => {
   const { src, dst, csA } = await createRec('st', 'Consistency');
   await p.a.system.services.ctx.store.write(src.id, 0, block(0x11));
@@ -88,17 +100,14 @@ test('a reverse from the destination box that reaches the source box while its r
   const id = p.a.system.services.replication.sessionOfVolume(src.id)!.id;
 
   // The source box's calls are held (its rollback of the resume among them); the destination box's are not.
-  const delay = await p.a.control('POST', '/faults', { kind: 'delay', delay_ms: 300 });
-  assert.equal(delay.status, 201, JSON.stringify(delay.body));
-  const resuming = p.a.system.services.replication.recResume(id);
-  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r)); // the rollback is held at the fault point now
+  const { resuming, release } = await resumeWithRollbackHeld(id, 300);
   // The destination box's half of a reverse issued there (recReverse: this box takes our role, Destination).
   const reverse = await p.b.system.services.peer
     .peer(p.a.system.identity.id)
     .call('rec.reverse', { sessionId: id, generation: 1, role: 'Destination' })
     .then(() => 'reversed', (e: unknown) => String(e));
   await resuming;
-  assert.equal((await p.a.control('DELETE', `/faults/${delay.body.id}`)).status, 204);
+  await release();
   for (let i = 0; i < 3; i++) await tickBoth(p);
 
   const a = p.a.system.services.replication.get(id);
@@ -141,15 +150,12 @@ test('a summary the source gave while its resume waited for the rollback, or bef
   assert.deepEqual(early.map((s) => s.state), ['Suspended']);
 
   // The source box's calls are held (its rollback among them); the destination box's are not.
-  const delay = await p.a.control('POST', '/faults', { kind: 'delay', delay_ms: 300 });
-  assert.equal(delay.status, 201, JSON.stringify(delay.body));
-  const resuming = p.a.system.services.replication.recResume(id);
-  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r)); // the rollback is held at the fault point now
+  const { resuming, release } = await resumeWithRollbackHeld(id, 300);
   // The destination box's reconcile: the source's view while its resume waits.
   const stale = await askSource();
   assert.deepEqual(stale.map((s) => s.state), ['Suspended'], 'the source still says Suspended while its resume waits');
   await resuming;
-  assert.equal((await p.a.control('DELETE', `/faults/${delay.body.id}`)).status, 204);
+  await release();
   assert.deepEqual(states(), ['OK', 'OK'], 'resumed: the destination rolled back, the source heard it');
 
   // The answer reaches the destination box late: applied after the resume, as in the seed.
@@ -172,10 +178,7 @@ test('while a resume waits for the rollback, a second resume (from either box) a
   const id = p.a.system.services.replication.sessionOfVolume(src.id)!.id;
 
   // The source box's calls are held (its rollback among them); the destination box's are not.
-  const delay = await p.a.control('POST', '/faults', { kind: 'delay', delay_ms: 1000 });
-  assert.equal(delay.status, 201, JSON.stringify(delay.body));
-  const resuming = p.a.system.services.replication.recResume(id);
-  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r)); // the rollback is held at the fault point now
+  const { resuming, release } = await resumeWithRollbackHeld(id, 1000);
   const [onA, patch, onB] = await Promise.all([
     p.a.et('POST', `/copysession/${csA}/resume`),
     p.a.et('PATCH', `/copysession/${csA}`, { transfer_mode: 'Stack' }),
@@ -183,7 +186,7 @@ test('while a resume waits for the rollback, a second resume (from either box) a
   ]);
   assert.equal(p.a.system.services.replication.get(id).resumePending, true, 'the three answers came while the resume still waited');
   await resuming;
-  assert.equal((await p.a.control('DELETE', `/faults/${delay.body.id}`)).status, 204);
+  await release();
   for (let i = 0; i < 3; i++) await tickBoth(p);
 
   const outcome = JSON.stringify({ onB: [onB.status, onB.body], patch: [patch.status, patch.body], onA: [onA.status, onA.body] });

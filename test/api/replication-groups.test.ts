@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { heartbeats, settle, startPair, type Pair } from '../helpers/pair.ts';
+import type { BlockStore } from '../../src/core/ports.ts';
 import { MiB } from '../helpers/system.ts';
 
 let p: Pair;
@@ -13,6 +14,25 @@ before(async () => {
 after(() => p.close());
 
 const block = (byte: number) => Buffer.alloc(4096, byte);
+
+/**
+ * A group of two 8 MiB members `<memberPrefix>-m1` and `-m2` (m2 holding `m2Data` at 0) on site-a,
+ * protected by a policy `pp-<tag>` with a One_Hour rule `rr-<tag>`, its first cycle synced.
+ */
+async function syncedTwoMemberGroup(tag: string, memberPrefix: string, m2Data: Buffer): Promise<{ m1: string; m2: string; storeA: BlockStore; groupId: string; sessionId: string }> {
+  const a = p.a;
+  const rule = await a.ps('POST', '/replication_rule', { name: `rr-${tag}`, rpo: 'One_Hour', remote_system_id: p.rsOnA });
+  const policy = await a.ps('POST', '/policy', { name: `pp-${tag}`, replication_rule_ids: [rule.body.id] });
+  const m1 = (await a.ps('POST', '/volume', { name: `${memberPrefix}-m1`, size: 8 * MiB })).body.id as string;
+  const m2 = (await a.ps('POST', '/volume', { name: `${memberPrefix}-m2`, size: 8 * MiB })).body.id as string;
+  const storeA = a.system.services.ctx.store;
+  await storeA.write(m2, 0, m2Data);
+  const group = await a.ps('POST', '/volume_group', { name: `vg-${tag}`, volume_ids: [m1, m2], protection_policy_id: policy.body.id });
+  assert.equal(group.status, 201, JSON.stringify(group.body));
+  const sessionId = (await a.ps('GET', `/replication_session?select=id&local_resource_id=eq.${group.body.id}`)).body[0].id as string;
+  await a.system.services.replication.sync(sessionId);
+  return { m1, m2, storeA, groupId: group.body.id as string, sessionId };
+}
 
 test('group replication: same names, consistent members, growth and new members carried over', async () => {
   const a = p.a;
@@ -62,20 +82,11 @@ test('group replication: same names, consistent members, growth and new members 
 
 test('a member removed and added back gets a new replica under a free name; the released volume stays the user\'s', async () => {
   const a = p.a;
-  const rule = await a.ps('POST', '/replication_rule', { name: 'rr-readd', rpo: 'One_Hour', remote_system_id: p.rsOnA });
-  const policy = await a.ps('POST', '/policy', { name: 'pp-readd', replication_rule_ids: [rule.body.id] });
-  const m1 = (await a.ps('POST', '/volume', { name: 'r-m1', size: 8 * MiB })).body.id;
-  const m2 = (await a.ps('POST', '/volume', { name: 'r-m2', size: 8 * MiB })).body.id;
-  const storeA = a.system.services.ctx.store;
-  await storeA.write(m2, 0, block(5));
-  const group = await a.ps('POST', '/volume_group', { name: 'vg-readd', volume_ids: [m1, m2], protection_policy_id: policy.body.id });
-  assert.equal(group.status, 201, JSON.stringify(group.body));
-  const sessionId = (await a.ps('GET', `/replication_session?select=id&local_resource_id=eq.${group.body.id}`)).body[0].id as string;
-  await a.system.services.replication.sync(sessionId);
+  const { m1, m2, storeA, groupId, sessionId } = await syncedTwoMemberGroup('readd', 'r', block(5));
 
   // Removed on the source: the destination's replica leaves its group as an ordinary volume, and
   // hosts may use it.
-  assert.equal((await a.ps('POST', `/volume_group/${group.body.id}/remove_members`, { volume_ids: [m2] })).status, 204);
+  assert.equal((await a.ps('POST', `/volume_group/${groupId}/remove_members`, { volume_ids: [m2] })).status, 204);
   await a.system.services.replication.sync(sessionId);
   const released = await p.b.ps('GET', '/volume?select=id,is_replication_destination,volume_groups(id)&name=eq.r-m2');
   assert.equal(released.body.length, 1, JSON.stringify(released.body));
@@ -86,7 +97,7 @@ test('a member removed and added back gets a new replica under a free name; the 
 
   // Added back: the next cycles ask for a new replica; the name is taken, so it gets a free one.
   await storeA.write(m2, 4096, block(6));
-  assert.equal((await a.ps('POST', `/volume_group/${group.body.id}/add_members`, { volume_ids: [m2] })).status, 204);
+  assert.equal((await a.ps('POST', `/volume_group/${groupId}/add_members`, { volume_ids: [m2] })).status, 204);
   await a.system.services.replication.sync(sessionId);
   const state = await a.ps('GET', `/replication_session/${sessionId}?select=state,storage_element_pairs`);
   assert.equal(state.body.state, 'OK');
@@ -102,9 +113,9 @@ test('a member removed and added back gets a new replica under a free name; the 
   assert.equal(pairOfM2.remote_storage_element_id, replica.id);
 
   // Once more: the first free name of the series.
-  assert.equal((await a.ps('POST', `/volume_group/${group.body.id}/remove_members`, { volume_ids: [m2] })).status, 204);
+  assert.equal((await a.ps('POST', `/volume_group/${groupId}/remove_members`, { volume_ids: [m2] })).status, 204);
   await a.system.services.replication.sync(sessionId);
-  assert.equal((await a.ps('POST', `/volume_group/${group.body.id}/add_members`, { volume_ids: [m2] })).status, 204);
+  assert.equal((await a.ps('POST', `/volume_group/${groupId}/add_members`, { volume_ids: [m2] })).status, 204);
   await a.system.services.replication.sync(sessionId);
   assert.equal((await a.ps('GET', `/replication_session/${sessionId}?select=state`)).body.state, 'OK');
   const again = (await p.b.ps('GET', '/volume_group?select=volumes(name)&name=eq.vg-readd')).body[0].volumes as { name: string }[];
@@ -143,20 +154,11 @@ test('a group whose session is still being deleted (its policy removed with the 
 // shipped only the diff from the new source's base, so the new replica missed the older data.
 test('a member the destination makes anew gets its data whole, not a diff from a base it never had', async () => {
   const a = p.a;
-  const rule = await a.ps('POST', '/replication_rule', { name: 'rr-anew', rpo: 'One_Hour', remote_system_id: p.rsOnA });
-  const policy = await a.ps('POST', '/policy', { name: 'pp-anew', replication_rule_ids: [rule.body.id] });
-  const m1 = (await a.ps('POST', '/volume', { name: 'n-m1', size: 8 * MiB })).body.id;
-  const m2 = (await a.ps('POST', '/volume', { name: 'n-m2', size: 8 * MiB })).body.id;
-  const storeA = a.system.services.ctx.store;
-  await storeA.write(m2, 0, block(7));
-  const group = await a.ps('POST', '/volume_group', { name: 'vg-anew', volume_ids: [m1, m2], protection_policy_id: policy.body.id });
-  assert.equal(group.status, 201, JSON.stringify(group.body));
-  const sessionId = (await a.ps('GET', `/replication_session?select=id&local_resource_id=eq.${group.body.id}`)).body[0].id as string;
-  await a.system.services.replication.sync(sessionId);
+  const { m1, m2, storeA, groupId, sessionId } = await syncedTwoMemberGroup('anew', 'n', block(7));
 
   const cut = await a.control('POST', '/faults', { kind: 'link_down' });
   assert.equal(cut.status, 201);
-  assert.equal((await a.ps('POST', `/volume_group/${group.body.id}/remove_members`, { volume_ids: [m2] })).status, 204);
+  assert.equal((await a.ps('POST', `/volume_group/${groupId}/remove_members`, { volume_ids: [m2] })).status, 204);
   assert.equal((await p.b.ps('POST', `/replication_session/${sessionId}/failover`, { is_planned: false })).status, 204);
   const m2OnB = (await p.b.ps('GET', '/volume?select=id&name=eq.n-m2')).body[0].id as string;
   const storeB = p.b.system.services.ctx.store;
