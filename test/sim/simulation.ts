@@ -59,6 +59,8 @@ const VOLUME_BYTES = 1024 * 1024;
 const VOLUME_BLOCKS = VOLUME_BYTES / BLOCK_BYTES;
 /** How long a quiet point lets sessions recover: past the 5-minute RPO's cycle interval and a retry. */
 const QUIET_SETTLE_MS = 330_000;
+/** How long a quiet point lets a scheduled cycle that has just begun run to its end. */
+const MID_CYCLE_WAIT_MS = 30_000;
 const STEADY = new Set(['OK', 'Failed_Over', 'Paused', 'Suspended']);
 
 /** What a host wrote to one volume of one system while it was a writable source. */
@@ -311,6 +313,11 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
       for (const sys of systems) if (!sys.running) await restart(sys);
       // A halted session retries by the next RPO interval (service.ts arm): wait one and a bit.
       await scheduler.runFor(QUIET_SETTLE_MS);
+      // A scheduled cycle may begin in the very millisecond the wait ends (v3 seed 2634): its source
+      // shows Synchronizing for the few milliseconds the cycle takes. Let such cycles end; a source
+      // stuck Synchronizing stays so and still fails below.
+      const midCycle = (): boolean => systems.some((sys) => sessionsOf(sys).some((x) => x.role === 'Source' && x.transferMode === 'Asynchronous' && x.state === 'Synchronizing' && x.errorCode === null));
+      for (let waited_ms = 0; waited_ms < MID_CYCLE_WAIT_MS && midCycle(); waited_ms += 1_000) await scheduler.runFor(1_000);
       /** One session's records on site-a (s) and site-b (other), settled. */
       const quietSession = async (s: ReplicationSession, other: ReplicationSession): Promise<void> => {
         const [src, dst] = s.role === 'Source' ? [a, b] : [b, a];
