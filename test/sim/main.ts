@@ -1,4 +1,4 @@
-// npm run sim -- --seed N --steps M [--seeds K] [--verbose] [--workload v1|v2|v3|v4|v5]: runs the simulation, prints the seed,
+// npm run sim -- --seed N --steps M [--seeds K] [--verbose] [--workload v1|v2|v3|v4|v5|v6]: runs the simulation, prints the seed,
 // the trace hash and any failure with the end of its trace. The same seed reproduces a run exactly.
 import { runSimulation, type Workload } from './simulation.ts';
 
@@ -19,7 +19,7 @@ const startedMs = Date.now();
 for (let i = 0; i < seeds; i++) {
   const result = await runSimulation({ seed: seed + i, steps, verbose, workload });
   const s = result.stats;
-  console.log(`seed ${result.seed} steps ${result.steps} trace ${result.traceHash} virtual ${s.virtualSeconds}s crashes ${s.crashes} ${JSON.stringify(s.crashPoints)} writes ${s.writes} flushes ${s.flushes} quiet ${s.quietPoints} actions ${JSON.stringify(s.actions)} -> ${result.failures.length === 0 ? 'ok' : 'FAILED'}`);
+  console.log(`seed ${result.seed} steps ${result.steps} trace ${result.traceHash} virtual ${s.virtualSeconds}s crashes ${s.crashes} ${JSON.stringify(s.crashPoints)} writes ${s.writes} flushes ${s.flushes} quiet ${s.quietPoints}${s.recBufferOverloads > 0 ? ` overloads ${s.recBufferOverloads}` : ""} actions ${JSON.stringify(s.actions)} -> ${result.failures.length === 0 ? 'ok' : 'FAILED'}`);
   if (result.failures.length > 0) {
     failed++;
     if (!verbose) for (const line of result.tail.slice(-60)) console.log(`  | ${line}`);

@@ -20,6 +20,12 @@ export interface LinkFaults {
   dropProbability: number;
   delayMinMs: number;
   delayMaxMs: number;
+  /**
+   * A thin link (v6): payloads cross one after another at this rate, on top of the delay. Control
+   * calls without a payload (heartbeats, commits) still cross in the delay alone, as small packets
+   * slip between a bulk transfer's on a real link.
+   */
+  payloadBytesPerS?: number;
 }
 
 export const CALM: LinkFaults = { dropProbability: 0, delayMinMs: 1, delayMaxMs: 5 };
@@ -31,6 +37,8 @@ export class SimNetwork {
   faults: LinkFaults = CALM;
   /** When the last lane message in each direction arrives (lane order is kept). */
   private readonly laneFreeAtMs = new Map<string, number>();
+  /** On a thin link: when the last payload in each direction has crossed it. */
+  private readonly pipeFreeAtMs = new Map<string, number>();
 
   constructor(
     readonly scheduler: SimScheduler,
@@ -55,10 +63,17 @@ export class SimNetwork {
     return this.endpoints.get(systemId);
   }
 
-  delayMs(lane: boolean, from: string, to: string): number {
+  delayMs(lane: boolean, from: string, to: string, payloadBytes = 0): number {
     const d = this.rng.int(this.faults.delayMinMs, this.faults.delayMaxMs);
-    if (!lane) return d;
     const key = `${from}>${to}`;
+    const rate = this.faults.payloadBytesPerS;
+    if (rate !== undefined && payloadBytes > 0) {
+      const at = Math.max(this.scheduler.nowMs() + d, this.pipeFreeAtMs.get(key) ?? 0) + Math.ceil((payloadBytes / rate) * 1000);
+      this.pipeFreeAtMs.set(key, at);
+      if (lane) this.laneFreeAtMs.set(key, Math.max(at, this.laneFreeAtMs.get(key) ?? 0));
+      return at - this.scheduler.nowMs();
+    }
+    if (!lane) return d;
     const at = Math.max(this.scheduler.nowMs() + d, this.laneFreeAtMs.get(key) ?? 0);
     this.laneFreeAtMs.set(key, at);
     return at - this.scheduler.nowMs();
@@ -164,7 +179,7 @@ export class SimEndpoint implements PeerTransport {
       }
       // The connection reaches the incarnation of the peer that runs now; a restart breaks it.
       const targetAtSend = net.current(peerSystemId);
-      net.scheduler.add(`net>${peerSystemId}`, `deliver ${method}`, net.delayMs(lane, this.systemId, peerSystemId), () => {
+      net.scheduler.add(`net>${peerSystemId}`, `deliver ${method}`, net.delayMs(lane, this.systemId, peerSystemId, payload?.length ?? 0), () => {
         if (settled || this.dead) return;
         const target = net.current(peerSystemId);
         if (net.partitioned) {
@@ -175,7 +190,7 @@ export class SimEndpoint implements PeerTransport {
           this.clock.setTimer(0, () => fail(unreachable(peerSystemId, 'connection refused'), true));
           return;
         }
-        const answer = (outcome: (ok: boolean) => void): void => {
+        const answer = (outcome: (ok: boolean) => void, answerBytes = 0): void => {
           // The answer travels back; lost to a cut or a drop, or to this caller's crash (its timers die with it).
           const back = (): void => {
             if (net.partitioned || target.dead) {
@@ -188,7 +203,7 @@ export class SimEndpoint implements PeerTransport {
             net.log(`${callId} ${method} answer dropped`);
             return;
           }
-          this.clock.setTimer(net.delayMs(lane, peerSystemId, this.systemId), back);
+          this.clock.setTimer(net.delayMs(lane, peerSystemId, this.systemId, answerBytes), back);
         };
         const handler = target.handlers.get(method);
         const request: RpcRequest = { params: JSON.parse(json), payload: payload ? Buffer.from(payload) : null, fromSystemId: this.systemId };
@@ -201,7 +216,7 @@ export class SimEndpoint implements PeerTransport {
             answer(() => settle(() => {
               net.log(`${callId} ${method} ok`);
               resolve({ result: JSON.parse(resultJson) as T, payload: resultPayload });
-            }));
+            }), resultPayload?.length ?? 0);
           },
           (error: unknown) => {
             if (target.dead) return answer(() => fail(unreachable(peerSystemId, `${method}: peer crashed while answering`), true));

@@ -19,6 +19,7 @@ import { SimScheduler } from './sim-scheduler.ts';
 import { SimCrash, SimSystem } from './sim-system.ts';
 import { WideWorkload } from './workload-v4.ts';
 import { LifecycleWorkload } from './workload-v5.ts';
+import { RecBufferWorkload } from './workload-v6.ts';
 
 export interface SimOptions {
   seed: number;
@@ -50,10 +51,10 @@ export interface SimResult {
   failures: string[];
   /** The last lines of the trace (all of them with verbose). */
   tail: string[];
-  stats: { virtualSeconds: number; crashes: number; crashPoints: Partial<Record<CrashPointName, number>>; writes: number; flushes: number; actions: Record<string, number>; quietPoints: number; traceLines: number };
+  stats: { virtualSeconds: number; crashes: number; crashPoints: Partial<Record<CrashPointName, number>>; writes: number; flushes: number; actions: Record<string, number>; quietPoints: number; traceLines: number; recBufferOverloads: number };
 }
 
-export type Workload = 'v1' | 'v2' | 'v3' | 'v4' | 'v5';
+export type Workload = 'v1' | 'v2' | 'v3' | 'v4' | 'v5' | 'v6';
 
 const VOLUME_BYTES = 1024 * 1024;
 const VOLUME_BLOCKS = VOLUME_BYTES / BLOCK_BYTES;
@@ -94,7 +95,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
   const workload = options.workload ?? 'v3';
   const failoverTests = workload !== 'v1';
   /** v3 on: several sessions, one picked per step. */
-  const several = workload === 'v3' || workload === 'v4' || workload === 'v5';
+  const several = workload === 'v3' || workload === 'v4' || workload === 'v5' || workload === 'v6';
   const root = new Rng(seed);
   const work = root.fork();
   const netRng = root.fork();
@@ -120,7 +121,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
     trace(`FAILURE ${what}`);
   };
   scheduler.isCrash = isCrashDebris;
-  const stats: SimResult['stats'] = { virtualSeconds: 0, crashes: 0, crashPoints: {}, writes: 0, flushes: 0, actions: {}, quietPoints: 0, traceLines: 0 };
+  const stats: SimResult['stats'] = { virtualSeconds: 0, crashes: 0, crashPoints: {}, writes: 0, flushes: 0, actions: {}, quietPoints: 0, traceLines: 0, recBufferOverloads: 0 };
 
   // Leftover code of a crashed incarnation rejects promises nobody awaits: those are expected. Any
   // other unhandled rejection is a bug in the code under test.
@@ -227,6 +228,9 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
     trace(`setup session ${sessionId} volume ${volume.id} state ${a.up.replication.get(sessionId).state}`);
     let wide: WideWorkload | null = null;
     let lifecycle: LifecycleWorkload | null = null;
+    let recBuffer: RecBufferWorkload | null = null;
+    /** Link cuts so far: a flap's end heals only its own cut. */
+    let cuts = 0;
     if (several) {
       // Synchronous (PowerStore rpo Zero) and an ETERNUS REC in Consistency mode, paired as
       // POST /api/v1/copysession does it (the destination volume exists on the remote box).
@@ -238,10 +242,16 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
       await settleCall(scheduler, a.up.replication.createRec({ localVolumeId: recSource.id, remoteSystemId: rsOnA.id, destinationVolumeNumber: recTarget.number, transferMode: 'Consistency', splitMode: 'Automatic', recoveryMode: 'Automatic' }));
       laterPolicy = { policyId: policy.id };
       await scheduler.runFor(10_000);
-      if (workload === 'v4' || workload === 'v5') {
+      if (workload === 'v4' || workload === 'v5' || workload === 'v6') {
         wide = new WideWorkload({ work, scheduler, a, b, volumeBytes: VOLUME_BYTES, trace, fail, act: (name, sys, run) => act(name, sys, run), settle: (p) => settleCall(scheduler, p), forgetModel: (key) => void models.delete(key) });
         await wide.setup(policy.id, metro.id);
-        if (workload === 'v5') lifecycle = new LifecycleWorkload(wide.context, { asyncPolicyId: policy.id, syncPolicyId: metro.id }, (sys) => sys.up.meta.list('remote_system')[0]!.id);
+        if (workload === 'v5' || workload === 'v6') lifecycle = new LifecycleWorkload(wide.context, { asyncPolicyId: policy.id, syncPolicyId: metro.id }, (sys) => sys.up.meta.list('remote_system')[0]!.id);
+      }
+      if (workload === 'v6' && wide) {
+        recBuffer = new RecBufferWorkload(wide.context);
+        await recBuffer.setup(rsOnA.id);
+        network.faults = recBuffer.thinLink();
+        trace(`link faults ${JSON.stringify(network.faults)}`);
       }
       for (const x of a.up.replication.list()) trace(`setup session ${x.id} ${x.transferMode} ${x.state}`);
     }
@@ -279,9 +289,12 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
       }
       if (wide) await wide.checkGroup();
       // Host-visible contents of writable source volumes follow the host's writes exactly.
-      for (const sys of up) {
+      // A system may crash while this check awaits a read (an action's continuation reaches a
+      // crash point meanwhile, v4 seed 3197): its models are then checked after its restart.
+      checked: for (const sys of up) {
         for (const s of sessionsOf(sys)) {
           for (const p of s.elementPairs) {
+            if (!sys.running) continue checked;
             const key = `${sys.name}:${p.localVolumeId}`;
             const v = sys.up.meta.get('volume', p.localVolumeId);
             const writable = s.role === 'Source' && v !== undefined && sys.up.replication.isHostWritable(v);
@@ -290,6 +303,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
               continue;
             }
             const actual = await sys.up.store.read(p.localVolumeId, 0, VOLUME_BYTES);
+            if (!sys.running) continue checked;
             const m = models.get(key);
             if (!m || m.generation !== s.generation) {
               models.set(key, { bytes: Buffer.from(actual), flushed: null, since: [], inflight: 0, generation: s.generation });
@@ -371,6 +385,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
         } else trace(`quiet: session ${s.id} steady in ${srcS.state}/${dstS.state}`);
       };
       await lifecycle?.recoverManualPairs();
+      await recBuffer?.recoverOverloadedPairs();
       if (wide) await wide.quiet(quietSession);
       else {
         for (const s of sessionsOf(a)) {
@@ -384,6 +399,10 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
       }
       lifecycle?.checkSizes();
       await checkInvariants();
+      if (recBuffer) {
+        network.faults = recBuffer.thinLink();
+        trace(`link faults ${JSON.stringify(network.faults)}`);
+      }
       quiet = false;
     };
 
@@ -405,6 +424,55 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
         );
     };
 
+    /** One host write to a volume of a session, as NBD would issue it: only where the export is writable. */
+    const hostWrite = (sys: SimSystem, ws: ReplicationSession | undefined, step: number): void => {
+      // Host write, as NBD would issue it: only where the export is writable.
+      // v4 writes to any member of a group (v1-v3 draw nothing for it: their seeds replay as found).
+      const pair = wide && ws && ws.elementPairs.length > 1 ? work.pick(ws.elementPairs) : ws?.elementPairs[0];
+      const v = pair ? sys.up.meta.get('volume', pair.localVolumeId) : undefined;
+      if (ws && pair && v && ws.role === 'Source' && sys.up.replication.isHostWritable(v)) {
+        const blocks = recBuffer ? recBuffer.writeBlocks() : work.int(1, 8);
+        const at = work.int(0, VOLUME_BLOCKS - blocks) * BLOCK_BYTES;
+        const fill = work.int(1, 255);
+        // A group member's write carries its number in every block (write-order check, workload-v4.ts).
+        const grouped = wide && ws.resourceType === 'volume_group' ? wide.groupWrite(sys, ws, v.id, at, blocks, fill) : null;
+        // One group write at a time: a write while another is in flight is skipped.
+        if (wide && ws.resourceType === 'volume_group' && !grouped) trace(`group write skipped: one in flight`);
+        else {
+          const data = grouped?.data ?? Buffer.alloc(blocks * BLOCK_BYTES, fill);
+          if (!grouped) data.writeUInt32BE(step, 0);
+          const key = `${sys.name}:${v.id}`;
+          const m = models.get(key);
+          const entry: { offsetBytes: number; data: Buffer } = { offsetBytes: at, data };
+          if (m) {
+            data.copy(m.bytes, at);
+            m.since.push(entry);
+            m.inflight++;
+          }
+          stats.writes++;
+          wide?.noteSourceWrite(sys, ws, v.id);
+          const owner = sys.up.owner;
+          act('write', sys, () =>
+            sys.up.io.write(v.id, at, data).catch(async (error: unknown) => {
+              // A refused write (split mode Manual with the path down: EIO to the host) may or may
+              // not have reached the local volume: the model takes what is there.
+              if (m && models.get(key) === m && sys.running?.owner === owner) {
+                const there = await sys.up.store.read(v.id, at, data.length);
+                there.copy(m.bytes, at);
+                entry.data = there;
+              }
+              throw error;
+            }).finally(() => {
+              // In flight until the model knows what a refused write left (a check between the
+              // refusal and the read above compared the volume with the write it did not take).
+              if (m) m.inflight--;
+              grouped?.done();
+            }),
+          );
+        }
+      }
+    };
+
     for (let step = 0; step < steps; step++) {
       const up = systems.filter((s) => s.running);
       const sys = work.pick(up);
@@ -415,52 +483,10 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
       trace(`step ${step} ${sys.name} roll ${roll.toFixed(3)}`);
       if (roll < 0.4) {
         // v4: half of the writes go to the volume group when this system is its source (writes to it are what its check needs).
-        const ws = wide ? wide.writeTarget(sys, s) : s;
-        // Host write, as NBD would issue it: only where the export is writable.
-        // v4 writes to any member of a group (v1-v3 draw nothing for it: their seeds replay as found).
-        const pair = wide && ws && ws.elementPairs.length > 1 ? work.pick(ws.elementPairs) : ws?.elementPairs[0];
-        const v = pair ? sys.up.meta.get('volume', pair.localVolumeId) : undefined;
-        if (ws && pair && v && ws.role === 'Source' && sys.up.replication.isHostWritable(v)) {
-          const blocks = work.int(1, 8);
-          const at = work.int(0, VOLUME_BLOCKS - blocks) * BLOCK_BYTES;
-          const fill = work.int(1, 255);
-          // A group member's write carries its number in every block (write-order check, workload-v4.ts).
-          const grouped = wide && ws.resourceType === 'volume_group' ? wide.groupWrite(sys, ws, v.id, at, blocks, fill) : null;
-          // One group write at a time: a write while another is in flight is skipped.
-          if (wide && ws.resourceType === 'volume_group' && !grouped) trace(`group write skipped: one in flight`);
-          else {
-            const data = grouped?.data ?? Buffer.alloc(blocks * BLOCK_BYTES, fill);
-            if (!grouped) data.writeUInt32BE(step, 0);
-            const key = `${sys.name}:${v.id}`;
-            const m = models.get(key);
-            const entry: { offsetBytes: number; data: Buffer } = { offsetBytes: at, data };
-            if (m) {
-              data.copy(m.bytes, at);
-              m.since.push(entry);
-              m.inflight++;
-            }
-            stats.writes++;
-            wide?.noteSourceWrite(sys, ws, v.id);
-            const owner = sys.up.owner;
-            act('write', sys, () =>
-              sys.up.io.write(v.id, at, data).catch(async (error: unknown) => {
-                // A refused write (split mode Manual with the path down: EIO to the host) may or may
-                // not have reached the local volume: the model takes what is there.
-                if (m && models.get(key) === m && sys.running?.owner === owner) {
-                  const there = await sys.up.store.read(v.id, at, data.length);
-                  there.copy(m.bytes, at);
-                  entry.data = there;
-                }
-                throw error;
-              }).finally(() => {
-                // In flight until the model knows what a refused write left (a check between the
-                // refusal and the read above compared the volume with the write it did not take).
-                if (m) m.inflight--;
-                grouped?.done();
-              }),
-            );
-          }
-        }
+        const ws = recBuffer ? recBuffer.writeTarget(sys, wide!.writeTarget(sys, s)) : wide ? wide.writeTarget(sys, s) : s;
+        hostWrite(sys, ws, step);
+        // v6: a burst of the host reaches every Consistency source of this system at once, so their cycles share the thin link.
+        if (recBuffer) for (const companion of recBuffer.burstCompanions(sys, ws)) hostWrite(sys, companion, step);
       } else if (roll < 0.5) {
         const owner = sys.up.owner;
         const snapshot = [...models].filter(([k]) => k.startsWith(`${sys.name}:`)).map(([k, m]) => [k, Buffer.from(m.bytes), m.since.length] as const);
@@ -479,8 +505,18 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
       } else if (roll < 0.56) {
         network.partitioned = !network.partitioned;
         trace(`link ${network.partitioned ? 'CUT' : 'healed'}`);
+        // v6: a cut is a flap that heals by itself (a long one would keep its sessions halted, out of the buffer).
+        if (recBuffer && network.partitioned) {
+          const cut = ++cuts;
+          scheduler.add('world', 'flap ends', recBuffer.flapMs(), () => {
+            if (cut !== cuts || !network.partitioned) return;
+            network.partitioned = false;
+            trace('link healed (the flap ended)');
+          });
+        }
       } else if (roll < 0.6) {
-        network.faults = network.faults === CALM ? { dropProbability: work.next() * 0.2, delayMinMs: 1, delayMaxMs: work.int(10, 3000) } : CALM;
+        if (recBuffer) network.faults = recBuffer.nextFaults(CALM);
+        else network.faults = network.faults === CALM ? { dropProbability: work.next() * 0.2, delayMinMs: 1, delayMaxMs: work.int(10, 3000) } : CALM;
         trace(`link faults ${JSON.stringify(network.faults)}`);
       } else if (roll < 0.63) {
         if (crashBudget > 0 && up.length === 2) {
@@ -526,6 +562,10 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
       await scheduler.runFor(work.int(100, 8_000));
       for (const e of scheduler.errors.splice(0)) fail(`timer ${e.label} threw ${e.error instanceof Error ? e.error.stack?.split('\n').slice(0, 3).join(' | ') : String(e.error)}`);
       await checkInvariants();
+      if (recBuffer) {
+        recBuffer.observe();
+        stats.recBufferOverloads = recBuffer.overloads;
+      }
       if ((step + 1) % quietEvery === 0 || step === steps - 1) await quietPoint();
     }
   } catch (error) {

@@ -177,7 +177,8 @@ export class WideWorkload {
     const stamps = new Map<string, number[]>();
     let cut = 0;
     for (const p of ss.elementPairs) {
-      if (!dst.up.store.hasVolume(p.remoteVolumeId)) return;
+      // The destination may crash while a read is awaited (simulation.ts checkInvariants, v4 seed 3197).
+      if (!dst.running || !dst.up.store.hasVolume(p.remoteVolumeId)) return;
       const bytes = await dst.up.store.read(p.remoteVolumeId, 0, this.c.volumeBytes);
       const perBlock: number[] = [];
       for (let k = 0; k < bytes.length / BLOCK_BYTES; k++) perBlock.push(bytes.readUInt32BE(k * BLOCK_BYTES));
