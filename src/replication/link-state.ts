@@ -106,7 +106,7 @@ export class LinkState {
   private summariesFor(peerSystemId: string): SessionStateSummary[] {
     return this.runtime.listShared()
       .filter((s) => s.peerSystemId === peerSystemId)
-      .map((s) => ({ id: s.id, role: s.role, generation: s.generation, state: s.state, baseCycle: s.baseCycle, recResumes: s.recResumes, pauseResumes: s.pauseResumes, ...(s.resumePending ? { resuming: true } : {}), ...(isCopySession(s) ? { modes: { transferMode: s.transferMode, splitMode: s.splitMode, recoveryMode: s.recoveryMode } } : {}) }));
+      .map((s) => ({ id: s.id, role: s.role, generation: s.generation, state: s.state, baseCycle: s.baseCycle, recResumes: s.recResumes, pauseResumes: s.pauseResumes, ...(s.resumePending ? { resuming: true } : {}), ...(isCopySession(s) ? { modes: { transferMode: s.transferMode, splitMode: s.splitMode, recoveryMode: s.recoveryMode } } : {}), ...(s.state === 'System_Paused' && s.errorCode !== null ? { errorCode: s.errorCode, errorAtMs: s.errorAtMs } : {}) }));
   }
 
   /**
@@ -198,7 +198,7 @@ export class LinkState {
         await this.runtime.apply(s.id, { type: 'modes_set', modes: m });
       }
       // Roles (a newer source demotes us), the end of a halt, a retry: session-machine's peer_summary rows.
-      const event = { type: 'peer_summary', role: remote.role, generation: remote.generation, state: remote.state, baseCycle: remote.baseCycle, ...(remote.resuming ? { resuming: true } : {}), ...(remote.recResumes !== undefined ? { recResumes: remote.recResumes } : {}), ...(remote.pauseResumes !== undefined ? { pauseResumes: remote.pauseResumes } : {}) } as const;
+      const event = { type: 'peer_summary', role: remote.role, generation: remote.generation, state: remote.state, baseCycle: remote.baseCycle, ...(remote.resuming ? { resuming: true } : {}), ...(remote.recResumes !== undefined ? { recResumes: remote.recResumes } : {}), ...(remote.pauseResumes !== undefined ? { pauseResumes: remote.pauseResumes } : {}), ...(remote.errorCode !== undefined ? { errorCode: remote.errorCode, errorAtMs: remote.errorAtMs ?? null } : {}) } as const;
       if (remote.role === 'Source' && s.role === 'Source' && remote.generation > s.generation) {
         this.runtime.log('demoted: the peer failed over while the link was down', { session: s.id });
         // Host access changes with the role: its own transaction, under the management lock.

@@ -121,11 +121,13 @@ export function parseSessionStates(params: unknown): { sessions: SessionStateSum
       const resuming = optional(s, 'resuming', (x, key) => boolean(x, key));
       const recResumes = optional(s, 'recResumes', integer);
       const pauseResumes = optional(s, 'pauseResumes', integer);
+      const errorCode = optional(s, 'errorCode', string);
+      const errorAtMs = optional(s, 'errorAtMs', (x, key) => (x[key] === null ? null : integer(x, key)));
       const modes = optional(s, 'modes', (x, key) => {
         const m = object(x[key], key);
         return { transferMode: oneOf(m, 'transferMode', TRANSFER_MODES), splitMode: oneOf(m, 'splitMode', MODES), recoveryMode: oneOf(m, 'recoveryMode', MODES) };
       });
-      return { id: string(s, 'id'), role: oneOf(s, 'role', ['Source', 'Destination'] as const), generation: integer(s, 'generation'), state: oneOf(s, 'state', SESSION_STATES), baseCycle: integer(s, 'baseCycle'), ...(resuming ? { resuming } : {}), ...(recResumes !== undefined ? { recResumes } : {}), ...(pauseResumes !== undefined ? { pauseResumes } : {}), ...(modes !== undefined ? { modes } : {}) };
+      return { id: string(s, 'id'), role: oneOf(s, 'role', ['Source', 'Destination'] as const), generation: integer(s, 'generation'), state: oneOf(s, 'state', SESSION_STATES), baseCycle: integer(s, 'baseCycle'), ...(resuming ? { resuming } : {}), ...(recResumes !== undefined ? { recResumes } : {}), ...(pauseResumes !== undefined ? { pauseResumes } : {}), ...(modes !== undefined ? { modes } : {}), ...(errorCode !== undefined ? { errorCode, errorAtMs: errorAtMs ?? null } : {}) };
     }),
   };
 }

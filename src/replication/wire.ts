@@ -139,6 +139,9 @@ export interface SessionStateSummary {
   pauseResumes?: number;
   /** A REC's modes as the sender records them; a destination takes its source's (a modify cut short). */
   modes?: { transferMode: TransferMode; splitMode: SplitMode; recoveryMode: RecoveryMode };
+  /** The cause of a System_Paused sender's halt (model.ts errorCode): a destination takes a buffer-overload halt its notice missed. Peers that predate it send none. */
+  errorCode?: string;
+  errorAtMs?: number | null;
 }
 
 /** A user or scheduled snapshot of the source that this cycle's cut stands for. */

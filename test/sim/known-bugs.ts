@@ -813,6 +813,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'Not a product bug: the check after a step awaits reads of source volumes; meanwhile an unplanned failover\'s continuation reached a crash point and the system went down, and the check then asked the crashed system for its next volume, which stopped the run. Fix: the check skips a system that went down during it (its models are checked after its restart), and the group check a destination that did (simulation.ts checkInvariants, workload-v4.ts checkGroup). Found by the v4 sweep of seeds 3001-3250 in the sixth session.',
   },
+  {
+    id: 'overload-halt-notice-lost-destination-goes-ok',
+    seed: 77,
+    steps: 120,
+    workload: 'v6',
+    signature: /halted for REC buffer overload on \S+, its destination \S+ shows OK/,
+    description:
+      'A Consistency source halted for REC buffer overload (a thin link, bursts); its notice to the destination was dropped and the link went down before the retry, so the destination halted for the link (PEER_UNREACHABLE). At the link\'s return the source\'s summary said only System_Paused, and the destination took it for a path halt that ends with the link: it went OK under a source that stayed halted until the operator freed it. Fix: a summary carries a halted sender\'s errorCode, and a destination under a source halted for overload takes that halt (session-machine.ts, the peer_summary row before "the halt is over"). Found by the first v6 sweep (seeds 1-150, 120 steps) in the sixth session; the seed fails without the fix and passes with it; session-machine.test.ts has the cases.',
+  },
 ];
 
 /** Found and not fixed yet. */

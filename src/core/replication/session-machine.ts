@@ -20,7 +20,7 @@
 import { StateError } from '../errors.ts';
 import type { ElementPair, MemberCopy, RecoveryMode, ReplicationSession, SessionRole, SessionState, SplitMode, TransferMode } from './model.ts';
 import { checkAction, checkRecAction, type SessionAction } from './rules.ts';
-import { isBufferOverloadHalt } from './rec-buffer.ts';
+import { isBufferOverloadHalt, REC_BUFFER_OVERLOAD } from './rec-buffer.ts';
 
 // ---------------------------------------------------------------- events
 
@@ -89,7 +89,7 @@ export type SessionEvent =
    * peer is a Suspended source whose REC resume waits for our rollback's answer (its
    * resumePending); `recResumes`: the peer's (model.ts). Peers that predate them send none.
    */
-  | { type: 'peer_summary'; role: SessionRole; generation: number; state: SessionState; baseCycle?: number; resuming?: boolean; recResumes?: number; pauseResumes?: number }
+  | { type: 'peer_summary'; role: SessionRole; generation: number; state: SessionState; baseCycle?: number; resuming?: boolean; recResumes?: number; pauseResumes?: number; errorCode?: string; errorAtMs?: number | null }
   // Link
   | { type: 'link_lost'; nowMs: number }
   | { type: 'path_returned' }
@@ -425,6 +425,11 @@ export const TABLE: readonly Row[] = [
     // (simulation seeds 34, v4 100 steps, and 324, v5 120 steps). If that resume fails after
     // all, the source tells its view (recResume's reconcileSuspended).
     go: () => ({ set: { state: 'Suspended', pausedByUser: false, progressPercentage: null, errorCode: null, errorAtMs: null, stopRequested: true }, effects: [{ kind: 'abort_open_cycle' }] }) }),
+  row({ on: 'peer_summary', from: ['OK', 'Synchronizing', 'System_Paused'], role: 'Destination', guard: (s, e) => e.role === 'Source' && e.generation === s.generation && e.state === 'System_Paused' && e.errorCode === REC_BUFFER_OVERLOAD && !isBufferOverloadHalt(s), when: 'the source halted for REC buffer overload and its notice was lost',
+    // Both boxes show the halt, which waits for the operator. A destination halted by the link's
+    // loss took the source's System_Paused for a halt that ends with the link, and went OK
+    // under a source that stayed halted, for good (simulation v6 seed 77).
+    go: (_, e) => ({ set: { state: 'System_Paused', errorCode: REC_BUFFER_OVERLOAD, errorAtMs: e.errorAtMs ?? null, progressPercentage: null } }) }),
   row({ on: 'peer_summary', from: ['System_Paused'], role: 'Destination', guard: (s, e) => !(waitsForOperator(s) && e.state === 'System_Paused'), when: 'the halt is over',
     // A source still waiting for its resume's rollback answer says Suspended, but a halted
     // destination was active (a link loss halts only those): rolled back by that resume, it
