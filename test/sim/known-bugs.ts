@@ -822,6 +822,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A Consistency source halted for REC buffer overload (a thin link, bursts); its notice to the destination was dropped and the link went down before the retry, so the destination halted for the link (PEER_UNREACHABLE). At the link\'s return the source\'s summary said only System_Paused, and the destination took it for a path halt that ends with the link: it went OK under a source that stayed halted until the operator freed it. Fix: a summary carries a halted sender\'s errorCode, and a destination under a source halted for overload takes that halt (session-machine.ts, the peer_summary row before "the halt is over"). Found by the first v6 sweep (seeds 1-150, 120 steps) in the sixth session; the seed fails without the fix and passes with it; session-machine.test.ts has the cases.',
   },
+  {
+    id: 'reprotect-commit-undoes-a-deletion',
+    seed: 3275,
+    steps: 120,
+    workload: 'v4',
+    signature: /not steady after healing: source \S+ Synchronizing \(null\), destination \S+ OK \[Asynchronous\]/,
+    description:
+      'A planned failover with reverse made site-b the source and started its reprotect; the operator unassigned the policy on site-b while the reprotect\'s cycle shipped (Deleting, its stop set). The cycle\'s commit took the state it began in (Reprotecting) over Deleting, the reprotect ended OK, and the deletion\'s call to the peer was lost: its retry found the session no longer Deleting and gave up. The session stayed OK with the deletion\'s stop set, so every later cycle was cancelled at once, Synchronizing for good. Fix: a commit leaves a Deleting session Deleting whatever the cycle began in (session-machine.ts committedState). Found by the v4 sweep of seeds 3251-3500 in the sixth session; the seed fails without the fix and passes with it; session-machine.test.ts has the cases.',
+  },
 ];
 
 /** Found and not fixed yet. */

@@ -942,11 +942,15 @@ function settle(s: ReplicationSession): ReplicationSession {
 
 /** The state a committed cycle leaves a source in. */
 function committedState(s: ReplicationSession, startState: SessionState): SessionState {
-  if (startState === 'Failing_Over' || startState === 'Reprotecting') return startState;
   // A policy unassigned while the cycle shipped: the session stays Deleting. Made OK, a crash before
   // the peer's answer to the deletion left a source that no longer knew it was being deleted, whose
   // destination the deletion had dropped: it cycled into NOT_FOUND for good (simulation seed 340, v4).
-  if (s.state === 'Paused' || s.state === 'Suspended' || s.state === 'Deleting') return s.state;
+  // Also during a reprotect or a failover (PowerStore allows deletion by policy removal then): the
+  // reprotect's commit made it Reprotecting again, then OK, with the deletion's stop still set, so
+  // its deletion retry gave up and every later cycle was cancelled at once (simulation v4 seed 3275).
+  if (s.state === 'Deleting') return s.state;
+  if (startState === 'Failing_Over' || startState === 'Reprotecting') return startState;
+  if (s.state === 'Paused' || s.state === 'Suspended') return s.state;
   // A synchronous source halted while its cut was committed (the link went during a checkpoint or
   // a resync) is not in step: it stays halted, and its retry (or the link's return) resyncs. Made
   // Synchronizing, nothing ran it on and no row of the link's return took it (simulation seed 8084).
