@@ -92,6 +92,7 @@ export class SourceCycles {
     const startState = s.state;
     let snapshotIds: Record<string, string> = {};
     let commitSent = false;
+    let stopWait: { stopped: Promise<void>; dispose: () => void } | null = null;
     // Where a cycle's time goes (logged with the commit): ms from the start to the end of each phase.
     const phaseMs = { snapshot: 0, begin: 0, ship: 0, commit: 0 };
     try {
@@ -119,6 +120,7 @@ export class SourceCycles {
       let progressRecordedAtMs = this.ctx.clock.nowMs();
       const running = { total: totalBytes, done: 0 };
       this.cycleBytes.set(sessionId, running);
+      stopWait = this.runtime.whenStopRequested(sessionId);
       for (const pair of pairs) {
         await shipExtents(
           this.ctx.store,
@@ -139,8 +141,10 @@ export class SourceCycles {
             }
           },
           () => this.runtime.isStopRequested(sessionId),
+          stopWait.stopped,
         );
       }
+      stopWait.dispose();
       phaseMs.ship = this.ctx.clock.nowMs() - startMs;
       crashPoint(this.ctx, 'cycle.after-ship');
       commitSent = true;
@@ -163,6 +167,7 @@ export class SourceCycles {
       await this.cycleFailed(sessionId, error, snapshotIds, commitSent, startState);
       throw error;
     } finally {
+      stopWait?.dispose();
       this.cycleBytes.delete(sessionId);
       for (const id of Object.values(snapshotIds)) this.runtime.cycleSnapshots.delete(id);
       this.runtime.schedule.arm(sessionId);

@@ -44,6 +44,33 @@ test('record writes bookkeeping and refuses what the state machine decides', () 
   assert.equal(rt.record('gone', { progressPercentage: 1 }), undefined, 'a record that is not there is not made');
 });
 
+test('what waits for a session\'s stop wakes at the write that asks for it, and at shutdown; a disposed wait is forgotten', async () => {
+  const { rt } = runtime();
+  rt.create(session({ id: 's1', state: 'OK' }));
+  rt.create(session({ id: 's2', state: 'OK' }));
+  const woke: string[] = [];
+  const w1 = rt.whenStopRequested('s1');
+  void w1.stopped.then(() => woke.push('s1'));
+  const w2 = rt.whenStopRequested('s2');
+  void w2.stopped.then(() => woke.push('s2'));
+  rt.record('s1', { progressPercentage: 10 });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(woke.join(), '', 'a write that asks no stop wakes nothing');
+  // The pause's effects (the peer told, the timer cancelled) are not what this is about.
+  Object.assign(rt.effects, { tell_peer_state: () => undefined, cancel_timer: () => undefined });
+  await rt.apply('s1', { type: 'pause', nowMs: 1 });
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(woke.join(), 's1', 'the pause (stopRequested) woke the wait on s1 only');
+  const stoppedAlready = rt.whenStopRequested('s1');
+  await stoppedAlready.stopped;
+  w2.dispose();
+  const w3 = rt.whenStopRequested('s2');
+  void w3.stopped.then(() => woke.push('s2 at shutdown'));
+  rt.markStopped();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(woke.join(), 's1,s2 at shutdown', 'shutdown wakes what still waits; the disposed wait stays asleep');
+});
+
 test('create checks the facts and refuses a second record of the same id', () => {
   const { rt } = runtime();
   assert.throws(() => rt.create(session({ id: 'bad', role: 'Destination', hostWritable: true })), /never host-writable/);

@@ -93,6 +93,8 @@ export interface SessionRuntime {
   migrate(s: ReplicationSession): void;
   /** Whether the session's running work is to stop (the record's stopRequested, or shutdown). */
   isStopRequested(id: string): boolean;
+  /** Settles once isStopRequested turns true; dispose when the work ends first. */
+  whenStopRequested(id: string): { stopped: Promise<void>; dispose: () => void };
   /** Puts the volumes' isReplicationDestination right from the record's hostWritable (at start). */
   repairHostAccess(id: string): Promise<void>;
 
@@ -139,6 +141,8 @@ export class ReplicationRuntime implements SessionRuntime {
   private isStopped = false;
   /** Inside batch(): the sessions put, whose afterPut runs once the batch commits. */
   private deferred: Map<string, ReplicationSession> | null = null;
+  /** Per session, what waits for its stop (a running cycle's batches in flight: whenStopRequested). */
+  private readonly stopWaiters = new Map<string, Set<() => void>>();
 
   constructor(
     readonly ctx: CoreContext,
@@ -155,6 +159,36 @@ export class ReplicationRuntime implements SessionRuntime {
 
   markStopped(): void {
     this.isStopped = true;
+    for (const id of [...this.stopWaiters.keys()]) this.wakeIfStopped(id, null);
+  }
+
+  /**
+   * Settles once the session's running work is to stop (isStopRequested), at the write of the
+   * record that says so; `dispose` forgets the wait (the work ended first). One Set entry per
+   * running cycle, nothing per idle session.
+   */
+  whenStopRequested(id: string): { stopped: Promise<void>; dispose: () => void } {
+    if (this.isStopRequested(id)) return { stopped: Promise.resolve(), dispose: () => undefined };
+    let wake!: () => void;
+    const stopped = new Promise<void>((resolve) => (wake = resolve));
+    const waiters = this.stopWaiters.get(id) ?? new Set<() => void>();
+    waiters.add(wake);
+    this.stopWaiters.set(id, waiters);
+    return {
+      stopped,
+      dispose: () => {
+        waiters.delete(wake);
+        if (waiters.size === 0 && this.stopWaiters.get(id) === waiters) this.stopWaiters.delete(id);
+      },
+    };
+  }
+
+  /** After a record is written (or removed, `next` null): wakes what waits for its stop. */
+  private wakeIfStopped(id: string, next: ReplicationSession | null): void {
+    const waiters = this.stopWaiters.get(id);
+    if (!waiters || (next !== null && !next.stopRequested && !this.isStopped)) return;
+    this.stopWaiters.delete(id);
+    for (const wake of waiters) wake();
   }
 
   /** Settles the operations queued now on every session. */
@@ -186,7 +220,10 @@ export class ReplicationRuntime implements SessionRuntime {
     } finally {
       this.deferred = null;
     }
-    for (const s of deferred.values()) this.afterPut(s);
+    for (const s of deferred.values()) {
+      this.wakeIfStopped(s.id, s);
+      this.afterPut(s);
+    }
   }
 
   list(): ReplicationSession[] {
@@ -234,10 +271,14 @@ export class ReplicationRuntime implements SessionRuntime {
     });
     if (!next) {
       this.deferred?.delete(id);
+      this.wakeIfStopped(id, null);
       return;
     }
     if (this.deferred) this.deferred.set(id, next);
-    else this.afterPut(next);
+    else {
+      this.wakeIfStopped(id, next);
+      this.afterPut(next);
+    }
   }
 
   record(id: string, changes: Bookkeeping): ReplicationSession | undefined {

@@ -112,4 +112,18 @@ describe('shipper', () => {
     await assert.rejects(shipping, /the cycle was cancelled/);
     assert.ok(received.length < 64);
   });
+
+  it('does not wait for the batches in flight once the session is to stop (a thin link would hold it for minutes)', { timeout: 10_000 }, async () => {
+    // Calls that are never answered, as on a link far slower than the window in flight.
+    let calls = 0;
+    const hanging = { transport: { call: () => (calls++, new Promise(() => undefined)) } as unknown as PeerTransport, peerSystemId: 'b', sessionId: 's', cycle: 1, remoteVolumeId: 'v' };
+    let stop!: () => void;
+    const cancelled = new Promise<void>((resolve) => (stop = resolve));
+    const extents: Extent[] = [{ offsetBytes: 0, lengthBytes: 64 * SHIP_BATCH_BYTES_MAX, kind: 'data' }];
+    const shipping = shipExtents(fakeStore(), 'snap', extents, hanging, () => undefined, () => false, cancelled);
+    while (calls === 0) await new Promise((resolve) => setImmediate(resolve));
+    stop();
+    await assert.rejects(shipping, /the cycle was cancelled/);
+    assert.ok(calls <= 16, `no batch is sent after the stop (${calls})`);
+  });
 });

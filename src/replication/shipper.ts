@@ -74,10 +74,24 @@ async function readBatch(store: BlockStore, snapshotId: string, batch: ShipBatch
   return buffer.subarray(0, atBytes);
 }
 
-export async function shipExtents(store: BlockStore, snapshotId: string, extents: Extent[], target: ShipTarget, onBytes: (bytes: number) => void, isCancelled: () => boolean): Promise<number> {
+/**
+ * `cancelled`, when given, settles as soon as the session is to stop (a pause, a suspend, a halt,
+ * a deletion): the batches in flight are then not waited for. On a thin link they take as long
+ * as the whole window needs to cross it (minutes at the rate floor), and a REC buffer-overload
+ * halt, recorded once its cycle has ended, showed that long after it was decided (simulation v6).
+ * Their late answers are dropped, and a batch that lands after the cycle was aborted is refused
+ * by the destination (no open cycle), or by a later attempt of the same cycle overwritten: a new
+ * attempt ships diff(base, a newer cut), which holds every block of the old one, on the same lane
+ * after it.
+ */
+export async function shipExtents(store: BlockStore, snapshotId: string, extents: Extent[], target: ShipTarget, onBytes: (bytes: number) => void, isCancelled: () => boolean, cancelled?: Promise<void>): Promise<number> {
   const batches = planBatches(extents);
   let failure: { error: unknown } | null = null;
   let shippedBytes = 0;
+  const stop = cancelled?.then(() => {
+    throw cycleCancelled(target.sessionId);
+  });
+  stop?.catch(() => undefined);
   // Each worker reads a batch into its own buffer, sends it, and reuses the buffer for its next
   // batch: a call answered means the receiver has read the whole payload, so nothing refers to it
   // any more. (A worker whose call failed stops, so a payload still in transit is never reused.)
@@ -85,13 +99,17 @@ export async function shipExtents(store: BlockStore, snapshotId: string, extents
   const worker = async (): Promise<void> => {
     let buffer = Buffer.alloc(0);
     for (let next = batches.next(); !next.done && failure === null; next = batches.next()) {
-      // A typed refusal: a sync waiting on this cycle answers it (a plain Error was a 500, simulation seed 371).
-      if (isCancelled()) throw new StateError(`Replication session ${target.sessionId}: the cycle was cancelled (the session was paused, suspended, deleted or stopped meanwhile).`, 'replication_session', target.sessionId);
+      if (isCancelled()) throw cycleCancelled(target.sessionId);
       const batch = next.value;
       if (buffer.length < batch.dataBytes) buffer = Buffer.allocUnsafeSlow(batch.dataBytes === SHIP_BATCH_BYTES_MAX ? SHIP_BATCH_BYTES_MAX : Math.max(batch.dataBytes, buffer.length * 2));
       const payload = await readBatch(store, snapshotId, batch, buffer);
       const params: CycleExtentsParams = { sessionId: target.sessionId, cycle: target.cycle, remoteVolumeId: target.remoteVolumeId, extents: batch.extents };
-      await target.transport.call(target.peerSystemId, RPC.cycleExtents, params, { payload, timeoutMs: SHIP_CALL_TIMEOUT_MS, bulk: true });
+      const sent = target.transport.call(target.peerSystemId, RPC.cycleExtents, params, { payload, timeoutMs: SHIP_CALL_TIMEOUT_MS, bulk: true });
+      if (stop) {
+        // Abandoned on a stop, its answer (or failure) arrives to no one.
+        sent.catch(() => undefined);
+        await Promise.race([sent, stop]);
+      } else await sent;
       shippedBytes += batch.dataBytes;
       onBytes(batch.dataBytes);
     }
@@ -104,4 +122,9 @@ export async function shipExtents(store: BlockStore, snapshotId: string, extents
   await Promise.all(workers);
   if (failure !== null) throw (failure as { error: unknown }).error;
   return shippedBytes;
+}
+
+/** A typed refusal: a sync waiting on this cycle answers it (a plain Error was a 500, simulation seed 371). */
+function cycleCancelled(sessionId: string): StateError {
+  return new StateError(`Replication session ${sessionId}: the cycle was cancelled (the session was paused, suspended, deleted or stopped meanwhile).`, 'replication_session', sessionId);
 }
