@@ -45,6 +45,8 @@ export class RecActions {
   private readonly pairing = new Set<string>();
   /** Sessions whose reverse this box issued and is asking the peer to record (recReverse). */
   private readonly reversing = new Set<string>();
+  /** Forced deletes whose peer did not confirm: told to drop its record once ours is gone (drop_locally). */
+  private readonly unconfirmedDeletes = new Set<string>();
   private readonly ctx: CoreContext;
 
   constructor(
@@ -138,11 +140,16 @@ export class RecActions {
           runtime.log('peer did not confirm copy session deletion', { session: s.id, error: String(error) });
           // A destination box drops its record once it hears; told until it does, as a forced
           // suspend is: the link may have come back before this call failed, and then no link
-          // return would ever tell it (simulation: forced-delete-left-on-destination).
-          if (s.role === 'Source') tellPeerToDrop(this.ctx, runtime, s.peerSystemId, s.id);
+          // return would ever tell it (simulation: forced-delete-left-on-destination). Told once
+          // our record is gone: told while it was still here (the drop waited for the management
+          // lock), the notice took itself for moot and stopped (simulation v6 seed 635).
+          if (s.role === 'Source') this.unconfirmedDeletes.add(s.id);
         }
       },
-      drop_locally: (s) => this.deps.dropSessionLocally(s.id),
+      drop_locally: async (s) => {
+        await this.deps.dropSessionLocally(s.id);
+        if (this.unconfirmedDeletes.delete(s.id)) tellPeerToDrop(this.ctx, runtime, s.peerSystemId, s.id);
+      },
     } satisfies EffectHandlers);
   }
 

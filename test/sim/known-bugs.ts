@@ -831,6 +831,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A planned failover with reverse made site-b the source and started its reprotect; the operator unassigned the policy on site-b while the reprotect\'s cycle shipped (Deleting, its stop set). The cycle\'s commit took the state it began in (Reprotecting) over Deleting, the reprotect ended OK, and the deletion\'s call to the peer was lost: its retry found the session no longer Deleting and gave up. The session stayed OK with the deletion\'s stop set, so every later cycle was cancelled at once, Synchronizing for good. Fix: a commit leaves a Deleting session Deleting whatever the cycle began in (session-machine.ts committedState). Found by the v4 sweep of seeds 3251-3500 in the sixth session; the seed fails without the fix and passes with it; session-machine.test.ts has the cases.',
   },
+  {
+    id: 'forced-delete-notice-gives-up-before-the-drop',
+    seed: 635,
+    steps: 120,
+    workload: 'v6',
+    signature: /session \S+ exists on site-b only \(Destination OK \[Stack\]\)/,
+    description:
+      'A forced REC delete on the source box while the link was cut: its call to the peer timed out after the link had come back (a flap), so the notice that tells the destination box to drop its record was armed. Its first try came while the source\'s own record was still there (the local drop waited 5 s for the management lock, held by a create in flight), took the session for held again and stopped; with the link up all along no link return told the destination, which kept the pair for good. Fix: the notice is armed once the source\'s record is gone (rec-actions.ts drop_locally). Found by the v6 sweep of seeds 401-650 in the sixth session; the seed fails without the fix and passes with it.',
+  },
 ];
 
 /** Found and not fixed yet. */
