@@ -840,6 +840,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A forced REC delete on the source box while the link was cut: its call to the peer timed out after the link had come back (a flap), so the notice that tells the destination box to drop its record was armed. Its first try came while the source\'s own record was still there (the local drop waited 5 s for the management lock, held by a create in flight), took the session for held again and stopped; with the link up all along no link return told the destination, which kept the pair for good. Fix: the notice is armed once the source\'s record is gone (rec-actions.ts drop_locally). Found by the v6 sweep of seeds 401-650 in the sixth session; the seed fails without the fix and passes with it.',
   },
+  {
+    id: 'failback-full-copy-loses-failing-over',
+    seed: 3181,
+    steps: 150,
+    workload: 'v3',
+    signature: /not steady after healing: source \S+ OK \(null\), destination \S+ Failing_Over \[Asynchronous\]/,
+    description:
+      'A failback (planned failover of a Failed_Over source) whose peer kept no common base: its final cycle was a full copy, and opening it made the source Initializing instead of Failing_Over. The commit\'s answer was lost, so the cycle failed; the failover\'s failure found no row for an Initializing session, the hand-over never came, and the peer, told Failing_Over, stayed so under a source that went on cycling to OK. Fix: a failover\'s or reprotect\'s cycle keeps the operation\'s state, a full copy too (session-machine.ts cycle_opened). Found by the v3 sweep of seeds 3150-3399 (150 steps) in the sixth session; the seed fails without the fix and passes with it; session-machine.test.ts has the cases.',
+  },
 ];
 
 /** Found and not fixed yet. */

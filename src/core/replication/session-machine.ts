@@ -598,7 +598,10 @@ export const TABLE: readonly Row[] = [
   row({ on: 'cycle_opened', from: ['OK', 'System_Paused', 'Initializing', 'Synchronizing'], role: 'Source',
     go: (s, e) => ({ set: { state: s.baseCycle === 0 ? 'Initializing' : 'Synchronizing', pendingCycle: { cycle: e.cycle, snapshotIds: e.snapshotIds }, progressPercentage: 0, errorCode: null } }) }),
   row({ on: 'cycle_opened', from: ['Failing_Over', 'Reprotecting'], role: 'Source',
-    go: (s, e) => ({ set: { state: s.baseCycle === 0 ? 'Initializing' : s.state, pendingCycle: { cycle: e.cycle, snapshotIds: e.snapshotIds }, progressPercentage: 0, errorCode: null } }) }),
+    // The operation's state stands through its cycle, a full copy too: shown Initializing, a
+    // failback whose final cycle then failed was no longer Failing_Over, so its failure found no
+    // row, the hand-over never came and the peer stayed Failing_Over for good (simulation v3 seed 3181).
+    go: (s, e) => ({ set: { pendingCycle: { cycle: e.cycle, snapshotIds: e.snapshotIds }, progressPercentage: 0, errorCode: null } }) }),
   // Fixed: a pause (or suspend) while the cut was taken used to be overwritten by Synchronizing.
   row({ on: 'cycle_opened', from: '*', role: 'Source', when: 'paused, suspended or deleted while the cut was taken',
     go: (_, e) => ({ set: { pendingCycle: { cycle: e.cycle, snapshotIds: e.snapshotIds } } }) }),
