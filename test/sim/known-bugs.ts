@@ -849,6 +849,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A failback (planned failover of a Failed_Over source) whose peer kept no common base: its final cycle was a full copy, and opening it made the source Initializing instead of Failing_Over. The commit\'s answer was lost, so the cycle failed; the failover\'s failure found no row for an Initializing session, the hand-over never came, and the peer, told Failing_Over, stayed so under a source that went on cycling to OK. Fix: a failover\'s or reprotect\'s cycle keeps the operation\'s state, a full copy too (session-machine.ts cycle_opened). Found by the v3 sweep of seeds 3150-3399 (150 steps) in the sixth session; the seed fails without the fix and passes with it; session-machine.test.ts has the cases.',
   },
+  {
+    id: 'resume-unheard-under-a-halt-leaves-destination-paused',
+    seed: 3891,
+    steps: 120,
+    workload: 'v4',
+    signature: /the destination \S+ shows Paused, its source OK \[Asynchronous\]/,
+    description:
+      'The destination box paused a session while the link was cut; the source learnt it at the link\'s return. The source then resumed while the link was cut again: its notice went unanswered, and when the source halted (the link lost) the notice\'s retries stopped, since it no longer was what they told. At the next return the source\'s summary said System_Paused with the higher pause count, and only an active state with a higher count ended the destination\'s pause: it stayed Paused for good, taking every cycle of a source that went OK. Fix: a halted source with a higher count ends the pause too (session-machine.ts, the peer_summary row of a resume we missed). Found by the v4 sweep of seeds 3751-4000 in the sixth session; the seed fails without the fix and passes with it; session-machine.test.ts has the cases.',
+  },
 ];
 
 /** Found and not fixed yet. */

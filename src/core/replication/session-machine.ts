@@ -402,11 +402,13 @@ export const TABLE: readonly Row[] = [
     // answer before this side recorded it left two destinations (simulation seed 30). The newer
     // generation is right about roles: this side is the source.
     go: (_, e) => ({ set: { role: 'Source', hostWritable: true, generation: e.generation, pendingCycle: null, nextSyncMs: null }, effects: [{ kind: 'cancel_timer' }] }) }),
-  row({ on: 'peer_summary', from: ['Paused'], role: 'Destination', guard: (s, e) => e.role === 'Source' && e.generation === s.generation && ACTIVE.includes(e.state) && e.pauseResumes !== undefined && e.pauseResumes > s.pauseResumes, when: 'the source resumed after our pause (a higher count) and we missed its notice',
+  row({ on: 'peer_summary', from: ['Paused'], role: 'Destination', guard: (s, e) => e.role === 'Source' && e.generation === s.generation && (ACTIVE.includes(e.state) || e.state === 'System_Paused') && e.pauseResumes !== undefined && e.pauseResumes > s.pauseResumes, when: 'the source resumed after our pause (a higher count) and we missed its notice',
     // The later of the two stands. Without the count the source's pause won instead (seed 58's
     // fix, below for the converse), which a summary older than our own resume then also did
-    // (v5 seed 221).
-    go: (s, e) => ({ set: { state: e.state, pausedByUser: false, errorCode: null, errorAtMs: null, stopRequested: false, ...pauseCount(s, e) } }) }),
+    // (v5 seed 221). A source halted since (the link went before the resume's notice got
+    // through, and a halt ends that notice's retries) resumed all the same: its halt shows here
+    // as OK, as always; the destination stayed Paused under it, taking its cycles (v4 seed 3891).
+    go: (s, e) => ({ set: { state: e.state === 'System_Paused' ? destinationStateAfterHalt(s, e.state) : e.state, pausedByUser: false, errorCode: null, errorAtMs: null, stopRequested: false, ...pauseCount(s, e) } }) }),
   row({ on: 'peer_summary', from: '*', role: 'Destination', guard: (s, e) => e.role === 'Source' && e.state === 'Paused' && s.state !== 'Paused' && s.state !== 'Suspended' && !isStalePauseNotice(s, e), when: 'the source is paused and we are not (a resume here whose notice never reached the source)',
     // The source's pause stands: it never heard the resume (simulation seeds 8017, 8022, 8076).
     // Not when the summary predates our resume (a lower pause count): the resume's notice is
