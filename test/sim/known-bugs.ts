@@ -858,6 +858,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'The destination box paused a session while the link was cut; the source learnt it at the link\'s return. The source then resumed while the link was cut again: its notice went unanswered, and when the source halted (the link lost) the notice\'s retries stopped, since it no longer was what they told. At the next return the source\'s summary said System_Paused with the higher pause count, and only an active state with a higher count ended the destination\'s pause: it stayed Paused for good, taking every cycle of a source that went OK. Fix: a halted source with a higher count ends the pause too (session-machine.ts, the peer_summary row of a resume we missed). Found by the v4 sweep of seeds 3751-4000 in the sixth session; the seed fails without the fix and passes with it; session-machine.test.ts has the cases.',
   },
+  {
+    id: 'rollback-to-own-stale-cut',
+    seed: 3838,
+    steps: 150,
+    workload: 'v3',
+    signature: /destination site-a differs from the source's last committed cut 5/,
+    description:
+      'Data divergence. A REC source (site-a) was shipping its cycle 3 when the link\'s return demoted it (site-b had failed over): its record kept that pending cut 3, its own writes. Site-b resumed, and site-a, rolled back and active, committed site-b\'s cycle 3. At the next resume the rollback to base 3 took the pending cut (same number) over the committed base, so site-a\'s volume went back to its old writes; site-b then shipped only the changes since its own base 3, and the destination lacked a write for good. Fix: a pending cut is the base only when it is ahead of the recorded one (session-machine.ts rollbackPlan, as adoptCommittedCut already required), and a destination\'s commit drops a pending cut at or below it with its snapshot. Found by the v3 sweep of seeds 3650-3899 (150 steps) in the sixth session; the seed fails without the fix and passes with it; session-machine.test.ts has the cases.',
+  },
 ];
 
 /** Found and not fixed yet. */

@@ -639,7 +639,16 @@ export const TABLE: readonly Row[] = [
     // reprotect whose end it never heard (a summary the source took before the reprotect undid
     // its Reprotecting, the reprotect then failed and the source recovered by retrying its
     // cycles, with the link up: simulation v5 seed 2016). Only a replicating source cycles.
-    go: (s, e) => ({ set: { elementPairs: e.elementPairs, baseCycle: e.cycle, pendingCommit: null, lastSyncMs: e.syncedAtMs ?? s.lastSyncMs, lastSyncDurationMs: e.durationMs ?? s.lastSyncDurationMs, state: HALTED_OR_COPYING.includes(s.state) || s.state === 'Failed_Over' ? destinationCommittedState(s) : s.state } }) }),
+    // A pending cut left from this side's time as the source, at or below the committed cycle, is
+    // moot: the committed cycle is the base (v3 seed 3838).
+    go: (s, e) => {
+      const stale = s.pendingCycle !== null && s.pendingCycle.cycle <= e.cycle ? s.pendingCycle : null;
+      const kept = new Set([...baseIds(s), ...e.elementPairs.map((p) => p.localBaseSnapshotId)]);
+      return {
+        set: { elementPairs: e.elementPairs, baseCycle: e.cycle, pendingCommit: null, ...(stale ? { pendingCycle: null } : {}), lastSyncMs: e.syncedAtMs ?? s.lastSyncMs, lastSyncDurationMs: e.durationMs ?? s.lastSyncDurationMs, state: HALTED_OR_COPYING.includes(s.state) || s.state === 'Failed_Over' ? destinationCommittedState(s) : s.state },
+        effects: stale ? deleteSnapshots(Object.values(stale.snapshotIds).filter((id) => !kept.has(id))) : [],
+      };
+    } }),
   row({ on: 'checkpoint_applied', from: '*', role: 'Destination',
     go: (s, e) => ({ set: { elementPairs: e.elementPairs, baseCycle: e.cycle, lastSyncMs: e.syncedAtMs, state: HALTED_OR_COPYING.includes(s.state) ? 'OK' : s.state } }) }),
   row({ on: 'mirroring_entered', from: ['Synchronizing'], role: 'Source',
@@ -905,7 +914,11 @@ export function rollbackPlan(s: ReplicationSession, baseCycle: number): { restor
   const pending = s.pendingCycle;
   let pairs = s.elementPairs;
   let held = s.baseCycle;
-  if (pending && pending.cycle === baseCycle) {
+  // A pending cut is the base only when it is ahead of the recorded one (adoptCommittedCut's rule):
+  // one left from this side's time as the source, at a cycle this side has since committed as the
+  // destination, holds this side's old writes, not the cycle's (simulation v3 seed 3838: a REC
+  // resume rolled a destination back to its stale cut 3 and not to the cycle 3 it had committed).
+  if (pending && pending.cycle === baseCycle && pending.cycle > s.baseCycle) {
     pairs = pairs.map((p) => ({ ...p, localBaseSnapshotId: pending.snapshotIds[p.localVolumeId] ?? p.localBaseSnapshotId }));
     held = pending.cycle;
   }
