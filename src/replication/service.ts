@@ -418,8 +418,9 @@ export class ReplicationService {
    * destination takes a snapshot of the same name, then a last cycle ships up to now.
    */
   private async cycle(sessionId: string): Promise<void> {
-    // In step, the destination already has every write: a cycle is a checkpoint (new base).
-    if (this.ctx.meta.getShared('replication_session', sessionId)?.mirroring) return this.synchronous.checkpoint(sessionId);
+    // In step, the destination already has every write: a cycle is a checkpoint (new base), unless
+    // mirroring stopped while the checkpoint waited for the running writes (then a cycle it is).
+    if (this.ctx.meta.getShared('replication_session', sessionId)?.mirroring && (await this.synchronous.checkpoint(sessionId))) return;
     // Each cycle's commit records its snapshot as replicated (snapshotWatermark).
     for (const snapshot of this.cycles.snapshotsToReplicate(sessionId)) await this.cycles.cycleTo(sessionId, snapshot);
     let shipped = await this.cycles.cycleTo(sessionId, null);

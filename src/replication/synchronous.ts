@@ -201,17 +201,23 @@ export class SynchronousReplication {
   /**
    * A new common base while mirroring (sync, normal suspend, planned failover): with host writes
    * held and the running ones done, both sides hold the same bytes, so each snapshots its volumes
-   * and the pair is the new base. Nothing is shipped.
+   * and the pair is the new base. Nothing is shipped. False, and nothing taken, when the session
+   * stopped mirroring while the running writes finished: one of them failed on the peer, so the
+   * two sides no longer hold the same bytes, and only a cycle (diff from the base) makes a common
+   * base. Taken anyway, the destination's checkpoint lacked that write, the source's held it, and
+   * every later diff from that base left it out (simulation v6 seed 1142: a 400 KiB mirrored write
+   * timed out on a thin link while a sync waited for it).
    */
-  async checkpoint(id: string): Promise<void> {
+  async checkpoint(id: string): Promise<boolean> {
     const s = this.runtime.get(id);
-    if (!this.io) return;
+    if (!this.io) return false;
     const releases = await Promise.all(s.elementPairs.map((p) => this.io!.hold(p.localVolumeId)));
     const startMs = this.ctx.clock.nowMs();
     const snapshotIds: Record<string, string> = {};
     let sent = false;
     try {
       const current = this.runtime.get(id);
+      if (!current.mirroring) return false;
       const cycle = current.baseCycle + 1;
       for (const p of current.elementPairs) {
         const snapshotId = this.ctx.ids.uuid();
@@ -223,6 +229,7 @@ export class SynchronousReplication {
       sent = true;
       await this.runtime.call(current, RPC.syncCheckpoint, { sessionId: id, cycle, baseCycle: current.baseCycle, syncedAtMs: startMs });
       await this.deps.recordCommitted(id, cycle, current.elementPairs.map((p) => ({ localVolumeId: p.localVolumeId, remoteVolumeId: p.remoteVolumeId, snapshotId: snapshotIds[p.localVolumeId]! })), startMs, current.state);
+      return true;
     } catch (error) {
       if (!sent) for (const snapshotId of Object.values(snapshotIds)) await this.ctx.store.deleteVolume(snapshotId).catch(() => undefined);
       this.onMirrorFailure(id, error);

@@ -531,3 +531,40 @@ test('the destination remembers a lost mirrored write across a restart: it refus
   assert.equal(b.system.services.replication.get(id).mirroredWriteLost, null);
   assert.deepEqual(await readB(remoteId, 10 * 4096, 4096), block(0x99), 'the lost write arrived with the resync');
 });
+
+test('a sync that waited for a mirrored write which then failed takes no checkpoint without it: a cycle ships the write', async () => {
+  const { ps, repl, id, remoteId } = await inStepSession();
+  // The destination holds a FUA write (applied before its answer) until released, then fails it.
+  const storeB = p.b.system.services.ctx.store;
+  const original = storeB.write.bind(storeB);
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  storeB.write = async (volumeId, offsetBytes, data, options) => {
+    if (volumeId !== remoteId) return original(volumeId, offsetBytes, data, options);
+    await gate;
+    throw new Error('injected apply failure');
+  };
+  let synced: string;
+  try {
+    const late = io().write(ps.id, 5 * MiB, block(0x62), { fua: true });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The sync's checkpoint holds host writes and waits for the one in flight.
+    const sync = repl.sync(id).then(() => 'synced', (e: unknown) => String(e));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    await late; // split mode Automatic: the write stands here, the session halts
+    assert.ok(!repl.isMirroring(id), 'the failed mirrored write halted the session');
+    synced = await sync;
+  } finally {
+    storeB.write = original;
+  }
+  // Taken as a checkpoint, the new base held the write here and not on the destination, and no
+  // later diff from it carried the write (simulation v6 seed 1142). As a cycle, it ships it.
+  assert.equal(synced, 'synced');
+  assert.deepEqual(await readB(remoteId, 5 * MiB, 4096), block(0x62), 'the sync delivered the write the mirror lost');
+  await heartbeats(p);
+  await tick(CYCLE_RETRY_MS);
+  await tick(1000);
+  assert.ok(repl.isMirroring(id), `in step again (state ${repl.get(id).state})`);
+  assert.deepEqual(await readB(remoteId, 0, 8 * MiB), await p.a.system.services.ctx.store.read(ps.id, 0, 8 * MiB));
+});

@@ -867,6 +867,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'Data divergence. A REC source (site-a) was shipping its cycle 3 when the link\'s return demoted it (site-b had failed over): its record kept that pending cut 3, its own writes. Site-b resumed, and site-a, rolled back and active, committed site-b\'s cycle 3. At the next resume the rollback to base 3 took the pending cut (same number) over the committed base, so site-a\'s volume went back to its old writes; site-b then shipped only the changes since its own base 3, and the destination lacked a write for good. Fix: a pending cut is the base only when it is ahead of the recorded one (session-machine.ts rollbackPlan, as adoptCommittedCut already required), and a destination\'s commit drops a pending cut at or below it with its snapshot. Found by the v3 sweep of seeds 3650-3899 (150 steps) in the sixth session; the seed fails without the fix and passes with it; session-machine.test.ts has the cases.',
   },
+  {
+    id: 'checkpoint-after-a-failed-mirrored-write',
+    seed: 1142,
+    steps: 120,
+    workload: 'v6',
+    signature: /destination site-b differs from the source's last committed cut/,
+    description:
+      'Data divergence. A Synchronous group session in step: a 400 KiB burst was mirrored over the thin link, and a sync of the group began, whose checkpoint held host writes and waited for that write. The write timed out, the session halted and went local, and the checkpoint went on: the source\'s new base held the write, the destination\'s (a snapshot of its volume) did not, and every later diff from that base left the write out. Fix: a checkpoint that finds the session no longer mirroring once the running writes are done takes nothing, and the sync runs a cycle instead (synchronous.ts checkpoint, service.ts cycle). Found by the v6 sweep of seeds 901-1150 in the sixth session; the seed fails without the fix and passes with it; synchronous.test.ts shows it through a FUA write the destination fails while a sync waits.',
+  },
 ];
 
 /** Found and not fixed yet. */
