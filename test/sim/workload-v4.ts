@@ -473,7 +473,9 @@ export class WideWorkload {
         if (this.touched.has(`${dst.name}:${p.remoteVolumeId}`)) trace(`quiet: ${what} destination written by hosts while suspended or halted`);
         // Reversed, the old source is the destination, with the writes its last cycles did not
         // ship (a cycle failed, then a forced suspend): ahead of the base it still has (v5 seed 1530).
-        else if (this.writtenPastBase.get(`${dst.name}:${p.remoteVolumeId}`) === dstS.baseCycle) trace(`quiet: ${what} destination holds writes made while it was the source, past its base`);
+        // Every base up to the one recorded lacks the write: a pending cut taken before it whose
+        // cycle was then cancelled (a forced suspend) leaves the base before it (v6 seed 940).
+        else if ((this.writtenPastBase.get(`${dst.name}:${p.remoteVolumeId}`) ?? -1) >= dstS.baseCycle) trace(`quiet: ${what} destination holds writes made while it was the source, past its base`);
         // A Synchronous session in step mirrors each write to the destination's volume between
         // checkpoints; a forced suspend takes no checkpoint, so the destination holds its last
         // checkpoint and the writes mirrored after it (seed 181: a forced suspend, one mirrored write).
