@@ -885,6 +885,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'Not a product bug: a host write to a Consistency source after its cycle 7 had taken its cut, then a forced suspend cancelled that cycle and a reverse made the source the destination, base 6, with the write past it. The quiet check (seed 1530\'s) remembered the base that lacks the write as the pending cut\'s, 7, and exempted only a destination at exactly that base. Every base up to it lacks the write: it now exempts those (workload-v4.ts quietRec). Found by the v6 sweep of seeds 901-1150 in the sixth session.',
   },
+  {
+    id: 'pause-count-not-taken-from-summaries',
+    seed: 3659,
+    steps: 150,
+    workload: 'v3',
+    signature: /not steady after healing: source \S+ Paused \(PEER_UNREACHABLE\), destination \S+ System_Paused \[Synchronous\]/,
+    description:
+      'The destination box paused and resumed a Synchronous session while the link was down (pause count 2 there); the source never heard either, and the summaries at the link\'s returns did not carry the count over, so the source stayed at 0. Later the source, halted, was paused: its notice carried count 1, which the destination took for a notice older than its own resume and ignored; it stayed System_Paused under a Paused source until the next link return. Fix: a summary\'s higher pause count is taken whatever row it meets (session-machine.ts step, a Lamport clock\'s rule). Found by the v3 sweep of seeds 3650-3899 (150 steps) in the sixth session; the seed fails without the fix and passes with it on the same path; session-machine.test.ts has the case.',
+  },
 ];
 
 /** Found and not fixed yet. */

@@ -287,6 +287,13 @@ describe('session machine: table', () => {
     const s = session({ role: 'Destination', hostWritable: false, baseCycle: 3, elementPairs: [{ localVolumeId: 'v1', remoteVolumeId: 'r1', localBaseSnapshotId: 'committed3' }], pendingCycle: { cycle: 3, snapshotIds: { v1: 'own-cut3' } } });
     assert.deepEqual(rollbackPlan(s, 3).restoreFrom, { v1: 'committed3' });
   });
+  it('a summary\'s higher pause count is taken whatever the row, so the next pause here is not stale to the peer', () => {
+    const s = session({ state: 'OK', pauseResumes: 0 });
+    const t = step(s, { type: 'peer_summary', role: 'Destination', generation: s.generation, state: 'OK', pauseResumes: 2 });
+    assert.equal(t.session.pauseResumes, 2);
+    assert.equal(t.session.state, 'OK');
+    assert.equal(step(t.session, { type: 'peer_summary', role: 'Destination', generation: s.generation, state: 'OK', pauseResumes: 1 }).session.pauseResumes, 2, 'never down');
+  });
   it('an event no row takes leaves the session as it is', () => {
     const s = session({ state: 'Paused' });
     assert.deepEqual(step(s, { type: 'mirroring_entered' }), { session: s, effects: [] });

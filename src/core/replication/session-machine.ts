@@ -757,9 +757,13 @@ function refuseIfNotAllowed(s: ReplicationSession, e: SessionEvent): void {
 export function step(session: ReplicationSession, event: SessionEvent): Transition {
   refuseIfNotAllowed(session, event);
   const r = TABLE.find((candidate) => matches(candidate, session, event));
-  if (!r) return { session, effects: [] };
-  const { set = {}, effects = [] } = r.go(session, event as never);
-  const next = settle({ ...session, ...set });
+  const { set = {}, effects = [] } = r ? r.go(session, event as never) : {};
+  // A summary's pause count is taken whatever the row (a Lamport clock's rule): a side that never
+  // heard of the peer's pause and resume otherwise kept its lower count, and its next pause was
+  // ignored by the peer as a notice older than that resume (simulation v3 seed 3659).
+  const counted = event.type === 'peer_summary' ? pauseCount({ ...session, ...set }, event) : {};
+  if (!r && counted.pauseResumes === undefined) return { session, effects: [] };
+  const next = settle({ ...session, ...set, ...counted });
   assertTransition(session, next, event);
   return { session: next, effects };
 }
