@@ -144,7 +144,6 @@ export class SourceCycles {
           stopWait.stopped,
         );
       }
-      stopWait.dispose();
       phaseMs.ship = this.ctx.clock.nowMs() - startMs;
       crashPoint(this.ctx, 'cycle.after-ship');
       commitSent = true;

@@ -229,6 +229,11 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
     let wide: WideWorkload | null = null;
     let lifecycle: LifecycleWorkload | null = null;
     let recBuffer: RecBufferWorkload | null = null;
+    /** v6: the link is thin from the setup and after every quiet point. */
+    const thinLink = (w: RecBufferWorkload): void => {
+      network.faults = w.thinLink();
+      trace(`link faults ${JSON.stringify(network.faults)}`);
+    };
     /** Link cuts so far: a flap's end heals only its own cut. */
     let cuts = 0;
     if (several) {
@@ -250,8 +255,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
       if (workload === 'v6' && wide) {
         recBuffer = new RecBufferWorkload(wide.context);
         await recBuffer.setup(rsOnA.id);
-        network.faults = recBuffer.thinLink();
-        trace(`link faults ${JSON.stringify(network.faults)}`);
+        thinLink(recBuffer);
       }
       for (const x of a.up.replication.list()) trace(`setup session ${x.id} ${x.transferMode} ${x.state}`);
     }
@@ -399,10 +403,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
       }
       lifecycle?.checkSizes();
       await checkInvariants();
-      if (recBuffer) {
-        network.faults = recBuffer.thinLink();
-        trace(`link faults ${JSON.stringify(network.faults)}`);
-      }
+      if (recBuffer) thinLink(recBuffer);
       quiet = false;
     };
 
@@ -426,7 +427,6 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
 
     /** One host write to a volume of a session, as NBD would issue it: only where the export is writable. */
     const hostWrite = (sys: SimSystem, ws: ReplicationSession | undefined, step: number): void => {
-      // Host write, as NBD would issue it: only where the export is writable.
       // v4 writes to any member of a group (v1-v3 draw nothing for it: their seeds replay as found).
       const pair = wide && ws && ws.elementPairs.length > 1 ? work.pick(ws.elementPairs) : ws?.elementPairs[0];
       const v = pair ? sys.up.meta.get('volume', pair.localVolumeId) : undefined;

@@ -132,15 +132,12 @@ export class LifecycleWorkload {
    * forced suspend and a resume, as the vendor's runbook says.
    */
   async recoverManualPairs(): Promise<void> {
-    const { trace, fail, settle } = this.c;
     for (const sys of [this.c.a, this.c.b]) {
       for (const s of this.sessionsOf(sys)) {
         if (!isRec(s) || s.recoveryMode !== 'Manual' || s.role !== 'Source' || s.state !== 'System_Paused') continue;
         // A partner deleted by force during an outage: the source keeps its record (v4's quiet deletes it).
         if (!this.sessionsOf(this.other(sys)).some((x) => x.id === s.id)) continue;
-        trace(`quiet: copy session ${s.id} (recovery Manual) halted: forced suspend, then resume`);
-        await settle(Promise.resolve().then(async () => (await sys.up.replication.recSuspend(s.id, true)).completion)).catch((e: unknown) => fail(`copy session ${s.id} (recovery Manual): forced suspend failed: ${String(e)}`));
-        await settle(Promise.resolve().then(() => sys.up.replication.recResume(s.id))).catch((e: unknown) => fail(`copy session ${s.id} (recovery Manual): resume after the forced suspend failed: ${String(e)}`));
+        await freeHaltedRec(this.c, sys, s.id, 'recovery Manual');
       }
     }
     await this.c.scheduler.runFor(20_000);
@@ -164,4 +161,14 @@ export class LifecycleWorkload {
       }
     }
   }
+}
+
+/**
+ * What docs/eternus.md says an operator does to a REC halted for good (recovery Manual, REC buffer
+ * overload): a forced suspend, then a resume. `why` names the halt in the trace and failures.
+ */
+export async function freeHaltedRec(c: WideContext, sys: SimSystem, id: string, why: string): Promise<void> {
+  c.trace(`quiet: copy session ${id} (${why}) halted: forced suspend, then resume`);
+  await c.settle(Promise.resolve().then(async () => (await sys.up.replication.recSuspend(id, true)).completion)).catch((e: unknown) => c.fail(`copy session ${id} (${why}): forced suspend failed: ${String(e)}`));
+  await c.settle(Promise.resolve().then(() => sys.up.replication.recResume(id))).catch((e: unknown) => c.fail(`copy session ${id} (${why}): resume after the forced suspend failed: ${String(e)}`));
 }

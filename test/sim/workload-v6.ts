@@ -18,6 +18,7 @@ import { isBufferOverloadHalt, REC_BUFFER_OVERLOAD } from '../../src/core/replic
 import type { LinkFaults } from './sim-network.ts';
 import type { SimSystem } from './sim-system.ts';
 import type { WideContext } from './workload-v4.ts';
+import { freeHaltedRec } from './workload-v5.ts';
 
 /** The smallest buffer and monitoring time the setting accepts: what overload needs least to reach. */
 const TIGHT_BUFFER = { size_mb: 1, monitoring_time_minutes: 1 };
@@ -109,7 +110,7 @@ export class RecBufferWorkload {
    * resume (docs/eternus.md "Leaving Halt").
    */
   async recoverOverloadedPairs(): Promise<void> {
-    const { a, b, trace, fail, settle } = this.c;
+    const { a, b, fail } = this.c;
     let freed = 0;
     for (const sys of [a, b]) {
       const other = sys === a ? b : a;
@@ -118,9 +119,7 @@ export class RecBufferWorkload {
         const partner = this.sessionsOf(other).find((x) => x.id === s.id);
         if (!partner) continue; // deleted by force on the partner during an outage: v4's quiet deletes it
         if (partner.state !== 'System_Paused' || partner.errorCode !== REC_BUFFER_OVERLOAD) fail(`copy session ${s.id} halted for REC buffer overload on ${sys.name}, its destination ${other.name} shows ${partner.state} (${partner.errorCode}) after healing`);
-        trace(`quiet: copy session ${s.id} halted for REC buffer overload: forced suspend, then resume`);
-        await settle(Promise.resolve().then(async () => (await sys.up.replication.recSuspend(s.id, true)).completion)).catch((e: unknown) => fail(`copy session ${s.id} (overload): forced suspend failed: ${String(e)}`));
-        await settle(Promise.resolve().then(() => sys.up.replication.recResume(s.id))).catch((e: unknown) => fail(`copy session ${s.id} (overload): resume after the forced suspend failed: ${String(e)}`));
+        await freeHaltedRec(this.c, sys, s.id, 'REC buffer overload');
         freed++;
       }
     }

@@ -366,8 +366,8 @@ export const TABLE: readonly Row[] = [
     } }),
   row({ on: 'peer_summary', from: ['Paused'], role: 'Source', guard: (s, e) => e.role === 'Destination' && e.generation === s.generation && e.state !== 'Paused' && e.state !== 'Suspended' && e.pauseResumes !== undefined && e.pauseResumes > s.pauseResumes, when: 'the destination resumed after our pause (a higher count) and we never heard',
     // The later of the two stands: a resume on the destination box whose notice was retried until
-    // a crash there ended the retries (simulation v5 seed 839).
-    go: (s, e) => ({ set: { state: resumedState(s), pausedByUser: false, errorCode: null, errorAtMs: null, stopRequested: false, ...pauseCount(s, e) }, effects: [{ kind: 'cycle_soon' }] }) }),
+    // a crash there ended the retries (simulation v5 seed 839). The count is taken in step().
+    go: (s) => ({ set: { state: resumedState(s), pausedByUser: false, errorCode: null, errorAtMs: null, stopRequested: false }, effects: [{ kind: 'cycle_soon' }] }) }),
   row({ on: 'peer_summary', from: [...ACTIVE, 'System_Paused'], role: 'Source', guard: (s, e) => e.role === 'Destination' && e.generation === s.generation && e.state === 'Paused' && !isStalePauseNotice(s, e), when: 'the destination is paused and we are not (a pause there whose notice never reached us)',
     // A pause issued on the destination while the link was down (its notice lost, nothing retries
     // it) stands, as a pause issued here whose resume never reached the destination does (below):
@@ -408,7 +408,8 @@ export const TABLE: readonly Row[] = [
     // (v5 seed 221). A source halted since (the link went before the resume's notice got
     // through, and a halt ends that notice's retries) resumed all the same: its halt shows here
     // as OK, as always; the destination stayed Paused under it, taking its cycles (v4 seed 3891).
-    go: (s, e) => ({ set: { state: e.state === 'System_Paused' ? destinationStateAfterHalt(s, e.state) : e.state, pausedByUser: false, errorCode: null, errorAtMs: null, stopRequested: false, ...pauseCount(s, e) } }) }),
+    // The count is taken in step(), as from every summary.
+    go: (s, e) => ({ set: { state: e.state === 'System_Paused' ? destinationStateAfterHalt(s, e.state) : e.state, pausedByUser: false, errorCode: null, errorAtMs: null, stopRequested: false } }) }),
   row({ on: 'peer_summary', from: '*', role: 'Destination', guard: (s, e) => e.role === 'Source' && e.state === 'Paused' && s.state !== 'Paused' && s.state !== 'Suspended' && !isStalePauseNotice(s, e), when: 'the source is paused and we are not (a resume here whose notice never reached the source)',
     // The source's pause stands: it never heard the resume (simulation seeds 8017, 8022, 8076).
     // Not when the summary predates our resume (a lower pause count): the resume's notice is
@@ -643,10 +644,10 @@ export const TABLE: readonly Row[] = [
     // moot: the committed cycle is the base (v3 seed 3838).
     go: (s, e) => {
       const stale = s.pendingCycle !== null && s.pendingCycle.cycle <= e.cycle ? s.pendingCycle : null;
-      const kept = new Set([...baseIds(s), ...e.elementPairs.map((p) => p.localBaseSnapshotId)]);
+      const kept = stale ? new Set([...baseIds(s), ...e.elementPairs.map((p) => p.localBaseSnapshotId)]) : null;
       return {
         set: { elementPairs: e.elementPairs, baseCycle: e.cycle, pendingCommit: null, ...(stale ? { pendingCycle: null } : {}), lastSyncMs: e.syncedAtMs ?? s.lastSyncMs, lastSyncDurationMs: e.durationMs ?? s.lastSyncDurationMs, state: HALTED_OR_COPYING.includes(s.state) || s.state === 'Failed_Over' ? destinationCommittedState(s) : s.state },
-        effects: stale ? deleteSnapshots(Object.values(stale.snapshotIds).filter((id) => !kept.has(id))) : [],
+        effects: stale && kept ? deleteSnapshots(Object.values(stale.snapshotIds).filter((id) => !kept.has(id))) : [],
       };
     } }),
   row({ on: 'checkpoint_applied', from: '*', role: 'Destination',
