@@ -4,7 +4,9 @@
 import { crashPoint } from '../core/crash-points.ts';
 import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError, ValidationError } from '../core/errors.ts';
-import { CONTROL_RPC_TIMEOUT_MS, SUSPEND_NOTICE_RETRY_MS } from './limits.ts';
+import { CONTROL_RPC_TIMEOUT_MS } from './limits.ts';
+import type { ReplicationSession } from '../core/replication/model.ts';
+import type { SessionEvent } from '../core/replication/session-machine.ts';
 import { checkAction } from '../core/replication/rules.ts';
 import type { VolumeService } from '../core/volumes.ts';
 import type { DestinationSide } from './destination.ts';
@@ -67,9 +69,9 @@ export class FailoverActions {
         crashPoint(ctx, 'failover.after-peer-promoted');
         return { type: 'handed_over', generation: e.generation, reverse: e.reverse };
       },
-      demote_peer: async (s, e) => {
-        crashPoint(ctx, 'failover.after-local-role');
-        await this.demotePeer(s.id, e.generation, UNPLANNED_DEMOTE_TIMEOUT_MS);
+      demote_peer: (s, e) => {
+        if (!e.retry) crashPoint(ctx, 'failover.after-local-role');
+        return this.demotePeer(s, e);
       },
       discard_test_copy: async (s) => {
         // use_test_copy: the test data becomes production; the shadow replica is dropped.
@@ -93,21 +95,19 @@ export class FailoverActions {
   }
 
   /**
-   * Tells the old source it lost the role. Unanswered, it is told again every
-   * SUSPEND_NOTICE_RETRY_MS while this side is still the source of that generation: with the link
-   * up no reconcile comes, and an old source that does not cycle (Suspended, Paused, Failed_Over)
-   * never asks, so both stayed Source (simulation seed 534). An answer, even a refusal, ends it.
+   * Tells the old source it lost the role. Unanswered, the state machine tells it again while this
+   * side is still the source of that generation (noticeStillDue): with the link up no reconcile
+   * comes, and an old source that does not cycle (Suspended, Paused, Failed_Over) never asks, so
+   * both stayed Source (simulation seed 534). An answer, even a refusal, ends it.
    */
-  private async demotePeer(id: string, generation: number, timeoutMs: number): Promise<void> {
-    const s = this.ctx.meta.get('replication_session', id);
-    if (!s || s.role !== 'Source' || s.generation !== generation || this.runtime.stopped) return;
+  private async demotePeer(s: ReplicationSession, e: { generation: number; retry?: boolean }): Promise<SessionEvent | void> {
     try {
       // Our base: the old source's pending cut, if that is it, was committed here (session-machine adoptCommittedCut).
-      await this.runtime.transport.call(s.peerSystemId, RPC.becomeDestination, { sessionId: id, generation, prepareForBaseCycle: null, sourceBaseCycle: s.baseCycle }, { timeoutMs });
+      await this.runtime.transport.call(s.peerSystemId, RPC.becomeDestination, { sessionId: s.id, generation: e.generation, prepareForBaseCycle: null, sourceBaseCycle: s.baseCycle }, { timeoutMs: e.retry ? CONTROL_RPC_TIMEOUT_MS : UNPLANNED_DEMOTE_TIMEOUT_MS });
     } catch (error) {
       if (error instanceof DomainError && error.code !== 'PEER_UNREACHABLE') return;
-      this.runtime.log('old source unreachable during unplanned failover; told again until it hears (or it learns at reconcile)', { session: id });
-      this.ctx.clock.setTimer(SUSPEND_NOTICE_RETRY_MS, () => void this.demotePeer(id, generation, CONTROL_RPC_TIMEOUT_MS));
+      if (!e.retry) this.runtime.log('old source unreachable during unplanned failover; told again until it hears (or it learns at reconcile)', { session: s.id });
+      return { type: 'notice_unheard', notice: { kind: 'demote_peer', generation: e.generation, retry: true } };
     }
   }
 

@@ -5,7 +5,7 @@
 import type { CoreContext } from '../core/context.ts';
 import type { ReplicationSession } from '../core/replication/model.ts';
 import { isCopySession } from '../core/replication/rules.ts';
-import type { SessionEvent } from '../core/replication/session-machine.ts';
+import type { Notice, SessionEvent } from '../core/replication/session-machine.ts';
 import { CONTROL_RPC_TIMEOUT_MS, SUSPEND_NOTICE_RETRY_MS } from './limits.ts';
 import { parseSessionStates, parseSetState } from './peer-protocol.ts';
 import type { SessionRuntime } from './session-runtime.ts';
@@ -110,17 +110,12 @@ export class LinkState {
   }
 
   /**
-   * Reconciles with the session's peer now and, while that fails and the session still waits for
-   * it (`stillDue`), again every SUSPEND_NOTICE_RETRY_MS (session-machine's reconcile_peer).
+   * Reconciles with the session's peer for its reconcile_peer notice; unanswered, the state machine
+   * asks again later while the session still waits for the peer's view (noticeStillDue).
    */
-  async reconcileUntilHeard(sessionId: string, stillDue: (s: ReplicationSession) => boolean): Promise<void> {
-    const s = this.ctx.meta.get('replication_session', sessionId);
-    if (!s || !stillDue(s) || this.runtime.stopped) return;
-    try {
-      await this.reconcileWith(s.peerSystemId);
-    } catch {
-      this.ctx.clock.setTimer(SUSPEND_NOTICE_RETRY_MS, () => void this.reconcileUntilHeard(sessionId, stillDue));
-    }
+  reconcileFor(s: ReplicationSession, notice: Notice): void {
+    if (this.runtime.stopped) return;
+    this.reconcileWith(s.peerSystemId).catch(() => this.runtime.noticeUnheard(s.id, notice));
   }
 
   /**

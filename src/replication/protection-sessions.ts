@@ -13,7 +13,8 @@ import type { ProtectionService } from '../core/protection.ts';
 import type { VolumeGroupService } from '../core/volume-groups.ts';
 import type { PreparedProtection, VolumeService } from '../core/volumes.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
-import { CONTROL_RPC_TIMEOUT_MS, SUSPEND_NOTICE_RETRY_MS } from './limits.ts';
+import { CONTROL_RPC_TIMEOUT_MS } from './limits.ts';
+import { noticeStillDue } from '../core/replication/session-machine.ts';
 import { learnFromDestination, memberSpecs, numberedMembers } from './member-copies.ts';
 import { parseSessionParams } from './peer-protocol.ts';
 import { tellPeerToDrop } from './peer-drop-notice.ts';
@@ -313,7 +314,7 @@ export class ProtectionSessions {
         this.runtime.exclusive(session.id, async () => {
           await this.deleteOnBothSides(session.id).catch((e: unknown) => {
             this.runtime.log('peer did not confirm session deletion; the session stays Deleting until it does', { session: session.id, error: String(e) });
-            this.retryDeletion(session.id);
+            this.runtime.noticeUnheard(session.id, { kind: 'finish_deletion' });
           });
           return null;
         }),
@@ -321,19 +322,15 @@ export class ProtectionSessions {
   }
 
   /**
-   * Asks the peer again every SUSPEND_NOTICE_RETRY_MS while the session is still Deleting here:
-   * a lost call with the link up all along meets no link return to finish it, and the source
-   * stayed Deleting for good (simulation seed 149, v4). The peer answers a session it no longer
-   * holds as deleted, so a retry after a lost answer ends it too.
+   * The retry of a deletion the peer did not confirm (session-machine finish_deletion), in the
+   * session's turn and only if it is still a source being deleted by then. The peer answers a
+   * session it no longer holds as deleted, so a retry after a lost answer ends it too.
    */
-  private retryDeletion(sessionId: string): void {
-    this.ctx.clock.setTimer(SUSPEND_NOTICE_RETRY_MS, () => {
-      if (this.runtime.stopped) return;
-      void this.runtime.exclusive(sessionId, async () => {
-        const s = this.ctx.meta.get('replication_session', sessionId);
-        if (!s || s.state !== 'Deleting' || s.role !== 'Source') return;
-        await this.deleteOnBothSides(sessionId).catch(() => this.retryDeletion(sessionId));
-      });
+  retryDeletion(sessionId: string): void {
+    void this.runtime.exclusive(sessionId, async () => {
+      const s = this.ctx.meta.get('replication_session', sessionId);
+      if (!s || !noticeStillDue(s, { kind: 'finish_deletion' })) return;
+      await this.deleteOnBothSides(sessionId).catch(() => this.runtime.noticeUnheard(sessionId, { kind: 'finish_deletion' }));
     });
   }
 

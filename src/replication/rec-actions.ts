@@ -11,7 +11,6 @@ import { checkRecAction, nextRecModes, OperationInProgressError, type RecModes }
 import { REC_BUFFER_OVERLOAD } from '../core/replication/rec-buffer.ts';
 import type { VolumeService } from '../core/volumes.ts';
 import type { DestinationSide } from './destination.ts';
-import { SUSPEND_NOTICE_RETRY_MS } from './limits.ts';
 import { tellPeerToDrop } from './peer-drop-notice.ts';
 import { remoteSystemOfCaller } from './remote-systems.ts';
 import { parseRecCreateDestination, parseRecReverse, parseRecRollback, parseRecSetModes, parseRecSuspend, parseSessionParams } from './peer-protocol.ts';
@@ -36,8 +35,6 @@ export interface RecActionsDeps {
   dropSessionLocally(id: string): Promise<void>;
   /** Derives the host-I/O routes again (synchronous.ts). */
   refreshRoutes(): void;
-  /** Asks the peer's view of the sessions until it answers, while the session is Suspended (link-state.ts). */
-  reconcileSuspended(id: string): void;
 }
 
 export class RecActions {
@@ -113,8 +110,8 @@ export class RecActions {
           // Forced suspend goes through without the peer, which learns the Suspend state when it
           // hears the retried notice or when the link returns (applyPeerSummaries).
           if (!e.retry) throw error;
-          runtime.log('peer not told of forced suspend; retrying until it is', { session: s.id, error: String(error) });
-          this.retrySuspendNotice(s.id);
+          runtime.log('peer not told of the suspend; told again until it hears', { session: s.id, error: String(error) });
+          return { type: 'notice_unheard', notice: e };
         }
       },
       roll_back_peer: async (s, e) => {
@@ -151,17 +148,6 @@ export class RecActions {
         if (this.unconfirmedDeletes.delete(s.id)) tellPeerToDrop(this.ctx, runtime, s.peerSystemId, s.id);
       },
     } satisfies EffectHandlers);
-  }
-
-  /**
-   * A forced suspend that could not reach the peer is told again every SUSPEND_NOTICE_RETRY_MS
-   * while this side stays suspended: an outage too short for heartbeats to notice would
-   * otherwise leave the peer in step forever (reconcile runs only when the link state changes).
-   */
-  private retrySuspendNotice(id: string): void {
-    this.ctx.clock.setTimer(SUSPEND_NOTICE_RETRY_MS, () =>
-      void this.runtime.tellPeerUntilHeard(id, (s) => s.state === 'Suspended', RPC.recSuspended, () => ({ sessionId: id }), 'peer told of forced suspend'),
-    );
   }
 
   /**
@@ -312,13 +298,8 @@ export class RecActions {
     checkRecAction(s, 'resume');
     if (s.state === 'Paused') return this.deps.resume(id);
     if (s.role === 'Destination') return void (await this.runtime.call(s, RPC.recResume, { sessionId: id }));
-    await this.runtime.apply(id, { type: 'rec_resume' }, { exclusive: true }).catch((error: unknown) => {
-      // No answer to the rollback: the peer may have rolled back and gone active (its answer
-      // lost) while this box stays Suspended, with the link up and nothing to reconcile them
-      // (simulation seed 307). The peer hears our view (peer_summary: Suspended again).
-      if (error instanceof DomainError && error.code === 'PEER_UNREACHABLE') this.deps.reconcileSuspended(id);
-      throw error;
-    });
+    // No answer to the rollback: the failed row of roll_back_peer asks the peer's view.
+    await this.runtime.apply(id, { type: 'rec_resume' }, { exclusive: true });
   }
 
   /** Reverses a suspended session (research §2.8): the next resume copies the other way. */
@@ -337,7 +318,7 @@ export class RecActions {
           // No answer: the peer may have reversed (its answer lost) while this box did not, both
           // boxes Destination with the link up and nothing to reconcile them (simulation seed 635).
           // The peer's view decides (peer_summary: two destinations, the older becomes the source).
-          if (error instanceof DomainError && error.code === 'PEER_UNREACHABLE') this.deps.reconcileSuspended(id);
+          if (error instanceof DomainError && error.code === 'PEER_UNREACHABLE') this.runtime.applySoon(id, { type: 'notice_due', notice: { kind: 'reconcile_peer', until: 'suspended' } });
           throw error;
         })
         .finally(() => this.reversing.delete(id));

@@ -28,7 +28,7 @@ import { ProtectionSessions } from './protection-sessions.ts';
 import { RecActions, type RecCreateSpec } from './rec-actions.ts';
 import { RecBufferMonitor } from './rec-buffer-monitor.ts';
 import { ReplicationRuntime, type EffectHandlers, type Log, type SessionSchedule } from './session-runtime.ts';
-import { destinationView, viewStillDue, waitsForOperator } from '../core/replication/session-machine.ts';
+import { destinationView, waitsForOperator } from '../core/replication/session-machine.ts';
 import { isSyncSource, SynchronousReplication } from './synchronous.ts';
 import type { PeerTransport } from './transport.ts';
 import { RPC } from './wire.ts';
@@ -107,7 +107,6 @@ export class ReplicationService {
       resume: (id) => this.resume(id),
       dropSessionLocally: (id) => this.sessions.dropSessionLocally(id),
       refreshRoutes: () => this.synchronous.refreshRoutes(),
-      reconcileSuspended: (id) => void this.links.reconcileUntilHeard(id, (current) => current.state === 'Suspended'),
     });
     this.recBuffer = new RecBufferSettings(ctx.meta);
     this.bufferMonitor = new RecBufferMonitor({
@@ -458,12 +457,11 @@ export class ReplicationService {
     const { runtime, ctx } = this;
     Object.assign(runtime.effects, {
       notify_peer: (s, e) => runtime.notifyPeer(s, e.state, e.error),
-      // The first attempt is awaited (what follows a resume runs after it, as after notify_peer).
-      tell_peer_state: (s) => {
-        const told = s.state;
-        return runtime.tellPeerUntilHeard(s.id, (current) => current.state === told, RPC.setState, (current) => runtime.stateNotice(current, current.state));
-      },
-      tell_peer_view: (s) => void runtime.tellPeerUntilHeard(s.id, viewStillDue, RPC.setState, (current) => runtime.stateNotice(current, destinationView(current))),
+      // Awaited (what follows a resume runs after it, as after notify_peer).
+      tell_peer_state: (s, e) => runtime.tellPeer(s, { kind: 'tell_peer_state', told: e.told ?? s.state }, RPC.setState, runtime.stateNotice(s, s.state)),
+      tell_peer_view: (s) => runtime.tellPeerSoon(s, { kind: 'tell_peer_view' }, RPC.setState, runtime.stateNotice(s, destinationView(s))),
+      tell_peer_in_step: (s) => runtime.tellPeer(s, { kind: 'tell_peer_in_step' }, RPC.setState, runtime.stateNotice(s, 'OK')),
+      finish_deletion: (s) => this.sessions.retryDeletion(s.id),
       cancel_timer: (s) => runtime.timers.get(s.id)?.cancel(),
       arm: (s, e) => this.arm(s.id, { spreadOverdue: e.spreadOverdue ?? false }),
       cycle_soon: (s) => void this.runSoon(s.id),
@@ -474,7 +472,7 @@ export class ReplicationService {
       abort_open_cycle: (s) => (s.openCycle ? { type: 'cycle_aborted' } : undefined),
       // A halted source that does not know whether the peer took over (a hand-over without an
       // answer, a cycle the peer refused as not its destination) waits for the peer's view.
-      reconcile_peer: (s) => void this.links.reconcileUntilHeard(s.id, (current) => current.role === 'Source' && current.state === 'System_Paused'),
+      reconcile_peer: (s, e) => this.links.reconcileFor(s, e),
       empty_peer: async (s) => {
         await runtime.call(s, RPC.becomeDestination, { sessionId: s.id, generation: s.generation, prepareForBaseCycle: -1 });
       },

@@ -7,7 +7,7 @@ import type { TimerHandle } from '../core/clock.ts';
 import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError } from '../core/errors.ts';
 import type { ReplicationSession, SessionState } from '../core/replication/model.ts';
-import { assertSession, step, type Effect, type SessionEvent } from '../core/replication/session-machine.ts';
+import { assertSession, step, type Effect, type Notice, type SessionEvent } from '../core/replication/session-machine.ts';
 import { crashPoint } from '../core/crash-points.ts';
 import { CONTROL_RPC_TIMEOUT_MS, SUSPEND_NOTICE_RETRY_MS } from './limits.ts';
 import { highestNumber } from './member-copies.ts';
@@ -123,8 +123,15 @@ export interface SessionRuntime {
   stateNotice(s: ReplicationSession, state: SessionState, error?: { code: string; atMs: number }): SetStateParams;
   /** Tells the peer the session's state once (stateNotice). */
   notifyPeer(s: ReplicationSession, state: SessionState, error?: { code: string; atMs: number }): Promise<void>;
-  /** Sends a notice to the peer until it is heard or no longer due (see the implementation). */
-  tellPeerUntilHeard(id: string, stillDue: (s: ReplicationSession) => boolean, method: string, params: (s: ReplicationSession) => unknown, heard?: string): Promise<void>;
+  /**
+   * Tells the peer a notice once (RPC `method`); unanswered, it answers `notice_unheard`, which an
+   * effect handler returns so the state machine arms its retry (session-machine noticeStillDue).
+   */
+  tellPeer(s: ReplicationSession, notice: Notice, method: string, params: unknown, heard?: string): Promise<SessionEvent | void>;
+  /** tellPeer in the background: what follows does not wait for the peer. */
+  tellPeerSoon(s: ReplicationSession, notice: Notice, method: string, params: unknown): void;
+  /** A notice the peer did not hear, outside an effect's result: the state machine decides its retry. */
+  noticeUnheard(id: string, notice: Notice): void;
 }
 
 /**
@@ -135,7 +142,8 @@ export interface SessionRuntime {
 export class ReplicationRuntime implements SessionRuntime {
   readonly timers = new Map<string, TimerHandle>();
   readonly cycleSnapshots = new Set<string>();
-  readonly effects: EffectHandlers = {};
+  /** The handlers of the state machine's effects; the families add theirs (service.ts, failover.ts, rec-actions.ts). */
+  readonly effects: EffectHandlers = { retry_notice: (s, e) => this.retryNotice(s.id, e.notice) };
   private readonly chains = new Map<string, Promise<unknown>>();
   private numberHighWater: number | null = null;
   private isStopped = false;
@@ -446,20 +454,30 @@ export class ReplicationRuntime implements SessionRuntime {
     await this.transport.call(s.peerSystemId, RPC.setState, this.stateNotice(s, state, error), { timeoutMs: CONTROL_RPC_TIMEOUT_MS }).catch(() => undefined);
   }
 
-  /**
-   * Sends a notice to the peer now and, while it fails and `stillDue` holds for the session, again
-   * every SUSPEND_NOTICE_RETRY_MS: a notice lost to a short outage or a dropped call is not lost.
-   * `params` is built from the session as it is at each attempt.
-   */
-  async tellPeerUntilHeard(id: string, stillDue: (s: ReplicationSession) => boolean, method: string, params: (s: ReplicationSession) => unknown, heard?: string): Promise<void> {
-    const s = this.ctx.meta.get('replication_session', id);
-    if (!s || !stillDue(s) || this.stopped) return;
+  async tellPeer(s: ReplicationSession, notice: Notice, method: string, params: unknown, heard?: string): Promise<SessionEvent | void> {
     try {
-      await this.call(s, method, params(s));
-      if (heard) this.log(heard, { session: id });
+      await this.call(s, method, params);
+      if (heard) this.log(heard, { session: s.id });
     } catch {
-      this.ctx.clock.setTimer(SUSPEND_NOTICE_RETRY_MS, () => void this.tellPeerUntilHeard(id, stillDue, method, params, heard));
+      return { type: 'notice_unheard', notice };
     }
+  }
+
+  tellPeerSoon(s: ReplicationSession, notice: Notice, method: string, params: unknown): void {
+    void this.tellPeer(s, notice, method, params).then((unheard) => unheard && this.noticeUnheard(s.id, notice));
+  }
+
+  noticeUnheard(id: string, notice: Notice): void {
+    if (this.stopped || !this.ctx.meta.get('replication_session', id)) return;
+    this.applySoon(id, { type: 'notice_unheard', notice });
+  }
+
+  /** The retry of a notice still due (session-machine's notice_unheard row): notice_due after SUSPEND_NOTICE_RETRY_MS. */
+  private retryNotice(id: string, notice: Notice): void {
+    this.ctx.clock.setTimer(SUSPEND_NOTICE_RETRY_MS, () => {
+      if (this.stopped || !this.ctx.meta.get('replication_session', id)) return;
+      this.applySoon(id, { type: 'notice_due', notice });
+    });
   }
 }
 

@@ -190,12 +190,11 @@ export class SynchronousReplication {
   }
 
   /**
-   * Tells the destination that a Synchronous session is in step again. Until it hears, it shows
-   * Synchronizing (Copying), so the notice is repeated while the session stays in step.
+   * Tells the destination that a Synchronous session is in step again (session-machine
+   * tell_peer_in_step: until it hears, it shows Synchronizing, so it is told again while in step).
    */
-  private notifyInStep(id: string): Promise<void> {
-    const inStep = (s: ReplicationSession) => s.state === 'OK' && s.mirroring;
-    return this.runtime.tellPeerUntilHeard(id, inStep, RPC.setState, (s) => this.runtime.stateNotice(s, 'OK'));
+  private async notifyInStep(id: string): Promise<void> {
+    if (this.ctx.meta.get('replication_session', id)) await this.runtime.apply(id, { type: 'notice_due', notice: { kind: 'tell_peer_in_step' } });
   }
 
   /**

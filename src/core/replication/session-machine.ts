@@ -134,6 +134,10 @@ export type SessionEvent =
   // Crash recovery and timers
   | { type: 'restarted' }
   | { type: 'timer_fired' }
+  /** The peer did not answer a notice (a lost call, the link down): it is told again later while still due. */
+  | { type: 'notice_unheard'; notice: Notice }
+  /** A notice's retry time came, or replication tells it now outside a transition (tell_peer_in_step). */
+  | { type: 'notice_due'; notice: Notice }
   | { type: 'buffer_overload'; atMs: number }
   | { type: 'overload_halt' };
 
@@ -161,12 +165,17 @@ export type Effect =
    * Tells the peer this side's state (a pause, a resume), again until it hears or the state moves
    * on: a lost notice left one side Paused and the other resumed, with the link up (seed 334).
    */
-  | { kind: 'tell_peer_state' }
+  | { kind: 'tell_peer_state'; told?: SessionState }
   /**
    * Tells the destination the state it shows now (destinationView), again and again until it hears
    * or the source starts another role operation: ends an operation the destination was told of.
    */
   | { kind: 'tell_peer_view' }
+  /**
+   * Tells the destination that a synchronous source is in step again (OK); until it hears, it shows
+   * Synchronizing. Replication tells it once host writes are released (notice_due), not in a row.
+   */
+  | { kind: 'tell_peer_in_step' }
   | { kind: 'cancel_timer' }
   /**
    * Arms the session's schedule again (RPO timer, REC interval, retry of a halt). `spreadOverdue`:
@@ -184,8 +193,11 @@ export type Effect =
   | { kind: 'prepare_peer' }
   /** Hands the source role to the peer (RPC becomeSource) → handed_over. */
   | { kind: 'hand_over'; generation: number; peerState: SessionState; reverse: boolean }
-  /** Tells the old source it lost the role (RPC becomeDestination, best effort: it learns at reconcile). */
-  | { kind: 'demote_peer'; generation: number }
+  /**
+   * Tells the old source it lost the role (RPC becomeDestination), again until it answers (an
+   * answer, even a refusal, ends it). `retry`: a retry's wait for the answer is the usual one.
+   */
+  | { kind: 'demote_peer'; generation: number; retry?: boolean }
   /** Unplanned failover under test: the test data becomes production, the shadow replica goes. */
   | { kind: 'discard_test_copy' }
   /** Unplanned failover to a snapshot: the destination volume is restored from it first. */
@@ -223,9 +235,22 @@ export type Effect =
    * Asks the peer for its view of the sessions (RPC sessionStates, as at the link's return), again
    * until it answers or the session no longer waits for it: the peer_summary rows then decide.
    */
-  | { kind: 'reconcile_peer' }
+  | { kind: 'reconcile_peer'; until?: 'suspended' }
+  /**
+   * A PowerStore deletion left Deleting because the peer did not confirm it: asks the peer again to
+   * delete its side (RPC deleteSession), then drops this side, in the session's turn.
+   */
+  | { kind: 'finish_deletion' }
+  /** Steps `notice_due` for the notice after the retry interval (replication's SUSPEND_NOTICE_RETRY_MS). */
+  | { kind: 'retry_notice'; notice: Notice }
   /** Steps this event once every effect before it succeeded. */
   | { kind: 'then'; event: SessionEvent };
+
+/**
+ * The notices replication tells the peer again until it hears, each while its condition holds
+ * (noticeStillDue). Unheard, a notice comes back as `notice_unheard`; its retry as `notice_due`.
+ */
+export type Notice = Extract<Effect, { kind: 'tell_peer_state' | 'tell_peer_view' | 'tell_peer_in_step' | 'tell_peer_suspended' | 'reconcile_peer' | 'finish_deletion' | 'demote_peer' }>;
 
 export interface Transition {
   session: ReplicationSession;
@@ -536,7 +561,10 @@ export const TABLE: readonly Row[] = [
   row({ on: 'peer_rolled_back', from: '*', guard: (s) => s.resumePending, when: 'the session moved on meanwhile (a peer notice): the resume is over',
     go: () => ({ set: { resumePending: false } }) }),
   row({ on: 'failed', from: '*', guard: (s, e) => s.resumePending && e.during === 'roll_back_peer', when: 'a REC resume got no rollback: the source stays Suspended',
-    go: () => ({ set: { resumePending: false } }) }),
+    // No answer: the peer may have rolled back and gone active (its answer lost) while this box
+    // stays Suspended, with the link up and nothing to reconcile them (simulation seed 307). The
+    // peer hears our view (its peer_summary row: Suspended again), asked until it answers.
+    go: (_, e) => ({ set: { resumePending: false }, effects: e.code === 'PEER_UNREACHABLE' ? [{ kind: 'reconcile_peer', until: 'suspended' }] : [] }) }),
   row({ on: 'rec_roll_back', from: '*', role: 'Destination',
     go: (s, e) => ({ set: { recResumes: e.recResumes ?? s.recResumes }, effects: [{ kind: 'roll_back', ...rollbackPlan(s, e.baseCycle > 0 ? e.baseCycle : -1), recResume: true }] }) }),
   row({ on: 'rec_reverse', from: ['Suspended'],
@@ -687,6 +715,12 @@ export const TABLE: readonly Row[] = [
       return { set: { mirroring: false, stopRequested, ...RESTART_ENDS, ...(cut ? { state: s.baseCycle === 0 ? 'Initializing' : 'System_Paused', errorCode: wasMirroring ? 'PEER_UNREACHABLE' : s.errorCode } : {}) }, effects: [{ kind: 'arm', spreadOverdue: true }] };
     } }),
   row({ on: 'timer_fired', from: RUNNABLE, role: 'Source', go: () => ({ effects: [{ kind: 'cycle_soon' }] }) }),
+  // A notice the peer did not hear is told again every retry interval while it still holds
+  // (noticeStillDue says, per notice, until when): with the link up all along no link return
+  // reconciles what a lost call left apart. One that no longer holds ends here.
+  row({ on: 'notice_unheard', from: '*', guard: (s, e) => noticeStillDue(s, e.notice), when: 'still due',
+    go: (_, e) => ({ effects: [{ kind: 'retry_notice', notice: e.notice }] }) }),
+  row({ on: 'notice_due', from: '*', guard: (s, e) => noticeStillDue(s, e.notice), when: 'still due', go: (_, e) => ({ effects: [e.notice] }) }),
   row({ on: 'buffer_overload', from: ['OK', 'Synchronizing'], guard: (s) => s.haltPending === null, when: 'not halting already',
     // A running cycle is cancelled (its cut is not committed); the halt is recorded after it.
     go: (_, e) => ({ set: { haltPending: { atMs: e.atMs }, stopRequested: true }, effects: [{ kind: 'cancel_timer' }] }) }),
@@ -981,6 +1015,41 @@ function committedState(s: ReplicationSession, startState: SessionState): Sessio
   // A synchronous session is OK (in step) only while it mirrors; a resync cycle leaves it Synchronizing.
   if (s.transferMode === 'Synchronous' && !s.mirroring) return 'Synchronizing';
   return 'OK';
+}
+
+/**
+ * Whether a notice the peer did not hear is still to be told: each is told again until the peer
+ * hears or what it says no longer holds here.
+ */
+export function noticeStillDue(s: ReplicationSession, notice: Notice): boolean {
+  switch (notice.kind) {
+    // A pause or resume, while that state stands: a lost notice left one side Paused and the other
+    // resumed, with the link up (simulation seed 334).
+    case 'tell_peer_state':
+      return s.state === (notice.told ?? s.state);
+    // The end of a role operation the destination was told of, until another one starts.
+    case 'tell_peer_view':
+      return viewStillDue(s);
+    // A synchronous source in step, while it stays so.
+    case 'tell_peer_in_step':
+      return s.state === 'OK' && s.mirroring;
+    // A forced suspend (or one the last cycle got in), while this side is suspended or suspending:
+    // an outage too short for heartbeats left the peer in step for good.
+    case 'tell_peer_suspended':
+      return notice.retry && (s.state === 'Suspended' || s.suspendPending);
+    // The peer's view, while this side waits for it: a halted source that does not know whether the
+    // peer took over, or a Suspended box whose resume or reverse got no answer.
+    case 'reconcile_peer':
+      return notice.until === 'suspended' ? s.state === 'Suspended' : s.role === 'Source' && s.state === 'System_Paused';
+    // A deletion the peer did not confirm, while this side is still the source being deleted: the
+    // source stayed Deleting for good (simulation seed 149, v4).
+    case 'finish_deletion':
+      return s.role === 'Source' && s.state === 'Deleting';
+    // An unplanned failover's demotion, while this side is the source of that generation: an old
+    // source that does not cycle never asks, and both stayed Source (simulation seed 534).
+    case 'demote_peer':
+      return s.role === 'Source' && s.generation === notice.generation;
+  }
 }
 
 /** Whether a source still owes its destination the end of a role operation (tell_peer_view). */
