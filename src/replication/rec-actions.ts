@@ -8,7 +8,6 @@ import { DomainError, NotFoundError, StateError, ValidationError } from '../core
 import type { Volume } from '../core/model.ts';
 import { newSession, type RecoveryMode, type ReplicationSession, type SplitMode, type TransferMode } from '../core/replication/model.ts';
 import { checkRecAction, nextRecModes, OperationInProgressError, type RecModes } from '../core/replication/rules.ts';
-import { REC_BUFFER_OVERLOAD } from '../core/replication/rec-buffer.ts';
 import type { VolumeService } from '../core/volumes.ts';
 import type { DestinationSide } from './destination.ts';
 import { tellPeerToDrop } from './peer-drop-notice.ts';
@@ -360,12 +359,8 @@ export class RecActions {
   haltForBufferOverload(id: string, overloadedSinceMs: number): void {
     const s = this.ctx.meta.get('replication_session', id);
     if (!s || s.haltPending || this.runtime.stopped) return;
+    this.runtime.log('copy session halted: REC buffer overload', { session: id, number: s.number, overloadedSinceMs });
     // The halt occurs now (error_ocurrence_time), even if the cancelled cycle takes a moment to stop.
-    void this.runtime.apply(id, { type: 'buffer_overload', atMs: this.ctx.clock.nowMs() }).then(() =>
-      this.runtime.exclusive(id, async () => {
-        const halted = await this.runtime.apply(id, { type: 'overload_halt' });
-        if (halted.errorCode === REC_BUFFER_OVERLOAD && halted.state === 'System_Paused') this.runtime.log('copy session halted: REC buffer overload', { session: id, number: halted.number, overloadedSinceMs });
-      }),
-    ).catch((error: unknown) => this.runtime.log('buffer-overload halt failed', { session: id, error: String(error) }));
+    this.runtime.applySoon(id, { type: 'buffer_overload', atMs: this.ctx.clock.nowMs() });
   }
 }

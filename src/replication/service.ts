@@ -462,6 +462,9 @@ export class ReplicationService {
       tell_peer_view: (s) => runtime.tellPeerSoon(s, { kind: 'tell_peer_view' }, RPC.setState, runtime.stateNotice(s, destinationView(s))),
       tell_peer_in_step: (s) => runtime.tellPeer(s, { kind: 'tell_peer_in_step' }, RPC.setState, runtime.stateNotice(s, 'OK')),
       finish_deletion: (s) => this.sessions.retryDeletion(s.id),
+      in_turn: (s, e) => void runtime.exclusive(s.id, async () => {
+        if (runtime.ctx.meta.get('replication_session', s.id)) await runtime.apply(s.id, e.event);
+      }).catch((error: unknown) => runtime.log('session event failed', { session: s.id, event: e.event.type, error: String(error) })),
       cancel_timer: (s) => runtime.timers.get(s.id)?.cancel(),
       arm: (s, e) => this.arm(s.id, { spreadOverdue: e.spreadOverdue ?? false }),
       cycle_soon: (s) => void this.runSoon(s.id),

@@ -127,7 +127,7 @@ export interface SessionRuntime {
    * Tells the peer a notice once (RPC `method`); unanswered, it answers `notice_unheard`, which an
    * effect handler returns so the state machine arms its retry (session-machine noticeStillDue).
    */
-  tellPeer(s: ReplicationSession, notice: Notice, method: string, params: unknown, heard?: string): Promise<SessionEvent | void>;
+  tellPeer(s: ReplicationSession, notice: Notice, method: string, params: unknown): Promise<SessionEvent | void>;
   /** tellPeer in the background: what follows does not wait for the peer. */
   tellPeerSoon(s: ReplicationSession, notice: Notice, method: string, params: unknown): void;
   /** A notice the peer did not hear, outside an effect's result: the state machine decides its retry. */
@@ -454,10 +454,9 @@ export class ReplicationRuntime implements SessionRuntime {
     await this.transport.call(s.peerSystemId, RPC.setState, this.stateNotice(s, state, error), { timeoutMs: CONTROL_RPC_TIMEOUT_MS }).catch(() => undefined);
   }
 
-  async tellPeer(s: ReplicationSession, notice: Notice, method: string, params: unknown, heard?: string): Promise<SessionEvent | void> {
+  async tellPeer(s: ReplicationSession, notice: Notice, method: string, params: unknown): Promise<SessionEvent | void> {
     try {
       await this.call(s, method, params);
-      if (heard) this.log(heard, { session: s.id });
     } catch {
       return { type: 'notice_unheard', notice };
     }

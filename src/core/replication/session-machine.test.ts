@@ -239,7 +239,7 @@ const CASES: Case[] = [
   { name: 'restart: an unplanned failover cut short halts', from: { role: 'Destination', hostWritable: false, state: 'Failing_Over_For_DR' }, event: { type: 'restarted' }, expect: { state: 'System_Paused', role: 'Destination' } },
   { name: 'timer on a runnable source cycles', from: {}, event: { type: 'timer_fired' }, expect: {}, effects: ['cycle_soon'] },
   { name: 'timer on a paused source does nothing', from: { state: 'Paused' }, event: { type: 'timer_fired' }, expect: {}, effects: [] },
-  { name: 'buffer overload queues the halt', from: { transferMode: 'Consistency' }, event: { type: 'buffer_overload', atMs: 8 }, expect: { haltPending: { atMs: 8 }, stopRequested: true }, effects: ['cancel_timer'] },
+  { name: 'buffer overload queues the halt', from: { transferMode: 'Consistency' }, event: { type: 'buffer_overload', atMs: 8 }, expect: { haltPending: { atMs: 8 }, stopRequested: true }, effects: ['cancel_timer', 'in_turn'] },
   { name: 'buffer overload halt', from: { transferMode: 'Consistency', haltPending: { atMs: 8 }, stopRequested: true }, event: { type: 'overload_halt' }, expect: { state: 'System_Paused', errorCode: 'REC_BUFFER_OVERLOAD', errorAtMs: 8, haltPending: null }, effects: ['cancel_timer', 'notify_peer'] },
   { name: 'buffer overload halt after a suspend: the suspend stands', from: { state: 'Suspended', haltPending: { atMs: 8 } }, event: { type: 'overload_halt' }, expect: { state: 'Suspended', haltPending: null } },
 ];

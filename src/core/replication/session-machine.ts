@@ -244,7 +244,9 @@ export type Effect =
   /** Steps `notice_due` for the notice after the retry interval (replication's SUSPEND_NOTICE_RETRY_MS). */
   | { kind: 'retry_notice'; notice: Notice }
   /** Steps this event once every effect before it succeeded. */
-  | { kind: 'then'; event: SessionEvent };
+  | { kind: 'then'; event: SessionEvent }
+  /** Steps this event in the session's turn: after the operations queued before it (a cycle in flight) end. */
+  | { kind: 'in_turn'; event: SessionEvent };
 
 /**
  * The notices replication tells the peer again until it hears, each while its condition holds
@@ -722,8 +724,9 @@ export const TABLE: readonly Row[] = [
     go: (_, e) => ({ effects: [{ kind: 'retry_notice', notice: e.notice }] }) }),
   row({ on: 'notice_due', from: '*', guard: (s, e) => noticeStillDue(s, e.notice), when: 'still due', go: (_, e) => ({ effects: [e.notice] }) }),
   row({ on: 'buffer_overload', from: ['OK', 'Synchronizing'], guard: (s) => s.haltPending === null, when: 'not halting already',
-    // A running cycle is cancelled (its cut is not committed); the halt is recorded after it.
-    go: (_, e) => ({ set: { haltPending: { atMs: e.atMs }, stopRequested: true }, effects: [{ kind: 'cancel_timer' }] }) }),
+    // A running cycle is cancelled (its cut is not committed, and it stops waiting for its batches
+    // in flight); the halt is recorded after it, so its commit cannot land on the halted record.
+    go: (_, e) => ({ set: { haltPending: { atMs: e.atMs }, stopRequested: true }, effects: [{ kind: 'cancel_timer' }, { kind: 'in_turn', event: { type: 'overload_halt' } }] }) }),
   row({ on: 'overload_halt', from: ['OK', 'Synchronizing'], guard: (s) => s.haltPending !== null, when: 'still active',
     go: (s) => {
       const atMs = s.haltPending!.atMs;
