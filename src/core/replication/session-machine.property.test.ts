@@ -1,16 +1,18 @@
 // Property test of the session state machine against a small model (fast-check fc.commands):
 // two records of one session, one per system, driven through the machine only. A tiny driver
 // plays replication's executor: it carries each effect to the other record (a notice, a role
-// hand-over, a cycle) or fails it when the link is down, and feeds results back as events. After
-// every command the invariants hold (one record: a destination is never host-writable; the pair:
-// never two sources at one generation; generations never go down), a refused action changes
-// nothing, and the model says which system is the source.
+// hand-over, a cycle) or fails it when the link is down, and feeds results back as events. A notice
+// the peer does not hear comes back as notice_unheard; the retry its row arms waits for a Retry
+// command (time passing), which steps notice_due. After every command the invariants hold (one
+// record: a destination is never host-writable; the pair: never two sources at one generation;
+// generations never go down), a refused action changes nothing, and the model says which system
+// is the source: with the link up and no notice waiting for its retry, the only one.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { DomainError } from '../errors.ts';
 import type { ReplicationSession } from './model.ts';
-import { assertPair, assertSession, step, type Effect, type SessionEvent } from './session-machine.ts';
+import { assertPair, assertSession, destinationView, step, type Effect, type Notice, type SessionEvent } from './session-machine.ts';
 import { session } from './session-fixture.ts';
 
 type Side = 'a' | 'b';
@@ -29,6 +31,8 @@ class Pair {
   /** Calls to fail with the link up (a dropped call, a timeout): the link itself stays up. */
   dropCalls = 0;
   nowMs = 0;
+  /** Notices whose retry a row armed (retry_notice): a Retry command steps notice_due for each. */
+  pendingNotices: { side: Side; notice: Notice }[] = [];
   private depth = 0;
 
   constructor(transferMode: ReplicationSession['transferMode']) {
@@ -62,6 +66,11 @@ class Pair {
     if (!this.linkUp || this.dropped()) throw new LinkDown();
   }
 
+  /** Whether a call reaches the peer now (the link up, the call not dropped). */
+  private reaches(): boolean {
+    return this.linkUp && !this.dropped();
+  }
+
   private dropped(): boolean {
     if (this.dropCalls === 0) return false;
     this.dropCalls--;
@@ -88,7 +97,20 @@ class Pair {
         this.apply(peer, { type: 'become_source', generation: effect.generation, state: effect.peerState, reprotect: effect.reverse });
         return this.apply(side, { type: 'handed_over', generation: effect.generation, reverse: effect.reverse });
       case 'demote_peer':
-        if (this.linkUp) this.apply(peer, { type: 'become_destination', generation: effect.generation, prepareForBaseCycle: null });
+        if (!this.reaches()) return this.apply(side, { type: 'notice_unheard', notice: { kind: 'demote_peer', generation: effect.generation, retry: true } });
+        return this.apply(peer, { type: 'become_destination', generation: effect.generation, prepareForBaseCycle: null });
+      case 'tell_peer_state':
+      case 'tell_peer_view': {
+        const notice: Notice = effect.kind === 'tell_peer_state' ? { kind: 'tell_peer_state', told: effect.told ?? me().state } : effect;
+        if (!this.reaches()) return this.apply(side, { type: 'notice_unheard', notice });
+        const state = effect.kind === 'tell_peer_state' ? me().state : destinationView(me());
+        return this.apply(peer, { type: 'peer_state', state, pausedByUser: me().pausedByUser, generation: me().generation, pauseResumes: me().pauseResumes });
+      }
+      case 'reconcile_peer':
+        if (!this.reaches()) return this.apply(side, { type: 'notice_unheard', notice: effect });
+        return this.reconcile();
+      case 'retry_notice':
+        this.pendingNotices.push({ side, notice: effect.notice });
         return;
       case 'roll_back':
         return this.apply(side, { type: 'rolled_back', baseCycle: effect.baseCycle, elementPairs: effect.elementPairs });
@@ -231,6 +253,20 @@ class Link implements fc.Command<Model, Real> {
   }
 }
 
+/** Time passes: every notice whose retry was armed is due (notice_due). */
+class Retry implements fc.Command<Model, Real> {
+  check(): boolean {
+    return true;
+  }
+  run(model: Model, real: Real): void {
+    for (const { side, notice } of real.pair.pendingNotices.splice(0)) real.pair.apply(side, { type: 'notice_due', notice });
+    after(model, real);
+  }
+  toString(): string {
+    return 'retry';
+  }
+}
+
 /** The next calls fail while the link stays up. */
 class Drop implements fc.Command<Model, Real> {
   constructor(readonly calls: number) {}
@@ -259,7 +295,8 @@ function after(model: Model, real: Real): void {
   // With the link up, the source takes host writes unless it is handing over right now.
   const source = pair.recs[model.source];
   if (pair.linkUp && source.role === 'Source' && source.state !== 'Failing_Over') assert.ok(source.hostWritable, `the source ${model.source} (${source.state}) is host-writable`);
-  if (pair.linkUp) assert.deepEqual(sources, [model.source], 'with the link up, exactly the model\'s source is a source');
+  // A demotion the peer has not heard yet waits for its retry (or the link's return).
+  if (pair.linkUp && pair.pendingNotices.length === 0) assert.deepEqual(sources, [model.source], 'with the link up and no notice waiting, exactly the model\'s source is a source');
   else assert.ok(sources.includes(model.source), 'the model\'s source is a source');
   // The highest-generation source is the model's.
   const top = sources.reduce<Side | null>((best, side) => (best === null || pair.recs[side].generation > pair.recs[best].generation ? side : best), null);
@@ -274,6 +311,7 @@ const commands = fc.commands(
     fc.tuple(side, fc.constantFrom('reprotect', 'pause', 'resume', 'sync', 'timer_fired', 'restarted' as const)).map(([s, type]) => new Simple(s, type)),
     fc.boolean().map((up) => new Link(up)),
     fc.integer({ min: 1, max: 3 }).map((calls) => new Drop(calls)),
+    fc.constant(new Retry()),
   ],
   { maxCommands: 40 },
 );
