@@ -84,7 +84,9 @@ export class FailoverActions {
       roll_back: async (_, e) => {
         for (const [volumeId, snapshotId] of Object.entries(e.restoreFrom)) {
           if (snapshotId) await ctx.store.restoreVolume(volumeId, snapshotId);
-          else await ctx.store.trim(volumeId, 0, ctx.store.sizeBytes(volumeId));
+          // Emptied for a full copy, durably before rolled_back records it (as a REC destination's
+          // emptying at create: simulation v5 seed 5275).
+          else await ctx.store.trim(volumeId, 0, ctx.store.sizeBytes(volumeId), { fua: true });
         }
         return { type: 'rolled_back', baseCycle: e.baseCycle, elementPairs: e.elementPairs, ...(e.recResume ? { recResume: true } : {}) };
       },

@@ -248,7 +248,9 @@ export class RecActions {
         throw new DomainError('IN_USE', `destination volume ${volume.number} is attached to a host`, { kind: 'volume', id: volume.id });
       }
       // The initial copy overwrites the whole destination: what the source never wrote reads as zeros.
-      await this.ctx.store.trim(volume.id, 0, this.ctx.store.sizeBytes(volume.id));
+      // Durable before the record is: a crash that lost the trim left the old bytes wherever the
+      // source never wrote, and the initial copy ships only what it wrote (simulation v5 seed 5275).
+      await this.ctx.store.trim(volume.id, 0, this.ctx.store.sizeBytes(volume.id), { fua: true });
       const session: ReplicationSession = {
         ...this.recRecord(p.sessionId, 'Destination', { transferMode: p.transferMode as TransferMode, splitMode: p.splitMode as SplitMode, recoveryMode: p.recoveryMode as RecoveryMode }, rs.id, fromSystemId, this.ctx.clock.nowMs()),
         localResourceId: volume.id,

@@ -894,6 +894,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'The destination box paused and resumed a Synchronous session while the link was down (pause count 2 there); the source never heard either, and the summaries at the link\'s returns did not carry the count over, so the source stayed at 0. Later the source, halted, was paused: its notice carried count 1, which the destination took for a notice older than its own resume and ignored; it stayed System_Paused under a Paused source until the next link return. Fix: a summary\'s higher pause count is taken whatever row it meets (session-machine.ts step, a Lamport clock\'s rule). Found by the v3 sweep of seeds 3650-3899 (150 steps) in the sixth session; the seed fails without the fix and passes with it on the same path; session-machine.test.ts has the case.',
   },
+  {
+    id: 'rec-destination-emptying-lost-in-a-crash',
+    seed: 5275,
+    steps: 120,
+    workload: 'v5',
+    signature: /\[Synchronous\] OK\/OK: the destination differs from the mirrored source/,
+    description:
+      'Data divergence. A REC create (Synchronous) paired an existing volume of site-a, which held old bytes, as the destination: site-a emptied it with a trim and recorded the session, and the trim was not durable. Site-a crashed before its next flush (crash point cycle.after-cut of another session): the record stayed, the trim was lost, and the volume had its old bytes back. The initial copy ships only what the source wrote, so those old bytes stayed wherever the source never wrote, under a session OK on both sides. Fix: the destination is emptied with FUA before the record is written (rec-actions.ts recCreateDestination); a rollback that empties volumes for a full copy does the same (failover.ts roll_back). Found by the v5 sweep of seeds 5121-5370 in the seventh session; it fails on the code before the fix and passes with it.',
+  },
 ];
 
 /** Found and not fixed yet. */
