@@ -3,6 +3,7 @@
 import { connect, type ClientHttp2Session } from 'node:http2';
 import { isIP } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { Clock } from '../core/clock.ts';
 import { unreachable } from './errors.ts';
 import { closeWithGrace, PEER_SESSION_OPTIONS, PEER_TLS_OPTIONS, widenSessionWindow, type PeerLog } from './session-options.ts';
 import type { TrustStore } from './trust.ts';
@@ -107,12 +108,12 @@ export class PeerConnector {
     if (entry && !entry.connected) this.drop(peerSystemId);
   }
 
-  async close(graceMs: number): Promise<void> {
+  async close(graceMs: number, wallClock: Clock): Promise<void> {
     this.closed = true;
     for (const sockets of this.laneSockets.values()) for (const socket of sockets) socket.destroy();
     const sessions = [...this.entries.values()].map((entry) => entry.session);
     this.entries.clear();
-    await Promise.all(sessions.map((session) => closeWithGrace(session, graceMs)));
+    await Promise.all(sessions.map((session) => closeWithGrace(session, graceMs, wallClock)));
   }
 
   private open(peerSystemId: string, address: string, port: number, fingerprint256: string): Entry {

@@ -1,7 +1,7 @@
 // A system's end of the peer link: the server that answers peers and the clients that call them,
 // behind one fault point and one trust store (DESIGN §5.5). This file only wires the parts:
 // server.ts answers, connector.ts holds sessions, client.ts calls, faults.ts decides.
-import type { Clock } from '../core/clock.ts';
+import { systemClock, type Clock } from '../core/clock.ts';
 import { DomainError, NotFoundError, ValidationError } from '../core/errors.ts';
 import { PeerClient } from './client.ts';
 import { PeerConnector } from './connector.ts';
@@ -26,6 +26,8 @@ export interface PeerEndpointOptions {
   log?: PeerLog;
   /** How long close() lets in-flight calls finish before destroying sessions. */
   closeGraceMs?: number;
+  /** The clock of that grace: real time by default (it bounds teardown, not a schedule). */
+  wallClock?: Clock;
 }
 
 /** The answer to `peer.ping`, also what heartbeats record about the peer. */
@@ -122,7 +124,8 @@ export class PeerEndpoint {
 
   private async shutDown(): Promise<void> {
     const graceMs = this.options.closeGraceMs ?? PEER_CLOSE_GRACE_MS;
-    await Promise.all([this.server.close(graceMs), this.connector.close(graceMs)]);
+    const wallClock = this.options.wallClock ?? systemClock;
+    await Promise.all([this.server.close(graceMs, wallClock), this.connector.close(graceMs, wallClock)]);
   }
 
   private reportLinkFailure(peerSystemId: string, error: DomainError): void {

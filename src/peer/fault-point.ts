@@ -2,7 +2,7 @@
 // call (lane-client.ts) alike (DESIGN §5.5): refused, or held for the delay the faults add.
 import type { DomainError } from '../core/errors.ts';
 import { unreachable } from './errors.ts';
-import { faultDelay, type FaultController } from './faults.ts';
+import type { FaultController } from './faults.ts';
 
 /** What the fault point needs of the call it holds. */
 export interface FaultPointCall {
@@ -32,5 +32,5 @@ export function passFaultPoint(
   if (verdict.delayMs <= 0) return true;
   // Timed out during the delay: the caller has moved on (a mirrored write's session halted and
   // may be resyncing), so the request must not reach the peer late.
-  return faultDelay(verdict.delayMs).then(() => !call.isSettled());
+  return faults.delay(verdict.delayMs).then(() => !call.isSettled());
 }

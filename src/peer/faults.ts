@@ -4,6 +4,7 @@
 // every link of this endpoint. Faults on one endpoint act in both directions of its links, but
 // for `bandwidth`, which caps what this endpoint sends (call payloads: replication data and
 // mirrored writes), like the uplink of a slow WAN; cap the other way on the other system.
+import { systemClock, type Clock } from '../core/clock.ts';
 import { ValidationError } from '../core/errors.ts';
 import type { ActiveFault, PeerFault } from '../core/faults.ts';
 import { FAULT_BANDWIDTH_MIBPS_MAX, FAULT_BANDWIDTH_MIBPS_MIN, FAULT_DELAY_MS_MAX, FAULTS_MAX } from './limits.ts';
@@ -21,6 +22,12 @@ export interface FaultControllerOptions {
    * faults: this is injected latency, not a schedule; tests inject their own.
    */
   nowMs?: () => number;
+  /**
+   * The clock a delay fault waits on: real time by default (the wire's latency is real, and a
+   * test's manual clock does not move while a call waits); the deterministic simulation has its
+   * own network and does not use it.
+   */
+  wallClock?: Clock;
 }
 
 const MIB = 1024 * 1024;
@@ -30,6 +37,7 @@ export class FaultController {
   private readonly listeners = new Set<() => void>();
   private readonly random: () => number;
   private readonly nowMs: () => number;
+  private readonly wallClock: Clock;
   /** Per bandwidth fault: when the bytes already let through will have left at the capped rate. */
   private readonly sendFreeAtMs = new Map<string, number>();
   private nextId = 1;
@@ -37,6 +45,13 @@ export class FaultController {
   constructor(options: FaultControllerOptions = {}) {
     this.random = options.random ?? Math.random;
     this.nowMs = options.nowMs ?? (() => performance.now());
+    this.wallClock = options.wallClock ?? systemClock;
+  }
+
+  /** Waits out a delay fault's latency (decide()'s delayMs) on the wall clock. */
+  delay(delayMs: number): Promise<void> {
+    if (delayMs <= 0) return Promise.resolve();
+    return new Promise((resolve) => this.wallClock.setTimer(delayMs, resolve));
   }
 
   add(fault: PeerFault): { id: string } {
@@ -128,12 +143,6 @@ function validateFault(fault: PeerFault): void {
   } else if (fault.kind !== 'link_down') {
     throw new ValidationError(`Unknown fault kind ${JSON.stringify((fault as { kind: unknown }).kind)}.`, 'kind');
   }
-}
-
-/** Waits for a delay fault. A real timer on purpose: this is injected latency, not a schedule. */
-export function faultDelay(delayMs: number): Promise<void> {
-  if (delayMs <= 0) return Promise.resolve();
-  return new Promise((resolve) => setTimeout(resolve, delayMs));
 }
 
 /** mulberry32: a small seeded PRNG, uniform in [0, 1), for reproducible drop faults in tests. */

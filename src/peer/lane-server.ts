@@ -6,7 +6,7 @@
 import type { TLSSocket } from 'node:tls';
 import { DomainError } from '../core/errors.ts';
 import { toWireError } from './errors.ts';
-import { faultDelay, type FaultController } from './faults.ts';
+import type { FaultController } from './faults.ts';
 import { BINARY_PARAMS_TAG, decodeRequest, encodeResponse, FrameSplitter, type LaneCodec, type LaneRequest } from './lane-wire.ts';
 import type { RpcRequest } from './rpc-types.ts';
 import type { PeerLog } from './session-options.ts';
@@ -66,7 +66,7 @@ function answer(stream: TLSSocket, bytes: Buffer, serving: LaneServing): void {
   const verdict = serving.faults.decide(from.systemId);
   if (verdict.action === 'refuse') return refuse(stream, request, bytes, serving, new DomainError('PEER_UNREACHABLE', `The link is refused here: ${verdict.reason}.`));
   if (verdict.delayMs > 0) {
-    faultDelay(verdict.delayMs).then(() => run(stream, request, bytes, from, serving)).catch((error: unknown) => serving.log('peer lane call failed', { error: String(error) }));
+    serving.faults.delay(verdict.delayMs).then(() => run(stream, request, bytes, from, serving)).catch((error: unknown) => serving.log('peer lane call failed', { error: String(error) }));
     return;
   }
   run(stream, request, bytes, from, serving);

@@ -7,12 +7,13 @@ import {
 } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import type { Clock } from '../core/clock.ts';
 import { DomainError, type ErrorCode } from '../core/errors.ts';
 import { toWireError, type WireError } from './errors.ts';
 import { serveLane } from './lane-server.ts';
 import type { LaneCodec } from './lane-wire.ts';
 import { BufferPool } from '../buffer-pool.ts';
-import { faultDelay, type FaultController } from './faults.ts';
+import type { FaultController } from './faults.ts';
 import { PEER_JSON_BYTES_MAX, PEER_PAYLOAD_BYTES_MAX } from './limits.ts';
 import { closeWithGrace, PEER_SESSION_OPTIONS, PEER_TLS_OPTIONS, widenSessionWindow, type PeerLog } from './session-options.ts';
 import type { TrustedPeer, TrustStore } from './trust.ts';
@@ -92,10 +93,10 @@ export class RpcServer {
     }
   }
 
-  async close(graceMs: number): Promise<void> {
+  async close(graceMs: number, wallClock: Clock): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const socket of this.lanes.keys()) socket.destroy();
-    await Promise.all([...this.sessions].map((session) => closeWithGrace(session, graceMs)));
+    await Promise.all([...this.sessions].map((session) => closeWithGrace(session, graceMs, wallClock)));
     if (this.server.listening) await closed;
   }
 
@@ -148,7 +149,7 @@ export class RpcServer {
       return;
     }
     if (!from) return refuse(stream, 403, 'FORBIDDEN', 'The client certificate is not trusted.');
-    await faultDelay(verdict.delayMs);
+    await this.options.faults.delay(verdict.delayMs);
     const method = methodOf(headers);
     if (headers[':method'] !== 'POST') return refuse(stream, 405, 'VALIDATION_FAILED', 'Peer RPC uses POST.');
     if (method === undefined) return refuse(stream, 400, 'VALIDATION_FAILED', `Not an RPC path: ${headers[':path']}.`);

@@ -1,6 +1,7 @@
 // HTTP/2 settings shared by both ends of a peer session. Large windows and frames are what make a
 // 4 MiB payload travel at memory speed instead of one round trip per 64 KiB (see limits.ts).
 import type { Http2Session, Settings } from 'node:http2';
+import type { Clock } from '../core/clock.ts';
 import {
   PEER_FRAME_BYTES_MAX,
   PEER_SESSION_MEMORY_MIB,
@@ -40,15 +41,17 @@ export function widenSessionWindow(session: Http2Session): void {
   if (!session.destroyed) session.setLocalWindowSize(PEER_SESSION_WINDOW_BYTES);
 }
 
-/** Closes a session gracefully and destroys it if it is still open after the grace. */
-export function closeWithGrace(session: Http2Session, graceMs: number): Promise<void> {
+/**
+ * Closes a session gracefully and destroys it if it is still open after the grace, on the wall
+ * clock: this bounds teardown in real time, and a test's manual clock never advances while
+ * close() is awaited.
+ */
+export function closeWithGrace(session: Http2Session, graceMs: number, wallClock: Clock): Promise<void> {
   if (session.destroyed) return Promise.resolve();
   return new Promise((resolve) => {
-    // A real timer: this bounds teardown in wall time, and a test's manual clock never advances
-    // while close() is awaited.
-    const timer = setTimeout(() => session.destroy(), graceMs);
+    const timer = wallClock.setTimer(graceMs, () => session.destroy());
     session.once('close', () => {
-      clearTimeout(timer);
+      timer.cancel();
       resolve();
     });
     session.close();
