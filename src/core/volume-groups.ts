@@ -318,12 +318,19 @@ export class VolumeGroupService {
       if (!source) throw new StateError(`Member ${m.name} of volume group ${group.name} has no counterpart in ${from.name}; the membership changed since it was taken.`, 'volume_group', group.id);
       return { member: m, source };
     });
-    const backup = createBackupSnap ? await this.snapshotLocked(group.id, { ...backupProfile, creatorType: 'User' }) : null;
-    for (const { member, source } of pairs) {
-      await this.ctx.store.restoreVolume(member.id, source.id);
-      if (source.sizeBytes !== member.sizeBytes) this.ctx.meta.put('volume', { ...member, sizeBytes: this.ctx.store.sizeBytes(member.id) });
-    }
-    return backup?.id ?? null;
+    let backupId: string | null = null;
+    const replace = async () => {
+      const backup = createBackupSnap ? await this.snapshotLocked(group.id, { ...backupProfile, creatorType: 'User' }) : null;
+      backupId = backup?.id ?? null;
+      for (const { member, source } of pairs) {
+        await this.ctx.store.restoreVolume(member.id, source.id);
+        if (source.sizeBytes !== member.sizeBytes) this.ctx.meta.put('volume', { ...member, sizeBytes: this.ctx.store.sizeBytes(member.id) });
+      }
+    };
+    // A synchronous mirror in step refuses it before anything changed (ProtectionHooks.replaceContents).
+    const members = pairs.map((p) => p.member);
+    await (this.protection.replaceContents ? this.protection.replaceContents(members, replace) : replace());
+    return backupId;
   }
 
   clone(id: string, input: { name: string; description?: string | null; protectionPolicyId?: string | null }): Promise<VolumeGroup> {

@@ -76,6 +76,14 @@ export interface ProtectionHooks {
    */
   takeSnapshot?(source: Volume, snapshot: Volume, take: () => Promise<void>): Promise<void>;
   /**
+   * Runs a restore or refresh of the volumes' contents (`replace`: the backup snapshot, then the
+   * new contents); throwing refuses it, nothing changed. A synchronous mirror in step refuses it
+   * (PowerStore runs it on a metro volume only while its session is paused or fractured: the
+   * destination would keep the old contents under a session in step); not in step, the next
+   * resync ships the change.
+   */
+  replaceContents?(volumes: Volume[], replace: () => Promise<void>): Promise<void>;
+  /**
    * Runs after a group's members changed, outside the management lock: a replicated group has
    * its destination follow (new members get destination volumes, removed ones are let go) before
    * the change is answered.
@@ -530,10 +538,15 @@ export class VolumeService {
       throw new ReadOnlyError(`Volume ${volume.name} is a replication destination and cannot be restored.`, 'volume', volume.id);
     }
     if (volume.type === 'Snapshot') throw new StateError(`Snapshot ${volume.name} cannot be refreshed or restored.`, 'volume', volume.id);
-    const backup = createBackupSnap ? await this.snapshotLocked(volume.id, { ...backupProfile, creatorType: 'System' }) : null;
-    await this.ctx.store.restoreVolume(volume.id, from.id);
-    if (from.sizeBytes !== volume.sizeBytes) this.ctx.meta.put('volume', { ...volume, sizeBytes: this.ctx.store.sizeBytes(volume.id) });
-    return backup?.id ?? null;
+    let backupId: string | null = null;
+    const replace = async () => {
+      const backup = createBackupSnap ? await this.snapshotLocked(volume.id, { ...backupProfile, creatorType: 'System' }) : null;
+      backupId = backup?.id ?? null;
+      await this.ctx.store.restoreVolume(volume.id, from.id);
+      if (from.sizeBytes !== volume.sizeBytes) this.ctx.meta.put('volume', { ...volume, sizeBytes: this.ctx.store.sizeBytes(volume.id) });
+    };
+    await (this.protection.replaceContents ? this.protection.replaceContents([volume], replace) : replace());
+    return backupId;
   }
 
   private onlyClearsDestination(input: ModifyVolumeInput): boolean {

@@ -188,6 +188,40 @@ export class MirroredIo implements VolumeIo {
     if (failed) throw pathDown(failed);
   }
 
+  /**
+   * Runs `replace` (a restore or refresh of the volumes' contents: not a host write, so never
+   * mirrored) counted in flight on their routes, so that a hold (a resync's final cut, a
+   * checkpoint) waits for it, and it for a hold. Refused while any of them is mirrored: in step the
+   * destination would keep the old contents under a session that shows in step. Not mirrored, the
+   * session's next resync ships the change (the destination's staging starts from its base).
+   */
+  async replacingContents<T>(volumeIds: string[], replace: () => Promise<T>): Promise<T> {
+    let taken: Route[];
+    for (;;) {
+      const routes = volumeIds.map((id) => this.routes.get(id)).filter((r): r is Route => r !== undefined);
+      const held = routes.find((r) => r.held);
+      // All or none: holding some while waiting for another's hold would block a hold of all of them.
+      if (!held) {
+        taken = routes;
+        break;
+      }
+      await held.held!.promise;
+    }
+    const mirrored = taken.find((r) => r.mode === 'mirror');
+    if (mirrored) throw new StateError(`Volume ${mirrored.volumeId} is the source of a Synchronous replication session in step; pause the session before a restore or refresh.`, 'replication_session', mirrored.sessionId);
+    for (const route of taken) route.inflight += 1;
+    try {
+      return await replace();
+    } finally {
+      for (const route of taken) this.leave(route);
+    }
+  }
+
+  private leave(route: Route): void {
+    route.inflight -= 1;
+    if (route.inflight === 0 && route.drained.length > 0) for (const wake of route.drained.splice(0)) wake();
+  }
+
   private async routed(id: string, local: () => Promise<void>, remote: (r: Route) => [string, unknown, Buffer | undefined]): Promise<void> {
     let route = this.routes.get(id);
     // Queued behind a hold (the final cut of a resync, a checkpoint): wait, then look again.
@@ -213,8 +247,7 @@ export class MirroredIo implements VolumeIo {
       if (route.mode === 'mirror') this.hooks.onMirrorFailure(route.sessionId, r.reason);
       if ((route.mode as RouteMode) === 'fail') throw pathDown(r.reason);
     } finally {
-      route.inflight -= 1;
-      if (route.inflight === 0 && route.drained.length > 0) for (const wake of route.drained.splice(0)) wake();
+      this.leave(route);
     }
   }
 }

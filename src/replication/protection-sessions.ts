@@ -28,8 +28,8 @@ export interface ProtectionSessionsDeps {
   groups: VolumeGroupService;
   protection: ProtectionService;
   jobs: JobRunner;
-  /** Growth and snapshots of mirrored volumes, and the host-I/O routes after a session is gone. */
-  synchronous: Pick<SynchronousReplication, 'growMirror' | 'snapshotMirror' | 'refreshRoutes'>;
+  /** Growth, snapshots and restores of mirrored volumes, and the host-I/O routes after a session is gone. */
+  synchronous: Pick<SynchronousReplication, 'growMirror' | 'snapshotMirror' | 'replaceContents' | 'refreshRoutes'>;
 }
 
 export class ProtectionSessions {
@@ -99,6 +99,7 @@ export class ProtectionSessions {
       beforeGrow: (volume, sizeBytes) => this.deps.synchronous.growMirror(volume, sizeBytes),
       afterMembersChanged: (groupId) => this.afterMembersChanged(groupId),
       takeSnapshot: (source, snapshot, take) => this.deps.synchronous.snapshotMirror(source, snapshot, take),
+      replaceContents: (volumes, replace) => this.deps.synchronous.replaceContents(volumes, replace),
       prepareCreate: (volume, policyId) => this.prepareCreate(volume, policyId),
     };
     this.deps.protection.listeners = {

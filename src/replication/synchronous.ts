@@ -261,6 +261,21 @@ export class SynchronousReplication {
    * still stands here and is shipped as a cut point by the next resync, as for asynchronous
    * sessions (the watermark only moves past snapshots the destination has).
    */
+  /**
+   * A restore or refresh of volumes (ProtectionHooks.replaceContents): refused for the source of a
+   * Synchronous session in step, as PowerStore refuses it for a metro volume unless its session is
+   * paused or fractured (the destination would keep the old contents under a session in step).
+   * Otherwise it runs counted with host writes (MirroredIo.replacingContents), so a resync's final
+   * cut, taken under a hold, waits for it and includes it.
+   */
+  replaceContents(volumes: Volume[], replace: () => Promise<void>): Promise<void> {
+    for (const volume of volumes) {
+      const s = this.runtime.sessionOfVolume(volume.id);
+      if (s && isSyncSource(s) && s.mirroring) throw new StateError(`Volume ${volume.name} is in a Synchronous replication session in step; pause the session before a restore or refresh.`, 'volume', volume.id);
+    }
+    return this.io ? this.io.replacingContents(volumes.map((v) => v.id), replace) : replace();
+  }
+
   async snapshotMirror(source: Volume, snapshot: Volume, take: () => Promise<void>): Promise<void> {
     const s = this.runtime.sessionOfVolume(source.id);
     const replicated = s && s.role === 'Source' && s.resourceType === 'volume' && s.mirroring && (snapshot.creatorType === 'User' || snapshot.creatorType === 'Scheduler');

@@ -568,3 +568,35 @@ test('a sync that waited for a mirrored write which then failed takes no checkpo
   assert.ok(repl.isMirroring(id), `in step again (state ${repl.get(id).state})`);
   assert.deepEqual(await readB(remoteId, 0, 8 * MiB), await p.a.system.services.ctx.store.read(ps.id, 0, 8 * MiB));
 });
+
+test('restore of a volume in step is refused and changes nothing; paused, it is allowed and the resume brings the destination to the restored bytes', async () => {
+  const { ps, repl, id, remoteId } = await inStepSession();
+  const storeA = p.a.system.services.ctx.store;
+  await io().write(ps.id, 6 * 4096, block(0x71));
+  const snap = await p.a.ps('POST', `/volume/${ps.id}/snapshot`, { name: 'ps-sync-before-restore' });
+  assert.equal(snap.status, 200, JSON.stringify(snap.body));
+  // Mirrored after the snapshot: a restore takes the volume back past them, where its base may not differ.
+  await io().write(ps.id, 6 * 4096, block(0x72));
+  await io().write(ps.id, 7 * MiB, block(0x73));
+  const snapshotsBefore = (await p.a.ps('GET', '/volume?select=id&type=eq.Snapshot')).body.length;
+  const refused = await p.a.ps('POST', `/volume/${ps.id}/restore`, { from_snap_id: snap.body.id });
+  assert.equal(refused.status, 422, JSON.stringify(refused.body));
+  assert.match(refused.body.messages[0].message_l10n, /in step; pause the session/);
+  assert.equal((await p.a.ps('GET', '/volume?select=id&type=eq.Snapshot')).body.length, snapshotsBefore, 'no backup snapshot was left');
+  assert.deepEqual(await storeA.read(ps.id, 6 * 4096, 4096), block(0x72), 'the volume is as it was');
+  const refresh = await p.a.ps('POST', `/volume/${ps.id}/refresh`, { from_object_id: snap.body.id });
+  assert.equal(refresh.status, 422, 'refresh too');
+
+  assert.equal((await p.a.ps('POST', `/replication_session/${id}/pause`)).status, 204);
+  const restored = await p.a.ps('POST', `/volume/${ps.id}/restore`, { from_snap_id: snap.body.id });
+  assert.equal(restored.status, 200, JSON.stringify(restored.body));
+  assert.deepEqual(await storeA.read(ps.id, 6 * 4096, 4096), block(0x71));
+  assert.equal((await p.a.ps('POST', `/replication_session/${id}/resume`)).status, 204);
+  await settle(p);
+  await tick();
+  assert.ok(repl.isMirroring(id), `in step again (state ${repl.get(id).state})`);
+  // The destination's staging starts from its base, not from its volume: the mirrored writes the
+  // restore undid go too, where the source's base and now do not differ.
+  assert.deepEqual(await readB(remoteId, 0, 8 * MiB), await storeA.read(ps.id, 0, 8 * MiB), 'the destination holds the restored bytes');
+  assert.deepEqual(await readB(remoteId, 7 * MiB, 4096), block(0), 'a write after the snapshot is gone on both sides');
+});
