@@ -1,4 +1,4 @@
-// npm run sim -- --seed N --steps M [--seeds K] [--verbose] [--workload v1|v2|v3|v4|v5|v6]: runs the simulation, prints the seed,
+// npm run sim -- --seed N --steps M [--seeds K] [--verbose] [--workload v1|v2|v3|v4|v5|v6|v7]: runs the simulation, prints the seed,
 // the trace hash and any failure with the end of its trace. The same seed reproduces a run exactly.
 import { runSimulation, type Workload } from './simulation.ts';
 

@@ -17,6 +17,8 @@ const V5_SEEDS = Number(process.env.SIM_V5_SEEDS ?? 3);
  * 120 steps reach an overload, so its budget is 8 of those, and one must.
  */
 const V6_SEEDS = Number(process.env.SIM_V6_SEEDS ?? 8);
+/** Workload v7 (snapshots, restores and refreshes of replicated sources, workload-v7.ts): as many as v4's. */
+const V7_SEEDS = Number(process.env.SIM_V7_SEEDS ?? 3);
 const V6_STEPS = Number(process.env.SIM_V6_STEPS ?? 120);
 
 describe('deterministic simulation of two systems', () => {
@@ -30,7 +32,7 @@ describe('deterministic simulation of two systems', () => {
     assert.ok(first.stats.traceLines > 100, 'the run did something');
   });
 
-  for (const [workload, seeds, steps] of [['v3', SEEDS, STEPS], ['v4', V4_SEEDS, STEPS], ['v5', V5_SEEDS, STEPS], ['v6', V6_SEEDS, V6_STEPS]] as const) {
+  for (const [workload, seeds, steps] of [['v3', SEEDS, STEPS], ['v4', V4_SEEDS, STEPS], ['v5', V5_SEEDS, STEPS], ['v6', V6_SEEDS, V6_STEPS], ['v7', V7_SEEDS, STEPS]] as const) {
     test(`${seeds} seeds x ${steps} steps of workload ${workload} find nothing but the open bugs`, async () => {
       const unexplained: string[] = [];
       let crashes = 0;

@@ -20,6 +20,7 @@ import { SimCrash, SimSystem } from './sim-system.ts';
 import { WideWorkload } from './workload-v4.ts';
 import { LifecycleWorkload } from './workload-v5.ts';
 import { RecBufferWorkload } from './workload-v6.ts';
+import { RestoreWorkload } from './workload-v7.ts';
 
 export interface SimOptions {
   seed: number;
@@ -54,7 +55,7 @@ export interface SimResult {
   stats: { virtualSeconds: number; crashes: number; crashPoints: Partial<Record<CrashPointName, number>>; writes: number; flushes: number; actions: Record<string, number>; quietPoints: number; traceLines: number; recBufferOverloads: number };
 }
 
-export type Workload = 'v1' | 'v2' | 'v3' | 'v4' | 'v5' | 'v6';
+export type Workload = 'v1' | 'v2' | 'v3' | 'v4' | 'v5' | 'v6' | 'v7';
 
 const VOLUME_BYTES = 1024 * 1024;
 const VOLUME_BLOCKS = VOLUME_BYTES / BLOCK_BYTES;
@@ -95,7 +96,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
   const workload = options.workload ?? 'v3';
   const failoverTests = workload !== 'v1';
   /** v3 on: several sessions, one picked per step. */
-  const several = workload === 'v3' || workload === 'v4' || workload === 'v5' || workload === 'v6';
+  const several = workload === 'v3' || workload === 'v4' || workload === 'v5' || workload === 'v6' || workload === 'v7';
   const root = new Rng(seed);
   const work = root.fork();
   const netRng = root.fork();
@@ -229,6 +230,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
     let wide: WideWorkload | null = null;
     let lifecycle: LifecycleWorkload | null = null;
     let recBuffer: RecBufferWorkload | null = null;
+    let restores: RestoreWorkload | null = null;
     /** v6: the link is thin from the setup and after every quiet point. */
     const thinLink = (w: RecBufferWorkload): void => {
       network.faults = w.thinLink();
@@ -247,11 +249,12 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
       await settleCall(scheduler, a.up.replication.createRec({ localVolumeId: recSource.id, remoteSystemId: rsOnA.id, destinationVolumeNumber: recTarget.number, transferMode: 'Consistency', splitMode: 'Automatic', recoveryMode: 'Automatic' }));
       laterPolicy = { policyId: policy.id };
       await scheduler.runFor(10_000);
-      if (workload === 'v4' || workload === 'v5' || workload === 'v6') {
+      if (workload === 'v4' || workload === 'v5' || workload === 'v6' || workload === 'v7') {
         wide = new WideWorkload({ work, scheduler, a, b, volumeBytes: VOLUME_BYTES, trace, fail, act: (name, sys, run) => act(name, sys, run), settle: (p) => settleCall(scheduler, p), forgetModel: (key) => void models.delete(key) });
         await wide.setup(policy.id, metro.id);
-        if (workload === 'v5' || workload === 'v6') lifecycle = new LifecycleWorkload(wide.context, { asyncPolicyId: policy.id, syncPolicyId: metro.id }, (sys) => sys.up.meta.list('remote_system')[0]!.id);
+        if (workload === 'v5' || workload === 'v6' || workload === 'v7') lifecycle = new LifecycleWorkload(wide.context, { asyncPolicyId: policy.id, syncPolicyId: metro.id }, (sys) => sys.up.meta.list('remote_system')[0]!.id);
       }
+      if (workload === 'v7' && wide) restores = new RestoreWorkload(wide.context, wide);
       if (workload === 'v6' && wide) {
         recBuffer = new RecBufferWorkload(wide.context);
         await recBuffer.setup(rsOnA.id);
@@ -530,10 +533,12 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
         laterPolicy = null;
         act('protect-new-volume', sys, () => a.up.volumes.create({ name: 'vol-late', sizeBytes: VOLUME_BYTES, protectionPolicyId: policyId }));
       } else if (wide && roll < 0.72) {
-        wide.action(sys);
+        if (restores && work.chance(0.4)) restores.action(sys);
+        else wide.action(sys);
       } else if (lifecycle && roll < 0.8) {
-        // v5 only (v4 has no lifecycle: its seeds replay unchanged).
-        lifecycle.action(sys);
+        // v5 only (v4 has no lifecycle: its seeds replay unchanged); v7 snapshots and restores in both branches.
+        if (restores && work.chance(0.6)) restores.action(sys);
+        else lifecycle.action(sys);
       } else if (wide && s && isCopySession(s)) {
         wide.recAction(sys, s);
       } else if (s && isCopySession(s)) {

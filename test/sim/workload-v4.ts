@@ -229,6 +229,11 @@ export class WideWorkload {
     this.c.trace(`group model: the source crashed; writes up to ${survivor} survived, ${dropped} block entries of later ones dropped`);
   }
 
+  /** v7 (workload-v7.ts): the group's contents were replaced by a snapshot set's; the write numbers say nothing of them. */
+  groupRestored(): void {
+    this.invalidate('the group was restored');
+  }
+
   private invalidate(why: string): void {
     if (!this.group?.valid) return;
     this.group.valid = false;
