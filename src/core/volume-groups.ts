@@ -139,6 +139,7 @@ export class VolumeGroupService {
       if (input.protectionPolicyId !== undefined || input.isWriteOrderConsistent !== undefined) this.checkSynchronousOrder(next.protectionPolicyId ?? null, next.isWriteOrderConsistent);
       if (input.isReplicationDestination !== undefined && input.isReplicationDestination !== group.isReplicationDestination) {
         if (input.isReplicationDestination) throw new ValidationError('is_replication_destination can only be set to false.', 'is_replication_destination');
+        this.protection.checkDestinationReleasable?.({ kind: 'volume_group', id, name: group.name });
         next.isReplicationDestination = false;
       }
       if (next.protectionPolicyId !== group.protectionPolicyId) {

@@ -63,6 +63,12 @@ export interface ProtectionHooks {
   afterPolicyChange(kind: 'volume' | 'volume_group', id: string, oldPolicyId: string | null, newPolicyId: string | null): Promise<void>;
   /** Refuses deleting a volume that a copy session still pairs (ETERNUS REC). */
   checkDeletable?(volume: Volume): void;
+  /**
+   * Refuses clearing is_replication_destination while a replication session still uses the volume
+   * or group as its destination (PowerStore: only once no session does): hosts could write to
+   * what replication still writes.
+   */
+  checkDestinationReleasable?(resource: { kind: 'volume' | 'volume_group'; id: string; name: string }): void;
   /** Refuses growing a volume that a copy session pairs (ETERNUS does not expand a volume in a REC). */
   checkGrowable?(volume: Volume): void;
   /**
@@ -280,6 +286,7 @@ export class VolumeService {
       if (input.nodeAffinity !== undefined) next.nodeAffinity = input.nodeAffinity;
       if (input.isReplicationDestination !== undefined && input.isReplicationDestination !== volume.isReplicationDestination) {
         if (input.isReplicationDestination) throw new ValidationError('is_replication_destination can only be set to false.', 'is_replication_destination');
+        this.protection.checkDestinationReleasable?.({ kind: 'volume', id, name: volume.name });
         next.isReplicationDestination = false;
       }
       // The policy change goes first: if protection cannot start, nothing else changes either.

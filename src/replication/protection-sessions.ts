@@ -96,6 +96,13 @@ export class ProtectionSessions {
           throw new DomainError('IN_USE', `Volume ${volume.name} is in copy session ${s.number}; a volume in a copy session cannot be expanded. Delete the session first.`, { kind: 'volume', id: volume.id });
         }
       },
+      checkDestinationReleasable: (resource) => {
+        const s = resource.kind === 'volume' ? this.runtime.sessionOfVolume(resource.id) : this.ctx.meta.findShared('sessionByLocalId', resource.id).find((x) => x.localResourceId === resource.id);
+        if (!s || s.role !== 'Destination') return;
+        const what = resource.kind === 'volume' ? 'Volume' : 'Volume group';
+        const session = isCopySession(s) ? `copy session ${s.number}` : `replication session ${s.id}`;
+        throw new StateError(`${what} ${resource.name} is the destination of ${session}; is_replication_destination can be cleared only once no replication session uses it.`, resource.kind, resource.id);
+      },
       beforeGrow: (volume, sizeBytes) => this.deps.synchronous.growMirror(volume, sizeBytes),
       afterMembersChanged: (groupId) => this.afterMembersChanged(groupId),
       takeSnapshot: (source, snapshot, take) => this.deps.synchronous.snapshotMirror(source, snapshot, take),

@@ -240,6 +240,11 @@ test('removing the policy deletes the session in a background job and keeps the 
   // After the failovers site-b is the source; the original policy is assigned on site-a. Fail back first.
   assert.equal((await p.b.ps('POST', `/replication_session/${sessionId}/failover`, { is_planned: true, reverse: true })).status, 204);
   await settle(p);
+  // While the session uses it, the destination stays one: hosts would write what replication writes.
+  const refused = await p.b.ps('PATCH', `/volume/${volB}`, { is_replication_destination: false });
+  assert.equal(refused.status, 422, JSON.stringify(refused.body));
+  assert.match(refused.body.messages[0].message_l10n, /is the destination of replication session .*only once no replication session uses it/);
+  assert.equal((await p.b.ps('GET', `/volume/${volB}?select=is_replication_destination`)).body.is_replication_destination, true, 'unchanged');
   await p.a.system.services.replication.sync(sessionId);
   assert.equal((await p.a.ps('PATCH', `/volume/${volA}`, { protection_policy_id: '' })).status, 204);
   await settle(p);
