@@ -153,6 +153,21 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
   const b = new SimSystem('site-b', mkdtempSync(join(dataRoot, 'b-')), deps);
   systems.push(a, b);
   const models = new Map<string, VolumeModel>(); // `${system}:${volumeId}`
+  /** Volumes (`system:volume`) whose contents an action is replacing: no model until it is done. */
+  const replacing = new Map<string, number>();
+  const replacingContents = (key: string): { done: () => void } => {
+    replacing.set(key, (replacing.get(key) ?? 0) + 1);
+    models.delete(key);
+    return {
+      done: () => {
+        const left = (replacing.get(key) ?? 1) - 1;
+        if (left > 0) replacing.set(key, left);
+        else replacing.delete(key);
+        models.delete(key);
+      },
+    };
+  };
+
   let laterPolicy: { policyId: string } | null = null;
   const generations = new Map<string, number>(); // `${system}:${sessionId}`
 
@@ -250,7 +265,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
       laterPolicy = { policyId: policy.id };
       await scheduler.runFor(10_000);
       if (workload === 'v4' || workload === 'v5' || workload === 'v6' || workload === 'v7') {
-        wide = new WideWorkload({ work, scheduler, a, b, volumeBytes: VOLUME_BYTES, trace, fail, act: (name, sys, run) => act(name, sys, run), settle: (p) => settleCall(scheduler, p), forgetModel: (key) => void models.delete(key) });
+        wide = new WideWorkload({ work, scheduler, a, b, volumeBytes: VOLUME_BYTES, trace, fail, act: (name, sys, run) => act(name, sys, run), settle: (p) => settleCall(scheduler, p), forgetModel: (key) => void models.delete(key), replacingContents });
         await wide.setup(policy.id, metro.id);
         if (workload === 'v5' || workload === 'v6' || workload === 'v7') lifecycle = new LifecycleWorkload(wide.context, { asyncPolicyId: policy.id, syncPolicyId: metro.id }, (sys) => sys.up.meta.list('remote_system')[0]!.id);
       }
@@ -303,6 +318,7 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
           for (const p of s.elementPairs) {
             if (!sys.running) continue checked;
             const key = `${sys.name}:${p.localVolumeId}`;
+            if (replacing.has(key)) continue;
             const v = sys.up.meta.get('volume', p.localVolumeId);
             const writable = s.role === 'Source' && v !== undefined && sys.up.replication.isHostWritable(v);
             if (!writable) {

@@ -33,6 +33,11 @@ export interface WideContext {
   settle: <T>(promise: Promise<T>) => Promise<T>;
   /** The simulation's models of host-written volumes (`${system}:${volumeId}`): a deleted volume's goes. */
   forgetModel: (key: string) => void;
+  /**
+   * An action replaces the volume's contents wholesale (v7's restores): until `done`, the checks
+   * neither check nor take its model; then it is taken again from what is there.
+   */
+  replacingContents: (key: string) => { done: () => void };
 }
 
 /** What the group's source was written, per member and block: the write numbers (seq) in order. */

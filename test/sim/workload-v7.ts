@@ -7,7 +7,8 @@
 // fractured), otherwise the next cycle or resync ships it. A restore replaces a volume's contents
 // wholesale, so the durability model of each restored volume is taken again from what is there,
 // and the workload notes it as a write (a source written while suspended or halted is ahead of its
-// base). Every check of v5 holds meanwhile: at quiet points each destination equals its source.
+// base); while a restore runs, the checks leave its volumes alone. Every check of v5 holds
+// meanwhile: at quiet points each destination equals its source.
 // v7 draws its own numbers only in its own branch, so the seeds of v1..v6 replay unchanged.
 import type { ReplicationSession } from '../../src/core/replication/model.ts';
 import type { SimSystem } from './sim-system.ts';
@@ -61,17 +62,24 @@ export class RestoreWorkload {
     const volumeIds = s.elementPairs.map((p) => p.localVolumeId);
     trace(`${refresh ? 'refresh' : 'restore'} ${s.resourceType} ${s.localResourceId} from ${from} (${s.transferMode} ${s.state}${s.mirroring ? ', in step' : ''})`);
     const run = async () => {
-      if (s.resourceType === 'volume_group') await (refresh ? sys.up.groups.refresh(s.localResourceId, from, backup) : sys.up.groups.restore(s.localResourceId, from, backup));
-      else await (refresh ? sys.up.volumes.refresh(s.localResourceId, from, backup) : sys.up.volumes.restore(s.localResourceId, from, backup));
+      const replacing = volumeIds.map((volumeId) => this.c.replacingContents(`${sys.name}:${volumeId}`));
+      try {
+        await this.replace(sys, s, from, refresh, backup);
+      } finally {
+        for (const r of replacing) r.done();
+      }
       // Done: the volumes hold the snapshot's contents. Written, as far as the checks go.
       const now = sys.running?.replication.list().find((x) => x.id === s.id);
-      for (const volumeId of volumeIds) {
-        if (now) this.wide.noteSourceWrite(sys, now, volumeId);
-        this.c.forgetModel(`${sys.name}:${volumeId}`);
-      }
+      if (now) for (const volumeId of volumeIds) this.wide.noteSourceWrite(sys, now, volumeId);
       if (s.resourceType === 'volume_group') this.wide.groupRestored();
     };
     act(refresh ? `${s.resourceType === 'volume_group' ? 'group-' : ''}refresh` : `${s.resourceType === 'volume_group' ? 'group-' : ''}restore`, sys, run);
+  }
+
+  /** PowerStore POST /volume/{id}/restore or /refresh, or the group's. */
+  private async replace(sys: SimSystem, s: ReplicationSession, from: string, refresh: boolean, backup: boolean): Promise<void> {
+    if (s.resourceType === 'volume_group') await (refresh ? sys.up.groups.refresh(s.localResourceId, from, backup) : sys.up.groups.restore(s.localResourceId, from, backup));
+    else await (refresh ? sys.up.volumes.refresh(s.localResourceId, from, backup) : sys.up.volumes.restore(s.localResourceId, from, backup));
   }
 
   /** v7's snapshots of the session's volume or group on this system, oldest first. */
