@@ -194,7 +194,14 @@ export class FailoverActions {
         const shadows = Object.entries(s.failoverTest?.shadowVolumeIds ?? {});
         await this.deps.holdMirroredWrites(s.id, async () => {
           for (const [volumeId, shadowId] of shadows) await ctx.store.restoreVolume(volumeId, shadowId);
-          await runtime.apply(s.id, { type: 'test_stopped' });
+          // The volume takes its shadow's size, smaller if the source shrank meanwhile (restored to
+          // a snapshot taken before it grew), and its record with it.
+          await runtime.apply(s.id, { type: 'test_stopped' }, { alongside: () => {
+            for (const [volumeId] of shadows) {
+              const v = ctx.meta.get('volume', volumeId);
+              if (v && ctx.store.hasVolume(volumeId) && ctx.store.sizeBytes(volumeId) !== v.sizeBytes) ctx.meta.put('volume', { ...v, sizeBytes: ctx.store.sizeBytes(volumeId) });
+            }
+          } });
         });
         // Dropped once the record no longer names them (a crash before leaves the test running).
         for (const [volumeId, shadowId] of shadows) {
