@@ -98,7 +98,13 @@ class Pair {
         return this.apply(side, { type: 'handed_over', generation: effect.generation, reverse: effect.reverse });
       case 'demote_peer':
         if (!this.reaches()) return this.apply(side, { type: 'notice_unheard', notice: { kind: 'demote_peer', generation: effect.generation, retry: true } });
-        return this.apply(peer, { type: 'become_destination', generation: effect.generation, prepareForBaseCycle: null });
+        try {
+          this.apply(peer, { type: 'become_destination', generation: effect.generation, prepareForBaseCycle: null });
+        } catch (error) {
+          // An answer, even a refusal (a peer at a newer generation took it for stale), ends it (failover.ts demotePeer).
+          if (!(error instanceof DomainError)) throw error;
+        }
+        return;
       case 'tell_peer_state':
       case 'tell_peer_view': {
         const notice: Notice = effect.kind === 'tell_peer_state' ? { kind: 'tell_peer_state', told: effect.told ?? me().state } : effect;
@@ -179,13 +185,21 @@ abstract class Action implements fc.Command<Model, Real> {
   }
   run(model: Model, real: Real): void {
     const before = structuredClone(real.pair.recs[this.side]);
+    const event = this.event(real);
+    // Refused by the rules (rules.ts) is what step itself throws, before any effect: the machine is
+    // pure, so asking it first changes nothing. An effect's failure after acceptance (the peer
+    // refusing a hand-over as stale, its demotion still unheard) may have changed things.
     let refused = false;
     try {
-      real.pair.apply(this.side, this.event(real));
+      step(before, event);
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      // A refusal (rules.ts) leaves no trace; a failure after acceptance may have changed things.
-      refused = error.code !== 'PEER_UNREACHABLE';
+      refused = true;
+    }
+    try {
+      real.pair.apply(this.side, event);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
       if (refused) assert.deepEqual(real.pair.recs[this.side], before, `${this.toString()} was refused and changed nothing`);
     }
     if (!refused) this.accepted(model, real);
