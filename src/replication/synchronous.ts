@@ -254,21 +254,13 @@ export class SynchronousReplication {
   }
 
   /**
-   * A user or scheduled snapshot of a volume that mirrors synchronously: host writes are held
-   * (the running ones finish on both sides), the snapshot is taken here and the destination takes
-   * its replica of the same instant, then writes go on. Cycles replicate such snapshots as cut
-   * points, but a session in step has no cycles. If the destination cannot take it, the snapshot
-   * still stands here and is shipped as a cut point by the next resync, as for asynchronous
-   * sessions (the watermark only moves past snapshots the destination has).
-   */
-  /**
    * A restore or refresh of volumes (ProtectionHooks.replaceContents): refused for the source of a
    * Synchronous session in step, as PowerStore refuses it for a metro volume unless its session is
    * paused or fractured (the destination would keep the old contents under a session in step).
    * Otherwise it runs counted with host writes (MirroredIo.replacingContents), so a resync's final
    * cut, taken under a hold, waits for it and includes it.
    */
-  replaceContents(volumes: Volume[], replace: () => Promise<void>): Promise<void> {
+  async replaceContents(volumes: Volume[], replace: () => Promise<void>): Promise<void> {
     for (const volume of volumes) {
       const s = this.runtime.sessionOfVolume(volume.id);
       if (s && isSyncSource(s) && s.mirroring) throw new StateError(`Volume ${volume.name} is in a Synchronous replication session in step; pause the session before a restore or refresh.`, 'volume', volume.id);
@@ -276,6 +268,14 @@ export class SynchronousReplication {
     return this.io ? this.io.replacingContents(volumes.map((v) => v.id), replace) : replace();
   }
 
+  /**
+   * A user or scheduled snapshot of a volume that mirrors synchronously: host writes are held
+   * (the running ones finish on both sides), the snapshot is taken here and the destination takes
+   * its replica of the same instant, then writes go on. Cycles replicate such snapshots as cut
+   * points, but a session in step has no cycles. If the destination cannot take it, the snapshot
+   * still stands here and is shipped as a cut point by the next resync, as for asynchronous
+   * sessions (the watermark only moves past snapshots the destination has).
+   */
   async snapshotMirror(source: Volume, snapshot: Volume, take: () => Promise<void>): Promise<void> {
     const s = this.runtime.sessionOfVolume(source.id);
     const replicated = s && s.role === 'Source' && s.resourceType === 'volume' && s.mirroring && (snapshot.creatorType === 'User' || snapshot.creatorType === 'Scheduler');
