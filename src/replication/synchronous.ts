@@ -242,15 +242,24 @@ export class SynchronousReplication {
   /**
    * A volume that mirrors synchronously grows on the destination before it grows here: a host
    * write past the old end is then mirrored like any other. If the destination cannot grow (the
-   * peer is unreachable and the session has not noticed yet), the resize is refused. A session
-   * that is not mirroring grows its destination with its next cycle, as asynchronous ones do.
+   * peer is unreachable and the session has not noticed yet), the resize is refused. Without an
+   * answer the destination may have grown all the same: the session leaves mirroring, and its
+   * resync gives the destination the source's size again (a cycle's staging takes the cut's size).
+   * It stayed in step with a destination larger than its source, for good (simulation v5 seed
+   * 5773). A session that is not mirroring grows its destination with its next cycle, as
+   * asynchronous ones do.
    */
   async growMirror(volume: Volume, sizeBytes: number): Promise<void> {
     const s = this.runtime.sessionOfVolume(volume.id);
     if (!s || s.role !== 'Source' || !s.mirroring) return;
     const pair = s.elementPairs.find((p) => p.localVolumeId === volume.id);
     if (!pair) return;
-    await this.runtime.call(s, RPC.syncGrow, { sessionId: s.id, remoteVolumeId: pair.remoteVolumeId, sizeBytes });
+    try {
+      await this.runtime.call(s, RPC.syncGrow, { sessionId: s.id, remoteVolumeId: pair.remoteVolumeId, sizeBytes });
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'PEER_UNREACHABLE') this.onMirrorFailure(s.id, error);
+      throw error;
+    }
   }
 
   /**

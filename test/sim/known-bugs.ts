@@ -912,6 +912,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'Not a product bug: a group member grown on the source, then the group restored from a snapshot set taken before the growth (PowerStore restores a group whatever its members\' sizes since): the source member shrank. Its destination was under a failover test, so cycles went to the shadow, which took the smaller size, while the test\'s volume stayed as hosts saw it. The quiet check compared the test\'s volume with the source; it now checks the shadow under a test (workload-v5.ts checkSizes). Reading the case showed a product slip, fixed: the end of a failover test gave the volume its shadow\'s smaller size in the engine but not in its record (failover.ts end_test_copy). Found by the v7 sweep of seeds 251-500 in the seventh session.',
   },
+  {
+    id: 'mirrored-grow-without-answer-left-destination-larger',
+    seed: 5773,
+    steps: 120,
+    workload: 'v5',
+    signature: /\[Synchronous\] OK: destination \S+ volume \S+ is \d+ bytes, its source/,
+    description:
+      'A volume of a Synchronous session in step was grown: the destination grows first (repl.sync.grow), and did, but its answer never came, so the resize was refused on the source. The session stayed in step with its destination 192 KiB larger than its source, for good: checkpoints carry no sizes. Fix: a grow without an answer halts the session as a failed mirrored write does; its resync gives the destination the source\'s size again (a cycle\'s staging takes the cut\'s size) (synchronous.ts growMirror). Found by the v5 sweep of seeds 5621-5870 in the seventh session; it fails on the code before the fix and passes with it on the same path.',
+  },
 ];
 
 /** Found and not fixed yet. */
