@@ -27,6 +27,9 @@ export interface SourceCyclesDeps {
   recordCommitted(sessionId: string, cycle: number, pairs: CommittedPair[], startMs: number, startState: SessionState, snapshotWatermark?: number): Promise<void>;
 }
 
+/** The states a source cycles in; in any other (paused, suspended, deleting, failed over) a cycle ships nothing. */
+export const CYCLE_STATES: readonly SessionState[] = ['OK', 'System_Paused', 'Initializing', 'Synchronizing', 'Failing_Over', 'Reprotecting'];
+
 export class SourceCycles {
   /** Data bytes shipped per session since start (the `cycle committed` log has each cycle's). */
   private readonly shipped = new Map<string, number>();
@@ -73,11 +76,11 @@ export class SourceCycles {
       .sort((a, b) => a.number - b.number);
   }
 
-  /** One cycle: consistent snapshots, ship diff(base, cut) into staging, commit, new base. */
+  /** One cycle: consistent snapshots, ship diff(base, cut) into staging, commit, new base (in CYCLE_STATES only). */
   async cycleTo(sessionId: string, userSnapshot: Volume | null): Promise<number> {
     let s = this.ctx.meta.get('replication_session', sessionId);
     if (!s || s.role !== 'Source' || this.runtime.stopped) return 0;
-    if (!['OK', 'System_Paused', 'Initializing', 'Synchronizing', 'Failing_Over', 'Reprotecting'].includes(s.state)) return 0;
+    if (!CYCLE_STATES.includes(s.state)) return 0;
     // Halted (or about to halt) for REC buffer overload: nothing ships until a forced suspend and a resume.
     if (s.haltPending || isBufferOverloadHalt(s)) return 0;
     // Through: changes are tracked against the base and nothing is shipped.

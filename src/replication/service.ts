@@ -8,6 +8,7 @@
 // and the peer's state notices, link loss and reconcile in link-state.ts, and they share what
 // session-runtime.ts holds.
 import type { CoreContext } from '../core/context.ts';
+import { StateError } from '../core/errors.ts';
 import { crashPoint } from '../core/crash-points.ts';
 import type { Volume } from '../core/model.ts';
 import { migrateSession, needsMigration, replicaVolumeId, type ReplicationSession, type SessionState } from '../core/replication/model.ts';
@@ -17,7 +18,7 @@ import type { ProtectionService } from '../core/protection.ts';
 import type { VolumeGroupService } from '../core/volume-groups.ts';
 import type { VolumeService } from '../core/volumes.ts';
 import type { JobRunner } from '../jobs/job-runner.ts';
-import { recordCommittedBase, SourceCycles, type CommittedPair } from './cycles.ts';
+import { CYCLE_STATES, recordCommittedBase, SourceCycles, type CommittedPair } from './cycles.ts';
 import { DestinationSide } from './destination.ts';
 import type { MirroredIo } from './mirrored-io.ts';
 import { CycleSlots, spreadFraction } from './cycle-slots.ts';
@@ -469,6 +470,10 @@ export class ReplicationService {
       arm: (s, e) => this.arm(s.id, { spreadOverdue: e.spreadOverdue ?? false }),
       cycle_soon: (s) => void this.runSoon(s.id),
       final_cycle: async (s) => {
+        // What the operation needs shipped must ship: a session paused, suspended or deleted while
+        // the operation waited for its turn runs no cycle, and the operation must not go on as if
+        // the destination were up to date (a hand-over did, simulation v4 seed 6044).
+        if (!CYCLE_STATES.includes(s.state)) throw new StateError(`Replication session ${s.id} is ${s.state}; the cycle that was to bring its destination up to date did not run.`, 'replication_session', s.id);
         await this.cycle(s.id);
         if (s.role === 'Source' && s.state === 'Reprotecting') crashPoint(ctx, 'reprotect.after-cycle');
       },

@@ -921,6 +921,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A volume of a Synchronous session in step was grown: the destination grows first (repl.sync.grow), and did, but its answer never came, so the resize was refused on the source. The session stayed in step with its destination 192 KiB larger than its source, for good: checkpoints carry no sizes. Fix: a grow without an answer halts the session as a failed mirrored write does; its resync gives the destination the source\'s size again (a cycle\'s staging takes the cut\'s size) (synchronous.ts growMirror). Found by the v5 sweep of seeds 5621-5870 in the seventh session; it fails on the code before the fix and passes with it on the same path.',
   },
+  {
+    id: 'peer-pause-during-failover-hands-over-without-final-cycle',
+    seed: 6044,
+    steps: 120,
+    workload: 'v4',
+    signature: /both sides are Source after healing/,
+    description:
+      'A planned failover on site-a waited for its turn behind a sync\'s cycle; its notice (Failing_Over) was lost with the link, and the operator paused the session on site-b, which still showed it active. The pause notice made site-a Paused and cancelled the cycle; the failover\'s final cycle then ran in a Paused session, which ships nothing, and counted as done: the hand-over made site-b the source (Failed_Over, generation 1) while site-a, no longer Failing_Over, stayed Source, Paused, at generation 0, and the writes since the last cycle were never shipped. Fix: a source handing over or reprotecting leaves a peer\'s pause to the operation (session-machine.ts peer_state, as a pause issued on it is refused), and a final cycle in a session that does not cycle any more fails the operation instead of passing for done (service.ts final_cycle). Found by the v4 sweep of seeds 6001-6200 in the seventh session; it fails on the code before the fix and passes with it; session-machine.test.ts has the row.',
+  },
 ];
 
 /** Found and not fixed yet. */
