@@ -30,6 +30,8 @@ export interface ProtectionSessionsDeps {
   jobs: JobRunner;
   /** Growth, snapshots and restores of mirrored volumes, and the host-I/O routes after a session is gone. */
   synchronous: Pick<SynchronousReplication, 'growMirror' | 'snapshotMirror' | 'replaceContents' | 'refreshRoutes'>;
+  /** Whether a REC create in flight pairs the volume (rec-actions.ts): it is not deletable meanwhile. */
+  isPairing: (volumeId: string) => boolean;
 }
 
 export class ProtectionSessions {
@@ -76,6 +78,9 @@ export class ProtectionSessions {
       },
       afterPolicyChange: (kind, id, oldPolicyId, newPolicyId) => this.afterPolicyChange(kind, id, oldPolicyId, newPolicyId),
       checkDeletable: (volume) => {
+        // The create answers with a session on it: deleted meanwhile, the session held a volume that
+        // no longer existed, and its cycles failed NOT_FOUND for good (simulation v5 seed 6027).
+        if (this.deps.isPairing(volume.id)) throw new DomainError('IN_USE', `Volume ${volume.name} is being paired by a copy session create; try again once it is done.`, { kind: 'volume', id: volume.id });
         const s = this.runtime.sessionOfVolume(volume.id);
         if (!s) return;
         // Each dialect's own words: a REC is a copy session with a number, a PowerStore session has an id.

@@ -205,6 +205,11 @@ export class RecActions {
     }
   }
 
+  /** Whether a REC create in flight pairs the volume (on this box, its source or its destination). */
+  isPairing(volumeId: string): boolean {
+    return this.pairing.has(volumeId);
+  }
+
   private recRecord(id: string, role: 'Source' | 'Destination', modes: RecModes, remoteSystemId: string, peerSystemId: string, nowMs: number): ReplicationSession {
     return newSession({
       id,

@@ -120,7 +120,7 @@ export class ReplicationService {
       log: this.log,
     });
     this.recBuffer.onChange(() => this.bufferMonitor.reconfigure());
-    this.sessions = new ProtectionSessions(this.runtime, { volumes, groups, protection, jobs, synchronous: this.synchronous });
+    this.sessions = new ProtectionSessions(this.runtime, { volumes, groups, protection, jobs, synchronous: this.synchronous, isPairing: (volumeId) => this.rec.isPairing(volumeId) });
     this.sessions.installHooks();
     this.failovers = new FailoverActions(this.runtime, { volumes, destination: this.destination, holdMirroredWrites: (id, fn) => this.synchronous.holdMirroredWrites(id, fn) });
     this.links = new LinkState(this.runtime, {

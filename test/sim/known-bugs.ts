@@ -930,6 +930,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A planned failover on site-a waited for its turn behind a sync\'s cycle; its notice (Failing_Over) was lost with the link, and the operator paused the session on site-b, which still showed it active. The pause notice made site-a Paused and cancelled the cycle; the failover\'s final cycle then ran in a Paused session, which ships nothing, and counted as done: the hand-over made site-b the source (Failed_Over, generation 1) while site-a, no longer Failing_Over, stayed Source, Paused, at generation 0, and the writes since the last cycle were never shipped. Fix: a source handing over or reprotecting leaves a peer\'s pause to the operation (session-machine.ts peer_state, as a pause issued on it is refused), and a final cycle in a session that does not cycle any more fails the operation instead of passing for done (service.ts final_cycle). Found by the v4 sweep of seeds 6001-6200 in the seventh session; it fails on the code before the fix and passes with it; session-machine.test.ts has the row.',
   },
+  {
+    id: 'volume-deleted-while-a-rec-create-paired-it',
+    seed: 6027,
+    steps: 120,
+    workload: 'v5',
+    signature: /holds volume \S+, which does not exist/,
+    description:
+      'A REC create (Stack) on site-b waited for the destination box\'s answer while the operator deleted its source volume on site-b: the deletion was allowed (the volume was not in a session yet), and the create then recorded a session on a volume that no longer existed. Its cycles failed NOT_FOUND, which a source takes for the peer not knowing the session, so it asked the peer\'s view, and the reconcile\'s catch-up ran a cycle that failed at once again: a storm at one virtual instant (the simulation hung). Fix: a volume a REC create in flight pairs is not deletable (IN_USE; protection-sessions.ts checkDeletable, rec-actions.ts isPairing). Found by the v5 sweep of seeds 5871-6120 in the seventh session (the sweep hung there); it hangs on the code before the fix and passes with it.',
+  },
 ];
 
 /** Found and not fixed yet. */
