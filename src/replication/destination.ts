@@ -332,7 +332,7 @@ export class DestinationSide {
       if (pair.localBaseSnapshotId && pair.localBaseSnapshotId !== stagingId) oldBases.push(pair.localBaseSnapshotId);
     }
     const elementPairs = session.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: pending.stagingIds[p.localVolumeId] ?? p.localBaseSnapshotId }));
-    this.syncSizes({ ...session, elementPairs });
+    this.recordEngineSizes({ ...session, elementPairs });
     const next = await this.hooks.apply(sessionId, { type: 'destination_committed', cycle: pending.cycle, elementPairs, syncedAtMs, durationMs }, { lockHeld });
     for (const id of oldBases) await this.ctx.store.deleteVolume(id).catch(() => undefined);
     this.hooks.onCommitted(next);
@@ -440,7 +440,8 @@ export class DestinationSide {
     this.ctx.meta.put('volume', { ...volume, sizeBytes });
   }
 
-  private syncSizes(session: ReplicationSession): void {
+  /** Each member volume's record takes the size its engine volume has now (a commit or a test's end may shrink it). */
+  recordEngineSizes(session: ReplicationSession): void {
     for (const pair of session.elementPairs) {
       const v = this.ctx.meta.get('volume', pair.localVolumeId);
       if (v && this.ctx.store.hasVolume(v.id) && this.ctx.store.sizeBytes(v.id) !== v.sizeBytes) this.ctx.meta.put('volume', { ...v, sizeBytes: this.ctx.store.sizeBytes(v.id) });

@@ -24,7 +24,7 @@ const UNPLANNED_DEMOTE_TIMEOUT_MS = 5_000;
 export interface FailoverActionsDeps {
   volumes: VolumeService;
   /** The destination side of this system: a role change ends its open cycle. */
-  destination: Pick<DestinationSide, 'abort'>;
+  destination: Pick<DestinationSide, 'abort' | 'recordEngineSizes'>;
   /** Runs fn while mirrored writes to the session wait (synchronous.ts): a failover test moves where they land. */
   holdMirroredWrites<T>(sessionId: string, fn: () => Promise<T>): Promise<T>;
 }
@@ -196,12 +196,7 @@ export class FailoverActions {
           for (const [volumeId, shadowId] of shadows) await ctx.store.restoreVolume(volumeId, shadowId);
           // The volume takes its shadow's size, smaller if the source shrank meanwhile (restored to
           // a snapshot taken before it grew), and its record with it.
-          await runtime.apply(s.id, { type: 'test_stopped' }, { alongside: () => {
-            for (const [volumeId] of shadows) {
-              const v = ctx.meta.get('volume', volumeId);
-              if (v && ctx.store.hasVolume(volumeId) && ctx.store.sizeBytes(volumeId) !== v.sizeBytes) ctx.meta.put('volume', { ...v, sizeBytes: ctx.store.sizeBytes(volumeId) });
-            }
-          } });
+          await runtime.apply(s.id, { type: 'test_stopped' }, { alongside: () => this.deps.destination.recordEngineSizes(s) });
         });
         // Dropped once the record no longer names them (a crash before leaves the test running).
         for (const [volumeId, shadowId] of shadows) {

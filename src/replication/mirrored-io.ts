@@ -195,10 +195,10 @@ export class MirroredIo implements VolumeIo {
    * destination would keep the old contents under a session that shows in step. Not mirrored, the
    * session's next resync ships the change (the destination's staging starts from its base).
    */
-  async replacingContents<T>(volumeIds: string[], replace: () => Promise<T>): Promise<T> {
+  async replacingContents<T>(volumes: { id: string; name: string }[], replace: () => Promise<T>): Promise<T> {
     let taken: Route[];
     for (;;) {
-      const routes = volumeIds.map((id) => this.routes.get(id)).filter((r): r is Route => r !== undefined);
+      const routes = volumes.map((v) => this.routes.get(v.id)).filter((r): r is Route => r !== undefined);
       const held = routes.find((r) => r.held);
       // All or none: holding some while waiting for another's hold would block a hold of all of them.
       if (!held) {
@@ -208,7 +208,10 @@ export class MirroredIo implements VolumeIo {
       await held.held!.promise;
     }
     const mirrored = taken.find((r) => r.mode === 'mirror');
-    if (mirrored) throw new StateError(`Volume ${mirrored.volumeId} is the source of a Synchronous replication session in step; pause the session before a restore or refresh.`, 'replication_session', mirrored.sessionId);
+    if (mirrored) {
+      const name = volumes.find((v) => v.id === mirrored.volumeId)!.name;
+      throw new StateError(`Volume ${name} is in a Synchronous replication session in step; pause the session before a restore or refresh.`, 'volume', mirrored.volumeId);
+    }
     for (const route of taken) route.inflight += 1;
     try {
       return await replace();

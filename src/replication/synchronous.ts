@@ -270,11 +270,8 @@ export class SynchronousReplication {
    * cut, taken under a hold, waits for it and includes it.
    */
   async replaceContents(volumes: Volume[], replace: () => Promise<void>): Promise<void> {
-    for (const volume of volumes) {
-      const s = this.runtime.sessionOfVolume(volume.id);
-      if (s && isSyncSource(s) && s.mirroring) throw new StateError(`Volume ${volume.name} is in a Synchronous replication session in step; pause the session before a restore or refresh.`, 'volume', volume.id);
-    }
-    return this.io ? this.io.replacingContents(volumes.map((v) => v.id), replace) : replace();
+    // Only synchronous sources have routes, mirrored exactly while in step: MirroredIo refuses.
+    return this.io ? this.io.replacingContents(volumes, replace) : replace();
   }
 
   /**
