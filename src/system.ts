@@ -31,6 +31,7 @@ import { registerReplicationRoutes } from './api/powerstore/routes/replication.t
 import { copySessionExtension } from './api/eternus/routes/copysessions.ts';
 import { PeerEndpoint } from './peer/endpoint.ts';
 import { HeartbeatMonitor } from './peer/heartbeat.ts';
+import { FaultController } from './peer/faults.ts';
 import { fingerprintOf } from './peer/trust.ts';
 import { MetaTrustStore } from './replication/meta-trust-store.ts';
 import { installFingerprint, RemoteSystemService } from './replication/remote-systems.ts';
@@ -81,6 +82,12 @@ export interface SystemConfig {
    * tests) the fault is refused.
    */
   stopAbruptly?: () => void;
+  /**
+   * The clock a delay fault on the peer link waits on: real time by default (FaultController).
+   * Tests that hold calls at the fault point inject a manual one, so a call is held until they
+   * release it rather than for a span of real time a loaded machine may overrun.
+   */
+  peerFaultClock?: Clock;
 }
 
 export interface RunningSystem {
@@ -138,7 +145,7 @@ export async function startSystem(config: SystemConfig): Promise<RunningSystem> 
 
   // The peer link and replication.
   const trust = new MetaTrustStore(meta);
-  const peer = await listenPeer(meta, { identity: { systemId: identity.id, name: identity.name }, tls, host: config.host, port: config.peerPort, clock, trust });
+  const peer = await listenPeer(meta, { identity: { systemId: identity.id, name: identity.name }, tls, host: config.host, port: config.peerPort, clock, trust, faults: new FaultController({ wallClock: config.peerFaultClock }) });
   const peerAddress = { port: Number(meta.getSetting('peer_port')) };
   const heartbeat = new HeartbeatMonitor({
     endpoint: peer,

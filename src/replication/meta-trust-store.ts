@@ -35,7 +35,9 @@ export class MetaTrustStore implements TrustStore {
   }
 
   byFingerprint(fingerprint256: string): TrustedPeer | undefined {
-    return this.list().find((t) => t.fingerprint256 === fingerprint256);
+    // The lane asks on every mirrored write: copy only the record found.
+    const t = this.meta.listShared('trust').find((r) => r.fingerprint256 === fingerprint256);
+    return t ? toPeer(t) : undefined;
   }
 
   put(peer: TrustedPeer): void {

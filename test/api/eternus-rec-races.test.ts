@@ -32,11 +32,42 @@
 // under a source the second resumed (simulation seed 1313, v4).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { systemClock, type Clock, type TimerHandle } from '../../src/core/clock.ts';
 import { eternusJob, makeEternusVolume, startPair, tickBoth, type Pair } from '../helpers/pair.ts';
+
+/**
+ * Site-a's delay faults wait on this: real time, except that the next `holding` waits (the first
+ * calls through the fault point) last until release(). A test that asserts what answers came while
+ * a call was held must not depend on a loaded machine answering within the delay (this one failed
+ * so once with a 1 s delay); the calls after those wait out the delay in real time as before.
+ */
+class HoldingClock implements Clock {
+  holding = 0;
+  private readonly held = new Set<() => void>();
+  nowMs(): number {
+    return systemClock.nowMs();
+  }
+  setTimer(delayMs: number, callback: () => void): TimerHandle {
+    if (this.holding === 0) return systemClock.setTimer(delayMs, callback);
+    this.holding -= 1;
+    this.held.add(callback);
+    return { cancel: () => this.held.delete(callback) };
+  }
+  immediate(callback: () => void): void {
+    systemClock.immediate(callback);
+  }
+  release(): void {
+    this.holding = 0;
+    const held = [...this.held];
+    this.held.clear();
+    for (const callback of held) callback();
+  }
+}
+const faultClockA = new HoldingClock();
 
 let p: Pair;
 before(async () => {
-  p = await startPair();
+  p = await startPair({ peerFaultClockA: faultClockA });
 });
 after(() => p.close());
 
@@ -177,7 +208,8 @@ test('while a resume waits for the rollback, a second resume (from either box) a
   await eternusJob(p, p.a, await p.a.et('POST', `/copysession/${csA}/suspend`));
   const id = p.a.system.services.replication.sessionOfVolume(src.id)!.id;
 
-  // The source box's calls are held (its rollback among them); the destination box's are not.
+  // The source box's rollback is held until released; its other calls wait 1 s, the destination box's not at all.
+  faultClockA.holding = 1;
   const { resuming, release } = await resumeWithRollbackHeld(id, 1000);
   const [onA, patch, onB] = await Promise.all([
     p.a.et('POST', `/copysession/${csA}/resume`),
@@ -185,8 +217,9 @@ test('while a resume waits for the rollback, a second resume (from either box) a
     p.b.et('POST', `/copysession/${csB}/resume`),
   ]);
   assert.equal(p.a.system.services.replication.get(id).resumePending, true, 'the three answers came while the resume still waited');
-  await resuming;
   await release();
+  faultClockA.release();
+  await resuming;
   for (let i = 0; i < 3; i++) await tickBoth(p);
 
   const outcome = JSON.stringify({ onB: [onB.status, onB.body], patch: [patch.status, patch.body], onA: [onA.status, onA.body] });

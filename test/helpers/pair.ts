@@ -1,7 +1,7 @@
 // Two systems in one process, paired through the PowerStore API as Ansible does it:
 // x509_certificate/exchange, then remote_system on one side (created on both).
 import assert from 'node:assert/strict';
-import { ManualClock } from '../../src/core/clock.ts';
+import { ManualClock, type Clock } from '../../src/core/clock.ts';
 import { ADMIN_PASSWORD, startTestSystem, type TestSystem } from './system.ts';
 
 export interface Pair {
@@ -15,10 +15,11 @@ export interface Pair {
   close(): Promise<void>;
 }
 
-export async function startPair(): Promise<Pair> {
+/** `peerFaultClockA`: what site-a's delay faults wait on (real time by default; SystemConfig.peerFaultClock). */
+export async function startPair(options: { peerFaultClockA?: Clock } = {}): Promise<Pair> {
   const clockA = new ManualClock();
   const clockB = new ManualClock();
-  const a = await startTestSystem({ name: 'site-a', clock: clockA });
+  const a = await startTestSystem({ name: 'site-a', clock: clockA, peerFaultClock: options.peerFaultClockA });
   const b = await startTestSystem({ name: 'site-b', clock: clockB });
   const exchange = await a.ps('POST', '/x509_certificate/exchange', { service: 'Replication_HTTP', address: '127.0.0.1', port: b.system.ports.https, username: 'admin', password: ADMIN_PASSWORD });
   assert.equal(exchange.status, 204, JSON.stringify(exchange.body));

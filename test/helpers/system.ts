@@ -36,7 +36,7 @@ export function basic(user: string, password: string): string {
 }
 
 /** `ports`: listen on these (a restart keeps its ports, so its peer finds it again); free ones by default. */
-export async function startTestSystem(options: { name?: string; clock?: Clock; dataDir?: string; keepData?: boolean; ports?: { https: number; nbd: number; peer: number } } = {}): Promise<TestSystem> {
+export async function startTestSystem(options: { name?: string; clock?: Clock; peerFaultClock?: Clock; dataDir?: string; keepData?: boolean; ports?: { https: number; nbd: number; peer: number } } = {}): Promise<TestSystem> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tandem-test-'));
   const system = await startSystem({
     name: options.name ?? 'test-system',
@@ -47,6 +47,7 @@ export async function startTestSystem(options: { name?: string; clock?: Clock; d
     peerPort: options.ports?.peer ?? 0,
     adminPassword: ADMIN_PASSWORD,
     clock: options.clock,
+    peerFaultClock: options.peerFaultClock,
   });
   const inject = async (prefix: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> => {
     const response = await system.http.inject({

@@ -193,6 +193,7 @@ const CASES: Case[] = [
   { name: 'cycle failed halts', from: { state: 'Synchronizing' }, event: { type: 'cycle_failed', code: 'PEER_UNREACHABLE', nowMs: 3 }, expect: { state: 'System_Paused', errorCode: 'PEER_UNREACHABLE', errorAtMs: 3 }, effects: [] },
   // The peer is not our destination any more and the link stayed up (simulation seed 185): its view is asked for.
   { name: 'cycle refused by the peer: halts and asks the peer', from: { state: 'Synchronizing' }, event: { type: 'cycle_failed', code: 'STATE_INVALID', nowMs: 3 }, expect: { state: 'System_Paused', errorCode: 'STATE_INVALID' }, effects: ['reconcile_peer'] },
+  { name: 'refused again before any commit: the peer is asked after the retry interval, not at once', from: { state: 'Synchronizing', errorAtMs: 1 }, event: { type: 'cycle_failed', code: 'NOT_FOUND', nowMs: 3 }, expect: { state: 'System_Paused', errorCode: 'NOT_FOUND', errorAtMs: 1 }, effects: ['retry_notice'] },
   { name: 'the final cycle of a failover failed: the failover decides', from: { state: 'Failing_Over', hostWritable: false }, event: { type: 'cycle_failed', code: 'X', nowMs: 3 }, expect: { state: 'Failing_Over' }, effects: [] },
   { name: 'cycle failed after a stop request halts nothing', from: { state: 'Synchronizing', stopRequested: true }, event: { type: 'cycle_failed', code: 'X', nowMs: 3 }, expect: { state: 'Synchronizing' } },
   { name: 'mirroring entered', from: { state: 'Synchronizing', transferMode: 'Synchronous' }, event: { type: 'mirroring_entered' }, expect: { state: 'OK', mirroring: true } },

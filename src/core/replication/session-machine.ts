@@ -655,7 +655,11 @@ export const TABLE: readonly Row[] = [
     // without our knowing (an unplanned failover whose demote call was lost while the link stayed
     // up: no link return reconciles, and the retries failed so for good, simulation seed 185).
     // Its view is asked for; the peer_summary rows demote this side if the peer is a newer source.
-    go: (s, e) => ({ set: { state: 'System_Paused', errorCode: e.code, errorAtMs: s.errorAtMs ?? e.nowMs, progressPercentage: null }, effects: e.code === 'STATE_INVALID' || e.code === 'NOT_FOUND' ? [{ kind: 'reconcile_peer' }] : [] }) }),
+    // Asked again after a failure since the last commit (errorAtMs stands until one), it is asked
+    // after the notice retry interval: a summary that changes nothing starts the catch-up cycle at
+    // once, and a cause the peer's view does not explain (a local volume gone) failed it at once
+    // again, in a loop of cycles and reconciles with no pause (simulation v5 seed 6027).
+    go: (s, e) => ({ set: { state: 'System_Paused', errorCode: e.code, errorAtMs: s.errorAtMs ?? e.nowMs, progressPercentage: null }, effects: e.code === 'STATE_INVALID' || e.code === 'NOT_FOUND' ? [(s.errorAtMs ?? null) === null ? { kind: 'reconcile_peer' } : { kind: 'retry_notice', notice: { kind: 'reconcile_peer' } }] : [] }) }),
   row({ on: 'base_mismatch', from: '*', role: 'Source', guard: (_, e) => e.previousPending !== null && e.previousPending.cycle === e.destinationBaseCycle, when: 'the last commit reached the destination but not our record',
     // Its cut is the common base; this cycle's cut is pending on top of it.
     go: (s, e) => ({ set: { elementPairs: s.elementPairs.map((p) => ({ ...p, localBaseSnapshotId: e.previousPending!.snapshotIds[p.localVolumeId] ?? null })), baseCycle: e.destinationBaseCycle, pendingCycle: { cycle: e.destinationBaseCycle + 1, snapshotIds: e.snapshotIds } }, effects: [{ kind: 'delete_snapshots', ids: baseIds(s) }] }) }),
