@@ -214,7 +214,7 @@ export class EventStore {
         return;
       }
       case 'fault': {
-        const what = JSON.stringify(e.fault);
+        const what = describeFault(e.id, e.fault);
         if (e.action === 'added') this.raise({ key: `fault:${e.id}`, code: EVENT_CODES.faultAdded, severity: 'Minor', resourceType: 'cluster', resourceId: '0', resourceName: null, description: `Fault injected: ${what}.` });
         else this.clear(`fault:${e.id}`, `Fault removed: ${what}.`);
         return;
@@ -305,4 +305,12 @@ export function auditTarget(e: Pick<MutationEvent, 'method' | 'route'>): { resou
   const verb = e.method === 'POST' ? 'create' : e.method === 'PATCH' || e.method === 'PUT' ? 'modify' : e.method === 'DELETE' ? 'delete' : e.method.toLowerCase();
   const action = parts.length > 1 && e.method === 'POST' ? parts[parts.length - 1]! : parts[0] === 'logout' ? 'logout' : verb;
   return { resourceType, action };
+}
+
+/** `fault-1 delay (delayMs 200)`: the id `tandem fault rm` takes (a stop has none of its own), the kind, then its settings. */
+function describeFault(id: string, fault: Record<string, unknown>): string {
+  const kind = String(fault.kind);
+  const settings = Object.entries(fault).filter(([key, value]) => key !== 'kind' && key !== 'id' && value !== null && value !== undefined);
+  const shown = settings.map(([key, value]) => `${key} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
+  return `${id === kind ? '' : `${id} `}${kind}${shown.length > 0 ? ` (${shown.join(', ')})` : ''}`;
 }

@@ -51,7 +51,7 @@ test('a link cut past the alert threshold raises the RPO alert and the link aler
   assert.deepEqual(link, [{ state: 'ACTIVE', resource_type: 'remote_system' }]);
   const fault = (await p.a.ps('GET', `/alert?select=state,description_l10n&event_code=eq.${EVENT_CODES.faultAdded}&state=eq.ACTIVE`)).body;
   assert.equal(fault.length, 1);
-  assert.match(fault[0].description_l10n, /link_down/);
+  assert.equal(fault[0].description_l10n, `Fault injected: ${cut.body.id} link_down.`, 'the id tandem fault rm takes, then the kind');
 
   assert.equal((await p.a.ps('PATCH', `/alert/${raised[0].id}`, { is_acknowledged: true })).status, 204);
   assert.equal((await rpoAlerts())[0].is_acknowledged, true);

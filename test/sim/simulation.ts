@@ -549,11 +549,11 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
         laterPolicy = null;
         act('protect-new-volume', sys, () => a.up.volumes.create({ name: 'vol-late', sizeBytes: VOLUME_BYTES, protectionPolicyId: policyId }));
       } else if (wide && roll < 0.72) {
-        if (restores && work.chance(0.4)) restores.action(sys);
+        if (restores && work.chance(0.6)) restores.action(sys);
         else wide.action(sys);
       } else if (lifecycle && roll < 0.8) {
         // v5 only (v4 has no lifecycle: its seeds replay unchanged); v7 snapshots and restores in both branches.
-        if (restores && work.chance(0.6)) restores.action(sys);
+        if (restores && work.chance(0.8)) restores.action(sys);
         else lifecycle.action(sys);
       } else if (wide && s && isCopySession(s)) {
         wide.recAction(sys, s);

@@ -32,7 +32,8 @@ export class RestoreWorkload {
     const sources = sys.running ? sys.running.replication.list().filter((s) => s.role === 'Source') : [];
     if (sources.length === 0) return;
     const s = work.pick(sources)!;
-    if (work.chance(0.45)) this.snapshot(sys, s);
+    // A source without a snapshot of v7's takes one: picking blindly left about one restore per run.
+    if (this.snapshotsOf(sys, s).length === 0 || work.chance(0.35)) this.snapshot(sys, s);
     else this.restore(sys, s);
   }
 

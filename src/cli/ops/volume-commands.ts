@@ -47,7 +47,7 @@ export function registerVolumeCommands(program: Command): void {
     .requiredOption('--size <size>', 'size, e.g. 1G or 512M')
     .option('--policy <policy>', 'protection policy name: replicates the volume if the policy has a replication rule')
     .option('--replicate', 'replicate it to the remote system: uses (or creates) the rule and policy replicate-<RPO>-to-<remote>')
-    .option('--rpo <rpo>', `with --replicate: ${RPO_NAMES.filter((r) => r !== 'Zero').join(', ')}`, 'Five_Minutes')
+    .option('--rpo <rpo>', `with --replicate: ${RPO_NAMES.join(', ')} (Zero: synchronous)`, 'Five_Minutes')
     .option('--wait', 'with --policy or --replicate: wait for the initial copy, with a progress bar')
     .action((name: string, o: CommonOptions & { size: string; policy?: string; replicate?: boolean; rpo: string }) =>
       run(async () => {
@@ -127,7 +127,7 @@ export function registerVolumeCommands(program: Command): void {
  * shortest way from a new volume to a protected one. Wants exactly one remote system.
  */
 async function replicationPolicy(client: TandemClient, rpo: string): Promise<string> {
-  if (!RPO_NAMES.includes(rpo as never) || rpo === 'Zero') throw new UsageError(`--rpo ${JSON.stringify(rpo)} is not one of ${RPO_NAMES.filter((r) => r !== 'Zero').join(', ')}`);
+  if (!RPO_NAMES.includes(rpo as never)) throw new UsageError(`--rpo ${JSON.stringify(rpo)} is not one of ${RPO_NAMES.join(', ')}`);
   const remotes: Array<{ id: string; name: string }> = await client.ps('GET', '/remote_system?select=id,name');
   if (remotes.length !== 1) throw new UsageError(`${client.target.name} has ${remotes.length} remote systems: create a replication rule and policy for the one you mean, and give --policy`);
   const remote = remotes[0]!;
