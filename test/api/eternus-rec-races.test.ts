@@ -32,37 +32,10 @@
 // under a source the second resumed (simulation seed 1313, v4).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { systemClock, type Clock, type TimerHandle } from '../../src/core/clock.ts';
+import { HoldingClock } from '../helpers/holding-clock.ts';
 import { eternusJob, makeEternusVolume, startPair, tickBoth, type Pair } from '../helpers/pair.ts';
 
-/**
- * Site-a's delay faults wait on this: real time, except that the next `holding` waits (the first
- * calls through the fault point) last until release(). A test that asserts what answers came while
- * a call was held must not depend on a loaded machine answering within the delay (this one failed
- * so once with a 1 s delay); the calls after those wait out the delay in real time as before.
- */
-class HoldingClock implements Clock {
-  holding = 0;
-  private readonly held = new Set<() => void>();
-  nowMs(): number {
-    return systemClock.nowMs();
-  }
-  setTimer(delayMs: number, callback: () => void): TimerHandle {
-    if (this.holding === 0) return systemClock.setTimer(delayMs, callback);
-    this.holding -= 1;
-    this.held.add(callback);
-    return { cancel: () => this.held.delete(callback) };
-  }
-  immediate(callback: () => void): void {
-    systemClock.immediate(callback);
-  }
-  release(): void {
-    this.holding = 0;
-    const held = [...this.held];
-    this.held.clear();
-    for (const callback of held) callback();
-  }
-}
+/** Site-a's delay faults: the rollback of the last test is held until released, the rest wait in real time. */
 const faultClockA = new HoldingClock();
 
 let p: Pair;
@@ -201,7 +174,7 @@ test('a summary the source gave while its resume waited for the rollback, or bef
   assert.deepEqual([a.status, b.status], ['Active', 'Active']);
 });
 
-test('while a resume waits for the rollback, a second resume (from either box) and a PATCH are busy, and the first resume stands', async () => {
+test('while a resume waits for the rollback, a second resume (from either box) and a PATCH are busy, and the first resume stands', { timeout: 60_000 }, async () => {
   const { src, csA } = await createRec('r2', 'Consistency');
   await tickBoth(p);
   const csB = (await p.a.et('GET', `/copysession/${csA}`)).body.remote_copysession_id as number;
@@ -211,6 +184,7 @@ test('while a resume waits for the rollback, a second resume (from either box) a
   // The source box's rollback is held until released; its other calls wait 1 s, the destination box's not at all.
   faultClockA.holding = 1;
   const { resuming, release } = await resumeWithRollbackHeld(id, 1000);
+  await faultClockA.untilHeld();
   const [onA, patch, onB] = await Promise.all([
     p.a.et('POST', `/copysession/${csA}/resume`),
     p.a.et('PATCH', `/copysession/${csA}`, { transfer_mode: 'Stack' }),

@@ -8,13 +8,16 @@ import { after, before, test } from 'node:test';
 import { heartbeats, settle, startPair, tickBoth, type Pair } from '../helpers/pair.ts';
 import { ORPHAN_DESTINATION_AGE_MS } from '../../src/replication/link-state.ts';
 import { MiB } from '../helpers/system.ts';
+import { HoldingClock } from '../helpers/holding-clock.ts';
 
 let p: Pair;
 let ruleId = '';
 let policyId = '';
+/** Site-a's delay faults: a create's createDestination call is held there until the test releases it. */
+const faultClockA = new HoldingClock();
 
 before(async () => {
-  p = await startPair();
+  p = await startPair({ peerFaultClockA: faultClockA });
   const rule = await p.a.ps('POST', '/replication_rule', { name: 'rr-create', rpo: 'Five_Minutes', remote_system_id: p.rsOnA });
   ruleId = rule.body.id;
   const policy = await p.a.ps('POST', '/policy', { name: 'pp-create', replication_rule_ids: [ruleId] });
@@ -36,21 +39,24 @@ function engineVolumes(which: 'a' | 'b'): number {
   return p[which].system.services.ctx.store.volumeIds().length;
 }
 
-test('the management lock is free while the peer makes the destination: other mutations go on meanwhile', async () => {
+// A lock held across the peer's call would wait for the held create for good: the timeout fails it instead.
+test('the management lock is free while the peer makes the destination: other mutations go on meanwhile', { timeout: 60_000 }, async () => {
   const fault = await p.a.control('POST', '/faults', { kind: 'delay', delay_ms: 300 });
   try {
-    const creating = p.a.ps('POST', '/volume', { name: 'slow-peer', size: 8 * MiB, protection_policy_id: policyId });
-    await new Promise((r) => setTimeout(r, 50)); // the create is waiting for the peer now
-    const t0 = performance.now();
+    faultClockA.holding = 1;
+    let answered = false;
+    const creating = p.a.ps('POST', '/volume', { name: 'slow-peer', size: 8 * MiB, protection_policy_id: policyId }).finally(() => (answered = true));
+    await faultClockA.untilHeld(); // the create waits for the peer's createDestination now, until released
     const plain = await p.a.ps('POST', '/volume', { name: 'meanwhile', size: 8 * MiB });
-    const plainMs = performance.now() - t0;
     assert.equal(plain.status, 201);
-    assert.ok(plainMs < 250, `a plain create waited ${Math.round(plainMs)} ms for the protected one`);
+    assert.equal(answered, false, 'a plain create was answered while the protected one waited for the peer');
     const sameName = await p.a.ps('POST', '/volume', { name: 'slow-peer', size: 8 * MiB });
     assert.equal(sameName.status, 422, 'the name is reserved while its create is in flight');
     assert.equal(sameName.body.messages[0].code, '0xE0A07001000B');
+    faultClockA.release();
     assert.equal((await creating).status, 201);
   } finally {
+    faultClockA.release();
     await p.a.control('DELETE', `/faults/${fault.body.id}`);
   }
   await settle(p);
@@ -58,7 +64,7 @@ test('the management lock is free while the peer makes the destination: other mu
   assert.deepEqual([t.a, t.b], [1, 1]);
 });
 
-test('a create whose policy stops replicating while the peer works is refused, and the peer keeps nothing of it', async () => {
+test('a create whose policy stops replicating while the peer works is refused, and the peer keeps nothing of it', { timeout: 60_000 }, async () => {
   const before = await traces('changed-policy');
   const engineA = engineVolumes('a');
   const engineB = engineVolumes('b');
@@ -69,12 +75,15 @@ test('a create whose policy stops replicating while the peer works is refused, a
   const fault = await p.a.control('POST', '/faults', { kind: 'delay', delay_ms: 300 });
   let refused;
   try {
+    faultClockA.holding = 1;
     const creating = p.a.ps('POST', '/volume', { name: 'changed-policy', size: 8 * MiB, protection_policy_id: both.body.id });
-    await new Promise((r) => setTimeout(r, 50));
+    await faultClockA.untilHeld(); // the peer is making the destination
     const detached = await p.a.ps('PATCH', `/policy/${both.body.id}`, { remove_replication_rule_ids: [ruleId] });
     assert.equal(detached.status, 204, JSON.stringify(detached.body));
+    faultClockA.release();
     refused = await creating;
   } finally {
+    faultClockA.release();
     await p.a.control('DELETE', `/faults/${fault.body.id}`);
   }
   assert.equal(refused.status, 422, JSON.stringify(refused.body));
