@@ -84,8 +84,9 @@ export interface SystemConfig {
   stopAbruptly?: () => void;
   /**
    * The clock a delay fault on the peer link waits on: real time by default (FaultController).
-   * Tests that hold calls at the fault point inject a manual one, so a call is held until they
-   * release it rather than for a span of real time a loaded machine may overrun.
+   * Tests that hold calls at the fault point inject their own (test/helpers/holding-clock.ts), so
+   * a call is held until they release it rather than for a span of real time a loaded machine may
+   * overrun.
    */
   peerFaultClock?: Clock;
 }
