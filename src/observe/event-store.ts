@@ -191,8 +191,10 @@ export class EventStore {
           const cause = e.errorCode ? ` (${e.errorCode})` : '';
           this.raise({ key, code: EVENT_CODES.sessionHalted, severity: e.to === 'Error' ? 'Major' : 'Minor', resourceType: 'replication_session', resourceId: e.sessionId, resourceName: e.resourceName, description: `Replication session of ${e.resourceName ?? e.sessionId} is ${e.to}${cause}.` });
         } else {
-          if (e.to === null || e.to === 'OK' || e.to === 'Synchronizing' || e.to === 'Paused' || e.to === 'Failed_Over') this.clear(key, `Replication session of ${e.resourceName ?? e.sessionId} is ${e.to ?? 'deleted'}.`);
-          this.addEvent(EVENT_CODES.sessionState, 'Info', 'replication_session', e.sessionId, e.resourceName, `Replication session of ${e.resourceName ?? e.sessionId} (${e.role}) changed from ${e.from ?? 'nothing'} to ${e.to ?? 'deleted'}.`);
+          // The alert's own clearing event says the halt is over; the state event beside it says the change.
+          if (e.to === null || e.to === 'OK' || e.to === 'Synchronizing' || e.to === 'Paused' || e.to === 'Failed_Over') this.clear(key, `Replication session of ${e.resourceName ?? e.sessionId} is no longer halted (${e.to ?? 'deleted'}).`);
+          const change = e.from === null ? `was created (${e.to ?? 'deleted'})` : `changed from ${e.from} to ${e.to ?? 'deleted'}`;
+          this.addEvent(EVENT_CODES.sessionState, 'Info', 'replication_session', e.sessionId, e.resourceName, `Replication session of ${e.resourceName ?? e.sessionId} (${e.role}) ${change}.`);
         }
         if (e.to === null) this.clear(`rpo:${e.sessionId}`, `Replication session of ${e.resourceName ?? e.sessionId} was deleted.`);
         return;

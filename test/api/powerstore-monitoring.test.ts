@@ -69,6 +69,9 @@ test('a link cut past the alert threshold raises the RPO alert and the link aler
   const events = (await p.a.ps('GET', `/event?select=event_code,resource_id,description_l10n&resource_id=eq.${session}`)).body;
   assert.ok(events.some((e: any) => e.event_code === EVENT_CODES.sessionHalted), JSON.stringify(events));
   assert.ok(events.some((e: any) => e.event_code === EVENT_CODES.sessionState && /to OK/.test(e.description_l10n)));
+  // The halt alert's clearing event and the state event say different things, not the same twice.
+  assert.ok(events.some((e: any) => e.event_code === EVENT_CODES.sessionHalted && /is no longer halted \((OK|Synchronizing)\)\.$/.test(e.description_l10n)), JSON.stringify(events));
+  assert.ok(events.some((e: any) => e.event_code === EVENT_CODES.sessionState && /\(Source\) was created \(Initializing\)\.$/.test(e.description_l10n)), JSON.stringify(events));
   const one = await p.a.ps('GET', `/event/${(await p.a.ps('GET', '/event?select=id&limit=1')).body[0].id}?select=id,severity`);
   assert.equal(one.status, 200);
 });
