@@ -72,6 +72,11 @@ test('a link cut past the alert threshold raises the RPO alert and the link aler
   // The halt alert's clearing event and the state event say different things, not the same twice.
   assert.ok(events.some((e: any) => e.event_code === EVENT_CODES.sessionHalted && /is no longer halted \((OK|Synchronizing)\)\.$/.test(e.description_l10n)), JSON.stringify(events));
   assert.ok(events.some((e: any) => e.event_code === EVENT_CODES.sessionState && /\(Source\) was created \(Initializing\)\.$/.test(e.description_l10n)), JSON.stringify(events));
+  // A fault's settings read as `tandem fault ls` shows them.
+  const slow = await p.a.control('POST', '/faults', { kind: 'drop', fraction: 0.25 });
+  const dropAlert = (await p.a.ps('GET', `/alert?select=description_l10n&event_code=eq.${EVENT_CODES.faultAdded}&state=eq.ACTIVE`)).body;
+  assert.deepEqual(dropAlert, [{ description_l10n: `Fault injected: ${slow.body.id} drop (25% dropped).` }]);
+  assert.equal((await p.a.control('DELETE', `/faults/${slow.body.id}`)).status, 204);
   const one = await p.a.ps('GET', `/event/${(await p.a.ps('GET', '/event?select=id&limit=1')).body[0].id}?select=id,severity`);
   assert.equal(one.status, 200);
 });
