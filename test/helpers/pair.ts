@@ -9,6 +9,8 @@ export interface Pair {
   b: TestSystem;
   clockA: ManualClock;
   clockB: ManualClock;
+  /** What site-a's delay faults wait on, if not real time (startPair's option; a restart keeps it). */
+  peerFaultClockA?: Clock;
   /** A's remote_system id for B, and B's for A. */
   rsOnA: string;
   rsOnB: string;
@@ -33,6 +35,7 @@ export async function startPair(options: { peerFaultClockA?: Clock } = {}): Prom
     b,
     clockA,
     clockB,
+    peerFaultClockA: options.peerFaultClockA,
     rsOnA: rs.body.id,
     rsOnB: onB.body[0].id,
     // The systems the pair has now (restart() replaces one).
@@ -52,7 +55,7 @@ export async function startPair(options: { peerFaultClockA?: Clock } = {}): Prom
 export async function restart(pair: Pair, side: 'a' | 'b'): Promise<TestSystem> {
   const old = pair[side];
   await old.system.close();
-  const again = await startTestSystem({ name: side === 'a' ? 'site-a' : 'site-b', clock: side === 'a' ? pair.clockA : pair.clockB, dataDir: old.dataDir, ports: old.system.ports });
+  const again = await startTestSystem({ name: side === 'a' ? 'site-a' : 'site-b', clock: side === 'a' ? pair.clockA : pair.clockB, peerFaultClock: side === 'a' ? pair.peerFaultClockA : undefined, dataDir: old.dataDir, ports: old.system.ports });
   pair[side] = again;
   return again;
 }
