@@ -467,6 +467,12 @@ export const TABLE: readonly Row[] = [
     // lost rollback answer above). It used to go Suspended, open to hosts, under a source that
     // went OK (simulation seed 70, v4 120 steps).
     go: (s, e) => ({ set: { state: e.resuming && e.state === 'Suspended' ? resumedState(s) : destinationStateAfterHalt(s, e.state), errorCode: null, errorAtMs: null, ...sourceGeneration(s, e) } }) }),
+  row({ on: 'peer_summary', from: ['Synchronizing'], role: 'Destination', guard: (s, e) => s.transferMode === 'Synchronous' && e.role === 'Source' && e.generation === s.generation && e.state === 'OK' && (e.baseCycle === undefined || e.baseCycle >= s.baseCycle), when: 'a synchronous source in step, and we still show it resyncing',
+    // A summary taken while the source resynced reached us late, after its in-step notice, and
+    // ended our halt as Synchronizing (the row above); the source, in step, tells no one again,
+    // so a later summary saying OK on our base must end it. It stayed Synchronizing under a source
+    // in step for good (simulation v5 seed 7066).
+    go: () => ({ set: { state: 'OK' } }) }),
   row({ on: 'peer_summary', from: '*', role: 'Destination', guard: (s, e) => e.role === 'Source' && e.generation > s.generation, when: 'the source failed over at a newer generation and could not tell us',
     // An unplanned failover elsewhere whose demote call was lost, while this side already was the
     // destination: the generations agree again (simulation seed 30 left them 2 and 0 for good).
