@@ -948,6 +948,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A REC Synchronous destination halted by a one-sided link loss right after its source resynced and told it in step. A summary the source had given while it still resynced arrived late (link delays up to 2.5 s) and ended the halt as Synchronizing (the halt-is-over row); the source, in step, told no one again, and no row took a later summary saying OK: the destination showed Synchronizing under a source in step for good. Fix: a synchronous destination shown Synchronizing takes a summary of its source OK on its own base (or newer) as in step (session-machine.ts peer_summary). Found by the v5 sweep of seeds 7021-7270 in the eighth session; the trace reached it once the retry of a repeated NOT_FOUND was delayed (the same session, 9dada97), the missing row is older; session-machine.test.ts has the row and its base guard.',
   },
+  {
+    id: 'peer-pause-notice-undoes-a-deletion',
+    seed: 2988,
+    steps: 120,
+    workload: 'v7',
+    signature: /exists on \S+ only \(Source Paused \[Synchronous\]\)/,
+    description:
+      'The operator paused a Synchronous session on site-b (the destination) while the link dropped answers; site-b retried its pause notice. Site-a meanwhile unassigned the policy: its session went Deleting and asked site-b to delete. The retried pause notice then reached site-a and took its session from Deleting back to Paused (the peer-paused row applied from any state), site-b deleted its side, and the session stayed on site-a alone, Paused, its policy gone. Fix: a session being deleted ignores the peer\'s state notices (session-machine.ts peer_state from Deleting). Found by the v7 sweep of seeds 2801-3050 (the mix with more restores) in the eighth session; the seed fails without the fix and passes with it; session-machine.test.ts has the row.',
+  },
 ];
 
 /** Found and not fixed yet. */
@@ -960,15 +969,6 @@ export const OPEN_BUGS: SimBug[] = [
     signature: /the destination \S+ shows Suspended, its source OK \[Stack\]/,
     description:
       'Not analysed yet: a REC Stack destination shows Suspended while its source is OK after healing. Found by the v5 sweep of seeds 7021-7270 at the end of the eighth session; it fails on 5d2e5cc too (older than that session).',
-  },
-  {
-    id: 'synchronous-session-left-on-one-side-paused',
-    seed: 2988,
-    steps: 120,
-    workload: 'v7',
-    signature: /exists on \S+ only \(Source Paused \[Synchronous\]\)/,
-    description:
-      'Not analysed yet: a Synchronous session exists only on one side (Source, Paused) after healing. Found by the v7 sweep of seeds 2801-3050 (the v7 mix with more restores) at the end of the eighth session.',
   },
 ];
 
