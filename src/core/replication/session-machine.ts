@@ -502,16 +502,16 @@ export const TABLE: readonly Row[] = [
   // stale-ok-notice-resumes-paused-destination, v4 seed 5). The same count is not stale: a side
   // Paused by a reconcile (seed 334) took no count, and its resume must reach the peer.
   row({ on: 'peer_state', from: '*', guard: (s, e) => isStalePauseNotice(s, e), when: 'sent before the peer heard of our latest pause or resume', go: () => ({}) }),
+  // A session being deleted here stays so: the deletion's own end decides. A pause notice the
+  // peer retried took a source out of Deleting back to Paused while the peer deleted its side, and
+  // the session stayed on this side alone, its policy gone (simulation v7 seed 2988).
+  row({ on: 'peer_state', from: ['Deleting'], when: 'being deleted here', go: () => ({}) }),
   // A source handing over or reprotecting finishes that first, as a pause issued on it would be
   // refused (OPERATION_IN_PROGRESS): a destination box that never heard of the failover (its notice
   // lost with the link) paused, the pause stopped the failover's final cycle, which then shipped
   // nothing and the hand-over went on: both sides Source, the old one Paused at the old generation,
   // and the writes since the last cycle never shipped (simulation v4 seed 6044). The role change
   // that follows overrides the destination's pause.
-  // A session being deleted here stays so: the deletion's own end decides. A pause notice the
-  // peer retried took a source out of Deleting back to Paused while the peer deleted its side, and
-  // the session stayed on this side alone, its policy gone (simulation v7 seed 2988).
-  row({ on: 'peer_state', from: ['Deleting'], when: 'being deleted here', go: () => ({}) }),
   row({ on: 'peer_state', from: SOURCE_DRIVEN, role: 'Source', guard: (_, e) => e.state === 'Paused', when: 'a role operation is under way here', go: () => ({}) }),
   row({ on: 'peer_state', from: '*', guard: (_, e) => e.state === 'Paused', when: 'the peer paused',
     // A pause issued on the destination stops a mirroring source as its own pause does.
