@@ -191,21 +191,20 @@ export class MirroredIo implements VolumeIo {
   /**
    * Runs `replace` (a restore or refresh of the volumes' contents: not a host write, so never
    * mirrored) counted in flight on their routes, so that a hold (a resync's final cut, a
-   * checkpoint) waits for it, and it for a hold. Refused while any of them is mirrored: in step the
+   * checkpoint) waits for it; refused while a hold is on. Refused while any of them is mirrored: in step the
    * destination would keep the old contents under a session that shows in step. Not mirrored, the
    * session's next resync ships the change (the destination's staging starts from its base).
    */
   async replacingContents<T>(volumes: { id: string; name: string }[], replace: () => Promise<T>): Promise<T> {
-    let taken: Route[];
-    for (;;) {
-      const routes = volumes.map((v) => this.routes.get(v.id)).filter((r): r is Route => r !== undefined);
-      const held = routes.find((r) => r.held);
-      // All or none: holding some while waiting for another's hold would block a hold of all of them.
-      if (!held) {
-        taken = routes;
-        break;
-      }
-      await held.held!.promise;
+    const taken = volumes.map((v) => this.routes.get(v.id)).filter((r): r is Route => r !== undefined);
+    // Refused, not queued, while a hold (a resync's final cut, a checkpoint) stops host writes: the
+    // restore runs under the caller's locks, and the hold's holder may wait for those, so waiting
+    // here deadlocked both and every replication call to this system behind them (simulation v7
+    // seed 3344). The hold is short; the operator tries again.
+    const held = taken.find((r) => r.held);
+    if (held) {
+      const name = volumes.find((v) => v.id === held.volumeId)!.name;
+      throw new StateError(`Volume ${name} is being synchronized by its Synchronous replication session; try the restore or refresh again shortly.`, 'volume', held.volumeId);
     }
     const mirrored = taken.find((r) => r.mode === 'mirror');
     if (mirrored) {

@@ -957,6 +957,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'The operator paused a Synchronous session on site-b (the destination) while the link dropped answers; site-b retried its pause notice. Site-a meanwhile unassigned the policy: its session went Deleting and asked site-b to delete. The retried pause notice then reached site-a and took its session from Deleting back to Paused (the peer-paused row applied from any state), site-b deleted its side, and the session stayed on site-a alone, Paused, its policy gone. Fix: a session being deleted ignores the peer\'s state notices (session-machine.ts peer_state from Deleting). Found by the v7 sweep of seeds 2801-3050 (the mix with more restores) in the eighth session; the seed fails without the fix and passes with it; session-machine.test.ts has the row.',
   },
+  {
+    id: 'restore-waits-for-a-hold-deadlock',
+    seed: 3344,
+    steps: 120,
+    workload: 'v7',
+    signature: /both sides are Source after healing|not steady after healing: source \S+ System_Paused \(PEER_UNREACHABLE\)/,
+    description:
+      'A restore of a Synchronous source that was resyncing waited for the route\'s hold (the resync\'s final cut) to end, under the restore\'s own locks, while the hold\'s holder waited for those: the restore never finished, and every replication call to that system (cycles, a failover\'s becomeDestination) timed out behind it while pings went on, so sessions stayed halted and an unplanned failover left two sources. Fix: a restore or refresh is refused while a hold is on (MirroredIo.replacingContents; the hold is short, the operator tries again). Found by the v7 sweep of seeds 3201-3400 at the very end of the eighth session; the seed fails without the fix and passes with it.',
+  },
 ];
 
 /** Found and not fixed yet. */
