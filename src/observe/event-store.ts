@@ -4,6 +4,7 @@
 // while active, cleared ones up to ALERTS_CLEARED_KEPT_MAX. In memory: like login sessions they
 // start afresh with the process (a restart itself is an event).
 import type { Clock } from '../core/clock.ts';
+import { faultSettings } from '../core/faults.ts';
 import type { EventHub, MutationEvent, SystemEvent } from './events.ts';
 
 export const EVENTS_KEPT_MAX = 5_000;
@@ -309,20 +310,9 @@ export function auditTarget(e: Pick<MutationEvent, 'method' | 'route'>): { resou
   return { resourceType, action };
 }
 
-/** How a fault's settings read in its events (as `tandem fault ls` shows them); others as `key value`. */
-const FAULT_SETTINGS: Record<string, (value: unknown) => string> = {
-  delayMs: (v) => `${String(v)} ms`,
-  fraction: (v) => `${Math.round(Number(v) * 1000) / 10}% dropped`,
-  mibps: (v) => `${String(v)} MiB/s`,
-  peerSystemId: (v) => `peer ${String(v)}`,
-  volume_id: (v) => `volume ${String(v)}`,
-  count: (v) => `${String(v)} writes`,
-};
-
 /** `fault-1 delay (200 ms)`: the id `tandem fault rm` takes (a stop has none of its own), the kind, then its settings. */
 function describeFault(id: string, fault: Record<string, unknown>): string {
   const kind = String(fault.kind);
-  const settings = Object.entries(fault).filter(([key, value]) => key !== 'kind' && key !== 'id' && value !== null && value !== undefined);
-  const shown = settings.map(([key, value]) => FAULT_SETTINGS[key]?.(value) ?? `${key} ${typeof value === 'object' ? JSON.stringify(value) : String(value)}`);
+  const shown = faultSettings(fault);
   return `${id === kind ? '' : `${id} `}${kind}${shown.length > 0 ? ` (${shown.join(', ')})` : ''}`;
 }

@@ -191,9 +191,10 @@ export class MirroredIo implements VolumeIo {
   /**
    * Runs `replace` (a restore or refresh of the volumes' contents: not a host write, so never
    * mirrored) counted in flight on their routes, so that a hold (a resync's final cut, a
-   * checkpoint) waits for it; refused while a hold is on. Refused while any of them is mirrored: in step the
-   * destination would keep the old contents under a session that shows in step. Not mirrored, the
-   * session's next resync ships the change (the destination's staging starts from its base).
+   * checkpoint) waits for it. Refused while a hold is on (below), and while any of them is
+   * mirrored: in step the destination would keep the old contents under a session that shows in
+   * step. Not mirrored, the session's next resync ships the change (the destination's staging
+   * starts from its base).
    */
   async replacingContents<T>(volumes: { id: string; name: string }[], replace: () => Promise<T>): Promise<T> {
     const taken = volumes.map((v) => this.routes.get(v.id)).filter((r): r is Route => r !== undefined);

@@ -267,7 +267,7 @@ export class SynchronousReplication {
    * Synchronous session in step, as PowerStore refuses it for a metro volume unless its session is
    * paused or fractured (the destination would keep the old contents under a session in step).
    * Otherwise it runs counted with host writes (MirroredIo.replacingContents), so a resync's final
-   * cut, taken under a hold, waits for it and includes it.
+   * cut, taken under a hold, waits for it and includes it; while that hold is on, it is refused.
    */
   async replaceContents(volumes: Volume[], replace: () => Promise<void>): Promise<void> {
     // Only synchronous sources have routes, mirrored exactly while in step: MirroredIo refuses.

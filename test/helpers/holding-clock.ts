@@ -24,11 +24,6 @@ export class HoldingClock implements Clock {
     systemClock.immediate(callback);
   }
 
-  /** How many calls are held now. */
-  get heldCount(): number {
-    return this.held.size;
-  }
-
   /** Resolves once `count` calls are held (polled between turns: no time passes in the test). */
   async untilHeld(count = 1): Promise<void> {
     while (this.held.size < count) await new Promise((resolve) => setImmediate(resolve));

@@ -1,6 +1,7 @@
 // `tandem fault ls|add|rm`: the control API's fault injection (/tandem/v1/faults) on --site or the
 // first system: cut, delay, drop or throttle the peer link, fail host writes, stop the system.
 import type { Command } from 'commander';
+import { faultSettings } from '../../core/faults.ts';
 import { UsageError } from '../start-errors.ts';
 import { common, context, oneClient, run, type CommonOptions } from './context.ts';
 import { printJson, table } from './output.ts';
@@ -67,12 +68,5 @@ export function registerFaultCommands(program: Command): void {
 }
 
 function detail(f: Record<string, unknown>): string {
-  const parts: string[] = [];
-  if (f.delayMs !== undefined) parts.push(`${f.delayMs} ms`);
-  if (f.fraction !== undefined) parts.push(`${Number(f.fraction) * 100}% dropped`);
-  if (f.mibps !== undefined) parts.push(`${f.mibps} MiB/s`);
-  if (f.count_remaining !== undefined) parts.push(`${f.count_remaining} writes left`);
-  if (f.volume_id) parts.push(`volume ${f.volume_id}`);
-  if (f.peerSystemId) parts.push(`peer ${f.peerSystemId}`);
-  return parts.join(', ') || '-';
+  return faultSettings(f).join(', ') || '-';
 }
