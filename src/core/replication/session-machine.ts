@@ -443,7 +443,7 @@ export const TABLE: readonly Row[] = [
     // retried until the source hears it, and a summary taken before re-paused a destination
     // whose source then resumed (v5 seed 221).
     go: (s, e) => ({ set: { state: 'Paused', pausedByUser: true, stopRequested: true, errorCode: null, errorAtMs: null, ...sourceGeneration(s, e) } }) }),
-  row({ on: 'peer_summary', from: ['Initializing', 'OK', 'Synchronizing'], role: 'Destination', guard: (s, e) => e.role === 'Source' && e.state === 'Suspended' && e.generation === s.generation && !e.resuming && (e.recResumes === undefined || e.recResumes >= s.recResumes), when: 'the source is suspended and we are not (a REC resume whose rollback answer was lost)',
+  row({ on: 'peer_summary', from: ['Initializing', 'OK', 'Synchronizing'], role: 'Destination', guard: (s, e) => e.role === 'Source' && e.state === 'Suspended' && e.generation === s.generation && !e.resuming && !predatesRollback(s, e), when: 'the source is suspended and we are not (a REC resume whose rollback answer was lost)',
     // The destination rolled back and went active; the source, without the answer, stays
     // Suspended and its resume failed: the destination is Suspended again, as the source says,
     // and the operator's next resume rolls it back again (simulation seed 307, v4).
@@ -465,8 +465,11 @@ export const TABLE: readonly Row[] = [
     // destination was active (a link loss halts only those): rolled back by that resume, it
     // stays active; should the resume fail, the source's view says Suspended again (the row of a
     // lost rollback answer above). It used to go Suspended, open to hosts, under a source that
-    // went OK (simulation seed 70, v4 120 steps).
-    go: (s, e) => ({ set: { state: e.resuming && e.state === 'Suspended' ? resumedState(s) : destinationStateAfterHalt(s, e.state), errorCode: null, errorAtMs: null, ...sourceGeneration(s, e) } }) }),
+    // went OK (simulation seed 70, v4 120 steps). Nor does a summary older than the resume this
+    // side rolled back for (a lower resume count) suspend it: one taken before the resume, applied
+    // by a reconcile that waited behind a deletion's retries, left the destination Suspended under
+    // an OK Stack source that shipped nothing to correct it (simulation v5 seed 7214).
+    go: (s, e) => ({ set: { state: e.state === 'Suspended' && (e.resuming || predatesRollback(s, e)) ? resumedState(s) : destinationStateAfterHalt(s, e.state), errorCode: null, errorAtMs: null, ...sourceGeneration(s, e) } }) }),
   row({ on: 'peer_summary', from: ['Synchronizing'], role: 'Destination', guard: (s, e) => s.transferMode === 'Synchronous' && e.role === 'Source' && e.generation === s.generation && e.state === 'OK' && (e.baseCycle === undefined || e.baseCycle >= s.baseCycle), when: 'a synchronous source in step, and we still show it resyncing',
     // A summary taken while the source resynced reached us late, after its in-step notice, and
     // ended our halt as Synchronizing (the row above); the source, in step, tells no one again,
@@ -1108,6 +1111,11 @@ export function destinationStateAfterHalt(s: ReplicationSession, sourceState: Se
   if (s.baseCycle === 0) return 'Initializing';
   if (s.transferMode === 'Synchronous' && sourceState !== 'OK') return 'Synchronizing';
   return 'OK';
+}
+
+/** A source's summary taken before the REC resume this destination rolled back for (a lower resume count). */
+function predatesRollback(s: ReplicationSession, e: { recResumes?: number }): boolean {
+  return e.recResumes !== undefined && e.recResumes < s.recResumes;
 }
 
 /**
