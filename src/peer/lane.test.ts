@@ -8,7 +8,8 @@ import { strict as assert } from 'node:assert';
 import { connect, type ConnectionOptions } from 'node:tls';
 import { beforeEach, describe, it } from 'node:test';
 import { NotFoundError } from '../core/errors.ts';
-import { seededRandom } from './faults.ts';
+import { HoldingClock } from '../../test/helpers/holding-clock.ts';
+import { FaultController, seededRandom } from './faults.ts';
 import { randomBytes, rejectsWith, sha256 } from './testing/bytes.ts';
 import { decodeRequest, decodeResponse, encodeRequest, encodeResponse, FrameSplitter, LANE_FRAME_BYTES_MAX } from './lane-wire.ts';
 import { trustRecord, usePair } from './testing/pair.ts';
@@ -53,9 +54,18 @@ describe('lane wire', () => {
 });
 
 describe('peer latency lane', () => {
-  const pair = usePair();
+  // A's delay faults wait on a clock the test holds (test 'never sends a call that timed out...').
+  let faultClock = new HoldingClock();
+  const pair = usePair({ optionsA: () => ({ faults: new FaultController({ wallClock: (faultClock = new HoldingClock()) }) }) });
+  /** Calls of never.answers B has received in this test. */
+  let unanswered = 0;
+  /** Resolves once B has received `count` calls of never.answers (their timers are armed by then). */
+  const untilUnanswered = async (count: number): Promise<void> => {
+    while (unanswered < count) await new Promise((resolve) => setImmediate(resolve));
+  };
 
   beforeEach(() => {
+    unanswered = 0;
     pair.b.endpoint.handle('blob.put', async ({ params, payload, from }) => ({
       result: { params, from: from.systemId, sha256: payload ? sha256(payload) : null },
     }));
@@ -67,7 +77,10 @@ describe('peer latency lane', () => {
     pair.b.endpoint.handle('fail.notfound', async () => {
       throw new NotFoundError('volume', 'v-1');
     });
-    pair.b.endpoint.handle('never.answers', () => new Promise(() => undefined));
+    pair.b.endpoint.handle('never.answers', () => {
+      unanswered += 1;
+      return new Promise(() => undefined);
+    });
   });
 
   it('carries params and byte-exact payloads, and answers out of order by call id', async () => {
@@ -94,7 +107,7 @@ describe('peer latency lane', () => {
 
   it('times a call out on the injected clock and keeps the lane for the next one', async () => {
     const pending = pair.a.endpoint.peer('sys-b').call('never.answers', {}, { lane: true, timeoutMs: 5000 });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await untilUnanswered(1);
     pair.clock.advanceMs(5000);
     await rejectsWith(pending, 'PEER_UNREACHABLE');
     assert.equal((await pair.a.endpoint.peer('sys-b').call('slow.echo', { delayMs: 0, value: 4 }, { lane: true })).result, 4);
@@ -107,18 +120,19 @@ describe('peer latency lane', () => {
       return { result: received };
     });
     const fault = pair.a.endpoint.faults.add({ peerSystemId: 'sys-b', kind: 'delay', delayMs: 200 });
+    faultClock.holding = 1;
     const late = pair.a.endpoint.peer('sys-b').call('count.calls', {}, { lane: true, timeoutMs: 1000 });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await faultClock.untilHeld();
     pair.clock.advanceMs(1000);
     await rejectsWith(late, 'PEER_UNREACHABLE');
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the delay is over
     pair.a.endpoint.faults.remove(fault.id);
+    faultClock.release(); // the delay is over: the call that timed out goes no further
     assert.equal((await pair.a.endpoint.peer('sys-b').call('count.calls', {}, { lane: true })).result, 1, 'only the call after the fault reached the peer');
   });
 
   it('fails calls in flight when the link is cut, refuses while it is down, and reopens after', async () => {
     const inFlight = pair.a.endpoint.peer('sys-b').call('never.answers', {}, { lane: true });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await untilUnanswered(1);
     const failures: string[] = [];
     pair.a.endpoint.onLinkFailure((peer) => failures.push(peer));
     const fault = pair.a.endpoint.faults.add({ peerSystemId: 'sys-b', kind: 'link_down' });
@@ -163,10 +177,10 @@ describe('peer latency lane', () => {
     const short = pair.a.endpoint.peer('sys-b').call('never.answers', {}, { lane: true, timeoutMs: 1000 });
     let longSettled = false;
     long.catch(() => undefined).finally(() => (longSettled = true));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await untilUnanswered(2);
     pair.clock.advanceMs(1000);
     await rejectsWith(short, 'PEER_UNREACHABLE');
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setImmediate(resolve));
     assert.equal(longSettled, false, 'the longer call is still waiting');
     pair.clock.advanceMs(4000);
     await rejectsWith(long, 'PEER_UNREACHABLE');
@@ -236,10 +250,14 @@ describe('peer bulk lane', () => {
   });
 
   it('fails its calls when the link is cut and reopens after', async () => {
-    pair.b.endpoint.handle('never.answers', () => new Promise(() => undefined));
+    let received = false;
+    pair.b.endpoint.handle('never.answers', () => {
+      received = true;
+      return new Promise(() => undefined);
+    });
     pair.b.endpoint.handle('echo', async ({ params }) => ({ result: params }));
     const inFlight = pair.a.endpoint.peer('sys-b').call('never.answers', {}, { payload: randomBytes(MIB, 300), bulk: true });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    while (!received) await new Promise((resolve) => setImmediate(resolve));
     const fault = pair.a.endpoint.faults.add({ peerSystemId: 'sys-b', kind: 'link_down' });
     await rejectsWith(inFlight, 'PEER_UNREACHABLE');
     pair.a.endpoint.faults.remove(fault.id);

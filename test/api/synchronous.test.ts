@@ -539,24 +539,36 @@ test('a sync that waited for a mirrored write which then failed takes no checkpo
   const original = storeB.write.bind(storeB);
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
+  let reachedPeer = false;
   storeB.write = async (volumeId, offsetBytes, data, options) => {
     if (volumeId !== remoteId) return original(volumeId, offsetBytes, data, options);
+    reachedPeer = true;
     await gate;
     throw new Error('injected apply failure');
   };
+  // hold() stops host writes at once and then waits for the ones in flight: called means holding.
+  const mirrored = io();
+  const originalHold = mirrored.hold.bind(mirrored);
+  let holding = false;
+  mirrored.hold = (volumeId) => {
+    holding = true;
+    return originalHold(volumeId);
+  };
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
   let synced: string;
   try {
     const late = io().write(ps.id, 5 * MiB, block(0x62), { fua: true });
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    while (!reachedPeer) await turn();
     // The sync's checkpoint holds host writes and waits for the one in flight.
     const sync = repl.sync(id).then(() => 'synced', (e: unknown) => String(e));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    while (!holding) await turn();
     release();
     await late; // split mode Automatic: the write stands here, the session halts
     assert.ok(!repl.isMirroring(id), 'the failed mirrored write halted the session');
     synced = await sync;
   } finally {
     storeB.write = original;
+    mirrored.hold = originalHold;
   }
   // Taken as a checkpoint, the new base held the write here and not on the destination, and no
   // later diff from it carried the write (simulation v6 seed 1142). As a cycle, it ships it.
