@@ -119,9 +119,9 @@ export class LinkState {
   }
 
   /**
-   * Reconciles again later about a destination the peer's summary left out and that summary could
-   * not tell about: a young one (once old enough to be an orphan), or one committed after the call
-   * went out (the next summary is taken after it).
+   * Reconciles again later about a destination (or a promoted orphan, isPromotedOrphan) the peer's
+   * summary left out and that summary could not tell about: a young one (once old enough to be an
+   * orphan), or one committed after the call went out (the next summary is taken after it).
    */
   private checkAgainLater(sessionId: string, peerSystemId: string): void {
     if (this.laterChecks.has(sessionId)) return;
@@ -129,7 +129,7 @@ export class LinkState {
     this.ctx.clock.setTimer(ORPHAN_DESTINATION_AGE_MS + SUSPEND_NOTICE_RETRY_MS, () => {
       this.laterChecks.delete(sessionId);
       const s = this.ctx.meta.get('replication_session', sessionId);
-      if (!s || s.role !== 'Destination' || this.runtime.stopped) return;
+      if (!s || (s.role !== 'Destination' && !isPromotedOrphan(s)) || this.runtime.stopped) return;
       this.askPeer(peerSystemId);
     });
   }
@@ -214,7 +214,10 @@ export class LinkState {
    */
   private async promotedOrphanLeftOut(s: ReplicationSession, peerSystemId: string, proof: { sentAtMs: number } | null): Promise<void> {
     if (!proof) return this.askPeer(peerSystemId);
-    if (proof.sentAtMs - s.createdAtMs <= ORPHAN_DESTINATION_AGE_MS) return;
+    // Too young to tell from a create in flight: asked again once old enough. Nothing asked again
+    // before, and with the link up all along nothing else reconciles: it stayed a Source the peer
+    // never had until a restart (simulation v5 seed 7529).
+    if (proof.sentAtMs - s.createdAtMs <= ORPHAN_DESTINATION_AGE_MS) return this.checkAgainLater(s.id, peerSystemId);
     this.runtime.log('failed-over destination of a create its source never recorded: session removed, volume kept', { session: s.id });
     await this.runtime.exclusive(s.id, () => this.deps.dropSessionLocally(s.id));
   }

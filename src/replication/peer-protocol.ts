@@ -157,12 +157,15 @@ export interface RecReverseParams extends SessionParams {
   generation: number;
   /** The role the receiver takes (the issuer's before the reverse); peers that predate it send none. */
   role?: 'Source' | 'Destination';
+  /** The issuer's base cycle (rec_reverse's peerBaseCycle); peers that predate it send none. */
+  baseCycle?: number;
 }
 
 export function parseRecReverse(params: unknown): RecReverseParams {
   const p = object(params);
   const role = optional(p, 'role', (q, key) => oneOf(q, key, ['Source', 'Destination'] as const));
-  return { sessionId: string(p, 'sessionId'), generation: integer(p, 'generation'), ...(role ? { role } : {}) };
+  const baseCycle = optional(p, 'baseCycle', integer);
+  return { sessionId: string(p, 'sessionId'), generation: integer(p, 'generation'), ...(role ? { role } : {}), ...(baseCycle !== undefined ? { baseCycle } : {}) };
 }
 
 export interface RecSetModesParams extends SessionParams {

@@ -91,9 +91,9 @@ export class RecActions {
       // here waited for its rollback reversed this box mid-resume; the destination, rolled back
       // and active, then refused its own half, and both boxes were Destination for good
       // (simulation seed 1150, v3). After the resume this box is not Suspended and refuses it.
-      const s = await runtime.exclusive(id, () => this.reverseLocally(id, p.generation, p.role));
-      // The issuer records the same generation (ours may have been ahead of it).
-      return { result: { generation: s.generation } };
+      const s = await runtime.exclusive(id, () => this.reverseLocally(id, p.generation, p.role, p.baseCycle));
+      // The issuer records the same generation (ours may have been ahead of it), and learns our base.
+      return { result: { generation: s.generation, baseCycle: s.baseCycle } };
     });
     runtime.transport.handle(RPC.recSetModes, async ({ params, fromSystemId }) => {
       const p = parseRecSetModes(params);
@@ -319,7 +319,7 @@ export class RecActions {
       // crash cut short (both sides Destination) does not make two sources (simulation seed 155).
       this.reversing.add(id);
       const answer = await this.runtime
-        .call<{ generation?: number }>(s, RPC.recReverse, { sessionId: id, generation, role: current.role })
+        .call<{ generation?: number; baseCycle?: number }>(s, RPC.recReverse, { sessionId: id, generation, role: current.role, baseCycle: current.baseCycle })
         .catch((error: unknown) => {
           // No answer: the peer may have reversed (its answer lost) while this box did not, both
           // boxes Destination with the link up and nothing to reconcile them (simulation seed 635).
@@ -329,12 +329,13 @@ export class RecActions {
         })
         .finally(() => this.reversing.delete(id));
       crashPoint(this.ctx, 'rec.after-peer-reversed');
-      await this.reverseLocally(id, Math.max(generation, answer?.generation ?? generation), current.role === 'Source' ? 'Destination' : 'Source');
+      const peerBaseCycle = typeof answer?.baseCycle === 'number' ? answer.baseCycle : undefined;
+      await this.reverseLocally(id, Math.max(generation, answer?.generation ?? generation), current.role === 'Source' ? 'Destination' : 'Source', peerBaseCycle);
     });
   }
 
-  private reverseLocally(id: string, generation: number, role?: 'Source' | 'Destination'): Promise<ReplicationSession> {
-    return this.runtime.apply(id, { type: 'rec_reverse', generation, snapshotWatermark: this.deps.volumes.highestNumber(), ...(role ? { role } : {}) });
+  private reverseLocally(id: string, generation: number, role?: 'Source' | 'Destination', peerBaseCycle?: number): Promise<ReplicationSession> {
+    return this.runtime.apply(id, { type: 'rec_reverse', generation, snapshotWatermark: this.deps.volumes.highestNumber(), ...(role ? { role } : {}), ...(peerBaseCycle !== undefined ? { peerBaseCycle } : {}) });
   }
 
   /** Changes the modes of a suspended session on both systems (research §2.5, seed 003). */

@@ -975,6 +975,24 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'An operator resumed a Suspended REC Stack session on site-a while the link dropped answers: site-b rolled back (resume 1) and went OK, then halted with the link. A summary site-b had taken from site-a before the resume (Suspended, resume count 0) waited in a reconcile behind a deletion\'s retries for 18 s and then ended the halt as Suspended (the halt-is-over row took the source\'s Suspended as it was). Site-a was OK; a Stack with no writes ships nothing, so nothing corrected it: Suspended, open to hosts, under an OK source for good. Fix: the halt-is-over row takes a Suspended summary older than the resume the destination rolled back for (a lower resume count) as resumed, as the lost-rollback-answer row already did (session-machine.ts predatesRollback). Found by the v5 sweep of seeds 7021-7270 in the eighth session, analysed and fixed in the ninth; the seed fails without the fix and passes with it; session-machine.test.ts has the row.',
   },
+  {
+    id: 'young-promoted-orphan-never-asked-again',
+    seed: 7529,
+    steps: 150,
+    workload: 'v5',
+    signature: /exists on \S+ only \(Source Failed_Over/,
+    description:
+      'Site-a assigned a protection policy; site-b made the destination and site-a crashed before recording the session (crash point session.after-remote-destination). With the link down, the operator failed the orphan destination over on site-b: a Source the peer never had. The link came back 26 s after the create, and site-b\'s reconcile found the session left out but too young to tell from a create in flight (ORPHAN_DESTINATION_AGE_MS, 30 s), and asked nothing again; with the link up all along, nothing else reconciled, and the session stayed on site-b alone until a restart. Fix: a promoted orphan too young to judge is checked again once old enough, as a young destination already was (link-state.ts promotedOrphanLeftOut, checkAgainLater). Found by the v5 sweep of seeds 7421-7620 (150 steps) in the ninth session; the seed fails without the fix and passes with it.',
+  },
+  {
+    id: 'rec-reverse-drops-a-committed-pending-cut',
+    seed: 7565,
+    steps: 150,
+    workload: 'v5',
+    signature: /\[Stack\] Failed_Over\/Failed_Over: base cycles differ/,
+    description:
+      'A Stack REC\'s initial copy: the destination committed cycle 1 and crashed before answering (crash point destination.after-pending-commit), so the source kept base 0 with cut 1 pending, halted (recovery Manual) and was suspended. A reverse then made the destination box the source at base 1 and the old source a destination that dropped its pending cut: base 0. An unplanned failover from there rested Failed_Over on both sides naming bases 0 and 1 (and a resume would have copied everything). Fix: a reverse carries each box\'s base (recReverse\'s params and answer), and a side that becomes the destination takes its pending cut as its base when the other box\'s base is that cut (session-machine.ts rec_reverse, adoptCommittedCut, as a demotion already did). Found by the v5 sweep of seeds 7421-7620 (150 steps) in the ninth session; the seed fails without the fix and passes with it; session-machine.test.ts has the rows.',
+  },
 ];
 
 /** Found and not fixed yet. */

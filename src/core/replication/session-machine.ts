@@ -42,7 +42,8 @@ export type SessionEvent =
   /** ETERNUS resume of a Suspended session on the source box: the destination is rolled back first. */
   | { type: 'rec_resume' }
   /** ETERNUS reverse on either box (`generation` is the issuing box's next one; `role`: the one this side takes, else the other one). */
-  | { type: 'rec_reverse'; generation: number; snapshotWatermark: number; role?: SessionRole }
+  /** `peerBaseCycle`: the other box's base cycle, when it said (recReverse's params or answer). */
+  | { type: 'rec_reverse'; generation: number; snapshotWatermark: number; role?: SessionRole; peerBaseCycle?: number }
   | { type: 'rec_modify'; modes: RecModes }
   /** ETERNUS delete, on the box it is issued on. */
   | { type: 'rec_delete'; force: boolean; backlog: boolean }
@@ -600,7 +601,13 @@ export const TABLE: readonly Row[] = [
       // a source at 1 for good, and a planned failover's hand-over (generation 2) would be refused as stale there
       // (simulation seed 984, v3).
       const generation = role === s.role ? Math.max(e.generation, s.generation) : Math.max(e.generation, s.generation + 1);
-      return { set: { role, hostWritable: role === 'Source', generation, pendingCycle: null, nextSyncMs: null, snapshotWatermark: e.snapshotWatermark }, effects: [{ kind: 'cancel_timer' }] };
+      // A source whose last cycle's commit reached the destination but not its record (the answer
+      // lost, a halt) holds that cut pending: the new source's base names it, and it is the common
+      // base here too. Dropped, the two boxes named different bases (source 0, destination 1) from
+      // then on, and a failover from here rested Failed_Over on both sides with them (simulation
+      // v5 seed 7565); a resume would have copied everything instead of the difference.
+      const adopted = role === 'Destination' ? adoptCommittedCut(s, e.peerBaseCycle) : { set: {}, effects: [] };
+      return { set: { role, hostWritable: role === 'Source', generation, pendingCycle: null, nextSyncMs: null, snapshotWatermark: e.snapshotWatermark, ...adopted.set }, effects: [{ kind: 'cancel_timer' }, ...adopted.effects] };
     } }),
   row({ on: 'rec_modify', from: ['Suspended', 'Paused'],
     go: (_, e) => ({ effects: [{ kind: 'set_peer_modes', modes: e.modes }, { kind: 'then', event: { type: 'modes_set', modes: e.modes } }] }) }),
