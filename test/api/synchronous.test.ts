@@ -138,6 +138,31 @@ test('FLUSH waits for the remote flush, and only sessions with writes since the 
   }
 });
 
+test('a remote flush that fails before the local one is done halts the session and stops nothing (no unhandled rejection)', async () => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  // A dropped call fails at once, inside the call, while the local flush still waits for the disk.
+  const repl = p.a.system.services.replication;
+  assert.ok(repl.isMirroring(sessionId()), 'in step to begin with');
+  await io().write(src.id, 13 * MiB, block(0x43)); // mirrored: the next FLUSH flushes remotely
+  const drop = await p.a.control('POST', '/faults', { kind: 'drop', fraction: 1 });
+  try {
+    await io().flush(); // split mode Automatic: the FLUSH stands here
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(unhandled, [], 'no rejection went unhandled');
+    assert.ok(!repl.isMirroring(sessionId()), 'the failed remote flush halted the session');
+  } finally {
+    process.off('unhandledRejection', onUnhandled);
+    assert.equal((await p.a.control('DELETE', `/faults/${drop.body.id}`)).status, 204);
+  }
+  await heartbeats(p);
+  await tick(CYCLE_RETRY_MS);
+  await tick(1000);
+  assert.ok(repl.isMirroring(sessionId()), `in step again (state ${repl.get(sessionId()).state})`);
+  assert.deepEqual(await readDst(13 * MiB), block(0x43));
+});
+
 test('link down with split mode Automatic: host writes succeed, the session halts; the link back resyncs to the same bytes', async () => {
   const restore = await linkDown();
   await io().write(src.id, 6 * 4096, block(0x51)); // the mirrored half fails: halt, the write stands
