@@ -3,7 +3,7 @@
 // becomeDestination). Which action is allowed when is core/replication/rules' call.
 import { crashPoint } from '../core/crash-points.ts';
 import type { CoreContext } from '../core/context.ts';
-import { DomainError, NotFoundError, ValidationError } from '../core/errors.ts';
+import { DomainError, NotFoundError, StateError, ValidationError } from '../core/errors.ts';
 import { CONTROL_RPC_TIMEOUT_MS } from './limits.ts';
 import type { ReplicationSession } from '../core/replication/model.ts';
 import type { SessionEvent } from '../core/replication/session-machine.ts';
@@ -65,6 +65,10 @@ export class FailoverActions {
         return { type: 'peer_prepared', baseCycle: prepared.baseCycle };
       },
       hand_over: async (s, e) => {
+        // The peer becomes the source only while this side still hands over: whatever took the
+        // session out of Failing_Over since (it is still Source here) ends the failover instead
+        // of leaving two sources.
+        if (s.state !== 'Failing_Over') throw new StateError(`Replication session ${s.id} is ${s.state}, no longer failing over; the failover did not complete. Try it again.`, 'replication_session', s.id);
         await runtime.call(s, RPC.becomeSource, { sessionId: s.id, generation: e.generation, state: e.peerState, reprotect: e.reverse });
         crashPoint(ctx, 'failover.after-peer-promoted');
         return { type: 'handed_over', generation: e.generation, reverse: e.reverse };

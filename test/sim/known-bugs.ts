@@ -993,6 +993,15 @@ export const FIXED_BUGS: SimBug[] = [
     description:
       'A Stack REC\'s initial copy: the destination committed cycle 1 and crashed before answering (crash point destination.after-pending-commit), so the source kept base 0 with cut 1 pending, halted (recovery Manual) and was suspended. A reverse then made the destination box the source at base 1 and the old source a destination that dropped its pending cut: base 0. An unplanned failover from there rested Failed_Over on both sides naming bases 0 and 1 (and a resume would have copied everything). Fix: a reverse carries each box\'s base (recReverse\'s params and answer), and a side that becomes the destination takes its pending cut as its base when the other box\'s base is that cut (session-machine.ts rec_reverse, adoptCommittedCut, as a demotion already did). Found by the v5 sweep of seeds 7421-7620 (150 steps) in the ninth session; the seed fails without the fix and passes with it; session-machine.test.ts has the rows.',
   },
+  {
+    id: 'cycle-commit-ends-a-planned-failover',
+    seed: 7766,
+    steps: 150,
+    workload: 'v5',
+    signature: /both sides are Source after healing/,
+    description:
+      'A planned failover of a Synchronous session was issued on site-a while a resync cycle of it ran: the session went Failing_Over, hosts cut off, and the failover waited for its turn. The cycle then committed and its row set the state from the cycle\'s start (Synchronizing); the resync went in step (OK, mirroring), the failover\'s checkpoint and hand-over ran anyway, site-b became the source, and the handed_over row found no Failing_Over on site-a: the failover reported done with both sides Source. Fix: a commit leaves Failing_Over and Reprotecting as they are (session-machine.ts committedState), and the hand-over is refused unless the session still hands over (failover.ts hand_over). Found by the v5 sweep of seeds 7621-7820 (150 steps) in the ninth session; the seed fails without the fix and passes with it; session-machine.test.ts has the row.',
+  },
 ];
 
 /** Found and not fixed yet. */

@@ -1041,6 +1041,11 @@ function committedState(s: ReplicationSession, startState: SessionState): Sessio
   // its deletion retry gave up and every later cycle was cancelled at once (simulation v4 seed 3275).
   if (s.state === 'Deleting') return s.state;
   if (startState === 'Failing_Over' || startState === 'Reprotecting') return startState;
+  // A planned failover (or reprotect) issued while a cycle of the session ran: the operation's
+  // state stands, its own final cycle comes next. Made Synchronizing (the cycle's start state), a
+  // synchronous source went in step and OK, the hand-over then found no Failing_Over row and the
+  // failover reported done with both sides Source (simulation v5 seed 7766).
+  if (s.state === 'Failing_Over' || s.state === 'Reprotecting') return s.state;
   if (s.state === 'Paused' || s.state === 'Suspended') return s.state;
   // A synchronous source halted while its cut was committed (the link went during a checkpoint or
   // a resync) is not in step: it stays halted, and its retry (or the link's return) resyncs. Made
