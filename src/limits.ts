@@ -19,8 +19,14 @@ export const VOLUME_BYTES_ALIGN = 8192;
 export const NBD_REQUEST_BYTES_MAX = 32 * 1024 * 1024;
 /** NBD: bound on requests in flight per connection; nbdcopy uses 64, fio QD32. */
 export const NBD_INFLIGHT_MAX = 128;
-/** NBD: bound on option haggling before transmission, as nbdkit's MAX_NR_OPTIONS. */
+/** NBD: bound on option haggling before transmission, as nbdkit's MAX_NR_OPTIONS, plus NBD_OPTIONS_PER_EXPORT. */
 export const NBD_OPTIONS_MAX = 32;
+/**
+ * NBD: options allowed beyond NBD_OPTIONS_MAX per export the server has: `nbdinfo --list` asks
+ * about every export on one connection (INFO and LIST_META_CONTEXT each), and with more than about
+ * 15 volumes the fixed bound dropped it.
+ */
+export const NBD_OPTIONS_PER_EXPORT = 4;
 /** PowerStore paging: default page 100, limit clamped to 2000 (research/powerstore-api.md §2.4). */
 export const POWERSTORE_PAGE_DEFAULT = 100;
 export const POWERSTORE_PAGE_MAX = 2000;

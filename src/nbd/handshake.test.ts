@@ -4,7 +4,7 @@
 
 import { strict as assert } from 'node:assert';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { NBD_OPTIONS_MAX } from '../limits.ts';
+import { NBD_OPTIONS_MAX, NBD_OPTIONS_PER_EXPORT } from '../limits.ts';
 import { NbdServer } from './server.ts';
 import { MemoryVolumeIo, staticExports } from './testing/memory-volume-io.ts';
 import { C, RawNbdClient, infoData, metaContextData, u32 } from './testing/raw-client.ts';
@@ -135,9 +135,9 @@ describe('NBD handshake', () => {
     assert.equal(await client.waitClosed(), true);
   });
 
-  it(`drops a client after ${NBD_OPTIONS_MAX} options`, async () => {
+  it(`drops a client after ${NBD_OPTIONS_MAX} options and ${NBD_OPTIONS_PER_EXPORT} more per export`, async () => {
     const client = await negotiating();
-    for (let i = 0; i < NBD_OPTIONS_MAX; i++) {
+    for (let i = 0; i < NBD_OPTIONS_MAX + NBD_OPTIONS_PER_EXPORT * 3; i++) {
       client.sendOption(C.OPT_STRUCTURED_REPLY, Buffer.alloc(0));
       assert.equal((await client.readOptionReply()).type, C.REP_ACK);
     }

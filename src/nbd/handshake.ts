@@ -2,7 +2,7 @@
 // from the receive queue one step at a time and sends option replies through `send`; the
 // connection drives it until it yields 'transmission' or 'close'. It does no socket I/O itself.
 
-import { NBD_OPTIONS_MAX } from '../limits.ts';
+import { NBD_OPTIONS_MAX, NBD_OPTIONS_PER_EXPORT } from '../limits.ts';
 import type { NbdExport, NbdExportResolver, VolumeIo } from '../core/ports.ts';
 import {
   CLIENT_FLAG_NO_ZEROES,
@@ -54,6 +54,8 @@ export class Negotiation {
   private noZeroes = false;
   private structuredReplies = false;
   private optionsCount = 0;
+  /** NBD_OPTIONS_MAX and NBD_OPTIONS_PER_EXPORT per export, counted once past NBD_OPTIONS_MAX. */
+  private optionsAllowed: number | null = null;
   /** Export name the last SET_META_CONTEXT applied to, and whether it selected base:allocation. */
   private metaExportName: string | null = null;
   private metaBaseAllocation = false;
@@ -88,7 +90,11 @@ export class Negotiation {
     queue.skip(OPTION_HEADER_BYTES);
     const data = Buffer.from(queue.take(dataBytes)); // copy: option data is small and kept briefly
     this.optionsCount += 1;
-    if (this.optionsCount > NBD_OPTIONS_MAX) return { kind: 'close', reason: `more than ${NBD_OPTIONS_MAX} options` };
+    if (this.optionsCount > NBD_OPTIONS_MAX) {
+      // Counted once, when first needed: a listing of thousands of exports per option would cost O(n²).
+      this.optionsAllowed ??= NBD_OPTIONS_MAX + NBD_OPTIONS_PER_EXPORT * this.exports.list().length;
+      if (this.optionsCount > this.optionsAllowed) return { kind: 'close', reason: `more than ${this.optionsAllowed} options` };
+    }
     return this.handleOption(option, data);
   }
 

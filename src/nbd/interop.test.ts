@@ -106,6 +106,21 @@ describe('NBD interoperability with real clients', () => {
     assert.equal(beta['export-size'], 4 * MIB);
   });
 
+  it('nbdinfo --list lists a server of many exports (it asks about each on one connection)', async (t) => {
+    if (!need(t, 'nbdinfo')) return;
+    const many = new MemoryVolumeIo();
+    const names = Array.from({ length: 200 }, (_, i) => `v${i}`);
+    for (const name of names) many.createVolume(name, MIB);
+    const wide = new NbdServer({ io: many, exports: staticExports(names.map((name) => ({ name, volumeId: name }))), port: 0 });
+    try {
+      const { port } = await wide.listen();
+      const list = JSON.parse(await tool('nbdinfo', ['--json', '--list', `nbd://127.0.0.1:${port}`]));
+      assert.equal(list.exports.length, names.length);
+    } finally {
+      await wide.close();
+    }
+  });
+
   it('nbdinfo --map shows data and holes', async (t) => {
     if (!need(t, 'nbdinfo')) return;
     await io.write('vol-a', 4 * MIB, Buffer.alloc(MIB, 1));
