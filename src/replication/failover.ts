@@ -4,7 +4,7 @@
 import { crashPoint } from '../core/crash-points.ts';
 import type { CoreContext } from '../core/context.ts';
 import { DomainError, NotFoundError, StateError, ValidationError } from '../core/errors.ts';
-import { CONTROL_RPC_TIMEOUT_MS } from './limits.ts';
+import { CONTROL_RPC_TIMEOUT_MS, REVERSE_REPROTECT_ATTEMPTS, SUSPEND_NOTICE_RETRY_MS } from './limits.ts';
 import type { ReplicationSession } from '../core/replication/model.ts';
 import type { SessionEvent } from '../core/replication/session-machine.ts';
 import { checkAction } from '../core/replication/rules.ts';
@@ -95,7 +95,7 @@ export class FailoverActions {
         return { type: 'rolled_back', baseCycle: e.baseCycle, elementPairs: e.elementPairs, ...(e.recResume ? { recResume: true } : {}) };
       },
       reprotect_soon: (s) => {
-        ctx.clock.immediate(() => void this.reprotect(s.id).catch((error) => runtime.log('reverse reprotect failed', { error: String(error) })));
+        ctx.clock.immediate(() => this.reverseReprotect(s.id, s.generation, 1));
       },
     } satisfies EffectHandlers);
   }
@@ -139,6 +139,24 @@ export class FailoverActions {
 
   async reprotect(id: string): Promise<void> {
     await this.runtime.apply(id, { type: 'reprotect' }, { exclusive: true });
+  }
+
+  /**
+   * The reprotect a failover with `reverse` asked for. The operator asked once and was answered
+   * (the failover is done), so a peer that does not answer is asked again, as long as the session
+   * still waits for it (Source, Failed_Over, the failover's generation): one dropped call left it
+   * Failed_Over on both sides, unprotected, where the operator expected replication the other way
+   * (a lab drill with a 5% drop fault).
+   */
+  private reverseReprotect(id: string, generation: number, attempt: number): void {
+    this.reprotect(id).catch((error: unknown) => {
+      this.runtime.log('reverse reprotect failed', { session: id, attempt, error: String(error) });
+      const s = this.ctx.meta.get('replication_session', id);
+      const waits = s !== undefined && s.role === 'Source' && s.state === 'Failed_Over' && s.generation === generation;
+      if (!waits || this.runtime.stopped || attempt >= REVERSE_REPROTECT_ATTEMPTS) return;
+      if (!(error instanceof DomainError) || error.code !== 'PEER_UNREACHABLE') return;
+      this.ctx.clock.setTimer(SUSPEND_NOTICE_RETRY_MS, () => this.reverseReprotect(id, generation, attempt + 1));
+    });
   }
 
   async startFailoverTest(id: string, snapshotId: string | null): Promise<void> {

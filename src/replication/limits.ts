@@ -45,6 +45,8 @@ export const SYNC_CATCH_UP_CYCLES = 4;
 export const SYNC_FINAL_CUT_BYTES = 16 * 1024 * 1024;
 /** How often a forced suspend the peer has not heard of is told again. */
 export const SUSPEND_NOTICE_RETRY_MS = 2_000;
+/** Tries of the reprotect a failover with `reverse` starts, SUSPEND_NOTICE_RETRY_MS apart, while the peer does not answer. */
+export const REVERSE_REPROTECT_ATTEMPTS = 5;
 /**
  * How often a source samples its REC buffers (rec-buffer-monitor.ts). The monitoring time is set
  * in minutes, so a second is fine enough; a sample is a base diff per Consistency session, and

@@ -5,6 +5,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { heartbeats, settle, startPair, type Pair } from '../helpers/pair.ts';
+import { DomainError } from '../../src/core/errors.ts';
+import { SUSPEND_NOTICE_RETRY_MS } from '../../src/replication/limits.ts';
+import { RPC } from '../../src/replication/wire.ts';
 import { MiB } from '../helpers/system.ts';
 
 let p: Pair;
@@ -193,6 +196,48 @@ test('planned failover swaps roles with no data loss; reprotect and failback wit
   assert.equal(a.role, 'Source');
   assert.equal(a.state, 'OK');
   assert.deepEqual(await p.a.system.services.ctx.store.read(volA, 4096, 4096), block(0x42), 'failback carried site-b writes home');
+});
+
+test('the reprotect a failback with reverse starts is tried again while the peer does not answer', async () => {
+  assert.equal((await p.a.ps('POST', `/replication_session/${sessionId}/failover`, { is_planned: true })).status, 204);
+  await settle(p);
+  assert.equal((await session('b')).state, 'Failed_Over');
+  // Site-a's first two calls preparing site-b as its destination get no answer.
+  const peerA = p.a.system.services.peer;
+  const peerOf = peerA.peer.bind(peerA);
+  let refused = 0;
+  peerA.peer = (peerSystemId) => {
+    const client = peerOf(peerSystemId);
+    return new Proxy(client, {
+      get(target, prop) {
+        if (prop === 'call') {
+          return (method: string, params: unknown, options?: Parameters<typeof client.call>[2]) => {
+            if (method !== RPC.becomeDestination || refused >= 2) return target.call(method, params, options);
+            refused += 1;
+            return Promise.reject(new DomainError('PEER_UNREACHABLE', 'no answer (injected)'));
+          };
+        }
+        const value = Reflect.get(target, prop);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  };
+  try {
+    assert.equal((await p.b.ps('POST', `/replication_session/${sessionId}/failover`, { is_planned: true, reverse: true })).status, 204);
+    await settle(p);
+    assert.equal(refused, 1);
+    assert.deepEqual([(await session('a')).role, (await session('a')).state], ['Source', 'Failed_Over'], 'the reverse reprotect failed once');
+    p.clockA.advanceMs(SUSPEND_NOTICE_RETRY_MS);
+    await settle(p);
+    assert.equal(refused, 2);
+    assert.equal((await session('a')).state, 'Failed_Over');
+    p.clockA.advanceMs(SUSPEND_NOTICE_RETRY_MS);
+    await settle(p);
+  } finally {
+    peerA.peer = peerOf;
+  }
+  assert.equal((await session('a')).state, 'OK', 'the third try reprotected');
+  assert.equal((await session('b')).role, 'Destination');
 });
 
 test('link down: System_Paused, unplanned failover on the destination, old source demoted, reprotect without a full copy', async () => {
