@@ -41,8 +41,11 @@ export type SessionEvent =
   | { type: 'rec_suspend'; force: boolean; backlog: boolean }
   /** ETERNUS resume of a Suspended session on the source box: the destination is rolled back first. */
   | { type: 'rec_resume' }
-  /** ETERNUS reverse on either box (`generation` is the issuing box's next one; `role`: the one this side takes, else the other one). */
-  /** `peerBaseCycle`: the other box's base cycle, when it said (recReverse's params or answer). */
+  /**
+   * ETERNUS reverse on either box (`generation` is the issuing box's next one; `role`: the one this
+   * side takes, else the other one; `peerBaseCycle`: the other box's base cycle, when it said it in
+   * recReverse's params or answer).
+   */
   | { type: 'rec_reverse'; generation: number; snapshotWatermark: number; role?: SessionRole; peerBaseCycle?: number }
   | { type: 'rec_modify'; modes: RecModes }
   /** ETERNUS delete, on the box it is issued on. */
