@@ -480,6 +480,13 @@ export const TABLE: readonly Row[] = [
     // so a later summary saying OK on our base must end it. It stayed Synchronizing under a source
     // in step for good (simulation v5 seed 7066).
     go: () => ({ set: { state: 'OK' } }) }),
+  row({ on: 'peer_summary', from: ['Suspended'], role: 'Destination', guard: (s, e) => e.role === 'Source' && e.state === 'Failed_Over' && e.generation >= s.generation, when: 'a REC destination still Suspended under a source that failed over',
+    // As for a source demoted by a peer that failed over (the row of seed 142 above): Suspended
+    // stays only under a Suspended source. Here this box had recorded a reverse the other never
+    // heard of, and the other then failed over unplanned from its Suspended destination: both took
+    // the same generation, so neither its demotion nor a summary was newer, and this side stayed
+    // Suspended under a Failed_Over source for good (simulation v5 seed 8471).
+    go: (s, e) => ({ set: { state: 'Failed_Over', generation: Math.max(e.generation, s.generation), stopRequested: true, pausedByUser: false }, effects: [{ kind: 'cancel_timer' }, { kind: 'disconnect_hosts' }] }) }),
   row({ on: 'peer_summary', from: '*', role: 'Destination', guard: (s, e) => e.role === 'Source' && e.generation > s.generation, when: 'the source failed over at a newer generation and could not tell us',
     // An unplanned failover elsewhere whose demote call was lost, while this side already was the
     // destination: the generations agree again (simulation seed 30 left them 2 and 0 for good).
