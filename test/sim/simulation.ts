@@ -353,8 +353,12 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
       // A scheduled cycle may begin in the very millisecond the wait ends (v3 seed 2634): its source
       // shows Synchronizing for the few milliseconds the cycle takes. Let such cycles end; a source
       // stuck Synchronizing stays so and still fails below.
-      const midCycle = (): boolean => systems.some((sys) => sessionsOf(sys).some((x) => x.role === 'Source' && x.transferMode === 'Asynchronous' && x.state === 'Synchronizing' && x.errorCode === null));
-      for (let waited_ms = 0; waited_ms < MID_CYCLE_WAIT_MS && midCycle(); waited_ms += 1_000) await scheduler.runFor(1_000);
+      const inCycle = (x: ReplicationSession): boolean => x.role === 'Source' && x.transferMode === 'Asynchronous' && x.state === 'Synchronizing' && x.errorCode === null;
+      const anyInCycle = (which: (x: ReplicationSession) => boolean): boolean => systems.some((sys) => sessionsOf(sys).some((x) => which(x) && inCycle(x)));
+      const waitOutCycles = async (which: (x: ReplicationSession) => boolean): Promise<void> => {
+        for (let waited_ms = 0; waited_ms < MID_CYCLE_WAIT_MS && anyInCycle(which); waited_ms += 1_000) await scheduler.runFor(1_000);
+      };
+      await waitOutCycles(() => true);
       /** One session's records on site-a (s) and site-b (other), settled. */
       const quietSession = async (onA: ReplicationSession, onB: ReplicationSession): Promise<void> => {
         // The checks of the sessions before this one take virtual time, and a scheduled cycle of
@@ -362,9 +366,9 @@ export async function runSimulation(options: SimOptions): Promise<SimResult> {
         // the records as they are then.
         let s = onA;
         let other = onB;
-        const inCycle = (): boolean => [a, b].some((sys) => sessionsOf(sys).some((x) => x.id === onA.id && x.role === 'Source' && x.transferMode === 'Asynchronous' && x.state === 'Synchronizing' && x.errorCode === null));
-        if (inCycle()) {
-          for (let waited_ms = 0; waited_ms < MID_CYCLE_WAIT_MS && inCycle(); waited_ms += 1_000) await scheduler.runFor(1_000);
+        const thisOne = (x: ReplicationSession): boolean => x.id === onA.id;
+        if (anyInCycle(thisOne)) {
+          await waitOutCycles(thisOne);
           s = sessionsOf(a).find((x) => x.id === onA.id) ?? onA;
           other = sessionsOf(b).find((x) => x.id === onA.id) ?? onB;
         }
